@@ -4,7 +4,6 @@
 // decode → default → prepare (strategy) → validate → admit (effects) → store.
 
 import type { FieldError } from '../api/errors.js';
-import type { ObjectSchema } from './schema/types.js';
 import type { Store } from '../store/store.js';
 
 export interface OwnerReference {
@@ -104,9 +103,6 @@ export interface ResourceType<T extends KubeObject = KubeObject> {
   subresources: ('status' | 'scale' | 'log' | 'exec' | 'binding' | 'attach' | 'portforward' | 'proxy')[];
   /** Verbs served on the main resource (discovery). */
   verbs: string[];
-  /** Types with a status subresource ignore status on main writes and all but status on
-   *  /status writes. */
-  schema: ObjectSchema;
   /** Table columns and the cells of one row (same order). */
   columns: TableColumn[];
   row(obj: T, now: Date): unknown[];
