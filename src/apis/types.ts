@@ -101,6 +101,9 @@ export interface ResourceType<T extends KubeObject = KubeObject> {
   namespaced: boolean;
   /** Subresources served (besides the main resource). */
   subresources: ('status' | 'scale' | 'log' | 'exec' | 'binding' | 'attach' | 'portforward' | 'proxy')[];
+  /** metadata.generation starts at 1 and rises with every spec change (k8s strategies that
+   *  track generation: deployments, replicasets, endpointslices, ...). */
+  tracksGeneration?: boolean;
   /** Verbs served on the main resource (discovery). */
   verbs: string[];
   /** Table columns and the cells of one row (same order). */
