@@ -1,0 +1,35 @@
+// Ages as kubectl shows them (`5m`, `3h20m`, `24h`, `3d`): the rules of
+// k8s.io/apimachinery/pkg/util/duration.HumanDuration, which keeps 2-3 significant figures.
+
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+
+/** `ms` rounds toward zero at each unit, as Go's integer division of a Duration does. */
+export function humanDuration(ms: number): string {
+  const seconds = Math.trunc(ms / SECOND);
+  // Up to a second in the future passes as "now": clocks of two machines differ a little.
+  if (seconds < -1) return '<invalid>';
+  if (seconds < 0) return '0s';
+  if (seconds < 120) return `${seconds}s`;
+
+  const minutes = Math.trunc(ms / MINUTE);
+  if (minutes < 10) return withRest(minutes, 'm', seconds % 60, 's');
+  if (minutes < 180) return `${minutes}m`;
+
+  const hours = Math.trunc(ms / HOUR);
+  if (hours < 8) return withRest(hours, 'h', minutes % 60, 'm');
+  if (hours < 48) return `${hours}h`;
+
+  const days = Math.trunc(hours / 24);
+  if (hours < 24 * 8) return withRest(days, 'd', hours % 24, 'h');
+  if (hours < 24 * 365 * 2) return `${days}d`;
+
+  const years = Math.trunc(days / 365);
+  if (hours < 24 * 365 * 8) return withRest(years, 'y', days % 365, 'd');
+  return `${years}y`;
+}
+
+function withRest(n: number, unit: string, rest: number, restUnit: string): string {
+  return rest === 0 ? `${n}${unit}` : `${n}${unit}${rest}${restUnit}`;
+}
