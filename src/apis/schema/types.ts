@@ -5,7 +5,7 @@
 // It mirrors the Go structs of k8s.io/api with their struct tags: `json` name, `protobuf` field
 // number, `patchStrategy`/`patchMergeKey` and `+listType`/`+listMapKey` markers.
 
-/** Leaf kinds. `int-or-string`, `quantity` and `time` are k8s wrapper types that are scalars in
+/** Leaf kinds. `int-or-string`, `quantity`, `time` and `micro-time` are k8s wrapper types that are scalars in
  *  JSON but messages in protobuf. `any` keeps whatever JSON it is given (RawExtension, or a
  *  subtree we accept without describing). */
 export type ScalarType =
@@ -17,6 +17,7 @@ export type ScalarType =
   | 'int-or-string'
   | 'quantity'
   | 'time'
+  | 'micro-time'
   | 'bytes'
   | 'any';
 
@@ -29,6 +30,8 @@ export interface ObjectSchema {
   type: 'object';
   /** Name of the Go type, e.g. `ServicePort` (for messages and OpenAPI). */
   name: string;
+  /** OpenAPI package of the Go type, e.g. `io.k8s.api.core.v1` (schema names are `pkg.name`). */
+  pkg?: string;
   fields: Record<string, FieldSchema>;
   /** `+structType=atomic`: server-side apply replaces it whole. */
   atomic?: boolean;
@@ -63,6 +66,13 @@ export interface FieldSchema {
   proto?: number;
   /** Struct tag `patchStrategy` on an object field (e.g. `retainKeys` on DeploymentStrategy). */
   patchStrategy?: 'retainKeys' | 'merge' | 'replace' | 'merge,retainKeys';
+  /** A Go pointer scalar (`*int32`, `*bool`, `*string`...): its zero value means something
+   *  (`replicas: 0`), so protobuf decoding keeps a zero it finds on the wire. Value fields'
+   *  zeros are dropped, as `omitempty` drops them in JSON. */
+  pointer?: boolean;
+  /** A Go embedded struct (`json:",inline"`, e.g. Probe's ProbeHandler): its fields belong to
+   *  the parent in JSON, while protobuf carries it as a nested message numbered `proto`. */
+  inline?: boolean;
 }
 
 /** Resolves a field's schema (thunks included). */

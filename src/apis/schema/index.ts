@@ -1,0 +1,26 @@
+// The schema of every kind we serve, keyed by `apiVersion/kind` as they appear on the wire.
+
+import { Deployment, ReplicaSet } from './apps.js';
+import { Scale } from './autoscaling.js';
+import { Lease } from './coordination.js';
+import { Binding, ComponentStatus, Endpoints, Event, Namespace, Node, Pod, Service } from './core.js';
+import { EndpointSlice } from './discovery.js';
+import type { ObjectSchema } from './types.js';
+
+const byApiVersion: Record<string, ObjectSchema[]> = {
+  v1: [Namespace, Service, Endpoints, Pod, Binding, Node, Event, ComponentStatus],
+  'apps/v1': [Deployment, ReplicaSet],
+  'autoscaling/v1': [Scale],
+  'discovery.k8s.io/v1': [EndpointSlice],
+  'coordination.k8s.io/v1': [Lease],
+};
+
+export const schemas: Map<string, ObjectSchema> = new Map(
+  Object.entries(byApiVersion).flatMap(([apiVersion, kinds]) =>
+    kinds.map((s): [string, ObjectSchema] => [`${apiVersion}/${s.name}`, s]),
+  ),
+);
+
+export function schemaFor(apiVersion: string, kind: string): ObjectSchema | undefined {
+  return schemas.get(`${apiVersion}/${kind}`);
+}
