@@ -13,7 +13,8 @@ export interface HubLogger {
 }
 
 export interface WatchHubOptions {
-  /** A watcher with more undelivered events than this is dropped with `too-slow`. */
+  /** A replaying watcher holding back more live events than this is dropped with `too-slow`;
+   *  a caught-up one is handed its queue at once instead. */
   maxQueue: number;
   /** History rows read per tick while a watcher replays. */
   replayBatch: number;
@@ -81,7 +82,10 @@ export class WatchHub {
     for (const w of this.watchers) {
       if (modRevision <= w.liveAfter || key < w.range.from || key >= w.range.to) continue;
       w.queue.push(event);
-      if (w.queue.length > this.o.maxQueue) this.drop(w);
+      if (w.queue.length <= this.o.maxQueue) continue;
+      // Only a replay holds events back; a caught-up watcher just gets a batch before the tick ends.
+      if (w.replaying) this.drop(w);
+      else this.deliver(w, w.queue.splice(0));
     }
     if (!this.flushScheduled) {
       this.flushScheduled = true;

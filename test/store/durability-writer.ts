@@ -1,0 +1,17 @@
+// Child process of durability.test.ts: writes to the store in a loop and prints every write
+// once the store has acknowledged it, until it is killed.
+import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+
+const [path, round] = process.argv.slice(2) as [string, string];
+const KEYS = 40;
+const pad = 'x'.repeat(200);
+
+const store = await openSqliteStore(path, { compactIntervalMs: 0 });
+process.stdout.write('ready\n');
+for (let n = 0; ; n++) {
+  const key = `/durability/k${String(Math.floor(Math.random() * KEYS)).padStart(3, '0')}`;
+  const value = JSON.stringify({ round, n, pad });
+  const current = await store.get(key);
+  const kv = current ? await store.update(key, value, current.modRevision) : await store.create(key, value);
+  process.stdout.write(`${JSON.stringify({ key, rev: kv.modRevision, value })}\n`);
+}
