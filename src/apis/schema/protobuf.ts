@@ -166,7 +166,7 @@ function readScalar(r: Reader, s: ScalarSchema, wire: number, path: string): unk
     case 'int32':
       return r.int32();
     case 'int64':
-      return r.int64().toNumber();
+      return readInt64(r);
     case 'boolean':
       return r.bool();
     case 'number':
@@ -211,7 +211,7 @@ function readIntOrString(bytes: Uint8Array): number | string {
   let intVal = 0;
   let strVal = '';
   readFields(bytes, (r, f, w) => {
-    if (f === 1 && w === WIRE_VARINT) type = r.int64().toNumber();
+    if (f === 1 && w === WIRE_VARINT) type = readInt64(r);
     else if (f === 2 && w === WIRE_VARINT) intVal = r.int32();
     else if (f === 3 && w === WIRE_BYTES) strVal = r.string();
     else r.skipType(w);
@@ -235,7 +235,7 @@ function readTime(bytes: Uint8Array, micro: boolean): string | undefined {
   let seconds = 0;
   let nanos = 0;
   readFields(bytes, (r, f, w) => {
-    if (f === 1 && w === WIRE_VARINT) seconds = r.int64().toNumber();
+    if (f === 1 && w === WIRE_VARINT) seconds = readInt64(r);
     else if (f === 2 && w === WIRE_VARINT) nanos = r.int32();
     else r.skipType(w);
   });
@@ -257,6 +257,11 @@ function readRaw(bytes: Uint8Array, path: string): unknown {
   } catch {
     throw errors.badRequest(`protobuf decoding of ${path} is not supported; send the object as JSON`);
   }
+}
+
+/** int64 as a JS number (Kubernetes' int64s stay far below 2^53). */
+function readInt64(r: Reader): number {
+  return protobuf.util.LongBits.from(r.int64()).toNumber();
 }
 
 function isZero(v: unknown): boolean {
