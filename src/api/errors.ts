@@ -96,6 +96,10 @@ export const errors = {
       kind: resource,
     });
   },
+  /** A path that names nothing (no such resource type or subresource). */
+  noSuchPath(): StatusError {
+    return new StatusError(404, 'NotFound', 'the server could not find the requested resource', {});
+  },
   alreadyExists(resource: string, group: string, name: string): StatusError {
     return new StatusError(409, 'AlreadyExists', `${qualifiedResource(resource, group)} "${name}" already exists`, {
       name,

@@ -1,0 +1,42 @@
+// Plain JSON helpers shared by the patch and apply code. Inputs are never mutated: callers
+// clone first and then edit their private copy.
+import { badPatch } from './patch-errors.js';
+
+export type JsonObject = Record<string, unknown>;
+
+export function isObject(v: unknown): v is JsonObject {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export function clone<T>(v: T): T {
+  return v === undefined ? v : structuredClone(v);
+}
+
+export function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a)) {
+    return Array.isArray(b) && a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
+  }
+  if (isObject(a) && isObject(b)) {
+    const ka = Object.keys(a);
+    return ka.length === Object.keys(b).length && ka.every((k) => k in b && deepEqual(a[k], b[k]));
+  }
+  return false;
+}
+
+/** Go's name for a decoded JSON value's type, for messages worded like the apiserver's. */
+export function goType(v: unknown): string {
+  if (Array.isArray(v)) return '[]interface {}';
+  if (isObject(v)) return 'map[string]interface {}';
+  if (typeof v === 'number') return 'float64';
+  if (typeof v === 'boolean') return 'bool';
+  if (v === null) return '<nil>';
+  return typeof v;
+}
+
+/** The body must decode into a JSON object, as every patch of a Kubernetes object does. */
+export function requireObject(v: unknown): JsonObject {
+  if (isObject(v)) return v;
+  const kind = Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v;
+  throw badPatch(`json: cannot unmarshal ${kind} into Go value of type map[string]interface {}`);
+}

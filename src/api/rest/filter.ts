@@ -1,0 +1,29 @@
+// Which objects a list or watch returns: label and field selectors, evaluated on the object.
+
+import type { KubeObject } from '../../apis/types.js';
+import type { Resource } from '../registry.js';
+import { parseLabelSelector, matchesLabels } from '../../util/labels.js';
+import { parseFieldSelector, matchesFields } from '../../util/fields.js';
+
+export type Predicate = (obj: KubeObject) => boolean;
+
+export interface SelectorOptions {
+  labelSelector?: string;
+  fieldSelector?: string;
+}
+
+/** The field set Kubernetes exposes for field selectors on this resource. */
+export function objectFields(r: Resource, obj: KubeObject): Record<string, string> {
+  const fields: Record<string, string> = { 'metadata.name': obj.metadata.name ?? '' };
+  if (r.type.namespaced) fields['metadata.namespace'] = obj.metadata.namespace ?? '';
+  return { ...fields, ...(r.type.selectableFields?.(obj) ?? {}) };
+}
+
+/** Parses the selectors once (400 on bad syntax); undefined when nothing is filtered. */
+export function makePredicate(r: Resource, opts: SelectorOptions): Predicate | undefined {
+  const labels = opts.labelSelector ? parseLabelSelector(opts.labelSelector) : undefined;
+  const fields = opts.fieldSelector ? parseFieldSelector(opts.fieldSelector) : undefined;
+  if (!labels && !fields) return undefined;
+  return (obj) =>
+    (!labels || matchesLabels(labels, obj.metadata.labels)) && (!fields || matchesFields(fields, objectFields(r, obj)));
+}

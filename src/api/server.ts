@@ -1,0 +1,181 @@
+// The API server: HTTPS, bearer-token authentication, then routing to discovery, OpenAPI,
+// version/health and the resource handlers.
+
+import https from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { timingSafeEqual } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Store } from '../store/store.js';
+import type { ApiConfig } from '../apis/types.js';
+import { errors } from './errors.js';
+import { defaultRegistry, type Registry } from './registry.js';
+import { Rest } from './rest/rest.js';
+import { parseRequestInfo } from './request-info.js';
+import { handleResource, type ResourceHandlerDeps, type SubresourceHandler, type VirtualResource } from './http/resource-handler.js';
+import { sendError, sendJson, toStatusError } from './http/respond.js';
+import { wantsAggregatedDiscovery } from './http/negotiate.js';
+import { aggregatedContentType, aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions } from './http/discovery.js';
+import { openApiV3GroupVersion, openApiV3Root, type ResourceRef } from './openapi.js';
+import { scaleHandler } from './http/scale.js';
+import { bindingHandler } from './http/binding.js';
+
+export const VERSION_INFO = {
+  major: '1',
+  minor: '32',
+  gitVersion: 'v1.32.0-tinykube',
+  gitCommit: '0000000000000000000000000000000000000000',
+  gitTreeState: 'clean',
+  buildDate: '2026-01-01T00:00:00Z',
+  goVersion: 'go1.23.4',
+  compiler: 'gc',
+  platform: `${process.platform}/${process.arch === 'x64' ? 'amd64' : process.arch}`,
+};
+
+/** Paths anyone may read, as Kubernetes' system:public-info-viewer allows. */
+const PUBLIC_PATHS = new Set(['/version', '/healthz', '/livez', '/readyz']);
+
+export interface ApiServerOptions {
+  store: Store;
+  config: ApiConfig;
+  tls: { cert: string; key: string };
+  /** Bearer tokens accepted. */
+  tokens: string[];
+  host: string;
+  port: number;
+  log: Logger;
+  registry?: Registry;
+}
+
+export class ApiServer {
+  readonly registry: Registry;
+  readonly rest: Rest;
+  private readonly server: https.Server;
+  private readonly deps: ResourceHandlerDeps;
+  private readonly openApiRefs: ResourceRef[];
+
+  constructor(private readonly opts: ApiServerOptions) {
+    this.registry = opts.registry ?? defaultRegistry();
+    this.rest = new Rest(opts.store, this.registry, opts.config);
+    this.deps = {
+      rest: this.rest,
+      registry: this.registry,
+      subresources: new Map<string, SubresourceHandler>([
+        ['deployments/scale', scaleHandler(this.rest)],
+        ['replicasets/scale', scaleHandler(this.rest)],
+        ['pods/binding', bindingHandler(this.rest)],
+      ]),
+      virtual: new Map(),
+      now: () => new Date(),
+    };
+    this.openApiRefs = this.registry.resources.map((r) => ({
+      group: r.type.group,
+      version: r.type.version,
+      kind: r.type.kind,
+      resource: r.type.resource,
+      namespaced: r.type.namespaced,
+      subresources: r.type.subresources,
+    }));
+    this.server = https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, (req, res) => {
+      this.handle(req, res).catch((e) => this.fail(req, res, e));
+    });
+    // Watches are long-lived; nothing here should time them out.
+    this.server.requestTimeout = 0;
+    this.server.headersTimeout = 60_000;
+    this.server.keepAliveTimeout = 65_000;
+  }
+
+  /** Serve a subresource (e.g. pods/log) with code outside the API package. */
+  addSubresource(name: string, handler: SubresourceHandler): void {
+    this.deps.subresources.set(name, handler);
+  }
+
+  /** Serve a computed resource (e.g. componentstatuses). */
+  addVirtual(resource: string, v: VirtualResource): void {
+    this.deps.virtual.set(resource, v);
+  }
+
+  get httpServer(): https.Server {
+    return this.server;
+  }
+
+  async listen(): Promise<number> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.opts.port, this.opts.host, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  /** Authenticates a request; used for upgrade requests (exec) too. */
+  authenticated(req: IncomingMessage): boolean {
+    const header = req.headers.authorization ?? '';
+    const m = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!m) return false;
+    const given = Buffer.from(m[1]);
+    return this.opts.tokens.some((t) => {
+      const want = Buffer.from(t);
+      return want.length === given.length && timingSafeEqual(want, given);
+    });
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'https://localhost');
+    const path = url.pathname.replace(/\/+$/, '') || '/';
+    if (!PUBLIC_PATHS.has(path) && !this.authenticated(req)) throw errors.unauthorized();
+
+    if (path === '/version') return sendJson(res, 200, VERSION_INFO);
+    if (path === '/healthz' || path === '/livez' || path === '/readyz') {
+      res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
+      res.end('ok');
+      return;
+    }
+    if (path === '/api' || path === '/apis') return this.discovery(req, res, path === '/api');
+    if (path === '/openapi/v3') return sendJson(res, 200, openApiV3Root(this.openApiRefs));
+    if (path.startsWith('/openapi/v3/')) {
+      const doc = openApiV3GroupVersion(path.slice('/openapi/v3/'.length), this.openApiRefs);
+      if (!doc) throw errors.noSuchPath();
+      return sendJson(res, 200, doc);
+    }
+
+    const info = parseRequestInfo(req.method ?? 'GET', path, url.searchParams);
+    if (info.isResource) return handleResource(this.deps, req, res, info, url);
+
+    // /api/v1, /apis/GROUP, /apis/GROUP/VERSION
+    const parts = path.split('/').filter(Boolean);
+    if (parts[0] === 'api' && parts.length === 2) return this.send(res, apiResourceList(this.registry, '', parts[1]));
+    if (parts[0] === 'apis' && parts.length === 2) return this.send(res, apiGroup(this.registry, parts[1]));
+    if (parts[0] === 'apis' && parts.length === 3) return this.send(res, apiResourceList(this.registry, parts[1], parts[2]));
+    throw errors.noSuchPath();
+  }
+
+  private discovery(req: IncomingMessage, res: ServerResponse, core: boolean): void {
+    const aggregated = wantsAggregatedDiscovery(req.headers.accept);
+    if (aggregated) {
+      return sendJson(res, 200, aggregatedDiscovery(this.registry, core, aggregated), aggregatedContentType(aggregated));
+    }
+    const address = `${this.opts.config.advertiseAddress}:${this.opts.config.securePort}`;
+    sendJson(res, 200, core ? apiVersions(address) : apiGroupList(this.registry));
+  }
+
+  private send(res: ServerResponse, doc: Record<string, unknown> | undefined): void {
+    if (!doc) throw errors.noSuchPath();
+    sendJson(res, 200, doc);
+  }
+
+  private fail(req: IncomingMessage, res: ServerResponse, e: unknown): void {
+    const err = toStatusError(e);
+    if (err.code >= 500) this.opts.log.error({ err: e, method: req.method, url: req.url }, 'request failed');
+    sendError(res, err);
+  }
+}

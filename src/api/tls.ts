@@ -1,0 +1,108 @@
+// The cluster CA and the API server's serving certificate, made on first start and kept in
+// the data dir. @peculiar/x509 builds the certificates (Node has no X.509 writer); keys are
+// ECDSA P-256 from Node's WebCrypto.
+
+import { webcrypto } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import * as x509 from '@peculiar/x509';
+
+x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+
+const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
+const TEN_YEARS_MS = 10 * 365 * 24 * 3600 * 1000;
+
+export interface TlsFiles {
+  caCert: string;
+  cert: string;
+  key: string;
+}
+
+export interface ServingNames {
+  ips: string[];
+  dnsNames: string[];
+}
+
+/** Loads `DIR/tls/{ca.crt,ca.key,server.crt,server.key}`, creating what is missing. A serving
+ *  certificate is re-issued when its names no longer cover `names`. */
+export async function ensureTls(dir: string, names: ServingNames): Promise<TlsFiles> {
+  const tlsDir = join(dir, 'tls');
+  mkdirSync(tlsDir, { recursive: true, mode: 0o700 });
+  const file = (n: string): string => join(tlsDir, n);
+
+  if (!existsSync(file('ca.crt')) || !existsSync(file('ca.key'))) {
+    const keys = await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify']);
+    const ca = await x509.X509CertificateGenerator.createSelfSigned({
+      serialNumber: serial(),
+      name: 'CN=tinykube-ca',
+      notBefore: new Date(Date.now() - 60_000),
+      notAfter: new Date(Date.now() + TEN_YEARS_MS),
+      keys,
+      signingAlgorithm: ALG,
+      extensions: [
+        new x509.BasicConstraintsExtension(true, undefined, true),
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+      ],
+    });
+    writeAtomic(file('ca.key'), await exportKey(keys.privateKey));
+    writeAtomic(file('ca.crt'), ca.toString('pem'));
+  }
+  const caPem = readFileSync(file('ca.crt'), 'utf8');
+
+  const covered = existsSync(file('server.crt')) && existsSync(file('server.key')) && covers(readFileSync(file('server.crt'), 'utf8'), names);
+  if (!covered) {
+    const ca = new x509.X509Certificate(caPem);
+    const caKey = await importKey(readFileSync(file('ca.key'), 'utf8'));
+    const keys = await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify']);
+    const cert = await x509.X509CertificateGenerator.create({
+      serialNumber: serial(),
+      subject: 'CN=kube-apiserver',
+      issuer: ca.subject,
+      notBefore: new Date(Date.now() - 60_000),
+      notAfter: new Date(Date.now() + TEN_YEARS_MS),
+      publicKey: keys.publicKey,
+      signingKey: caKey,
+      signingAlgorithm: ALG,
+      extensions: [
+        new x509.BasicConstraintsExtension(false, undefined, true),
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
+        new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+        new x509.SubjectAlternativeNameExtension([
+          ...names.dnsNames.map((value) => ({ type: 'dns' as const, value })),
+          ...names.ips.map((value) => ({ type: 'ip' as const, value })),
+        ]),
+      ],
+    });
+    writeAtomic(file('server.key'), await exportKey(keys.privateKey));
+    writeAtomic(file('server.crt'), cert.toString('pem'));
+  }
+  return { caCert: caPem, cert: readFileSync(file('server.crt'), 'utf8'), key: readFileSync(file('server.key'), 'utf8') };
+}
+
+function covers(pem: string, names: ServingNames): boolean {
+  const san = new x509.X509Certificate(pem).getExtension(x509.SubjectAlternativeNameExtension);
+  if (!san) return false;
+  const have = new Set(san.names.items.map((n) => n.value));
+  return [...names.ips, ...names.dnsNames].every((n) => have.has(n));
+}
+
+function serial(): string {
+  return Buffer.from(webcrypto.getRandomValues(new Uint8Array(16))).toString('hex').replace(/^[89a-f]/, '1');
+}
+
+async function exportKey(key: webcrypto.CryptoKey): Promise<string> {
+  const der = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', key));
+  return `-----BEGIN PRIVATE KEY-----\n${der.toString('base64').replace(/(.{64})/g, '$1\n').trimEnd()}\n-----END PRIVATE KEY-----\n`;
+}
+
+async function importKey(pem: string): Promise<webcrypto.CryptoKey> {
+  const der = Buffer.from(pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
+  return webcrypto.subtle.importKey('pkcs8', der, ALG, false, ['sign']);
+}
+
+/** Write-then-rename so a crash never leaves a half-written key or certificate. */
+export function writeAtomic(path: string, data: string, mode = 0o600): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, data, { mode });
+  renameSync(tmp, path);
+}

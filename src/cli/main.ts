@@ -1,0 +1,131 @@
+// tinykube's command line: `up` (all-in-one), `kubeconfig`, `help`.
+
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startControlPlane } from './control-plane.js';
+import { openLog } from './log.js';
+
+const COMPONENTS = ['node', 'proxy', 'dns', 'controllers'];
+
+const HELP = `tinykube — the Kubernetes Service system in one program, driven by the real kubectl
+
+Usage: tinykube <command> [flags]
+
+Commands:
+  up           Start everything in the foreground (API, store, controllers, node, proxy, DNS)
+  kubeconfig   Print the path of the kubeconfig of a data dir (--data-dir)
+  help         Show this help
+
+Flags of up:
+  --data-dir DIR          Where state, certificates and the kubeconfig live (default ~/.tinykube)
+  --api-port N            HTTPS port of the API server (default 6443; 0 picks a free port)
+  --bind-address IP       Address the API server listens on (default 127.0.0.1)
+  --service-cidr CIDR     ClusterIP range (default 127.96.0.0/16)
+  --service-node-port-range A-B
+                          NodePort range (default 30000-32767)
+  --disable LIST          Comma-separated components to leave out: ${COMPONENTS.join(', ')}
+  --log-level LEVEL       trace, debug, info, warn or error (default info); logs go to
+                          DATA_DIR/logs/tinykube.log, warnings also to stderr
+
+Stop with Ctrl-C (SIGINT) or SIGTERM; a second \`up\` on the same data dir resumes.
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'up':
+      return up(rest);
+    case 'kubeconfig': {
+      const { values } = parseArgs({ args: rest, options: { 'data-dir': { type: 'string' } } });
+      console.log(join(dataDirOf(values['data-dir']), 'kubeconfig'));
+      return 0;
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(HELP);
+      return 0;
+    default:
+      process.stderr.write(`tinykube: unknown command "${command}"\n\n${HELP}`);
+      return 2;
+  }
+}
+
+function dataDirOf(v: string | undefined): string {
+  return v ?? join(homedir(), '.tinykube');
+}
+
+function parsePortRange(v: string): { min: number; max: number } {
+  const m = /^(\d+)-(\d+)$/.exec(v);
+  const min = Number(m?.[1]);
+  const max = Number(m?.[2]);
+  if (!m || min < 1 || max > 65535 || min > max) throw new Error(`--service-node-port-range: "${v}" is not a range like 30000-32767`);
+  return { min, max };
+}
+
+async function up(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      'data-dir': { type: 'string' },
+      'api-port': { type: 'string', default: '6443' },
+      'bind-address': { type: 'string', default: '127.0.0.1' },
+      'service-cidr': { type: 'string', default: '127.96.0.0/16' },
+      'service-node-port-range': { type: 'string', default: '30000-32767' },
+      disable: { type: 'string', default: '' },
+      'log-level': { type: 'string', default: 'info' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const disable = new Set(values.disable!.split(',').map((s) => s.trim()).filter(Boolean));
+  for (const c of disable) {
+    if (!COMPONENTS.includes(c)) throw new Error(`--disable: unknown component "${c}" (known: ${COMPONENTS.join(', ')})`);
+  }
+  const dataDir = dataDirOf(values['data-dir']);
+  const apiPort = Number(values['api-port']);
+  if (!Number.isInteger(apiPort) || apiPort < 0 || apiPort > 65535) throw new Error(`--api-port: "${values['api-port']}" is not a port`);
+  const log = openLog(dataDir, values['log-level']!);
+
+  const cp = await startControlPlane({
+    dataDir,
+    apiPort,
+    bindAddress: values['bind-address']!,
+    serviceCIDR: values['service-cidr']!,
+    nodePortRange: parsePortRange(values['service-node-port-range']!),
+    disable,
+    log,
+  });
+  log.info({ port: cp.port, dataDir }, 'tinykube is ready');
+  process.stdout.write(
+    `tinykube is ready — API at https://${values['bind-address'] === '0.0.0.0' ? '127.0.0.1' : values['bind-address']}:${cp.port}\n\n` +
+      `  export KUBECONFIG=${cp.kubeconfigPath}\n` +
+      `  kubectl get svc,endpoints -A\n` +
+      `  kubectl apply -f examples/webapp.yaml\n\n` +
+      `Logs: ${join(dataDir, 'logs', 'tinykube.log')}. Stop with Ctrl-C.\n`,
+  );
+
+  await new Promise<void>((resolve) => {
+    const stop = (): void => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  process.stdout.write('tinykube: stopping\n');
+  await cp.stop();
+  log.flush();
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`tinykube: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);
+
