@@ -32,6 +32,13 @@ CREATE TABLE IF NOT EXISTS log (
 CREATE UNIQUE INDEX IF NOT EXISTS log_name_prev ON log (name, prev_revision);
 CREATE INDEX IF NOT EXISTS log_name_id ON log (name, id);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+-- The latest row of every live key, kept by the trigger in the same statement as the log
+-- insert: lists and counts at the current revision walk this instead of probing the log.
+CREATE TABLE IF NOT EXISTS current (name TEXT PRIMARY KEY, id INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TRIGGER IF NOT EXISTS log_current AFTER INSERT ON log BEGIN
+  DELETE FROM current WHERE NEW.deleted = 1 AND name = NEW.name;
+  INSERT OR REPLACE INTO current (name, id) SELECT NEW.name, NEW.id WHERE NEW.deleted = 0;
+END;
 `;
 
 export function openDb(path: string, busyTimeoutMs: number): Db {

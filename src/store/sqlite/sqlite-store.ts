@@ -62,8 +62,8 @@ export async function openSqliteStore(path: string, opts: SqliteStoreOptions = {
   return new SqliteLogStore(openDb(path, o.busyTimeoutMs), o, opts.logger ?? consoleLogger);
 }
 
-/** A live key is its latest row at the revision, unless that row is a delete marker. The
- *  NOT EXISTS probe is one seek on (name, id), and the scan stops at the LIMIT. */
+/** At an older revision, a live key is its latest row up to that revision unless that row is a
+ *  delete marker. The NOT EXISTS probe is one seek on (name, id), and the scan stops at LIMIT. */
 const LIVE_AT = `l.name >= @from AND l.name < @to AND l.id <= @rev AND l.deleted = 0
   AND NOT EXISTS (SELECT 1 FROM log n WHERE n.name = l.name AND n.id > l.id AND n.id <= @rev)`;
 
@@ -80,11 +80,15 @@ function prepareStatements(db: Db) {
       `INSERT INTO log (id, name, created, deleted, create_revision, prev_revision, value)
        VALUES (@id, @name, @created, @deleted, @create_revision, @prev_revision, @value)`,
     ),
-    list: db.prepare<{ from: string; to: string; rev: number; limit: number }, LogRow>(
+    list: db.prepare<{ from: string; to: string; limit: number }, LogRow>(
+      `SELECT l.* FROM current c JOIN log l ON l.id = c.id
+       WHERE c.name >= @from AND c.name < @to ORDER BY c.name LIMIT @limit`,
+    ),
+    listAt: db.prepare<{ from: string; to: string; rev: number; limit: number }, LogRow>(
       `SELECT l.* FROM log l WHERE ${LIVE_AT} ORDER BY l.name LIMIT @limit`,
     ),
-    count: db.prepare<{ from: string; to: string; rev: number }, { n: number }>(
-      `SELECT COUNT(*) AS n FROM log l WHERE ${LIVE_AT}`,
+    count: db.prepare<KeyRange, { n: number }>(
+      `SELECT COUNT(*) AS n FROM current WHERE name >= @from AND name < @to`,
     ),
     history: db.prepare<{ from: string; to: string; after: number; until: number; limit: number }, HistoryRow>(
       `SELECT l.*, p.id AS p_id, p.value AS p_value, p.create_revision AS p_create_revision
@@ -171,20 +175,22 @@ class SqliteLogStore implements SqliteStore {
     const from = opts.startAfter !== undefined ? maxKey(range.from, after(opts.startAfter)) : range.from;
     const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
     // One extra row tells whether more follow.
-    const rows = this.q.list.all({ from, to: range.to, rev, limit: limit ? limit + 1 : -1 });
+    const page = { from, to: range.to, limit: limit ? limit + 1 : -1 };
+    const atHead = rev === this.revision;
+    const rows = atHead ? this.q.list.all(page) : this.q.listAt.all({ ...page, rev });
     const more = limit > 0 && rows.length > limit;
     if (more) rows.length = limit;
     const result: ListResult = { items: rows.map(toKv), revision: rev, more };
-    if (more) {
-      const last = rows[rows.length - 1]!.name;
-      result.remaining = this.q.count.get({ from: after(last), to: range.to, rev })!.n;
+    // Counting at an older revision would walk the whole rest of the log's range: leave it unknown.
+    if (more && atHead) {
+      result.remaining = this.q.count.get({ from: after(rows[rows.length - 1]!.name), to: range.to })!.n;
     }
     return result;
   }
 
   async count(prefix: string): Promise<number> {
     this.checkOpen();
-    return this.q.count.get({ ...prefixRange(prefix), rev: this.revision })!.n;
+    return this.q.count.get(prefixRange(prefix))!.n;
   }
 
   async create(key: string, value: string): Promise<KeyValue> {
