@@ -73,6 +73,10 @@ export interface FieldSchema {
   /** A Go embedded struct (`json:",inline"`, e.g. Probe's ProbeHandler): its fields belong to
    *  the parent in JSON, while protobuf carries it as a nested message numbered `proto`. */
   inline?: boolean;
+  /** `+default=` of the Go field. Server-side apply needs it for list map keys an applied item
+   *  omits (ServicePort and ContainerPort `protocol` default to "TCP"), as structured-merge-diff
+   *  does. */
+  default?: unknown;
 }
 
 /** Resolves a field's schema (thunks included). */
