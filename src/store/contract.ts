@@ -189,7 +189,9 @@ export function storeContract(name: string, open: OpenStore): void {
         'lists live keys of a prefix in key order at the current revision',
         withStore(async (s, p) => {
           for (const k of ['b', 'a/x', 'c', 'a']) await s.create(`${p}${k}`, k);
+          // Just below and exactly at the end of the prefix's range ('-' < '/' < '0').
           await s.create(`${p.slice(0, -1)}-sibling`, 'outside the prefix');
+          await s.create(`${p.slice(0, -1)}0`, 'outside the prefix');
           await s.delete(`${p}c`);
           const r = await s.list(p);
           assert.deepEqual(keys(r.items, p), ['a', 'a/x', 'b']);

@@ -22,7 +22,8 @@ export interface SqliteStoreOptions {
   compactIntervalMs?: number;
   /** Revisions the automatic compactor keeps behind the current one (default 1,000). */
   retainRevisions?: number;
-  /** Undelivered events after which a watcher is dropped with `too-slow` (default 10,000). */
+  /** Live events a replaying watcher may hold back before it is dropped with `too-slow`
+   *  (default 10,000). */
   maxWatchQueue?: number;
   /** How long to wait for the file's lock (default 5 s). */
   busyTimeoutMs?: number;
@@ -58,7 +59,12 @@ const consoleLogger: HubLogger = {
 };
 
 export async function openSqliteStore(path: string, opts: SqliteStoreOptions = {}): Promise<SqliteStore> {
-  const o = { ...DEFAULTS, ...opts };
+  const o = {
+    compactIntervalMs: opts.compactIntervalMs ?? DEFAULTS.compactIntervalMs,
+    retainRevisions: opts.retainRevisions ?? DEFAULTS.retainRevisions,
+    maxWatchQueue: opts.maxWatchQueue ?? DEFAULTS.maxWatchQueue,
+    busyTimeoutMs: opts.busyTimeoutMs ?? DEFAULTS.busyTimeoutMs,
+  };
   return new SqliteLogStore(openDb(path, o.busyTimeoutMs), o, opts.logger ?? consoleLogger);
 }
 
@@ -170,9 +176,9 @@ class SqliteLogStore implements SqliteStore {
 
   async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
     this.checkOpen();
-    const rev = this.readRevision(opts.revision);
+    const rev = this.revisionToRead(opts.revision);
     const range = prefixRange(prefix);
-    const from = opts.startAfter !== undefined ? maxKey(range.from, after(opts.startAfter)) : range.from;
+    const from = opts.startAfter !== undefined ? maxKey(range.from, keyAfter(opts.startAfter)) : range.from;
     const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
     // One extra row tells whether more follow.
     const page = { from, to: range.to, limit: limit ? limit + 1 : -1 };
@@ -183,7 +189,7 @@ class SqliteLogStore implements SqliteStore {
     const result: ListResult = { items: rows.map(toKv), revision: rev, more };
     // Counting at an older revision would walk the whole rest of the log's range: leave it unknown.
     if (more && atHead) {
-      result.remaining = this.q.count.get({ from: after(rows[rows.length - 1]!.name), to: range.to })!.n;
+      result.remaining = this.q.count.get({ from: keyAfter(rows[rows.length - 1]!.name), to: range.to })!.n;
     }
     return result;
   }
@@ -213,14 +219,14 @@ class SqliteLogStore implements SqliteStore {
   async update(key: string, value: string, expectedModRevision: number): Promise<KeyValue> {
     this.checkOpen();
     const prev = this.current(key, expectedModRevision);
-    const row: LogRow = { ...successor(prev, this.revision + 1), value };
+    const row: LogRow = { ...nextRow(prev, this.revision + 1), value };
     return this.append(row, { type: 'put', kv: toKv(row), prev: toKv(prev), created: false }).kv;
   }
 
   async delete(key: string, expectedModRevision?: number): Promise<KeyValue> {
     this.checkOpen();
     const prev = this.current(key, expectedModRevision);
-    const row: LogRow = { ...successor(prev, this.revision + 1), deleted: 1 };
+    const row: LogRow = { ...nextRow(prev, this.revision + 1), deleted: 1 };
     return this.append(row, { type: 'delete', kv: toKv(row), prev: toKv(prev), created: false }).kv;
   }
 
@@ -293,7 +299,7 @@ class SqliteLogStore implements SqliteStore {
     return event;
   }
 
-  private readRevision(requested: number | undefined): number {
+  private revisionToRead(requested: number | undefined): number {
     if (!requested) return this.revision;
     if (requested < this.compactRevision) {
       throw new StoreError(
@@ -319,7 +325,7 @@ class SqliteLogStore implements SqliteStore {
 }
 
 /** The next row of a live key, before its value and kind are set. */
-function successor(prev: LogRow, id: number): LogRow {
+function nextRow(prev: LogRow, id: number): LogRow {
   return { ...prev, id, created: 0, deleted: 0, prev_revision: prev.id };
 }
 
@@ -336,7 +342,7 @@ function toEvent(row: HistoryRow): WatchEvent {
 }
 
 /** The smallest key greater than `key`. */
-function after(key: string): string {
+function keyAfter(key: string): string {
   return `${key}\u0000`;
 }
 
