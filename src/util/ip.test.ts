@@ -9,6 +9,7 @@ import {
   isLinkLocalUnicastIP,
   isLoopbackIP,
   isUnspecifiedIP,
+  isValidCIDR,
   offsetOf,
   parseIPv4,
   parseIPv4CIDR,
@@ -100,4 +101,18 @@ test('special address classes', () => {
     assert.equal(isLinkLocalUnicastIP(c.ip), c.linkLocal, `${c.ip} link-local`);
     assert.equal(isLinkLocalMulticastIP(c.ip), c.llMulticast, `${c.ip} link-local multicast`);
   }
+});
+
+test('isValidCIDR', () => {
+  const cases: { in: string; want: boolean }[] = [
+    { in: '10.0.0.0/8', want: true },
+    { in: '10.1.2.3/32', want: true },
+    { in: '2001:db8::/64', want: true },
+    { in: '::/0', want: true },
+    { in: '2001:db8::/129', want: false },
+    { in: '10.0.0.0', want: false },
+    { in: '10.0.0.0/33', want: false },
+    { in: 'x/8', want: false },
+  ];
+  for (const c of cases) assert.equal(isValidCIDR(c.in), c.want, c.in);
 });

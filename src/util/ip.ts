@@ -138,3 +138,10 @@ export function isLinkLocalMulticastIP(s: string): boolean {
   const g = parseIPv6(s);
   return !!g && (g[0] & 0xff0f) === 0xff02;
 }
+
+/** Either family's CIDR notation (Go's ParseCIDRSloppy accepts it). */
+export function isValidCIDR(s: string): boolean {
+  if (parseIPv4CIDR(s)) return true;
+  const [addr, bits, extra] = s.split('/');
+  return extra === undefined && bits !== undefined && /^[0-9]{1,3}$/.test(bits) && Number(bits) <= 128 && !!parseIPv6(addr);
+}
