@@ -1,12 +1,14 @@
 // RFC 6902 JSON patch (application/json-patch+json) with fast-json-patch, errors worded as
 // the apiserver (evanphx/json-patch) words them.
-import { applyPatch, JsonPatchError, type Operation } from 'fast-json-patch';
+import jsonpatch, { type Operation } from 'fast-json-patch';
 import { StatusError } from '../errors.js';
 import { badPatch, unprocessablePatch } from './patch-errors.js';
 import { clone, isObject, type JsonObject } from './json-value.js';
 
 /** The apiserver refuses longer patches (maxJSONPatchOperations). */
 const MAX_OPERATIONS = 10000;
+// A CommonJS package: Node offers its exports only as the default import.
+const { applyPatch, JsonPatchError } = jsonpatch;
 const OPS = new Set(['add', 'remove', 'replace', 'move', 'copy', 'test']);
 
 export function applyJsonPatch(obj: object, ops: unknown): JsonObject {

@@ -24,19 +24,19 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   return false;
 }
 
-/** Go's name for a decoded JSON value's type, for messages worded like the apiserver's. */
-export function goType(v: unknown): string {
-  if (Array.isArray(v)) return '[]interface {}';
-  if (isObject(v)) return 'map[string]interface {}';
-  if (typeof v === 'number') return 'float64';
-  if (typeof v === 'boolean') return 'bool';
-  if (v === null) return '<nil>';
-  return typeof v;
-}
-
 /** The body must decode into a JSON object, as every patch of a Kubernetes object does. */
 export function requireObject(v: unknown): JsonObject {
   if (isObject(v)) return v;
   const kind = Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v;
   throw badPatch(`json: cannot unmarshal ${kind} into Go value of type map[string]interface {}`);
+}
+
+/** A value printed as Go's %v prints decoded JSON (`map[name:a port:80]`), for error messages. */
+export function goFormat(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(goFormat).join(' ')}]`;
+  if (isObject(v)) {
+    const keys = Object.keys(v).sort();
+    return `map[${keys.map((k) => `${k}:${goFormat(v[k])}`).join(' ')}]`;
+  }
+  return v === null || v === undefined ? '<nil>' : String(v);
 }

@@ -3,7 +3,7 @@
 import { clone, isObject, requireObject, type JsonObject } from './json-value.js';
 
 export function applyMergePatch(obj: object, patch: unknown): JsonObject {
-  return merge(obj, requireObject(patch)) as JsonObject;
+  return merge(clone(obj), requireObject(patch)) as JsonObject;
 }
 
 function merge(target: unknown, patch: unknown): unknown {
