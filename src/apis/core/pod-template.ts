@@ -143,10 +143,6 @@ export function defaultPodSpec(spec: PodSpec): void {
   for (const v of spec.volumes ?? []) defaultVolume(v);
 }
 
-export function defaultPodTemplate(t: PodTemplateSpec | undefined): void {
-  if (t?.spec) defaultPodSpec(t.spec);
-}
-
 function notSupported(path: string, value: string | undefined, valid: string[]): FieldError[] {
   if (!value) return [field.required(path)];
   return valid.includes(value) ? [] : [field.notSupported(path, value, valid)];
