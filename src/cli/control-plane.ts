@@ -51,7 +51,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
     dnsNames: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'],
   });
 
-  const store: Store = await openSqliteStore(join(o.dataDir, 'state.db'));
+  const store: Store = await openSqliteStore(join(o.dataDir, 'state.db'), { logger: o.log.child({ component: 'store' }) });
   const advertiseAddress = o.bindAddress === '0.0.0.0' ? '127.0.0.1' : o.bindAddress;
   const config: ApiConfig = {
     serviceCIDR: o.serviceCIDR,
@@ -69,7 +69,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
     await repairAllocations(store);
     await bootstrap(server.rest, config);
     const repair = setInterval(() => {
-      repairAllocations(store).catch((err) => o.log.warn({ err }, 'allocation repair failed'));
+      repairAllocations(store).catch((err: unknown) => o.log.warn({ err }, 'allocation repair failed'));
     }, REPAIR_INTERVAL_MS);
     stops.push(() => clearInterval(repair));
     if (!o.disable.has('controllers')) {

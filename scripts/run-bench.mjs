@@ -1,0 +1,15 @@
+#!/usr/bin/env node
+// Builds, then runs every benchmark in bench/ (or the ones named) through tsx.
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+
+const root = new URL('..', import.meta.url).pathname;
+const names = process.argv.slice(2);
+const files = readdirSync(`${root}bench`).filter((f) => f.endsWith('.ts') && (!names.length || names.some((n) => f.startsWith(n))));
+const build = spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: root, stdio: 'inherit' });
+if (build.status !== 0) process.exit(build.status ?? 1);
+for (const f of files) {
+  console.log(`== bench/${f}`);
+  const r = spawnSync(process.execPath, ['--import', 'tsx', `bench/${f}`], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}

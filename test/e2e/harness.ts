@@ -1,0 +1,150 @@
+// Starts the real program (`bin/tinykube.js up`, built into dist/) on a temp data dir and a free
+// port, and runs the real kubectl against it. Everything it starts it stops by pid, and it
+// removes its temp dirs, even when a test fails.
+
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+const BIN = join(ROOT, 'bin', 'tinykube.js');
+
+export interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export class Tinykube {
+  private proc?: ChildProcess;
+  private output = '';
+  readonly kubeconfig: string;
+  private readonly cacheDir: string;
+
+  private constructor(readonly dataDir: string, private readonly extraArgs: string[]) {
+    this.kubeconfig = join(dataDir, 'kubeconfig');
+    this.cacheDir = join(dataDir, 'kubectl-cache');
+  }
+
+  /** Starts `tinykube up` and waits until its kubeconfig exists (the API answers then). */
+  static async start(extraArgs: string[] = [], dataDir?: string): Promise<Tinykube> {
+    const t = new Tinykube(dataDir ?? mkdtempSync(join(tmpdir(), 'tinykube-e2e-')), extraArgs);
+    await t.up();
+    return t;
+  }
+
+  async up(): Promise<void> {
+    rmSync(this.kubeconfig, { force: true });
+    const proc = spawn(process.execPath, [BIN, 'up', '--data-dir', this.dataDir, '--api-port', '0', ...this.extraArgs], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.proc = proc;
+    proc.stdout!.on('data', (d) => (this.output += d));
+    proc.stderr!.on('data', (d) => (this.output += d));
+    const deadline = Date.now() + 20_000;
+    while (!existsSync(this.kubeconfig)) {
+      if (proc.exitCode !== null) throw new Error(`tinykube up exited with ${proc.exitCode}:\n${this.output}`);
+      if (Date.now() > deadline) throw new Error(`tinykube up did not become ready:\n${this.output}`);
+      await sleep(50);
+    }
+  }
+
+  get pid(): number | undefined {
+    return this.proc?.pid;
+  }
+
+  get log(): string {
+    return this.output;
+  }
+
+  /** Stops the process (SIGTERM, or the given signal) and waits for it to exit. */
+  async down(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    const proc = this.proc;
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return proc?.exitCode ?? null;
+    const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+    proc.kill(signal);
+    const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+    const code = await exited;
+    clearTimeout(timer);
+    return code;
+  }
+
+  /** Stops and removes the data dir. */
+  async destroy(): Promise<void> {
+    await this.down();
+    rmSync(this.dataDir, { recursive: true, force: true });
+  }
+
+  /** Runs kubectl with this cluster's kubeconfig and a private discovery cache. */
+  kubectl(args: string[] | string, input?: string, env: NodeJS.ProcessEnv = {}): Result {
+    const argv = typeof args === 'string' ? splitArgs(args) : args;
+    const r = spawnSync('kubectl', ['--kubeconfig', this.kubeconfig, '--cache-dir', this.cacheDir, ...argv], {
+      input,
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { ...process.env, ...env },
+    });
+    return { code: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+  }
+
+  /** kubectl that must succeed; returns stdout. */
+  k(args: string[] | string, input?: string): string {
+    const r = this.kubectl(args, input);
+    if (r.code !== 0) throw new Error(`kubectl ${typeof args === 'string' ? args : args.join(' ')} failed (${r.code}):\n${r.stderr}${r.stdout}`);
+    return r.stdout;
+  }
+
+  /** A kubectl process left running (e.g. `get -w`); the caller stops it. */
+  kubectlStream(args: string[]): ChildProcess {
+    return spawn('kubectl', ['--kubeconfig', this.kubeconfig, '--cache-dir', this.cacheDir, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  }
+
+  /** Writes a manifest into the data dir and returns its path. */
+  manifest(name: string, yaml: string): string {
+    const path = join(this.dataDir, name);
+    writeFileSync(path, yaml);
+    return path;
+  }
+}
+
+export const EXAMPLES = join(ROOT, 'examples');
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Polls fn until it returns a truthy value or the time is up. */
+export async function eventually<T>(fn: () => T | Promise<T>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await sleep(100);
+  }
+}
+
+/** Splits a command line on spaces, keeping 'quoted' and "quoted" words together. */
+function splitArgs(s: string): string[] {
+  return [...s.matchAll(/'([^']*)'|"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2] ?? m[3]);
+}
+
+/** The rows of kubectl's table output, split on runs of 2+ spaces. */
+export function rows(table: string): string[][] {
+  return table
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.trim().split(/\s{2,}/));
+}
+
+export function runSync(cmd: string, args: string[]): Result {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  return { code: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+}
