@@ -190,7 +190,7 @@ spec:
   it('clusterIP is immutable; type changes allocate and release', () => {
     const r = t.kubectl(['patch', 'svc', 'my-service', '-p', '{"spec":{"clusterIP":"127.96.200.200"}}']);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /field is immutable/);
+    assert.match(r.stderr, /spec\.clusterIPs\[0\]: Invalid value: \[\]string\{"127\.96\.200\.200"\}: may not change once set/);
 
     const ip = t.k('get svc my-nodeport -o jsonpath={.spec.clusterIP}');
     t.k(['patch', 'svc', 'my-nodeport', '-p', '{"spec":{"type":"LoadBalancer"}}']);

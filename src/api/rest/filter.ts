@@ -3,7 +3,7 @@
 import type { KubeObject } from '../../apis/types.js';
 import type { Resource } from '../registry.js';
 import { parseLabelSelector, matchesLabels } from '../../util/labels.js';
-import { parseFieldSelector, matchesFields } from '../../util/fields.js';
+import { parseFieldSelector, matchesFields, checkFieldLabels } from '../../util/fields.js';
 
 export type Predicate = (obj: KubeObject) => boolean;
 
@@ -24,6 +24,8 @@ export function makePredicate(r: Resource, opts: SelectorOptions): Predicate | u
   const labels = opts.labelSelector ? parseLabelSelector(opts.labelSelector) : undefined;
   const fields = opts.fieldSelector ? parseFieldSelector(opts.fieldSelector) : undefined;
   if (!labels && !fields) return undefined;
+  // The field names a resource supports are those of its field set (400 for any other).
+  if (fields) checkFieldLabels(fields, Object.keys(objectFields(r, { metadata: {}, spec: {}, status: {} })));
   return (obj) =>
     (!labels || matchesLabels(labels, obj.metadata.labels)) && (!fields || matchesFields(fields, objectFields(r, obj)));
 }

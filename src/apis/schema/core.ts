@@ -70,7 +70,7 @@ export const Namespace = core('Namespace', {
 
 export const ServicePort = core('ServicePort', {
   name: f(1, str),
-  protocol: f(2, str),
+  protocol: f(2, str, { default: 'TCP' }),
   appProtocol: ptr(6, str),
   port: f(3, int32),
   targetPort: f(4, intOrString),
@@ -174,7 +174,7 @@ export const ContainerPort = core('ContainerPort', {
   name: f(1, str),
   hostPort: f(2, int32),
   containerPort: f(3, int32),
-  protocol: f(4, str),
+  protocol: f(4, str, { default: 'TCP' }),
   hostIP: f(5, str),
 });
 
