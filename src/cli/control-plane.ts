@@ -60,7 +60,10 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
     securePort: o.apiPort,
   };
   const server = new ApiServer({ store, config, tls, tokens: [token], host: o.bindAddress, port: o.apiPort, log: o.log });
-  server.addVirtual('componentstatuses', { list: () => componentStatuses(o.disable) });
+  server.addVirtual('componentstatuses', {
+    list: () => componentStatuses(o.disable),
+    warning: 'v1 ComponentStatus is deprecated in v1.19+',
+  });
   const stops: (() => Promise<void> | void)[] = [];
   try {
     const port = await server.listen();

@@ -27,6 +27,8 @@ export type SubresourceHandler = (
 /** Resources whose content is computed, not stored (componentstatuses). */
 export interface VirtualResource {
   list(): KubeObject[];
+  /** Sent as a Warning header with every answer (e.g. a deprecation). */
+  warning?: string;
 }
 
 export interface ResourceHandlerDeps {
@@ -290,6 +292,7 @@ async function handleVirtual(
 ): Promise<void> {
   const shape = negotiate(req.headers.accept);
   const items = v.list();
+  if (v.warning) setWarnings(res, [v.warning]);
   const q = new URL(req.url ?? '/', 'http://x').searchParams;
   if (info.verb === 'get') {
     const obj = items.find((i) => i.metadata.name === info.name);
