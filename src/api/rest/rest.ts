@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Store, KeyValue } from '../../store/store.js';
 import { StoreError } from '../../store/store.js';
-import type { ApiConfig, KubeObject, WriteContext, Undo } from '../../apis/types.js';
+import type { ApiConfig, KubeObject, WriteContext } from '../../apis/types.js';
 import { errors, StatusError, type FieldError } from '../errors.js';
 import { type Resource, type Registry, objectKey, listPrefix } from '../registry.js';
 import { encodeObject, decodeObject, clone, jsonEqual } from './codec.js';
@@ -474,8 +474,6 @@ export class Rest {
   }
 }
 
-export type { PatchType };
-
 function randomSuffix(): string {
   let s = '';
   for (let i = 0; i < 5; i++) s += GENERATE_NAME_ALPHABET[Math.floor(Math.random() * GENERATE_NAME_ALPHABET.length)];
@@ -513,4 +511,3 @@ function isPodTerminal(pod: KubeObject): boolean {
   return pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
 }
 
-export type { Undo };

@@ -20,7 +20,6 @@ import {
   type Owner,
 } from './reservations.js';
 import {
-  CLUSTER_IP_NONE,
   isHeadless,
   needsClusterIP,
   needsHealthCheckNodePort,
