@@ -53,6 +53,8 @@ export class ApiServer {
   private readonly server: https.Server;
   private readonly deps: ResourceHandlerDeps;
   private readonly openApiRefs: ResourceRef[];
+  /** OpenAPI documents never change while the server runs: built once, on first request. */
+  private readonly openApiDocs = new Map<string, object | undefined>();
 
   constructor(private readonly opts: ApiServerOptions) {
     this.registry = opts.registry ?? defaultRegistry();
@@ -141,9 +143,12 @@ export class ApiServer {
       return;
     }
     if (path === '/api' || path === '/apis') return this.discovery(req, res, path === '/api');
-    if (path === '/openapi/v3') return sendJson(res, 200, openApiV3Root(this.openApiRefs));
-    if (path.startsWith('/openapi/v3/')) {
-      const doc = openApiV3GroupVersion(path.slice('/openapi/v3/'.length), this.openApiRefs);
+    if (path === '/openapi/v3' || path.startsWith('/openapi/v3/')) {
+      if (!this.openApiDocs.has(path)) {
+        const gv = path.slice('/openapi/v3/'.length);
+        this.openApiDocs.set(path, gv ? openApiV3GroupVersion(gv, this.openApiRefs) : openApiV3Root(this.openApiRefs));
+      }
+      const doc = this.openApiDocs.get(path);
       if (!doc) throw errors.noSuchPath();
       return sendJson(res, 200, doc);
     }
