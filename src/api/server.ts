@@ -3,6 +3,7 @@
 
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -11,7 +12,7 @@ import type { ApiConfig } from '../apis/types.js';
 import { errors } from './errors.js';
 import { defaultRegistry, type Registry } from './registry.js';
 import { Rest } from './rest/rest.js';
-import { parseRequestInfo } from './request-info.js';
+import { parseRequestInfo, type ResourceRequest } from './request-info.js';
 import { handleResource, type ResourceHandlerDeps, type SubresourceHandler, type VirtualResource } from './http/resource-handler.js';
 import { sendError, sendJson, toStatusError } from './http/respond.js';
 import { wantsAggregatedDiscovery } from './http/negotiate.js';
@@ -35,6 +36,10 @@ export const VERSION_INFO = {
 /** Paths anyone may read, as Kubernetes' system:public-info-viewer allows. */
 const PUBLIC_PATHS = new Set(['/version', '/healthz', '/livez', '/readyz']);
 
+/** Serves an HTTP upgrade (WebSocket) request on a subresource such as pods/exec; the
+ *  request is authenticated already. */
+export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer, info: ResourceRequest) => void;
+
 export interface ApiServerOptions {
   store: Store;
   config: ApiConfig;
@@ -53,6 +58,7 @@ export class ApiServer {
   private readonly server: https.Server;
   private readonly deps: ResourceHandlerDeps;
   private readonly openApiRefs: ResourceRef[];
+  private readonly upgrades = new Map<string, UpgradeHandler>();
   /** OpenAPI documents never change while the server runs: built once, on first request. */
   private readonly openApiDocs = new Map<string, object | undefined>();
 
@@ -81,6 +87,7 @@ export class ApiServer {
     this.server = https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, (req, res) => {
       this.handle(req, res).catch((e) => this.fail(req, res, e));
     });
+    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
     // Watches are long-lived; nothing here should time them out.
     this.server.requestTimeout = 0;
     this.server.headersTimeout = 60_000;
@@ -90,6 +97,11 @@ export class ApiServer {
   /** Serve a subresource (e.g. pods/log) with code outside the API package. */
   addSubresource(name: string, handler: SubresourceHandler): void {
     this.deps.subresources.set(name, handler);
+  }
+
+  /** Serve WebSocket upgrades on a subresource, e.g. `pods/exec`. */
+  addUpgrade(name: string, handler: UpgradeHandler): void {
+    this.upgrades.set(name, handler);
   }
 
   /** Serve a computed resource (e.g. componentstatuses). */
@@ -162,6 +174,24 @@ export class ApiServer {
     if (parts[0] === 'apis' && parts.length === 2) return this.send(res, apiGroup(this.registry, parts[1]));
     if (parts[0] === 'apis' && parts.length === 3) return this.send(res, apiResourceList(this.registry, parts[1], parts[2]));
     throw errors.noSuchPath();
+  }
+
+  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const refuse = (code: number, status: object): void => {
+      const body = JSON.stringify(status);
+      socket.end(`HTTP/1.1 ${code} Error\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    };
+    if (!this.authenticated(req)) return refuse(401, errors.unauthorized().toStatus());
+    const url = new URL(req.url ?? '/', 'https://localhost');
+    const info = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
+    const handler = info.isResource ? this.upgrades.get(`${info.resource}/${info.subresource}`) : undefined;
+    if (!info.isResource || !handler) return refuse(400, errors.badRequest('upgrade is not supported on this path').toStatus());
+    try {
+      handler(req, socket, head, info);
+    } catch (e) {
+      const err = toStatusError(e);
+      refuse(err.code, err.toStatus());
+    }
   }
 
   private discovery(req: IncomingMessage, res: ServerResponse, core: boolean): void {

@@ -1,0 +1,101 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestApi } from '../../test/support/api.js';
+import { R } from './client.js';
+import { Informer } from './informer.js';
+import { WorkQueue } from './workqueue.js';
+import { EventRecorder } from './events.js';
+
+function svc(name: string, labels: Record<string, string> = {}) {
+  return { metadata: { name, labels }, spec: { ports: [{ port: 80 }] } };
+}
+
+async function until(fn: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !fn(); i++) await new Promise((r) => setTimeout(r, 10));
+  assert.ok(fn(), 'condition never held');
+}
+
+test('informer lists, then reports adds, updates (old and new) and deletes', async () => {
+  const api = await startTestApi();
+  const client = api.client();
+  await client.create(R.services, 'default', svc('before'));
+  const seen: string[] = [];
+  const inf = new Informer(client, R.services, { namespace: 'default' }).on({
+    add: (o) => seen.push(`add ${o.metadata.name}`),
+    update: (o, n) => seen.push(`update ${o.metadata.labels?.v ?? '-'}->${n.metadata.labels?.v}`),
+    delete: (o) => seen.push(`delete ${o.metadata.name}`),
+  });
+  assert.equal(inf.hasSynced(), false);
+  await inf.start();
+  assert.equal(inf.hasSynced(), true);
+  assert.deepEqual(seen.sort(), ['add before', 'add kubernetes']);
+  seen.length = 0;
+  await client.create(R.services, 'default', svc('x'));
+  await client.patch(R.services, 'default', 'x', 'merge', { metadata: { labels: { v: '1' } } });
+  await client.delete(R.services, 'default', 'x');
+  await until(() => seen.length === 3);
+  assert.deepEqual(seen, ['add x', 'update -->1', 'delete x']);
+  assert.equal(inf.get('default', 'x'), undefined);
+  assert.ok(inf.get('default', 'before'));
+  inf.stop();
+  await api.close();
+});
+
+test('informer re-lists after its watch ends (compaction) and reports what it missed', async () => {
+  const api = await startTestApi();
+  const client = api.client();
+  const seen: string[] = [];
+  const inf = new Informer(client, R.services, { namespace: 'default', minBackoffMs: 10 }).on({
+    add: (o) => seen.push(`add ${o.metadata.name}`),
+    delete: (o) => seen.push(`delete ${o.metadata.name}`),
+  });
+  await inf.start();
+  await client.create(R.services, 'default', svc('a'));
+  await until(() => seen.includes('add a'));
+  inf.stop();
+  await client.delete(R.services, 'default', 'a');
+  await client.create(R.services, 'default', svc('b'));
+  await api.store.compact(await api.store.currentRevision());
+  await inf.start();
+  await until(() => seen.includes('add b') && seen.includes('delete a'));
+  inf.stop();
+  await api.close();
+});
+
+test('work queue runs a key once per burst, again when changed while running, and retries failures', async () => {
+  const runs: string[] = [];
+  let fail = 1;
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const q = new WorkQueue(async (key) => {
+    runs.push(key);
+    if (key === 'slow' && runs.filter((k) => k === 'slow').length === 1) await gate;
+    if (key === 'flaky' && fail-- > 0) throw new Error('boom');
+  }, { minRetryMs: 5 });
+  q.add('slow'); // the one worker is busy with it until the gate opens
+  q.add('a');
+  q.add('a');
+  q.add('a'); // a burst while queued collapses into one run
+  q.add('slow'); // added while running: runs again afterwards
+  release();
+  q.add('flaky');
+  await until(() => runs.filter((k) => k === 'flaky').length === 2);
+  await q.idle();
+  assert.equal(runs.filter((k) => k === 'a').length, 1);
+  assert.equal(runs.filter((k) => k === 'slow').length, 2);
+  q.stop();
+});
+
+test('event recorder aggregates repeats into a count', async () => {
+  const api = await startTestApi();
+  const client = api.client();
+  const obj = await client.get(R.services, 'default', 'kubernetes');
+  const rec = new EventRecorder(client, 'test-component');
+  await rec.write(obj, 'Warning', 'Probe', 'failed');
+  await rec.write(obj, 'Warning', 'Probe', 'failed');
+  await rec.write(obj, 'Normal', 'Other', 'ok');
+  const events = await client.list(R.events, 'default', { fieldSelector: `involvedObject.name=kubernetes,involvedObject.kind=Service` });
+  const counts = events.items.map((e) => `${e.reason}:${e.count}`).sort();
+  assert.deepEqual(counts, ['Other:1', 'Probe:2']);
+  await api.close();
+});

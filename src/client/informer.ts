@@ -1,0 +1,159 @@
+// An informer: list, then watch from the list's resourceVersion, keep a cache, and tell
+// handlers about every change with the old and the new object. On 410 (or any end of the
+// watch) it re-lists and reports the difference, so handlers never miss a change; it backs
+// off while the API is unreachable. No I/O happens before start().
+
+import type { KubeObject } from '../apis/types.js';
+import type { Client, ResourceId, Watch } from './client.js';
+
+export interface InformerHandlers<T extends KubeObject> {
+  add?(obj: T): void;
+  update?(oldObj: T, newObj: T): void;
+  delete?(obj: T): void;
+}
+
+export interface InformerOptions {
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  /** Backoff bounds after a failed list or watch. */
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+}
+
+export function cacheKey(obj: KubeObject): string {
+  return obj.metadata.namespace ? `${obj.metadata.namespace}/${obj.metadata.name}` : obj.metadata.name!;
+}
+
+export class Informer<T extends KubeObject = KubeObject> {
+  private readonly cache = new Map<string, T>();
+  private readonly handlers: InformerHandlers<T>[] = [];
+  private watch?: Watch;
+  private synced = false;
+  private stopped = true;
+  private backoff: number;
+  private timer?: NodeJS.Timeout;
+  private readonly syncWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly client: Client,
+    readonly resource: ResourceId,
+    private readonly opts: InformerOptions = {},
+  ) {
+    this.backoff = opts.minBackoffMs ?? 200;
+  }
+
+  on(handlers: InformerHandlers<T>): this {
+    this.handlers.push(handlers);
+    return this;
+  }
+
+  /** Starts listing and watching; resolves once the first list is in the cache. */
+  async start(): Promise<void> {
+    this.stopped = false;
+    void this.run();
+    await this.waitForSync();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.watch?.cancel();
+    this.watch = undefined;
+  }
+
+  hasSynced(): boolean {
+    return this.synced;
+  }
+
+  waitForSync(): Promise<void> {
+    if (this.synced) return Promise.resolve();
+    return new Promise((resolve) => this.syncWaiters.push(resolve));
+  }
+
+  get(namespace: string | undefined, name: string): T | undefined {
+    return this.cache.get(namespace ? `${namespace}/${name}` : name);
+  }
+
+  /** Cached objects, optionally of one namespace. */
+  list(namespace?: string): T[] {
+    const all = [...this.cache.values()];
+    return namespace === undefined ? all : all.filter((o) => o.metadata.namespace === namespace);
+  }
+
+  private async run(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      const list = await this.client.list<T>(this.resource, this.opts.namespace, {
+        labelSelector: this.opts.labelSelector,
+        fieldSelector: this.opts.fieldSelector,
+      });
+      if (this.stopped) return;
+      this.replace(list.items);
+      this.backoff = this.opts.minBackoffMs ?? 200;
+      this.watch = await this.client.watch<T>(
+        this.resource,
+        this.opts.namespace,
+        { resourceVersion: list.resourceVersion, labelSelector: this.opts.labelSelector, fieldSelector: this.opts.fieldSelector },
+        {
+          event: (type, obj) => this.apply(type, obj),
+          end: () => this.retry(0),
+        },
+      );
+      if (this.stopped) this.watch.cancel();
+    } catch {
+      this.retry(this.backoff);
+      this.backoff = Math.min(this.backoff * 2, this.opts.maxBackoffMs ?? 10_000);
+    }
+  }
+
+  private retry(delayMs: number): void {
+    this.watch = undefined;
+    if (this.stopped) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.run(), delayMs);
+  }
+
+  /** A fresh list: report what appeared, changed and vanished since the cache was filled. */
+  private replace(items: T[]): void {
+    const fresh = new Map(items.map((o) => [cacheKey(o), o]));
+    for (const [key, old] of this.cache) {
+      if (!fresh.has(key)) {
+        this.cache.delete(key);
+        this.emit('delete', old);
+      }
+    }
+    for (const [key, obj] of fresh) {
+      const old = this.cache.get(key);
+      this.cache.set(key, obj);
+      if (!old) this.emit('add', obj);
+      else if (old.metadata.resourceVersion !== obj.metadata.resourceVersion) this.emit('update', obj, old);
+    }
+    if (!this.synced) {
+      this.synced = true;
+      for (const w of this.syncWaiters.splice(0)) w();
+    }
+  }
+
+  private apply(type: string, obj: T): void {
+    if (type === 'BOOKMARK') return;
+    const key = cacheKey(obj);
+    const old = this.cache.get(key);
+    if (type === 'DELETED') {
+      this.cache.delete(key);
+      this.emit('delete', old ?? obj);
+      return;
+    }
+    this.cache.set(key, obj);
+    if (old) this.emit('update', obj, old);
+    else this.emit('add', obj);
+  }
+
+  private emit(kind: 'add' | 'update' | 'delete', obj: T, old?: T): void {
+    for (const h of this.handlers) {
+      if (kind === 'add') h.add?.(obj);
+      else if (kind === 'update') h.update?.(old!, obj);
+      else h.delete?.(obj);
+    }
+  }
+}
