@@ -6,6 +6,7 @@ import { errors, StatusError } from '../api/errors.js';
 import type { Resource } from '../api/registry.js';
 import type { Rest } from '../api/rest/rest.js';
 import { watch as restWatch } from '../api/rest/watch.js';
+import { bindPod } from '../api/http/binding.js';
 import type { Client, DeleteOptions, ListOptions, ListResult, PatchOptions, PatchType, ResourceId, Watch, WatchCallbacks, WatchOptions, WriteOptions } from './client.js';
 
 export class InProcessClient implements Client {
@@ -28,6 +29,12 @@ export class InProcessClient implements Client {
   }
 
   async create<T extends KubeObject>(r: ResourceId, namespace: string | undefined, obj: KubeObject, opts: WriteOptions = {}): Promise<T> {
+    if (opts.subresource === 'binding') {
+      // A Binding names the pod in its metadata and the node in its target.
+      const target = (obj as { target?: { name?: string } }).target?.name ?? '';
+      return (await bindPod(this.rest, this.resource(r), namespace, obj.metadata.name!, target)) as T;
+    }
+    if (opts.subresource) throw errors.methodNotAllowed();
     return (await this.rest.create(this.resource(r), namespace, obj, { fieldManager: opts.fieldManager ?? this.manager, dryRun: opts.dryRun })) as T;
   }
 

@@ -12,16 +12,13 @@ export function bindingHandler(rest: Rest): SubresourceHandler {
   return async (req, res, info, r) => {
     if (info.verb !== 'create') throw errors.methodNotAllowed();
     const binding = decodeBody(await readBody(req), mediaType(req)) as { target?: { kind?: string; name?: string } } | undefined;
-    const node = binding?.target?.name;
-    if (!node) {
-      throw errors.invalid('Binding', '', info.name!, [{ type: 'FieldValueRequired', field: 'target.name', message: 'Required value' }]);
-    }
-    await bindPod(rest, r, info.namespace, info.name!, node);
+    await bindPod(rest, r, info.namespace, info.name!, binding?.target?.name ?? '');
     sendJson(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
   };
 }
 
 export async function bindPod(rest: Rest, r: Parameters<Rest['get']>[0], namespace: string | undefined, name: string, node: string): Promise<KubeObject> {
+  if (!node) throw errors.invalid('Binding', '', name, [{ type: 'FieldValueRequired', field: 'target.name', message: 'Required value' }]);
   await rest.mutate(r, namespace, name, (pod) => {
     if (pod.metadata.deletionTimestamp) throw errors.conflict('pods', '', name, 'pod is being deleted, cannot be assigned to a host');
     if (pod.spec?.nodeName) throw errors.conflict('pods', '', name, `pod ${name} is already assigned to node "${pod.spec.nodeName}"`);
