@@ -1,0 +1,173 @@
+// The Client over HTTPS, for components outside the API server's process (agents on other
+// hosts, `tinykube explain`). Same semantics as the in-process client: Status errors become
+// StatusErrors, watches are newline-delimited JSON streams.
+
+import { Agent, request } from 'node:https';
+import type { IncomingMessage } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import type { KubeObject } from '../apis/types.js';
+import { StatusError, type StatusReason } from '../api/errors.js';
+import type { Client, DeleteOptions, ListOptions, ListResult, PatchOptions, PatchType, ResourceId, Watch, WatchCallbacks, WatchOptions, WriteOptions } from './client.js';
+
+export interface Endpoint {
+  server: string;
+  ca: string;
+  token: string;
+}
+
+const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
+  json: 'application/json-patch+json',
+  merge: 'application/merge-patch+json',
+  strategic: 'application/strategic-merge-patch+json',
+  apply: 'application/apply-patch+yaml',
+};
+
+/** Reads server, CA and token from a kubeconfig written by `tinykube up`. */
+export function endpointFromKubeconfig(path: string): Endpoint {
+  const kc = parse(readFileSync(path, 'utf8'));
+  const ctx = kc.contexts.find((c: { name: string }) => c.name === kc['current-context'])?.context ?? kc.contexts[0].context;
+  const cluster = kc.clusters.find((c: { name: string }) => c.name === ctx.cluster).cluster;
+  const user = kc.users.find((u: { name: string }) => u.name === ctx.user).user;
+  return { server: cluster.server, ca: Buffer.from(cluster['certificate-authority-data'], 'base64').toString(), token: user.token };
+}
+
+function resourcePath(r: ResourceId, namespace: string | undefined, name?: string, subresource?: string): string {
+  const base = r.group ? `/apis/${r.group}/${r.version}` : `/api/${r.version}`;
+  const ns = namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';
+  return `${base}${ns}/${r.resource}${name ? `/${encodeURIComponent(name)}` : ''}${subresource ? `/${subresource}` : ''}`;
+}
+
+function query(params: Record<string, string | number | boolean | undefined>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') q.set(k, String(v));
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
+
+export class HttpsClient implements Client {
+  private readonly agent = new Agent({ keepAlive: true, maxSockets: 16 });
+
+  constructor(private readonly ep: Endpoint, private readonly manager: string) {}
+
+  close(): void {
+    this.agent.destroy();
+  }
+
+  private send(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<{ res: IncomingMessage; text: string }> {
+    const data = body === undefined ? undefined : JSON.stringify(body);
+    return new Promise((resolve, reject) => {
+      const req = request(this.ep.server + path, {
+        method,
+        agent: this.agent,
+        ca: this.ep.ca,
+        headers: {
+          Authorization: `Bearer ${this.ep.token}`,
+          Accept: 'application/json',
+          ...(data !== undefined ? { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(data) } : {}),
+        },
+      }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d) => (text += d));
+        res.on('end', () => resolve({ res, text }));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end(data);
+    });
+  }
+
+  private async call<T>(method: string, path: string, body?: unknown, contentType?: string): Promise<T> {
+    const { res, text } = await this.send(method, path, body, contentType);
+    const parsed = text ? JSON.parse(text) : undefined;
+    if ((res.statusCode ?? 500) >= 400) throw toError(res.statusCode ?? 500, parsed);
+    return parsed as T;
+  }
+
+  get<T extends KubeObject>(r: ResourceId, namespace: string | undefined, name: string): Promise<T> {
+    return this.call('GET', resourcePath(r, namespace, name));
+  }
+
+  async list<T extends KubeObject>(r: ResourceId, namespace?: string, opts: ListOptions = {}): Promise<ListResult<T>> {
+    const list = await this.call<{ items: T[]; metadata: { resourceVersion: string; continue?: string } }>(
+      'GET',
+      resourcePath(r, namespace) + query({ ...opts }),
+    );
+    return { items: list.items, resourceVersion: list.metadata.resourceVersion, ...(list.metadata.continue ? { continue: list.metadata.continue } : {}) };
+  }
+
+  create<T extends KubeObject>(r: ResourceId, namespace: string | undefined, obj: KubeObject, opts: WriteOptions = {}): Promise<T> {
+    const name = opts.subresource ? obj.metadata.name : undefined;
+    return this.call('POST', resourcePath(r, namespace, name, opts.subresource) + query({ fieldManager: opts.fieldManager ?? this.manager, dryRun: opts.dryRun ? 'All' : undefined }), obj);
+  }
+
+  update<T extends KubeObject>(r: ResourceId, namespace: string | undefined, obj: KubeObject, opts: WriteOptions = {}): Promise<T> {
+    return this.call('PUT', resourcePath(r, namespace, obj.metadata.name, opts.subresource) + query({ fieldManager: opts.fieldManager ?? this.manager, dryRun: opts.dryRun ? 'All' : undefined }), obj);
+  }
+
+  patch<T extends KubeObject>(r: ResourceId, namespace: string | undefined, name: string, type: PatchType, body: unknown, opts: PatchOptions = {}): Promise<T> {
+    return this.call(
+      'PATCH',
+      resourcePath(r, namespace, name, opts.subresource) + query({ fieldManager: opts.fieldManager ?? this.manager, force: opts.force, dryRun: opts.dryRun ? 'All' : undefined }),
+      body,
+      PATCH_CONTENT_TYPES[type],
+    );
+  }
+
+  async delete(r: ResourceId, namespace: string | undefined, name: string, opts: DeleteOptions = {}): Promise<void> {
+    await this.call('DELETE', resourcePath(r, namespace, name), { kind: 'DeleteOptions', apiVersion: 'v1', ...opts });
+  }
+
+  async watch<T extends KubeObject>(r: ResourceId, namespace: string | undefined, opts: WatchOptions, cb: WatchCallbacks<T>): Promise<Watch> {
+    const path = resourcePath(r, namespace) + query({ watch: 'true', ...opts });
+    let ended = false;
+    const end = (err?: Error): void => {
+      if (ended) return;
+      ended = true;
+      cb.end(err);
+    };
+    return new Promise((resolve, reject) => {
+      const req = request(this.ep.server + path, { ca: this.ep.ca, headers: { Authorization: `Bearer ${this.ep.token}`, Accept: 'application/json' } }, (res) => {
+        if ((res.statusCode ?? 500) >= 400) {
+          let text = '';
+          res.on('data', (d) => (text += d));
+          res.on('end', () => reject(toError(res.statusCode ?? 500, text ? JSON.parse(text) : undefined)));
+          return;
+        }
+        resolve({ cancel: () => { ended = true; req.destroy(); } });
+        let buf = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => {
+          buf += d;
+          let nl: number;
+          while ((nl = buf.indexOf('\n')) >= 0) {
+            const line = buf.slice(0, nl);
+            buf = buf.slice(nl + 1);
+            if (!line.trim() || ended) continue;
+            const ev = JSON.parse(line) as { type: string; object: KubeObject };
+            if (ev.type === 'ERROR') {
+              const s = ev.object as unknown as { code?: number };
+              end(toError(s.code ?? 500, ev.object));
+              req.destroy();
+              return;
+            }
+            cb.event(ev.type as 'ADDED', ev.object as T);
+          }
+        });
+        res.on('end', () => end());
+        res.on('error', (e) => end(e));
+      });
+      req.on('error', (e) => {
+        reject(e);
+        end(e);
+      });
+      req.end();
+    });
+  }
+}
+
+function toError(code: number, body: unknown): StatusError {
+  const s = (body ?? {}) as { reason?: StatusReason; message?: string; details?: never };
+  return new StatusError(code, s.reason ?? 'InternalError', s.message ?? `HTTP ${code}`, s.details);
+}

@@ -1,0 +1,48 @@
+// Our own HTTPS client against the running program: what agents and `tinykube explain` use.
+
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { Tinykube, eventually } from './harness.js';
+import { HttpsClient, endpointFromKubeconfig } from '../../src/client/https.js';
+import { Informer } from '../../src/client/informer.js';
+import { R } from '../../src/client/client.js';
+import { StatusError } from '../../src/api/errors.js';
+
+describe('HttpsClient', () => {
+  let t: Tinykube;
+  let client: HttpsClient;
+  before(async () => {
+    t = await Tinykube.start();
+    client = new HttpsClient(endpointFromKubeconfig(t.kubeconfig), 'https-client-test');
+  });
+  after(async () => {
+    client?.close();
+    await t?.destroy();
+  });
+
+  it('creates, patches, lists, watches through an informer and deletes', async () => {
+    const seen: string[] = [];
+    const inf = new Informer(client, R.services, { namespace: 'default' }).on({
+      add: (o) => seen.push(`add ${o.metadata.name}`),
+      update: (_o, n) => seen.push(`update ${n.metadata.name} ${n.metadata.labels?.k ?? ''}`),
+      delete: (o) => seen.push(`delete ${o.metadata.name}`),
+    });
+    await inf.start();
+    try {
+      const created = await client.create(R.services, 'default', { metadata: { name: 'via-https' }, spec: { ports: [{ port: 80 }] } });
+      assert.match(created.spec.clusterIP, /^127\.96\./);
+      await client.patch(R.services, 'default', 'via-https', 'merge', { metadata: { labels: { k: 'v' } } });
+      const list = await client.list(R.services, 'default', { labelSelector: 'k=v' });
+      assert.deepEqual(list.items.map((s) => s.metadata.name), ['via-https']);
+      await client.delete(R.services, 'default', 'via-https');
+      await eventually(() => seen.includes('delete via-https'), 10_000, 'the informer to see the delete');
+      assert.deepEqual(seen.filter((s) => s.includes('via-https')), ['add via-https', 'update via-https v', 'delete via-https']);
+    } finally {
+      inf.stop();
+    }
+  });
+
+  it('turns Status answers into StatusErrors', async () => {
+    await assert.rejects(client.get(R.services, 'default', 'nope'), (e: unknown) => e instanceof StatusError && e.code === 404 && e.reason === 'NotFound');
+  });
+});
