@@ -1,0 +1,89 @@
+// Controller references (metav1.GetControllerOf) and the claim rules of Kubernetes'
+// ControllerRefManager: a controller adopts orphans its selector matches and releases the
+// objects it owns that its selector no longer matches; objects owned by another controller
+// are never touched. Shared by the ReplicaSet (pods) and Deployment (ReplicaSets) controllers.
+
+import type { KubeObject, OwnerReference } from '../apis/types.js';
+import type { Client, ResourceId } from '../client/client.js';
+import { matchesLabels, type LabelSelector } from '../util/labels.js';
+
+export function controllerOf(obj: KubeObject): OwnerReference | undefined {
+  return obj.metadata.ownerReferences?.find((r) => r.controller);
+}
+
+/** The reference a controller puts on what it creates or adopts. */
+export function newControllerRef(owner: KubeObject): OwnerReference {
+  return {
+    apiVersion: owner.apiVersion!,
+    kind: owner.kind!,
+    name: owner.metadata.name!,
+    uid: owner.metadata.uid!,
+    controller: true,
+    blockOwnerDeletion: true,
+  };
+}
+
+export type ClaimAction = 'keep' | 'adopt' | 'release' | 'ignore';
+
+/** What the owner does with one candidate (ClaimObject), decided on cached state. */
+export function claimAction(owner: KubeObject, selector: LabelSelector, obj: KubeObject): ClaimAction {
+  const ref = controllerOf(obj);
+  const matches = matchesLabels(selector, obj.metadata.labels);
+  if (ref) {
+    if (ref.uid !== owner.metadata.uid) return 'ignore';
+    if (matches) return 'keep';
+    // An owner being deleted leaves its objects to the garbage collector.
+    return owner.metadata.deletionTimestamp || obj.metadata.deletionTimestamp ? 'ignore' : 'release';
+  }
+  if (owner.metadata.deletionTimestamp || !matches || obj.metadata.deletionTimestamp) return 'ignore';
+  return 'adopt';
+}
+
+/**
+ * Claims candidates for owner: returns the ones it owns afterwards. Adoption first re-reads
+ * the owner from the API (canAdopt), so a deleted or replaced owner adopts nothing. Writes are
+ * compare-and-swap on the cached resourceVersion; a conflict fails the sync, which retries.
+ */
+export async function claim<T extends KubeObject>(
+  client: Client,
+  ownerResource: ResourceId,
+  objResource: ResourceId,
+  owner: KubeObject,
+  selector: LabelSelector,
+  candidates: T[],
+): Promise<T[]> {
+  const owned: T[] = [];
+  let ownerChecked = false;
+  for (const obj of candidates) {
+    const action = claimAction(owner, selector, obj);
+    if (action === 'keep') owned.push(obj);
+    if (action === 'adopt') {
+      if (!ownerChecked) {
+        const fresh = await client.get(ownerResource, owner.metadata.namespace, owner.metadata.name!);
+        if (fresh.metadata.uid !== owner.metadata.uid || fresh.metadata.deletionTimestamp) return owned;
+        ownerChecked = true;
+      }
+      const refs = [...(obj.metadata.ownerReferences ?? []), newControllerRef(owner)];
+      owned.push(await client.update<T>(objResource, obj.metadata.namespace, { ...obj, metadata: { ...obj.metadata, ownerReferences: refs } }));
+    }
+    if (action === 'release') await removeOwnerRef(client, objResource, obj, owner.metadata.uid!);
+  }
+  return owned;
+}
+
+/** Drops the reference to ownerUid from obj (release, orphaning); gone objects are fine. */
+export async function removeOwnerRef(client: Client, r: ResourceId, obj: KubeObject, ownerUid: string): Promise<void> {
+  const refs = (obj.metadata.ownerReferences ?? []).filter((ref) => ref.uid !== ownerUid);
+  // JSON patch with a uid test: applies only to the object we looked at.
+  const ops: unknown[] = [{ op: 'test', path: '/metadata/uid', value: obj.metadata.uid }];
+  ops.push(refs.length ? { op: 'replace', path: '/metadata/ownerReferences', value: refs } : { op: 'remove', path: '/metadata/ownerReferences' });
+  try {
+    await client.patch(r, obj.metadata.namespace, obj.metadata.name!, 'json', ops);
+  } catch (e) {
+    if ((e as { code?: number }).code !== 404) throw e;
+  }
+}
+
+export function isNotFound(e: unknown): boolean {
+  return (e as { code?: number }).code === 404;
+}

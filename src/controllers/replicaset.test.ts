@@ -1,0 +1,179 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import pino from 'pino';
+import type { KubeObject } from '../apis/types.js';
+import { R, type Client } from '../client/client.js';
+import { EventRecorder } from '../client/events.js';
+import { Informer } from '../client/informer.js';
+import { startTestApi, type TestApi } from '../../test/support/api.js';
+import { ReplicaSetController } from './replicaset.js';
+import { controllerOf } from './controller-ref.js';
+import { rankPodsForDeletion } from './replicaset-pods.js';
+import { slowStartBatches } from './replicaset-decisions.js';
+import { rfc3339 } from '../util/time.js';
+
+const log = pino({ level: 'silent' });
+
+function replicaSet(name: string, replicas: number, minReadySeconds = 0): KubeObject {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'ReplicaSet',
+    metadata: { name, namespace: 'default' },
+    spec: {
+      replicas,
+      minReadySeconds,
+      selector: { matchLabels: { app: name } },
+      template: { metadata: { labels: { app: name, tier: 'web' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } },
+    },
+  };
+}
+
+function pod(name: string, labels: Record<string, string>, extra: Partial<KubeObject> = {}): KubeObject {
+  return { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default', labels }, spec: { containers: [{ name: 'c', image: 'nginx' }] }, ...extra };
+}
+
+async function setPodStatus(client: Client, name: string, status: Record<string, unknown>): Promise<void> {
+  const p = await client.get(R.pods, 'default', name);
+  await client.update(R.pods, 'default', { ...p, status: { ...p.status, ...status } }, { subresource: 'status' });
+}
+
+async function waitFor<T>(fn: () => Promise<T | undefined | false>, what: string): Promise<T> {
+  for (let i = 0; i < 200; i++) {
+    const v = await fn();
+    if (v) return v;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+const podsOf = async (client: Client, app: string): Promise<KubeObject[]> =>
+  (await client.list(R.pods, 'default', { labelSelector: `app=${app}` })).items.filter((p) => !p.metadata.deletionTimestamp);
+
+describe('ReplicaSet controller', () => {
+  let api: TestApi;
+  let client: Client;
+  let controller: ReplicaSetController;
+  let now = new Date();
+  const informers: Informer[] = [];
+
+  before(async () => {
+    api = await startTestApi();
+    client = api.client('replicaset-controller');
+    const pods = new Informer(client, R.pods);
+    const rss = new Informer(client, R.replicaSets);
+    informers.push(pods, rss);
+    controller = new ReplicaSetController({ client, log, events: new EventRecorder(client, 'replicaset-controller'), now: () => now }, pods, rss);
+    await Promise.all(informers.map((i) => i.start()));
+    controller.start();
+  });
+  after(async () => {
+    controller.stop();
+    for (const i of informers) i.stop();
+    await api.close();
+  });
+
+  it('creates spec.replicas pods from the template, owned by the ReplicaSet', async () => {
+    const rs = await client.create(R.replicaSets, 'default', replicaSet('web', 3));
+    const pods = await waitFor(async () => {
+      const ps = await podsOf(client, 'web');
+      return ps.length === 3 && ps;
+    }, '3 pods');
+    for (const p of pods) {
+      assert.match(p.metadata.name!, /^web-[a-z0-9]{5}$/);
+      assert.deepEqual(p.metadata.labels, { app: 'web', tier: 'web' });
+      assert.deepEqual(controllerOf(p), { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web', uid: rs.metadata.uid, controller: true, blockOwnerDeletion: true });
+    }
+    const status = await waitFor(async () => {
+      const s = (await client.get(R.replicaSets, 'default', 'web')).status;
+      return s?.replicas === 3 && s;
+    }, 'status');
+    assert.equal(status.fullyLabeledReplicas, 3);
+    assert.equal(status.readyReplicas, 0);
+    assert.equal(status.observedGeneration, 1);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal((await podsOf(client, 'web')).length, 3, 'no extra pods after the burst of events');
+  });
+
+  it('replaces a deleted pod and a failed pod, and counts ready and available pods', async () => {
+    const [first, second] = await podsOf(client, 'web');
+    await client.delete(R.pods, 'default', first.metadata.name!);
+    await setPodStatus(client, second.metadata.name!, { phase: 'Failed' });
+    await waitFor(async () => {
+      const ps = (await podsOf(client, 'web')).filter((p) => p.status?.phase !== 'Failed');
+      return ps.length === 3 && !ps.some((p) => p.metadata.name === first.metadata.name);
+    }, 'replacements');
+    for (const p of (await podsOf(client, 'web')).filter((p) => p.status?.phase !== 'Failed')) {
+      await setPodStatus(client, p.metadata.name!, { phase: 'Running', conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: rfc3339(now) }] });
+    }
+    const status = await waitFor(async () => {
+      const s = (await client.get(R.replicaSets, 'default', 'web')).status;
+      return s?.readyReplicas === 3 && s;
+    }, 'ready');
+    assert.equal(status.availableReplicas, 3);
+    assert.equal(status.replicas, 3);
+  });
+
+  it('counts a ready pod available only after minReadySeconds', async () => {
+    await client.create(R.replicaSets, 'default', replicaSet('slow', 1, 30));
+    const [p] = await waitFor(async () => {
+      const ps = await podsOf(client, 'slow');
+      return ps.length === 1 && ps;
+    }, 'pod');
+    await setPodStatus(client, p.metadata.name!, { phase: 'Running', conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: rfc3339(now) }] });
+    const s1 = await waitFor(async () => {
+      const s = (await client.get(R.replicaSets, 'default', 'slow')).status;
+      return s?.readyReplicas === 1 && s;
+    }, 'ready');
+    assert.equal(s1.availableReplicas, 0);
+    now = new Date(now.getTime() + 31_000);
+    await client.patch(R.replicaSets, 'default', 'slow', 'merge', { metadata: { labels: { poke: '1' } } });
+    await waitFor(async () => (await client.get(R.replicaSets, 'default', 'slow')).status?.availableReplicas === 1, 'available');
+  });
+
+  it('scales down, deleting not-ready pods first', async () => {
+    const pods = await podsOf(client, 'web');
+    const notReady = pods.find((p) => p.status?.phase !== 'Failed')!;
+    await setPodStatus(client, notReady.metadata.name!, { conditions: [{ type: 'Ready', status: 'False' }] });
+    await waitFor(async () => (await client.get(R.replicaSets, 'default', 'web')).status?.readyReplicas === 2, 'not ready seen');
+    await client.patch(R.replicaSets, 'default', 'web', 'merge', { spec: { replicas: 2 } });
+    await waitFor(async () => (await podsOf(client, 'web')).filter((p) => p.status?.phase !== 'Failed').length === 2, 'scaled down');
+    assert.ok(!(await podsOf(client, 'web')).some((p) => p.metadata.name === notReady.metadata.name));
+  });
+
+  it('adopts a matching orphan and releases a pod whose labels stop matching', async () => {
+    await client.create(R.replicaSets, 'default', replicaSet('adopt', 2));
+    await waitFor(async () => (await podsOf(client, 'adopt')).length === 2, 'pods');
+    await client.create(R.pods, 'default', pod('stray', { app: 'adopt' }));
+    await waitFor(async () => controllerOf(await client.get(R.pods, 'default', 'stray'))?.name === 'adopt', 'adoption');
+    await waitFor(async () => (await podsOf(client, 'adopt')).length === 2, 'surplus deleted');
+    const [kept] = await podsOf(client, 'adopt');
+    await client.patch(R.pods, 'default', kept.metadata.name!, 'merge', { metadata: { labels: { app: 'elsewhere' } } });
+    await waitFor(async () => !controllerOf(await client.get(R.pods, 'default', kept.metadata.name!)), 'release');
+    await waitFor(async () => (await podsOf(client, 'adopt')).length === 2, 'replacement');
+  });
+});
+
+describe('ReplicaSet decisions', () => {
+  const at = (s: number): string => rfc3339(new Date(Date.UTC(2024, 0, 1, 0, 0, s)));
+  const p = (name: string, o: { node?: string; phase?: string; ready?: boolean; created?: number; cost?: string }): KubeObject => ({
+    metadata: { name, creationTimestamp: at(o.created ?? 0), ...(o.cost ? { annotations: { 'controller.kubernetes.io/pod-deletion-cost': o.cost } } : {}) },
+    spec: { nodeName: o.node },
+    status: { phase: o.phase ?? 'Running', conditions: [{ type: 'Ready', status: o.ready ? 'True' : 'False', lastTransitionTime: at(0) }] },
+  });
+  const cases: { name: string; pods: KubeObject[]; first: string }[] = [
+    { name: 'unscheduled before scheduled', pods: [p('a', { node: 'n', ready: true }), p('b', {})], first: 'b' },
+    { name: 'pending before running', pods: [p('a', { node: 'n' }), p('b', { node: 'n', phase: 'Pending' })], first: 'b' },
+    { name: 'not ready before ready', pods: [p('a', { node: 'n', ready: true }), p('b', { node: 'n' })], first: 'b' },
+    { name: 'lower deletion cost first', pods: [p('a', { node: 'n', cost: '10' }), p('b', { node: 'm', cost: '-5' })], first: 'b' },
+    { name: 'newer first', pods: [p('a', { node: 'n', created: 1 }), p('b', { node: 'm', created: 9 })], first: 'b' },
+  ];
+  for (const c of cases) {
+    it(`ranks for deletion: ${c.name}`, () => {
+      assert.equal(rankPodsForDeletion(c.pods, c.pods)[0].metadata.name, c.first);
+    });
+  }
+  it('creates in slow-start batches', () => {
+    assert.deepEqual(slowStartBatches(10), [1, 2, 4, 3]);
+    assert.deepEqual(slowStartBatches(0), []);
+  });
+});

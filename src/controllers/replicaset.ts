@@ -1,0 +1,204 @@
+// The ReplicaSet controller (pkg/controller/replicaset): keeps spec.replicas active pods of the
+// template, adopting and releasing pods by selector, and reports the status its pods amount to.
+// Handlers only enqueue keys; the work happens in sync(key) once the informers have synced.
+
+import type { KubeObject } from '../apis/types.js';
+import type { ReplicaSet } from '../apis/apps/replicasets.js';
+import { R } from '../client/client.js';
+import { cacheKey, type Informer } from '../client/informer.js';
+import { WorkQueue } from '../client/workqueue.js';
+import { matchesLabels, selectorFromLabelSelector } from '../util/labels.js';
+import { claim, controllerOf, isNotFound } from './controller-ref.js';
+import { BURST_REPLICAS, podFromTemplate, replicaSetStatus, slowStartBatches } from './replicaset-decisions.js';
+import { Expectations } from './replicaset-expectations.js';
+import { isPodActive, isPodReady, rankPodsForDeletion, secondsUntilAvailable } from './replicaset-pods.js';
+import type { ControllerContext } from './workloads-context.js';
+
+export class ReplicaSetController {
+  private readonly queue: WorkQueue;
+  private readonly expectations: Expectations;
+  private started = false;
+
+  constructor(
+    private readonly ctx: ControllerContext,
+    private readonly pods: Informer,
+    private readonly replicaSets: Informer<ReplicaSet>,
+  ) {
+    this.expectations = new Expectations(ctx.now);
+    this.queue = new WorkQueue((key) => this.sync(key), {
+      workers: 4,
+      onError: (key, err) => ctx.log.warn({ err, replicaset: key }, 'replicaset sync failed; will retry'),
+    });
+    replicaSets.on({
+      add: (rs) => this.enqueue(rs),
+      update: (_old, rs) => this.enqueue(rs),
+      delete: (rs) => {
+        this.expectations.forget(cacheKey(rs));
+        this.enqueue(rs);
+      },
+    });
+    pods.on({ add: (p) => this.podAdded(p), update: (o, p) => this.podUpdated(o, p), delete: (p) => this.podDeleted(p) });
+  }
+
+  /** Starts working; the informers must have synced. */
+  start(): void {
+    this.started = true;
+    for (const rs of this.replicaSets.list()) this.enqueue(rs);
+  }
+
+  stop(): void {
+    this.queue.stop();
+  }
+
+  idle(): Promise<void> {
+    return this.queue.idle();
+  }
+
+  private enqueue(rs: KubeObject, afterMs = 0): void {
+    if (!this.started) return;
+    if (afterMs > 0) this.queue.addAfter(cacheKey(rs), afterMs);
+    else this.queue.add(cacheKey(rs));
+  }
+
+  /** The ReplicaSet a pod's controller reference names, if it still is that one. */
+  private ownerOf(pod: KubeObject): ReplicaSet | undefined {
+    const ref = controllerOf(pod);
+    if (ref?.kind !== 'ReplicaSet') return undefined;
+    const rs = this.replicaSets.get(pod.metadata.namespace, ref.name);
+    return rs?.metadata.uid === ref.uid ? rs : undefined;
+  }
+
+  /** An orphan may be adopted by any ReplicaSet whose selector matches it. */
+  private enqueueMatching(pod: KubeObject): void {
+    for (const rs of this.replicaSets.list(pod.metadata.namespace)) {
+      try {
+        if (matchesLabels(selectorFromLabelSelector(rs.spec?.selector), pod.metadata.labels)) this.enqueue(rs);
+      } catch {
+        // An invalid selector selects nothing.
+      }
+    }
+  }
+
+  private podAdded(pod: KubeObject): void {
+    if (pod.metadata.deletionTimestamp) return this.podDeleted(pod);
+    if (controllerOf(pod)) {
+      const rs = this.ownerOf(pod);
+      if (!rs) return;
+      this.expectations.creationObserved(cacheKey(rs));
+      this.enqueue(rs);
+    } else this.enqueueMatching(pod);
+  }
+
+  private podUpdated(old: KubeObject, pod: KubeObject): void {
+    if (pod.metadata.deletionTimestamp && !old.metadata.deletionTimestamp) {
+      const rs = this.ownerOf(pod);
+      if (rs) this.expectations.deletionObserved(cacheKey(rs), cacheKey(pod));
+    }
+    const oldRef = controllerOf(old);
+    if (oldRef && oldRef.uid !== controllerOf(pod)?.uid) {
+      const prev = this.ownerOf(old);
+      if (prev) this.enqueue(prev);
+    }
+    const rs = this.ownerOf(pod);
+    if (rs) {
+      this.enqueue(rs);
+      // Ready now, available after minReadySeconds: look again then.
+      const wait = isPodReady(pod) && !isPodReady(old) ? secondsUntilAvailable(pod, rs.spec?.minReadySeconds ?? 0, this.ctx.now()) : undefined;
+      if (wait) this.enqueue(rs, wait * 1000 + 100);
+    } else if (!controllerOf(pod)) this.enqueueMatching(pod);
+  }
+
+  private podDeleted(pod: KubeObject): void {
+    const rs = this.ownerOf(pod);
+    if (!rs) return;
+    this.expectations.deletionObserved(cacheKey(rs), cacheKey(pod));
+    this.enqueue(rs);
+  }
+
+  private async sync(key: string): Promise<void> {
+    const [namespace, name] = key.split('/');
+    const rs = this.replicaSets.get(namespace, name);
+    if (!rs) return this.expectations.forget(key);
+    const needsSync = this.expectations.satisfied(key);
+    const selector = selectorFromLabelSelector(rs.spec?.selector);
+    const active = this.pods.list(namespace).filter(isPodActive);
+    const owned = await claim(this.ctx.client, R.replicaSets, R.pods, rs, selector, active);
+    let failure: { reason: string; message: string } | undefined;
+    if (needsSync && !rs.metadata.deletionTimestamp) failure = await this.manageReplicas(rs, owned);
+    const status = replicaSetStatus(rs, owned, this.ctx.now(), failure);
+    await this.updateStatus(rs, status);
+    const minReady = rs.spec?.minReadySeconds ?? 0;
+    if (!failure && minReady > 0 && status.readyReplicas === status.replicas && status.availableReplicas !== status.replicas) {
+      this.enqueue(rs, minReady * 1000);
+    }
+  }
+
+  /** Creates or deletes pods toward spec.replicas; returns the failure to report, if any. */
+  private async manageReplicas(rs: ReplicaSet, owned: KubeObject[]): Promise<{ reason: string; message: string } | undefined> {
+    const key = cacheKey(rs);
+    const diff = owned.length - (rs.spec?.replicas ?? 1);
+    if (diff < 0) return this.createPods(rs, Math.min(-diff, BURST_REPLICAS));
+    if (diff === 0) return undefined;
+    const related = this.pods.list(rs.metadata.namespace).filter((p) => {
+      const ref = controllerOf(p);
+      return ref && (ref.uid === rs.metadata.uid || this.isSibling(rs, ref.name));
+    });
+    const victims = rankPodsForDeletion(owned, related).slice(0, Math.min(diff, BURST_REPLICAS));
+    this.expectations.expect(key, 0, victims.map(cacheKey));
+    const results = await Promise.allSettled(
+      victims.map(async (pod) => {
+        try {
+          await this.ctx.client.delete(R.pods, pod.metadata.namespace, pod.metadata.name!, { preconditions: { uid: pod.metadata.uid } });
+          this.ctx.events.record(rs, 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`);
+        } catch (e) {
+          this.expectations.deletionObserved(key, cacheKey(pod));
+          if (!isNotFound(e)) throw e;
+        }
+      }),
+    );
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (!failed) return undefined;
+    this.ctx.events.record(rs, 'Warning', 'FailedDelete', `Error deleting: ${String(failed.reason?.message ?? failed.reason)}`);
+    return { reason: 'FailedDelete', message: String(failed.reason?.message ?? failed.reason) };
+  }
+
+  /** ReplicaSets of the same Deployment count for the "doubled up on a node" rank. */
+  private isSibling(rs: ReplicaSet, otherName: string): boolean {
+    const owner = controllerOf(rs);
+    const other = this.replicaSets.get(rs.metadata.namespace, otherName);
+    return !!owner && !!other && controllerOf(other)?.uid === owner.uid;
+  }
+
+  private async createPods(rs: ReplicaSet, n: number): Promise<{ reason: string; message: string } | undefined> {
+    const key = cacheKey(rs);
+    this.expectations.expect(key, n, []);
+    let left = n;
+    for (const batch of slowStartBatches(n)) {
+      const results = await Promise.allSettled(
+        Array.from({ length: batch }, () => this.ctx.client.create(R.pods, rs.metadata.namespace, podFromTemplate(rs))),
+      );
+      left -= batch;
+      for (const r of results) {
+        if (r.status === 'fulfilled') this.ctx.events.record(rs, 'Normal', 'SuccessfulCreate', `Created pod: ${r.value.metadata.name}`);
+      }
+      const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failures.length) {
+        // Neither the failed creations nor the ones not attempted will be observed.
+        this.expectations.creationSkipped(key, failures.length + left);
+        const message = String(failures[0].reason?.message ?? failures[0].reason);
+        this.ctx.events.record(rs, 'Warning', 'FailedCreate', `Error creating: ${message}`);
+        return { reason: 'FailedCreate', message };
+      }
+    }
+    return undefined;
+  }
+
+  private async updateStatus(rs: ReplicaSet, status: ReplicaSet['status']): Promise<void> {
+    if (JSON.stringify(rs.status ?? {}) === JSON.stringify(status)) return;
+    try {
+      await this.ctx.client.update(R.replicaSets, rs.metadata.namespace, { ...rs, status }, { subresource: 'status' });
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+  }
+}
