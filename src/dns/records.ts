@@ -1,0 +1,214 @@
+// The Kubernetes DNS specification (kubernetes/dns docs/specification.md) as a pure function:
+// a question and the cluster view in, the sections of the reply out. Sockets, upstreams and
+// caches live elsewhere (handler.ts); this file decides what exists.
+//
+// NXDOMAIN versus NODATA follows CoreDNS: a name that does not exist is NXDOMAIN; a name that
+// exists but has no record of the asked type is NOERROR with no answer. Both carry the zone's
+// SOA in the authority section so resolvers can cache the negative answer.
+
+import type { Answer } from 'dns-packet';
+import type { Backend } from './cache.js';
+import type { DnsEndpoint, DnsPort, DnsService } from './objects.js';
+import { parseRequest, parseReverse, type RecordRequest } from './parse.js';
+
+export const SCHEMA_VERSION = '1.1.0';
+const VERSION_TTL = 28800;
+/** ExternalName Services pointing at each other inside the zone: follow this many. */
+const MAX_CNAME_CHAIN = 8;
+
+export interface RecordsConfig {
+  /** The cluster domain, lower case, no trailing dot. */
+  zone: string;
+  ttl: number;
+  /** The cluster DNS Service's addresses: the zone's name server. */
+  nameservers: string[];
+}
+
+export type Rcode = 'NOERROR' | 'FORMERR' | 'SERVFAIL' | 'NXDOMAIN' | 'NOTIMP' | 'REFUSED';
+
+export interface Reply {
+  rcode: Rcode;
+  answers: Answer[];
+  authorities: Answer[];
+  additionals: Answer[];
+  /** The last CNAME target lies outside the zone: the caller asks upstream for it. */
+  chase?: string;
+}
+
+export interface Question {
+  name: string;
+  type: string;
+}
+
+/** The reply for a question, or undefined when the question is not ours (forward it). */
+export function answer(b: Backend, q: Question, c: RecordsConfig): Reply | undefined {
+  const name = q.name.toLowerCase().replace(/\.$/, '');
+  const ip = parseReverse(name);
+  if (ip !== undefined) return q.type === 'PTR' && b.hasSynced() ? reverse(b, q, ip, c) : undefined;
+  if (name !== c.zone && !name.endsWith(`.${c.zone}`)) return undefined;
+  if (!b.hasSynced()) return reply('SERVFAIL', []);
+  return inZone(b, q, parseRequest(name, c.zone), c, 0);
+}
+
+function inZone(b: Backend, q: Question, req: RecordRequest, c: RecordsConfig, depth: number): Reply {
+  const rr = (type: string, data: unknown, ttl = c.ttl): Answer => ({ name: q.name, type, ttl, class: 'IN', data }) as Answer;
+  const noData = (): Reply => reply('NOERROR', [], [soa(b, c)]);
+  const noName = (): Reply => reply('NXDOMAIN', [], [soa(b, c)]);
+  const orNoData = (answers: Answer[], additionals: Answer[] = []): Reply =>
+    answers.length ? reply('NOERROR', answers, [], additionals) : noData();
+
+  switch (req.kind) {
+    case 'apex':
+      if (q.type === 'SOA') return reply('NOERROR', [{ ...soa(b, c), name: q.name }]);
+      if (q.type === 'NS') return reply('NOERROR', [rr('NS', `ns.dns.${c.zone}`)], [], addresses(`ns.dns.${c.zone}`, c.nameservers, 'A', c.ttl));
+      return noData();
+    case 'version':
+      return q.type === 'TXT' ? reply('NOERROR', [rr('TXT', SCHEMA_VERSION, VERSION_TTL)]) : noData();
+    case 'nameserver':
+      return orNoData(addresses(q.name, c.nameservers, q.type, c.ttl));
+    case 'subtree':
+      return noData();
+    case 'namespace':
+      return b.namespaceExists(req.namespace) ? noData() : noName();
+    case 'pod': {
+      const ip = podIP(req.pod);
+      if (!ip || !b.namespaceExists(req.namespace)) return noName();
+      return orNoData(addresses(q.name, [ip], q.type, c.ttl));
+    }
+    case 'invalid':
+      return noName();
+    case 'service':
+      break;
+  }
+
+  const svc = b.service(req.namespace, req.service);
+  if (!svc) return noName();
+  const svcName = `${req.service}.${req.namespace}.svc.${c.zone}`;
+
+  if (svc.mode === 'ExternalName') {
+    if (req.endpoint !== undefined || req.port !== undefined || !svc.externalName) return noName();
+    if (q.type === 'SRV') return noData(); // as CoreDNS: no SRV for external names
+    const cname = rr('CNAME', svc.externalName);
+    if (q.type !== 'A' && q.type !== 'AAAA') return reply('NOERROR', [cname]);
+    const target = svc.externalName;
+    if (target !== c.zone && !target.endsWith(`.${c.zone}`)) return { ...reply('NOERROR', [cname]), chase: target };
+    if (depth >= MAX_CNAME_CHAIN) return reply('SERVFAIL', [cname]);
+    const next = inZone(b, { name: target, type: q.type }, parseRequest(target, c.zone), c, depth + 1);
+    return { ...next, answers: [cname, ...next.answers] };
+  }
+
+  // Addresses answer for a ClusterIP Service by name; endpoints answer for headless Services
+  // and for names of single endpoints.
+  const byEndpoints = svc.mode === 'Headless' || req.endpoint !== undefined;
+  const ports = (list: DnsPort[]): DnsPort[] =>
+    list.filter((p) => (req.port === undefined || p.name === req.port) && (req.protocol === undefined || p.protocol === req.protocol));
+
+  if (!byEndpoints) {
+    const matched = ports(svc.ports);
+    if (req.port !== undefined && matched.length === 0) return noName();
+    if (q.type === 'SRV') {
+      const answers = matched.map((p) => rr('SRV', { priority: 0, weight: weight(matched.length), port: p.port, target: svcName }));
+      return orNoData(answers, svc.clusterIPs.flatMap((ip) => addresses(svcName, [ip], family(ip), c.ttl)));
+    }
+    return orNoData(addresses(q.name, svc.clusterIPs, q.type, c.ttl));
+  }
+
+  const members = endpointsOf(b, svc).flatMap(({ endpoint, ports: slicePorts }) => {
+    // A slice without ports serves every port, but names none for SRV.
+    const matched = ports(slicePorts);
+    if (req.port !== undefined && matched.length === 0) return [];
+    return endpoint.addresses
+      .map((ip) => ({ ip, host: endpoint.hostname || ip.replace(/[.:]/g, '-'), ports: matched }))
+      .filter((m) => req.endpoint === undefined || m.host === req.endpoint);
+  });
+  if (members.length === 0) return noName(); // spec 2.4.1: a headless Service without ready endpoints
+  if (q.type === 'SRV') {
+    const srv = members.flatMap((m) => m.ports.map((p) => ({ m, p })));
+    const answers = srv.map(({ m, p }) =>
+      rr('SRV', { priority: 0, weight: weight(srv.length), port: p.port, target: `${m.host}.${svcName}` }),
+    );
+    return orNoData(dedup(answers), dedup(srv.flatMap(({ m }) => addresses(`${m.host}.${svcName}`, [m.ip], family(m.ip), c.ttl))));
+  }
+  return orNoData(dedup(addresses(q.name, members.map((m) => m.ip), q.type, c.ttl)));
+}
+
+/** PTR for a cluster IP (the Service's name) or an endpoint address (its hostname under the Service). */
+function reverse(b: Backend, q: Question, ip: string, c: RecordsConfig): Reply | undefined {
+  const targets = b.servicesByIP(ip).flatMap((svc) => {
+    const svcName = `${svc.metadata.name}.${svc.metadata.namespace}.svc.${c.zone}`;
+    if (svc.clusterIPs.includes(ip)) return [svcName];
+    return endpointsOf(b, svc)
+      .filter(({ endpoint }) => endpoint.addresses.includes(ip))
+      .map(({ endpoint }) => `${endpoint.hostname || ip.replace(/[.:]/g, '-')}.${svcName}`);
+  });
+  if (targets.length === 0) return undefined; // not a cluster address: upstream may know it
+  return reply(
+    'NOERROR',
+    dedup(targets.map((t) => ({ name: q.name, type: 'PTR', ttl: c.ttl, class: 'IN', data: t }) as Answer)),
+  );
+}
+
+/** The endpoints DNS publishes: ready ones, and the others too with publishNotReadyAddresses. */
+function endpointsOf(b: Backend, svc: DnsService): { endpoint: DnsEndpoint; ports: DnsPort[] }[] {
+  return b
+    .slices(svc.metadata.namespace!, svc.metadata.name!)
+    .flatMap((s) => s.endpoints.filter((e) => e.ready || svc.publishNotReadyAddresses).map((endpoint) => ({ endpoint, ports: s.ports })));
+}
+
+function soa(b: Backend, c: RecordsConfig): Answer {
+  return {
+    name: c.zone,
+    type: 'SOA',
+    ttl: c.ttl,
+    class: 'IN',
+    data: {
+      mname: `ns.dns.${c.zone}`,
+      rname: `hostmaster.${c.zone}`,
+      serial: b.serial(),
+      refresh: 7200,
+      retry: 1800,
+      expire: 86400,
+      minimum: c.ttl,
+    },
+  };
+}
+
+/** A or AAAA records for the addresses of the asked family. */
+function addresses(name: string, ips: string[], type: string, ttl: number): Answer[] {
+  if (type !== 'A' && type !== 'AAAA') return [];
+  return ips.filter((ip) => family(ip) === type).map((ip) => ({ name, type, ttl, class: 'IN', data: ip }) as Answer);
+}
+
+const family = (ip: string): 'A' | 'AAAA' => (ip.includes(':') ? 'AAAA' : 'A');
+
+/** RFC 2782 weights: equal shares of 100 among records of the same priority. */
+const weight = (n: number): number => Math.floor(100 / n);
+
+/** `10-244-1-5` → `10.244.1.5`; `fd00--1` → `fd00::1`. */
+function podIP(label: string): string | undefined {
+  const v4 = label.split('-');
+  if (v4.length === 4 && v4.every((o) => /^(0|[1-9]\d{0,2})$/.test(o) && Number(o) < 256)) return v4.join('.');
+  if (!/^[0-9a-f-]+$/.test(label)) return undefined;
+  try {
+    return new URL(`http://[${label.replace(/-/g, ':')}]`).hostname.slice(1, -1);
+  } catch {
+    return undefined;
+  }
+}
+
+function dedup(answers: Answer[]): Answer[] {
+  const seen = new Set<string>();
+  return answers.filter((a) => {
+    const key = `${a.name.toLowerCase()}|${a.type}|${JSON.stringify((a as { data?: unknown }).data)}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+const reply = (rcode: Rcode, answers: Answer[], authorities: Answer[] = [], additionals: Answer[] = []): Reply => ({
+  rcode,
+  answers,
+  authorities,
+  additionals,
+});
