@@ -1,0 +1,67 @@
+// Time for the node agent: real timers in production, a FakeClock in tests so back-off, probe
+// periods and heartbeats are stepped instead of slept.
+
+export interface Timer {
+  cancel(): void;
+}
+
+export interface Clock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+  /** Calls fn once after ms; cancel() stops it. */
+  after(ms: number, fn: () => void): Timer;
+}
+
+export const realClock: Clock = {
+  now: () => Date.now(),
+  after(ms, fn) {
+    const t = setTimeout(fn, ms);
+    t.unref();
+    return { cancel: () => clearTimeout(t) };
+  },
+};
+
+interface Pending {
+  at: number;
+  seq: number;
+  fn: () => void;
+}
+
+/** Time moves only in advance(); due timers fire in order of their due time. */
+export class FakeClock implements Clock {
+  private t: number;
+  private seq = 0;
+  private pending: Pending[] = [];
+
+  constructor(start = Date.UTC(2026, 0, 1)) {
+    this.t = start;
+  }
+
+  now(): number {
+    return this.t;
+  }
+
+  after(ms: number, fn: () => void): Timer {
+    const p: Pending = { at: this.t + Math.max(0, ms), seq: this.seq++, fn };
+    this.pending.push(p);
+    return { cancel: () => (this.pending = this.pending.filter((x) => x !== p)) };
+  }
+
+  /** Moves time forward by ms, firing every timer that falls due on the way. */
+  advance(ms: number): void {
+    const end = this.t + ms;
+    for (;;) {
+      const due = this.pending.filter((p) => p.at <= end).sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
+      if (!due) break;
+      this.pending = this.pending.filter((p) => p !== due);
+      this.t = Math.max(this.t, due.at);
+      due.fn();
+    }
+    this.t = end;
+  }
+
+  /** Timers waiting (tests). */
+  get waiting(): number {
+    return this.pending.length;
+  }
+}

@@ -1,0 +1,81 @@
+// Runs a container as a host process in its own process group (loopback runtime): the group
+// is what gets signalled, so a shell's children stop with it, and whatever the main process
+// leaves behind is killed when it exits, as a container's cgroup would be. stdout and stderr
+// are appended to the container's log file by the kernel (no pipe through the agent), so a
+// chatty container costs the agent nothing.
+
+import { spawn } from 'node:child_process';
+import { appendFileSync, closeSync, mkdirSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { constants } from 'node:os';
+
+export interface ProcessSpec {
+  argv: string[];
+  env: Record<string, string>;
+  cwd?: string;
+  logPath: string;
+}
+
+export interface ProcessExit {
+  /** 128 + signal number when a signal ended it; 128 when it could not start. */
+  exitCode: number;
+  /** Why it could not start (exec error), if so. */
+  startError?: string;
+}
+
+export interface ProcessHandle {
+  pid?: number;
+  exited: Promise<ProcessExit>;
+  /** Signals the whole process group; no-op once it is gone. */
+  signal(sig: NodeJS.Signals): void;
+}
+
+export interface ProcessRunner {
+  start(spec: ProcessSpec): ProcessHandle;
+}
+
+export function signalGroup(pid: number | undefined, sig: NodeJS.Signals): void {
+  if (!pid) return;
+  try {
+    process.kill(-pid, sig);
+  } catch {
+    // ESRCH: the group is gone already.
+  }
+}
+
+export const hostProcessRunner: ProcessRunner = {
+  start(spec) {
+    mkdirSync(dirname(spec.logPath), { recursive: true });
+    const fd = openSync(spec.logPath, 'a');
+    let child;
+    try {
+      child = spawn(spec.argv[0], spec.argv.slice(1), { cwd: spec.cwd, env: spec.env, detached: true, stdio: ['ignore', fd, fd] });
+    } finally {
+      closeSync(fd);
+    }
+    const pid = child.pid;
+    let gone = pid === undefined;
+    const exited = new Promise<ProcessExit>((resolve) => {
+      child.once('error', (err: NodeJS.ErrnoException) => {
+        // Only a failed spawn emits 'error' without 'exit'.
+        if (pid !== undefined) return;
+        const startError = `exec: "${spec.argv[0]}": ${err.code === 'ENOENT' ? 'no such file or directory' : err.message}`;
+        appendFileSync(spec.logPath, startError + '\n');
+        resolve({ exitCode: 128, startError });
+      });
+      child.once('exit', (code, signal) => {
+        // Reap what the main process left in its group; later signals could hit a reused pid.
+        signalGroup(pid, 'SIGKILL');
+        gone = true;
+        resolve({ exitCode: code ?? 128 + (signal ? constants.signals[signal] : 0) });
+      });
+    });
+    return {
+      pid,
+      exited,
+      signal: (sig) => {
+        if (!gone) signalGroup(pid, sig);
+      },
+    };
+  },
+};
