@@ -1,0 +1,93 @@
+// The EndpointSlice mirroring controller: a user-made Endpoints for a Service without a
+// selector (the "external database" of the tutorials) is mirrored into EndpointSlices, which
+// are what proxies and `kubectl describe svc` read. Mirrored slices follow the Endpoints
+// through updates and go with it, or when the Service gains a selector or disappears.
+
+import type { Logger } from 'pino';
+import type { Service } from '../../apis/core/service/types.js';
+import type { Endpoints } from '../../apis/core/endpoints.js';
+import type { EndpointSlice } from '../../apis/discovery/endpointslices.js';
+import type { Client } from '../../client/client.js';
+import type { EventRecorder } from '../../client/events.js';
+import type { Informer } from '../../client/informer.js';
+import { WorkQueue } from '../../client/workqueue.js';
+import { Batcher } from '../endpointslice/batcher.js';
+import { applySlicePlan } from '../endpointslice/apply.js';
+import { ENDPOINTS_CONTROLLER, LABEL_ENDPOINTS_MANAGED_BY, LABEL_SKIP_MIRROR, MIRRORING_CONTROLLER } from '../endpointslice/labels.js';
+import { planSlices } from '../endpointslice/plan.js';
+import { hasSelector } from '../endpointslice/pod-endpoint.js';
+import { SliceCache } from '../endpointslice/slice-cache.js';
+import { MAX_ENDPOINTS_PER_SUBSET, mirrorGroups, mirrorOwner } from './desired.js';
+
+export interface MirroringInputs {
+  client: Client;
+  log: Logger;
+  events: EventRecorder;
+  services: Informer<Service>;
+  endpoints: Informer<Endpoints>;
+  slices: Informer<EndpointSlice>;
+  batchPeriodMs: number;
+}
+
+/** Mirrored: user-made Endpoints of an existing selector-less Service, not opted out. */
+export function shouldMirror(ep: Endpoints | undefined, svc: Service | undefined): ep is Endpoints {
+  if (!ep || !svc || hasSelector(svc)) return false;
+  const labels = ep.metadata.labels ?? {};
+  return labels[LABEL_SKIP_MIRROR] !== 'true' && labels[LABEL_ENDPOINTS_MANAGED_BY] !== ENDPOINTS_CONTROLLER;
+}
+
+export class EndpointSliceMirroringController {
+  private readonly queue: WorkQueue;
+  private readonly batch: Batcher;
+  private readonly cache = new SliceCache(MIRRORING_CONTROLLER);
+  private running = false;
+
+  constructor(private readonly deps: MirroringInputs) {
+    this.queue = new WorkQueue((key) => this.sync(key), {
+      workers: 2,
+      onError: (key, err) => deps.log.warn({ err, endpoints: key }, 'mirroring Endpoints failed; will retry'),
+    });
+    this.batch = new Batcher(this.queue, deps.batchPeriodMs);
+    const byName = (o: Service | Endpoints): void => this.enqueue(`${o.metadata.namespace}/${o.metadata.name}`);
+    deps.services.on({ add: byName, update: (_, s) => byName(s), delete: byName });
+    deps.endpoints.on({ add: byName, update: (_, e) => byName(e), delete: byName });
+    const slice = (type: 'add' | 'update' | 'delete') => (s: EndpointSlice) => {
+      const owner = this.cache.observe(type, s);
+      if (owner) this.enqueue(owner);
+    };
+    deps.slices.on({ add: slice('add'), update: (_, s) => slice('update')(s), delete: slice('delete') });
+  }
+
+  start(): void {
+    this.running = true;
+    for (const ep of this.deps.endpoints.list()) this.enqueue(`${ep.metadata.namespace}/${ep.metadata.name}`);
+    for (const s of this.deps.slices.list()) {
+      const owner = this.cache.ownerKey(s);
+      if (owner) this.enqueue(owner);
+    }
+  }
+
+  stop(): void {
+    this.running = false;
+    this.batch.stop();
+    this.queue.stop();
+  }
+
+  private enqueue(key: string): void {
+    if (this.running) this.batch.add(key);
+  }
+
+  private async sync(key: string): Promise<void> {
+    const [namespace, name] = key.split('/');
+    const ep = this.deps.endpoints.get(namespace, name);
+    const existing = this.cache.list(key);
+    if (!shouldMirror(ep, this.deps.services.get(namespace, name))) {
+      await applySlicePlan(this.deps.client, this.cache, namespace, { create: [], update: [], delete: existing });
+      return;
+    }
+    const { groups, skipped } = mirrorGroups(ep);
+    await applySlicePlan(this.deps.client, this.cache, namespace, planSlices(mirrorOwner(ep), existing, groups, MAX_ENDPOINTS_PER_SUBSET));
+    if (skipped)
+      this.deps.events.record(ep, 'Warning', 'EndpointsTooLarge', `${skipped} addresses were skipped: subsets of Endpoints are mirrored up to ${MAX_ENDPOINTS_PER_SUBSET} addresses each`);
+  }
+}
