@@ -1,0 +1,119 @@
+// The scheduler (kube-scheduler, much reduced): binds each pending pod of `default-scheduler`
+// to a node chosen by scheduler-decisions.ts, through pods/binding. A pod that fits nowhere is
+// marked PodScheduled=False/Unschedulable with a FailedScheduling Event and tried again when
+// nodes change or after a back-off.
+
+import type { KubeObject } from '../apis/types.js';
+import type { Node } from '../apis/core/nodes.js';
+import { R } from '../client/client.js';
+import { cacheKey, type Informer } from '../client/informer.js';
+import { WorkQueue } from '../client/workqueue.js';
+import { rfc3339 } from '../util/time.js';
+import { isNotFound } from './controller-ref.js';
+import { isPodTerminal } from './replicaset-pods.js';
+import { place } from './scheduler-decisions.js';
+import type { ControllerContext } from './workloads-context.js';
+
+export const SCHEDULER_NAME = 'default-scheduler';
+/** How soon an unschedulable pod is tried again without a node change. */
+const UNSCHEDULABLE_RETRY_MS = 10_000;
+
+const isPending = (pod: KubeObject): boolean =>
+  !pod.spec?.nodeName && (pod.spec?.schedulerName ?? SCHEDULER_NAME) === SCHEDULER_NAME && !pod.metadata.deletionTimestamp && !isPodTerminal(pod);
+
+export class Scheduler {
+  private readonly queue: WorkQueue;
+  /** Bindings made but not yet seen in the pod cache, so the next decision counts them. */
+  private readonly assumed = new Map<string, string>();
+  private started = false;
+
+  constructor(
+    private readonly ctx: ControllerContext,
+    private readonly pods: Informer,
+    private readonly nodes: Informer<Node>,
+  ) {
+    // One worker: each decision sees the pods the previous one placed.
+    this.queue = new WorkQueue((key) => this.schedule(key), {
+      workers: 1,
+      onError: (key, err) => ctx.log.warn({ err, pod: key }, 'scheduling failed; will retry'),
+    });
+    const podChanged = (pod: KubeObject): void => {
+      if (pod.spec?.nodeName || !isPending(pod)) this.assumed.delete(cacheKey(pod));
+      if (isPending(pod)) this.enqueue(pod);
+    };
+    pods.on({ add: podChanged, update: (_o, p) => podChanged(p), delete: (p) => this.assumed.delete(cacheKey(p)) });
+    nodes.on({ add: () => this.retryAll(), update: () => this.retryAll() });
+  }
+
+  start(): void {
+    this.started = true;
+    this.retryAll();
+  }
+
+  stop(): void {
+    this.queue.stop();
+  }
+
+  idle(): Promise<void> {
+    return this.queue.idle();
+  }
+
+  private enqueue(pod: KubeObject): void {
+    if (this.started) this.queue.add(cacheKey(pod));
+  }
+
+  private retryAll(): void {
+    for (const pod of this.pods.list()) if (isPending(pod)) this.enqueue(pod);
+  }
+
+  private podsOn(node: string): number {
+    let n = 0;
+    for (const pod of this.pods.list()) if (pod.spec?.nodeName === node && !isPodTerminal(pod)) n++;
+    for (const assumed of this.assumed.values()) if (assumed === node) n++;
+    return n;
+  }
+
+  private async schedule(key: string): Promise<void> {
+    const [namespace, name] = key.split('/');
+    const pod = this.pods.get(namespace, name);
+    if (!pod || !isPending(pod) || this.assumed.has(key)) return;
+    const decision = place(pod, this.nodes.list(), (n) => this.podsOn(n));
+    if ('node' in decision) {
+      this.assumed.set(key, decision.node);
+      try {
+        await this.ctx.client.create(
+          R.pods,
+          namespace,
+          { apiVersion: 'v1', kind: 'Binding', metadata: { name, namespace, uid: pod.metadata.uid }, target: { apiVersion: 'v1', kind: 'Node', name: decision.node } },
+          { subresource: 'binding' },
+        );
+      } catch (e) {
+        this.assumed.delete(key);
+        if (isNotFound(e) || (e as { code?: number }).code === 409) return;
+        throw e;
+      }
+      this.ctx.events.record(pod, 'Normal', 'Scheduled', `Successfully assigned ${namespace}/${name} to ${decision.node}`);
+      return;
+    }
+    this.ctx.events.record(pod, 'Warning', 'FailedScheduling', decision.message);
+    await this.markUnschedulable(pod, decision.message);
+    this.queue.addAfter(key, UNSCHEDULABLE_RETRY_MS);
+  }
+
+  private async markUnschedulable(pod: KubeObject, message: string): Promise<void> {
+    const conditions = (pod.status?.conditions ?? []) as { type: string; message?: string }[];
+    if (conditions.some((c) => c.type === 'PodScheduled' && c.message === message)) return;
+    const scheduled = { type: 'PodScheduled', status: 'False', lastProbeTime: null, lastTransitionTime: rfc3339(this.ctx.now()), reason: 'Unschedulable', message };
+    try {
+      await this.ctx.client.update(
+        R.pods,
+        pod.metadata.namespace,
+        { ...pod, status: { ...pod.status, conditions: [...conditions.filter((c) => c.type !== 'PodScheduled'), scheduled] } },
+        { subresource: 'status' },
+      );
+    } catch (e) {
+      // The pod changed meanwhile: its update brings it back here.
+      if (!isNotFound(e) && (e as { code?: number }).code !== 409) throw e;
+    }
+  }
+}

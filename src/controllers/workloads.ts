@@ -1,0 +1,68 @@
+// Starts the workload controllers over shared informers: ReplicaSets, Deployments, the garbage
+// collector and the scheduler. Controllers register their handlers first and start working
+// only once every informer has synced, so no decision is made on a partial cache.
+
+import type { Logger } from 'pino';
+import type { KubeObject } from '../apis/types.js';
+import type { Deployment } from '../apis/apps/deployments.js';
+import type { ReplicaSet } from '../apis/apps/replicasets.js';
+import type { Node } from '../apis/core/nodes.js';
+import { R, type Client } from '../client/client.js';
+import { EventRecorder } from '../client/events.js';
+import { Informer } from '../client/informer.js';
+import { DeploymentController } from './deployment.js';
+import { GarbageCollector } from './garbage-collector.js';
+import { ReplicaSetController } from './replicaset.js';
+import { Scheduler } from './scheduler.js';
+import type { ControllerContext } from './workloads-context.js';
+
+export interface WorkloadControllersOptions {
+  client: Client;
+  log: Logger;
+  /** The Event recorder of a component (its name is the Events' source); default: a recorder on client. */
+  recorder?: (component: string) => EventRecorder;
+  now?: () => Date;
+}
+
+export interface WorkloadControllers {
+  stop(): void;
+  /** Resolves when no controller has work queued or running (tests). */
+  idle(): Promise<void>;
+}
+
+export async function startWorkloadControllers(opts: WorkloadControllersOptions): Promise<WorkloadControllers> {
+  const { client } = opts;
+  const recorder = opts.recorder ?? ((component: string) => new EventRecorder(client, component));
+  const context = (component: string): ControllerContext => ({
+    client,
+    log: opts.log.child({ controller: component }),
+    events: recorder(component),
+    now: opts.now ?? (() => new Date()),
+  });
+  const pods = new Informer(client, R.pods);
+  const replicaSets = new Informer<ReplicaSet>(client, R.replicaSets);
+  const deployments = new Informer<Deployment>(client, R.deployments);
+  const nodes = new Informer<Node>(client, R.nodes);
+  const services = new Informer(client, R.services);
+  const endpointSlices = new Informer(client, R.endpointSlices);
+  const informers: Informer<KubeObject>[] = [pods, replicaSets, deployments, nodes, services, endpointSlices];
+
+  const controllers = [
+    new ReplicaSetController(context('replicaset-controller'), pods, replicaSets),
+    new DeploymentController(context('deployment-controller'), deployments, replicaSets, pods),
+    new GarbageCollector(context('garbage-collector-controller'), [pods, replicaSets, deployments, services, endpointSlices, nodes]),
+    new Scheduler(context('default-scheduler'), pods, nodes),
+  ];
+  const stop = (): void => {
+    for (const c of controllers) c.stop();
+    for (const i of informers) i.stop();
+  };
+  await Promise.all(informers.map((i) => i.start()));
+  for (const c of controllers) c.start();
+  return {
+    stop,
+    idle: async () => {
+      await Promise.all(controllers.map((c) => c.idle()));
+    },
+  };
+}
