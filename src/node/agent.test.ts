@@ -13,6 +13,7 @@ import type { Node } from '../apis/core/nodes.js';
 import type { KubeObject } from '../apis/types.js';
 import { startNodeAgent, type NodeAgent } from './agent.js';
 import { FakeClock } from './clock.js';
+import type { ApiContainerStatus } from './pod-status.js';
 import { hostProcessRunner, type ProcessRunner } from './runtime/process-runner.js';
 
 const log = pino({ level: 'silent' });
@@ -89,6 +90,7 @@ describe('node agent', () => {
       ...(clock ? { clock } : {}),
     }));
   const getPod = (name: string): Promise<Pod> => client.get<Pod>(R.pods, 'default', name);
+  const main = (pod: Pod): ApiContainerStatus => pod.status!.containerStatuses![0] as unknown as ApiContainerStatus;
   const cond = (pod: Pod, type: string): string | undefined => pod.status?.conditions?.find((c) => c.type === type)?.status;
 
   before(async () => {
@@ -128,7 +130,7 @@ describe('node agent', () => {
     assert.equal(pod.status?.phase, 'Running');
     assert.match(pod.status?.podIP ?? '', /^127\.244\.7\.\d+$/);
     assert.equal(pod.status?.hostIP, '127.0.0.1');
-    const cs = pod.status!.containerStatuses![0] as Record<string, unknown> & { state: Record<string, unknown> };
+    const cs = main(pod);
     assert.ok(cs.state.running);
     assert.equal(cs.ready, true);
     assert.equal(cs.started, true);
@@ -192,8 +194,8 @@ describe('node agent', () => {
       return p.status?.containerStatuses?.[0]?.restartCount === 1 && cond(p, 'Ready') === 'True' ? p : undefined;
     });
     assert.equal(after.status?.podIP, before.status?.podIP);
-    const last = (after.status!.containerStatuses![0] as { lastState: { terminated?: { reason: string; exitCode: number } } }).lastState;
-    assert.deepEqual([last.terminated?.reason, last.terminated?.exitCode], ['Unknown', 255]);
+    const last = main(after).lastState.terminated;
+    assert.deepEqual([last?.reason, last?.exitCode], ['Unknown', 255]);
   });
 
   it('restarts a crashing container with back-off: CrashLoopBackOff, 10 s, then 20 s', async () => {
@@ -201,19 +203,19 @@ describe('node agent', () => {
     const clock = new FakeClock(Date.now());
     await start(clock);
     await client.create(R.pods, 'default', podManifest('crasher', { command: ['/bin/sh', '-c', 'exit 3'] }));
-    const waiting = async (restarts: number): Promise<Record<string, string>> =>
+    const waiting = async (restarts: number): Promise<{ reason: string; message?: string }> =>
       eventually(`crasher in back-off after ${restarts} restarts`, async () => {
-        const cs = (await getPod('crasher')).status?.containerStatuses?.[0];
-        const w = cs?.state?.waiting as Record<string, string> | undefined;
-        return cs?.restartCount === restarts && w?.reason === 'CrashLoopBackOff' ? w : undefined;
+        const cs = main(await getPod('crasher'));
+        const w = cs.state.waiting;
+        return cs.restartCount === restarts && w?.reason === 'CrashLoopBackOff' ? w : undefined;
       });
     // The first restart is immediate; the second waits 10 s of the (fake) clock.
-    assert.match((await waiting(1)).message, /^back-off 10s restarting failed container=main pod=crasher_default\(/);
+    assert.match((await waiting(1)).message ?? '', /^back-off 10s restarting failed container=main pod=crasher_default\(/);
     clock.advance(10_000);
-    assert.match((await waiting(2)).message, /^back-off 20s /);
+    assert.match((await waiting(2)).message ?? '', /^back-off 20s /);
     const pod = await getPod('crasher');
     assert.equal(pod.status?.phase, 'Running');
-    const last = (pod.status!.containerStatuses![0] as { lastState: { terminated?: { exitCode: number; reason: string } } }).lastState.terminated;
+    const last = main(pod).lastState.terminated;
     assert.deepEqual([last?.exitCode, last?.reason], [3, 'Error']);
   });
 
@@ -229,8 +231,8 @@ describe('node agent', () => {
         const p = await getPod(c.name);
         return p.status?.phase === c.phase ? p : undefined;
       });
-      assert.equal(pod.status?.containerStatuses?.[0]?.state?.terminated?.reason, c.reason, c.name);
-      assert.equal(pod.status?.containerStatuses?.[0]?.restartCount, 0, c.name);
+      assert.equal(main(pod).state.terminated?.reason, c.reason, c.name);
+      assert.equal(main(pod).restartCount, 0, c.name);
     }
   });
 });
