@@ -1,0 +1,101 @@
+// A UDP listener on one service address. Each client address:port gets a flow: a connected
+// socket to the endpoint chosen for its first datagram, replies sent back from the service
+// address. A flow ends when idle, when its endpoint reports unreachable (the next datagram
+// picks again), or at once when its endpoint leaves the service — so no datagram keeps going
+// to a removed endpoint, the stale-conntrack failure of kernel proxies.
+
+import dgram from 'node:dgram';
+import type { Timer } from '../../clock.js';
+import { plainIP, type DatapathDeps, type Listener, type Route, type RouteLookup } from './route.js';
+
+/** Datagrams held per flow while its socket connects. */
+const MAX_QUEUED = 64;
+
+interface Flow {
+  sock: dgram.Socket;
+  last: number;
+  timer?: Timer;
+  queue?: Buffer[];
+  bytesIn: number;
+  bytesOut: number;
+  close(): void;
+}
+
+export async function listenUdp(ip: string, port: number, route: RouteLookup, deps: DatapathDeps): Promise<Listener> {
+  const server = dgram.createSocket({ type: 'udp4' });
+  const flows = new Map<string, Flow>();
+
+  server.on('message', (msg, rinfo) => {
+    const id = `${rinfo.address}:${rinfo.port}`;
+    const flow = flows.get(id) ?? open(id, rinfo);
+    if (!flow) return;
+    flow.last = deps.clock.now();
+    flow.bytesIn += msg.length;
+    if (flow.queue) {
+      if (flow.queue.length < MAX_QUEUED) flow.queue.push(msg);
+    } else flow.sock.send(msg);
+  });
+  server.on('error', () => undefined);
+
+  function open(id: string, rinfo: dgram.RemoteInfo): Flow | undefined {
+    const r: Route | undefined = route();
+    if (!r || r.verdict === 'drop') return undefined;
+    const b = r.balancer.pick({ clientIP: plainIP(rinfo.address), destIP: ip });
+    if (!b) return undefined;
+    const sock = dgram.createSocket({ type: 'udp4' });
+    let release = (): void => undefined;
+    let closed = false;
+    const close = (): void => {
+      if (closed) return;
+      closed = true;
+      flows.delete(id);
+      flow.timer?.cancel();
+      release();
+      sock.close();
+      deps.metrics.activeConnections.dec({ service: r.service });
+      deps.metrics.bytes.inc({ service: r.service, direction: 'in' }, flow.bytesIn);
+      deps.metrics.bytes.inc({ service: r.service, direction: 'out' }, flow.bytesOut);
+    };
+    const flow: Flow = { sock, last: deps.clock.now(), queue: [], bytesIn: 0, bytesOut: 0, close };
+    release = r.balancer.track(b.key, flow);
+    deps.metrics.activeConnections.inc({ service: r.service });
+    sock.on('message', (reply) => {
+      flow.last = deps.clock.now();
+      flow.bytesOut += reply.length;
+      server.send(reply, rinfo.port, rinfo.address);
+    });
+    sock.on('error', () => {
+      // ECONNREFUSED: the endpoint's port is closed (ICMP unreachable).
+      deps.metrics.connectFailures.inc({ service: r.service, endpoint: b.key });
+      close();
+    });
+    sock.connect(b.port, b.ip, () => {
+      for (const m of flow.queue ?? []) sock.send(m);
+      flow.queue = undefined;
+    });
+    const idle = (): void => {
+      const left = flow.last + deps.udpIdleTimeoutMs - deps.clock.now();
+      if (left <= 0) close();
+      else flow.timer = deps.clock.setTimer(idle, left);
+    };
+    flow.timer = deps.clock.setTimer(idle, deps.udpIdleTimeoutMs);
+    flows.set(id, flow);
+    return flow;
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.bind({ address: ip, port, exclusive: true }, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return {
+    // Replies can only leave through the service socket, so its flows end with it.
+    close: () =>
+      new Promise((resolve) => {
+        for (const f of [...flows.values()]) f.close();
+        server.close(() => resolve());
+      }),
+  };
+}
