@@ -1,0 +1,147 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Pod } from '../apis/core/pods.js';
+import type { Container } from '../apis/core/pod-template.js';
+import type { Service } from '../apis/core/service/types.js';
+import { containerEnv, expand, serviceEnv } from './env.js';
+
+const svc = (namespace: string, name: string, spec: Service['spec']): Service => ({ metadata: { namespace, name }, spec });
+
+const kubernetes = svc('default', 'kubernetes', { clusterIP: '127.96.0.1', ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: 6443 }] });
+const fooservice = svc('ns1', 'fooservice', { clusterIP: '127.96.0.20', ports: [{ port: 8765, protocol: 'TCP', targetPort: 8080 }] });
+
+const pod = (namespace: string, spec: Partial<NonNullable<Pod['spec']>> = {}): Pod => ({
+  metadata: { name: 'web-1', namespace, uid: 'uid-1', labels: { app: 'web' }, annotations: { note: 'hi' } },
+  spec: { nodeName: 'node1', serviceAccountName: 'default', containers: [], ...spec },
+});
+
+describe('serviceEnv', () => {
+  const cases: { name: string; svc: Service; want: Record<string, string> }[] = [
+    {
+      name: 'conformance: fooservice 8765 → 8080',
+      svc: fooservice,
+      want: {
+        FOOSERVICE_SERVICE_HOST: '127.96.0.20',
+        FOOSERVICE_SERVICE_PORT: '8765',
+        FOOSERVICE_PORT: 'tcp://127.96.0.20:8765',
+        FOOSERVICE_PORT_8765_TCP: 'tcp://127.96.0.20:8765',
+        FOOSERVICE_PORT_8765_TCP_PROTO: 'tcp',
+        FOOSERVICE_PORT_8765_TCP_PORT: '8765',
+        FOOSERVICE_PORT_8765_TCP_ADDR: '127.96.0.20',
+      },
+    },
+    {
+      name: 'named ports, UDP, dashes and a leading digit',
+      svc: svc('ns1', '1-dns', {
+        clusterIP: '127.96.0.10',
+        ports: [
+          { name: 'dns', port: 53, protocol: 'UDP' },
+          { name: 'dns-tcp', port: 53, protocol: 'TCP' },
+        ],
+      }),
+      want: {
+        _1_DNS_SERVICE_HOST: '127.96.0.10',
+        _1_DNS_SERVICE_PORT: '53',
+        _1_DNS_SERVICE_PORT_DNS: '53',
+        _1_DNS_SERVICE_PORT_DNS_TCP: '53',
+        _1_DNS_PORT: 'udp://127.96.0.10:53',
+        _1_DNS_PORT_53_UDP: 'udp://127.96.0.10:53',
+        _1_DNS_PORT_53_UDP_PROTO: 'udp',
+        _1_DNS_PORT_53_UDP_PORT: '53',
+        _1_DNS_PORT_53_UDP_ADDR: '127.96.0.10',
+        _1_DNS_PORT_53_TCP: 'tcp://127.96.0.10:53',
+        _1_DNS_PORT_53_TCP_PROTO: 'tcp',
+        _1_DNS_PORT_53_TCP_PORT: '53',
+        _1_DNS_PORT_53_TCP_ADDR: '127.96.0.10',
+      },
+    },
+    { name: 'headless: nothing', svc: svc('ns1', 'h', { clusterIP: 'None', clusterIPs: ['None'], ports: [{ port: 80 }] }), want: {} },
+    { name: 'ExternalName: nothing', svc: svc('ns1', 'x', { type: 'ExternalName', externalName: 'example.com' }), want: {} },
+  ];
+  for (const c of cases) it(c.name, () => assert.deepEqual(serviceEnv(c.svc), c.want));
+});
+
+describe('expand', () => {
+  const vars: Record<string, string> = { A: 'a', EMPTY: '' };
+  const cases: [string, string, string][] = [
+    ['plain text', 'hello', 'hello'],
+    ['a defined variable', 'x-$(A)-y', 'x-a-y'],
+    ['an empty variable', '[$(EMPTY)]', '[]'],
+    ['an undefined variable stays', '$(NOPE)', '$(NOPE)'],
+    ['$$ escapes', '$$(A)', '$(A)'],
+    ['a lone $', 'cost $5 $', 'cost $5 $'],
+    ['an unclosed reference', '$(A', '$(A'],
+  ];
+  for (const [name, input, want] of cases) it(name, () => assert.equal(expand(input, (n) => vars[n]), want));
+});
+
+describe('containerEnv', () => {
+  const services = [kubernetes, fooservice, svc('ns2', 'other', { clusterIP: '127.96.0.30', ports: [{ port: 80 }] })];
+  const container = (env: Container['env']): Container => ({ name: 'c', image: 'busybox', env });
+  const cases: { name: string; pod: Pod; env?: Container['env']; want: Record<string, string | undefined> }[] = [
+    {
+      name: 'pod variables, the namespace services and the master service; not other namespaces',
+      pod: pod('ns1'),
+      want: {
+        HOSTNAME: 'web-1',
+        POD_IP: '127.244.0.5',
+        POD_NAME: 'web-1',
+        POD_NAMESPACE: 'ns1',
+        FOOSERVICE_SERVICE_HOST: '127.96.0.20',
+        KUBERNETES_SERVICE_HOST: '127.96.0.1',
+        KUBERNETES_SERVICE_PORT: '443',
+        KUBERNETES_SERVICE_PORT_HTTPS: '443',
+        KUBERNETES_PORT_443_TCP: 'tcp://127.96.0.1:443',
+        OTHER_SERVICE_HOST: undefined,
+      },
+    },
+    {
+      name: 'enableServiceLinks false keeps only the master service',
+      pod: pod('ns1', { enableServiceLinks: false }),
+      want: { FOOSERVICE_SERVICE_HOST: undefined, KUBERNETES_SERVICE_HOST: '127.96.0.1' },
+    },
+    { name: 'spec.hostname sets HOSTNAME', pod: pod('ns1', { hostname: 'box' }), want: { HOSTNAME: 'box', POD_NAME: 'web-1' } },
+    {
+      name: 'downward API field references',
+      pod: pod('ns1'),
+      env: [
+        'metadata.name',
+        'metadata.namespace',
+        'metadata.uid',
+        "metadata.labels['app']",
+        "metadata.annotations['note']",
+        'spec.nodeName',
+        'spec.serviceAccountName',
+        'status.podIP',
+        'status.hostIP',
+      ].map((fieldPath, i) => ({ name: `F${i}`, valueFrom: { fieldRef: { fieldPath } } })),
+      want: { F0: 'web-1', F1: 'ns1', F2: 'uid-1', F3: 'web', F4: 'hi', F5: 'node1', F6: 'default', F7: '127.244.0.5', F8: '127.0.0.9' },
+    },
+    {
+      name: 'values expand earlier declarations and service variables, not later ones',
+      pod: pod('ns1'),
+      env: [
+        { name: 'FIRST', value: 'one' },
+        { name: 'URL', value: 'http://$(FOOSERVICE_SERVICE_HOST):$(FOOSERVICE_SERVICE_PORT)/$(FIRST)/$(LATER)' },
+        { name: 'LATER', value: 'two' },
+      ],
+      want: { URL: 'http://127.96.0.20:8765/one/$(LATER)' },
+    },
+    {
+      name: 'declared variables win over service and pod variables',
+      pod: pod('ns1'),
+      env: [
+        { name: 'FOOSERVICE_SERVICE_HOST', value: 'mine' },
+        { name: 'POD_IP', value: 'also-mine' },
+      ],
+      want: { FOOSERVICE_SERVICE_HOST: 'mine', POD_IP: 'also-mine' },
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const env = containerEnv(c.pod, container(c.env), services, '127.244.0.5', '127.0.0.9');
+      assert.ok(env.PATH);
+      for (const [k, v] of Object.entries(c.want)) assert.equal(env[k], v, k);
+    });
+  }
+});

@@ -1,0 +1,148 @@
+// A container's environment, as kubelet builds it (pkg/kubelet/kubelet_pods.go
+// makeEnvironmentVariables, pkg/kubelet/envvars): the container's `env` with `$(VAR)` expansion
+// and downward-API field references, then the service variables, plus what tinykube adds for
+// processes that run on the host (PATH, HOSTNAME, POD_IP, POD_NAME, POD_NAMESPACE).
+
+import type { Container } from '../apis/core/pod-template.js';
+import type { Pod } from '../apis/core/pods.js';
+import { isHeadless, type Service } from '../apis/core/service/types.js';
+
+/** The namespace and name of the service whose variables every pod gets (kubelet's master service). */
+const MASTER_SERVICE = { namespace: 'default', name: 'kubernetes' };
+
+/** `my-svc.x` → `MY_SVC_X`; a leading digit gets an underscore. */
+export function envVarName(name: string): string {
+  const upper = name.replace(/[.-]/g, '_').toUpperCase();
+  return /^[0-9]/.test(upper) ? `_${upper}` : upper;
+}
+
+/** Docker-link style and `_SERVICE_` variables of one service (envvars.FromServices). */
+export function serviceEnv(svc: Service): Record<string, string> {
+  const ip = svc.spec.clusterIP;
+  const ports = svc.spec.ports ?? [];
+  if (!ip || ip === 'None' || !ports.length) return {};
+  const prefix = envVarName(svc.metadata.name ?? '');
+  const env: Record<string, string> = {
+    [`${prefix}_SERVICE_HOST`]: ip,
+    [`${prefix}_SERVICE_PORT`]: String(ports[0].port),
+  };
+  for (const p of ports) if (p.name) env[`${prefix}_SERVICE_PORT_${envVarName(p.name)}`] = String(p.port);
+  const host = ip.includes(':') ? `[${ip}]` : ip;
+  ports.forEach((p, i) => {
+    const proto = p.protocol || 'TCP';
+    const url = `${proto.toLowerCase()}://${host}:${p.port}`;
+    if (i === 0) env[`${prefix}_PORT`] = url;
+    const pp = `${prefix}_PORT_${p.port}_${proto.toUpperCase()}`;
+    env[pp] = url;
+    env[`${pp}_PROTO`] = proto.toLowerCase();
+    env[`${pp}_PORT`] = String(p.port);
+    env[`${pp}_ADDR`] = ip;
+  });
+  return env;
+}
+
+/** The services whose variables a pod gets: those of its namespace when service links are on,
+ *  and always the master service (kubelet getServiceEnvVarMap). */
+export function servicesForPod(pod: Pod, services: Service[]): Service[] {
+  const ns = pod.metadata.namespace ?? 'default';
+  const links = pod.spec?.enableServiceLinks !== false;
+  const byName = new Map<string, Service>();
+  for (const s of services) {
+    const name = s.metadata.name ?? '';
+    if (isHeadless(s.spec) || !s.spec.clusterIP || s.spec.clusterIP === 'None') continue;
+    if (s.metadata.namespace === MASTER_SERVICE.namespace && name === MASTER_SERVICE.name) {
+      if (!byName.has(name)) byName.set(name, s);
+    } else if (links && s.metadata.namespace === ns) {
+      byName.set(name, s);
+    }
+  }
+  return [...byName.values()];
+}
+
+/**
+ * Expands `$(VAR)` from the mapping; `$$` is an escaped `$`; a reference to an undefined
+ * variable stays as written (k8s.io/kubernetes third_party/forked/golang/expansion).
+ */
+export function expand(input: string, lookup: (name: string) => string | undefined): string {
+  let out = '';
+  for (let i = 0; i < input.length; i++) {
+    const c = input[i];
+    if (c !== '$' || i + 1 >= input.length) {
+      out += c;
+      continue;
+    }
+    const next = input[i + 1];
+    if (next === '$') {
+      out += '$';
+      i++;
+    } else if (next === '(') {
+      const close = input.indexOf(')', i + 2);
+      if (close < 0) {
+        out += input.slice(i);
+        break;
+      }
+      const name = input.slice(i + 2, close);
+      out += lookup(name) ?? `$(${name})`;
+      i = close;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+/** `metadata.labels['app']` → the label; the downward API fields allowed in env. */
+export function fieldRefValue(pod: Pod, fieldPath: string, podIP: string, hostIP: string): string {
+  const m = /^metadata\.(labels|annotations)\['(.*)'\]$/.exec(fieldPath);
+  if (m) return pod.metadata[m[1] as 'labels' | 'annotations']?.[m[2]] ?? '';
+  switch (fieldPath) {
+    case 'metadata.name':
+      return pod.metadata.name ?? '';
+    case 'metadata.namespace':
+      return pod.metadata.namespace ?? '';
+    case 'metadata.uid':
+      return pod.metadata.uid ?? '';
+    case 'spec.nodeName':
+      return pod.spec?.nodeName ?? '';
+    case 'spec.serviceAccountName':
+      return pod.spec?.serviceAccountName ?? '';
+    case 'status.podIP':
+    case 'status.podIPs':
+      return podIP;
+    case 'status.hostIP':
+    case 'status.hostIPs':
+      return hostIP;
+    default:
+      return '';
+  }
+}
+
+/** The pod's hostname: spec.hostname, else its name, cut to a DNS label. */
+function podHostname(pod: Pod): string {
+  const h = typeof pod.spec?.hostname === 'string' && pod.spec.hostname ? pod.spec.hostname : (pod.metadata.name ?? '');
+  return h.slice(0, 63).replace(/[-.]+$/, '');
+}
+
+/** The whole environment of a container process. `services` may hold every namespace's. */
+export function containerEnv(pod: Pod, container: Container, services: Service[], podIP: string, hostIP: string): Record<string, string> {
+  const serviceVars: Record<string, string> = {};
+  for (const s of servicesForPod(pod, services)) Object.assign(serviceVars, serviceEnv(s));
+  // Declared variables see the ones declared before them and the service variables.
+  const declared: Record<string, string> = {};
+  for (const e of container.env ?? []) {
+    if (!e.name) continue;
+    const lookup = (n: string): string | undefined => (n in declared ? declared[n] : serviceVars[n]);
+    if (e.value !== undefined) declared[e.name] = expand(e.value, lookup);
+    else if (e.valueFrom?.fieldRef?.fieldPath) declared[e.name] = fieldRefValue(pod, e.valueFrom.fieldRef.fieldPath, podIP, hostIP);
+    else declared[e.name] = '';
+  }
+  return {
+    PATH: process.env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+    HOSTNAME: podHostname(pod),
+    POD_IP: podIP,
+    POD_NAME: pod.metadata.name ?? '',
+    POD_NAMESPACE: pod.metadata.namespace ?? 'default',
+    ...serviceVars,
+    ...declared,
+  };
+}
