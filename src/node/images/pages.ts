@@ -1,0 +1,145 @@
+// The HTTP answers of the built-in images that need nothing but the request: pure functions of
+// (spec, pod, request). netexec, which runs commands and exits, lives in netexec.ts.
+
+import type { BuiltinSpec } from './spec.js';
+
+export interface PodInfo {
+  name: string;
+  namespace: string;
+  ip: string;
+}
+
+export interface RequestView {
+  method: string;
+  /** Path and query, as sent. */
+  url: string;
+  httpVersion: string;
+  /** `ip:port` of the client. */
+  client: string;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+export interface HttpAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+const NGINX_VERSION = 'nginx/1.27.3';
+/** The nginx inside the ikubernetes/myapp images. */
+const MYAPP_NGINX_VERSION = 'nginx/1.12.2';
+
+// nginx's stock index.html, which tutorials check by its title.
+const NGINX_WELCOME = `<!DOCTYPE html>
+<html>
+<head>
+<title>Welcome to nginx!</title>
+<style>
+html { color-scheme: light dark; }
+body { width: 35em; margin: 0 auto;
+font-family: Tahoma, Verdana, Arial, sans-serif; }
+</style>
+</head>
+<body>
+<h1>Welcome to nginx!</h1>
+<p>If you see this page, the nginx web server is successfully installed and
+working. Further configuration is required.</p>
+
+<p>For online documentation and support please refer to
+<a href="http://nginx.org/">nginx.org</a>.<br/>
+Commercial support is available at
+<a href="http://nginx.com/">nginx.com</a>.</p>
+
+<p><em>Thank you for using nginx.</em></p>
+</body>
+</html>
+`;
+
+const nginxNotFound = (server: string): string =>
+  `<html>\r\n<head><title>404 Not Found</title></head>\r\n<body>\r\n<center><h1>404 Not Found</h1></center>\r\n<hr><center>${server}</center>\r\n</body>\r\n</html>\r\n`;
+
+const html = (status: number, body: string, server?: string): HttpAnswer => ({
+  status,
+  headers: { 'Content-Type': 'text/html', ...(server ? { Server: server } : {}) },
+  body,
+});
+
+const text = (body: string, status = 200): HttpAnswer => ({
+  status,
+  headers: { 'Content-Type': 'text/plain; charset=utf-8' },
+  body,
+});
+
+const pathOf = (url: string): string => new URL(url, 'http://x').pathname;
+
+/** nginx serving a document root of the given files. */
+function staticSite(files: Record<string, string>, server: string, req: RequestView): HttpAnswer {
+  let path = pathOf(req.url);
+  if (path.endsWith('/')) path += 'index.html';
+  const body = files[path];
+  return body === undefined ? html(404, nginxNotFound(server), server) : html(200, body, server);
+}
+
+function echoText(spec: BuiltinSpec, pod: PodInfo, req: RequestView): string {
+  const headers = Object.entries(req.headers)
+    .map(([k, v]) => `\t${k}=${Array.isArray(v) ? v.join(', ') : v}`)
+    .join('\n');
+  return [
+    `Hostname: ${pod.name}`,
+    '',
+    'Pod Information:',
+    `\tnamespace: ${pod.namespace}`,
+    `\tpod IP: ${pod.ip}`,
+    `\timage: ${spec.image ?? ''}`,
+    '',
+    'Request Information:',
+    `\tclient_address=${req.client}`,
+    `\tmethod=${req.method}`,
+    `\trequest_uri=${req.url}`,
+    `\trequest_version=${req.httpVersion}`,
+    '',
+    'Request Headers:',
+    headers,
+    '',
+  ].join('\n');
+}
+
+/** The answer of every built-in HTTP image except netexec. */
+export function pageAnswer(spec: BuiltinSpec, pod: PodInfo, req: RequestView): HttpAnswer {
+  switch (spec.kind) {
+    case 'myapp':
+      return staticSite(
+        {
+          '/index.html': `Hello MyApp | Version: ${spec.version ?? 'v1'} | <a href="hostname.html">Pod Name</a>\n`,
+          '/hostname.html': `${pod.name}\n`,
+        },
+        MYAPP_NGINX_VERSION,
+        req,
+      );
+    case 'nginx':
+      return staticSite({ '/index.html': NGINX_WELCOME }, NGINX_VERSION, req);
+    case 'tomcat':
+      return html(
+        200,
+        `<!DOCTYPE html>\n<html>\n<head><title>Apache Tomcat/8.0.35</title></head>\n<body>\n<h1>Apache Tomcat/8.0.35</h1>\n<p>If you're seeing this, you've successfully installed Tomcat. Congratulations!</p>\n<p>Served by pod ${pod.name}</p>\n</body>\n</html>\n`,
+        'Apache-Coyote/1.1',
+      );
+    case 'hello-app':
+      return text(`Hello, world!\nVersion: ${spec.version ?? '1.0.0'}\nHostname: ${pod.name}\n`);
+    case 'node-hello':
+      return text('Hello Kubernetes!');
+    case 'http-echo':
+      return text(`${spec.text ?? ''}\n`);
+    case 'serve-hostname':
+      return text(pod.name);
+    default:
+      return text(echoText(spec, pod, req));
+  }
+}
+
+/** The UDP answer of a built-in image (netexec's commands are in netexec.ts). */
+export function udpAnswer(spec: BuiltinSpec, pod: PodInfo, message: string, client: string): string | undefined {
+  if (spec.kind === 'serve-hostname') return pod.name;
+  if (spec.kind === 'echo') return `${pod.name} ${client} ${message}`;
+  return undefined;
+}

@@ -1,0 +1,138 @@
+// Runs a built-in image's listeners on the pod IP and logs every request to stdout (the
+// container log), HTTP requests in nginx's combined format.
+
+import dgram from 'node:dgram';
+import http from 'node:http';
+import net from 'node:net';
+import { netexecHttp, netexecUdp, type NetexecAnswer } from './netexec.js';
+import { pageAnswer, udpAnswer, type PodInfo, type RequestView } from './pages.js';
+import type { BuiltinSpec, Listener } from './spec.js';
+
+export interface Running {
+  close(): Promise<void>;
+}
+
+export interface ServeIO {
+  /** One line of the container's log. */
+  log(line: string): void;
+  /** Ends the container with this exit code (netexec /exit). */
+  exit(code: number): void;
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const pad = (n: number): string => String(n).padStart(2, '0');
+
+/** nginx's `$time_local` in UTC: `22/Nov/2026:03:08:54 +0000`. */
+export function nginxTime(d: Date): string {
+  return `${pad(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} +0000`;
+}
+
+/** nginx's combined log format. */
+export function accessLogLine(req: RequestView, status: number, bytes: number, at: Date): string {
+  const ip = req.client.slice(0, req.client.lastIndexOf(':'));
+  const header = (name: string): string => {
+    const v = req.headers[name];
+    return (Array.isArray(v) ? v.join(', ') : v) || '-';
+  };
+  return `${ip} - - [${nginxTime(at)}] "${req.method} ${req.url} HTTP/${req.httpVersion}" ${status} ${bytes} "${header('referer')}" "${header('user-agent')}"`;
+}
+
+const address = (ip: string | undefined, port: number | undefined): string => `${ip ?? ''}:${port ?? 0}`;
+
+function answer(spec: BuiltinSpec, pod: PodInfo, req: RequestView): Promise<NetexecAnswer> {
+  return spec.kind === 'netexec' ? netexecHttp(pod, req) : Promise.resolve(pageAnswer(spec, pod, req));
+}
+
+function httpServer(spec: BuiltinSpec, pod: PodInfo, io: ServeIO): net.Server {
+  return http.createServer((req, res) => {
+    const view: RequestView = {
+      method: req.method ?? 'GET',
+      url: req.url ?? '/',
+      httpVersion: req.httpVersion,
+      client: address(req.socket.remoteAddress, req.socket.remotePort),
+      headers: req.headers,
+    };
+    answer(spec, pod, view)
+      .catch((e: unknown): NetexecAnswer => ({ status: 500, headers: {}, body: `${e instanceof Error ? e.message : String(e)}\n` }))
+      .then((a) => {
+        const body = Buffer.from(a.body);
+        io.log(accessLogLine(view, a.status, req.method === 'HEAD' ? 0 : body.length, new Date()));
+        res.writeHead(a.status, { ...a.headers, 'Content-Length': body.length });
+        res.end(body, () => {
+          if (a.exitCode !== undefined) io.exit(a.exitCode);
+        });
+      });
+  });
+}
+
+/** agnhost serve-hostname --tcp: the hostname, then close. */
+function rawTcpServer(pod: PodInfo, io: ServeIO): net.Server {
+  return net.createServer((sock) => {
+    io.log(`TCP request from ${address(sock.remoteAddress, sock.remotePort)}`);
+    sock.on('error', () => sock.destroy());
+    sock.end(pod.name);
+  });
+}
+
+function listenTcp(server: net.Server, host: string, port: number): Promise<Running> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve({
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => done());
+            if (server instanceof http.Server) server.closeAllConnections();
+          }),
+      });
+    });
+  });
+}
+
+function listenUdp(spec: BuiltinSpec, pod: PodInfo, io: ServeIO, port: number): Promise<Running> {
+  const sock = dgram.createSocket('udp4');
+  sock.on('message', (msg, rinfo) => {
+    const client = address(rinfo.address, rinfo.port);
+    const text = msg.toString();
+    io.log(`UDP request from ${client}: ${JSON.stringify(text)}`);
+    const reply = spec.kind === 'netexec' ? netexecUdp(text, pod, client) : udpAnswer(spec, pod, text, client);
+    if (reply !== undefined) sock.send(reply, rinfo.port, rinfo.address);
+  });
+  return new Promise((resolve, reject) => {
+    sock.once('error', reject);
+    sock.bind(port, spec.host, () => {
+      sock.off('error', reject);
+      resolve({ close: () => new Promise<void>((done) => sock.close(() => done())) });
+    });
+  });
+}
+
+function listen(spec: BuiltinSpec, pod: PodInfo, io: ServeIO, l: Listener): Promise<Running> {
+  if (l.proto === 'udp') return listenUdp(spec, pod, io, l.port);
+  const server = l.proto === 'tcp' ? rawTcpServer(pod, io) : httpServer(spec, pod, io);
+  return listenTcp(server, spec.host, l.port);
+}
+
+/** Starts every listener; a required one that cannot bind fails the whole start. */
+export async function serve(spec: BuiltinSpec, pod: PodInfo, io: ServeIO): Promise<Running> {
+  const running: Running[] = [];
+  const closeAll = async (): Promise<void> => {
+    await Promise.all(running.map((r) => r.close()));
+  };
+  for (const l of spec.listeners) {
+    const where = `${spec.host}:${l.port}/${l.proto === 'udp' ? 'UDP' : 'TCP'}`;
+    try {
+      running.push(await listen(spec, pod, io, l));
+      io.log(`${spec.kind}: listening on ${where}${l.proto === 'http' ? ' (HTTP)' : ''}`);
+    } catch (e) {
+      const why = `${spec.kind}: cannot listen on ${where}: ${e instanceof Error ? e.message : String(e)}`;
+      if (l.required) {
+        await closeAll();
+        throw new Error(why);
+      }
+      io.log(`${why} (the image's default port; not declared, so skipped)`);
+    }
+  }
+  return { close: closeAll };
+}

@@ -1,0 +1,166 @@
+// Container logs: where the agent writes them, and `GET pods/NAME/log` (KUBECTL-API.md §10.2).
+// Each run of a container has its own file, `<restartCount>.log`, so `previous=true` is the file
+// before the newest. The files hold raw output without per-line times, so `timestamps` and
+// `sinceSeconds`/`sinceTime` are accepted and ignored.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { open, readdir, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { errors, StatusError } from '../api/errors.js';
+import type { SubresourceHandler } from '../api/http/resource-handler.js';
+import type { Pod } from '../apis/core/pods.js';
+import { R, type Client } from '../client/client.js';
+
+/** How often a follower looks for new output, and how many looks between pod checks. */
+const FOLLOW_POLL_MS = 200;
+const POD_CHECK_EVERY = 5;
+const CHUNK = 64 * 1024;
+
+/** The directory of a pod's containers: `<dataDir>/pods/<ns>_<name>_<uid>` (kubelet's layout). */
+export function podDir(dataDir: string, pod: Pod): string {
+  const m = pod.metadata;
+  return join(dataDir, 'pods', `${m.namespace}_${m.name}_${m.uid}`);
+}
+
+export function logPath(dataDir: string, pod: Pod, container: string, restartCount: number): string {
+  return join(podDir(dataDir, pod), container, `${restartCount}.log`);
+}
+
+/** The container a log or exec request means, with the apiserver's messages (ValidateContainer). */
+export function pickContainer(pod: Pod, requested: string | null): string {
+  const spec = pod.spec ?? {};
+  const names = [...(spec.initContainers ?? []), ...(spec.containers ?? [])].map((c) => c.name ?? '');
+  const name = pod.metadata.name ?? '';
+  if (requested) {
+    if (!names.includes(requested)) throw errors.badRequest(`container ${requested} is not valid for pod ${name}`);
+    return requested;
+  }
+  const containers = spec.containers ?? [];
+  if (containers.length === 1) return containers[0].name ?? '';
+  if (!containers.length) throw errors.badRequest(`a container name must be specified for pod ${name}`);
+  throw errors.badRequest(`a container name must be specified for pod ${name}, choose one of: [${names.join(' ')}]`);
+}
+
+/** The runs of a container that have a log file, oldest first. */
+async function logRuns(dir: string): Promise<number[]> {
+  const files = await readdir(dir).catch(() => [] as string[]);
+  return files
+    .map((f) => /^(\d+)\.log$/.exec(f)?.[1])
+    .filter((n): n is string => n !== undefined)
+    .map(Number)
+    .sort((a, b) => a - b);
+}
+
+function containerStatus(pod: Pod, container: string) {
+  const s = pod.status ?? {};
+  return [...(s.initContainerStatuses ?? []), ...(s.containerStatuses ?? [])].find((c) => c.name === container);
+}
+
+/** Whether run `run` of the container has ended (or the pod is gone or replaced). */
+function runEnded(pod: Pod | undefined, uid: string | undefined, container: string, run: number): boolean {
+  if (!pod || pod.metadata.uid !== uid) return true;
+  if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') return true;
+  const cs = containerStatus(pod, container);
+  return (cs?.restartCount ?? 0) > run || cs?.state?.terminated !== undefined;
+}
+
+/** The offset where the last `n` lines of the file begin. */
+async function tailOffset(fh: FileHandle, size: number, n: number): Promise<number> {
+  if (n <= 0) return size;
+  let count = 0;
+  for (let end = size; end > 0; ) {
+    const start = Math.max(0, end - CHUNK);
+    const buf = Buffer.alloc(end - start);
+    await fh.read(buf, 0, buf.length, start);
+    for (let i = buf.length - 1; i >= 0; i--) {
+      // A final newline ends the last line rather than starting another.
+      if (buf[i] !== 0x0a || start + i === size - 1) continue;
+      if (++count === n) return start + i + 1;
+    }
+    end = start;
+  }
+  return 0;
+}
+
+/** Writes the file from `pos` to its current end; returns the new position. */
+async function copyFrom(fh: FileHandle, pos: number, write: (b: Buffer) => boolean): Promise<number> {
+  const buf = Buffer.alloc(CHUNK);
+  for (;;) {
+    const { bytesRead } = await fh.read(buf, 0, CHUNK, pos);
+    if (!bytesRead) return pos;
+    pos += bytesRead;
+    if (!write(buf.subarray(0, bytesRead))) return pos;
+  }
+}
+
+function intParam(q: URLSearchParams, name: string): number | undefined {
+  const v = q.get(name);
+  if (v === null || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw errors.badRequest(`invalid ${name}: ${v}`);
+  return n;
+}
+
+export function logsHandler(deps: { client: Client; dataDir: string }): SubresourceHandler {
+  return async (req: IncomingMessage, res: ServerResponse, info, _r, url) => {
+    if (info.verb !== 'get') throw errors.methodNotAllowed();
+    const q = url.searchParams;
+    const pod = await deps.client.get<Pod>(R.pods, info.namespace, info.name!);
+    const container = pickContainer(pod, q.get('container'));
+    const tailLines = intParam(q, 'tailLines');
+    const limitBytes = intParam(q, 'limitBytes');
+    const previous = q.get('previous') === 'true';
+    const dir = join(podDir(deps.dataDir, pod), container);
+    const runs = await logRuns(dir);
+    const podName = pod.metadata.name ?? '';
+
+    let run: number | undefined;
+    if (previous) {
+      if (runs.length < 2) throw errors.badRequest(`previous terminated container "${container}" in pod "${podName}" not found`);
+      run = runs[runs.length - 2];
+    } else if (runs.length) {
+      run = runs[runs.length - 1];
+    } else {
+      const waiting = containerStatus(pod, container)?.state?.waiting;
+      if (waiting || !pod.status?.phase || pod.status.phase === 'Pending') {
+        throw errors.badRequest(`container "${container}" in pod "${podName}" is waiting to start: ${waiting?.reason ?? 'ContainerCreating'}`);
+      }
+    }
+
+    res.writeHead(200, { 'Content-Type': 'text/plain' });
+    res.flushHeaders();
+    if (run === undefined) return void res.end();
+
+    let left = limitBytes ?? Infinity;
+    let gone = false;
+    res.on('close', () => (gone = true));
+    const write = (b: Buffer): boolean => {
+      const part = b.subarray(0, Math.min(b.length, left));
+      left -= part.length;
+      res.write(part);
+      return left > 0 && !gone;
+    };
+
+    const fh = await open(join(dir, `${run}.log`), 'r');
+    try {
+      const { size } = await fh.stat();
+      let pos = await copyFrom(fh, tailLines === undefined ? 0 : await tailOffset(fh, size, tailLines), write);
+      const follow = q.get('follow') === 'true' && !previous;
+      let ended = !follow || runEnded(pod, pod.metadata.uid, container, run);
+      for (let i = 1; !ended && left > 0 && !gone; i++) {
+        await sleep(FOLLOW_POLL_MS);
+        if (i % POD_CHECK_EVERY === 0) {
+          // A pod that is gone has ended; any other error leaves the answer to the next check.
+          const now = await deps.client.get<Pod>(R.pods, info.namespace, podName).catch((e: unknown) => (e instanceof StatusError && e.code === 404 ? undefined : pod));
+          ended = runEnded(now, pod.metadata.uid, container, run);
+        }
+        // After the check, so the output of a run that just ended is all sent.
+        pos = await copyFrom(fh, pos, write);
+      }
+    } finally {
+      await fh.close();
+      res.end();
+    }
+  };
+}
