@@ -1,0 +1,187 @@
+// `kubectl exec` (KUBECTL-API.md §10.1): a WebSocket speaking v5.channel.k8s.io (or v4). Every
+// message starts with a channel byte: 0 stdin (client → server), 1 stdout, 2 stderr, 3 the final
+// Status, 4 terminal resize (ignored: no real terminal here); in v5, `255 0` closes stdin.
+// The command runs on the host in the pod's environment (containerEnv) and working directory.
+// With tty=true it runs under `script -qfec CMD /dev/null` when the host has util-linux's
+// `script`, so a shell gets a terminal (prompt, echo, line editing); otherwise over plain pipes.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { delimiter, join } from 'node:path';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { errors, StatusError } from '../api/errors.js';
+import { toStatusError } from '../api/http/respond.js';
+import type { UpgradeHandler } from '../api/server.js';
+import type { Pod } from '../apis/core/pods.js';
+import type { Service } from '../apis/core/service/types.js';
+import { R, type Client } from '../client/client.js';
+import { containerEnv } from './env.js';
+import { containerRoot } from './images/resolve.js';
+import { pickContainer } from './logs.js';
+
+export const EXEC_PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io'];
+
+export const CHANNEL = { stdin: 0, stdout: 1, stderr: 2, error: 3, resize: 4, close: 255 } as const;
+
+export interface ExecRequest {
+  command: string[];
+  stdin: boolean;
+  stdout: boolean;
+  stderr: boolean;
+  tty: boolean;
+  container: string | null;
+}
+
+export function parseExecQuery(q: URLSearchParams): ExecRequest {
+  const flag = (name: string): boolean => q.get(name) === 'true' || q.get(name) === '1';
+  return {
+    command: q.getAll('command'),
+    stdin: flag('stdin'),
+    stdout: flag('stdout'),
+    stderr: flag('stderr'),
+    tty: flag('tty'),
+    container: q.get('container'),
+  };
+}
+
+/** The channel-3 Status for a process that ended with `code` (what kubectl turns into
+ *  `command terminated with exit code N` and its own exit code). */
+export function exitStatus(command: string[], code: number): Record<string, unknown> {
+  if (code === 0) return { metadata: {}, status: 'Success' };
+  return {
+    metadata: {},
+    status: 'Failure',
+    message: `command terminated with non-zero exit code: error executing command [${command.join(' ')}], exit code ${code}`,
+    reason: 'NonZeroExitCode',
+    details: { causes: [{ reason: 'ExitCode', message: String(code) }] },
+  };
+}
+
+const SIGNAL_NUMBERS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGPIPE: 13, SIGTERM: 15 };
+
+const shellQuote = (s: string): string => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+
+function onPath(name: string, path: string): string | undefined {
+  return path
+    .split(delimiter)
+    .map((dir) => join(dir, name))
+    .find((p) => existsSync(p));
+}
+
+/** The argv that gives `command` a terminal, or the command itself where `script` is missing. */
+export function ttyArgv(command: string[], path: string): string[] {
+  const script = onPath('script', path);
+  return script ? [script, '-qfec', command.map(shellQuote).join(' '), '/dev/null'] : command;
+}
+
+interface Prepared {
+  req: ExecRequest;
+  env: Record<string, string>;
+  cwd: string;
+}
+
+/** Checks the request against the pod as the apiserver and kubelet do, before any upgrade. */
+async function prepare(deps: ExecDeps, url: URL, namespace: string | undefined, name: string): Promise<Prepared> {
+  const req = parseExecQuery(url.searchParams);
+  if (!req.command.length) throw errors.badRequest('you must specify at least 1 command');
+  if (!req.stdin && !req.stdout && !req.stderr) throw errors.badRequest('you must specify at least 1 of stdin, stdout, stderr');
+  const pod = await deps.client.get<Pod>(R.pods, namespace, name);
+  const container = pickContainer(pod, req.container);
+  const phase = pod.status?.phase;
+  if (phase === 'Succeeded' || phase === 'Failed') throw errors.badRequest(`cannot exec into a container in a completed pod; current phase is ${phase}`);
+  if (!pod.spec?.nodeName) throw errors.badRequest(`pod ${name} does not have a host assigned`);
+  const running = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])].find((c) => c.name === container)?.state?.running;
+  const podIP = pod.status?.podIP;
+  if (phase !== 'Running' || !running || !podIP) throw errors.badRequest(`unable to upgrade connection: container not found ("${container}")`);
+  const spec = [...(pod.spec.initContainers ?? []), ...(pod.spec.containers ?? [])].find((c) => c.name === container)!;
+  const env = containerEnv(pod, spec, deps.services(), podIP, pod.status?.hostIP ?? '');
+  if (req.tty) env.TERM = 'xterm';
+  const cwd = containerRoot(deps.dataDir, pod, container);
+  await mkdir(cwd, { recursive: true });
+  return { req, env, cwd };
+}
+
+/** Answers an upgrade request with a Status instead (kubectl then tries SPDY, gets the same
+ *  answer, and prints it). */
+function refuse(socket: Duplex, err: StatusError): void {
+  const body = JSON.stringify(err.toStatus());
+  socket.end(`HTTP/1.1 ${err.code} ${err.reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}
+
+function offeredProtocol(req: IncomingMessage): string | undefined {
+  if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket') return undefined;
+  const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
+  return EXEC_PROTOCOLS.find((p) => offered.includes(p));
+}
+
+function run(ws: WebSocket, p: Prepared): void {
+  const { req, env, cwd } = p;
+  const v5 = ws.protocol === EXEC_PROTOCOLS[0];
+  const argv = req.tty ? ttyArgv(req.command, env.PATH) : req.command;
+  const send = (channel: number, data: Buffer | string): void => {
+    if (ws.readyState === ws.OPEN) ws.send(Buffer.concat([Buffer.from([channel]), Buffer.from(data)]));
+  };
+  const finish = (status: Record<string, unknown>): void => {
+    send(CHANNEL.error, JSON.stringify(status));
+    ws.close(1000);
+  };
+
+  // Its own process group, so a client that leaves takes the whole command with it.
+  const child: ChildProcess = spawn(argv[0], argv.slice(1), { cwd, env, detached: true, stdio: [req.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+  let done = false;
+  child.stdout!.on('data', (d: Buffer) => req.stdout && send(CHANNEL.stdout, d));
+  // A terminal has one output stream.
+  child.stderr!.on('data', (d: Buffer) => (req.tty ? send(CHANNEL.stdout, d) : req.stderr && send(CHANNEL.stderr, d)));
+  child.stdin?.on('error', () => {});
+  child.on('error', (e: NodeJS.ErrnoException) => {
+    done = true;
+    const why = e.code === 'ENOENT' ? `exec: "${req.command[0]}": executable file not found in $PATH` : e.message;
+    finish(errors.internal(`error executing command in container: ${why}`).toStatus() as unknown as Record<string, unknown>);
+  });
+  child.on('close', (code, signal) => {
+    if (done) return;
+    done = true;
+    finish(exitStatus(req.command, code ?? 128 + (SIGNAL_NUMBERS[signal ?? ''] ?? 0)));
+  });
+
+  ws.on('message', (data: RawData) => {
+    const msg = Buffer.isBuffer(data) ? data : Buffer.concat(Array.isArray(data) ? data : [Buffer.from(data)]);
+    if (msg[0] === CHANNEL.stdin) child.stdin?.write(msg.subarray(1));
+    else if (v5 && msg[0] === CHANNEL.close && msg[1] === CHANNEL.stdin) child.stdin?.end();
+  });
+  ws.on('close', () => {
+    if (done || child.pid === undefined) return;
+    done = true;
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  });
+}
+
+export interface ExecDeps {
+  client: Client;
+  dataDir: string;
+  /** Every Service the node knows, for the service variables. */
+  services: () => Service[];
+}
+
+export function execHandler(deps: ExecDeps): UpgradeHandler {
+  const wss = new WebSocketServer({ noServer: true, handleProtocols: (offered) => EXEC_PROTOCOLS.find((p) => offered.has(p)) ?? false });
+  return (req, socket, head, info) => {
+    const url = new URL(req.url ?? '/', 'https://localhost');
+    prepare(deps, url, info.namespace, info.name ?? '').then(
+      (prepared) => {
+        if (!offeredProtocol(req)) {
+          return refuse(socket, errors.badRequest(`exec needs a WebSocket offering ${EXEC_PROTOCOLS.join(' or ')}`));
+        }
+        wss.handleUpgrade(req, socket, head, (ws) => run(ws, prepared));
+      },
+      (e: unknown) => refuse(socket, toStatusError(e)),
+    );
+  };
+}
