@@ -15,9 +15,10 @@ import { repairAllocations } from '../apis/core/service/index.js';
 import { NamespaceController } from '../controllers/namespace.js';
 import { componentStatuses } from './component-statuses.js';
 import { writeKubeconfig } from './kubeconfig.js';
+import { startComponents, type ComponentOptions } from './components.js';
 import { addressAt, parseIPv4CIDR } from '../util/ip.js';
 
-export interface ControlPlaneOptions {
+export interface ControlPlaneOptions extends Omit<ComponentOptions, 'nodeIP'> {
   dataDir: string;
   apiPort: number;
   bindAddress: string;
@@ -80,6 +81,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
       await namespaces.start();
       stops.push(() => namespaces.stop());
     }
+    stops.push(...(await startComponents(server, { ...o, nodeIP: advertiseAddress })));
     const kubeconfigPath = join(o.dataDir, 'kubeconfig');
     writeKubeconfig(kubeconfigPath, `https://${advertiseAddress}:${port}`, tls.caCert, token);
     return {

@@ -25,6 +25,15 @@ Flags of up:
   --service-node-port-range A-B
                           NodePort range (default 30000-32767)
   --disable LIST          Comma-separated components to leave out: ${COMPONENTS.join(', ')}
+  --node-name NAME        This node's name (default: the host name)
+  --pod-cidr CIDR         Pod addresses (default 127.244.0.0/16)
+  --lb-pool LIST          LoadBalancer address pools, CIDRs or A-B ranges (default 127.240.0.0/24)
+  --cluster-domain NAME   DNS zone of the cluster (default cluster.local)
+  --dns-port N            Port of the DNS server (default 53, or 1053 when 53 cannot be bound)
+  --dns-upstream LIST     Resolvers for names outside the cluster (default: the host's resolv.conf)
+  --nodeport-addresses LIST
+                          CIDRs whose local addresses serve NodePorts (default: the node IP)
+  --proxy-scheduler NAME  Default load-balancing scheduler: rr, wrr, lc, wlc, sh, dh, sed, nq, random
   --log-level LEVEL       trace, debug, info, warn or error (default info); logs go to
                           DATA_DIR/logs/tinykube.log, warnings also to stderr
 
@@ -57,6 +66,10 @@ function dataDirOf(v: string | undefined): string {
   return v ?? join(homedir(), '.tinykube');
 }
 
+function list(v: string | undefined): string[] {
+  return (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+}
+
 function parsePortRange(v: string): { min: number; max: number } {
   const m = /^(\d+)-(\d+)$/.exec(v);
   const min = Number(m?.[1]);
@@ -76,6 +89,14 @@ async function up(args: string[]): Promise<number> {
       'service-node-port-range': { type: 'string', default: '30000-32767' },
       disable: { type: 'string', default: '' },
       'log-level': { type: 'string', default: 'info' },
+      'node-name': { type: 'string' },
+      'pod-cidr': { type: 'string', default: '127.244.0.0/16' },
+      'lb-pool': { type: 'string', default: '127.240.0.0/24' },
+      'cluster-domain': { type: 'string', default: 'cluster.local' },
+      'dns-port': { type: 'string' },
+      'dns-upstream': { type: 'string' },
+      'nodeport-addresses': { type: 'string' },
+      'proxy-scheduler': { type: 'string', default: 'rr' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -83,7 +104,7 @@ async function up(args: string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
-  const disable = new Set(values.disable!.split(',').map((s) => s.trim()).filter(Boolean));
+  const disable = new Set(list(values.disable));
   for (const c of disable) {
     if (!COMPONENTS.includes(c)) throw new Error(`--disable: unknown component "${c}" (known: ${COMPONENTS.join(', ')})`);
   }
@@ -100,6 +121,14 @@ async function up(args: string[]): Promise<number> {
     nodePortRange: parsePortRange(values['service-node-port-range']!),
     disable,
     log,
+    nodeName: values['node-name'],
+    podCIDR: values['pod-cidr']!,
+    lbPools: list(values['lb-pool']),
+    clusterDomain: values['cluster-domain']!,
+    dnsPort: values['dns-port'] !== undefined ? Number(values['dns-port']) : undefined,
+    dnsUpstreams: values['dns-upstream'] !== undefined ? list(values['dns-upstream']) : undefined,
+    nodePortAddresses: values['nodeport-addresses'] !== undefined ? list(values['nodeport-addresses']) : undefined,
+    proxyScheduler: values['proxy-scheduler'],
   });
   log.info({ port: cp.port, dataDir }, 'tinykube is ready');
   process.stdout.write(

@@ -3,7 +3,7 @@
 // removes its temp dirs, even when a test fails.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -27,10 +27,18 @@ export class Tinykube {
     this.cacheDir = join(dataDir, 'kubectl-cache');
   }
 
-  /** Starts `tinykube up` and waits until its kubeconfig exists (the API answers then). */
+  /** Starts `tinykube up` and waits until its kubeconfig exists (the API answers then). One
+   *  cluster at a time per machine: its well-known addresses (ClusterIPs, kube-dns, NodePorts)
+   *  are machine-wide, so test files wait for each other's clusters. */
   static async start(extraArgs: string[] = [], dataDir?: string): Promise<Tinykube> {
+    await acquireMachineLock();
     const t = new Tinykube(dataDir ?? mkdtempSync(join(tmpdir(), 'tinykube-e2e-')), extraArgs);
-    await t.up();
+    try {
+      await t.up();
+    } catch (e) {
+      await t.destroy();
+      throw e;
+    }
     return t;
   }
 
@@ -70,10 +78,11 @@ export class Tinykube {
     return code;
   }
 
-  /** Stops and removes the data dir. */
+  /** Stops, removes the data dir and lets the next cluster start. */
   async destroy(): Promise<void> {
     await this.down();
     rmSync(this.dataDir, { recursive: true, force: true });
+    releaseMachineLock();
   }
 
   /** Runs kubectl with this cluster's kubeconfig and a private discovery cache. */
@@ -109,6 +118,40 @@ export class Tinykube {
 }
 
 export const EXAMPLES = join(ROOT, 'examples');
+
+const LOCK = join(tmpdir(), 'tinykube-e2e.lock');
+
+/** A lock file holding the owner's pid; a lock whose owner is gone is taken over. */
+async function acquireMachineLock(): Promise<void> {
+  for (;;) {
+    try {
+      writeFileSync(LOCK, String(process.pid), { flag: 'wx' });
+      return;
+    } catch {
+      const owner = Number(readFileSync(LOCK, { encoding: 'utf8', flag: 'a+' }) || 0);
+      if (owner === process.pid) return;
+      if (!owner || !alive(owner)) rmSync(LOCK, { force: true });
+      else await sleep(200);
+    }
+  }
+}
+
+function releaseMachineLock(): void {
+  try {
+    if (Number(readFileSync(LOCK, 'utf8')) === process.pid) rmSync(LOCK, { force: true });
+  } catch {
+    // Not held.
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));

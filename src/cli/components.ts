@@ -1,0 +1,96 @@
+// The components `up` runs next to the API server, each with its own in-process client and
+// its own name in managedFields and Events: controllers, the node agent, the proxy, DNS.
+
+import { hostname } from 'node:os';
+import type { Logger } from 'pino';
+import type { ApiServer } from '../api/server.js';
+import { InProcessClient } from '../client/in-process.js';
+import { EventRecorder } from '../client/events.js';
+import { Informer } from '../client/informer.js';
+import { R } from '../client/client.js';
+import type { Service } from '../apis/core/service/types.js';
+import { startWorkloadControllers } from '../controllers/workloads.js';
+import { startServiceControllers } from '../controllers/services.js';
+import { startNodeAgent } from '../node/agent.js';
+import { logsHandler } from '../node/logs.js';
+import { execHandler } from '../node/exec.js';
+import { startProxy } from '../proxy/index.js';
+import { startDns } from '../dns/index.js';
+
+export interface ComponentOptions {
+  dataDir: string;
+  disable: Set<string>;
+  log: Logger;
+  nodeName?: string;
+  nodeIP: string;
+  podCIDR: string;
+  lbPools: string[];
+  clusterDomain: string;
+  dnsPort?: number;
+  dnsUpstreams?: string[];
+  nodePortAddresses?: string[];
+  proxyScheduler?: string;
+}
+
+type Stop = () => Promise<void> | void;
+
+/** Starts the enabled components; returns their stops, last started first. */
+export async function startComponents(server: ApiServer, o: ComponentOptions): Promise<Stop[]> {
+  const stops: Stop[] = [];
+  const client = (name: string): InProcessClient => new InProcessClient(server.rest, name);
+  const nodeName = o.nodeName ?? hostname().toLowerCase();
+  try {
+    if (!o.disable.has('controllers')) {
+      const workloads = await startWorkloadControllers({
+        client: client('kube-controller-manager'),
+        log: o.log,
+        recorder: (component) => new EventRecorder(client(component), component),
+      });
+      stops.push(() => workloads.stop());
+      const services = await startServiceControllers({
+        client: client('kube-controller-manager'),
+        log: o.log.child({ component: 'service-controllers' }),
+        events: new EventRecorder(client('service-controller'), 'service-controller'),
+        lbPools: o.lbPools,
+      });
+      stops.push(() => services.stop());
+    }
+    if (!o.disable.has('node')) {
+      const kubelet = client('kubelet');
+      // Exec runs with the service variables of the pod's namespace, from a live cache.
+      const services = new Informer<Service>(kubelet, R.services);
+      await services.start();
+      stops.push(() => services.stop());
+      server.addSubresource('pods/log', logsHandler({ client: kubelet, dataDir: o.dataDir }));
+      server.addUpgrade('pods/exec', execHandler({ client: kubelet, dataDir: o.dataDir, services: () => services.list() }));
+      const agent = await startNodeAgent({ client: kubelet, log: o.log, nodeName, dataDir: o.dataDir, podCIDR: o.podCIDR, nodeIP: o.nodeIP });
+      stops.push(() => agent.stop());
+    }
+    if (!o.disable.has('proxy')) {
+      const proxy = await startProxy({
+        client: client('kube-proxy'),
+        log: o.log,
+        events: new EventRecorder(client('kube-proxy'), 'kube-proxy', nodeName),
+        nodeName,
+        nodeIPs: [o.nodeIP],
+        nodePortAddresses: o.nodePortAddresses,
+        defaultScheduler: o.proxyScheduler,
+      });
+      stops.push(() => proxy.stop());
+    }
+    if (!o.disable.has('dns')) {
+      const dns = await startDns({
+        client: client('coredns'),
+        log: o.log,
+        clusterDomain: o.clusterDomain,
+        port: o.dnsPort,
+        upstreams: o.dnsUpstreams,
+      });
+      stops.push(() => dns.stop());
+    }
+    return stops;
+  } catch (e) {
+    for (const stop of stops.reverse()) await stop();
+    throw e;
+  }
+}
