@@ -321,4 +321,47 @@ describe('Service controllers', () => {
     await c.client.delete(R.services, c.ns, 'lb-4');
     await c.client.delete(R.services, c.ns, 'lb-5');
   });
+  it('LoadBalancer: a requested address, a shared address, and a foreign class', async () => {
+    const c = await cluster();
+    const ingress = async (name: string) => (await c.client.get<Service>(R.services, c.ns, name)).status?.loadBalancer?.ingress ?? [];
+    const share = { 'metallb.universe.tf/allow-shared-ip': 'dns' };
+    await c.service('dns-tcp', { type: 'LoadBalancer', selector: { app: 'dns' }, ports: [{ name: 'tcp', port: 53, protocol: 'TCP' }] }, {
+      annotations: { ...share, 'metallb.universe.tf/loadBalancerIPs': '127.240.9.2' },
+    });
+    await c.service('dns-udp', { type: 'LoadBalancer', selector: { app: 'dns' }, ports: [{ name: 'udp', port: 53, protocol: 'UDP' }] }, {
+      annotations: { 'tinykube.io/allow-shared-ip': 'dns', 'tinykube.io/load-balancer-ips': '127.240.9.2' },
+    });
+    await c.service('other-class', { type: 'LoadBalancer', loadBalancerClass: 'example.com/lb', selector: { app: 'x' }, ports: [{ port: 80 }] });
+    await until('both on .2', async () => (await ingress('dns-tcp'))[0]?.ip === '127.240.9.2' && (await ingress('dns-udp'))[0]?.ip === '127.240.9.2');
+    assert.deepEqual(await ingress('dns-tcp'), [{ ip: '127.240.9.2', ipMode: 'VIP' }]);
+    await c.service('taken', { type: 'LoadBalancer', loadBalancerIP: '127.240.9.2', selector: { app: 'y' }, ports: [{ port: 80 }] });
+    await until('taken fails', async () => (await c.events('taken')).some((e) => e.reason === 'AllocationFailed'));
+    assert.deepEqual(await ingress('other-class'), [], 'a Service of another class is not ours to serve');
+    for (const n of ['dns-tcp', 'dns-udp', 'other-class', 'taken']) await c.client.delete(R.services, c.ns, n);
+  });
+});
+
+describe('LoadBalancer addresses across a restart', () => {
+  it('keep their addresses: status is read back before anything is assigned', async () => {
+    const api = await startTestApi();
+    const client = api.client('kube-controller-manager');
+    const start = () => startServiceControllers({ client, log, events: new EventRecorder(client, 'lb'), lbPools: ['127.240.7.1/32', '127.240.7.2/32'] });
+    const ingress = async (name: string) => (await client.get<Service>(R.services, 'default', name)).status?.loadBalancer?.ingress?.[0]?.ip;
+    const lb = (name: string) => client.create(R.services, 'default', { metadata: { name }, spec: { type: 'LoadBalancer', selector: { app: name }, ports: [{ port: 80 }] } });
+    let controllers = await start();
+    try {
+      await lb('z-old');
+      assert.equal(await until('z-old assigned', () => ingress('z-old')), '127.240.7.1');
+      controllers.stop();
+      // Created while the controllers are down, and listed first: a naive restart would hand
+      // it the lowest address, z-old's.
+      await lb('a-new');
+      controllers = await start();
+      assert.equal(await until('a-new assigned', () => ingress('a-new')), '127.240.7.2');
+      assert.equal(await ingress('z-old'), '127.240.7.1');
+    } finally {
+      controllers.stop();
+      await api.close();
+    }
+  });
 });

@@ -1,0 +1,25 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { inPools, parsePool, poolAddresses } from './pools.js';
+
+describe('parsePool', () => {
+  const cases: { name: string; text: string; want?: string[]; error?: RegExp }[] = [
+    { name: 'a CIDR: every address', text: '127.240.0.0/30', want: ['127.240.0.0', '127.240.0.1', '127.240.0.2', '127.240.0.3'] },
+    { name: 'a /32', text: '127.240.0.7/32', want: ['127.240.0.7'] },
+    { name: 'a range, inclusive, spaces allowed', text: '127.240.1.10 - 127.240.1.12', want: ['127.240.1.10', '127.240.1.11', '127.240.1.12'] },
+    { name: 'a backwards range', text: '127.240.1.12-127.240.1.10', error: /neither an IPv4 CIDR nor a range/ },
+    { name: 'not an address', text: 'pool-a', error: /--lb-pool: "pool-a"/ },
+    { name: 'IPv6 is not ours', text: 'fd00::/120', error: /neither/ },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      if (c.error) return assert.throws(() => parsePool(c.text), c.error);
+      assert.deepEqual([...poolAddresses([parsePool(c.text)])], c.want);
+    });
+  }
+
+  it('inPools checks every pool', () => {
+    const pools = ['127.240.0.0/31', '127.240.5.5-127.240.5.6'].map(parsePool);
+    assert.deepEqual(['127.240.0.1', '127.240.0.2', '127.240.5.6', 'nonsense'].map((ip) => inPools(pools, ip)), [true, false, true, false]);
+  });
+});
