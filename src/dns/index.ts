@@ -1,0 +1,129 @@
+// The cluster DNS component: the cache, the handler, UDP/TCP listeners, a metrics endpoint,
+// and the kube-dns Service pointing at them.
+//
+// It listens on its own loopback address, DEFAULT_ADDRESS (127.53.0.0/16 is kept for DNS, away
+// from pod addresses in 127.244.0.0/16 and ClusterIPs in 127.96.0.0/16), on port 53 when it can
+// bind it, else on FALLBACK_PORT, and says so. Clients reach it directly or through the
+// kube-dns ClusterIP like any Service.
+
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { Client } from '../client/client.js';
+import { DnsCache } from './cache.js';
+import { Handler } from './handler.js';
+import { applyKubeDnsService, removeKubeDnsEndpoint } from './kube-dns-service.js';
+import { DnsMetrics } from './metrics.js';
+import { parseResolvConf } from './resolv-conf.js';
+import { DnsServer } from './server.js';
+import { Upstream } from './upstream.js';
+
+export const DEFAULT_ADDRESS = '127.53.0.10';
+export const DEFAULT_PORT = 53;
+export const FALLBACK_PORT = 1053;
+export const METRICS_PORT = 9153;
+export const DEFAULT_TTL = 5;
+
+export interface DnsOptions {
+  client: Client;
+  log: Logger;
+  /** `cluster.local` unless set. */
+  clusterDomain?: string;
+  listenAddress?: string;
+  /** Unset: 53, or FALLBACK_PORT when 53 cannot be bound. 0: any free port (tests). */
+  port?: number;
+  /** Upstream resolvers (`IP` or `IP:port`); unset: the host's /etc/resolv.conf. */
+  upstreams?: string[];
+  ttl?: number;
+  /** The metrics HTTP port; 0: any free port. */
+  metricsPort?: number;
+}
+
+export interface Dns {
+  stop(): Promise<void>;
+  address: string;
+  port: number;
+  metrics: Registry;
+}
+
+export async function startDns(opts: DnsOptions): Promise<Dns> {
+  const log = opts.log.child({ component: 'dns' });
+  const address = opts.listenAddress ?? DEFAULT_ADDRESS;
+  const zone = (opts.clusterDomain ?? 'cluster.local').toLowerCase().replace(/^\.|\.$/g, '');
+  const upstreams = opts.upstreams ?? hostUpstreams(address);
+  if (upstreams.length === 0) log.warn('no upstream DNS servers: names outside the cluster will fail (set --dns-upstream)');
+
+  const metrics = new DnsMetrics();
+  const cache = new DnsCache(opts.client);
+  const records = { zone, ttl: opts.ttl ?? DEFAULT_TTL, nameservers: [] as string[] };
+  const upstream = new Upstream({ servers: upstreams });
+  const handler = new Handler(cache, records, upstream, metrics);
+  // Until the first lists arrive the handler answers SERVFAIL in the zone, never a false NXDOMAIN.
+  cache.start().then(
+    () => log.info('DNS cache synced'),
+    (err: unknown) => log.error({ err }, 'DNS cache failed to start'),
+  );
+
+  const { server, port } = await listen(address, opts.port, handler, metrics, log);
+  const metricsServer = http.createServer((req, res) => {
+    if (req.url !== '/metrics') return res.writeHead(404).end();
+    metrics.registry.metrics().then(
+      (text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
+      () => res.writeHead(500).end(),
+    );
+  });
+  const metricsPort = await new Promise<number>((resolve, reject) => {
+    metricsServer.once('error', reject);
+    metricsServer.listen(opts.metricsPort ?? METRICS_PORT, address, () => resolve((metricsServer.address() as { port: number }).port));
+  });
+
+  try {
+    records.nameservers = await applyKubeDnsService(opts.client, { address, dnsPort: port, metricsPort });
+  } catch (err) {
+    log.error({ err }, 'could not create the kube-dns Service');
+  }
+  log.info({ address, port, zone, upstreams, clusterIPs: records.nameservers }, `cluster DNS serving ${zone} on ${address}:${port}`);
+
+  return {
+    address,
+    port,
+    metrics: metrics.registry,
+    async stop() {
+      await removeKubeDnsEndpoint(opts.client).catch(() => undefined);
+      cache.stop();
+      upstream.close();
+      await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
+      await server.close();
+    },
+  };
+}
+
+/** Binds the asked port; without one, 53 and then FALLBACK_PORT, warning loudly about the latter. */
+async function listen(
+  address: string,
+  port: number | undefined,
+  handler: Handler,
+  metrics: DnsMetrics,
+  log: Logger,
+): Promise<{ server: DnsServer; port: number }> {
+  const server = new DnsServer({ address, port: port ?? DEFAULT_PORT, handler, metrics, log });
+  try {
+    return { server, port: await server.listen() };
+  } catch (err) {
+    if (port !== undefined) throw err;
+  }
+  const fallback = new DnsServer({ address, port: FALLBACK_PORT, handler, metrics, log });
+  const bound = await fallback.listen();
+  log.warn(`cluster DNS cannot bind ${address}:${DEFAULT_PORT} (no privilege?): serving on port ${bound} instead; the kube-dns ClusterIP still answers on 53`);
+  return { server: fallback, port: bound };
+}
+
+/** The host's resolvers, minus ourselves (forwarding to ourselves would loop). */
+function hostUpstreams(self: string): string[] {
+  try {
+    return parseResolvConf(readFileSync('/etc/resolv.conf', 'utf8')).nameservers.filter((ns) => ns !== self);
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,191 @@
+// The running DNS component over real sockets: startDns against an in-process API, a fake
+// upstream on loopback, queries with a small client of our own and with dig when installed.
+
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
+import dgram from 'node:dgram';
+import net from 'node:net';
+import dnsPacket, { type DecodedPacket, type Packet } from 'dns-packet';
+import pino from 'pino';
+import { startTestApi, type TestApi } from '../../test/support/api.js';
+import { R } from '../client/client.js';
+import type { Service } from '../apis/core/service/types.js';
+import type { EndpointSlice } from '../apis/discovery/endpointslices.js';
+import { startFakeUpstream, type FakeUpstream } from './fake-upstream.js';
+import { startDns, type Dns } from './index.js';
+
+const ADDRESS = '127.53.1.1';
+const UPSTREAM = '127.53.1.2';
+const MANY = 40; // endpoints of the big headless service: ~1.3 KB of answers, over 512 bytes
+
+const hasDig = spawnSync('dig', ['-v']).status === 0;
+type Rcoded = DecodedPacket & { rcode: string };
+
+function query(name: string, type = 'A', extra: Partial<Packet> = {}): Buffer {
+  return dnsPacket.encode({ type: 'query', id: 4242, flags: dnsPacket.RECURSION_DESIRED, questions: [{ name, type: type as 'A' }], ...extra });
+}
+
+function udp(port: number, msg: Buffer): Promise<Rcoded> {
+  return new Promise((resolve, reject) => {
+    const s = dgram.createSocket('udp4');
+    s.on('message', (m) => {
+      s.close();
+      try {
+        resolve(dnsPacket.decode(m) as Rcoded);
+      } catch (e) {
+        reject(e as Error);
+      }
+    });
+    s.send(msg, port, ADDRESS);
+  });
+}
+
+/** Sends every message on one TCP connection and collects as many replies. */
+function tcp(port: number, msgs: Buffer[]): Promise<Rcoded[]> {
+  return new Promise((resolve, reject) => {
+    const conn = net.connect({ host: ADDRESS, port });
+    const replies: Rcoded[] = [];
+    let buf = Buffer.alloc(0);
+    conn.on('connect', () => conn.write(Buffer.concat(msgs.map((m) => Buffer.concat([Buffer.from([m.length >> 8, m.length & 255]), m])))));
+    conn.on('data', (d) => {
+      buf = Buffer.concat([buf, d]);
+      while (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
+        replies.push(dnsPacket.decode(buf.subarray(2, 2 + buf.readUInt16BE(0))) as Rcoded);
+        buf = buf.subarray(2 + buf.readUInt16BE(0));
+      }
+      if (replies.length === msgs.length) {
+        conn.end();
+        resolve(replies);
+      }
+    });
+    conn.on('error', reject);
+  });
+}
+
+const addresses = (r: DecodedPacket): string[] => (r.answers ?? []).flatMap((a) => (a.type === 'A' ? [a.data] : []));
+
+describe('DNS server', () => {
+  let api: TestApi;
+  let upstream: FakeUpstream;
+  let dns: Dns;
+
+  before(async () => {
+    api = await startTestApi();
+    const client = api.client();
+    await client.create(R.namespaces, undefined, { metadata: { name: 'web' } });
+    await client.create(R.services, 'web', { metadata: { name: 'front', namespace: 'web' }, spec: { clusterIP: '127.96.2.1', ports: [{ name: 'http', port: 80 }] } });
+    await client.create(R.services, 'web', { metadata: { name: 'many', namespace: 'web' }, spec: { clusterIP: 'None', ports: [{ name: 'http', port: 80 }] } });
+    await client.create(R.endpointSlices, 'web', {
+      metadata: { name: 'many-1', namespace: 'web', labels: { 'kubernetes.io/service-name': 'many' } },
+      addressType: 'IPv4',
+      endpoints: Array.from({ length: MANY }, (_, i) => ({ addresses: [`127.244.1.${i + 1}`], conditions: { ready: true } })),
+      ports: [{ name: 'http', port: 80, protocol: 'TCP' }],
+    });
+    await client.create(R.services, 'web', { metadata: { name: 'ext', namespace: 'web' }, spec: { type: 'ExternalName', externalName: 'www.example.test' } });
+    upstream = await startFakeUpstream(UPSTREAM, {
+      'www.example.test': ['192.0.2.10'],
+      'big.example.test': Array.from({ length: MANY }, (_, i) => `192.0.2.${i + 1}`),
+    });
+    dns = await startDns({
+      client,
+      log: pino({ level: 'silent' }),
+      listenAddress: ADDRESS,
+      port: 0,
+      metricsPort: 0,
+      upstreams: [`${UPSTREAM}:${upstream.port}`],
+    });
+    // The first question after start may come before the first list: wait for a real answer.
+    while ((await udp(dns.port, query('front.web.svc.cluster.local'))).rcode === 'SERVFAIL') await new Promise((r) => setImmediate(r));
+  });
+
+  after(async () => {
+    await dns.stop();
+    await upstream.close();
+    await api.close();
+  });
+
+  it('creates the kube-dns Service and an EndpointSlice pointing at the server', async () => {
+    const client = api.client();
+    const svc = await client.get<Service>(R.services, 'kube-system', 'kube-dns');
+    assert.equal(svc.spec.clusterIP, '127.96.0.10');
+    assert.deepEqual(svc.spec.ports?.map((p) => `${p.name}/${p.protocol}/${p.port}`), ['dns/UDP/53', 'dns-tcp/TCP/53', 'metrics/TCP/9153']);
+    assert.equal(svc.metadata.labels?.['k8s-app'], 'kube-dns');
+    const slices = await client.list<EndpointSlice>(R.endpointSlices, 'kube-system', { labelSelector: 'kubernetes.io/service-name=kube-dns' });
+    assert.equal(slices.items.length, 1);
+    assert.equal(slices.items[0].metadata.labels?.['endpointslice.kubernetes.io/managed-by'], 'tinykube-dns');
+    assert.deepEqual(slices.items[0].endpoints?.map((e) => e.addresses), [[ADDRESS]]);
+    assert.equal(slices.items[0].ports?.find((p) => p.name === 'dns')?.port, dns.port);
+  });
+
+  it('answers over UDP with AA set and the question echoed', async () => {
+    const r = await udp(dns.port, query('Front.Web.svc.cluster.local'));
+    assert.equal(r.id, 4242);
+    assert.equal(r.rcode, 'NOERROR');
+    assert.ok(r.flag_aa);
+    assert.equal(r.questions?.[0].name, 'Front.Web.svc.cluster.local');
+    assert.deepEqual(addresses(r), ['127.96.2.1']);
+  });
+
+  it('answers several queries on one TCP connection', async () => {
+    const replies = await tcp(dns.port, [query('front.web.svc.cluster.local'), query('nope.web.svc.cluster.local'), query('_http._tcp.front.web.svc.cluster.local', 'SRV')]);
+    assert.deepEqual(replies.map((r) => r.rcode).sort(), ['NOERROR', 'NOERROR', 'NXDOMAIN']);
+  });
+
+  it('truncates over 512 bytes without EDNS0, fits with EDNS0, completes over TCP', async () => {
+    const plain = await udp(dns.port, query('many.web.svc.cluster.local'));
+    assert.ok(plain.flag_tc);
+    assert.ok(addresses(plain).length < MANY);
+    const edns = await udp(dns.port, query('many.web.svc.cluster.local', 'A', { additionals: [{ name: '.', type: 'OPT', udpPayloadSize: 4096, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: [] }] }));
+    assert.equal(edns.flag_tc, false);
+    assert.equal(addresses(edns).length, MANY);
+    assert.ok(edns.additionals?.some((a) => a.type === 'OPT'));
+    const [overTcp] = await tcp(dns.port, [query('many.web.svc.cluster.local')]);
+    assert.equal(overTcp.flag_tc, false);
+    assert.equal(addresses(overTcp).length, MANY);
+  });
+
+  it('answers FORMERR to a malformed query and keeps serving', async () => {
+    const garbage = Buffer.concat([query('front.web.svc.cluster.local').subarray(0, 12), Buffer.from([0xff, 0xff, 0xff])]);
+    const r = await udp(dns.port, garbage);
+    assert.equal(r.id, 4242);
+    assert.equal(r.rcode, 'FORMERR');
+    const [overTcp] = await tcp(dns.port, [garbage]);
+    assert.equal(overTcp.rcode, 'FORMERR');
+    assert.equal((await udp(dns.port, query('front.web.svc.cluster.local'))).rcode, 'NOERROR');
+  });
+
+  it('forwards names outside the zone and caches the answer', async () => {
+    const first = await udp(dns.port, query('www.example.test'));
+    const second = await udp(dns.port, query('www.example.test'));
+    assert.deepEqual(addresses(first), ['192.0.2.10']);
+    assert.deepEqual(addresses(second), ['192.0.2.10']);
+    assert.equal(first.flag_aa, false);
+    assert.equal(upstream.queries.get('www.example.test'), 1);
+    assert.match(await dns.metrics.metrics(), /tinykube_dns_cache_hits_total [1-9]/);
+    assert.equal((await udp(dns.port, query('missing.example.test'))).rcode, 'NXDOMAIN');
+  });
+
+  it('falls back to TCP when the upstream reply is truncated', async () => {
+    const [r] = await tcp(dns.port, [query('big.example.test')]);
+    assert.equal(addresses(r).length, MANY);
+  });
+
+  it('chases an ExternalName target upstream', async () => {
+    const r = await udp(dns.port, query('ext.web.svc.cluster.local'));
+    assert.deepEqual(r.answers?.map((a) => `${a.name} ${a.type}`), ['ext.web.svc.cluster.local CNAME', 'www.example.test A']);
+  });
+
+  it('answers dig over UDP and TCP', { skip: !hasDig && 'dig is not installed (apt-get install dnsutils)' }, async () => {
+    // Asynchronously: the server runs in this process.
+    const dig = async (...args: string[]) =>
+      (await promisify(execFile)('dig', [`@${ADDRESS}`, '-p', String(dns.port), '+short', '+tries=1', '+time=2', ...args])).stdout.trim();
+    assert.equal(await dig('front.web.svc.cluster.local'), '127.96.2.1');
+    assert.equal(await dig('+tcp', 'front.web.svc.cluster.local'), '127.96.2.1');
+    assert.equal(await dig('_http._tcp.front.web.svc.cluster.local', 'SRV'), '0 100 80 front.web.svc.cluster.local.');
+    assert.equal(await dig('-x', '127.96.2.1'), 'front.web.svc.cluster.local.');
+    // dig retries a truncated UDP answer over TCP by itself and gets every address.
+    assert.equal((await dig('+noedns', 'many.web.svc.cluster.local')).split('\n').length, MANY);
+  });
+});

@@ -1,0 +1,114 @@
+// The DNS transports: UDP datagrams, and TCP with a two-byte length before each message
+// (RFC 1035 4.2.2), several queries per connection, replies as they are ready (RFC 7766),
+// closed after an idle time. Every limit is there so a flood cannot grow memory: queries
+// waiting for a reply, connections, bytes buffered per connection.
+
+import dgram from 'node:dgram';
+import net from 'node:net';
+import type { Logger } from 'pino';
+import type { Handler } from './handler.js';
+import type { DnsMetrics } from './metrics.js';
+
+export interface ServerOptions {
+  address: string;
+  port: number;
+  handler: Handler;
+  metrics: DnsMetrics;
+  log: Logger;
+  /** A TCP connection without a query for this long is closed. */
+  tcpIdleMs?: number;
+  maxTcpConnections?: number;
+  /** UDP queries awaiting a reply (forwarded ones wait on upstream) before new ones are dropped. */
+  maxPendingUdp?: number;
+  /** Queries in progress on one TCP connection before it stops reading. */
+  maxPendingPerConnection?: number;
+}
+
+/** A TCP frame is at most 2 + 65535 bytes; keep at most two in a connection's buffer. */
+const MAX_TCP_BUFFER = 2 * (2 + 65535);
+
+export class DnsServer {
+  private readonly udp: dgram.Socket;
+  private readonly tcp: net.Server;
+  private readonly connections = new Set<net.Socket>();
+  private pendingUdp = 0;
+
+  constructor(private readonly o: ServerOptions) {
+    this.udp = dgram.createSocket(net.isIPv6(o.address) ? 'udp6' : 'udp4');
+    this.udp.on('message', (msg, from) => this.onDatagram(msg, from));
+    this.udp.on('error', (err) => o.log.warn({ err }, 'DNS UDP socket error'));
+    this.tcp = net.createServer((conn) => this.onConnection(conn));
+    this.tcp.maxConnections = o.maxTcpConnections ?? 512;
+  }
+
+  /** Binds UDP and TCP on the same port (port 0: the system picks one for both); returns it. */
+  async listen(): Promise<number> {
+    await new Promise<void>((resolve, reject) => {
+      this.udp.once('error', reject);
+      this.udp.bind(this.o.port, this.o.address, () => (this.udp.off('error', reject), resolve()));
+    });
+    const port = this.udp.address().port;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        this.tcp.once('error', reject);
+        this.tcp.listen(port, this.o.address, () => (this.tcp.off('error', reject), resolve()));
+      });
+    } catch (e) {
+      this.udp.close();
+      throw e;
+    }
+    return port;
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.connections) c.destroy();
+    await Promise.all([
+      new Promise<void>((resolve) => this.udp.close(() => resolve())),
+      new Promise<void>((resolve) => this.tcp.close(() => resolve())),
+    ]);
+  }
+
+  private onDatagram(msg: Buffer, from: dgram.RemoteInfo): void {
+    if (this.pendingUdp >= (this.o.maxPendingUdp ?? 4096)) {
+      this.o.metrics.dropped.inc({ reason: 'overload' });
+      return;
+    }
+    this.pendingUdp++;
+    this.o.handler
+      .handle(msg, 'udp')
+      .then((reply) => reply && this.udp.send(reply, from.port, from.address))
+      .catch((err: unknown) => this.o.log.error({ err }, 'DNS query failed'))
+      .finally(() => this.pendingUdp--);
+  }
+
+  private onConnection(conn: net.Socket): void {
+    this.connections.add(conn);
+    conn.setTimeout(this.o.tcpIdleMs ?? 10_000, () => conn.destroy());
+    conn.on('close', () => this.connections.delete(conn));
+    conn.on('error', () => conn.destroy());
+    const maxPending = this.o.maxPendingPerConnection ?? 64;
+    let buf = Buffer.alloc(0);
+    let pending = 0;
+    conn.on('data', (data) => {
+      buf = buf.length ? Buffer.concat([buf, data]) : data;
+      if (buf.length > MAX_TCP_BUFFER) return conn.destroy();
+      while (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
+        const msg = buf.subarray(2, 2 + buf.readUInt16BE(0));
+        buf = buf.subarray(2 + msg.length);
+        if (++pending >= maxPending) conn.pause();
+        this.o.handler
+          .handle(msg, 'tcp')
+          .then((reply) => {
+            if (!reply || conn.destroyed) return;
+            const len = Buffer.alloc(2);
+            len.writeUInt16BE(reply.length);
+            conn.write(Buffer.concat([len, reply]));
+          })
+          .catch((err: unknown) => this.o.log.error({ err }, 'DNS query failed'))
+          .finally(() => {
+            if (--pending < maxPending && conn.isPaused()) conn.resume();
+          });
+      }
+    });
+  }
+}

@@ -1,0 +1,93 @@
+// The DNS wire format around dns-packet: the header of a message that may not decode, replies
+// with the right flags, EDNS0 sizes and truncation (RFC 1035 4.2.1, RFC 6891, RFC 2181 9).
+
+import dnsPacket, { type Answer, type DecodedPacket, type OptAnswer } from 'dns-packet';
+import type { Rcode, Reply } from './records.js';
+
+/** Without EDNS0 a UDP reply is at most 512 bytes (RFC 1035). */
+export const UDP_MIN_SIZE = 512;
+/** The largest UDP reply we send, whatever the client offers (DNS flag day 2020 advises 1232; on loopback fragmentation is moot). */
+export const UDP_MAX_SIZE = 4096;
+export const TCP_MAX_SIZE = 65535;
+
+const RCODES: Record<Rcode, number> = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5 };
+const BADVERS = 16;
+const QR = 1 << 15;
+const OPCODE_SHIFT = 11;
+const OPCODE_MASK = 0xf << OPCODE_SHIFT;
+
+export interface Header {
+  id: number;
+  response: boolean;
+  opcode: number;
+  recursionDesired: boolean;
+}
+
+/** The fixed 12-byte header, readable even when the rest is garbage; undefined when too short. */
+export function readHeader(msg: Buffer): Header | undefined {
+  if (msg.length < 12) return undefined;
+  const flags = msg.readUInt16BE(2);
+  return {
+    id: msg.readUInt16BE(0),
+    response: (flags & QR) !== 0,
+    opcode: (flags & OPCODE_MASK) >> OPCODE_SHIFT,
+    recursionDesired: (flags & dnsPacket.RECURSION_DESIRED) !== 0,
+  };
+}
+
+export const ednsOf = (query: DecodedPacket): OptAnswer | undefined =>
+  query.additionals?.find((a): a is OptAnswer => a.type === 'OPT');
+
+/** How large a UDP reply may be: the EDNS0 payload size offered, within [512, 4096]. */
+export function udpLimit(query: DecodedPacket): number {
+  const opt = ednsOf(query);
+  return opt ? Math.min(Math.max(opt.udpPayloadSize, UDP_MIN_SIZE), UDP_MAX_SIZE) : UDP_MIN_SIZE;
+}
+
+export interface EncodeOptions {
+  /** Set AA: the answer comes from our zone. */
+  authoritative: boolean;
+  /** The largest message the transport carries for this client. */
+  maxSize: number;
+}
+
+/** Encodes a reply to `query`; when it is larger than maxSize, sends what fits with TC set. */
+export function encodeReply(h: Header, query: DecodedPacket | undefined, reply: Reply, o: EncodeOptions): Buffer {
+  const opt = query && ednsOf(query);
+  const optRR: Answer[] = opt ? [{ name: '.', type: 'OPT', udpPayloadSize: UDP_MAX_SIZE, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: [] }] : [];
+  let flags = (h.opcode << OPCODE_SHIFT) | dnsPacket.RECURSION_AVAILABLE | RCODES[reply.rcode];
+  if (h.recursionDesired) flags |= dnsPacket.RECURSION_DESIRED;
+  if (o.authoritative) flags |= dnsPacket.AUTHORITATIVE_ANSWER;
+  const packet = {
+    type: 'response' as const,
+    id: h.id,
+    flags,
+    questions: query?.questions ?? [],
+    answers: reply.answers,
+    authorities: reply.authorities,
+    additionals: [...reply.additionals, ...optRR],
+  };
+  const full = dnsPacket.encode(packet);
+  if (full.length <= o.maxSize) return full;
+  // Truncated: the OPT record stays; then as many answers as fit, whole records only.
+  const truncated = { ...packet, flags: flags | dnsPacket.TRUNCATED_RESPONSE, authorities: [], additionals: optRR, answers: [] as Answer[] };
+  let lo = 0;
+  let hi = reply.answers.length;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (dnsPacket.encodingLength({ ...truncated, answers: reply.answers.slice(0, mid) }) <= o.maxSize) lo = mid;
+    else hi = mid - 1;
+  }
+  return dnsPacket.encode({ ...truncated, answers: reply.answers.slice(0, lo) });
+}
+
+/** A reply carrying only an error code (FORMERR, NOTIMP, BADVERS, ...), without the question. */
+export function errorReply(h: Header, rcode: Rcode | 'BADVERS'): Buffer {
+  const badvers = rcode === 'BADVERS';
+  let flags = (h.opcode << OPCODE_SHIFT) | dnsPacket.RECURSION_AVAILABLE | (badvers ? 0 : RCODES[rcode]);
+  if (h.recursionDesired) flags |= dnsPacket.RECURSION_DESIRED;
+  const additionals: Answer[] = badvers
+    ? [{ name: '.', type: 'OPT', udpPayloadSize: UDP_MAX_SIZE, extendedRcode: BADVERS >> 4, ednsVersion: 0, flags: 0, flag_do: false, options: [] }]
+    : [];
+  return dnsPacket.encode({ type: 'response', id: h.id, flags, additionals });
+}
