@@ -41,7 +41,7 @@ describe('exec', { timeout: 30_000 }, () => {
 
   /** Runs one exec session the way kubectl does; `input` goes to stdin, then the v5 close. */
   function exec(pod: string, command: string[], opts: { input?: string; tty?: boolean; protocol?: string; onStdout?: (s: Session, ws: WebSocket) => void } = {}): Promise<Session> {
-    const q = new URLSearchParams(command.map((c) => ['command', c]));
+    const q = new URLSearchParams(command.map((c): [string, string] => ['command', c]));
     q.set('container', 'main');
     q.set('stdout', 'true');
     if (opts.tty) q.set('tty', 'true');
