@@ -6,12 +6,12 @@ import { R, type Client } from '../client/client.js';
 import { Informer } from '../client/informer.js';
 import { startTestApi, type TestApi } from '../../test/support/api.js';
 import { startWorkloadControllers, type WorkloadControllers } from './workloads.js';
-import { startFakeNode, type FakeNode } from './workloads-fake-node.js';
+import { startFakeNode, waitFor, type FakeNode } from './workloads-test-support.js';
 import { controllerOf } from './controller-ref.js';
 import { isPodActive } from './replicaset-pods.js';
 import { POD_TEMPLATE_HASH } from './deployment-hash.js';
 
-const log = pino({ level: 'silent' });
+const log = pino({ level: process.env.LOG_LEVEL ?? 'silent' });
 const NS = 'default';
 
 function deployment(name: string, image: string, extra: Record<string, unknown> = {}): KubeObject {
@@ -28,19 +28,6 @@ function deployment(name: string, image: string, extra: Record<string, unknown> 
   };
 }
 
-async function waitFor<T>(fn: () => Promise<T | undefined | false>, what: string, tries = 400): Promise<T> {
-  let last: unknown;
-  for (let i = 0; i < tries; i++) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-}
 
 const imageOf = (p: KubeObject): string => p.spec?.template?.spec?.containers?.[0]?.image ?? p.spec?.containers?.[0]?.image;
 

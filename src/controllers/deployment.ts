@@ -43,6 +43,7 @@ import {
 } from './deployment-status.js';
 import { isPodTerminal } from './replicaset-pods.js';
 import type { ControllerContext } from './workloads-context.js';
+import { writeStatus } from './workloads-status.js';
 
 const REVISION_HISTORY = 'deployment.kubernetes.io/revision-history';
 /** Annotations of a Deployment that are not copied to its ReplicaSets (annotationsToSkip). */
@@ -262,10 +263,9 @@ class Rollout {
     if (existing) {
       const annotations = this.replicaSetAnnotations(existing, revision);
       if (annotations || existing.spec?.minReadySeconds !== this.d.spec?.minReadySeconds) {
-        newRS = await this.ctx.client.update<ReplicaSet>(R.replicaSets, existing.metadata.namespace, {
-          ...existing,
-          metadata: { ...existing.metadata, annotations: annotations ?? existing.metadata.annotations },
-          spec: { ...existing.spec, minReadySeconds: this.d.spec?.minReadySeconds },
+        newRS = await this.ctx.client.patch<ReplicaSet>(R.replicaSets, existing.metadata.namespace, existing.metadata.name!, 'merge', {
+          metadata: { annotations: annotations ?? {} },
+          spec: { minReadySeconds: this.d.spec?.minReadySeconds ?? null },
         });
       }
       if (!conditionOf(status, 'Progressing') && this.d.spec?.progressDeadlineSeconds !== undefined) {
@@ -340,10 +340,10 @@ class Rollout {
     for (const { rs, replicas } of plan) {
       const annotations = { ...rs.metadata.annotations, ...this.replicasAnnotations() };
       if (replicas === specReplicas(rs) && JSON.stringify(annotations) === JSON.stringify(rs.metadata.annotations)) continue;
-      const written = await this.ctx.client.update<ReplicaSet>(R.replicaSets, rs.metadata.namespace, {
-        ...rs,
-        metadata: { ...rs.metadata, annotations },
-        spec: { ...rs.spec, replicas },
+      // A patch, not a PUT: the ReplicaSet controller's status writes do not make it conflict.
+      const written = await this.ctx.client.patch<ReplicaSet>(R.replicaSets, rs.metadata.namespace, rs.metadata.name!, 'merge', {
+        metadata: { annotations: this.replicasAnnotations() },
+        spec: { replicas },
       });
       if (replicas !== specReplicas(rs)) this.scaledEvent(rs, specReplicas(rs), replicas);
       replaced.set(rs.metadata.uid!, written);
@@ -376,7 +376,7 @@ class Rollout {
 
   async writeStatus(status: DeploymentStatus): Promise<void> {
     if (JSON.stringify(status) === JSON.stringify(statusOf(this.d))) return;
-    this.d = await this.ctx.client.update<Deployment>(R.deployments, this.d.metadata.namespace, { ...this.d, status }, { subresource: 'status' });
+    this.d = (await writeStatus(this.ctx.client, R.deployments, this.d, status)) ?? this.d;
   }
 }
 

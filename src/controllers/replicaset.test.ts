@@ -11,6 +11,7 @@ import { controllerOf } from './controller-ref.js';
 import { rankPodsForDeletion } from './replicaset-pods.js';
 import { slowStartBatches } from './replicaset-decisions.js';
 import { rfc3339 } from '../util/time.js';
+import { waitFor } from './workloads-test-support.js';
 
 const log = pino({ level: 'silent' });
 
@@ -37,14 +38,6 @@ async function setPodStatus(client: Client, name: string, status: Record<string,
   await client.update(R.pods, 'default', { ...p, status: { ...p.status, ...status } }, { subresource: 'status' });
 }
 
-async function waitFor<T>(fn: () => Promise<T | undefined | false>, what: string): Promise<T> {
-  for (let i = 0; i < 200; i++) {
-    const v = await fn();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 const podsOf = async (client: Client, app: string): Promise<KubeObject[]> =>
   (await client.list(R.pods, 'default', { labelSelector: `app=${app}` })).items.filter((p) => !p.metadata.deletionTimestamp);
@@ -90,7 +83,7 @@ describe('ReplicaSet controller', () => {
     assert.equal(status.fullyLabeledReplicas, 3);
     assert.equal(status.readyReplicas, 0);
     assert.equal(status.observedGeneration, 1);
-    await new Promise((r) => setTimeout(r, 100));
+    await controller.idle();
     assert.equal((await podsOf(client, 'web')).length, 3, 'no extra pods after the burst of events');
   });
 

@@ -13,6 +13,7 @@ import { BURST_REPLICAS, podFromTemplate, replicaSetStatus, slowStartBatches } f
 import { Expectations } from './replicaset-expectations.js';
 import { isPodActive, isPodReady, rankPodsForDeletion, secondsUntilAvailable } from './replicaset-pods.js';
 import type { ControllerContext } from './workloads-context.js';
+import { writeStatus } from './workloads-status.js';
 
 export class ReplicaSetController {
   private readonly queue: WorkQueue;
@@ -195,10 +196,6 @@ export class ReplicaSetController {
 
   private async updateStatus(rs: ReplicaSet, status: ReplicaSet['status']): Promise<void> {
     if (JSON.stringify(rs.status ?? {}) === JSON.stringify(status)) return;
-    try {
-      await this.ctx.client.update(R.replicaSets, rs.metadata.namespace, { ...rs, status }, { subresource: 'status' });
-    } catch (e) {
-      if (!isNotFound(e)) throw e;
-    }
+    await writeStatus(this.ctx.client, R.replicaSets, rs, status);
   }
 }

@@ -1,6 +1,6 @@
-// A stand-in for the node agent in the controllers' tests: registers a Ready Node, marks the
-// pods bound to it Running and Ready (when `ready(pod)` says so) and finishes their graceful
-// deletion at once, as a kubelet would after stopping them.
+// Support for the controllers' tests: a stand-in for the node agent that registers a Ready
+// Node, marks the pods bound to it Running and Ready (when `ready(pod)` says so) and finishes
+// their graceful deletion at once, as a kubelet would after stopping them; and a poll helper.
 
 import type { KubeObject } from '../apis/types.js';
 import { R, type Client } from '../client/client.js';
@@ -54,4 +54,19 @@ export async function startFakeNode(client: Client, name: string, labels: Record
   pods.on({ add: handle, update: (_o, p) => handle(p) });
   await pods.start();
   return fake;
+}
+
+/** Polls fn until it returns a truthy value; fails after about 10 s. */
+export async function waitFor<T>(fn: () => Promise<T | undefined | false>, what: string): Promise<T> {
+  let last: unknown;
+  for (let i = 0; i < 400; i++) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
 }

@@ -1,0 +1,21 @@
+// Status writes of the workload controllers. A status computed from a cache often races with
+// another write to the same object (a scale, our own previous status): on a conflict, re-read
+// once and write again — unless the spec moved on meanwhile, whose own event brings a new sync
+// (so observedGeneration never claims a spec that was not looked at).
+
+import type { KubeObject } from '../apis/types.js';
+import type { Client, ResourceId } from '../client/client.js';
+import { isNotFound } from './controller-ref.js';
+
+export async function writeStatus<T extends KubeObject>(client: Client, r: ResourceId, obj: T, status: unknown): Promise<T | undefined> {
+  const write = (o: T): Promise<T> => client.update<T>(r, o.metadata.namespace, { ...o, status }, { subresource: 'status' });
+  try {
+    return await write(obj);
+  } catch (e) {
+    if (isNotFound(e)) return undefined;
+    if ((e as { code?: number }).code !== 409) throw e;
+  }
+  const fresh = await client.get<T>(r, obj.metadata.namespace, obj.metadata.name!);
+  if (fresh.metadata.uid !== obj.metadata.uid || fresh.metadata.generation !== obj.metadata.generation) return undefined;
+  return write(fresh);
+}
