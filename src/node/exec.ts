@@ -49,7 +49,7 @@ export function parseExecQuery(q: URLSearchParams): ExecRequest {
 
 /** The channel-3 Status for a process that ended with `code` (what kubectl turns into
  *  `command terminated with exit code N` and its own exit code). */
-export function exitStatus(command: string[], code: number): Record<string, unknown> {
+export function exitStatus(command: string[], code: number): object {
   if (code === 0) return { metadata: {}, status: 'Success' };
   return {
     metadata: {},
@@ -124,7 +124,7 @@ function run(ws: WebSocket, p: Prepared): void {
   const send = (channel: number, data: Buffer | string): void => {
     if (ws.readyState === ws.OPEN) ws.send(Buffer.concat([Buffer.from([channel]), Buffer.from(data)]));
   };
-  const finish = (status: Record<string, unknown>): void => {
+  const finish = (status: object): void => {
     send(CHANNEL.error, JSON.stringify(status));
     ws.close(1000);
   };
@@ -139,7 +139,7 @@ function run(ws: WebSocket, p: Prepared): void {
   child.on('error', (e: NodeJS.ErrnoException) => {
     done = true;
     const why = e.code === 'ENOENT' ? `exec: "${req.command[0]}": executable file not found in $PATH` : e.message;
-    finish(errors.internal(`error executing command in container: ${why}`).toStatus() as unknown as Record<string, unknown>);
+    finish(errors.internal(`error executing command in container: ${why}`).toStatus());
   });
   child.on('close', (code, signal) => {
     if (done) return;

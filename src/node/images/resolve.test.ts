@@ -65,6 +65,7 @@ describe('resolveContainer', () => {
       assert.equal(r.argv[0], process.execPath);
       assert.equal(spec.host, '127.244.1.2');
       assert.equal(r.builtin, spec.kind);
+      assert.equal(r.cwd, join(dataDir, 'pods', 'ns_p_u1', 'c', 'root'));
       for (const [k, v] of Object.entries(c.want)) assert.deepEqual(spec[k as keyof BuiltinSpec], v, k);
       if (c.warning) assert.match(r.warning ?? '', c.warning);
       else assert.equal(r.warning, undefined);

@@ -1,6 +1,6 @@
 // How a container runs without a container runtime (DESIGN.md "Pods and images"): the image
 // name selects a built-in server, the host's own tools, or a host program. Everything here is
-// decided from the pod alone, except that a command's working directory is created.
+// decided from the pod alone; the one effect is creating the container's working directory.
 
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, extname, isAbsolute, join } from 'node:path';
@@ -138,16 +138,17 @@ export function containerRoot(dataDir: string, pod: Pod, container: string): str
   return join(podDir(dataDir, pod), container, 'root');
 }
 
+/** Every container runs in a directory of its own (so `/shell?cmd=ls` or `touch x` stays inside
+ *  the pod), created here. */
 export function resolveContainer(pod: Pod, container: Container, ctx: { podIP: string; dataDir: string }): ResolvedContainer {
   const plan = planFor(parseImage(container.image ?? ''), container);
-  if ('argv' in plan) {
-    const cwd = containerRoot(ctx.dataDir, pod, container.name ?? '');
-    mkdirSync(cwd, { recursive: true });
-    return { argv: plan.argv, cwd };
-  }
+  const cwd = containerRoot(ctx.dataDir, pod, container.name ?? '');
+  mkdirSync(cwd, { recursive: true });
+  if ('argv' in plan) return { argv: plan.argv, cwd };
   const spec: BuiltinSpec = { ...plan.spec, host: ctx.podIP };
   return {
     argv: [...builtinServerArgv(), JSON.stringify(spec)],
+    cwd,
     builtin: spec.kind,
     ...(plan.warning ? { warning: plan.warning } : {}),
   };
