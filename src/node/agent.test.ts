@@ -14,7 +14,7 @@ import type { KubeObject } from '../apis/types.js';
 import { startNodeAgent, type NodeAgent } from './agent.js';
 import { FakeClock } from './clock.js';
 import type { ApiContainerStatus } from './pod-status.js';
-import { hostProcessRunner, type ProcessRunner } from './runtime/process-runner.js';
+import { groupMembers, hostProcessRunner, type ProcessRunner } from './runtime/process-runner.js';
 
 const log = pino({ level: 'silent' });
 const NODE = 'node-a';
@@ -31,14 +31,7 @@ function trackingRunner(pids: number[]): ProcessRunner {
   };
 }
 
-function groupAlive(pid: number): boolean {
-  try {
-    process.kill(-pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+const groupAlive = (pid: number): boolean => groupMembers(pid).length > 0;
 
 async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -4,6 +4,7 @@
 // and waits for all of them: nothing keeps running or listening. A new start picks the pods
 // up again from the API, with their IPs and restart counts.
 
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Pod } from '../apis/core/pods.js';
 import type { Service } from '../apis/core/service/types.js';
@@ -20,6 +21,7 @@ import { readHostFacts } from './node-object.js';
 import { PodIPAllocator } from './pod-ips.js';
 import { PodWorker, type PodWorkerDeps } from './pod-worker.js';
 import { runProbe, type ProbeRunner } from './probes/run-probe.js';
+import { ledgeredRunner, ProcessLedger } from './runtime/process-ledger.js';
 import { hostProcessRunner, type ProcessRunner } from './runtime/process-runner.js';
 import { StatusWriter } from './status-writer.js';
 
@@ -53,6 +55,10 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
   const log = opts.log.child({ component: 'node', node: nodeName });
   const clock = opts.clock ?? realClock;
   const fieldSelector = `spec.nodeName=${nodeName}`;
+  // What an agent that died without stopping its pods left running goes first.
+  const ledger = new ProcessLedger(join(dataDir, 'node', 'processes'));
+  const leftovers = ledger.killLeftovers();
+  if (leftovers.length) log.warn({ pids: leftovers }, 'killed pod processes left by an earlier run');
   const ips = new PodIPAllocator(opts.podCIDR);
   const heartbeat = new NodeHeartbeat(client, { nodeName, nodeIP: opts.nodeIP, podCIDR: opts.podCIDR, host: readHostFacts() }, clock, log);
   await heartbeat.start();
@@ -68,7 +74,7 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
   const workers = new Map<string, PodWorker>();
   const deps: PodWorkerDeps = {
     clock,
-    runner: opts.runner ?? hostProcessRunner,
+    runner: ledgeredRunner(opts.runner ?? hostProcessRunner, ledger),
     probe: opts.probe ?? runProbe,
     backoff: new RestartBackoff(),
     events: { record: (pod, type, reason, message) => recorder.record(pod, type, reason, message) },
@@ -88,13 +94,20 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
   };
   const shutdownGraceMs = opts.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS;
 
+  /** Workers of pods gone from the API, until their processes have exited. */
+  const leaving = new Set<PodWorker>();
+
   function remove(uid: string, graceMs: number): void {
     const w = workers.get(uid);
     if (!w) return;
     workers.delete(uid);
     writer.forget(uid);
     deps.backoff.forget(`${uid}/`);
-    void w.stop(graceMs).then(() => ips.release(uid));
+    leaving.add(w);
+    void w.stop(graceMs).then(() => {
+      leaving.delete(w);
+      ips.release(uid);
+    });
   }
 
   function sync(pod: Pod): void {
@@ -134,7 +147,8 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
       pods.stop();
       services.stop();
       writer.stop();
-      await Promise.all([...workers.values()].map((w) => w.stop(shutdownGraceMs)));
+      // Pods still stopping with a longer grace period are hurried along too.
+      await Promise.all([...workers.values(), ...leaving].map((w) => w.stop(shutdownGraceMs)));
       workers.clear();
       log.info('node agent stopped');
     },

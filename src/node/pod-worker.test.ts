@@ -194,3 +194,17 @@ describe('PodWorker', () => {
     assert.equal(t.last().phase, 'Failed');
   });
 });
+
+describe('PodWorker spec changes', () => {
+  it('a new image restarts the container at once, even with restartPolicy Never', async () => {
+    const t = setup([{ name: 'c', image: 'nginx:1.26' }], { restartPolicy: 'Never' });
+    t.worker.update(t.pod);
+    t.worker.update({ ...t.pod, spec: { ...t.pod.spec, containers: [{ name: 'c', image: 'nginx:1.27' }] } });
+    assert.deepEqual(t.runner.started[0].signals, ['SIGTERM']);
+    assert.ok(t.events.includes('Normal Killing Container c definition changed, will be restarted'));
+    await tick();
+    assert.equal(t.runner.started.length, 2);
+    const s = t.last().containerStatuses[0];
+    assert.deepEqual([s.image, s.restartCount, s.state.running !== undefined], ['docker.io/library/nginx:1.27', 1, true]);
+  });
+});

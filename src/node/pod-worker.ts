@@ -47,7 +47,10 @@ export interface PodWorkerDeps {
 interface Running {
   handle: ProcessHandle;
   probers: ContainerProbers;
-  killTimer?: Timer;
+  /** The image it was started with: a new image in the spec restarts it. */
+  image: string | undefined;
+  /** SIGKILL is due then (a later, shorter grace period brings it forward). */
+  kill?: { at: number; timer: Timer };
 }
 
 type Kind = 'init' | 'app';
@@ -57,6 +60,8 @@ export class PodWorker {
   private readonly containers: ContainerRecord[];
   private readonly running = new Map<ContainerRecord, Running>();
   private readonly backoffTimers = new Map<ContainerRecord, Timer>();
+  /** Killed for a new image: they start again at once, whatever the restart policy. */
+  private readonly specChanged = new Set<ContainerRecord>();
   private readonly startTime: number;
   private terminating = false;
   private stopped = false;
@@ -81,7 +86,10 @@ export class PodWorker {
   update(pod: Pod): void {
     this.pod = pod;
     if (pod.metadata.deletionTimestamp && !this.terminating) this.terminate((pod.metadata.deletionGracePeriodSeconds ?? 30) * 1000);
-    else this.sync();
+    else {
+      this.restartChanged();
+      this.sync();
+    }
   }
 
   /** Stops every process (the agent stops, or the pod is gone): SIGTERM, SIGKILL after graceMs;
@@ -94,6 +102,19 @@ export class PodWorker {
       return r.handle.exited;
     });
     await Promise.all(exits);
+  }
+
+  /** Only the image of a pod's container may change; the container then runs anew. */
+  private restartChanged(): void {
+    for (const kind of ['init', 'app'] as const) {
+      for (const rec of kind === 'init' ? this.init : this.containers) {
+        const r = this.running.get(rec);
+        if (!r || r.image === this.spec(kind, rec).image || this.specChanged.has(rec)) continue;
+        this.specChanged.add(rec);
+        this.event('Normal', 'Killing', `Container ${rec.name} definition changed, will be restarted`);
+        this.kill(rec, (this.pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000);
+      }
+    }
   }
 
   private spec(kind: Kind, rec: ContainerRecord): Container {
@@ -123,7 +144,8 @@ export class PodWorker {
   private startOrWait(kind: Kind, rec: ContainerRecord): void {
     if (this.backoffTimers.has(rec)) return;
     const last = rec.lastExit;
-    if (last) {
+    if (this.specChanged.delete(rec)) rec.restartCount++;
+    else if (last) {
       if (!this.restartWanted(kind, rec)) {
         rec.waiting = undefined;
         return;
@@ -181,7 +203,7 @@ export class PodWorker {
     });
     rec.run = { containerID, startedAt, started: probers.started, ready: probers.started && !probers.has('readiness') };
     rec.waiting = undefined;
-    this.running.set(rec, { handle, probers });
+    this.running.set(rec, { handle, probers, image });
     if (handle.pid !== undefined) this.event('Normal', 'Started', `Started container ${rec.name}`);
     probers.start();
     void handle.exited.then((exit) => this.exited(rec, containerID, startedAt, exit));
@@ -197,7 +219,7 @@ export class PodWorker {
   private exited(rec: ContainerRecord, containerID: string, startedAt: number, exit: ProcessExit): void {
     const r = this.running.get(rec);
     r?.probers.stop();
-    r?.killTimer?.cancel();
+    r?.kill?.timer.cancel();
     this.running.delete(rec);
     if (exit.startError) this.event('Warning', 'Failed', `Error: ${exit.startError}`);
     recordExit(rec, {
@@ -235,8 +257,11 @@ export class PodWorker {
       r.handle.signal('SIGKILL');
       return;
     }
+    const at = this.deps.clock.now() + graceMs;
+    if (r.kill && r.kill.at <= at) return;
     r.handle.signal('SIGTERM');
-    r.killTimer ??= this.deps.clock.after(graceMs, () => r.handle.signal('SIGKILL'));
+    r.kill?.timer.cancel();
+    r.kill = { at, timer: this.deps.clock.after(graceMs, () => r.handle.signal('SIGKILL')) };
   }
 
   /** The pod is being deleted: stop its containers, then report the final status. */

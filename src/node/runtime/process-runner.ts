@@ -5,7 +5,8 @@
 // chatty container costs the agent nothing.
 
 import { spawn } from 'node:child_process';
-import { appendFileSync, closeSync, mkdirSync, openSync } from 'node:fs';
+import { appendFileSync, closeSync, mkdirSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { dirname } from 'node:path';
 import { constants } from 'node:os';
 
@@ -43,6 +44,37 @@ export function signalGroup(pid: number | undefined, sig: NodeJS.Signals): void 
   }
 }
 
+/** Pids of the live (not zombie) members of a process group, from /proc. */
+export function groupMembers(pgid: number): number[] {
+  const members: number[] = [];
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return members;
+  }
+  for (const e of entries) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
+      const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(pgrp) === pgid && state !== 'Z' && state !== 'X') members.push(Number(e));
+    } catch {
+      // Exited while we looked.
+    }
+  }
+  return members;
+}
+
+/** Kills what is left of a group and waits until none of it runs (SIGKILL lands in moments). */
+async function killGroup(pgid: number): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    signalGroup(pgid, 'SIGKILL');
+    if (!groupMembers(pgid).length) return;
+    await sleep(5);
+  }
+}
+
 export const hostProcessRunner: ProcessRunner = {
   start(spec) {
     mkdirSync(dirname(spec.logPath), { recursive: true });
@@ -64,10 +96,9 @@ export const hostProcessRunner: ProcessRunner = {
         resolve({ exitCode: 128, startError });
       });
       child.once('exit', (code, signal) => {
-        // Reap what the main process left in its group; later signals could hit a reused pid.
-        signalGroup(pid, 'SIGKILL');
+        // Kill what the main process left in its group; later signals could hit a reused pid.
         gone = true;
-        resolve({ exitCode: code ?? 128 + (signal ? constants.signals[signal] : 0) });
+        void killGroup(pid!).then(() => resolve({ exitCode: code ?? 128 + (signal ? constants.signals[signal] : 0) }));
       });
     });
     return {

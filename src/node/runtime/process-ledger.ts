@@ -1,0 +1,74 @@
+// The process groups this agent has running, on disk, so that an agent that died without
+// stopping its pods (SIGKILL, a crash) kills what they left behind when it starts again. A
+// group is killed only when its leader is still the very process that was started (same start
+// time in /proc), so a reused pid is never hit.
+
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ProcessRunner } from './process-runner.js';
+
+/** The start time of a process (clock ticks since boot, /proc/PID/stat field 22). */
+export function processStartTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command, which is in parentheses and may hold spaces.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+export class ProcessLedger {
+  constructor(private readonly dir: string) {}
+
+  add(pid: number): void {
+    const start = processStartTime(pid);
+    if (start === undefined) return;
+    mkdirSync(this.dir, { recursive: true });
+    writeFileSync(join(this.dir, String(pid)), start);
+  }
+
+  remove(pid: number): void {
+    rmSync(join(this.dir, String(pid)), { force: true });
+  }
+
+  /** Kills the groups a previous run left; returns their pids. */
+  killLeftovers(): number[] {
+    let entries: string[];
+    try {
+      entries = readdirSync(this.dir);
+    } catch {
+      return [];
+    }
+    const killed: number[] = [];
+    for (const name of entries) {
+      const pid = Number(name);
+      const recorded = readFileSync(join(this.dir, name), 'utf8');
+      if (Number.isInteger(pid) && pid > 1 && processStartTime(pid) === recorded) {
+        try {
+          process.kill(-pid, 'SIGKILL');
+          killed.push(pid);
+        } catch {
+          // Gone meanwhile.
+        }
+      }
+      this.remove(pid);
+    }
+    return killed;
+  }
+}
+
+/** A runner that keeps the ledger up to date. */
+export function ledgeredRunner(inner: ProcessRunner, ledger: ProcessLedger): ProcessRunner {
+  return {
+    start(spec) {
+      const h = inner.start(spec);
+      const pid = h.pid;
+      if (pid !== undefined) {
+        ledger.add(pid);
+        void h.exited.then(() => ledger.remove(pid));
+      }
+      return h;
+    },
+  };
+}
