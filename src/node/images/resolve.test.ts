@@ -56,6 +56,7 @@ describe('resolveContainer', () => {
       want: { kind: 'echo', image: 'mycorp/billing', listeners: [http(7000), { port: 7001, proto: 'udp', required: true }] },
       warning: /image mycorp\/billing:3 is not built into tinykube/,
     },
+    { name: 'a name that is an Object property is just unknown', c: { image: 'constructor' }, want: { kind: 'echo', listeners: [] }, warning: /not built into tinykube/ },
     { name: 'an agnhost subcommand not built in', c: { image: 'registry.k8s.io/e2e-test-images/agnhost:2.53', args: ['porter'] }, want: { kind: 'echo' }, warning: /agnhost porter is not built into tinykube/ },
   ];
   for (const c of builtins) {

@@ -28,21 +28,21 @@ type Plan =
 
 /** Images of a shell and command-line tools: their commands run with the host's tools. The
  *  value is the image's entrypoint, prepended to `args` when there is no `command`. */
-const TOOL_IMAGES: Record<string, string[]> = {
-  busybox: [],
-  alpine: [],
-  ubuntu: [],
-  debian: [],
-  centos: [],
-  fedora: [],
-  rockylinux: [],
-  almalinux: [],
-  amazonlinux: [],
-  netshoot: [],
-  dnsutils: [],
-  'jessie-dnsutils': [],
-  curl: ['curl'],
-};
+const TOOL_IMAGES = new Map<string, string[]>([
+  ['busybox', []],
+  ['alpine', []],
+  ['ubuntu', []],
+  ['debian', []],
+  ['centos', []],
+  ['fedora', []],
+  ['rockylinux', []],
+  ['almalinux', []],
+  ['amazonlinux', []],
+  ['netshoot', []],
+  ['dnsutils', []],
+  ['jessie-dnsutils', []],
+  ['curl', ['curl']],
+]);
 
 /** The default command of the tool images: a shell, which exits at once without a terminal. */
 const TOOL_DEFAULT_CMD = ['sh'];
@@ -111,7 +111,8 @@ function planFor(ref: ImageRef, c: Container): Plan {
   if (name === 'echoserver' || name === 'echo-server') return { spec: { kind: 'echo', listeners: withDefault(declaredListeners(c, true), 8080), image: repository } };
   if (name === 'serve_hostname' || name === 'serve-hostname') return { spec: { kind: 'serve-hostname', listeners: withDefault(declaredListeners(c, false), 9376) } };
   if (name === 'pause') return { spec: { kind: 'pause', listeners: [] } };
-  if (name in TOOL_IMAGES) return { argv: toolArgv(c, TOOL_IMAGES[name]) };
+  const entrypoint = TOOL_IMAGES.get(name);
+  if (entrypoint) return { argv: toolArgv(c, entrypoint) };
   if (c.command?.length && isAbsolute(c.command[0]) && existsSync(c.command[0])) return { argv: words };
   return {
     spec: { kind: 'echo', listeners: declaredListeners(c, true), image: repository },
