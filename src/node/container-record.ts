@@ -56,6 +56,7 @@ export function shouldRestart(restartPolicy: string | undefined, exit: Exit): bo
 
 /** The API's view of a container, as far as restoring needs it. */
 export interface SeenContainerStatus {
+  name?: string;
   restartCount?: number;
   containerID?: string;
   state?: { running?: { startedAt?: string }; terminated?: SeenTerminated; waiting?: unknown };

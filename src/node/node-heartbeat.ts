@@ -78,9 +78,17 @@ export class NodeHeartbeat {
   }
 
   private async postStatus(): Promise<void> {
-    const current = await this.client.get<Node>(R.nodes, undefined, this.params.nodeName);
-    const status = nodeStatus(this.params, new Date(this.clock.now()), current);
-    this.node = await this.client.update<Node>(R.nodes, undefined, { ...current, status }, { subresource: 'status' });
+    // A concurrent write (kubectl cordon, labels) only means reading the node again.
+    for (let attempt = 0; ; attempt++) {
+      const current = await this.client.get<Node>(R.nodes, undefined, this.params.nodeName);
+      const status = nodeStatus(this.params, new Date(this.clock.now()), current);
+      try {
+        this.node = await this.client.update<Node>(R.nodes, undefined, { ...current, status }, { subresource: 'status' });
+        return;
+      } catch (err) {
+        if (!isStatus(err, 409) || attempt >= 2) throw err;
+      }
+    }
   }
 
   private async renewLease(): Promise<void> {

@@ -69,8 +69,7 @@ export class PodWorker {
 
   constructor(private pod: Pod, readonly podIP: string, private readonly deps: PodWorkerDeps) {
     const now = deps.clock.now();
-    const seen = (list: SeenContainerStatus[] | undefined, name: string): SeenContainerStatus | undefined =>
-      list?.find((s) => (s as { name?: string }).name === name);
+    const seen = (list: SeenContainerStatus[] | undefined, name: string): SeenContainerStatus | undefined => list?.find((s) => s.name === name);
     const status = pod.status as { containerStatuses?: SeenContainerStatus[]; initContainerStatuses?: SeenContainerStatus[] } | undefined;
     this.init = (pod.spec?.initContainers ?? []).map((c) => restoreRecord(c.name!, seen(status?.initContainerStatuses, c.name!), now));
     this.containers = (pod.spec?.containers ?? []).map((c) => restoreRecord(c.name!, seen(status?.containerStatuses, c.name!), now));
