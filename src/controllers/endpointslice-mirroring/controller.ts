@@ -13,7 +13,7 @@ import type { Informer } from '../../client/informer.js';
 import { WorkQueue } from '../../client/workqueue.js';
 import { Batcher } from '../endpointslice/batcher.js';
 import { applySlicePlan } from '../endpointslice/apply.js';
-import { ENDPOINTS_CONTROLLER, LABEL_ENDPOINTS_MANAGED_BY, LABEL_SKIP_MIRROR, MIRRORING_CONTROLLER } from '../endpointslice/labels.js';
+import { LABEL_SKIP_MIRROR, MIRRORING_CONTROLLER } from '../endpointslice/labels.js';
 import { planSlices } from '../endpointslice/plan.js';
 import { hasSelector } from '../endpointslice/pod-endpoint.js';
 import { SliceCache } from '../endpointslice/slice-cache.js';
@@ -29,11 +29,10 @@ export interface MirroringInputs {
   batchPeriodMs: number;
 }
 
-/** Mirrored: user-made Endpoints of an existing selector-less Service, not opted out. */
+/** Mirrored: the Endpoints of an existing selector-less Service, unless opted out. (Whatever
+ *  the endpoints controller wrote before a selector was removed is the user's now.) */
 export function shouldMirror(ep: Endpoints | undefined, svc: Service | undefined): ep is Endpoints {
-  if (!ep || !svc || hasSelector(svc)) return false;
-  const labels = ep.metadata.labels ?? {};
-  return labels[LABEL_SKIP_MIRROR] !== 'true' && labels[LABEL_ENDPOINTS_MANAGED_BY] !== ENDPOINTS_CONTROLLER;
+  return !!ep && !!svc && !hasSelector(svc) && ep.metadata.labels?.[LABEL_SKIP_MIRROR] !== 'true';
 }
 
 export class EndpointSliceMirroringController {

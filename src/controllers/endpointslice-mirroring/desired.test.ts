@@ -58,7 +58,7 @@ describe('shouldMirror', () => {
     { name: 'no Service', ep: endpoints([]), want: false },
     { name: 'the Service has a selector', ep: endpoints([]), svc: selected, want: false },
     { name: 'skip-mirror', ep: endpoints([], { 'endpointslice.kubernetes.io/skip-mirror': 'true' }), svc: selectorless, want: false },
-    { name: "the endpoints controller's own", ep: endpoints([], { 'endpoints.kubernetes.io/managed-by': 'endpoint-controller' }), svc: selectorless, want: false },
+    { name: 'left by the endpoints controller before the selector went', ep: endpoints([], { 'endpoints.kubernetes.io/managed-by': 'endpoint-controller' }), svc: selectorless, want: true },
   ];
   for (const c of cases) it(c.name, () => assert.equal(shouldMirror(c.ep, c.svc), c.want));
 });

@@ -10,7 +10,7 @@ export const LABEL_ZONE = 'topology.kubernetes.io/zone';
 export const SLICE_CONTROLLER = 'endpointslice-controller.k8s.io';
 export const MIRRORING_CONTROLLER = 'endpointslicemirroring-controller.k8s.io';
 
-/** Endpoints written by the endpoints controller carry this (since Kubernetes 1.33), so the
- *  mirroring controller and leftover clean-up can tell them from user-made ones. */
+/** Endpoints written by the endpoints controller carry this (since Kubernetes 1.33), so that
+ *  leftovers of deleted Services can be told from user-made Endpoints. */
 export const LABEL_ENDPOINTS_MANAGED_BY = 'endpoints.kubernetes.io/managed-by';
 export const ENDPOINTS_CONTROLLER = 'endpoint-controller';
