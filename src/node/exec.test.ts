@@ -86,6 +86,11 @@ describe('exec', { timeout: 30_000 }, () => {
     assert.deepEqual(s.status?.details, { causes: [{ reason: 'ExitCode', message: '3' }] });
   });
 
+  it('killed by a signal: exit code 128 + its number', async () => {
+    const s = await exec('box', ['sh', '-c', 'kill -TERM $$']);
+    assert.deepEqual(s.status?.details, { causes: [{ reason: 'ExitCode', message: '143' }] });
+  });
+
   it('stdin until the v5 close signal', async () => {
     assert.deepEqual(await exec('box', ['cat'], { input: 'hello\nworld\n' }), { stdout: 'hello\nworld\n', stderr: '', status: success });
   });

@@ -9,6 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
+import { constants } from 'node:os';
 import type { Duplex } from 'node:stream';
 import { delimiter, join } from 'node:path';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
@@ -59,8 +60,6 @@ export function exitStatus(command: string[], code: number): object {
     details: { causes: [{ reason: 'ExitCode', message: String(code) }] },
   };
 }
-
-const SIGNAL_NUMBERS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGPIPE: 13, SIGTERM: 15 };
 
 const shellQuote = (s: string): string => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
@@ -144,7 +143,8 @@ function run(ws: WebSocket, p: Prepared): void {
   child.on('close', (code, signal) => {
     if (done) return;
     done = true;
-    finish(exitStatus(req.command, code ?? 128 + (SIGNAL_NUMBERS[signal ?? ''] ?? 0)));
+    // Killed by a signal: the shell's convention, 128 + its number.
+    finish(exitStatus(req.command, code ?? 128 + (signal ? constants.signals[signal] : 0)));
   });
 
   ws.on('message', (data: RawData) => {
