@@ -153,9 +153,11 @@ describe('node agent', () => {
     assert.equal(bad.status?.conditions?.find((c) => c.type === 'Ready')?.reason, 'ContainersNotReady');
   });
 
-  it('gives every pod its own IP', async () => {
+  it('gives every pod its own IP; a hostNetwork pod has the node IP', async () => {
     const ips = await Promise.all(['sleeper', 'web-ok', 'web-bad'].map(async (n) => (await getPod(n)).status?.podIP));
     assert.equal(new Set(ips).size, 3);
+    await client.create(R.pods, 'default', podManifest('host-net', SLEEPER, { hostNetwork: true }));
+    await eventually('host-net running', async () => (await getPod('host-net')).status?.podIP === '127.0.0.1');
   });
 
   it('a deleted pod is stopped (SIGTERM to its group) and then removed from the API', async () => {

@@ -65,7 +65,7 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
 
   // Pods that already hold an IP keep it: reserve them all before any new pod asks for one.
   const { items: bound } = await client.list<Pod>(R.pods, undefined, { fieldSelector });
-  for (const p of bound) if (p.status?.podIP && !terminal(p)) ips.allocate(p.metadata.uid!, p.status.podIP);
+  for (const p of bound) if (p.status?.podIP && !p.spec?.hostNetwork && !terminal(p)) ips.allocate(p.metadata.uid!, p.status.podIP);
 
   const services = new Informer<Service>(client, R.services);
   const pods = new Informer<Pod>(client, R.pods, { fieldSelector });
@@ -116,7 +116,8 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
     if (!w) {
       // A finished pod is not run again (a restarted agent finds it so).
       if (terminal(pod)) return;
-      const ip = ips.allocate(uid, pod.status?.podIP);
+      // hostNetwork pods share the node's address, as on Kubernetes.
+      const ip = pod.spec?.hostNetwork ? opts.nodeIP : ips.allocate(uid, pod.status?.podIP);
       if (!ip) {
         recorder.record(pod, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: no free IP in pod CIDR ${opts.podCIDR}`);
         return;
