@@ -1,7 +1,7 @@
 // The pod-template-hash: a stable name for one pod template, so the ReplicaSet of a template
 // is found again after a restart and a template reverted to an older one finds that older
-// ReplicaSet. FNV-1a (32 bit) over the template's canonical JSON (keys sorted) and the
-// collision count, spelled with the vowel-free alphabet Kubernetes uses for generated names.
+// ReplicaSet. FNV-1a (32 bit) over the template's canonical JSON (keys sorted, nulls dropped)
+// and the collision count, spelled with the vowel-free alphabet Kubernetes uses for names.
 
 import type { PodTemplateSpec } from '../apis/core/pod-template.js';
 
@@ -11,7 +11,8 @@ const SAFE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
   if (v && typeof v === 'object') {
-    const entries = Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined);
+    // A null field is an absent one, as when Go decodes it (kubectl sends `creationTimestamp: null`).
+    const entries = Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined && x !== null);
     return `{${entries
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([k, x]) => `${JSON.stringify(k)}:${canonical(x)}`)

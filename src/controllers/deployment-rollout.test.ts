@@ -98,5 +98,7 @@ describe('pod-template-hash', () => {
   it('compares templates ignoring the hash label', () => {
     assert.ok(equalIgnoreHash(t('nginx:1', { app: 'x', 'pod-template-hash': 'abc' }), t('nginx:1')));
     assert.ok(!equalIgnoreHash(t('nginx:1'), t('nginx:2')));
+    // What kubectl rollout undo sends back: Go's zero creationTimestamp as null.
+    assert.ok(equalIgnoreHash({ ...t('nginx:1'), metadata: { creationTimestamp: null, labels: { app: 'x' } } } as never, t('nginx:1')));
   });
 });
