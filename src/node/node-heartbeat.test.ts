@@ -45,7 +45,7 @@ describe('NodeHeartbeat', () => {
     await hb.start();
     const renewTime = async (): Promise<string> => (await client.get(R.leases, 'kube-node-lease', 'n1')).spec.renewTime;
     const heartbeat = async (): Promise<string> =>
-      ((await client.get<Node>(R.nodes, undefined, 'n1')).status!.conditions!.find((c) => c.type === 'Ready') as { lastHeartbeatTime: string }).lastHeartbeatTime;
+      ((await client.get<Node>(R.nodes, undefined, 'n1')).status!.conditions!.find((c) => c.type === 'Ready') as unknown as { lastHeartbeatTime: string }).lastHeartbeatTime;
     assert.equal(await renewTime(), microTime(new Date(clock.now())));
     const started = await heartbeat();
     clock.advance(10_000);
