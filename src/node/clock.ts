@@ -59,9 +59,4 @@ export class FakeClock implements Clock {
     }
     this.t = end;
   }
-
-  /** Timers waiting (tests). */
-  get waiting(): number {
-    return this.pending.length;
-  }
 }

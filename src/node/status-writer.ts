@@ -64,10 +64,6 @@ export class StatusWriter {
     this.queue.stop();
   }
 
-  idle(): Promise<void> {
-    return this.queue.idle();
-  }
-
   private async write(uid: string): Promise<void> {
     const w = this.wanted.get(uid);
     if (!w) return;

@@ -12,7 +12,7 @@ export interface ProbeState {
   failures: number;
 }
 
-export const INITIAL_RESULT: Record<ProbeKind, ProbeResult> = { readiness: 'failure', liveness: 'success', startup: 'unknown' };
+const INITIAL_RESULT: Record<ProbeKind, ProbeResult> = { readiness: 'failure', liveness: 'success', startup: 'unknown' };
 
 export function initialState(kind: ProbeKind): ProbeState {
   return { result: INITIAL_RESULT[kind], successes: 0, failures: 0 };
