@@ -59,6 +59,7 @@ export async function startDns(opts: DnsOptions): Promise<Dns> {
   const records = { zone, ttl: opts.ttl ?? DEFAULT_TTL, nameservers: [] as string[] };
   const upstream = new Upstream({ servers: upstreams });
   const handler = new Handler(cache, records, upstream, metrics);
+  cache.onChange(() => handler.clusterChanged());
   // Until the first lists arrive the handler answers SERVFAIL in the zone, never a false NXDOMAIN.
   cache.start().then(
     () => log.info('DNS cache synced'),

@@ -128,6 +128,14 @@ describe('DNS server', () => {
     assert.deepEqual(addresses(r), ['127.96.2.1']);
   });
 
+  it('drops cached replies when the cluster changes', async () => {
+    const q = query('late.web.svc.cluster.local');
+    assert.equal((await udp(dns.port, q)).rcode, 'NXDOMAIN');
+    assert.equal((await udp(dns.port, q)).rcode, 'NXDOMAIN'); // now from the reply cache
+    await api.client().create(R.services, 'web', { metadata: { name: 'late', namespace: 'web' }, spec: { clusterIP: '127.96.2.2', ports: [{ port: 80 }] } });
+    assert.deepEqual(addresses(await udp(dns.port, q)), ['127.96.2.2']);
+  });
+
   it('answers several queries on one TCP connection', async () => {
     const replies = await tcp(dns.port, [query('front.web.svc.cluster.local'), query('nope.web.svc.cluster.local'), query('_http._tcp.front.web.svc.cluster.local', 'SRV')]);
     assert.deepEqual(replies.map((r) => r.rcode).sort(), ['NOERROR', 'NOERROR', 'NXDOMAIN']);
