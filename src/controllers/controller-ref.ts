@@ -80,10 +80,10 @@ export async function removeOwnerRef(client: Client, r: ResourceId, obj: KubeObj
   try {
     await client.patch(r, obj.metadata.namespace, obj.metadata.name!, 'json', ops);
   } catch (e) {
-    if ((e as { code?: number }).code !== 404) throw e;
+    if (!isNotFound(e)) throw e;
   }
 }
 
-export function isNotFound(e: unknown): boolean {
-  return (e as { code?: number }).code === 404;
-}
+export const isNotFound = (e: unknown): boolean => (e as { code?: number }).code === 404;
+/** 409: AlreadyExists, or a write against a changed object. */
+export const isConflict = (e: unknown): boolean => (e as { code?: number }).code === 409;

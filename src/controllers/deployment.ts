@@ -12,7 +12,7 @@ import { R } from '../client/client.js';
 import { cacheKey, type Informer } from '../client/informer.js';
 import { WorkQueue } from '../client/workqueue.js';
 import { isEverything, matchesLabels, selectorFromLabelSelector } from '../util/labels.js';
-import { claim, controllerOf, isNotFound, newControllerRef } from './controller-ref.js';
+import { claim, controllerOf, isConflict, isNotFound, newControllerRef } from './controller-ref.js';
 import { equalIgnoreHash, POD_TEMPLATE_HASH, templateHash } from './deployment-hash.js';
 import {
   DESIRED_REPLICAS,
@@ -153,16 +153,16 @@ export class DeploymentController {
     if (paused) await run.writeStatus(paused);
     if (run.d.spec?.paused) return run.scaleOnly(rsList, true);
     const { oldRSs, newRS } = run.split(rsList);
-    if (isScalingEvent(run.d, [...oldRSs, ...(newRS ? [newRS] : [])].filter((rs) => specReplicas(rs) > 0))) return run.scaleOnly(rsList, false);
+    if (isScalingEvent(run.d, [...oldRSs, ...opt(newRS)].filter((rs) => specReplicas(rs) > 0))) return run.scaleOnly(rsList, false);
     const requeue =
-      run.d.spec?.strategy?.type === 'Recreate' ? await run.recreate(rsList, this.podsOf(rsList)) : await run.rollingUpdate(rsList);
+      run.d.spec?.strategy?.type === 'Recreate' ? await run.recreate(rsList, this.podsOf(namespace, rsList)) : await run.rollingUpdate(rsList);
     if (requeue !== undefined) this.enqueue(cached, requeue);
   }
 
   /** The pods of the Deployment's ReplicaSets, by ReplicaSet uid. */
-  private podsOf(rsList: ReplicaSet[]): Map<string, KubeObject[]> {
+  private podsOf(namespace: string, rsList: ReplicaSet[]): Map<string, KubeObject[]> {
     const byUid = new Map(rsList.map((rs) => [rs.metadata.uid!, [] as KubeObject[]]));
-    for (const pod of this.pods.list(rsList[0]?.metadata.namespace ?? '')) {
+    for (const pod of this.pods.list(namespace)) {
       const ref = controllerOf(pod);
       if (ref) byUid.get(ref.uid)?.push(pod);
     }
@@ -321,7 +321,7 @@ class Rollout {
       if (specReplicas(created) > 0) this.scaledEvent(created, 0, specReplicas(created));
       return created;
     } catch (e) {
-      if ((e as { code?: number }).code !== 409) throw e;
+      if (!isConflict(e)) throw e;
       const found = await this.ctx.client.get<ReplicaSet>(R.replicaSets, d.metadata.namespace, rs.metadata.name!);
       if (controllerOf(found)?.uid === d.metadata.uid && equalIgnoreHash(found.spec?.template, d.spec?.template)) return found;
       // A different template with the same hash: the next name comes from a higher collision count.

@@ -9,7 +9,7 @@ import { R } from '../client/client.js';
 import { cacheKey, type Informer } from '../client/informer.js';
 import { WorkQueue } from '../client/workqueue.js';
 import { rfc3339 } from '../util/time.js';
-import { isNotFound } from './controller-ref.js';
+import { isConflict, isNotFound } from './controller-ref.js';
 import { isPodTerminal } from './replicaset-pods.js';
 import { place } from './scheduler-decisions.js';
 import type { ControllerContext } from './workloads-context.js';
@@ -89,7 +89,7 @@ export class Scheduler {
         );
       } catch (e) {
         this.assumed.delete(key);
-        if (isNotFound(e) || (e as { code?: number }).code === 409) return;
+        if (isNotFound(e) || isConflict(e)) return;
         throw e;
       }
       this.ctx.events.record(pod, 'Normal', 'Scheduled', `Successfully assigned ${namespace}/${name} to ${decision.node}`);
@@ -113,7 +113,7 @@ export class Scheduler {
       );
     } catch (e) {
       // The pod changed meanwhile: its update brings it back here.
-      if (!isNotFound(e) && (e as { code?: number }).code !== 409) throw e;
+      if (!isNotFound(e) && !isConflict(e)) throw e;
     }
   }
 }

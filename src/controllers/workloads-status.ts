@@ -5,7 +5,7 @@
 
 import type { KubeObject } from '../apis/types.js';
 import type { Client, ResourceId } from '../client/client.js';
-import { isNotFound } from './controller-ref.js';
+import { isConflict, isNotFound } from './controller-ref.js';
 
 export async function writeStatus<T extends KubeObject>(client: Client, r: ResourceId, obj: T, status: unknown): Promise<T | undefined> {
   const write = (o: T): Promise<T> => client.update<T>(r, o.metadata.namespace, { ...o, status }, { subresource: 'status' });
@@ -13,7 +13,7 @@ export async function writeStatus<T extends KubeObject>(client: Client, r: Resou
     return await write(obj);
   } catch (e) {
     if (isNotFound(e)) return undefined;
-    if ((e as { code?: number }).code !== 409) throw e;
+    if (!isConflict(e)) throw e;
   }
   const fresh = await client.get<T>(r, obj.metadata.namespace, obj.metadata.name!);
   if (fresh.metadata.uid !== obj.metadata.uid || fresh.metadata.generation !== obj.metadata.generation) return undefined;
