@@ -9,6 +9,9 @@ import { hasSelector } from './pod-endpoint.js';
 
 export class PodsByNamespace {
   private readonly pods = new Map<string, Map<string, Pod>>();
+  /** `namespace|key=value` → pods with that label: a Service's selector is a set of
+   *  equalities, so its pods are found among the fewest pods carrying one of its labels. */
+  private readonly byLabel = new Map<string, Set<Pod>>();
 
   constructor(informer: Informer<Pod>) {
     informer.on({ add: (p) => this.put(p), update: (_, p) => this.put(p), delete: (p) => this.remove(p) });
@@ -16,20 +19,45 @@ export class PodsByNamespace {
 
   /** The pods of a namespace that a selector matches. */
   matching(namespace: string, selector: LabelSelector): Pod[] {
-    return [...(this.pods.get(namespace)?.values() ?? [])].filter((p) => matchesLabels(selector, p.metadata.labels));
+    let candidates: Iterable<Pod> = this.pods.get(namespace)?.values() ?? [];
+    if (selector.requirements.length && selector.requirements.every((r) => r.operator === '=')) {
+      const sets = selector.requirements.map((r) => this.byLabel.get(`${namespace}|${r.key}=${r.values[0]}`));
+      if (sets.some((set) => !set)) return [];
+      candidates = sets.reduce((a, b) => (b!.size < a!.size ? b : a))!;
+    }
+    return [...candidates].filter((p) => matchesLabels(selector, p.metadata.labels));
   }
 
   private put(p: Pod): void {
     const ns = p.metadata.namespace!;
     let pods = this.pods.get(ns);
     if (!pods) this.pods.set(ns, (pods = new Map()));
+    const previous = pods.get(p.metadata.name!);
+    if (previous) this.unindex(previous);
     pods.set(p.metadata.name!, p);
+    for (const [k, v] of Object.entries(p.metadata.labels ?? {})) {
+      const key = `${ns}|${k}=${v}`;
+      let set = this.byLabel.get(key);
+      if (!set) this.byLabel.set(key, (set = new Set()));
+      set.add(p);
+    }
   }
 
   private remove(p: Pod): void {
     const pods = this.pods.get(p.metadata.namespace!);
+    const current = pods?.get(p.metadata.name!);
+    if (current) this.unindex(current);
     pods?.delete(p.metadata.name!);
     if (pods && !pods.size) this.pods.delete(p.metadata.namespace!);
+  }
+
+  private unindex(p: Pod): void {
+    for (const [k, v] of Object.entries(p.metadata.labels ?? {})) {
+      const key = `${p.metadata.namespace}|${k}=${v}`;
+      const set = this.byLabel.get(key);
+      set?.delete(p);
+      if (set && !set.size) this.byLabel.delete(key);
+    }
   }
 }
 
