@@ -8,6 +8,7 @@ import type { Deployment } from '../apis/apps/deployments.js';
 import type { ReplicaSet } from '../apis/apps/replicasets.js';
 import { rfc3339 } from '../util/time.js';
 import { maxUnavailable, specReplicas, totalAvailable, totalSpecReplicas } from './deployment-rollout.js';
+import { omitZero } from './workloads-status.js';
 
 export interface DeploymentCondition {
   type: 'Available' | 'Progressing' | 'ReplicaFailure';
@@ -85,13 +86,14 @@ export function calculateStatus(d: Deployment, all: ReplicaSet[], newRS: Replica
     available >= specReplicas(d) - maxUnavailable(d)
       ? setCondition(s, newCondition('Available', 'True', 'MinimumReplicasAvailable', 'Deployment has minimum availability.', now))
       : setCondition(s, newCondition('Available', 'False', 'MinimumReplicasUnavailable', 'Deployment does not have minimum availability.', now));
-  return s;
+  return omitZero(s, ['replicas', 'updatedReplicas', 'readyReplicas', 'availableReplicas', 'unavailableReplicas']);
 }
 
 /** DeploymentComplete: every replica updated and available, the latest spec observed. */
 export function isComplete(d: Deployment, s: DeploymentStatus): boolean {
   const n = specReplicas(d);
-  return s.updatedReplicas === n && s.replicas === n && s.availableReplicas === n && (s.observedGeneration ?? 0) >= (d.metadata.generation ?? 0);
+  const [updated, replicas, available] = [s.updatedReplicas ?? 0, s.replicas ?? 0, s.availableReplicas ?? 0];
+  return updated === n && replicas === n && available === n && (s.observedGeneration ?? 0) >= (d.metadata.generation ?? 0);
 }
 
 function isProgressing(d: Deployment, s: DeploymentStatus): boolean {

@@ -8,6 +8,7 @@ import type { WorkloadStatus } from '../apis/apps/workload.js';
 import { rfc3339 } from '../util/time.js';
 import { newControllerRef } from './controller-ref.js';
 import { isPodAvailable, isPodReady } from './replicaset-pods.js';
+import { omitZero } from './workloads-status.js';
 
 /** Most pods created or deleted in one sync (kube-controller-manager's burstReplicas). */
 export const BURST_REPLICAS = 500;
@@ -58,7 +59,7 @@ export function replicaSetStatus(rs: ReplicaSet, pods: KubeObject[], now: Date, 
     const prev = old.find((c) => c.type === 'ReplicaFailure');
     conditions = [...conditions, { type: 'ReplicaFailure', status: 'True', ...failure, lastTransitionTime: prev?.lastTransitionTime ?? rfc3339(now) }];
   }
-  return {
+  const status: WorkloadStatus = {
     replicas: pods.length,
     fullyLabeledReplicas: fullyLabeled.length,
     readyReplicas: pods.filter(isPodReady).length,
@@ -66,4 +67,5 @@ export function replicaSetStatus(rs: ReplicaSet, pods: KubeObject[], now: Date, 
     observedGeneration: rs.metadata.generation,
     ...(conditions.length ? { conditions } : {}),
   };
+  return omitZero(status, ['fullyLabeledReplicas', 'readyReplicas', 'availableReplicas']);
 }

@@ -129,7 +129,7 @@ export class ReplicaSetController {
     const status = replicaSetStatus(rs, owned, this.ctx.now(), failure);
     await this.updateStatus(rs, status);
     const minReady = rs.spec?.minReadySeconds ?? 0;
-    if (!failure && minReady > 0 && status.readyReplicas === status.replicas && status.availableReplicas !== status.replicas) {
+    if (!failure && minReady > 0 && (status.readyReplicas ?? 0) === status.replicas && (status.availableReplicas ?? 0) !== status.replicas) {
       this.enqueue(rs, minReady * 1000);
     }
   }

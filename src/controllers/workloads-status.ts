@@ -19,3 +19,10 @@ export async function writeStatus<T extends KubeObject>(client: Client, r: Resou
   if (fresh.metadata.uid !== obj.metadata.uid || fresh.metadata.generation !== obj.metadata.generation) return undefined;
   return write(fresh);
 }
+
+/** The status as the API serves it: counters that are 0 are left out (Go's omitempty). */
+export function omitZero<T extends object>(status: T, keys: (keyof T)[]): T {
+  const out = { ...status };
+  for (const k of keys) if (out[k] === (0 as T[keyof T])) delete out[k];
+  return out;
+}
