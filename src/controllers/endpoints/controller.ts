@@ -11,12 +11,11 @@ import { jsonEqual } from '../../api/rest/codec.js';
 import { R, type Client } from '../../client/client.js';
 import type { EventRecorder } from '../../client/events.js';
 import type { Informer } from '../../client/informer.js';
-import { WorkQueue } from '../../client/workqueue.js';
 import { isConflict, isNotFound } from '../endpointslice/api-errors.js';
-import { Batcher } from '../endpointslice/batcher.js';
 import type { PodsByNamespace, ServiceSelectors } from '../endpointslice/indexes.js';
 import { ENDPOINTS_CONTROLLER, LABEL_ENDPOINTS_MANAGED_BY } from '../endpointslice/labels.js';
 import { wantsEndpoints } from '../endpointslice/pod-endpoint.js';
+import { SyncLoop } from '../endpointslice/sync-loop.js';
 import { onServiceOrPodChange } from '../endpointslice/triggers.js';
 import { desiredEndpoints } from './desired.js';
 
@@ -41,44 +40,31 @@ const sameContent = (a: Endpoints, b: Endpoints): boolean =>
   jsonEqual(a.subsets ?? [], b.subsets ?? []);
 
 export class EndpointsController {
-  private readonly queue: WorkQueue;
-  private readonly batch: Batcher;
+  private readonly loop: SyncLoop;
   /** What this controller last wrote, until the informer has caught up with it. */
   private readonly written = new Map<string, Endpoints>();
-  private running = false;
 
   constructor(private readonly deps: EndpointsControllerInputs) {
-    this.queue = new WorkQueue((key) => this.sync(key), {
-      workers: 4,
-      onError: (key, err) => this.failed(key, err),
-    });
-    this.batch = new Batcher(this.queue, deps.batchPeriodMs);
-    onServiceOrPodChange(deps, (key) => this.enqueue(key));
+    this.loop = new SyncLoop((key) => this.sync(key), { workers: 4, batchPeriodMs: deps.batchPeriodMs, onError: (key, err) => this.failed(key, err) });
+    onServiceOrPodChange(deps, (key) => this.loop.add(key));
     const changed = (ep: Endpoints): void => {
       const key = `${ep.metadata.namespace}/${ep.metadata.name}`;
       const mine = this.written.get(key);
       if (mine && revision(mine) >= revision(ep)) return; // the echo of our own write
       this.written.delete(key);
-      this.enqueue(key);
+      this.loop.add(key);
     };
     deps.endpoints.on({ add: changed, update: (_, ep) => changed(ep), delete: changed });
   }
 
   /** Call once the informers have synced: every Service, and every Endpoints we made. */
   start(): void {
-    this.running = true;
-    for (const s of this.deps.services.list()) this.enqueue(`${s.metadata.namespace}/${s.metadata.name}`);
-    for (const ep of this.deps.endpoints.list()) if (isManaged(ep)) this.enqueue(`${ep.metadata.namespace}/${ep.metadata.name}`);
+    const key = (o: Service | Endpoints): string => `${o.metadata.namespace}/${o.metadata.name}`;
+    this.loop.start([...this.deps.services.list().map(key), ...this.deps.endpoints.list().filter(isManaged).map(key)]);
   }
 
   stop(): void {
-    this.running = false;
-    this.batch.stop();
-    this.queue.stop();
-  }
-
-  private enqueue(key: string): void {
-    if (this.running) this.batch.add(key);
+    this.loop.stop();
   }
 
   private failed(key: string, err: unknown): void {

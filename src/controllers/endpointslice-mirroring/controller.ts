@@ -10,13 +10,12 @@ import type { EndpointSlice } from '../../apis/discovery/endpointslices.js';
 import type { Client } from '../../client/client.js';
 import type { EventRecorder } from '../../client/events.js';
 import type { Informer } from '../../client/informer.js';
-import { WorkQueue } from '../../client/workqueue.js';
-import { Batcher } from '../endpointslice/batcher.js';
 import { applySlicePlan } from '../endpointslice/apply.js';
 import { LABEL_SKIP_MIRROR, MIRRORING_CONTROLLER } from '../endpointslice/labels.js';
 import { planSlices } from '../endpointslice/plan.js';
 import { hasSelector } from '../endpointslice/pod-endpoint.js';
 import { SliceCache } from '../endpointslice/slice-cache.js';
+import { SyncLoop } from '../endpointslice/sync-loop.js';
 import { MAX_ENDPOINTS_PER_SUBSET, mirrorGroups, mirrorOwner } from './desired.js';
 
 export interface MirroringInputs {
@@ -36,44 +35,33 @@ export function shouldMirror(ep: Endpoints | undefined, svc: Service | undefined
 }
 
 export class EndpointSliceMirroringController {
-  private readonly queue: WorkQueue;
-  private readonly batch: Batcher;
+  private readonly loop: SyncLoop;
   private readonly cache = new SliceCache(MIRRORING_CONTROLLER);
-  private running = false;
 
   constructor(private readonly deps: MirroringInputs) {
-    this.queue = new WorkQueue((key) => this.sync(key), {
+    this.loop = new SyncLoop((key) => this.sync(key), {
       workers: 2,
+      batchPeriodMs: deps.batchPeriodMs,
       onError: (key, err) => deps.log.warn({ err, endpoints: key }, 'mirroring Endpoints failed; will retry'),
     });
-    this.batch = new Batcher(this.queue, deps.batchPeriodMs);
-    const byName = (o: Service | Endpoints): void => this.enqueue(`${o.metadata.namespace}/${o.metadata.name}`);
+    const byName = (o: Service | Endpoints): void => this.loop.add(`${o.metadata.namespace}/${o.metadata.name}`);
     deps.services.on({ add: byName, update: (_, s) => byName(s), delete: byName });
     deps.endpoints.on({ add: byName, update: (_, e) => byName(e), delete: byName });
     const slice = (type: 'add' | 'update' | 'delete') => (s: EndpointSlice) => {
       const owner = this.cache.observe(type, s);
-      if (owner) this.enqueue(owner);
+      if (owner) this.loop.add(owner);
     };
     deps.slices.on({ add: slice('add'), update: (_, s) => slice('update')(s), delete: slice('delete') });
   }
 
+  /** Call once the informers have synced: every Endpoints, and the owner of every mirror. */
   start(): void {
-    this.running = true;
-    for (const ep of this.deps.endpoints.list()) this.enqueue(`${ep.metadata.namespace}/${ep.metadata.name}`);
-    for (const s of this.deps.slices.list()) {
-      const owner = this.cache.ownerKey(s);
-      if (owner) this.enqueue(owner);
-    }
+    const owners = this.deps.slices.list().map((s) => this.cache.ownerKey(s));
+    this.loop.start([...this.deps.endpoints.list().map((ep) => `${ep.metadata.namespace}/${ep.metadata.name}`), ...owners.filter((k): k is string => !!k)]);
   }
 
   stop(): void {
-    this.running = false;
-    this.batch.stop();
-    this.queue.stop();
-  }
-
-  private enqueue(key: string): void {
-    if (this.running) this.batch.add(key);
+    this.loop.stop();
   }
 
   private async sync(key: string): Promise<void> {

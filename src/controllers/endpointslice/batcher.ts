@@ -5,22 +5,32 @@ import type { WorkQueue } from '../../client/workqueue.js';
 
 export class Batcher {
   private readonly pending = new Set<string>();
-  private timer?: NodeJS.Timeout;
+  /** Cancels the scheduled flush, while one is scheduled. */
+  private cancel?: () => void;
 
   constructor(private readonly queue: WorkQueue, private readonly periodMs: number) {}
 
   add(key: string): void {
     this.pending.add(key);
-    this.timer ??= setTimeout(() => this.flush(), this.periodMs);
+    if (this.cancel) return;
+    if (this.periodMs > 0) {
+      const t = setTimeout(() => this.flush(), this.periodMs);
+      this.cancel = () => clearTimeout(t);
+    } else {
+      // No period: what this turn of the event loop brought, without a timer's millisecond.
+      const i = setImmediate(() => this.flush());
+      this.cancel = () => clearImmediate(i);
+    }
   }
 
   stop(): void {
-    clearTimeout(this.timer);
+    this.cancel?.();
+    this.cancel = undefined;
     this.pending.clear();
   }
 
   private flush(): void {
-    this.timer = undefined;
+    this.cancel = undefined;
     for (const key of this.pending) this.queue.add(key);
     this.pending.clear();
   }

@@ -11,16 +11,15 @@ import type { KubeObject } from '../../apis/types.js';
 import type { Client } from '../../client/client.js';
 import type { EventRecorder } from '../../client/events.js';
 import type { Informer } from '../../client/informer.js';
-import { WorkQueue } from '../../client/workqueue.js';
 import { applySlicePlan } from './apply.js';
-import { Batcher } from './batcher.js';
 import { desiredSlices } from './desired.js';
 import type { PodsByNamespace, ServiceSelectors } from './indexes.js';
 import { LABEL_MANAGED_BY, LABEL_SERVICE_NAME, LABEL_ZONE, SLICE_CONTROLLER } from './labels.js';
-import { planSlices, type SliceOwner, type SlicePlan } from './plan.js';
+import { planSlices, type SliceOwner } from './plan.js';
 import { addressTypesOf, inheritedLabels, wantsEndpoints } from './pod-endpoint.js';
 import { onServiceOrPodChange } from './triggers.js';
 import { SliceCache } from './slice-cache.js';
+import { SyncLoop } from './sync-loop.js';
 
 export const DEFAULT_MAX_ENDPOINTS_PER_SLICE = 100;
 /** How soon a Service with pods on unknown nodes is looked at again. */
@@ -44,18 +43,12 @@ const splitKey = (key: string): [string, string] => key.split('/') as [string, s
 const keyOf = (o: KubeObject): string => `${o.metadata.namespace}/${o.metadata.name}`;
 
 export class EndpointSliceController {
-  private readonly queue: WorkQueue;
-  private readonly batch: Batcher;
+  private readonly loop: SyncLoop;
   private readonly cache = new SliceCache(SLICE_CONTROLLER);
-  private running = false;
 
   constructor(private readonly deps: EndpointControllerInputs, private readonly maxEndpointsPerSlice = DEFAULT_MAX_ENDPOINTS_PER_SLICE) {
-    this.queue = new WorkQueue((key) => this.sync(key), {
-      workers: 4,
-      onError: (key, err) => this.failed(key, err),
-    });
-    this.batch = new Batcher(this.queue, deps.batchPeriodMs);
-    onServiceOrPodChange(deps, (key) => this.enqueue(key));
+    this.loop = new SyncLoop((key) => this.sync(key), { workers: 4, batchPeriodMs: deps.batchPeriodMs, onError: (key, err) => this.failed(key, err) });
+    onServiceOrPodChange(deps, (key) => this.loop.add(key));
     deps.nodes.on({
       // Only a node's zone shows in slices; a node appearing lets its pods in.
       add: (n) => this.nodeChanged(n),
@@ -71,24 +64,15 @@ export class EndpointSliceController {
     });
   }
 
-  /** Call once the informers have synced: every Service is synced once. */
+  /** Call once the informers have synced: every Service, and the owner of every slice of
+   *  ours (slices of Services deleted while we were down go). */
   start(): void {
-    this.running = true;
-    for (const s of this.deps.services.list()) this.enqueue(keyOf(s));
-    for (const s of this.deps.slices.list()) {
-      const owner = this.cache.ownerKey(s);
-      if (owner) this.enqueue(owner);
-    }
+    const owners = this.deps.slices.list().map((s) => this.cache.ownerKey(s));
+    this.loop.start([...this.deps.services.list().map(keyOf), ...owners.filter((k): k is string => !!k)]);
   }
 
   stop(): void {
-    this.running = false;
-    this.batch.stop();
-    this.queue.stop();
-  }
-
-  private enqueue(key: string): void {
-    if (this.running) this.batch.add(key);
+    this.loop.stop();
   }
 
   private nodeChanged(node: KubeObject): void {
@@ -96,12 +80,12 @@ export class EndpointSliceController {
     for (const pod of this.deps.pods.list()) {
       if (pod.spec?.nodeName === node.metadata.name) for (const k of this.deps.selectors.servicesOf(pod)) keys.add(k);
     }
-    for (const k of keys) this.enqueue(k);
+    for (const k of keys) this.loop.add(k);
   }
 
   private sliceEvent(type: 'add' | 'update' | 'delete', s: EndpointSlice): void {
     const owner = this.cache.observe(type, s);
-    if (owner) this.enqueue(owner);
+    if (owner) this.loop.add(owner);
   }
 
   private failed(key: string, err: unknown): void {
@@ -116,19 +100,15 @@ export class EndpointSliceController {
     const existing = this.cache.list(key);
     if (!svc || !wantsEndpoints(svc)) {
       // Gone, or its endpoints come from elsewhere now: our slices go.
-      await this.apply(namespace, { create: [], update: [], delete: existing });
+      await applySlicePlan(this.deps.client, this.cache, namespace, { create: [], update: [], delete: existing });
       return;
     }
     // A Service being deleted gets no new slices (the garbage collector removes them).
     if (svc.metadata.deletionTimestamp) return;
     const pods = this.deps.podsByNamespace.matching(namespace, this.deps.selectors.selectorOf(svc));
     const { groups, podsOnUnknownNodes } = desiredSlices(svc, pods, (n) => this.deps.nodes.get(undefined, n));
-    await this.apply(namespace, planSlices(sliceOwner(svc), existing, groups, this.maxEndpointsPerSlice));
-    if (podsOnUnknownNodes.length) this.queue.addAfter(key, UNKNOWN_NODE_RETRY_MS);
-  }
-
-  private async apply(namespace: string, plan: SlicePlan): Promise<void> {
-    await applySlicePlan(this.deps.client, this.cache, namespace, plan);
+    await applySlicePlan(this.deps.client, this.cache, namespace, planSlices(sliceOwner(svc), existing, groups, this.maxEndpointsPerSlice));
+    if (podsOnUnknownNodes.length) this.loop.addAfter(key, UNKNOWN_NODE_RETRY_MS);
   }
 }
 

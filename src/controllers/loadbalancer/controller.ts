@@ -8,8 +8,8 @@ import type { Service } from '../../apis/core/service/types.js';
 import { R, type Client } from '../../client/client.js';
 import type { EventRecorder } from '../../client/events.js';
 import type { Informer } from '../../client/informer.js';
-import { WorkQueue } from '../../client/workqueue.js';
 import { labelSelectorString, selectorFromSet } from '../../util/labels.js';
+import { SyncLoop } from '../endpointslice/sync-loop.js';
 import { Allocator, type LBRequest } from './allocator.js';
 import type { Pool } from './pools.js';
 
@@ -53,17 +53,17 @@ export class LoadBalancerController {
   private readonly allocator: Allocator;
   /** Services waiting for an address. */
   private readonly pending = new Set<string>();
-  private readonly queue: WorkQueue;
-  private running = false;
+  private readonly loop: SyncLoop;
 
   constructor(private readonly deps: LoadBalancerInputs) {
     this.allocator = new Allocator(deps.pools);
     // One worker: pending Services are served in the order they were created.
-    this.queue = new WorkQueue((key) => this.sync(key), {
+    this.loop = new SyncLoop((key) => this.sync(key), {
       workers: 1,
+      batchPeriodMs: 0,
       onError: (key, err) => deps.log.warn({ err, service: key }, 'LoadBalancer address sync failed; will retry'),
     });
-    const changed = (s: Service): void => this.enqueue(keyOf(s));
+    const changed = (s: Service): void => this.loop.add(keyOf(s));
     deps.services.on({ add: changed, update: (_, s) => changed(s), delete: changed });
   }
 
@@ -75,17 +75,11 @@ export class LoadBalancerController {
       const ip = statusIP(s);
       if (ip) this.allocator.restore(requestOf(s), ip);
     }
-    this.running = true;
-    for (const s of services) this.enqueue(keyOf(s));
+    this.loop.start(services.map(keyOf));
   }
 
   stop(): void {
-    this.running = false;
-    this.queue.stop();
-  }
-
-  private enqueue(key: string): void {
-    if (this.running) this.queue.add(key);
+    this.loop.stop();
   }
 
   /** An address came free: the waiting Services try again, oldest first. */
@@ -94,7 +88,7 @@ export class LoadBalancerController {
       .map((k) => this.deps.services.get(...(k.split('/') as [string, string])))
       .filter((s): s is Service => !!s)
       .sort((a, b) => (created(a) < created(b) ? -1 : 1));
-    for (const s of waiting) this.enqueue(keyOf(s));
+    for (const s of waiting) this.loop.add(keyOf(s));
   }
 
   private async sync(key: string): Promise<void> {
