@@ -9,7 +9,7 @@ import { StoreError } from '../../store/store.js';
 import type { ApiConfig, KubeObject, WriteContext } from '../../apis/types.js';
 import { errors, StatusError, type FieldError } from '../errors.js';
 import { type Resource, type Registry, objectKey, listPrefix } from '../registry.js';
-import { encodeObject, decodeObject, clone, jsonEqual } from './codec.js';
+import { encodeObject, decodeObject, clone, jsonEqual, dropNulls } from './codec.js';
 import { makePredicate, type SelectorOptions } from './filter.js';
 import { decodeContinue, encodeContinue } from './continue.js';
 import { applyPatch, type PatchType } from './patch.js';
@@ -133,6 +133,7 @@ export class Rest {
   async create(r: Resource, namespace: string | undefined, input: KubeObject, opts: WriteOptions = {}): Promise<KubeObject> {
     const obj = clone(input);
     this.checkFields(r, obj, opts);
+    dropNulls(obj);
     obj.apiVersion = r.apiVersion;
     obj.kind = r.type.kind;
     const meta = (obj.metadata ??= {});
@@ -324,6 +325,7 @@ export class Rest {
         else obj.status = clone(old.status);
       }
     }
+    dropNulls(obj);
     obj.apiVersion = r.apiVersion;
     obj.kind = r.type.kind;
     const meta = obj.metadata;
