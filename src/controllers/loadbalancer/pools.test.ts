@@ -4,7 +4,8 @@ import { inPools, parsePool, poolAddresses } from './pools.js';
 
 describe('parsePool', () => {
   const cases: { name: string; text: string; want?: string[]; error?: RegExp }[] = [
-    { name: 'a CIDR: every address', text: '127.240.0.0/30', want: ['127.240.0.0', '127.240.0.1', '127.240.0.2', '127.240.0.3'] },
+    { name: 'a CIDR: without its network and broadcast addresses', text: '127.240.0.0/29', want: ['127.240.0.1', '127.240.0.2', '127.240.0.3', '127.240.0.4', '127.240.0.5', '127.240.0.6'] },
+    { name: 'a /31: both addresses', text: '127.240.0.6/31', want: ['127.240.0.6', '127.240.0.7'] },
     { name: 'a /32', text: '127.240.0.7/32', want: ['127.240.0.7'] },
     { name: 'a range, inclusive, spaces allowed', text: '127.240.1.10 - 127.240.1.12', want: ['127.240.1.10', '127.240.1.11', '127.240.1.12'] },
     { name: 'a backwards range', text: '127.240.1.12-127.240.1.10', error: /neither an IPv4 CIDR nor a range/ },
@@ -20,6 +21,7 @@ describe('parsePool', () => {
 
   it('inPools checks every pool', () => {
     const pools = ['127.240.0.0/31', '127.240.5.5-127.240.5.6'].map(parsePool);
+    assert.equal(inPools([parsePool('127.240.0.0/24')], '127.240.0.0'), false);
     assert.deepEqual(['127.240.0.1', '127.240.0.2', '127.240.5.6', 'nonsense'].map((ip) => inPools(pools, ip)), [true, false, true, false]);
   });
 });

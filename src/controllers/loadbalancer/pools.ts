@@ -1,6 +1,7 @@
-// LoadBalancer address pools, as MetalLB's IPAddressPools: each a CIDR (`127.240.0.0/24`, every
-// address usable, as MetalLB does without avoidBuggyIPs) or an inclusive range
-// (`127.240.1.10-127.240.1.20`). IPv4 only, as tinykube's networks are.
+// LoadBalancer address pools, as MetalLB's IPAddressPools: each a CIDR (`127.240.0.0/24`; its
+// network and broadcast addresses are left out, as MetalLB's avoidBuggyIPs does, so the first
+// Service gets .1) or an inclusive range (`127.240.1.10-127.240.1.20`, taken as given).
+// IPv4 only, as tinykube's networks are.
 
 import { formatIPv4, parseIPv4, parseIPv4CIDR } from '../../util/ip.js';
 
@@ -18,7 +19,9 @@ export function parsePool(text: string): Pool {
   const s = text.trim();
   if (s.includes('/')) {
     const cidr = parseIPv4CIDR(s);
-    if (cidr) return { text: s, first: cidr.network, last: cidr.network + cidr.size - 1 };
+    // A /31 or /32 has no network or broadcast address to avoid.
+    const edge = cidr && cidr.prefix <= 30 ? 1 : 0;
+    if (cidr) return { text: s, first: cidr.network + edge, last: cidr.network + cidr.size - 1 - edge };
   } else {
     const [a, b, extra] = s.split('-').map((x) => x.trim());
     const first = parseIPv4(a ?? '');
