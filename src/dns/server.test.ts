@@ -164,6 +164,28 @@ describe('DNS server', () => {
     assert.equal((await udp(dns.port, query('front.web.svc.cluster.local'))).rcode, 'NOERROR');
   });
 
+  it('survives random and mangled messages over UDP and TCP', async () => {
+    let seed = 7;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const valid = query('front.web.svc.cluster.local', 'SRV');
+    const junk = Array.from({ length: 300 }, (_, i) => {
+      const b = i % 2 ? Buffer.from(valid) : Buffer.alloc(Math.floor(random() * 600));
+      for (let j = 0; j < b.length; j++) if (i % 2 === 0 || random() < 0.1) b[j] = Math.floor(random() * 256);
+      b[2] &= 0x7f; // keep them queries, so most get a reply rather than silence
+      return b;
+    });
+    const s = dgram.createSocket('udp4');
+    await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', resolve));
+    for (const b of junk) s.send(b, dns.port, ADDRESS);
+    const conn = net.connect({ host: ADDRESS, port: dns.port });
+    conn.on('error', () => undefined);
+    conn.resume(); // read (and ignore) the replies, so the connection can close
+    conn.end(Buffer.concat(junk.map((b) => Buffer.concat([Buffer.from([b.length >> 8, b.length & 255]), b]))));
+    await new Promise((resolve) => conn.on('close', resolve));
+    s.close();
+    assert.deepEqual(addresses(await udp(dns.port, query('front.web.svc.cluster.local'))), ['127.96.2.1']);
+  });
+
   it('forwards names outside the zone and caches the answer', async () => {
     const first = await udp(dns.port, query('www.example.test'));
     const second = await udp(dns.port, query('www.example.test'));
