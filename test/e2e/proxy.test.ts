@@ -159,7 +159,9 @@ describe('Services carry traffic (userspace proxy)', () => {
       }
     })();
     t.k('rollout restart deployment/web');
-    t.k('rollout status deployment/web --timeout=120s');
+    // Asynchronously: a blocking kubectl would stall the client loop in this process.
+    const status = t.kubectlStream(['rollout', 'status', 'deployment/web', '--timeout=120s']);
+    assert.equal(await new Promise((r) => status.once('exit', r)), 0, 'rollout finished');
     await eventually(() => {
       const now = t.k('get pods -l app=web -o jsonpath={.items[*].metadata.name}').split(' ').sort();
       return now.length === 3 && now.every((p) => !pods.includes(p));
