@@ -264,4 +264,7 @@ test('metrics: sync duration, programming latency, bytes and connections per ser
   ]) {
     assert.match(text, re);
   }
+  await client.delete(R.services, 'default', 'ext');
+  await until(() => !proxy.state().ports.has('default/ext:raw/TCP'), 'ext gone');
+  assert.doesNotMatch(await proxy.metrics.metrics(), /service="default\/ext:raw\/TCP"/, 'a deleted service leaves no series');
 });

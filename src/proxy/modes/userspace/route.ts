@@ -2,14 +2,13 @@
 // so a sync changes endpoints, scheduler or affinity without touching the listening socket.
 
 import type { Clock } from '../../clock.js';
-import type { ProxyMetrics } from '../../metrics.js';
 import type { Balancer } from './balancer.js';
 import type { ProxyProtocolVersion } from './proxy-protocol.js';
+import type { ServiceStats } from './stats.js';
 
 export interface Route {
   verdict: 'forward' | 'drop';
-  /** Metrics label: the service port key. */
-  service: string;
+  stats: ServiceStats;
   balancer: Balancer;
   proxyProtocol?: ProxyProtocolVersion;
 }
@@ -22,7 +21,6 @@ export interface Listener {
 }
 
 export interface DatapathDeps {
-  metrics: ProxyMetrics;
   clock: Clock;
   /** Give up on an endpoint that does not answer a connect (then try the next). */
   connectTimeoutMs: number;

@@ -39,7 +39,7 @@ function connect(client: net.Socket, ip: string, port: number, r: Route, tried: 
   client.once('close', abandon);
   up.once('error', () => {
     client.off('close', abandon);
-    deps.metrics.connectFailures.inc({ service: r.service, endpoint: b.key });
+    r.stats.connectFailed(b.key);
     connect(client, ip, port, r, tried, deps);
   });
   up.once('connect', () => {
@@ -49,21 +49,18 @@ function connect(client: net.Socket, ip: string, port: number, r: Route, tried: 
     if (r.proxyProtocol) {
       up.write(proxyHeader(r.proxyProtocol, { srcIP: clientIP, srcPort: client.remotePort ?? 0, dstIP: ip, dstPort: port }));
     }
-    splice(client, up, r, b.key, deps);
+    splice(client, up, r, b.key);
   });
 }
 
-function splice(client: net.Socket, up: net.Socket, r: Route, endpoint: string, deps: DatapathDeps): void {
-  const { metrics } = deps;
+function splice(client: net.Socket, up: net.Socket, r: Route, endpoint: string): void {
   const release = r.balancer.track(endpoint, { close: () => (client.destroy(), up.destroy()) });
-  metrics.activeConnections.inc({ service: r.service });
+  r.stats.opened();
   let open = 2;
   const closed = (): void => {
     if (--open > 0) return;
     release();
-    metrics.activeConnections.dec({ service: r.service });
-    metrics.bytes.inc({ service: r.service, direction: 'in' }, client.bytesRead);
-    metrics.bytes.inc({ service: r.service, direction: 'out' }, client.bytesWritten);
+    r.stats.closed(client.bytesRead, client.bytesWritten);
   };
   client.once('close', closed);
   up.once('close', closed);

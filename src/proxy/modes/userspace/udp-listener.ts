@@ -52,13 +52,11 @@ export async function listenUdp(ip: string, port: number, route: RouteLookup, de
       flow.timer?.cancel();
       release();
       sock.close();
-      deps.metrics.activeConnections.dec({ service: r.service });
-      deps.metrics.bytes.inc({ service: r.service, direction: 'in' }, flow.bytesIn);
-      deps.metrics.bytes.inc({ service: r.service, direction: 'out' }, flow.bytesOut);
+      r.stats.closed(flow.bytesIn, flow.bytesOut);
     };
     const flow: Flow = { sock, last: deps.clock.now(), queue: [], bytesIn: 0, bytesOut: 0, close };
     release = r.balancer.track(b.key, flow);
-    deps.metrics.activeConnections.inc({ service: r.service });
+    r.stats.opened();
     sock.on('message', (reply) => {
       flow.last = deps.clock.now();
       flow.bytesOut += reply.length;
@@ -66,7 +64,7 @@ export async function listenUdp(ip: string, port: number, route: RouteLookup, de
     });
     sock.on('error', () => {
       // ECONNREFUSED: the endpoint's port is closed (ICMP unreachable).
-      deps.metrics.connectFailures.inc({ service: r.service, endpoint: b.key });
+      r.stats.connectFailed(b.key);
       close();
     });
     sock.connect(b.port, b.ip, () => {

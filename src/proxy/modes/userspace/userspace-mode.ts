@@ -4,12 +4,14 @@
 // and tried again at the next sync; everything else goes on.
 
 import type { Logger } from 'pino';
+import type { ProxyMetrics } from '../../metrics.js';
 import type { Mode } from '../../proxier.js';
 import type { ProxyState, ServicePortInfo } from '../../state/types.js';
 import { Balancer } from './balancer.js';
 import { planUserspace, type BalancerSpec, type ListenerSpec } from './plan.js';
 import type { DatapathDeps, Listener, Route } from './route.js';
 import type { SchedulerName } from './scheduler.js';
+import { forgetServiceStats, serviceStats, type ServiceStats } from './stats.js';
 import { listenTcp } from './tcp-listener.js';
 import { listenUdp } from './udp-listener.js';
 
@@ -19,6 +21,7 @@ export interface Reporter {
 
 export interface UserspaceOptions extends DatapathDeps {
   log: Logger;
+  metrics: ProxyMetrics;
   report: Reporter;
   defaultScheduler: SchedulerName;
   /** How long open TCP connections to a removed endpoint may go on. */
@@ -28,6 +31,8 @@ export interface UserspaceOptions extends DatapathDeps {
 export class UserspaceMode implements Mode {
   readonly name = 'userspace';
   private readonly balancers = new Map<string, { spec: BalancerSpec; balancer: Balancer }>();
+  /** By service port key. */
+  private readonly stats = new Map<string, ServiceStats>();
   private readonly specs = new Map<string, ListenerSpec>();
   private readonly listeners = new Map<string, Listener>();
   /** Last problem reported per listener or service, so a repeat is not reported again. */
@@ -50,12 +55,19 @@ export class UserspaceMode implements Mode {
         drainMs: spec.service.protocol === 'UDP' ? 0 : this.opts.drainMs,
       });
       this.balancers.set(key, entry);
+      if (!this.stats.has(spec.service.key)) this.stats.set(spec.service.key, serviceStats(this.opts.metrics, spec.service.key));
     }
     for (const [key, { spec, balancer }] of this.balancers) {
       if (plan.balancers.has(key)) continue;
       // Gone: its open connections drain like those of any removed endpoint.
       balancer.configure({ backends: [], scheduler: spec.scheduler, drainMs: spec.service.protocol === 'UDP' ? 0 : this.opts.drainMs });
       this.balancers.delete(key);
+    }
+    for (const [service, stats] of this.stats) {
+      // Still draining: forgotten at a later sync (at least every resync period).
+      if (state.ports.has(service) || stats.open() > 0) continue;
+      forgetServiceStats(this.opts.metrics, service);
+      this.stats.delete(service);
     }
 
     const closing = [...this.listeners.keys()].filter((k) => !plan.listeners.has(k));
@@ -77,7 +89,9 @@ export class UserspaceMode implements Mode {
     const spec = this.specs.get(key);
     const entry = spec && this.balancers.get(spec.balancer);
     if (!spec || !entry) return undefined;
-    return { verdict: spec.verdict, service: spec.service.key, balancer: entry.balancer, proxyProtocol: entry.spec.proxyProtocol };
+    const stats = this.stats.get(spec.service.key);
+    if (!stats) return undefined;
+    return { verdict: spec.verdict, stats, balancer: entry.balancer, proxyProtocol: entry.spec.proxyProtocol };
   }
 
   private async open(spec: ListenerSpec, seen: Set<string>): Promise<void> {
