@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startControlPlane } from './control-plane.js';
 import { openLog } from './log.js';
+import { explainCommand } from './explain-command.js';
 
 const COMPONENTS = ['node', 'proxy', 'dns', 'controllers'];
 
@@ -14,6 +15,7 @@ Usage: tinykube <command> [flags]
 
 Commands:
   up           Start everything in the foreground (API, store, controllers, node, proxy, DNS)
+  explain      explain svc/NAME [-n NS]: what the proxy does with a connection to the Service
   kubeconfig   Print the path of the kubeconfig of a data dir (--data-dir)
   help         Show this help
 
@@ -45,6 +47,8 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'up':
       return up(rest);
+    case 'explain':
+      return explainCommand(rest);
     case 'kubeconfig': {
       const { values } = parseArgs({ args: rest, options: { 'data-dir': { type: 'string' } } });
       console.log(join(dataDirOf(values['data-dir']), 'kubeconfig'));

@@ -12,7 +12,7 @@ import { R, type Client } from '../client/client.js';
 import { EventRecorder } from '../client/events.js';
 import { Informer } from '../client/informer.js';
 import { RestartBackoff } from './backoff.js';
-import { realClock, type Clock } from './clock.js';
+import { realClock, type Clock } from '../util/clock.js';
 import { containerEnv } from './env.js';
 import { resolveContainer } from './images/resolve.js';
 import { logPath } from './logs.js';

@@ -7,7 +7,7 @@ import type { Node } from '../apis/core/nodes.js';
 import type { KubeObject } from '../apis/types.js';
 import { StatusError } from '../api/errors.js';
 import { R, type Client } from '../client/client.js';
-import type { Clock, Timer } from './clock.js';
+import type { Clock, Timer } from '../util/clock.js';
 import { microTime, newNode, nodeLabels, nodeStatus, type NodeParams } from './node-object.js';
 
 export const LEASE_NAMESPACE = 'kube-node-lease';

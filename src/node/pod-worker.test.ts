@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import type { Pod } from '../apis/core/pods.js';
 import type { Container } from '../apis/core/pod-template.js';
 import { RestartBackoff } from './backoff.js';
-import { FakeClock } from './clock.js';
+import { FakeClock } from '../util/clock.js';
 import type { ApiPodStatus } from './pod-status.js';
 import { PodWorker } from './pod-worker.js';
 import type { ProbeOutcome } from './probes/run-probe.js';

@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { Container } from '../apis/core/pod-template.js';
 import type { Pod } from '../apis/core/pods.js';
 import { goDuration, type RestartBackoff } from './backoff.js';
-import type { Clock, Timer } from './clock.js';
+import type { Clock, Timer } from '../util/clock.js';
 import { exitReason, recordExit, restoreRecord, shouldRestart, type ContainerRecord, type SeenContainerStatus } from './container-record.js';
 import { podStatus, type ApiPodStatus } from './pod-status.js';
 import { ContainerProbers } from './probes/prober.js';

@@ -10,7 +10,7 @@ import type { EndpointSlice } from '../apis/discovery/endpointslices.js';
 import { R, type Client } from '../client/client.js';
 import type { EventRecorder } from '../client/events.js';
 import { Informer } from '../client/informer.js';
-import { realClock, type Clock } from './clock.js';
+import { realClock, type Clock } from '../util/clock.js';
 import { createProxyMetrics } from './metrics.js';
 import { isScheduler, SCHEDULERS } from './modes/userspace/scheduler.js';
 import { UserspaceMode } from './modes/userspace/userspace-mode.js';

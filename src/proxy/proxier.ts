@@ -4,7 +4,7 @@
 
 import type { Service } from '../apis/core/service/types.js';
 import type { EndpointSlice } from '../apis/discovery/endpointslices.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../util/clock.js';
 import type { ProxyMetrics } from './metrics.js';
 import { buildState, type NodeView } from './state/build-state.js';
 import { applyChanges } from './state/change.js';

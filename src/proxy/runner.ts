@@ -3,7 +3,7 @@
 // apart, at most maxInterval apart (a periodic resync), and a failed sync is retried after
 // retryInterval. Never two at once.
 
-import type { Clock, Timer } from './clock.js';
+import type { Clock, Timer } from '../util/clock.js';
 
 export interface RunnerOptions {
   minIntervalMs: number;
@@ -45,7 +45,7 @@ export class BoundedFrequencyRunner {
     if (this.stopped || (this.timer && this.timerAt <= at)) return;
     this.timer?.cancel();
     this.timerAt = at;
-    this.timer = this.opts.clock.setTimer(() => void this.tick(), at - this.opts.clock.now());
+    this.timer = this.opts.clock.after(at - this.opts.clock.now(), () => void this.tick());
   }
 
   private async tick(): Promise<void> {

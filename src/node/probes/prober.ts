@@ -4,7 +4,7 @@
 // workers, so results start over from their initial values, as kubelet's do.
 
 import type { Container, Probe } from '../../apis/core/pod-template.js';
-import type { Clock, Timer } from '../clock.js';
+import type { Clock, Timer } from '../../util/clock.js';
 import { initialState, observe, type ProbeKind, type ProbeResult, type ProbeState } from './probe-state.js';
 import type { ProbeRunner, ProbeTarget } from './run-probe.js';
 

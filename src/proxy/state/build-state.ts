@@ -4,7 +4,7 @@
 
 import type { Service } from '../../apis/core/service/types.js';
 import type { EndpointSlice } from '../../apis/discovery/endpointslices.js';
-import { realClock } from '../clock.js';
+import { realClock } from '../../util/clock.js';
 import { planAddresses } from './categorize.js';
 import { applyChanges } from './change.js';
 import { EndpointsChangeTracker, type EndpointsMap } from './endpoints-change-tracker.js';

@@ -3,7 +3,7 @@
 // the service's merged endpoints before and after are compared and no-ops dropped.
 
 import type { EndpointSlice } from '../../apis/discovery/endpointslices.js';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../../util/clock.js';
 import { mergeEndpoints, sliceEndpoints, sliceServiceName } from './endpoints.js';
 import { sameJSON, type Change } from './change.js';
 import type { EndpointInfo } from './types.js';

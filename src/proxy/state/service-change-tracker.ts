@@ -3,7 +3,7 @@
 // series of updates that ends where it began, leaves nothing pending.
 
 import type { Service } from '../../apis/core/service/types.js';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../../util/clock.js';
 import { sameJSON, type Change } from './change.js';
 import { servicePorts } from './service-ports.js';
 import type { ServicePortInfo } from './types.js';

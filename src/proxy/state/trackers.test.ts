@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { FakeClock } from '../fake-clock.js';
+import { FakeClock } from '../../util/clock.js';
 import { service, slice } from '../testing/objects.js';
 import { applyChanges } from './change.js';
 import { EndpointsChangeTracker, type EndpointsMap } from './endpoints-change-tracker.js';
@@ -22,7 +22,7 @@ test('ServiceChangeTracker records {previous, current} and drops no-ops', async 
   ];
   for (const c of cases) {
     await t.test(c.name, () => {
-      const tr = new ServiceChangeTracker(new FakeClock());
+      const tr = new ServiceChangeTracker(new FakeClock(0));
       for (const [p, n] of c.steps) tr.update(p, n);
       assert.deepEqual([...tr.checkout().keys()], c.pending);
       assert.equal(tr.checkout().size, 0, 'checkout empties');
@@ -31,7 +31,7 @@ test('ServiceChangeTracker records {previous, current} and drops no-ops', async 
 });
 
 test('ServiceChangeTracker keeps the first previous across several updates', () => {
-  const tr = new ServiceChangeTracker(new FakeClock());
+  const tr = new ServiceChangeTracker(new FakeClock(0));
   const map: ServicePortMap = new Map();
   tr.update(undefined, svcA);
   applyChanges(map, tr.checkout());
@@ -55,7 +55,7 @@ test('EndpointsChangeTracker merges slices per service and drops no-ops', async 
   ] as const;
   for (const c of cases) {
     await t.test(c.name, () => {
-      const tr = new EndpointsChangeTracker('node-1', new FakeClock());
+      const tr = new EndpointsChangeTracker('node-1', new FakeClock(0));
       const map: EndpointsMap = new Map();
       for (const [s, removed] of c.steps) tr.update(s, removed);
       const changes = tr.checkout();
@@ -68,7 +68,7 @@ test('EndpointsChangeTracker merges slices per service and drops no-ops', async 
 });
 
 test('EndpointsChangeTracker: an identical update after checkout is no change', () => {
-  const tr = new EndpointsChangeTracker('node-1', new FakeClock());
+  const tr = new EndpointsChangeTracker('node-1', new FakeClock(0));
   const s = slice('a', [{ ip: '127.244.0.1' }]);
   assert.equal(tr.update(s, false), true);
   tr.checkout();

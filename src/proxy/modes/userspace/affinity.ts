@@ -2,7 +2,7 @@
 // timeout after its last new connection (iptables' `recent` match refreshes it the same way).
 // Expired entries are swept as the table grows, so memory stays bounded by active clients.
 
-import type { Clock } from '../../clock.js';
+import type { Clock } from '../../../util/clock.js';
 
 interface Entry {
   endpoint: string;

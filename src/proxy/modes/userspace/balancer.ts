@@ -3,7 +3,7 @@
 // connection at once; its open ones are closed after the drain time (at once for UDP flows,
 // so no datagram goes to an endpoint that is gone).
 
-import type { Clock, Timer } from '../../clock.js';
+import type { Clock, Timer } from '../../../util/clock.js';
 import { AffinityTable } from './affinity.js';
 import { createScheduler, type PickContext, type Scheduler, type SchedulerName } from './scheduler.js';
 
@@ -94,6 +94,6 @@ export class Balancer {
       for (const c of [...(this.conns.get(key) ?? [])]) c.close();
     };
     if (ms <= 0) closeAll();
-    else if (!this.drains.has(key)) this.drains.set(key, this.clock.setTimer(closeAll, ms));
+    else if (!this.drains.has(key)) this.drains.set(key, this.clock.after(ms, closeAll));
   }
 }

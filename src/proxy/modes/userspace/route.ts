@@ -1,7 +1,7 @@
 // What a listener asks, per new connection, to learn where it goes. Read at connection time,
 // so a sync changes endpoints, scheduler or affinity without touching the listening socket.
 
-import type { Clock } from '../../clock.js';
+import type { Clock } from '../../../util/clock.js';
 import type { Balancer } from './balancer.js';
 import type { ProxyProtocolVersion } from './proxy-protocol.js';
 import type { ServiceStats } from './stats.js';

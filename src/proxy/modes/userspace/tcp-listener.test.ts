@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { after, test } from 'node:test';
-import { FakeClock } from '../../fake-clock.js';
+import { FakeClock } from '../../../util/clock.js';
 import { closeAll, tcpServer } from '../../testing/servers.js';
 import { Balancer } from './balancer.js';
 import type { Route } from './route.js';
@@ -11,7 +11,7 @@ import { listenTcp } from './tcp-listener.js';
 after(closeAll);
 
 const noStats = { opened: () => undefined, closed: () => undefined, connectFailed: () => undefined, open: () => 0 };
-const deps = { clock: new FakeClock(), connectTimeoutMs: 1000, udpIdleTimeoutMs: 1000 };
+const deps = { clock: new FakeClock(0), connectTimeoutMs: 1000, udpIdleTimeoutMs: 1000 };
 
 /** Sends `data`, half-closes, and returns everything read back until the proxy ends the stream. */
 function roundTrip(ip: string, port: number, data: Buffer): Promise<{ body: Buffer } | { error: string }> {

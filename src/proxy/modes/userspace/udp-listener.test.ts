@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { after, test } from 'node:test';
-import { FakeClock } from '../../fake-clock.js';
+import { FakeClock } from '../../../util/clock.js';
 import { closeAll, udpAsk, udpBackend } from '../../testing/servers.js';
 import { Balancer } from './balancer.js';
 import { listenUdp } from './udp-listener.js';
@@ -11,7 +11,7 @@ after(closeAll);
 const noStats = { opened: () => undefined, closed: () => undefined, connectFailed: () => undefined, open: () => 0 };
 
 test('UDP flows: one per client, forgotten after the idle timeout, gone with their endpoint', async () => {
-  const clock = new FakeClock();
+  const clock = new FakeClock(0);
   await udpBackend('127.244.9.1', 5400, 'one');
   await udpBackend('127.244.9.2', 5400, 'two');
   const balancer = new Balancer(clock);
@@ -23,9 +23,9 @@ test('UDP flows: one per client, forgotten after the idle timeout, gone with the
     assert.equal(await udpAsk('127.96.9.1', 5400, 'a', client), 'one:a');
     assert.equal(await udpAsk('127.96.9.1', 5400, 'b', client), 'one:b', 'same flow, same endpoint');
     assert.equal(balancer.activeConnections(backends[0].key), 1);
-    await clock.advance(9_999);
+    await clock.advanceSettled(9_999);
     assert.equal(balancer.activeConnections(backends[0].key), 1, 'not idle yet');
-    await clock.advance(1);
+    await clock.advanceSettled(1);
     assert.equal(balancer.activeConnections(backends[0].key), 0, 'idle flow forgotten');
     assert.equal(await udpAsk('127.96.9.1', 5400, 'c', client), 'two:c', 'a new flow is scheduled afresh');
     balancer.configure({ backends: [backends[0]], scheduler: 'rr', drainMs: 0 });

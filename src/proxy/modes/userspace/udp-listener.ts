@@ -5,7 +5,7 @@
 // to a removed endpoint, the stale-conntrack failure of kernel proxies.
 
 import dgram from 'node:dgram';
-import type { Timer } from '../../clock.js';
+import type { Timer } from '../../../util/clock.js';
 import { plainIP, type DatapathDeps, type Listener, type Route, type RouteLookup } from './route.js';
 
 /** Datagrams held per flow while its socket connects. */
@@ -74,9 +74,9 @@ export async function listenUdp(ip: string, port: number, route: RouteLookup, de
     const idle = (): void => {
       const left = flow.last + deps.udpIdleTimeoutMs - deps.clock.now();
       if (left <= 0) close();
-      else flow.timer = deps.clock.setTimer(idle, left);
+      else flow.timer = deps.clock.after(left, idle);
     };
-    flow.timer = deps.clock.setTimer(idle, deps.udpIdleTimeoutMs);
+    flow.timer = deps.clock.after(deps.udpIdleTimeoutMs, idle);
     flows.set(id, flow);
     return flow;
   }

@@ -1,5 +1,5 @@
-// Time for the node agent: real timers in production, a FakeClock in tests so back-off, probe
-// periods and heartbeats are stepped instead of slept.
+// Time for components with timers (node agent back-off and probes, proxy runner, affinity,
+// drains): real timers in production, a FakeClock in tests so time is stepped, not slept.
 
 export interface Timer {
   cancel(): void;
@@ -59,4 +59,27 @@ export class FakeClock implements Clock {
     }
     this.t = end;
   }
+
+  /** As advance(), letting the promises each timer starts settle before the next fires. */
+  async advanceSettled(ms: number): Promise<void> {
+    const end = this.t + ms;
+    for (;;) {
+      await settle();
+      const due = this.pending.filter((p) => p.at <= end).sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
+      if (!due) break;
+      this.pending = this.pending.filter((p) => p !== due);
+      this.t = Math.max(this.t, due.at);
+      due.fn();
+    }
+    this.t = end;
+    await settle();
+  }
+
+  /** Timers waiting (tests). */
+  get waiting(): number {
+    return this.pending.length;
+  }
 }
+
+/** Lets queued promise callbacks run. */
+export const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
