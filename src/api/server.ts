@@ -14,7 +14,7 @@ import { defaultRegistry, type Registry } from './registry.js';
 import { Rest } from './rest/rest.js';
 import { parseRequestInfo, type ResourceRequest } from './request-info.js';
 import { handleResource, type ResourceHandlerDeps, type SubresourceHandler, type VirtualResource } from './http/resource-handler.js';
-import { sendError, sendJson, toStatusError } from './http/respond.js';
+import { refuseUpgrade, sendError, sendJson, toStatusError } from './http/respond.js';
 import { wantsAggregatedDiscovery } from './http/negotiate.js';
 import { aggregatedContentType, aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions } from './http/discovery.js';
 import { openApiV3GroupVersion, openApiV3Root, type ResourceRef } from './openapi.js';
@@ -177,20 +177,15 @@ export class ApiServer {
   }
 
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const refuse = (code: number, status: object): void => {
-      const body = JSON.stringify(status);
-      socket.end(`HTTP/1.1 ${code} Error\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
-    };
-    if (!this.authenticated(req)) return refuse(401, errors.unauthorized().toStatus());
+    if (!this.authenticated(req)) return refuseUpgrade(socket, errors.unauthorized());
     const url = new URL(req.url ?? '/', 'https://localhost');
     const info = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
     const handler = info.isResource ? this.upgrades.get(`${info.resource}/${info.subresource}`) : undefined;
-    if (!info.isResource || !handler) return refuse(400, errors.badRequest('upgrade is not supported on this path').toStatus());
+    if (!info.isResource || !handler) return refuseUpgrade(socket, errors.badRequest('upgrade is not supported on this path'));
     try {
       handler(req, socket, head, info);
     } catch (e) {
-      const err = toStatusError(e);
-      refuse(err.code, err.toStatus());
+      refuseUpgrade(socket, toStatusError(e));
     }
   }
 

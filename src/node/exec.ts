@@ -14,7 +14,7 @@ import type { Duplex } from 'node:stream';
 import { delimiter, join } from 'node:path';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { errors, StatusError } from '../api/errors.js';
-import { toStatusError } from '../api/http/respond.js';
+import { refuseUpgrade, toStatusError } from '../api/http/respond.js';
 import type { UpgradeHandler } from '../api/server.js';
 import type { Pod } from '../apis/core/pods.js';
 import type { Service } from '../apis/core/service/types.js';
@@ -103,13 +103,6 @@ async function prepare(deps: ExecDeps, url: URL, namespace: string | undefined, 
   return { req, env, cwd };
 }
 
-/** Answers an upgrade request with a Status instead (kubectl then tries SPDY, gets the same
- *  answer, and prints it). */
-function refuse(socket: Duplex, err: StatusError): void {
-  const body = JSON.stringify(err.toStatus());
-  socket.end(`HTTP/1.1 ${err.code} ${err.reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
-}
-
 function offeredProtocol(req: IncomingMessage): string | undefined {
   if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket') return undefined;
   const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
@@ -177,11 +170,11 @@ export function execHandler(deps: ExecDeps): UpgradeHandler {
     prepare(deps, url, info.namespace, info.name ?? '').then(
       (prepared) => {
         if (!offeredProtocol(req)) {
-          return refuse(socket, errors.badRequest(`exec needs a WebSocket offering ${EXEC_PROTOCOLS.join(' or ')}`));
+          return refuseUpgrade(socket, errors.badRequest(`exec needs a WebSocket offering ${EXEC_PROTOCOLS.join(' or ')}`));
         }
         wss.handleUpgrade(req, socket, head, (ws) => run(ws, prepared));
       },
-      (e: unknown) => refuse(socket, toStatusError(e)),
+      (e: unknown) => refuseUpgrade(socket, toStatusError(e)),
     );
   };
 }

@@ -1,6 +1,7 @@
 // Writing responses: JSON bodies, Status errors and Warning headers.
 
 import type { ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { errors, StatusError } from '../errors.js';
 
 export function sendJson(res: ServerResponse, code: number, body: unknown, contentType = 'application/json'): void {
@@ -28,4 +29,10 @@ export function sendError(res: ServerResponse, e: unknown): void {
 export function setWarnings(res: ServerResponse, warnings: string[]): void {
   if (!warnings.length) return;
   res.setHeader('Warning', [...new Set(warnings)].map((w) => `299 - ${JSON.stringify(w)}`));
+}
+
+/** Answers an upgrade request with a plain HTTP Status instead of switching protocols. */
+export function refuseUpgrade(socket: Duplex, err: StatusError): void {
+  const body = JSON.stringify(err.toStatus());
+  socket.end(`HTTP/1.1 ${err.code} ${err.reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
