@@ -3,6 +3,7 @@
 // objects it owns that its selector no longer matches; objects owned by another controller
 // are never touched. Shared by the ReplicaSet (pods) and Deployment (ReplicaSets) controllers.
 
+import type { Logger } from 'pino';
 import type { KubeObject, OwnerReference } from '../apis/types.js';
 import type { Client, ResourceId } from '../client/client.js';
 import { matchesLabels, type LabelSelector } from '../util/labels.js';
@@ -87,3 +88,12 @@ export async function removeOwnerRef(client: Client, r: ResourceId, obj: KubeObj
 export const isNotFound = (e: unknown): boolean => (e as { code?: number }).code === 404;
 /** 409: AlreadyExists, or a write against a changed object. */
 export const isConflict = (e: unknown): boolean => (e as { code?: number }).code === 409;
+
+/** A work queue's onError: a conflict is optimistic concurrency doing its job (the retry reads
+ *  the new version), so it is logged at debug; anything else is a warning. */
+export function logRetry(log: Logger, what: string, message: string): (key: string, err: unknown) => void {
+  return (key, err) => {
+    if (isConflict(err)) log.debug({ err, [what]: key }, message);
+    else log.warn({ err, [what]: key }, message);
+  };
+}

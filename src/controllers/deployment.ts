@@ -12,7 +12,7 @@ import { R } from '../client/client.js';
 import { cacheKey, type Informer } from '../client/informer.js';
 import { WorkQueue } from '../client/workqueue.js';
 import { isEverything, matchesLabels, selectorFromLabelSelector } from '../util/labels.js';
-import { claim, controllerOf, isConflict, isNotFound, newControllerRef } from './controller-ref.js';
+import { claim, controllerOf, isConflict, isNotFound, newControllerRef, logRetry } from './controller-ref.js';
 import { equalIgnoreHash, POD_TEMPLATE_HASH, templateHash } from './deployment-hash.js';
 import {
   DESIRED_REPLICAS,
@@ -68,7 +68,7 @@ export class DeploymentController {
   ) {
     this.queue = new WorkQueue((key) => this.sync(key), {
       workers: 4,
-      onError: (key, err) => ctx.log.warn({ err, deployment: key }, 'deployment sync failed; will retry'),
+      onError: logRetry(ctx.log, 'deployment', 'deployment sync failed; will retry'),
     });
     deployments.on({ add: (d) => this.enqueue(d), update: (_o, d) => this.enqueue(d), delete: (d) => this.enqueue(d) });
     replicaSets.on({

@@ -10,7 +10,7 @@ import type { KubeObject, OwnerReference } from '../apis/types.js';
 import { R, type ResourceId } from '../client/client.js';
 import type { Informer } from '../client/informer.js';
 import { WorkQueue } from '../client/workqueue.js';
-import { isNotFound, removeOwnerRef } from './controller-ref.js';
+import { isNotFound, removeOwnerRef, logRetry } from './controller-ref.js';
 import { decide, FOREGROUND, isDeletingDependents, ORPHAN, type OwnerState } from './garbage-collector-decisions.js';
 import type { ControllerContext } from './workloads-context.js';
 
@@ -47,7 +47,7 @@ export class GarbageCollector {
   ) {
     this.queue = new WorkQueue((uid) => this.sync(uid), {
       workers: 4,
-      onError: (uid, err) => ctx.log.warn({ err, uid }, 'garbage collection failed; will retry'),
+      onError: logRetry(ctx.log, 'uid', 'garbage collection failed; will retry'),
     });
     for (const inf of informers) {
       inf.on({

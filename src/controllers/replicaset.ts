@@ -8,7 +8,7 @@ import { R } from '../client/client.js';
 import { cacheKey, type Informer } from '../client/informer.js';
 import { WorkQueue } from '../client/workqueue.js';
 import { matchesLabels, selectorFromLabelSelector } from '../util/labels.js';
-import { claim, controllerOf, isNotFound } from './controller-ref.js';
+import { claim, controllerOf, isNotFound, logRetry } from './controller-ref.js';
 import { BURST_REPLICAS, podFromTemplate, replicaSetStatus, slowStartBatches } from './replicaset-decisions.js';
 import { Expectations } from './replicaset-expectations.js';
 import { isPodActive, isPodReady, rankPodsForDeletion, secondsUntilAvailable } from './replicaset-pods.js';
@@ -28,7 +28,7 @@ export class ReplicaSetController {
     this.expectations = new Expectations(ctx.now);
     this.queue = new WorkQueue((key) => this.sync(key), {
       workers: 4,
-      onError: (key, err) => ctx.log.warn({ err, replicaset: key }, 'replicaset sync failed; will retry'),
+      onError: logRetry(ctx.log, 'replicaset', 'replicaset sync failed; will retry'),
     });
     replicaSets.on({
       add: (rs) => this.enqueue(rs),

@@ -9,7 +9,7 @@ import { R } from '../client/client.js';
 import { cacheKey, type Informer } from '../client/informer.js';
 import { WorkQueue } from '../client/workqueue.js';
 import { rfc3339 } from '../util/time.js';
-import { isConflict, isNotFound } from './controller-ref.js';
+import { isConflict, isNotFound, logRetry } from './controller-ref.js';
 import { isPodTerminal } from './replicaset-pods.js';
 import { place } from './scheduler-decisions.js';
 import type { ControllerContext } from './workloads-context.js';
@@ -35,7 +35,7 @@ export class Scheduler {
     // One worker: each decision sees the pods the previous one placed.
     this.queue = new WorkQueue((key) => this.schedule(key), {
       workers: 1,
-      onError: (key, err) => ctx.log.warn({ err, pod: key }, 'scheduling failed; will retry'),
+      onError: logRetry(ctx.log, 'pod', 'scheduling failed; will retry'),
     });
     const podChanged = (pod: KubeObject): void => {
       if (pod.spec?.nodeName || !isPending(pod)) this.assumed.delete(cacheKey(pod));
