@@ -40,6 +40,12 @@ const PUBLIC_PATHS = new Set(['/version', '/healthz', '/livez', '/readyz']);
  *  request is authenticated already. */
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer, info: ResourceRequest) => void;
 
+/** A Prometheus registry (prom-client's Registry fits). */
+export interface MetricsSource {
+  metrics(): Promise<string>;
+  contentType: string;
+}
+
 export interface ApiServerOptions {
   store: Store;
   config: ApiConfig;
@@ -59,6 +65,7 @@ export class ApiServer {
   private readonly deps: ResourceHandlerDeps;
   private readonly openApiRefs: ResourceRef[];
   private readonly upgrades = new Map<string, UpgradeHandler>();
+  private readonly metrics: MetricsSource[] = [];
   /** OpenAPI documents never change while the server runs: built once, on first request. */
   private readonly openApiDocs = new Map<string, object | undefined>();
 
@@ -97,6 +104,11 @@ export class ApiServer {
   /** Serve a subresource (e.g. pods/log) with code outside the API package. */
   addSubresource(name: string, handler: SubresourceHandler): void {
     this.deps.subresources.set(name, handler);
+  }
+
+  /** Serve a component's metrics on /metrics (the proxy's, as kube-proxy's metrics port would). */
+  addMetrics(source: MetricsSource): void {
+    this.metrics.push(source);
   }
 
   /** Serve WebSocket upgrades on a subresource, e.g. `pods/exec`. */
@@ -152,6 +164,12 @@ export class ApiServer {
     if (path === '/healthz' || path === '/livez' || path === '/readyz') {
       res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
       res.end('ok');
+      return;
+    }
+    if (path === '/metrics') {
+      const texts = await Promise.all(this.metrics.map((m) => m.metrics()));
+      res.writeHead(200, { 'Content-Type': this.metrics[0]?.contentType ?? 'text/plain; version=0.0.4; charset=utf-8' });
+      res.end(texts.join('\n'));
       return;
     }
     if (path === '/api' || path === '/apis') return this.discovery(req, res, path === '/api');

@@ -77,6 +77,7 @@ export async function startComponents(server: ApiServer, o: ComponentOptions): P
         defaultScheduler: o.proxyScheduler,
       });
       stops.push(() => proxy.stop());
+      server.addMetrics(proxy.metrics);
     }
     if (!o.disable.has('dns')) {
       const dns = await startDns({
