@@ -2,6 +2,7 @@
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { Tinykube, eventually } from './harness.js';
 import { HttpsClient, endpointFromKubeconfig } from '../../src/client/https.js';
 import { Informer } from '../../src/client/informer.js';
@@ -40,6 +41,18 @@ describe('HttpsClient', () => {
     } finally {
       inf.stop();
     }
+  });
+
+  it('tinykube explain describes a Service from the proxy state built over this client', () => {
+    const bin = new URL('../../bin/tinykube.js', import.meta.url).pathname;
+    const r = spawnSync(process.execPath, [bin, 'explain', 'svc/kubernetes', '--kubeconfig', t.kubeconfig], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^Service default\/kubernetes \(type ClusterIP\)/);
+    assert.match(r.stdout, /Port "https" 443\/TCP:/);
+    assert.match(r.stdout, /127\.0\.0\.1:\d+\s+ready/);
+    assert.match(r.stdout, /127\.96\.0\.1:443 \(ClusterIP\)/);
+    const missing = spawnSync(process.execPath, [bin, 'explain', 'svc/nosuch', '--kubeconfig', t.kubeconfig], { encoding: 'utf8' });
+    assert.match(missing.stdout, /has no virtual address/);
   });
 
   it('turns Status answers into StatusErrors', async () => {
