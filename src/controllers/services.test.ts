@@ -13,23 +13,12 @@ import type { Endpoints } from '../apis/core/endpoints.js';
 import type { EndpointSlice } from '../apis/discovery/endpointslices.js';
 import type { Service } from '../apis/core/service/types.js';
 import { startServiceControllers } from './services.js';
+import { eventually } from '../../test/support/eventually.js';
 
 const log = pino({ level: 'silent' });
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+const until = <T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 5000): Promise<T> =>
+  eventually(fn, timeoutMs, what, 10) as Promise<T>;
 
 interface PodOpts {
   labels?: Record<string, string>;

@@ -50,13 +50,7 @@ export class FakeClock implements Clock {
   /** Moves time forward by ms, firing every timer that falls due on the way. */
   advance(ms: number): void {
     const end = this.t + ms;
-    for (;;) {
-      const due = this.pending.filter((p) => p.at <= end).sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
-      if (!due) break;
-      this.pending = this.pending.filter((p) => p !== due);
-      this.t = Math.max(this.t, due.at);
-      due.fn();
-    }
+    for (let due = this.takeDue(end); due; due = this.takeDue(end)) due.fn();
     this.t = end;
   }
 
@@ -65,14 +59,21 @@ export class FakeClock implements Clock {
     const end = this.t + ms;
     for (;;) {
       await settle();
-      const due = this.pending.filter((p) => p.at <= end).sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
+      const due = this.takeDue(end);
       if (!due) break;
-      this.pending = this.pending.filter((p) => p !== due);
-      this.t = Math.max(this.t, due.at);
       due.fn();
     }
     this.t = end;
     await settle();
+  }
+
+  /** Removes and returns the earliest timer due by `end`, moving time to it. */
+  private takeDue(end: number): Pending | undefined {
+    const due = this.pending.filter((p) => p.at <= end).sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
+    if (!due) return undefined;
+    this.pending = this.pending.filter((p) => p !== due);
+    this.t = Math.max(this.t, due.at);
+    return due;
   }
 
   /** Timers waiting (tests). */
