@@ -116,7 +116,10 @@ async function listen(
   }
   const fallback = new DnsServer({ address, port: FALLBACK_PORT, handler, metrics, log });
   const bound = await fallback.listen();
-  log.warn(`cluster DNS cannot bind ${address}:${DEFAULT_PORT} (no privilege?): serving on port ${bound} instead; the kube-dns ClusterIP still answers on 53`);
+  log.warn(
+    `cluster DNS cannot bind ${address}:${DEFAULT_PORT} (taken, or ports below 1024 need root): serving on ${address}:${bound} instead ` +
+      `(dig -p ${bound} @${address} NAME); the kube-dns ClusterIP answers on 53 only where the proxy may bind that port`,
+  );
   return { server: fallback, port: bound };
 }
 
