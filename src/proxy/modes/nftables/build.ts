@@ -1,0 +1,161 @@
+// ProxyState → the tinykube table (kube-proxy's nftables layout). A packet's path:
+//   nat-prerouting/-output → services: @service-ips (VIP . proto . port) or, on a node address,
+//   @service-nodeports (proto . port) → goto the service port's chain → numgen picks an
+//   endpoint chain → DNAT. Addresses whose verdict is reject/drop are in @no-endpoint-* maps,
+//   looked up by the filter hooks (reject is only allowed there). Masquerade is a mark bit set
+//   on the way and acted on in nat-postrouting.
+
+import { categorize } from '../../state/categorize.js';
+import { compareEndpoints } from '../../state/endpoints.js';
+import type { EndpointInfo, ProxyState, ServicePortInfo, ServicePortState } from '../../state/types.js';
+import * as n from './names.js';
+import type { Chain, NftSet, Ruleset } from './ruleset.js';
+
+export interface BuildOptions {
+  table?: string;
+  /** Traffic from outside it to a ClusterIP is masqueraded. */
+  podCIDR: string;
+  /** Masquerade every ClusterIP connection (kube-proxy's --masquerade-all). */
+  masqueradeAll?: boolean;
+}
+
+const VIP_KEY = 'ipv4_addr . inet_proto . inet_service';
+const NODEPORT_KEY = 'inet_proto . inet_service';
+
+/** The chains every table has, whatever the services. */
+function fixedChains(): Chain[] {
+  const check = `ct state new jump ${n.ENDPOINTS_CHECK_CHAIN}`;
+  return [
+    { name: n.NAT_PREROUTING, base: { type: 'nat', hook: 'prerouting', priority: -100 }, rules: [`jump ${n.SERVICES_CHAIN}`] },
+    { name: n.NAT_OUTPUT, base: { type: 'nat', hook: 'output', priority: -100 }, rules: [`jump ${n.SERVICES_CHAIN}`] },
+    { name: n.NAT_POSTROUTING, base: { type: 'nat', hook: 'postrouting', priority: 100 }, rules: [`jump ${n.MASQUERADING_CHAIN}`] },
+    // Before the usual filter priority, so a host firewall's accept does not hide a reject.
+    { name: n.FILTER_INPUT, base: { type: 'filter', hook: 'input', priority: -10 }, rules: [check] },
+    { name: n.FILTER_FORWARD, base: { type: 'filter', hook: 'forward', priority: -10 }, rules: [check] },
+    { name: n.FILTER_OUTPUT, base: { type: 'filter', hook: 'output', priority: -10 }, rules: [check] },
+    {
+      name: n.SERVICES_CHAIN,
+      rules: [
+        `ip daddr . meta l4proto . th dport vmap @${n.SERVICE_IPS_MAP}`,
+        `ip daddr @${n.NODEPORT_IPS_SET} meta l4proto . th dport vmap @${n.SERVICE_NODEPORTS_MAP}`,
+      ],
+    },
+    {
+      name: n.ENDPOINTS_CHECK_CHAIN,
+      rules: [
+        `ip daddr . meta l4proto . th dport vmap @${n.NO_ENDPOINT_SERVICES_MAP}`,
+        `ip daddr @${n.NODEPORT_IPS_SET} meta l4proto . th dport vmap @${n.NO_ENDPOINT_NODEPORTS_MAP}`,
+      ],
+    },
+    { name: n.MARK_MASQ_CHAIN, rules: [`meta mark set meta mark | ${n.MASQ_MARK}`] },
+    {
+      name: n.MASQUERADING_CHAIN,
+      // Clear the bit so a packet re-entering the stack (hairpin) is judged afresh.
+      rules: [`meta mark & ${n.MASQ_MARK} == 0 return`, `meta mark set meta mark ^ ${n.MASQ_MARK}`, 'masquerade fully-random'],
+    },
+    { name: n.REJECT_CHAIN, rules: ['reject'] },
+  ];
+}
+
+interface Parts {
+  chains: Chain[];
+  sets: NftSet[];
+  /** Elements by map name. */
+  maps: Record<string, string[]>;
+}
+
+/** Chains, sets and map elements of one service port. */
+function servicePortParts(sp: ServicePortState, opts: BuildOptions, out: Parts): void {
+  const svc = sp.service;
+  const proto = svc.protocol.toLowerCase();
+  const { cluster, local } = categorize(svc, sp.endpoints);
+  const forwarded = sp.addresses.filter((a) => a.verdict === 'forward');
+  const external = forwarded.some((a) => a.kind !== 'ClusterIP');
+  // The cluster chain is also where a Local-policy external address sends pods and the node.
+  const usesCluster = forwarded.some((a) => !a.local) || (external && svc.externalPolicyLocal);
+  const usesLocal = forwarded.some((a) => a.local);
+
+  // Every node address has the NodePort with the same verdict: one element (proto . port).
+  const firstNodePort = sp.addresses.find((a) => a.kind === 'NodePort');
+  for (const a of sp.addresses) {
+    if (a.kind === 'NodePort' && a !== firstNodePort) continue;
+    const key = a.kind === 'NodePort' ? `${proto} . ${a.port}` : `${a.ip} . ${proto} . ${a.port}`;
+    let map: string;
+    let target: string;
+    if (a.verdict === 'forward') {
+      map = a.kind === 'NodePort' ? n.SERVICE_NODEPORTS_MAP : n.SERVICE_IPS_MAP;
+      target = `goto ${a.kind !== 'ClusterIP' ? n.externalChain(svc) : a.local ? n.localChain(svc) : n.clusterChain(svc)}`;
+    } else {
+      map = a.kind === 'NodePort' ? n.NO_ENDPOINT_NODEPORTS_MAP : n.NO_ENDPOINT_SERVICES_MAP;
+      target = a.verdict === 'reject' ? `goto ${n.REJECT_CHAIN}` : 'drop';
+    }
+    out.maps[map]!.push(`${key} : ${target}`);
+  }
+
+  if (usesCluster) {
+    const fromOutside = opts.masqueradeAll ? '' : ` ip saddr != ${opts.podCIDR}`;
+    const masq = forwarded
+      .filter((a) => a.kind === 'ClusterIP' && !a.local)
+      .map((a) => `ip daddr ${a.ip} ${proto} dport ${a.port}${fromOutside} jump ${n.MARK_MASQ_CHAIN}`);
+    out.chains.push({ name: n.clusterChain(svc), rules: [...masq, ...pickRules(svc, cluster)] });
+  }
+  if (usesLocal) out.chains.push({ name: n.localChain(svc), rules: pickRules(svc, local) });
+  if (external) {
+    const toCluster = `goto ${n.clusterChain(svc)}`;
+    const rules = svc.externalPolicyLocal
+      ? [
+          // Pods and the node itself reach external addresses as they reach the ClusterIP
+          // (as kube-proxy does); only traffic from elsewhere keeps its source address.
+          `ip saddr ${opts.podCIDR} ${toCluster}`,
+          `fib saddr type local jump ${n.MARK_MASQ_CHAIN}`,
+          `fib saddr type local ${toCluster}`,
+          `goto ${n.localChain(svc)}`,
+        ]
+      : [`jump ${n.MARK_MASQ_CHAIN}`, toCluster];
+    out.chains.push({ name: n.externalChain(svc), rules });
+  }
+
+  const endpoints = new Set([...(usesCluster ? cluster : []), ...(usesLocal ? local : [])]);
+  for (const ep of [...endpoints].sort(compareEndpoints)) {
+    // Hairpin: an endpoint reaching itself must see the reply come back through the node.
+    const rules = [`ip saddr ${ep.ip} jump ${n.MARK_MASQ_CHAIN}`];
+    if (svc.affinityTimeoutSeconds !== undefined) {
+      out.sets.push({ name: n.affinitySet(svc, ep), type: 'ipv4_addr', flags: 'dynamic,timeout', timeoutSeconds: svc.affinityTimeoutSeconds, elements: [] });
+      rules.push(`update @${n.affinitySet(svc, ep)} { ip saddr }`);
+    }
+    rules.push(`meta l4proto ${proto} dnat to ${ep.ip}:${ep.port}`);
+    out.chains.push({ name: n.endpointChain(svc, ep), rules });
+  }
+}
+
+/** Affinity first (a client seen recently keeps its endpoint), then a random pick. */
+function pickRules(svc: ServicePortInfo, eps: EndpointInfo[]): string[] {
+  const sticky = svc.affinityTimeoutSeconds === undefined ? [] : eps.map((e) => `ip saddr @${n.affinitySet(svc, e)} goto ${n.endpointChain(svc, e)}`);
+  const choices = eps.map((e, i) => `${i} : goto ${n.endpointChain(svc, e)}`).join(', ');
+  return [...sticky, `numgen random mod ${eps.length} vmap { ${choices} }`];
+}
+
+export function buildRuleset(state: ProxyState, opts: BuildOptions): Ruleset {
+  const maps: Record<string, string[]> = {
+    [n.SERVICE_IPS_MAP]: [],
+    [n.SERVICE_NODEPORTS_MAP]: [],
+    [n.NO_ENDPOINT_SERVICES_MAP]: [],
+    [n.NO_ENDPOINT_NODEPORTS_MAP]: [],
+  };
+  const perService: Parts = { chains: [], sets: [], maps };
+  for (const sp of state.ports.values()) servicePortParts(sp, opts, perService);
+  const vmap = (name: string, type: string): NftSet => ({ name, type, verdicts: true, elements: maps[name]! });
+  return {
+    family: 'ip',
+    table: opts.table ?? n.DEFAULT_TABLE,
+    sets: [
+      { name: n.NODEPORT_IPS_SET, type: 'ipv4_addr', elements: [...state.nodePortIPs].sort() },
+      vmap(n.SERVICE_IPS_MAP, VIP_KEY),
+      vmap(n.SERVICE_NODEPORTS_MAP, NODEPORT_KEY),
+      vmap(n.NO_ENDPOINT_SERVICES_MAP, VIP_KEY),
+      vmap(n.NO_ENDPOINT_NODEPORTS_MAP, NODEPORT_KEY),
+      ...perService.sets,
+    ],
+    chains: [...fixedChains(), ...perService.chains],
+  };
+}

@@ -1,0 +1,165 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { describe, it } from 'node:test';
+import { stateFromObjects } from '../../state/build-state.js';
+import type { ProxyState } from '../../state/types.js';
+import { service, slice } from '../../testing/objects.js';
+import { TRACE_CASES, TRACE_NODE, TRACE_POD_CIDR, type TracePacket } from '../trace-cases.js';
+import { renderNftables, renderNftablesChange } from './render.js';
+import { traceNftables } from './trace.js';
+
+const OPTS = { podCIDR: TRACE_POD_CIDR };
+const TRACE_OPTS = { localAddresses: TRACE_NODE.nodePortIPs };
+const goldenPath = (name: string): string => new URL(`./testdata/${name}.nft`, import.meta.url).pathname;
+
+const ip = (a: string) => ({ clusterIP: a, clusterIPs: [a] });
+const lb = (a: string) => ({ status: { loadBalancer: { ingress: [{ ip: a }] } } });
+
+/** A bit of everything: the states of the golden files (also loaded into a real nft by nft-netns.test.ts). */
+const GOLDEN: { name: string; state: () => ProxyState; opts?: { masqueradeAll?: boolean } }[] = [
+  {
+    name: 'cluster-ip',
+    state: () =>
+      stateFromObjects(
+        [
+          service('web', ip('10.96.0.20')),
+          service('kube-dns', { ...ip('10.96.0.10'), ports: [{ name: 'dns', protocol: 'UDP', port: 53, targetPort: 53 }, { name: 'dns-tcp', protocol: 'TCP', port: 53, targetPort: 53 }] }, undefined, 'kube-system'),
+        ],
+        [
+          slice('web', [{ ip: '10.244.2.5', node: 'node-2' }, { ip: '10.244.1.5' }, { ip: '10.244.1.6', ready: false }]),
+          slice('kube-dns', [{ ip: '10.244.1.2' }], [{ name: 'dns', port: 53, protocol: 'UDP' }, { name: 'dns-tcp', port: 53 }], 'kube-dns-abc', 'kube-system'),
+        ],
+        TRACE_NODE,
+      ),
+  },
+  {
+    name: 'external-local',
+    state: () =>
+      stateFromObjects(
+        [{ ...service('shop', { ...ip('10.96.0.30'), type: 'LoadBalancer', externalTrafficPolicy: 'Local', externalIPs: ['172.20.0.50'], ports: [{ name: 'http', protocol: 'TCP', port: 80, targetPort: 8080, nodePort: 30080 }] }), ...lb('172.20.0.200') }],
+        [slice('shop', [{ ip: '10.244.1.5' }, { ip: '10.244.2.5', node: 'node-2' }])],
+        TRACE_NODE,
+      ),
+  },
+  {
+    name: 'mixed',
+    opts: { masqueradeAll: true },
+    state: () =>
+      stateFromObjects(
+        [
+          service('sticky', { ...ip('10.96.0.40'), sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 300 } } }),
+          service('empty', { ...ip('10.96.0.41'), type: 'NodePort', ports: [{ name: 'http', protocol: 'TCP', port: 80, targetPort: 8080, nodePort: 30081 }] }),
+          service('elsewhere', { ...ip('10.96.0.42'), internalTrafficPolicy: 'Local' }),
+        ],
+        [slice('sticky', [{ ip: '10.244.1.7' }, { ip: '10.244.2.7', node: 'node-2' }]), slice('empty', []), slice('elsewhere', [{ ip: '10.244.2.8', node: 'node-2' }])],
+        TRACE_NODE,
+      ),
+  },
+];
+
+describe('packet tracer: the shared cases', () => {
+  for (const c of TRACE_CASES) {
+    it(c.name, () => {
+      const r = traceNftables(renderNftables(c.state(), OPTS), c.packet, TRACE_OPTS);
+      assert.equal(r.verdict, c.expect.verdict);
+      assert.deepEqual(r.endpoints, c.expect.endpoints ?? []);
+      if (c.expect.masquerade !== undefined) assert.equal(r.masquerade, c.expect.masquerade);
+    });
+  }
+});
+
+describe('packet tracer: this mode', () => {
+  const sticky = GOLDEN.find((g) => g.name === 'mixed')!;
+  const fromPod = (destIP: string, sourceIP = '10.244.1.9'): TracePacket => ({ sourceIP, destIP, destPort: 80, protocol: 'TCP' });
+
+  it('masqueradeAll masquerades pod traffic to a ClusterIP', () => {
+    const text = renderNftables(sticky.state(), { ...OPTS, masqueradeAll: true });
+    assert.equal(traceNftables(text, fromPod('10.96.0.40'), TRACE_OPTS).masquerade, true);
+    assert.equal(traceNftables(renderNftables(sticky.state(), OPTS), fromPod('10.96.0.40'), TRACE_OPTS).masquerade, false);
+  });
+
+  it('ClientIP affinity: a remembered client keeps its endpoint, another may go anywhere', () => {
+    const text = renderNftables(sticky.state(), OPTS);
+    const first = traceNftables(text, fromPod('10.96.0.40'), TRACE_OPTS);
+    const path = first.paths.find((p) => p.endpoint === '10.244.2.7:8080')!;
+    assert.equal(path.updates.length, 1, 'the endpoint chain remembers the client');
+    const remembered = new Map([[path.updates[0]!, new Set(['10.244.1.9'])]]);
+    assert.deepEqual(traceNftables(text, fromPod('10.96.0.40'), { ...TRACE_OPTS, remembered }).endpoints, ['10.244.2.7:8080']);
+    assert.deepEqual(traceNftables(text, fromPod('10.96.0.40', '10.244.1.10'), { ...TRACE_OPTS, remembered }).endpoints, ['10.244.1.7:8080', '10.244.2.7:8080']);
+  });
+
+  it('a statement the tracer does not know is an error', () => {
+    const text = renderNftables(sticky.state(), OPTS).replace('reject\n', 'queue num 3\n');
+    assert.throws(() => traceNftables(text, fromPod('10.96.0.41'), TRACE_OPTS), /cannot interpret "queue num 3"/);
+  });
+});
+
+describe('golden files', () => {
+  for (const g of GOLDEN) {
+    it(g.name, () => {
+      const text = renderNftables(g.state(), { ...OPTS, ...g.opts });
+      if (process.env.UPDATE_GOLDEN) fs.writeFileSync(goldenPath(g.name), text);
+      assert.equal(text, fs.readFileSync(goldenPath(g.name), 'utf8'));
+    });
+  }
+});
+
+describe('rendering', () => {
+  const svcs = [service('a', ip('10.96.0.50')), service('b', ip('10.96.0.51'))];
+  const slices = [slice('a', [{ ip: '10.244.1.3' }, { ip: '10.244.1.2' }]), slice('b', [{ ip: '10.244.1.4' }])];
+
+  it('is deterministic whatever order objects arrive in', () => {
+    const a = stateFromObjects(svcs, slices, TRACE_NODE);
+    const b = stateFromObjects([...svcs].reverse(), [...slices].reverse(), TRACE_NODE);
+    assert.equal(renderNftables(a, OPTS), renderNftables(b, OPTS));
+  });
+
+  it('the table name is an option', () => {
+    assert.match(renderNftables(stateFromObjects(svcs, slices, TRACE_NODE), { ...OPTS, table: 'other' }), /^add table ip other\ndelete table ip other\ntable ip other \{/);
+  });
+});
+
+describe('change sync', () => {
+  const base = [service('a', ip('10.96.0.50'))];
+  const baseSlices = [slice('a', [{ ip: '10.244.1.2' }, { ip: '10.244.1.3' }])];
+  const state = (svcs = base, slices = baseSlices) => stateFromObjects(svcs, slices, TRACE_NODE);
+  const cases: { name: string; next: () => ProxyState; has: RegExp[]; hasNot: RegExp[] }[] = [
+    { name: 'nothing changed: nothing to send', next: () => state(), has: [/^$/], hasNot: [/./] },
+    {
+      name: 'a new service: its chains and elements only',
+      next: () => state([...base, service('b', ip('10.96.0.51'))], [...baseSlices, slice('b', [{ ip: '10.244.1.4' }])]),
+      has: [/^add chain ip tinykube service-\w+-default\/b\/tcp\/http$/m, /^add element ip tinykube service-ips \{ 10\.96\.0\.51 \. tcp \. 80 : goto service-\w+-default\/b\/tcp\/http \}$/m],
+      hasNot: [/table/, /default\/a\//, /^delete/m],
+    },
+    {
+      name: 'an endpoint leaves: its chain goes, the service chain is rewritten',
+      next: () => state(base, [slice('a', [{ ip: '10.244.1.2' }])]),
+      has: [/^flush chain ip tinykube service-\w+-default\/a\/tcp\/http$/m, /^delete chain ip tinykube endpoint-\w+-default\/a\/tcp\/http__10\.244\.1\.3\/8080$/m],
+      hasNot: [/table/, /10\.244\.1\.2\/8080 \{/, /service-ips/],
+    },
+    {
+      name: 'the last endpoint leaves: the address moves to no-endpoint-services',
+      next: () => state(base, [slice('a', [])]),
+      has: [/^delete element ip tinykube service-ips \{ 10\.96\.0\.50 \. tcp \. 80 \}$/m, /^add element ip tinykube no-endpoint-services \{ 10\.96\.0\.50 \. tcp \. 80 : goto reject-chain \}$/m],
+      hasNot: [/table/],
+    },
+    {
+      name: 'affinity timeout changes: a full sync re-creates the sets',
+      next: () => state([service('a', { ...ip('10.96.0.50'), sessionAffinity: 'ClientIP' })]),
+      has: [/^add set ip tinykube affinity-\w+-default\/a\/tcp\/http__10\.244\.1\.2\/8080 \{ type ipv4_addr; flags dynamic,timeout; timeout 10800s; \}$/m],
+      hasNot: [/table/],
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const text = renderNftablesChange(state(), c.next(), OPTS);
+      for (const re of c.has) assert.match(text, re);
+      for (const re of c.hasNot) assert.doesNotMatch(text, re);
+    });
+  }
+
+  it('a changed affinity timeout falls back to the full text', () => {
+    const sticky = (timeoutSeconds: number) => state([service('a', { ...ip('10.96.0.50'), sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds } } })]);
+    assert.equal(renderNftablesChange(sticky(60), sticky(120), OPTS), renderNftables(sticky(120), OPTS));
+  });
+});
