@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { TRACE_POD_CIDR } from '../trace-cases.js';
+import { FakeExecer, type ExecCall } from './execer.js';
+import { IptablesMode } from './iptables-mode.js';
+import { JUMP_RULES } from './render.js';
+import { webState } from './testdata/golden-states.js';
+
+const KERNEL_NAT = '*nat\n:PREROUTING ACCEPT [0:0]\n:KUBE-SERVICES - [0:0]\n:KUBE-SVC-STALESTALESTALE - [0:0]\nCOMMIT\n';
+
+/** The kernel as the fake shows it: iptables-save lists a stale chain, -C finds no jump. */
+const kernel = (failRestore: () => boolean) => (c: ExecCall) => {
+  if (c.argv[0] === 'iptables-save') return { stdout: KERNEL_NAT };
+  if (c.argv[0] === 'iptables-restore' && failRestore()) return { code: 2, stderr: 'iptables-restore: line 7 failed' };
+  if (c.argv.includes('-C')) return { code: 1 };
+  return {};
+};
+
+const kinds = (calls: ExecCall[]): string[] =>
+  calls.map((c) => (c.argv[0] === 'iptables' ? `iptables ${c.argv.find((a) => ['-C', '-I', '-D'].includes(a))}` : c.argv[0]!));
+
+describe('IptablesMode', () => {
+  const state = webState({}, ['10.244.1.5']);
+  const jumps = JUMP_RULES.length;
+
+  it('a first sync reads the kernel, restores once with --noflush, then ensures the jumps', async () => {
+    const exec = new FakeExecer(kernel(() => false));
+    const mode = new IptablesMode(exec, { podCIDR: TRACE_POD_CIDR });
+    await mode.apply(state);
+    assert.deepEqual(kinds(exec.calls), ['iptables-save', 'iptables-restore', ...Array(jumps).fill(['iptables -C', 'iptables -I']).flat()]);
+    const restore = exec.calls[1]!;
+    assert.deepEqual(restore.argv, ['iptables-restore', '-w', '5', '--noflush']);
+    assert.match(restore.stdin!, /^-X KUBE-SVC-STALESTALESTALE$/m);
+    // Inserted at the top in reverse: from scratch the builtin chain reads in JUMP_RULES order.
+    assert.deepEqual(exec.calls.at(-1)!.argv.slice(5, 8), ['-I', JUMP_RULES[0]!.chain, '1']);
+    assert.equal(mode.needsFullSync, false);
+  });
+
+  it('later syncs are one restore each, from what the last one left', async () => {
+    const exec = new FakeExecer(kernel(() => false));
+    const mode = new IptablesMode(exec, { podCIDR: TRACE_POD_CIDR });
+    await mode.apply(state);
+    exec.calls.length = 0;
+    await mode.apply(webState({}, []));
+    assert.deepEqual(kinds(exec.calls), ['iptables-restore']);
+    // The endpoint went away: its chains are deleted without asking the kernel.
+    assert.match(exec.calls[0]!.stdin!, /^-X KUBE-SEP-/m);
+    assert.match(exec.calls[0]!.stdin!, /^-X KUBE-SVC-/m);
+  });
+
+  it('a failed restore throws and the next sync is a full one', async () => {
+    let fail = true;
+    const exec = new FakeExecer(kernel(() => fail));
+    const mode = new IptablesMode(exec, { podCIDR: TRACE_POD_CIDR });
+    await assert.rejects(mode.apply(state), /iptables-restore -w 5 --noflush failed \(exit 2\): iptables-restore: line 7 failed/);
+    assert.equal(mode.needsFullSync, true);
+    fail = false;
+    exec.calls.length = 0;
+    await mode.apply(state);
+    assert.equal(kinds(exec.calls)[0], 'iptables-save');
+    assert.equal(mode.needsFullSync, false);
+  });
+
+  it('stop removes the jumps it finds, then every chain of ours', async () => {
+    const exec = new FakeExecer((c) => (c.argv[0] === 'iptables-save' ? { stdout: KERNEL_NAT } : {}));
+    const mode = new IptablesMode(exec, { podCIDR: TRACE_POD_CIDR });
+    await mode.stop();
+    assert.deepEqual(kinds(exec.calls), [...Array(jumps).fill(['iptables -C', 'iptables -D']).flat(), 'iptables-save', 'iptables-restore']);
+    const cleanup = exec.calls.at(-1)!.stdin!;
+    for (const chain of ['KUBE-SERVICES', 'KUBE-EXTERNAL-SERVICES', 'KUBE-MARK-MASQ', 'KUBE-SVC-STALESTALESTALE']) assert.match(cleanup, new RegExp(`^-X ${chain}$`, 'm'));
+    assert.doesNotMatch(cleanup, /-X PREROUTING/);
+  });
+});

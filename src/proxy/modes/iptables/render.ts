@@ -1,0 +1,218 @@
+// ProxyState → the iptables-restore input of one full sync, in kube-proxy's layout (README.md).
+// Pure: the decisions (verdicts, endpoint sets) come from the state; this only writes them out.
+// The builtin chains' jumps are not part of a restore (--noflush must not touch other rules):
+// JUMP_RULES lists them for the mode to ensure.
+
+import { isIPv4 } from 'node:net';
+import { categorize } from '../../state/categorize.js';
+import type { AddressPlan, EndpointInfo, ProxyState, ServicePortState } from '../../state/types.js';
+import { endpointString, isServiceChain, sepChain, serviceChains, servicePortName } from './chain-names.js';
+
+export const KUBE_SERVICES = 'KUBE-SERVICES';
+export const KUBE_EXTERNAL_SERVICES = 'KUBE-EXTERNAL-SERVICES';
+export const KUBE_FORWARD = 'KUBE-FORWARD';
+export const KUBE_NODEPORTS = 'KUBE-NODEPORTS';
+export const KUBE_POSTROUTING = 'KUBE-POSTROUTING';
+export const KUBE_MARK_MASQ = 'KUBE-MARK-MASQ';
+/** kube-proxy's default --iptables-masquerade-bit 14. */
+export const MASQ_MARK = '0x4000';
+
+const FILTER_CHAINS = [KUBE_SERVICES, KUBE_EXTERNAL_SERVICES, KUBE_FORWARD];
+const NAT_CHAINS = [KUBE_SERVICES, KUBE_NODEPORTS, KUBE_POSTROUTING, KUBE_MARK_MASQ];
+
+export interface RenderOptions {
+  /** This cluster's pod network: traffic from elsewhere to a ClusterIP is masqueraded. */
+  podCIDR: string;
+  /** Masquerade all ClusterIP traffic (kube-proxy's --masquerade-all). */
+  masqueradeAll?: boolean;
+  /** Chains now in the kernel's nat table; our per-service ones not rendered again are deleted. */
+  existingChains?: Iterable<string>;
+}
+
+export interface JumpRule {
+  table: 'nat' | 'filter';
+  chain: string;
+  args: string[];
+}
+
+const comment = (text: string): string[] => ['-m', 'comment', '--comment', text];
+/** iptables-restore splits on blanks; a word with blanks (a comment) is quoted. */
+const word = (w: string): string => (w.includes(' ') ? `"${w}"` : w);
+const NEW_CONN = ['-m', 'conntrack', '--ctstate', 'NEW'];
+
+/** Rules in builtin chains leading to ours (kube-proxy's iptablesJumpChains), in chain order. */
+export const JUMP_RULES: JumpRule[] = [
+  { table: 'filter', chain: 'INPUT', args: [...NEW_CONN, ...comment('kubernetes externally-visible service portals'), '-j', KUBE_EXTERNAL_SERVICES] },
+  { table: 'filter', chain: 'FORWARD', args: [...NEW_CONN, ...comment('kubernetes externally-visible service portals'), '-j', KUBE_EXTERNAL_SERVICES] },
+  { table: 'filter', chain: 'FORWARD', args: [...NEW_CONN, ...comment('kubernetes service portals'), '-j', KUBE_SERVICES] },
+  { table: 'filter', chain: 'FORWARD', args: [...comment('kubernetes forwarding rules'), '-j', KUBE_FORWARD] },
+  { table: 'filter', chain: 'OUTPUT', args: [...NEW_CONN, ...comment('kubernetes service portals'), '-j', KUBE_SERVICES] },
+  { table: 'nat', chain: 'PREROUTING', args: [...comment('kubernetes service portals'), '-j', KUBE_SERVICES] },
+  { table: 'nat', chain: 'OUTPUT', args: [...comment('kubernetes service portals'), '-j', KUBE_SERVICES] },
+  { table: 'nat', chain: 'POSTROUTING', args: [...comment('kubernetes postrouting rules'), '-j', KUBE_POSTROUTING] },
+];
+
+/** kube-proxy prints 1/n with ten decimals (Go's %0.10f). */
+export const probability = (n: number): string => (1 / n).toFixed(10);
+
+/** Chain declarations and rules of one table, written in order. */
+class Table {
+  private readonly chains: string[] = [];
+  private readonly rules: string[] = [];
+  declare(chain: string): void {
+    this.chains.push(`:${chain} - [0:0]`);
+  }
+  /** Declaring flushes it, so nothing refers to it any more when it is deleted. */
+  remove(chain: string): void {
+    this.declare(chain);
+    this.rules.push(`-X ${chain}`);
+  }
+  /** Appends a rule; written out at once (a full sync of 10,000 services is ~200,000 lines). */
+  add(chain: string, ...args: (string | string[])[]): void {
+    let line = `-A ${chain}`;
+    for (const a of args) {
+      if (typeof a === 'string') line += ` ${word(a)}`;
+      else for (const w of a) line += ` ${word(w)}`;
+    }
+    this.rules.push(line);
+  }
+  text(name: string): string {
+    return `*${name}\n${this.chains.join('\n')}\n${this.rules.length ? `${this.rules.join('\n')}\n` : ''}COMMIT\n`;
+  }
+}
+
+export function renderIptables(state: ProxyState, opts: RenderOptions): string {
+  const filter = new Table();
+  const nat = new Table();
+  FILTER_CHAINS.forEach((c) => filter.declare(c));
+  NAT_CHAINS.forEach((c) => nat.declare(c));
+
+  nat.add(KUBE_POSTROUTING, '-m', 'mark', '!', '--mark', `${MASQ_MARK}/${MASQ_MARK}`, '-j', 'RETURN');
+  // Clear the mark so a packet that comes back through the stack is not masqueraded twice.
+  nat.add(KUBE_POSTROUTING, '-j', 'MARK', '--xor-mark', MASQ_MARK);
+  nat.add(KUBE_POSTROUTING, comment('kubernetes service traffic requiring SNAT'), '-j', 'MASQUERADE', '--random-fully');
+  nat.add(KUBE_MARK_MASQ, '-j', 'MARK', '--or-mark', MASQ_MARK);
+
+  // Marked traffic must be forwarded even where the FORWARD policy is DROP.
+  filter.add(KUBE_FORWARD, comment('kubernetes forwarding rules'), '-m', 'mark', '--mark', `${MASQ_MARK}/${MASQ_MARK}`, '-j', 'ACCEPT');
+  filter.add(KUBE_FORWARD, comment('kubernetes forwarding conntrack rule'), '-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', '-j', 'ACCEPT');
+
+  const active = new Set<string>();
+  for (const sp of state.ports.values()) renderServicePort(ipv4Only(sp), { filter, nat, active, opts });
+
+  for (const chain of [...new Set(opts.existingChains ?? [])].sort()) {
+    if (isServiceChain(chain) && !active.has(chain)) nat.remove(chain);
+  }
+
+  // Must stay last: a NodePort on a node address must not shadow a VIP rule above.
+  for (const ip of state.nodePortIPs.filter((ip) => isIPv4(ip))) {
+    nat.add(KUBE_SERVICES, comment('kubernetes service nodeports; NOTE: this must be the last rule in this chain'), '-d', ip, '-j', KUBE_NODEPORTS);
+  }
+  return filter.text('filter') + nat.text('nat');
+}
+
+/** Removes every chain a sync makes (once JUMP_RULES are gone): what stopping leaves behind is nothing. */
+export function renderCleanup(natChains: Iterable<string>): string {
+  const filter = new Table();
+  const nat = new Table();
+  FILTER_CHAINS.forEach((c) => filter.remove(c));
+  [...NAT_CHAINS, ...[...natChains].filter(isServiceChain).sort()].forEach((c) => nat.remove(c));
+  return filter.text('filter') + nat.text('nat');
+}
+
+/** iptables is the IPv4 half; a dual-stack service's IPv6 addresses belong to ip6tables. */
+function ipv4Only(sp: ServicePortState): ServicePortState {
+  return { ...sp, endpoints: sp.endpoints.filter((e) => isIPv4(e.ip)), addresses: sp.addresses.filter((a) => isIPv4(a.ip)) };
+}
+
+interface Ctx {
+  filter: Table;
+  nat: Table;
+  active: Set<string>;
+  opts: RenderOptions;
+}
+
+function renderServicePort(sp: ServicePortState, { filter, nat, active, opts }: Ctx): void {
+  const svc = sp.service;
+  const name = servicePortName(svc);
+  const proto = svc.protocol.toLowerCase();
+  const match = (a: AddressPlan, withIP = true): string[] => ['-m', proto, '-p', proto, ...(withIP ? ['-d', a.ip] : []), '--dport', String(a.port)];
+  const { cluster, local } = categorize(svc, sp.endpoints);
+  const { cluster: clusterChain, local: localChain, external: externalChain } = serviceChains(svc);
+  const seps = new Map(sp.endpoints.map((ep) => [ep, sepChain(svc, ep)]));
+  const internal = sp.addresses.filter((a) => a.kind === 'ClusterIP');
+  const external = sp.addresses.filter((a) => a.kind !== 'ClusterIP');
+  // The state rejects every address alike when nothing is reachable; otherwise chains exist.
+  const hasEndpoints = sp.addresses.some((a) => a.verdict !== 'reject');
+  const filterOut = (a: AddressPlan): string[] => comment(`${name} ${a.verdict === 'reject' ? 'has no endpoints' : 'has no local endpoints'}`);
+  const internalChain = svc.internalPolicyLocal ? localChain : clusterChain;
+
+  for (const a of internal) {
+    if (a.verdict === 'forward') nat.add(KUBE_SERVICES, comment(`${name} cluster IP`), match(a), '-j', internalChain);
+    else filter.add(KUBE_SERVICES, filterOut(a), match(a), '-j', a.verdict.toUpperCase());
+  }
+  for (const a of external) {
+    if (hasEndpoints && a.kind !== 'NodePort') {
+      nat.add(KUBE_SERVICES, comment(`${name} ${a.kind === 'ExternalIP' ? 'external IP' : 'loadbalancer IP'}`), match(a), '-j', externalChain);
+    }
+    if (a.verdict !== 'forward') filter.add(KUBE_EXTERNAL_SERVICES, filterOut(a), match(a), '-j', a.verdict.toUpperCase());
+  }
+  // KUBE-NODEPORTS is entered per node address, so one rule per service port covers them all.
+  const nodePort = external.find((a) => a.kind === 'NodePort');
+  if (hasEndpoints && nodePort) nat.add(KUBE_NODEPORTS, comment(name), match(nodePort, false), '-j', externalChain);
+  if (!hasEndpoints) return;
+
+  const chain = (c: string): void => {
+    nat.declare(c);
+    active.add(c);
+  };
+  if (external.length) {
+    chain(externalChain);
+    if (!svc.externalPolicyLocal) {
+      // Cluster policy may cross nodes: the reply must come back through this node.
+      nat.add(externalChain, comment(`masquerade traffic for ${name} external destinations`), '-j', KUBE_MARK_MASQ);
+    } else {
+      // Pods reaching an external address are treated as if they went out and back in: any endpoint.
+      nat.add(externalChain, comment(`pod traffic for ${name} external destinations`), '-s', opts.podCIDR, '-j', clusterChain);
+      // The node itself would answer from the external address: masquerade, any endpoint.
+      nat.add(externalChain, comment(`masquerade LOCAL traffic for ${name} external destinations`), '-m', 'addrtype', '--src-type', 'LOCAL', '-j', KUBE_MARK_MASQ);
+      nat.add(externalChain, comment(`route LOCAL traffic for ${name} external destinations`), '-m', 'addrtype', '--src-type', 'LOCAL', '-j', clusterChain);
+    }
+    if (external.some((a) => a.verdict === 'forward')) nat.add(externalChain, '-j', svc.externalPolicyLocal ? localChain : clusterChain);
+  }
+
+  const masqInternal = (target: string): void => {
+    for (const a of internal.filter((x) => x.verdict === 'forward')) {
+      const from = opts.masqueradeAll ? [] : ['!', '-s', opts.podCIDR];
+      nat.add(target, comment(`${name} cluster IP`), match(a), from, '-j', KUBE_MARK_MASQ);
+    }
+  };
+  const dispatch = (target: string, eps: EndpointInfo[]): void => {
+    chain(target);
+    if (target === internalChain) masqInternal(target);
+    if (svc.affinityTimeoutSeconds !== undefined) {
+      for (const ep of eps) {
+        const sep = seps.get(ep)!;
+        nat.add(target, comment(`${name} -> ${endpointString(ep)}`), '-m', 'recent', '--name', sep, '--rcheck', '--seconds', String(svc.affinityTimeoutSeconds), '--reap', '-j', sep);
+      }
+    }
+    eps.forEach((ep, i) => {
+      const pick = i < eps.length - 1 ? ['-m', 'statistic', '--mode', 'random', '--probability', probability(eps.length - i)] : [];
+      nat.add(target, comment(`${name} -> ${endpointString(ep)}`), pick, '-j', seps.get(ep)!);
+    });
+  };
+  // KUBE-SVC also serves the short-circuit of external traffic under a Local policy.
+  if (cluster.length && (!svc.internalPolicyLocal || external.length)) dispatch(clusterChain, cluster);
+  if (local.length && (svc.internalPolicyLocal || (svc.externalPolicyLocal && external.length))) dispatch(localChain, local);
+
+  const used = new Map<string, EndpointInfo>();
+  for (const ep of [...(active.has(clusterChain) ? cluster : []), ...(active.has(localChain) ? local : [])]) used.set(endpointString(ep), ep);
+  for (const ep of [...used.values()].sort((a, b) => (endpointString(a) < endpointString(b) ? -1 : 1))) {
+    const sep = seps.get(ep)!;
+    chain(sep);
+    // Hairpin: an endpoint reaching itself through the service must see the node as source.
+    nat.add(sep, comment(name), '-s', ep.ip, '-j', KUBE_MARK_MASQ);
+    const remember = svc.affinityTimeoutSeconds !== undefined ? ['-m', 'recent', '--name', sep, '--set'] : [];
+    nat.add(sep, comment(name), remember, '-m', proto, '-p', proto, '-j', 'DNAT', '--to-destination', endpointString(ep));
+  }
+}
