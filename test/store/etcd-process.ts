@@ -1,5 +1,5 @@
 // Starts real etcd members for tests: loopback only, random free ports, a temp data dir each;
-// stop() ends them by pid and removes the dirs, and so does the test process's exit.
+// stop() kills them by pid and removes the dirs, and so does the test process's exit.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -13,6 +13,8 @@ export interface EtcdMember {
   endpoint: string;
   /** Ends this member at once (SIGKILL), keeping its data dir. */
   kill(): Promise<void>;
+  /** Starts a killed member again on its data dir and ports. */
+  restart(): Promise<void>;
 }
 
 export interface EtcdCluster {
@@ -26,11 +28,14 @@ export interface StartEtcdOptions {
   members?: number;
   /** etcd's --experimental-watch-progress-notify-interval (default 10m, etcd's own). */
   progressNotifyInterval?: string;
+  /** For testing this helper (default /usr/bin/etcd). */
+  binary?: string;
 }
 
 export async function startEtcd(opts: StartEtcdOptions = {}): Promise<EtcdCluster> {
-  if (!existsSync(ETCD_BINARY)) {
-    throw new Error(`${ETCD_BINARY} not found: the etcd store tests need a real etcd; install it with \`apt-get install -y etcd-server\``);
+  const binary = opts.binary ?? ETCD_BINARY;
+  if (!existsSync(binary)) {
+    throw new Error(`${binary} not found: the etcd store tests need a real etcd; install it with \`apt-get install -y etcd-server\``);
   }
   const n = opts.members ?? 1;
   const dir = mkdtempSync(join(tmpdir(), 'tinykube-etcd-'));
@@ -39,13 +44,14 @@ export async function startEtcd(opts: StartEtcdOptions = {}): Promise<EtcdCluste
   const initialCluster = specs.map((s) => `${s.name}=http://127.0.0.1:${s.peer}`).join(',');
   const children: ChildProcess[] = [];
   const output: string[] = [];
+  const running = () => children.filter((c) => c.exitCode === null && c.signalCode === null);
   const cleanup = () => {
-    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    for (const c of running()) c.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   };
   process.once('exit', cleanup);
 
-  const members: EtcdMember[] = specs.map((s) => {
+  const members: (EtcdMember & { started(): Promise<void> })[] = specs.map((s) => {
     const endpoint = `http://127.0.0.1:${s.client}`;
     const args = [
       `--name=${s.name}`,
@@ -61,19 +67,31 @@ export async function startEtcd(opts: StartEtcdOptions = {}): Promise<EtcdCluste
       '--logger=zap',
     ];
     if (opts.progressNotifyInterval) args.push(`--experimental-watch-progress-notify-interval=${opts.progressNotifyInterval}`);
-    const child = spawn(ETCD_BINARY, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    child.stderr!.on('data', (d: Buffer) => output.push(d.toString()));
-    children.push(child);
-    return { name: s.name, endpoint, kill: () => killAndWait(child, 'SIGKILL') };
+    const launch = () => {
+      const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+      child.stderr!.on('data', (d: Buffer) => output.push(d.toString()));
+      children.push(child);
+      return child;
+    };
+    let child = launch();
+    return {
+      name: s.name,
+      endpoint,
+      kill: () => killAndWait(child),
+      restart: () => waitHealthy(endpoint, (child = launch()), output),
+      started: () => waitHealthy(endpoint, child, output),
+    };
   });
 
+  // The data dirs go away with the members, so nothing needs a graceful shutdown (which, with a
+  // peer already gone, etcd drags out for seconds).
   const stop = async () => {
-    await Promise.all(children.map((c) => killAndWait(c, 'SIGTERM')));
+    await Promise.all(running().map((c) => killAndWait(c)));
     process.removeListener('exit', cleanup);
     cleanup();
   };
   try {
-    await Promise.all(members.map((m, i) => waitHealthy(m.endpoint, children[i]!, output)));
+    await Promise.all(members.map((m) => m.started()));
   } catch (err) {
     await stop();
     throw err;
@@ -107,11 +125,9 @@ async function waitHealthy(endpoint: string, child: ChildProcess, output: string
   }
 }
 
-async function killAndWait(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+async function killAndWait(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill(signal);
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+  child.kill('SIGKILL');
   await exited;
-  clearTimeout(timer);
 }

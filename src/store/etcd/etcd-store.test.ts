@@ -1,7 +1,11 @@
+import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after } from 'node:test';
+import { once } from 'node:events';
+import { type AddressInfo, createServer } from 'node:net';
+import { after, describe, it } from 'node:test';
 import { startEtcd, type EtcdCluster } from '../../../test/store/etcd-process.js';
 import { storeContract } from '../contract.js';
+import { StoreError } from '../store.js';
 import { openEtcdStore } from './etcd-store.js';
 
 // One etcd for the whole file; each case gets a store with a key prefix of its own.
@@ -16,3 +20,82 @@ storeContract('etcd', async () => {
   const store = await openEtcdStore(endpoints, { prefix: `/tinykube-${randomUUID()}` });
   return { store, close: () => store.close() };
 });
+
+describe('etcd store', () => {
+  const open = async (prefix = `/tinykube-${randomUUID()}`) => openEtcdStore((await cluster()).endpoints, { prefix });
+
+  it('keeps clusters with different prefixes apart on one etcd', async () => {
+    const [a, b] = [await open(), await open()];
+    await a.create('/registry/x', 'a');
+    await b.create('/registry/x', 'b');
+    await b.create('/registry/y', 'b');
+    assert.deepEqual((await a.list('/')).items.map((kv) => [kv.key, kv.value]), [['/registry/x', 'a']]);
+    assert.equal(await b.count('/'), 2);
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it('finds a compaction another client made', async () => {
+    const [a, b] = [await open(), await open()];
+    const kv = await a.create('/k', '1');
+    const at = (await a.update('/k', '2', kv.modRevision)).modRevision;
+    await a.compact(at);
+    // b never compacted: it must find etcd's compacted revision by itself.
+    assert.equal(await b.compactedRevision(), at);
+    const err = await b.list('/', { revision: kv.modRevision }).catch((e: unknown) => e);
+    assert.ok(err instanceof StoreError && err.code === 'compacted');
+    assert.equal(err.compactRevision, at);
+    const errors: StoreError[] = [];
+    const fresh = await open(); // knows nothing yet: the error comes through etcd's cancel
+    fresh.watch('/', { afterRevision: kv.modRevision - 1, onEvents: () => {}, onError: (e) => errors.push(e) });
+    await until(() => errors.length > 0);
+    assert.equal(errors[0]!.code, 'compacted');
+    assert.equal(errors[0]!.compactRevision, at);
+    await Promise.all([a.close(), b.close(), fresh.close()]);
+  });
+
+  it("moves a quiet watch's progress past writes elsewhere (etcd's progress notifications)", async () => {
+    const s = await open();
+    const progress: number[] = [];
+    const w = s.watch('/quiet/', {
+      afterRevision: await s.currentRevision(),
+      onEvents: () => assert.fail('nothing is written under /quiet/'),
+      onError: (e) => assert.fail(e),
+      progressNotifyMs: 20,
+      onProgress: (r) => progress.push(r),
+    });
+    const elsewhere = await s.create('/busy/a', 'x');
+    await until(() => progress.some((r) => r >= elsewhere.modRevision));
+    w.cancel();
+    await s.close();
+  });
+
+  it('close ends watches with closed and refuses further calls', async () => {
+    const s = await open();
+    const errors: StoreError[] = [];
+    s.watch('/', { afterRevision: await s.currentRevision(), onEvents: () => {}, onError: (e) => errors.push(e) });
+    await s.close();
+    assert.deepEqual(errors.map((e) => e.code), ['closed']);
+    await assert.rejects(s.get('/a'), (err: StoreError) => err.code === 'closed');
+    await assert.rejects(s.create('/a', 'x'), (err: StoreError) => err.code === 'closed');
+  });
+
+  it('refuses to open on an endpoint where nothing answers, with unavailable', async () => {
+    const srv = createServer().listen(0, '127.0.0.1');
+    await once(srv, 'listening');
+    const { port } = srv.address() as AddressInfo;
+    srv.close(); // the port is free and closed: connections are refused
+    await assert.rejects(openEtcdStore([`http://127.0.0.1:${port}`], { dialTimeoutMs: 200 }), (err: StoreError) => err.code === 'unavailable');
+  });
+
+  it('the test helper says how to install etcd when it is missing', async () => {
+    await assert.rejects(startEtcd({ binary: '/nonexistent/etcd' }), /apt-get install -y etcd-server/);
+  });
+});
+
+async function until(cond: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) assert.fail('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}

@@ -14,6 +14,9 @@ export interface EtcdStoreOptions {
   prefix?: string;
   /** How long to wait for a connection to an endpoint (default 5 s). */
   dialTimeoutMs?: number;
+  /** Deadline of each call (default 10 s, above etcd's own 7 s for a proposal a dying leader
+   *  dropped), so that no store call waits forever on a member that stopped answering. */
+  requestTimeoutMs?: number;
   /** Where watch disconnections are reported (a pino logger fits). */
   logger?: { warn(obj: object, msg: string): void };
 }
@@ -21,7 +24,13 @@ export interface EtcdStoreOptions {
 const consoleLogger = { warn: (obj: object, msg: string) => console.warn(`store: ${msg}`, obj) };
 
 export async function openEtcdStore(endpoints: string[], opts: EtcdStoreOptions = {}): Promise<Store> {
-  const client = new Etcd3({ hosts: endpoints, dialTimeout: opts.dialTimeoutMs ?? 5_000 });
+  const timeout = opts.requestTimeoutMs ?? 10_000;
+  const client = new Etcd3({
+    hosts: endpoints,
+    dialTimeout: opts.dialTimeoutMs ?? 5_000,
+    // Watches are streams and live as long as they are wanted.
+    defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + timeout }),
+  });
   const store = new EtcdStore(client, new EtcdKeys(opts.prefix ?? ''), opts.logger ?? consoleLogger);
   try {
     await store.currentRevision();
