@@ -50,8 +50,13 @@ function fixedChains(): Chain[] {
     { name: n.MARK_MASQ_CHAIN, rules: [`meta mark set meta mark | ${n.MASQ_MARK}`] },
     {
       name: n.MASQUERADING_CHAIN,
-      // Clear the bit so a packet re-entering the stack (hairpin) is judged afresh.
-      rules: [`meta mark & ${n.MASQ_MARK} == 0 return`, `meta mark set meta mark ^ ${n.MASQ_MARK}`, 'masquerade fully-random'],
+      // Hairpin: an endpoint reaching itself through a service must get the reply via the node.
+      // The bit is cleared so that a packet going round again is judged afresh.
+      rules: [
+        `ip saddr . ip daddr @${n.HAIRPIN_SET} jump ${n.MARK_MASQ_CHAIN}`,
+        `meta mark & ${n.MASQ_MARK} == 0 return`, `meta mark set meta mark ^ ${n.MASQ_MARK}`,
+        'masquerade fully-random',
+      ],
     },
     { name: n.REJECT_CHAIN, rules: ['reject'] },
   ];
@@ -62,6 +67,8 @@ interface Parts {
   sets: NftSet[];
   /** Elements by map name. */
   maps: Record<string, string[]>;
+  /** Endpoint IPs: traffic from one to itself after DNAT is masqueraded. */
+  hairpin: Set<string>;
 }
 
 /** Chains, sets and map elements of one service port. */
@@ -115,22 +122,30 @@ function servicePortParts(sp: ServicePortState, opts: BuildOptions, out: Parts):
     out.chains.push({ name: n.externalChain(svc), rules });
   }
 
-  const endpoints = new Set([...(usesCluster ? cluster : []), ...(usesLocal ? local : [])]);
-  for (const ep of [...endpoints].sort(compareEndpoints)) {
-    // Hairpin: an endpoint reaching itself must see the reply come back through the node.
-    const rules = [`ip saddr ${ep.ip} jump ${n.MARK_MASQ_CHAIN}`];
-    if (svc.affinityTimeoutSeconds !== undefined) {
-      out.sets.push({ name: n.affinitySet(svc, ep), type: 'ipv4_addr', flags: 'dynamic,timeout', timeoutSeconds: svc.affinityTimeoutSeconds, elements: [] });
-      rules.push(`update @${n.affinitySet(svc, ep)} { ip saddr }`);
-    }
-    rules.push(`meta l4proto ${proto} dnat to ${ep.ip}:${ep.port}`);
-    out.chains.push({ name: n.endpointChain(svc, ep), rules });
+  const endpoints = [...new Set([...(usesCluster ? cluster : []), ...(usesLocal ? local : [])])].sort(compareEndpoints);
+  for (const ep of endpoints) out.hairpin.add(ep.ip);
+  if (svc.affinityTimeoutSeconds === undefined) return;
+  // ClientIP affinity needs a chain per endpoint to remember who was sent there.
+  for (const ep of endpoints) {
+    out.sets.push({ name: n.affinitySet(svc, ep), type: 'ipv4_addr', flags: 'dynamic,timeout', timeoutSeconds: svc.affinityTimeoutSeconds, elements: [] });
+    out.chains.push({ name: n.endpointChain(svc, ep), rules: [`update @${n.affinitySet(svc, ep)} { ip saddr }`, dnatTo(proto, ep)] });
   }
 }
 
-/** Affinity first (a client seen recently keeps its endpoint), then a random pick. */
+const dnatTo = (proto: string, ep: EndpointInfo): string => `meta l4proto ${proto} dnat to ${ep.ip}:${ep.port}`;
+
+/**
+ * A random pick. Without affinity the DNAT target comes straight from a numgen-keyed map (no
+ * chain per endpoint: the kernel's cost of a transaction grows with the number of chains).
+ * With affinity, a client seen recently goes to its endpoint's chain first.
+ */
 function pickRules(svc: ServicePortInfo, eps: EndpointInfo[]): string[] {
-  const sticky = svc.affinityTimeoutSeconds === undefined ? [] : eps.map((e) => `ip saddr @${n.affinitySet(svc, e)} goto ${n.endpointChain(svc, e)}`);
+  const proto = svc.protocol.toLowerCase();
+  if (svc.affinityTimeoutSeconds === undefined) {
+    const targets = eps.map((e, i) => `${i} : ${e.ip} . ${e.port}`).join(', ');
+    return [`meta l4proto ${proto} dnat ip addr . port to numgen random mod ${eps.length} map { ${targets} }`];
+  }
+  const sticky = eps.map((e) => `ip saddr @${n.affinitySet(svc, e)} goto ${n.endpointChain(svc, e)}`);
   const choices = eps.map((e, i) => `${i} : goto ${n.endpointChain(svc, e)}`).join(', ');
   return [...sticky, `numgen random mod ${eps.length} vmap { ${choices} }`];
 }
@@ -142,7 +157,7 @@ export function buildRuleset(state: ProxyState, opts: BuildOptions): Ruleset {
     [n.NO_ENDPOINT_SERVICES_MAP]: [],
     [n.NO_ENDPOINT_NODEPORTS_MAP]: [],
   };
-  const perService: Parts = { chains: [], sets: [], maps };
+  const perService: Parts = { chains: [], sets: [], maps, hairpin: new Set() };
   for (const sp of state.ports.values()) servicePortParts(sp, opts, perService);
   const vmap = (name: string, type: string): NftSet => ({ name, type, verdicts: true, elements: maps[name]! });
   return {
@@ -150,6 +165,7 @@ export function buildRuleset(state: ProxyState, opts: BuildOptions): Ruleset {
     table: opts.table ?? n.DEFAULT_TABLE,
     sets: [
       { name: n.NODEPORT_IPS_SET, type: 'ipv4_addr', elements: [...state.nodePortIPs].sort() },
+      { name: n.HAIRPIN_SET, type: 'ipv4_addr . ipv4_addr', elements: [...perService.hairpin].sort().map((ip) => `${ip} . ${ip}`) },
       vmap(n.SERVICE_IPS_MAP, VIP_KEY),
       vmap(n.SERVICE_NODEPORTS_MAP, NODEPORT_KEY),
       vmap(n.NO_ENDPOINT_SERVICES_MAP, VIP_KEY),

@@ -28,6 +28,8 @@ export const SERVICE_NODEPORTS_MAP = 'service-nodeports';
 export const NO_ENDPOINT_SERVICES_MAP = 'no-endpoint-services';
 export const NO_ENDPOINT_NODEPORTS_MAP = 'no-endpoint-nodeports';
 export const NODEPORT_IPS_SET = 'nodeport-ips';
+/** `ip . ip` for every endpoint: source and destination equal after DNAT means hairpin. */
+export const HAIRPIN_SET = 'hairpin-endpoints';
 
 /** The packet mark bit asking nat-postrouting to masquerade (kube-proxy's 0x4000). */
 export const MASQ_MARK = '0x4000';
@@ -51,7 +53,7 @@ function endpointBase(svc: ServicePortInfo, ep: EndpointInfo): string {
   return `${hash(`${svc.key}:${addr}`)}-${svc.namespace}/${svc.name}/${svc.protocol.toLowerCase()}/${svc.portName || svc.port}__${addr}`;
 }
 
-/** Chain DNATing to one endpoint. */
+/** Chain DNATing to one endpoint (services with ClientIP affinity). */
 export const endpointChain = (svc: ServicePortInfo, ep: EndpointInfo): string => `endpoint-${endpointBase(svc, ep)}`;
 /** Dynamic set of clients recently sent to one endpoint (ClientIP affinity). */
 export const affinitySet = (svc: ServicePortInfo, ep: EndpointInfo): string => `affinity-${endpointBase(svc, ep)}`;

@@ -132,10 +132,10 @@ describe('change sync', () => {
       hasNot: [/table/, /default\/a\//, /^delete/m],
     },
     {
-      name: 'an endpoint leaves: its chain goes, the service chain is rewritten',
+      name: 'an endpoint leaves: the service chain is rewritten, its hairpin element goes',
       next: () => state(base, [slice('a', [{ ip: '10.244.1.2' }])]),
-      has: [/^flush chain ip tinykube service-\w+-default\/a\/tcp\/http$/m, /^delete chain ip tinykube endpoint-\w+-default\/a\/tcp\/http__10\.244\.1\.3\/8080$/m],
-      hasNot: [/table/, /10\.244\.1\.2\/8080 \{/, /service-ips/],
+      has: [/^flush chain ip tinykube service-\w+-default\/a\/tcp\/http$/m, /^delete element ip tinykube hairpin-endpoints \{ 10\.244\.1\.3 \. 10\.244\.1\.3 \}$/m],
+      hasNot: [/table/, /service-ips/, /chain ip tinykube endpoint-/],
     },
     {
       name: 'the last endpoint leaves: the address moves to no-endpoint-services',
@@ -157,6 +157,14 @@ describe('change sync', () => {
       for (const re of c.hasNot) assert.doesNotMatch(text, re);
     });
   }
+
+  it('with affinity, a leaving endpoint takes its chain and set, the others keep theirs', () => {
+    const sticky = (ips: string[]) => state([service('a', { ...ip('10.96.0.50'), sessionAffinity: 'ClientIP' })], [slice('a', ips.map((x) => ({ ip: x })))]);
+    const text = renderNftablesChange(sticky(['10.244.1.2', '10.244.1.3']), sticky(['10.244.1.2']), OPTS);
+    assert.match(text, /^delete chain ip tinykube endpoint-\w+-default\/a\/tcp\/http__10\.244\.1\.3\/8080$/m);
+    assert.match(text, /^delete set ip tinykube affinity-\w+-default\/a\/tcp\/http__10\.244\.1\.3\/8080$/m);
+    assert.doesNotMatch(text, /(chain|set) ip tinykube \S+10\.244\.1\.2\/8080/);
+  });
 
   it('a changed affinity timeout falls back to the full text', () => {
     const sticky = (timeoutSeconds: number) => state([service('a', { ...ip('10.96.0.50'), sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds } } })]);

@@ -68,6 +68,19 @@ function parseVerdict(v: string): Then {
   throw new Error(`nft trace: unknown verdict ${v}`);
 }
 
+/** The values of `numgen random mod N (v)map { 0 : a, 1 : b }`, checked to be 0…N-1 in order. */
+function numgenChoices(m: RegExpExecArray, rule: string): string[] {
+  const choices = m[2]!.split(', ').map((c) => /^(\d+) : (.+)$/.exec(c));
+  if (choices.length !== Number(m[1]) || choices.some((c, i) => !c || Number(c[1]) !== i)) throw new Error(`nft trace: bad numgen in: ${rule}`);
+  return choices.map((c) => c![2]!);
+}
+
+/** The packet after `dnat to ip:port`; NAT statements end the chain's evaluation. */
+function dnat(p: Pkt, target: string): { p: Pkt; then: Then } {
+  const [ip, port] = target.split(':');
+  return { p: { ...p, updates: [...p.updates], daddr: ip!, dport: Number(port), dnat: target }, then: 'accept' };
+}
+
 class Tracer {
   private readonly chains: Map<string, Chain>;
   private readonly sets: Map<string, NftSet>;
@@ -157,6 +170,8 @@ class Tracer {
         const key = m[0].startsWith('ip daddr') ? `${p.daddr} . ${p.proto} . ${p.dport}` : `${p.proto} . ${p.dport}`;
         const then = this.lookup(m[1]!, key);
         return [{ p, then: then ?? 'next' }];
+      } else if ((m = take(/^ip saddr \. ip daddr @(\S+)/))) {
+        if (!this.member(m[1]!, `${p.saddr} . ${p.daddr}`)) return [{ p: p0, then: 'next' }];
       } else if ((m = take(/^ip (saddr|daddr) (!= )?@(\S+)/))) {
         if (this.member(m[3]!, field(m[1]!)) === !!m[2]) return [{ p: p0, then: 'next' }];
       } else if ((m = take(/^ip (saddr|daddr) (!= )?([\d.]+(?:\/\d+)?)/))) {
@@ -177,11 +192,11 @@ class Tracer {
       } else if ((m = take(/^update @(\S+) \{ ip saddr \}/))) {
         p.updates.push(m[1]!);
       } else if ((m = take(/^numgen random mod (\d+) vmap \{ (.*) \}$/))) {
-        const choices = m[2]!.split(', ').map((c) => /^(\d+) : (.+)$/.exec(c)!);
-        if (choices.length !== Number(m[1]) || choices.some((c, i) => !c || Number(c[1]) !== i)) throw new Error(`nft trace: bad numgen in: ${rule}`);
-        return choices.map((c) => ({ p: { ...p, updates: [...p.updates] }, then: parseVerdict(c[2]!) }));
-      } else if ((m = take(/^dnat to ([\d.]+):(\d+)$/))) {
-        return [{ p: { ...p, daddr: m[1]!, dport: Number(m[2]), dnat: `${m[1]}:${m[2]}` }, then: 'accept' }];
+        return numgenChoices(m, rule).map((v) => ({ p: { ...p, updates: [...p.updates] }, then: parseVerdict(v) }));
+      } else if ((m = take(/^dnat ip addr \. port to numgen random mod (\d+) map \{ (.*) \}$/))) {
+        return numgenChoices(m, rule).map((v) => dnat(p, v.replace(' . ', ':')));
+      } else if ((m = take(/^dnat to ([\d.]+:\d+)$/))) {
+        return [dnat(p, m[1]!)];
       } else if (take(/^masquerade( fully-random)?$/)) {
         return [{ p: { ...p, masquerade: true }, then: 'accept' }];
       } else if ((m = take(/^(jump \S+|goto \S+|return|accept|drop|reject)$/))) {
