@@ -6,7 +6,7 @@ import { openEtcdStore } from '../../src/store/etcd/etcd-store.js';
 import type { KeyValue, Store, StoreError, WatchEvent } from '../../src/store/store.js';
 import { type EtcdMember, startEtcd } from './etcd-process.js';
 
-const quiet = { warn: () => {} };
+const quiet = { warn: () => {}, error: () => {} };
 
 function record(store: Store, prefix: string, afterRevision: number) {
   const events: WatchEvent[] = [];

@@ -69,6 +69,15 @@ describe('etcd store', () => {
     await s.close();
   });
 
+  it('the automatic compactor keeps retainRevisions behind the current revision', async () => {
+    const s = await openEtcdStore((await cluster()).endpoints, { prefix: `/${randomUUID()}`, compactIntervalMs: 10, retainRevisions: 10 });
+    let rev = (await s.create('/a', '0')).modRevision;
+    for (let i = 1; i <= 30; i++) rev = (await s.update('/a', String(i), rev)).modRevision;
+    await until(async () => (await s.compactedRevision()) === rev - 10);
+    assert.equal((await s.get('/a'))!.value, '30');
+    await s.close();
+  });
+
   it('close ends watches with closed and refuses further calls', async () => {
     const s = await open();
     const errors: StoreError[] = [];
@@ -92,9 +101,9 @@ describe('etcd store', () => {
   });
 });
 
-async function until(cond: () => boolean, timeoutMs = 5_000): Promise<void> {
+async function until(cond: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
+  while (!(await cond())) {
     if (Date.now() > deadline) assert.fail('timed out');
     await new Promise((resolve) => setTimeout(resolve, 5));
   }

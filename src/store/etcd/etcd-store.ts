@@ -17,11 +17,24 @@ export interface EtcdStoreOptions {
   /** Deadline of each call (default 10 s, above etcd's own 7 s for a proposal a dying leader
    *  dropped), so that no store call waits forever on a member that stopped answering. */
   requestTimeoutMs?: number;
-  /** Where watch disconnections are reported (a pino logger fits). */
-  logger?: { warn(obj: object, msg: string): void };
+  /** How often the automatic compactor runs (default 5 minutes; 0 turns it off). Every server
+   *  on one etcd may run it: a compaction another already made is a no-op. */
+  compactIntervalMs?: number;
+  /** Revisions the automatic compactor keeps behind the current one (default 1,000). */
+  retainRevisions?: number;
+  /** Where watch disconnections and compaction failures are reported (a pino logger fits). */
+  logger?: EtcdStoreLogger;
 }
 
-const consoleLogger = { warn: (obj: object, msg: string) => console.warn(`store: ${msg}`, obj) };
+export interface EtcdStoreLogger {
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+const consoleLogger: EtcdStoreLogger = {
+  warn: (obj, msg) => console.warn(`store: ${msg}`, obj),
+  error: (obj, msg) => console.error(`store: ${msg}`, obj),
+};
 
 export async function openEtcdStore(endpoints: string[], opts: EtcdStoreOptions = {}): Promise<Store> {
   const timeout = opts.requestTimeoutMs ?? 10_000;
@@ -35,9 +48,11 @@ export async function openEtcdStore(endpoints: string[], opts: EtcdStoreOptions 
   try {
     await store.currentRevision();
   } catch (err) {
-    client.close();
+    await store.close();
     throw err;
   }
+  const interval = opts.compactIntervalMs ?? 5 * 60_000;
+  if (interval > 0) store.compactEvery(interval, opts.retainRevisions ?? 1_000);
   return store;
 }
 
@@ -49,13 +64,14 @@ class EtcdStore implements Store {
   /** A lower bound of etcd's compacted revision (etcd has no call that reads it). */
   private compacted = 0;
   private readonly watches = new Set<EtcdWatch>();
+  private compactor?: NodeJS.Timeout;
   /** A single key to read when only a response header is wanted. */
   private readonly probe: Buffer;
 
   constructor(
     private readonly client: Etcd3,
     private readonly keys: EtcdKeys,
-    private readonly log: { warn(obj: object, msg: string): void },
+    private readonly log: EtcdStoreLogger,
   ) {
     this.probe = keys.encode('\u0000');
   }
@@ -161,9 +177,20 @@ class EtcdStore implements Store {
     this.compacted = Math.max(this.compacted, revision);
   }
 
+  /** Compacts to `retain` revisions behind the current one every `intervalMs`, as kine and
+   *  kube-apiserver's compactor do (etcd's history would otherwise grow to its space quota). */
+  compactEvery(intervalMs: number, retain: number): void {
+    this.compactor = setInterval(() => {
+      this.currentRevision()
+        .then((rev) => (rev - retain > this.compacted ? this.compact(rev - retain) : undefined))
+        .catch((err: unknown) => this.closed || this.log.error({ err }, 'automatic compaction failed'));
+    }, intervalMs).unref();
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearInterval(this.compactor);
     const watches = [...this.watches];
     for (const w of watches) w.fail(new StoreError('closed', 'store closed'));
     // Let etcd drop the watchers first (bounded: etcd may be unreachable), or the client would
