@@ -62,17 +62,25 @@ function fixedChains(): Chain[] {
   ];
 }
 
+/** What one service port adds to the table. */
 interface Parts {
   chains: Chain[];
   sets: NftSet[];
-  /** Elements by map name. */
-  maps: Record<string, string[]>;
+  elements: { map: string; element: string }[];
   /** Endpoint IPs: traffic from one to itself after DNAT is masqueraded. */
-  hairpin: Set<string>;
+  hairpin: string[];
 }
 
+/**
+ * The parts of the last build by service port, reused while its service and endpoints objects
+ * are the same (the proxy's maps keep unchanged ones), so a sync costs what changed. One cache
+ * per BuildOptions.
+ */
+export type BuildCache = WeakMap<ServicePortInfo, { endpoints: EndpointInfo[]; nodePortIPs: string; parts: Parts }>;
+
 /** Chains, sets and map elements of one service port. */
-function servicePortParts(sp: ServicePortState, opts: BuildOptions, out: Parts): void {
+function servicePortParts(sp: ServicePortState, opts: BuildOptions): Parts {
+  const out: Parts = { chains: [], sets: [], elements: [], hairpin: [] };
   const svc = sp.service;
   const proto = svc.protocol.toLowerCase();
   const { cluster, local } = categorize(svc, sp.endpoints);
@@ -96,7 +104,7 @@ function servicePortParts(sp: ServicePortState, opts: BuildOptions, out: Parts):
       map = a.kind === 'NodePort' ? n.NO_ENDPOINT_NODEPORTS_MAP : n.NO_ENDPOINT_SERVICES_MAP;
       target = a.verdict === 'reject' ? `goto ${n.REJECT_CHAIN}` : 'drop';
     }
-    out.maps[map]!.push(`${key} : ${target}`);
+    out.elements.push({ map, element: `${key} : ${target}` });
   }
 
   if (usesCluster) {
@@ -123,13 +131,14 @@ function servicePortParts(sp: ServicePortState, opts: BuildOptions, out: Parts):
   }
 
   const endpoints = [...new Set([...(usesCluster ? cluster : []), ...(usesLocal ? local : [])])].sort(compareEndpoints);
-  for (const ep of endpoints) out.hairpin.add(ep.ip);
-  if (svc.affinityTimeoutSeconds === undefined) return;
+  out.hairpin = endpoints.map((e) => e.ip);
+  if (svc.affinityTimeoutSeconds === undefined) return out;
   // ClientIP affinity needs a chain per endpoint to remember who was sent there.
   for (const ep of endpoints) {
     out.sets.push({ name: n.affinitySet(svc, ep), type: 'ipv4_addr', flags: 'dynamic,timeout', timeoutSeconds: svc.affinityTimeoutSeconds, elements: [] });
     out.chains.push({ name: n.endpointChain(svc, ep), rules: [`update @${n.affinitySet(svc, ep)} { ip saddr }`, dnatTo(proto, ep)] });
   }
+  return out;
 }
 
 const dnatTo = (proto: string, ep: EndpointInfo): string => `meta l4proto ${proto} dnat to ${ep.ip}:${ep.port}`;
@@ -150,28 +159,39 @@ function pickRules(svc: ServicePortInfo, eps: EndpointInfo[]): string[] {
   return [...sticky, `numgen random mod ${eps.length} vmap { ${choices} }`];
 }
 
-export function buildRuleset(state: ProxyState, opts: BuildOptions): Ruleset {
+export function buildRuleset(state: ProxyState, opts: BuildOptions, cache?: BuildCache): Ruleset {
   const maps: Record<string, string[]> = {
     [n.SERVICE_IPS_MAP]: [],
     [n.SERVICE_NODEPORTS_MAP]: [],
     [n.NO_ENDPOINT_SERVICES_MAP]: [],
     [n.NO_ENDPOINT_NODEPORTS_MAP]: [],
   };
-  const perService: Parts = { chains: [], sets: [], maps, hairpin: new Set() };
-  for (const sp of state.ports.values()) servicePortParts(sp, opts, perService);
+  const chains = fixedChains();
+  const sets: NftSet[] = [];
+  const hairpin = new Set<string>();
+  const nodePortIPs = state.nodePortIPs.join();
+  for (const sp of state.ports.values()) {
+    const hit = cache?.get(sp.service);
+    const parts = hit && hit.endpoints === sp.endpoints && hit.nodePortIPs === nodePortIPs ? hit.parts : servicePortParts(sp, opts);
+    cache?.set(sp.service, { endpoints: sp.endpoints, nodePortIPs, parts });
+    chains.push(...parts.chains);
+    sets.push(...parts.sets);
+    for (const e of parts.elements) maps[e.map]!.push(e.element);
+    for (const ip of parts.hairpin) hairpin.add(ip);
+  }
   const vmap = (name: string, type: string): NftSet => ({ name, type, verdicts: true, elements: maps[name]! });
   return {
     family: 'ip',
     table: opts.table ?? n.DEFAULT_TABLE,
     sets: [
       { name: n.NODEPORT_IPS_SET, type: 'ipv4_addr', elements: [...state.nodePortIPs].sort() },
-      { name: n.HAIRPIN_SET, type: 'ipv4_addr . ipv4_addr', elements: [...perService.hairpin].sort().map((ip) => `${ip} . ${ip}`) },
+      { name: n.HAIRPIN_SET, type: 'ipv4_addr . ipv4_addr', elements: [...hairpin].sort().map((ip) => `${ip} . ${ip}`) },
       vmap(n.SERVICE_IPS_MAP, VIP_KEY),
       vmap(n.SERVICE_NODEPORTS_MAP, NODEPORT_KEY),
       vmap(n.NO_ENDPOINT_SERVICES_MAP, VIP_KEY),
       vmap(n.NO_ENDPOINT_NODEPORTS_MAP, NODEPORT_KEY),
-      ...perService.sets,
+      ...sets,
     ],
-    chains: [...fixedChains(), ...perService.chains],
+    chains,
   };
 }

@@ -4,7 +4,7 @@
 
 import type { Mode } from '../../proxier.js';
 import type { ProxyState } from '../../state/types.js';
-import { buildRuleset, type BuildOptions } from './build.js';
+import { buildRuleset, type BuildCache, type BuildOptions } from './build.js';
 import type { Execer } from './execer.js';
 import { DEFAULT_TABLE } from './names.js';
 import { renderChange, renderFull } from './render.js';
@@ -16,6 +16,7 @@ export class NftablesMode implements Mode {
   readonly name = 'nftables';
   /** What the kernel holds after the last successful sync; none → the next sync is full. */
   private applied: Ruleset | undefined;
+  private readonly cache: BuildCache = new WeakMap();
 
   constructor(private readonly exec: Execer, private readonly opts: BuildOptions) {}
 
@@ -25,7 +26,7 @@ export class NftablesMode implements Mode {
 
   /** Renders and applies `state` (Mode.apply); rejects with nft's message on failure. */
   async apply(state: ProxyState): Promise<void> {
-    const next = buildRuleset(state, this.opts);
+    const next = buildRuleset(state, this.opts, this.cache);
     const text = this.applied ? renderChange(this.applied, next) : renderFull(next);
     if (!text) return;
     this.applied = undefined;

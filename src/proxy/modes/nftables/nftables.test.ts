@@ -5,6 +5,7 @@ import { stateFromObjects } from '../../state/build-state.js';
 import type { ProxyState } from '../../state/types.js';
 import { service, slice } from '../../testing/objects.js';
 import { TRACE_CASES, TRACE_NODE, TRACE_POD_CIDR, type TracePacket } from '../trace-cases.js';
+import { buildRuleset, type BuildCache } from './build.js';
 import { renderNftables, renderNftablesChange } from './render.js';
 import { traceNftables } from './trace.js';
 
@@ -112,6 +113,20 @@ describe('rendering', () => {
     const a = stateFromObjects(svcs, slices, TRACE_NODE);
     const b = stateFromObjects([...svcs].reverse(), [...slices].reverse(), TRACE_NODE);
     assert.equal(renderNftables(a, OPTS), renderNftables(b, OPTS));
+  });
+
+  it('a build reusing the parts of unchanged service ports equals a fresh one', () => {
+    const a = stateFromObjects(svcs, slices, TRACE_NODE);
+    const [keyA, spA] = [...a.ports][0]!;
+    const [keyB, spB] = [...a.ports][1]!;
+    const b = { ...a, ports: new Map([[keyA, spA], [keyB, { ...spB, endpoints: [] }]]) };
+    const cache: BuildCache = new WeakMap();
+    const first = buildRuleset(a, OPTS, cache);
+    const second = buildRuleset(b, OPTS, cache);
+    assert.deepEqual(second, buildRuleset(b, OPTS));
+    const chainOf = (r: typeof first, svc: string) => r.chains.find((c) => c.name.includes(`/${svc}/`))!;
+    assert.equal(chainOf(second, 'a'), chainOf(first, 'a'), 'unchanged service port: the same chain object');
+    assert.notDeepEqual(chainOf(second, 'b'), chainOf(first, 'b'));
   });
 
   it('the table name is an option', () => {

@@ -27,7 +27,8 @@ const declarationBody = (s: NftSet): string =>
     .slice(1, -1)
     .map((l) => `${l.trim()};`)
     .join(' ');
-const sameChain = (a: Chain, b: Chain): boolean => JSON.stringify(a) === JSON.stringify(b);
+// Chains of an unchanged service port are the very same objects (BuildCache): checked first.
+const sameChain = (a: Chain, b: Chain): boolean => a === b || JSON.stringify(a) === JSON.stringify(b);
 
 /**
  * The commands taking a table rendered from `prev` to the one rendered from `next`; the full
