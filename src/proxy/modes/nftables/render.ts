@@ -66,6 +66,8 @@ export function renderChange(p: Ruleset, q: Ruleset): string {
   for (const c of [...addedChains, ...changedChains]) out.push(...c.rules.map((r) => `add rule ${t} ${c.name} ${r}`));
   for (const s of q.sets) {
     const old = pSets.get(s.name)?.elements ?? [];
+    // Most maps and sets are unchanged, element for element, in the same order.
+    if (old.length === s.elements.length && old.every((e, i) => e === s.elements[i])) continue;
     const keep = new Set(s.elements);
     const has = new Set(old);
     const gone = old.filter((e) => !keep.has(e));
