@@ -2,7 +2,7 @@
 // of sha256(servicePortName + protocol [+ endpoint]). Deterministic across restarts, so a full
 // sync recognises its own chains, and short enough for iptables' 28-character limit.
 
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { EndpointInfo, ServicePortInfo } from '../../state/types.js';
 
 export const SVC_PREFIX = 'KUBE-SVC-';
@@ -33,7 +33,7 @@ function base32Prefix(bytes: Buffer, chars: number): string {
   return out;
 }
 
-const hash16 = (text: string): string => base32Prefix(createHash('sha256').update(text).digest(), 16);
+const hash16 = (text: string): string => base32Prefix(hash('sha256', text, 'buffer'), 16);
 
 /** kube-proxy's ServicePortName string: `namespace/name`, then `:port` when the port is named. */
 export function servicePortName(svc: ServicePortInfo): string {

@@ -1,8 +1,9 @@
-// The golden files and the mode against the real kernel, inside a network namespace of our own
-// (never the host's rules). Needs root and iptables/iproute2; fails, not skips, without them.
+// The golden files and the mode against the real kernel, inside network namespaces of our own
+// (never the host's rules): a "node" namespace holding the rules and a "pod" namespace behind a
+// veth. Needs root and iptables/iproute2; fails, not skips, without them.
 
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
@@ -14,7 +15,31 @@ import { service, slice } from '../../testing/objects.js';
 import { stateFromObjects } from '../../state/build-state.js';
 
 const NS = `tinykube-test-${randomBytes(4).toString('hex')}`;
+const POD_NS = `${NS}-pod`;
 const exec = new NetnsExecer(NS);
+const POD_IP = '10.244.1.5';
+
+/** `ip` in the namespaces we made; any failure fails the test. */
+function ip(...args: string[]): void {
+  const r = spawnSync('ip', args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`ip ${args.join(' ')}: ${r.stderr}`);
+}
+
+/** A TCP server in the pod namespace answering its name; resolves once it listens. */
+function podServer(): Promise<ChildProcess> {
+  const script = "require('net').createServer((s) => s.end('pod')).listen(8080, () => console.log('ready'))";
+  const child = spawn('ip', ['netns', 'exec', POD_NS, process.execPath, '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.stdout!.once('data', () => resolve(child));
+  });
+}
+
+/** Connects from the node namespace (nat OUTPUT path): the reply, or the error code. */
+async function connect(host: string, port: number): Promise<string> {
+  const script = `const s = require('net').connect(${port}, '${host}'); let d = ''; s.on('data', (x) => (d += x)); s.on('end', () => console.log(d)); s.on('error', (e) => console.log(e.code)); s.setTimeout(3000, () => (console.log('TIMEOUT'), s.destroy()));`;
+  return (await exec.run([process.execPath, '-e', script])).stdout.trim();
+}
 
 function requireTools(): void {
   if (process.getuid?.() !== 0) throw new Error('iptables kernel tests need root (they create a network namespace)');
@@ -29,10 +54,22 @@ const save = async (table: string): Promise<string> => (await exec.run(['iptable
 describe('iptables in a network namespace', () => {
   before(() => {
     requireTools();
-    const r = spawnSync('ip', ['netns', 'add', NS], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`ip netns add ${NS}: ${r.stderr}`);
+    ip('netns', 'add', NS);
+    ip('netns', 'add', POD_NS);
+    // The veth is born in the node namespace and its peer moved to the pod's: the host never sees it.
+    ip('-n', NS, 'link', 'add', 'veth0', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', POD_NS);
+    ip('-n', NS, 'addr', 'add', '10.244.1.1/24', 'dev', 'veth0');
+    ip('-n', NS, 'link', 'set', 'veth0', 'up');
+    // REJECT answers a local client through lo.
+    ip('-n', NS, 'link', 'set', 'lo', 'up');
+    ip('-n', POD_NS, 'addr', 'add', `${POD_IP}/24`, 'dev', 'eth0');
+    ip('-n', POD_NS, 'link', 'set', 'eth0', 'up');
+    ip('-n', POD_NS, 'route', 'add', 'default', 'via', '10.244.1.1');
+    // Service addresses must be routable before DNAT picks the pod.
+    ip('-n', NS, 'route', 'add', '10.96.0.0/12', 'dev', 'veth0');
   });
   after(() => {
+    spawnSync('ip', ['netns', 'del', POD_NS]);
     spawnSync('ip', ['netns', 'del', NS]);
   });
 
@@ -68,5 +105,19 @@ describe('iptables in a network namespace', () => {
     await second.stop();
     assert.doesNotMatch(await save('nat'), /KUBE-/);
     assert.doesNotMatch(await save('filter'), /KUBE-/);
+  });
+
+  it('a packet to the ClusterIP reaches the pod; without endpoints the connection is refused', async () => {
+    const server = await podServer();
+    try {
+      const mode = new IptablesMode(exec, { podCIDR: TRACE_POD_CIDR });
+      await mode.apply(webState({}, [POD_IP]));
+      assert.equal(await connect('10.96.0.20', 80), 'pod');
+      await mode.apply(webState({}, []));
+      assert.equal(await connect('10.96.0.20', 80), 'ECONNREFUSED');
+      await mode.stop();
+    } finally {
+      server.kill();
+    }
   });
 });

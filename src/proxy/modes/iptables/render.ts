@@ -69,12 +69,12 @@ class Table {
   }
   /** Appends a rule; written out at once (a full sync of 10,000 services is ~200,000 lines). */
   add(chain: string, ...args: (string | string[])[]): void {
-    let line = `-A ${chain}`;
+    const line = ['-A', chain];
     for (const a of args) {
-      if (typeof a === 'string') line += ` ${word(a)}`;
-      else for (const w of a) line += ` ${word(w)}`;
+      if (typeof a === 'string') line.push(word(a));
+      else for (const w of a) line.push(word(w));
     }
-    this.rules.push(line);
+    this.rules.push(line.join(' '));
   }
   text(name: string): string {
     return `*${name}\n${this.chains.join('\n')}\n${this.rules.length ? `${this.rules.join('\n')}\n` : ''}COMMIT\n`;
