@@ -5,7 +5,8 @@
 //   looked up by the filter hooks (reject is only allowed there). Masquerade is a mark bit set
 //   on the way and acted on in nat-postrouting.
 
-import { categorize } from '../../state/categorize.js';
+import { isIPv4 } from 'node:net';
+import { categorize, planAddresses } from '../../state/categorize.js';
 import { compareEndpoints } from '../../state/endpoints.js';
 import type { EndpointInfo, ProxyState, ServicePortInfo, ServicePortState } from '../../state/types.js';
 import * as n from './names.js';
@@ -77,6 +78,20 @@ interface Parts {
  * per BuildOptions.
  */
 export type BuildCache = WeakMap<ServicePortInfo, { endpoints: EndpointInfo[]; nodePortIPs: string; parts: Parts }>;
+
+/**
+ * The table is IPv4 (as kube-proxy, one table per family): IPv6 addresses and endpoints of a
+ * dual-stack service are left out, and the verdicts decided again on what remains.
+ */
+function ipv4Only(sp: ServicePortState, nodePortIPs: string[]): ServicePortState {
+  const svc = sp.service;
+  const ips = [...svc.clusterIPs, ...svc.externalIPs, ...svc.loadBalancerIPs, ...sp.endpoints.map((e) => e.ip)];
+  if (ips.every((ip) => isIPv4(ip))) return sp;
+  const v4 = (list: string[]): string[] => list.filter((ip) => isIPv4(ip));
+  const service = { ...svc, clusterIPs: v4(svc.clusterIPs), externalIPs: v4(svc.externalIPs), loadBalancerIPs: v4(svc.loadBalancerIPs) };
+  const endpoints = sp.endpoints.filter((e) => isIPv4(e.ip));
+  return { service, endpoints, addresses: planAddresses(service, endpoints, v4(nodePortIPs)) };
+}
 
 /** Chains, sets and map elements of one service port. */
 function servicePortParts(sp: ServicePortState, opts: BuildOptions): Parts {
@@ -171,7 +186,8 @@ export function buildRuleset(state: ProxyState, opts: BuildOptions, cache?: Buil
   const nodePortIPs = state.nodePortIPs.join();
   for (const sp of state.ports.values()) {
     const hit = cache?.get(sp.service);
-    const parts = hit && hit.endpoints === sp.endpoints && hit.nodePortIPs === nodePortIPs ? hit.parts : servicePortParts(sp, opts);
+    const parts =
+      hit && hit.endpoints === sp.endpoints && hit.nodePortIPs === nodePortIPs ? hit.parts : servicePortParts(ipv4Only(sp, state.nodePortIPs), opts);
     cache?.set(sp.service, { endpoints: sp.endpoints, nodePortIPs, parts });
     chains.push(...parts.chains);
     sets.push(...parts.sets);
@@ -183,7 +199,7 @@ export function buildRuleset(state: ProxyState, opts: BuildOptions, cache?: Buil
     family: 'ip',
     table: opts.table ?? n.DEFAULT_TABLE,
     sets: [
-      { name: n.NODEPORT_IPS_SET, type: 'ipv4_addr', elements: [...state.nodePortIPs].sort() },
+      { name: n.NODEPORT_IPS_SET, type: 'ipv4_addr', elements: state.nodePortIPs.filter((ip) => isIPv4(ip)).sort() },
       { name: n.HAIRPIN_SET, type: 'ipv4_addr . ipv4_addr', elements: [...hairpin].sort().map((ip) => `${ip} . ${ip}`) },
       vmap(n.SERVICE_IPS_MAP, VIP_KEY),
       vmap(n.SERVICE_NODEPORTS_MAP, NODEPORT_KEY),

@@ -129,6 +129,19 @@ describe('rendering', () => {
     assert.notDeepEqual(chainOf(second, 'b'), chainOf(first, 'b'));
   });
 
+  it('a dual-stack service: IPv6 addresses and endpoints stay out of the IPv4 table', () => {
+    const dual = stateFromObjects(
+      [service('web', { clusterIP: '10.96.0.20', clusterIPs: ['10.96.0.20', 'fd00::20'], ipFamilies: ['IPv4', 'IPv6'] })],
+      [slice('web', [{ ip: 'fd00::5' }], undefined, 'web-v6'), slice('web', [{ ip: '10.244.1.5' }], undefined, 'web-v4')],
+      { ...TRACE_NODE, nodePortIPs: [...TRACE_NODE.nodePortIPs, 'fd00::1'] },
+    );
+    const text = renderNftables(dual, OPTS);
+    assert.doesNotMatch(text, /fd00/);
+    assert.deepEqual(traceNftables(text, { sourceIP: '10.244.1.9', destIP: '10.96.0.20', destPort: 80, protocol: 'TCP' }, TRACE_OPTS).endpoints, ['10.244.1.5:8080']);
+    const v6only = stateFromObjects([service('web', { clusterIP: '10.96.0.20', clusterIPs: ['10.96.0.20', 'fd00::20'] })], [slice('web', [{ ip: 'fd00::5' }])], TRACE_NODE);
+    assert.equal(traceNftables(renderNftables(v6only, OPTS), { sourceIP: '10.244.1.9', destIP: '10.96.0.20', destPort: 80, protocol: 'TCP' }, TRACE_OPTS).verdict, 'reject');
+  });
+
   it('the table name is an option', () => {
     assert.match(renderNftables(stateFromObjects(svcs, slices, TRACE_NODE), { ...OPTS, table: 'other' }), /^add table ip other\ndelete table ip other\ntable ip other \{/);
   });
