@@ -17,7 +17,9 @@ after(async () => {
 
 storeContract('etcd', async () => {
   const { endpoints } = await cluster();
-  const store = await openEtcdStore(endpoints, { prefix: `/tinykube-${randomUUID()}` });
+  // A call past its deadline is retried, and a retried create that had landed answers `exists`
+  // (see README.md): a long deadline keeps a loaded test machine's etcd stall from looking so.
+  const store = await openEtcdStore(endpoints, { prefix: `/tinykube-${randomUUID()}`, requestTimeoutMs: 30_000 });
   return { store, close: () => store.close() };
 });
 

@@ -1,4 +1,4 @@
-// The Store on etcd's v3 API (see src/store/README.md, "etcd"). etcd's revisions are the store's
+// The Store on etcd's v3 API (see README.md beside this file). etcd's revisions are the store's
 // revisions: a write is one transaction whose compare is the store's precondition (absent for
 // create, modRevision for update and delete) and whose else-branch reads the key, so a failed
 // write answers with the current value and moves no revision. Keys live under `prefix` so that
