@@ -157,9 +157,9 @@ function servicePortParts(sp: ServicePortState, opts: BuildOptions): Parts {
 }
 
 /**
- * A random pick. Without affinity the DNAT target comes straight from a numgen-keyed map: no
- * chain per endpoint, since a cold load's cost grows with chains × references to them
- * (measured 4x faster at 10,000 Services; see README).
+ * A random pick. Without affinity the DNAT target comes straight from a numgen-keyed map: one
+ * `dnat` rule per service port instead of one per endpoint, since `dnat` rules are what the
+ * kernel pays for at load (4x faster at 10,000 Services; see README).
  * With affinity, a client seen recently goes to its endpoint's chain first.
  */
 function pickRules(svc: ServicePortInfo, eps: EndpointInfo[]): string[] {
