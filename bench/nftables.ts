@@ -1,15 +1,15 @@
 // Render (and, as root, apply in a throwaway netns) time at scale: N Services × 2–10 endpoints,
-// a full sync and a one-Service change. `node --import tsx src/proxy/modes/nftables/bench.ts [N...]`
+// a full sync and a one-Service change. `npx tsx bench/nftables.ts [N...]`
 // Anchor: kube-proxy's nftables mode took 141 ms to add one Service next to 10,000.
 
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { stateFromObjects } from '../../state/build-state.js';
-import { service, slice } from '../../testing/objects.js';
-import { TRACE_NODE, TRACE_POD_CIDR } from '../trace-cases.js';
-import { NetnsExecer } from './execer.js';
-import { buildRuleset, type BuildCache } from './build.js';
-import { renderChange, renderFull } from './render.js';
+import { stateFromObjects } from '../src/proxy/state/build-state.js';
+import { service, slice } from '../src/proxy/testing/objects.js';
+import { TRACE_NODE, TRACE_POD_CIDR } from '../src/proxy/modes/trace-cases.js';
+import { NetnsExecer } from '../src/proxy/modes/nftables/execer.js';
+import { buildRuleset, type BuildCache } from '../src/proxy/modes/nftables/build.js';
+import { renderChange, renderFull } from '../src/proxy/modes/nftables/render.js';
 
 const OPTS = { podCIDR: TRACE_POD_CIDR };
 const ip = (n: number, base: number): string => `10.${base + (n >> 16)}.${(n >> 8) & 255}.${n & 255}`;
