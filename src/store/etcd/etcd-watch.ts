@@ -26,6 +26,7 @@ export class EtcdWatch implements Watch {
   /** Every event up to this revision has been handed to onEvents. */
   private delivered: number;
   private done = false;
+  private droppedByEtcd = false;
   /** Settles once etcd has dropped the watcher, so the client can be closed after it. */
   detached: Promise<void> = Promise.resolve();
   private readonly watcher: Watcher;
@@ -52,7 +53,10 @@ export class EtcdWatch implements Watch {
       this.watcher.request.start_revision = String(this.delivered + 1);
       deps.log.warn({ err: err.message, revision: this.delivered }, 'etcd watch disconnected; resuming');
     });
-    this.watcher.on('error', (err) => void this.cancelled(err));
+    this.watcher.on('error', (err) => {
+      this.droppedByEtcd = true;
+      void this.cancelled(err);
+    });
     this.armProgress();
   }
 
@@ -60,8 +64,10 @@ export class EtcdWatch implements Watch {
     if (this.done) return;
     this.done = true;
     clearTimeout(this.progressTimer);
-    this.detached = this.watcher
-      .cancel()
+    // A watcher etcd cancelled is gone from the client already: cancelling it again would wait
+    // for an end that never comes. (The client may also throw rather than reject.)
+    const detach = this.droppedByEtcd ? Promise.resolve() : Promise.resolve().then(() => this.watcher.cancel());
+    this.detached = detach
       .catch(() => {}) // the stream may be gone: nothing to undo
       .then(() => this.onEnd(this));
   }
