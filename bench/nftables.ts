@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { stateFromObjects } from '../src/proxy/state/build-state.js';
 import { service, slice } from '../src/proxy/testing/objects.js';
 import { TRACE_NODE, TRACE_POD_CIDR } from '../src/proxy/modes/trace-cases.js';
-import { NetnsExecer } from '../src/proxy/modes/nftables/execer.js';
+import { NetnsExecer } from '../src/proxy/modes/execer.js';
 import { buildRuleset, type BuildCache } from '../src/proxy/modes/nftables/build.js';
 import { renderChange, renderFull } from '../src/proxy/modes/nftables/render.js';
 

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { TRACE_CASES, TRACE_POD_CIDR } from '../trace-cases.js';
-import { NetnsExecer } from './execer.js';
+import { NetnsExecer } from '../execer.js';
 import { affinitySet } from './names.js';
 import { NftablesMode } from './nftables-mode.js';
 import { renderNftables, renderNftablesChange } from './render.js';

@@ -5,7 +5,7 @@
 import type { Mode } from '../../proxier.js';
 import type { ProxyState } from '../../state/types.js';
 import { buildRuleset, type BuildCache, type BuildOptions } from './build.js';
-import type { Execer } from './execer.js';
+import type { Execer } from '../execer.js';
 import { DEFAULT_TABLE } from './names.js';
 import { renderChange, renderFull } from './render.js';
 import type { Ruleset } from './ruleset.js';

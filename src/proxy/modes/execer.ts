@@ -1,5 +1,6 @@
-// How the iptables mode runs its tools: an Execer runs one command with optional stdin, inside a
-// network namespace when given one; FakeExecer records the calls and answers as told.
+// How kernel modes run their tools (nft, iptables-restore, iptables-save): an Execer runs one
+// command with stdin, inside a network namespace when given one; FakeExecer records the calls
+// and answers as told. Shared by the modes; it is not a mode itself.
 
 import { spawn } from 'node:child_process';
 
@@ -14,27 +15,30 @@ export interface Execer {
 }
 
 export class NetnsExecer implements Execer {
-  /** Without a namespace, commands run in this process's own (the real machine's choice). */
+  /** `netns`: run through `ip netns exec NAME`; none: in this process's own namespace. */
   constructor(private readonly netns?: string) {}
 
-  run(argv: string[], stdin?: string): Promise<ExecResult> {
+  run(argv: string[], stdin = ''): Promise<ExecResult> {
     const full = this.netns ? ['ip', 'netns', 'exec', this.netns, ...argv] : argv;
-    return new Promise((resolve, reject) => {
+    return new Promise((resolve) => {
       const child = spawn(full[0]!, full.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-      child.on('error', reject);
+      child.stdout.on('data', (d: Buffer) => (stdout += d));
+      child.stderr.on('data', (d: Buffer) => (stderr += d));
+      // A missing binary is an answer (code 127), not an exception, like a shell would give.
+      child.on('error', (e) => resolve({ code: 127, stdout, stderr: stderr + e.message }));
       child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-      child.stdin.end(stdin ?? '');
+      // A tool that exits without reading all its input (an early error) closes the pipe.
+      child.stdin.on('error', () => {});
+      child.stdin.end(stdin);
     });
   }
 }
 
 export interface ExecCall {
   argv: string[];
-  stdin?: string;
+  stdin: string;
 }
 
 export class FakeExecer implements Execer {
@@ -42,7 +46,7 @@ export class FakeExecer implements Execer {
   /** Answers each call; success with no output by default. */
   constructor(private readonly respond: (call: ExecCall) => Partial<ExecResult> = () => ({})) {}
 
-  async run(argv: string[], stdin?: string): Promise<ExecResult> {
+  async run(argv: string[], stdin = ''): Promise<ExecResult> {
     const call = { argv, stdin };
     this.calls.push(call);
     return { code: 0, stdout: '', stderr: '', ...this.respond(call) };
