@@ -82,8 +82,9 @@ function listenTcp(server: net.Server, host: string, port: number): Promise<Runn
       resolve({
         close: () =>
           new Promise<void>((done) => {
+            // Graceful, as nginx quits: no new connections, requests in flight are answered.
             server.close(() => done());
-            if (server instanceof http.Server) server.closeAllConnections();
+            if (server instanceof http.Server) server.closeIdleConnections();
           }),
       });
     });

@@ -13,6 +13,13 @@ const pod = {
   ip: env.POD_IP ?? spec.host,
 };
 
+/** After SIGTERM a server keeps accepting this long before it closes its listeners: the pod's
+ *  endpoint is marked terminating at the same moment, and proxies need a moment to stop
+ *  sending new connections (what a preStop sleep does for real images). */
+const LINGER_MS = 1000;
+/** A request that is still running this long after closing does not hold the exit. */
+const DRAIN_MS = 5000;
+
 // Keeps an image without listeners (pause) alive until it is stopped.
 const keepAlive = setInterval(() => {}, 2 ** 31 - 1);
 
@@ -20,7 +27,10 @@ serve(spec, pod, { log: (line) => process.stdout.write(`${line}\n`), exit: (code
   (running) => {
     const stop = (): void => {
       clearInterval(keepAlive);
-      void running.close().then(() => process.exit(0));
+      setTimeout(() => {
+        setTimeout(() => process.exit(0), DRAIN_MS).unref();
+        void running.close().then(() => process.exit(0));
+      }, LINGER_MS);
     };
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
