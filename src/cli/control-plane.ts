@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Store } from '../store/store.js';
 import { openSqliteStore } from '../store/sqlite/sqlite-store.js';
+import { openEtcdStore } from '../store/etcd/etcd-store.js';
 import type { ApiConfig } from '../apis/types.js';
 import { ApiServer } from '../api/server.js';
 import { ensureTls, writeAtomic } from '../api/tls.js';
@@ -20,6 +21,10 @@ import { addressAt, parseIPv4CIDR } from '../util/ip.js';
 
 export interface ControlPlaneOptions extends Omit<ComponentOptions, 'nodeIP'> {
   dataDir: string;
+  /** etcd endpoints; none: SQLite in the data dir. */
+  datastoreEndpoints?: string[];
+  /** Key prefix in etcd, so that several clusters can share one. */
+  datastorePrefix?: string;
   apiPort: number;
   bindAddress: string;
   serviceCIDR: string;
@@ -52,7 +57,10 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
     dnsNames: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'],
   });
 
-  const store: Store = await openSqliteStore(join(o.dataDir, 'state.db'), { logger: o.log.child({ component: 'store' }) });
+  const storeLog = o.log.child({ component: 'store' });
+  const store: Store = o.datastoreEndpoints?.length
+    ? await openEtcdStore(o.datastoreEndpoints, { prefix: o.datastorePrefix ?? '/tinykube', logger: storeLog })
+    : await openSqliteStore(join(o.dataDir, 'state.db'), { logger: storeLog });
   const advertiseAddress = o.bindAddress === '0.0.0.0' ? '127.0.0.1' : o.bindAddress;
   const config: ApiConfig = {
     serviceCIDR: o.serviceCIDR,

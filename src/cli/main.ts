@@ -24,6 +24,9 @@ Flags of up:
   --api-port N            HTTPS port of the API server (default 6443; 0 picks a free port)
   --bind-address IP       Address the API server listens on (default 127.0.0.1)
   --service-cidr CIDR     ClusterIP range (default 127.96.0.0/16)
+  --datastore-endpoint LIST
+                          etcd endpoints (http://a:2379,http://b:2379); default: SQLite in the data dir
+  --datastore-prefix P    Key prefix in etcd, so clusters can share one (default /tinykube)
   --service-node-port-range A-B
                           NodePort range (default 30000-32767)
   --disable LIST          Comma-separated components to leave out: ${COMPONENTS.join(', ')}
@@ -94,6 +97,8 @@ async function up(args: string[]): Promise<number> {
       disable: { type: 'string', default: '' },
       'log-level': { type: 'string', default: 'info' },
       'node-name': { type: 'string' },
+      'datastore-endpoint': { type: 'string' },
+      'datastore-prefix': { type: 'string' },
       'pod-cidr': { type: 'string', default: '127.244.0.0/16' },
       'lb-pool': { type: 'string', default: '127.240.0.0/24' },
       'cluster-domain': { type: 'string', default: 'cluster.local' },
@@ -126,6 +131,8 @@ async function up(args: string[]): Promise<number> {
     disable,
     log,
     nodeName: values['node-name'],
+    datastoreEndpoints: list(values['datastore-endpoint']),
+    datastorePrefix: values['datastore-prefix'],
     podCIDR: values['pod-cidr']!,
     lbPools: list(values['lb-pool']),
     clusterDomain: values['cluster-domain']!,
