@@ -4,7 +4,8 @@
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
+import { chmodSync, rmSync } from 'node:fs';
 import { timingSafeEqual } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Store } from '../store/store.js';
@@ -121,6 +122,8 @@ export class ApiServer {
     this.deps.virtual.set(resource, v);
   }
 
+  private readonly unixServers: net.Server[] = [];
+
   get httpServer(): https.Server {
     return this.server;
   }
@@ -136,7 +139,24 @@ export class ApiServer {
     return (this.server.address() as AddressInfo).port;
   }
 
+  /** Also serves the API on a unix socket (TLS as on the port), for components inside network
+   *  namespaces that cannot reach the host's loopback but share its filesystem. */
+  async listenUnix(path: string): Promise<void> {
+    rmSync(path, { force: true });
+    const unix = net.createServer((socket) => this.server.emit('connection', socket));
+    await new Promise<void>((resolve, reject) => {
+      unix.once('error', reject);
+      unix.listen(path, () => {
+        unix.off('error', reject);
+        resolve();
+      });
+    });
+    chmodSync(path, 0o600);
+    this.unixServers.push(unix);
+  }
+
   async close(): Promise<void> {
+    for (const u of this.unixServers) u.close();
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
       this.server.closeAllConnections();

@@ -11,10 +11,9 @@ import { R } from '../client/client.js';
 import type { Service } from '../apis/core/service/types.js';
 import { startWorkloadControllers } from '../controllers/workloads.js';
 import { startServiceControllers } from '../controllers/services.js';
-import { startNodeAgent } from '../node/agent.js';
 import { logsHandler } from '../node/logs.js';
 import { execHandler } from '../node/exec.js';
-import { startProxy } from '../proxy/index.js';
+import { startNodeComponents } from './node-components.js';
 import { startDns } from '../dns/index.js';
 
 export interface ComponentOptions {
@@ -63,22 +62,10 @@ export async function startComponents(server: ApiServer, o: ComponentOptions): P
       stops.push(() => services.stop());
       server.addSubresource('pods/log', logsHandler({ client: kubelet, dataDir: o.dataDir }));
       server.addUpgrade('pods/exec', execHandler({ client: kubelet, dataDir: o.dataDir, services: () => services.list() }));
-      const agent = await startNodeAgent({ client: kubelet, log: o.log, nodeName, dataDir: o.dataDir, podCIDR: o.podCIDR, nodeIP: o.nodeIP });
-      stops.push(() => agent.stop());
     }
-    if (!o.disable.has('proxy')) {
-      const proxy = await startProxy({
-        client: client('kube-proxy'),
-        log: o.log,
-        events: new EventRecorder(client('kube-proxy'), 'kube-proxy', nodeName),
-        nodeName,
-        nodeIPs: [o.nodeIP],
-        nodePortAddresses: o.nodePortAddresses,
-        defaultScheduler: o.proxyScheduler,
-      });
-      stops.push(() => proxy.stop());
-      server.addMetrics(proxy.metrics);
-    }
+    const node = await startNodeComponents(client, { ...o, nodeName });
+    stops.push(...node.stops.reverse());
+    if (node.proxy) server.addMetrics(node.proxy.metrics);
     if (!o.disable.has('dns')) {
       const dns = await startDns({
         client: client('coredns'),

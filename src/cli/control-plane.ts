@@ -77,6 +77,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
   try {
     const port = await server.listen();
     stops.push(() => server.close());
+    await server.listenUnix(join(o.dataDir, 'api.sock'));
     config.securePort = port;
     await repairAllocations(store);
     await bootstrap(server.rest, config);

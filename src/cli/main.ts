@@ -6,6 +6,8 @@ import { parseArgs } from 'node:util';
 import { startControlPlane } from './control-plane.js';
 import { openLog } from './log.js';
 import { explainCommand } from './explain-command.js';
+import { agentCommand } from './agent-command.js';
+import { untilSignal } from './signals.js';
 
 const COMPONENTS = ['node', 'proxy', 'dns', 'controllers'];
 
@@ -15,6 +17,7 @@ Usage: tinykube <command> [flags]
 
 Commands:
   up           Start everything in the foreground (API, store, controllers, node, proxy, DNS)
+  agent        Join a cluster as a node (node agent + proxy): agent --server URL --token T --ca-file F
   explain      explain svc/NAME [-n NS]: what the proxy does with a connection to the Service
   kubeconfig   Print the path of the kubeconfig of a data dir (--data-dir)
   help         Show this help
@@ -50,6 +53,8 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'up':
       return up(rest);
+    case 'agent':
+      return agentCommand(rest);
     case 'explain':
       return explainCommand(rest);
     case 'kubeconfig': {
@@ -150,11 +155,7 @@ async function up(args: string[]): Promise<number> {
       `Logs: ${join(dataDir, 'logs', 'tinykube.log')}. Stop with Ctrl-C.\n`,
   );
 
-  await new Promise<void>((resolve) => {
-    const stop = (): void => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  await untilSignal();
   process.stdout.write('tinykube: stopping\n');
   await cp.stop();
   log.flush();

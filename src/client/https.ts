@@ -11,6 +11,7 @@ import { StatusError, type StatusReason } from '../api/errors.js';
 import type { Client, DeleteOptions, ListOptions, ListResult, PatchOptions, PatchType, ResourceId, Watch, WatchCallbacks, WatchOptions, WriteOptions } from './client.js';
 
 export interface Endpoint {
+  /** https://host:port, or unix:///path/api.sock (the API's unix socket, TLS inside). */
   server: string;
   ca: string;
   token: string;
@@ -45,10 +46,20 @@ function query(params: Record<string, string | number | boolean | undefined>): s
   return s ? `?${s}` : '';
 }
 
+/** Where requests go: a base URL, or a unix socket with the certificate's name `localhost`. */
+function target(server: string): { base: string; socketPath?: string } {
+  if (!server.startsWith('unix://')) return { base: server };
+  return { base: 'https://localhost', socketPath: server.slice('unix://'.length) };
+}
+
 export class HttpsClient implements Client {
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 16 });
+  private readonly base: string;
+  private readonly socketPath: string | undefined;
 
-  constructor(private readonly ep: Endpoint, private readonly manager: string) {}
+  constructor(private readonly ep: Endpoint, private readonly manager: string) {
+    ({ base: this.base, socketPath: this.socketPath } = target(ep.server));
+  }
 
   close(): void {
     this.agent.destroy();
@@ -57,9 +68,10 @@ export class HttpsClient implements Client {
   private send(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<{ res: IncomingMessage; text: string }> {
     const data = body === undefined ? undefined : JSON.stringify(body);
     return new Promise((resolve, reject) => {
-      const req = request(this.ep.server + path, {
+      const req = request(this.base + path, {
         method,
         agent: this.agent,
+        socketPath: this.socketPath,
         ca: this.ep.ca,
         headers: {
           Authorization: `Bearer ${this.ep.token}`,
@@ -128,7 +140,7 @@ export class HttpsClient implements Client {
       cb.end(err);
     };
     return new Promise((resolve, reject) => {
-      const req = request(this.ep.server + path, { ca: this.ep.ca, headers: { Authorization: `Bearer ${this.ep.token}`, Accept: 'application/json' } }, (res) => {
+      const req = request(this.base + path, { ca: this.ep.ca, socketPath: this.socketPath, headers: { Authorization: `Bearer ${this.ep.token}`, Accept: 'application/json' } }, (res) => {
         if ((res.statusCode ?? 500) >= 400) {
           let text = '';
           res.on('data', (d) => (text += d));

@@ -1,0 +1,55 @@
+// What runs on a node: the node agent (kubelet) and the proxy (kube-proxy). `up` runs them in
+// its own process with in-process clients; `tinykube agent` runs them anywhere, over HTTPS.
+
+import type { Logger } from 'pino';
+import type { Client } from '../client/client.js';
+import { EventRecorder } from '../client/events.js';
+import { startNodeAgent } from '../node/agent.js';
+import { startProxy, type RunningProxy } from '../proxy/index.js';
+
+export interface NodeComponentOptions {
+  dataDir: string;
+  /** Components left out: node, proxy. */
+  disable: Set<string>;
+  log: Logger;
+  nodeName: string;
+  nodeIP: string;
+  podCIDR: string;
+  nodePortAddresses?: string[];
+  proxyScheduler?: string;
+}
+
+export interface NodeComponents {
+  proxy?: RunningProxy;
+  /** Last started first. */
+  stops: (() => Promise<void> | void)[];
+}
+
+/** Starts the node agent and the proxy, each with its own client (its name in managedFields). */
+export async function startNodeComponents(clientFor: (component: string) => Client, o: NodeComponentOptions): Promise<NodeComponents> {
+  const stops: NodeComponents['stops'] = [];
+  try {
+    if (!o.disable.has('node')) {
+      const agent = await startNodeAgent({ client: clientFor('kubelet'), log: o.log, nodeName: o.nodeName, dataDir: o.dataDir, podCIDR: o.podCIDR, nodeIP: o.nodeIP });
+      stops.unshift(() => agent.stop());
+    }
+    let proxy: RunningProxy | undefined;
+    if (!o.disable.has('proxy')) {
+      const client = clientFor('kube-proxy');
+      proxy = await startProxy({
+        client,
+        log: o.log,
+        events: new EventRecorder(client, 'kube-proxy', o.nodeName),
+        nodeName: o.nodeName,
+        nodeIPs: [o.nodeIP],
+        nodePortAddresses: o.nodePortAddresses,
+        defaultScheduler: o.proxyScheduler,
+      });
+      stops.unshift(() => proxy!.stop());
+    }
+    return { proxy, stops };
+  } catch (e) {
+    for (const stop of stops) await stop();
+    throw e;
+  }
+}
