@@ -19,6 +19,7 @@ Commands:
   up           Start everything in the foreground (API, store, controllers, node, proxy, DNS)
   agent        Join a cluster as a node (node agent + proxy): agent --server URL --token T --ca-file F
   explain      explain svc/NAME [-n NS]: what the proxy does with a connection to the Service
+  migrate      --from DATA_DIR --to http://HOST:2379[,...] [--prefix /tinykube]: copy a SQLite data dir's store into etcd
   kubeconfig   Print the path of the kubeconfig of a data dir (--data-dir)
   help         Show this help
 
@@ -57,6 +58,8 @@ async function main(argv: string[]): Promise<number> {
       return agentCommand(rest);
     case 'explain':
       return explainCommand(rest);
+    case 'migrate':
+      return (await import('./migrate-command.js')).migrateCommand(rest);
     case 'kubeconfig': {
       const { values } = parseArgs({ args: rest, options: { 'data-dir': { type: 'string' } } });
       console.log(join(dataDirOf(values['data-dir']), 'kubeconfig'));
