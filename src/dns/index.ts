@@ -38,6 +38,9 @@ export interface DnsOptions {
   ttl?: number;
   /** The metrics HTTP port; 0: any free port. */
   metricsPort?: number;
+  /** The kube-dns ClusterIPs when they are managed elsewhere (DNS running as pods behind a
+   *  selector); unset: this server applies kube-dns with its own EndpointSlice. */
+  clusterIPs?: string[];
 }
 
 export interface Dns {
@@ -60,14 +63,21 @@ export async function startDns(opts: DnsOptions): Promise<Dns> {
   const upstream = new Upstream({ servers: upstreams });
   const handler = new Handler(cache, records, upstream, metrics);
   cache.onChange(() => handler.clusterChanged());
+  let synced = false;
   // Until the first lists arrive the handler answers SERVFAIL in the zone, never a false NXDOMAIN.
   cache.start().then(
-    () => log.info('DNS cache synced'),
+    () => {
+      synced = true;
+      log.info('DNS cache synced');
+    },
     (err: unknown) => log.error({ err }, 'DNS cache failed to start'),
   );
 
   const { server, port } = await listen(address, opts.port, handler, metrics, log);
   const metricsServer = http.createServer((req, res) => {
+    // /ready as CoreDNS's ready plugin: only once the cache holds the cluster, so a DNS pod's
+    // readiness probe keeps it out of kube-dns until it can answer.
+    if (req.url === '/ready') return res.writeHead(synced ? 200 : 503).end(synced ? 'OK' : 'not synced');
     if (req.url !== '/metrics') return res.writeHead(404).end();
     metrics.registry.metrics().then(
       (text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
@@ -79,10 +89,14 @@ export async function startDns(opts: DnsOptions): Promise<Dns> {
     metricsServer.listen(opts.metricsPort ?? METRICS_PORT, address, () => resolve((metricsServer.address() as { port: number }).port));
   });
 
-  try {
-    records.nameservers = await applyKubeDnsService(opts.client, { address, dnsPort: port, metricsPort });
-  } catch (err) {
-    log.error({ err }, 'could not create the kube-dns Service');
+  const publish = !opts.clusterIPs;
+  if (opts.clusterIPs) records.nameservers = opts.clusterIPs;
+  else {
+    try {
+      records.nameservers = await applyKubeDnsService(opts.client, { address, dnsPort: port, metricsPort });
+    } catch (err) {
+      log.error({ err }, 'could not create the kube-dns Service');
+    }
   }
   log.info({ address, port, zone, upstreams, clusterIPs: records.nameservers }, `cluster DNS serving ${zone} on ${address}:${port}`);
 
@@ -91,7 +105,7 @@ export async function startDns(opts: DnsOptions): Promise<Dns> {
     port,
     metrics: metrics.registry,
     async stop() {
-      await removeKubeDnsEndpoint(opts.client).catch(() => undefined);
+      if (publish) await removeKubeDnsEndpoint(opts.client).catch(() => undefined);
       cache.stop();
       upstream.close();
       await new Promise<void>((resolve) => metricsServer.close(() => resolve()));

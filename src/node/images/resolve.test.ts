@@ -30,6 +30,14 @@ describe('resolveContainer', () => {
   const ctx = { podIP: '127.244.1.2', dataDir };
   const http = (port: number, required = true): Listener => ({ port, proto: 'http', required });
 
+  it('tinykube/coredns runs the DNS server script, which exists', () => {
+    const r = resolveContainer(pod, { name: 'coredns', image: 'tinykube/coredns:latest' }, ctx);
+    const script = r.argv[r.argv.length - 1];
+    assert.match(script, /dns[/\\]pod-main\.ts$/);
+    assert.ok(statSync(script).isFile());
+    assert.equal(r.builtin, undefined);
+  });
+
   const builtins: { name: string; c: Container; want: Partial<BuiltinSpec>; warning?: RegExp }[] = [
     { name: 'myapp v2 on a declared port, plus its own 80', c: { image: 'ikubernetes/myapp:v2', ports: [{ containerPort: 8080 }] }, want: { kind: 'myapp', version: 'v2', listeners: [http(8080), http(80, false)] } },
     { name: 'myapp without a version tag is v1', c: { image: 'wangyanglinux/myapp' }, want: { kind: 'myapp', version: 'v1', listeners: [http(80, false)] } },

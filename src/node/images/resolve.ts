@@ -10,6 +10,7 @@ import type { Container } from '../../apis/core/pod-template.js';
 import type { Pod } from '../../apis/core/pods.js';
 import { podDir } from '../logs.js';
 import { agnhostPlan } from './agnhost.js';
+import { DNS_IMAGE } from '../../dns/cluster-dns.js';
 import { parseImage, type ImageRef } from './image-ref.js';
 import type { BuiltinKind, BuiltinSpec, Listener } from './spec.js';
 
@@ -93,6 +94,8 @@ function toolArgv(c: Container, entrypoint: string[]): string[] {
 function planFor(ref: ImageRef, c: Container): Plan {
   const words = [...(c.command ?? []), ...(c.args ?? [])];
   const { name, repository, tag } = ref;
+  // The cluster DNS as pods (src/dns/cluster-dns.ts), configured by its environment.
+  if (repository === DNS_IMAGE) return { argv: scriptArgv('dns/pod-main') };
   if (name === 'agnhost') {
     const rest = words[0] === '/agnhost' || words[0] === 'agnhost' ? words.slice(1) : words;
     const plan = agnhostPlan(rest);
@@ -123,16 +126,19 @@ function planFor(ref: ImageRef, c: Container): Plan {
 const HERE = fileURLToPath(import.meta.url);
 
 /**
- * The command line of the built-in server. Built, this file is dist/node/images/resolve.js and
- * the server is plain JS beside it; under tsx (tests) it is src/…/resolve.ts and the server is
- * TypeScript, so the child gets tsx's loader by absolute URL (found from here, whatever the
- * child's working directory).
+ * The command line of a script of ours (a path under src/ or dist/, without extension). Built,
+ * this file is dist/node/images/resolve.js and scripts are plain JS; under tsx (tests) it is
+ * src/…/resolve.ts and scripts are TypeScript, so the child gets tsx's loader by absolute URL
+ * (found from here, whatever the child's working directory).
  */
-export function builtinServerArgv(): string[] {
+function scriptArgv(fromRoot: string): string[] {
   const ext = extname(HERE);
-  const server = join(dirname(HERE), `server${ext === '.ts' ? '.ts' : '.js'}`);
-  return ext === '.ts' ? [process.execPath, '--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href, server] : [process.execPath, server];
+  const script = join(dirname(HERE), '..', '..', `${fromRoot}${ext === '.ts' ? '.ts' : '.js'}`);
+  return ext === '.ts' ? [process.execPath, '--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href, script] : [process.execPath, script];
 }
+
+/** The built-in server every built-in image but the DNS runs. */
+export const builtinServerArgv = (): string[] => scriptArgv('node/images/server');
 
 /** Where a container's commands run: a directory of its own under the pod's. */
 export function containerRoot(dataDir: string, pod: Pod, container: string): string {

@@ -1,0 +1,39 @@
+// The built-in image `tinykube/coredns`: the cluster DNS server as a pod, as CoreDNS runs on
+// Kubernetes, for networks where the DNS must live where pods can reach it (netns). It reaches
+// the API through the address and credentials the Deployment gives it (src/dns/cluster-dns.ts),
+// serves on its pod IP, and logs to stdout like any container.
+
+import { readFileSync } from 'node:fs';
+import pino from 'pino';
+import { HttpsClient } from '../client/https.js';
+import { startDns } from './index.js';
+
+const env = (name: string): string => {
+  const v = process.env[name];
+  if (!v) throw new Error(`tinykube/coredns: ${name} is not set`);
+  return v;
+};
+
+const log = pino({ base: undefined });
+const client = new HttpsClient(
+  { server: env('TINYKUBE_SERVER'), ca: readFileSync(env('TINYKUBE_CA_FILE'), 'utf8'), token: readFileSync(env('TINYKUBE_TOKEN_FILE'), 'utf8').trim() },
+  'coredns',
+);
+const dns = await startDns({
+  client,
+  log,
+  listenAddress: env('POD_IP'),
+  port: 53,
+  metricsPort: 9153,
+  clusterDomain: process.env.TINYKUBE_CLUSTER_DOMAIN,
+  clusterIPs: env('TINYKUBE_DNS_IPS').split(','),
+  upstreams: (process.env.TINYKUBE_DNS_UPSTREAMS ?? '').split(',').filter(Boolean),
+});
+const stop = (): void => {
+  dns.stop().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
+};
+process.once('SIGTERM', stop);
+process.once('SIGINT', stop);
