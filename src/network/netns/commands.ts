@@ -1,0 +1,87 @@
+// The `ip` commands that build the netns cluster network and a pod's sandbox (pure; the effects
+// in cluster.ts and sandbox.ts run them). Each namespace is configured by one `ip -n NS -batch -`
+// so that a whole node costs one process, not one per link or address.
+
+import { POD_BRIDGE, UNDERLAY_BRIDGE, podNs, podVeth, underlayPort, type ClusterPlan, type NodeNetwork } from './names.js';
+
+/** One command; `stdin` feeds `ip -batch -`. */
+export interface Command {
+  argv: string[];
+  stdin?: string;
+}
+
+const batch = (ns: string | undefined, lines: string[]): Command => ({
+  argv: ns ? ['ip', '-n', ns, '-batch', '-'] : ['ip', '-batch', '-'],
+  stdin: lines.join('\n') + '\n',
+});
+
+const sysctl = (ns: string, settings: string[]): Command => ({ argv: ['ip', 'netns', 'exec', ns, 'sysctl', '-q', '-w', ...settings] });
+
+/** cni0's MAC, fixed and derived from its address (0a:58 + the IPv4 octets, as CNI plugins do):
+ *  a bridge without a set address takes its lowest port's, so it would change as pods come and
+ *  go and leave the pods' ARP entry for their gateway stale. */
+export function gatewayMac(gateway: string): string {
+  return ['0a', '58', ...gateway.split('.').map((o) => Number(o).toString(16).padStart(2, '0'))].join(':');
+}
+
+export function clusterCommands(plan: ClusterPlan): Command[] {
+  const { nodes, underlayNs, clientNs, clientIP } = plan;
+  const peers: [port: string, ns: string][] = [...nodes.map((n): [string, string] => [underlayPort(n.index), n.ns]), [underlayPort('client'), clientNs]];
+  return [
+    batch(undefined, [underlayNs, ...nodes.map((n) => n.ns), clientNs].map((ns) => `netns add ${ns}`)),
+    // The underlay is a bridge in a namespace of its own: the host's namespace gets nothing.
+    batch(underlayNs, [
+      'link set lo up',
+      `link add ${UNDERLAY_BRIDGE} type bridge`,
+      `link set ${UNDERLAY_BRIDGE} up`,
+      ...peers.flatMap(([port, ns]) => [`link add ${port} type veth peer name eth0 netns ${ns}`, `link set ${port} master ${UNDERLAY_BRIDGE} up`]),
+    ]),
+    ...nodes.flatMap((n) => [
+      batch(n.ns, [
+        'link set lo up',
+        `addr add ${n.nodeIP}/24 dev eth0`,
+        'link set eth0 up',
+        `link add ${POD_BRIDGE} address ${gatewayMac(n.gateway)} type bridge`,
+        `addr add ${n.gateway}/24 dev ${POD_BRIDGE}`,
+        `link set ${POD_BRIDGE} up`,
+        // host-gw: every other node's pods are behind that node's underlay address.
+        ...nodes.filter((o) => o !== n).map((o) => `route add ${o.podCIDR} via ${o.nodeIP} dev eth0`),
+      ]),
+      // Pods have /32 addresses and reach even their neighbours through the node (see podCommands),
+      // so the node forwards out of cni0 what came in on cni0: without this it would also send ICMP
+      // redirects telling the pod to go direct, bypassing the node's conntrack and DNAT.
+      sysctl(n.ns, ['net.ipv4.ip_forward=1', ...['all', 'default', POD_BRIDGE].map((d) => `net.ipv4.conf.${d}.send_redirects=0`)]),
+    ]),
+    // The outside user: on the underlay only, no route to pods or Services.
+    batch(clientNs, ['link set lo up', `addr add ${clientIP}/24 dev eth0`, 'link set eth0 up']),
+  ];
+}
+
+export interface PodNetwork {
+  prefix: string;
+  node: NodeNetwork;
+  uid: string;
+  ip: string;
+}
+
+/**
+ * A pod's sandbox: its namespace, a veth from the node's cni0 to its eth0, lo up.
+ *
+ * The pod's address is a /32 with the node's cni0 address as an on-link gateway, so every packet,
+ * even to a pod on the same bridge, goes through the node's IP stack. There kube-proxy's rules and
+ * conntrack see both directions of DNATed traffic, and hairpin (a pod reaching itself through a
+ * Service) works without br_netfilter. The node sends no redirects (clusterCommands) and the pod
+ * accepts none, so this path stays.
+ */
+export function podCommands(p: PodNetwork): Command[] {
+  const ns = podNs(p.prefix, p.uid);
+  const veth = podVeth(p.uid);
+  const gw = p.node.gateway;
+  return [
+    { argv: ['ip', 'netns', 'add', ns] },
+    // `ip -n NODE`: the node side is made in the node's namespace wherever the caller runs.
+    batch(p.node.ns, [`link add ${veth} type veth peer name eth0 netns ${ns}`, `link set ${veth} master ${POD_BRIDGE} up`]),
+    batch(ns, ['link set lo up', `addr add ${p.ip}/32 dev eth0`, 'link set eth0 up', `route add ${gw} dev eth0 scope link`, `route add default via ${gw} dev eth0`]),
+    sysctl(ns, ['all', 'default', 'eth0'].map((d) => `net.ipv4.conf.${d}.accept_redirects=0`)),
+  ];
+}

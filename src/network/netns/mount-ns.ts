@@ -1,0 +1,42 @@
+// Where `ip netns add/del` must run so a namespace name is seen by everyone. A name is a bind
+// mount on /run/netns/NAME, and `ip netns exec` gives its command a private mount namespace in
+// which /run/netns is a slave: a name added there exists only for that process (the host sees
+// an empty file). A node agent started with `ip netns exec NODE` therefore runs its `ip`
+// commands in the mount namespace of the nearest ancestor where /run/netns is shared (the one
+// that started it). Started with `nsenter --net=/run/netns/NODE`, it needs none of this.
+
+import { readFileSync } from 'node:fs';
+
+/** The propagation of /run/netns in a mountinfo text: shared, slave, or absent (ip creates it shared). */
+export function netnsPropagation(mountinfo: string): 'shared' | 'private' | 'absent' {
+  for (const line of mountinfo.split('\n')) {
+    const f = line.split(' ');
+    if (f[4] !== '/run/netns') continue;
+    const optional = f.slice(6, f.indexOf('-'));
+    return optional.some((o) => o.startsWith('shared:')) ? 'shared' : 'private';
+  }
+  return 'absent';
+}
+
+const read = (path: string): string | undefined => {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+};
+
+const parentOf = (pid: string): string | undefined => {
+  const stat = read(`/proc/${pid}/stat`);
+  return stat?.slice(stat.lastIndexOf(')') + 2).split(' ')[1];
+};
+
+/** The argv prefix that puts a command in a mount namespace where /run/netns is shared: none
+ *  when this process is in one already. */
+export function netnsMountPrefix(): string[] {
+  if (netnsPropagation(read('/proc/self/mountinfo') ?? '') !== 'private') return [];
+  for (let pid = parentOf('self'); pid && pid !== '0'; pid = parentOf(pid)) {
+    if (netnsPropagation(read(`/proc/${pid}/mountinfo`) ?? '') === 'shared') return ['nsenter', `--mount=/proc/${pid}/ns/mnt`, '--'];
+  }
+  return [];
+}

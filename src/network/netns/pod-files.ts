@@ -1,0 +1,43 @@
+// The files `ip netns exec POD` bind-mounts over /etc: resolv.conf and hosts, as the kubelet
+// writes them for a pod (pure).
+
+import type { Pod } from '../../apis/core/pods.js';
+import { podResolvConf } from '../../dns/resolv-conf.js';
+
+export interface PodFilesOptions {
+  ip: string;
+  hostname: string;
+  namespace: string;
+  /** spec.subdomain: the hosts file then also names the pod's FQDN. */
+  subdomain?: string;
+  clusterDomain: string;
+  dnsIP: string;
+  /** The node's own resolv.conf (its search domains follow the cluster's). */
+  hostResolvConf: string;
+  /** The pod, when its dnsPolicy/dnsConfig should be honoured; ClusterFirst otherwise. */
+  pod?: Pod;
+}
+
+/** /etc/hosts as the kubelet manages it: localhost, the IPv6 names, then the pod itself. */
+export function podHosts(o: Pick<PodFilesOptions, 'ip' | 'hostname' | 'namespace' | 'subdomain' | 'clusterDomain'>): string {
+  const names = o.subdomain ? [`${o.hostname}.${o.subdomain}.${o.namespace}.svc.${o.clusterDomain}`, o.hostname] : [o.hostname];
+  return [
+    '# Kubernetes-managed hosts file.',
+    '127.0.0.1\tlocalhost',
+    '::1\tlocalhost ip6-localhost ip6-loopback',
+    'fe00::0\tip6-localnet',
+    'fe00::0\tip6-mcastprefix',
+    'fe00::1\tip6-allnodes',
+    'fe00::2\tip6-allrouters',
+    `${o.ip}\t${names.join('\t')}`,
+    '',
+  ].join('\n');
+}
+
+export function podFiles(o: PodFilesOptions): { 'resolv.conf': string; hosts: string } {
+  const pod: Pod = o.pod ?? { metadata: { name: o.hostname, namespace: o.namespace } };
+  return {
+    'resolv.conf': podResolvConf(pod, { nameserver: o.dnsIP, clusterDomain: o.clusterDomain, hostResolvConf: o.hostResolvConf }),
+    hosts: podHosts(o),
+  };
+}
