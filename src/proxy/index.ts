@@ -1,25 +1,39 @@
 // The proxy component (kube-proxy): Service and EndpointSlice informers feed the change
-// trackers, a bounded-frequency runner syncs the state into the datapath mode. Only the
-// userspace mode exists so far; it needs no privilege.
+// trackers, a bounded-frequency runner syncs the state into the datapath mode — userspace
+// (no privilege), nftables or iptables (the kernel of the namespace the Execer reaches; ipvs
+// is probed and falls back as kube-proxy does). After each kernel sync, stale UDP conntrack
+// entries are deleted; with an announce interface, this node's share of the LoadBalancer
+// addresses is put on it (L2 announcement, Node informer for who is Ready).
 
-import { networkInterfaces } from 'node:os';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import type { Node } from '../apis/core/nodes.js';
 import type { Service } from '../apis/core/service/types.js';
 import type { EndpointSlice } from '../apis/discovery/endpointslices.js';
 import { R, type Client } from '../client/client.js';
 import type { EventRecorder } from '../client/events.js';
 import { Informer } from '../client/informer.js';
 import { realClock, type Clock } from '../util/clock.js';
-import { createProxyMetrics } from './metrics.js';
+import { L2Announcer } from './announce/announcer.js';
+import { loadBalancerTargets, readyNodeNames } from './announce/choose.js';
+import { ConntrackCleaner } from './conntrack/cleaner.js';
+import { planConntrackCleanup } from './conntrack/plan.js';
+import { addAnyIPRoutes, localIPv4s, removeAnyIPRoutes } from './host-network.js';
+import { createProxyMetrics, type ProxyMetrics } from './metrics.js';
+import { kernelProbes } from './mode-probes.js';
+import { NetnsExecer, type Execer } from './modes/execer.js';
+import { IptablesMode } from './modes/iptables/iptables-mode.js';
+import { chooseMode, type ProxyModeName } from './modes/ipvs/detect.js';
+import { NftablesMode } from './modes/nftables/nftables-mode.js';
 import { isScheduler, SCHEDULERS } from './modes/userspace/scheduler.js';
 import { UserspaceMode } from './modes/userspace/userspace-mode.js';
-import { Proxier } from './proxier.js';
+import { Proxier, type AfterApply, type Mode } from './proxier.js';
 import { BoundedFrequencyRunner } from './runner.js';
 import { nodePortIPs } from './state/node-addresses.js';
 import type { ProxyState } from './state/types.js';
 
 export type { ProxyState } from './state/types.js';
+export type { ProxyModeName } from './modes/ipvs/detect.js';
 
 export interface ProxyOptions {
   client: Client;
@@ -29,7 +43,19 @@ export interface ProxyOptions {
   nodeIPs: string[];
   /** kube-proxy's --nodeport-addresses: CIDRs; default: the node's IPs. */
   nodePortAddresses?: string[];
-  /** Scheduler for Services without the tinykube.io/scheduler annotation; default rr. */
+  /** kube-proxy's --proxy-mode; default userspace. */
+  mode?: ProxyModeName;
+  /** kube-proxy's --cluster-cidr (the pod network, e.g. 10.244.0.0/16): ClusterIP traffic from outside it is masqueraded. Required by kernel modes. */
+  clusterCIDR?: string;
+  /** kube-proxy's --masquerade-all (kernel modes). */
+  masqueradeAll?: boolean;
+  /** Runs nft, iptables, conntrack, ip and arping; default: in this process's network namespace. */
+  execer?: Execer;
+  /** userspace mode: CIDRs made local (`ip route replace local CIDR dev lo`) so VIPs can be bound; removed on stop. */
+  anyIPCIDRs?: string[];
+  /** Put the LoadBalancer addresses this node is chosen to announce on this interface (e.g. eth0), with gratuitous ARP. */
+  announceInterface?: string;
+  /** Scheduler for Services without the tinykube.io/scheduler annotation; default rr (userspace). */
   defaultScheduler?: string;
   clock?: Clock;
   /** Open TCP connections to a removed endpoint are closed after this long; default 30 s. */
@@ -46,30 +72,71 @@ export interface RunningProxy {
   /** The state last applied, for `tinykube explain`. */
   state(): ProxyState;
   metrics: Registry;
+  /** The mode in use. */
+  mode: ProxyModeName;
+  /** Why it is not the mode asked for (kube-proxy's fallback message); absent when it is. */
+  modeMessage?: string;
+  /** LoadBalancer addresses this node announces now. */
+  announced(): string[];
+}
+
+interface ModeContext {
+  opts: ProxyOptions;
+  exec: Execer;
+  log: Logger;
+  clock: Clock;
+  metrics: ProxyMetrics;
+}
+
+function createMode(name: ProxyModeName, { opts, exec, log, clock, metrics }: ModeContext): Mode {
+  if (name === 'userspace') {
+    const defaultScheduler = opts.defaultScheduler ?? 'rr';
+    if (!isScheduler(defaultScheduler)) throw new Error(`unknown scheduler "${defaultScheduler}" (one of ${SCHEDULERS.join(', ')})`);
+    return new UserspaceMode({
+      log,
+      clock,
+      metrics,
+      defaultScheduler,
+      drainMs: opts.drainMs ?? 30_000,
+      udpIdleTimeoutMs: opts.udpIdleTimeoutMs ?? 30_000,
+      connectTimeoutMs: 3_000,
+      report: (svc, reason, message) =>
+        opts.events.record({ apiVersion: 'v1', kind: 'Service', metadata: { name: svc.name, namespace: svc.namespace, uid: svc.uid } }, 'Warning', reason, message),
+    });
+  }
+  if (!opts.clusterCIDR) throw new Error(`the ${name} proxy mode needs the cluster CIDR (the pod network, e.g. 10.244.0.0/16)`);
+  const render = { podCIDR: opts.clusterCIDR, masqueradeAll: opts.masqueradeAll };
+  return name === 'nftables' ? new NftablesMode(exec, render) : new IptablesMode(exec, render);
 }
 
 export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   const clock = opts.clock ?? realClock;
   const log = opts.log.child({ component: 'proxy' });
-  const defaultScheduler = opts.defaultScheduler ?? 'rr';
-  if (!isScheduler(defaultScheduler)) throw new Error(`unknown scheduler "${defaultScheduler}" (one of ${SCHEDULERS.join(', ')})`);
-  const interfaceIPs = Object.values(networkInterfaces())
-    .flat()
-    .filter((a) => a?.family === 'IPv4')
-    .map((a) => a!.address);
-  const node = { nodeName: opts.nodeName, nodePortIPs: nodePortIPs(opts.nodePortAddresses, opts.nodeIPs, interfaceIPs) };
+  const exec = opts.execer ?? new NetnsExecer();
+  const choice = await chooseMode(opts.mode ?? 'userspace', kernelProbes(exec));
+  if (choice.message) {
+    log.warn({ requested: opts.mode, mode: choice.mode }, choice.message);
+    // kube-proxy's events about itself name the Node it runs on.
+    opts.events.record({ apiVersion: 'v1', kind: 'Node', metadata: { name: opts.nodeName, uid: opts.nodeName } }, 'Warning', 'ProxyModeFallback', choice.message);
+  }
+  const kernel = choice.mode !== 'userspace';
+  // Only the userspace mode binds in this process; the kernel modes serve the Execer's namespace.
+  const localIPs = await localIPv4s(kernel ? exec : undefined);
+  const node = { nodeName: opts.nodeName, nodePortIPs: nodePortIPs(opts.nodePortAddresses, opts.nodeIPs, localIPs) };
   const metrics = createProxyMetrics();
-  const mode = new UserspaceMode({
-    log,
-    clock,
-    metrics,
-    defaultScheduler,
-    drainMs: opts.drainMs ?? 30_000,
-    udpIdleTimeoutMs: opts.udpIdleTimeoutMs ?? 30_000,
-    connectTimeoutMs: 3_000,
-    report: (svc, reason, message) =>
-      opts.events.record({ apiVersion: 'v1', kind: 'Service', metadata: { name: svc.name, namespace: svc.namespace, uid: svc.uid } }, 'Warning', reason, message),
-  });
+  const mode = createMode(choice.mode, { opts, exec, log, clock, metrics });
+  const anyIP = !kernel ? (opts.anyIPCIDRs ?? []) : [];
+  if (kernel && opts.anyIPCIDRs?.length) log.info({ mode: choice.mode }, 'AnyIP routes are for the userspace mode only; not added');
+  await addAnyIPRoutes(exec, anyIP);
+
+  const conntrack = kernel ? new ConntrackCleaner(exec, log) : undefined;
+  const announcer = opts.announceInterface ? new L2Announcer({ exec, iface: opts.announceInterface, nodeName: opts.nodeName, log }) : undefined;
+  await announcer?.start();
+  const afterApply: AfterApply = async (previous, current) => {
+    const stale = conntrack ? planConntrackCleanup(previous, current) : [];
+    if (stale.length) await conntrack!.delete(stale);
+    await announcer?.update(loadBalancerTargets(current));
+  };
 
   let firstSync: () => void = () => undefined;
   const synced = new Promise<void>((r) => (firstSync = r));
@@ -86,7 +153,7 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
       onError: (err) => log.error({ err }, 'sync failed; retrying'),
     },
   );
-  const proxier = new Proxier(node, mode, clock, metrics, () => runner.run());
+  const proxier = new Proxier(node, mode, clock, metrics, () => runner.run(), afterApply);
 
   const services = new Informer<Service>(opts.client, R.services).on({
     add: (s) => proxier.onService(undefined, s),
@@ -98,18 +165,32 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     update: (_o, n) => proxier.onEndpointSlice(n, false),
     delete: (s) => proxier.onEndpointSlice(s, true),
   });
-  await Promise.all([services.start().then(() => proxier.setServicesSynced()), slices.start().then(() => proxier.setEndpointSlicesSynced())]);
+  const nodes = announcer ? new Informer<Node>(opts.client, R.nodes) : undefined;
+  const nodesChanged = (): void => void announcer!.update({ readyNodes: readyNodeNames(nodes!.list()) });
+  nodes?.on({ add: nodesChanged, update: nodesChanged, delete: nodesChanged });
+  await Promise.all([
+    services.start().then(() => proxier.setServicesSynced()),
+    slices.start().then(() => proxier.setEndpointSlicesSynced()),
+    nodes?.start().then(nodesChanged),
+  ]);
   await synced;
-  log.info({ mode: mode.name, nodePortIPs: node.nodePortIPs, scheduler: defaultScheduler }, 'proxy serving');
+  log.info({ mode: mode.name, nodePortIPs: node.nodePortIPs, announceInterface: opts.announceInterface }, 'proxy serving');
 
   return {
     async stop() {
       services.stop();
       slices.stop();
-      runner.stop();
+      nodes?.stop();
+      // A kernel sync finishing after mode.stop() would program the rules again.
+      await runner.stop();
       await mode.stop();
+      await announcer?.stop();
+      await removeAnyIPRoutes(exec, anyIP);
     },
     state: () => proxier.state(),
     metrics: metrics.registry,
+    mode: choice.mode,
+    modeMessage: choice.message,
+    announced: () => announcer?.announced() ?? [],
   };
 }

@@ -19,6 +19,12 @@ export interface Mode {
   stop(): Promise<void>;
 }
 
+/**
+ * Runs after a successful apply with the state applied before it and the one applied now
+ * (conntrack cleanup, address announcement); handles its own failures.
+ */
+export type AfterApply = (previous: ProxyState, current: ProxyState) => Promise<void>;
+
 export class Proxier {
   private readonly serviceChanges: ServiceChangeTracker;
   private readonly endpointChanges: EndpointsChangeTracker;
@@ -27,6 +33,8 @@ export class Proxier {
   private servicesSynced = false;
   private slicesSynced = false;
   private current: ProxyState;
+  /** What the mode last applied successfully. */
+  private applied: ProxyState;
   /** Change times not yet served (kept when a sync fails). */
   private unserved: number[] = [];
 
@@ -36,10 +44,12 @@ export class Proxier {
     private readonly clock: Clock,
     private readonly metrics: ProxyMetrics,
     private readonly requestSync: () => void,
+    private readonly afterApply?: AfterApply,
   ) {
     this.serviceChanges = new ServiceChangeTracker(clock);
     this.endpointChanges = new EndpointsChangeTracker(node.nodeName, clock);
     this.current = buildState(this.services, this.endpoints, node, false);
+    this.applied = this.current;
   }
 
   onService(previous: Service | undefined, current: Service | undefined): void {
@@ -84,5 +94,8 @@ export class Proxier {
     this.metrics.syncDuration.observe((done - start) / 1000);
     for (const since of this.unserved) this.metrics.programmingLatency.observe((done - since) / 1000);
     this.unserved = [];
+    const previous = this.applied;
+    this.applied = this.current;
+    await this.afterApply?.(previous, this.current);
   }
 }

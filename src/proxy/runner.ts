@@ -21,6 +21,8 @@ export class BoundedFrequencyRunner {
   private timer?: Timer;
   private timerAt = Infinity;
   private stopped = false;
+  /** The run in progress, for stop() to wait on. */
+  private inFlight?: Promise<void>;
 
   constructor(private readonly fn: () => Promise<void>, private readonly opts: RunnerOptions) {}
 
@@ -34,10 +36,12 @@ export class BoundedFrequencyRunner {
     this.scheduleAt(Math.max(this.opts.clock.now(), this.lastRun + this.opts.minIntervalMs));
   }
 
-  stop(): void {
+  /** No run starts after this; resolves once the one in progress (if any) ended. */
+  async stop(): Promise<void> {
     this.stopped = true;
     this.timer?.cancel();
     this.timer = undefined;
+    await this.inFlight;
   }
 
   /** Keeps the earliest of the scheduled and the requested time. */
@@ -48,7 +52,12 @@ export class BoundedFrequencyRunner {
     this.timer = this.opts.clock.after(at - this.opts.clock.now(), () => void this.tick());
   }
 
-  private async tick(): Promise<void> {
+  private tick(): Promise<void> {
+    this.inFlight = this.runOnce().finally(() => (this.inFlight = undefined));
+    return this.inFlight;
+  }
+
+  private async runOnce(): Promise<void> {
     this.timer = undefined;
     this.timerAt = Infinity;
     this.running = true;

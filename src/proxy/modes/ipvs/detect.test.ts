@@ -72,12 +72,12 @@ describe('chooseMode', () => {
     { name: 'nothing usable is an error', requested: 'ipvs', ipvs: noIpvs, nftables: noNft, iptables: { available: false }, error: /no kernel datapath is usable: .*iptables proxier: not available/ },
   ];
   for (const c of cases) {
-    it(c.name, () => {
+    it(c.name, async () => {
       const probed: string[] = [];
       const probe = (name: string, p: Probe) => (): Probe => (probed.push(name), p);
       const run = () => chooseMode(c.requested, { ipvs: probe('ipvs', c.ipvs), nftables: probe('nftables', c.nftables), iptables: probe('iptables', c.iptables) });
-      if (c.error) return assert.throws(run, c.error);
-      const got = run();
+      if (c.error) return assert.rejects(run, c.error);
+      const got = await run();
       assert.equal(got.mode, c.mode);
       if (c.message) assert.match(got.message ?? '', c.message);
       else assert.equal(got.message, undefined);

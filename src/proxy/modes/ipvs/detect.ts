@@ -44,7 +44,7 @@ const FALLBACK: KernelMode[] = ['ipvs', 'nftables', 'iptables'];
 const PROXIER_NAME: Record<KernelMode, string> = { ipvs: 'IPVS', nftables: 'nftables', iptables: 'iptables' };
 
 /** Lazy: a probe runs only when the modes before it were found unusable. */
-export type Probes = Record<KernelMode, () => Probe>;
+export type Probes = Record<KernelMode, () => Probe | Promise<Probe>>;
 
 export interface ModeChoice {
   mode: ProxyModeName;
@@ -52,11 +52,11 @@ export interface ModeChoice {
   message?: string;
 }
 
-export function chooseMode(requested: ProxyModeName, probes: Probes): ModeChoice {
+export async function chooseMode(requested: ProxyModeName, probes: Probes): Promise<ModeChoice> {
   if (requested === 'userspace') return { mode: requested };
   const why: string[] = [];
   for (const mode of FALLBACK.slice(FALLBACK.indexOf(requested))) {
-    const probe = probes[mode]();
+    const probe = await probes[mode]();
     if (probe.available) return why.length ? { mode, message: `${why.join('; ')}; falling back to the ${mode} proxier` } : { mode };
     why.push(`can't use the ${PROXIER_NAME[mode]} proxier: ${probe.reason ?? 'not available'}`);
   }

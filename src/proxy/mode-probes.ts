@@ -1,0 +1,26 @@
+// The probes chooseMode() runs, lazily, in kube-proxy's fallback order: IPVS from the kernel's
+// modules; nftables and iptables by running their tools where the rules would go — the version
+// shows the tool is installed, a listing that it may touch this namespace's rules (CAP_NET_ADMIN).
+
+import { detectIpvs, type Probe, type Probes } from './modes/ipvs/detect.js';
+import type { Execer } from './modes/execer.js';
+
+async function runs(exec: Execer, ...commands: string[][]): Promise<Probe> {
+  for (const argv of commands) {
+    const r = await exec.run(argv);
+    if (r.code !== 0) return { available: false, reason: `${argv.join(' ')} failed (exit ${r.code}): ${r.stderr.trim() || 'no output'}` };
+  }
+  return { available: true };
+}
+
+export function kernelProbes(exec: Execer, ipvs: () => Probe = detectIpvs): Probes {
+  return {
+    ipvs: () => {
+      const p = ipvs();
+      // Detected, but there is no IPVS datapath in tinykube to use it.
+      return p.available ? { available: false, reason: 'the kernel has IP_VS, but tinykube has no IPVS datapath' } : p;
+    },
+    nftables: () => runs(exec, ['nft', '--version'], ['nft', 'list', 'tables']),
+    iptables: () => runs(exec, ['iptables-restore', '--version'], ['iptables-save', '-t', 'nat']),
+  };
+}
