@@ -1,0 +1,162 @@
+// The netns cluster network for real: namespaces, veths, bridges and routes made with `ip`, and
+// traffic between them with curl. Needs root and iproute2: it fails, not skips, without them.
+// Everything is named with a prefix of its own and removed in after(), even on failure.
+
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before, describe, it } from 'node:test';
+import { NetnsExecer } from '../../proxy/modes/execer.js';
+import { createClusterNetwork, destroyClusterNetwork, listClusterNamespaces } from './cluster.js';
+import { ETC_NETNS, podNs, podVeth, type ClusterPlan } from './names.js';
+import { createPodSandbox, deletePodSandbox } from './sandbox.js';
+
+const PREFIX = `tkt-${randomBytes(3).toString('hex')}`;
+const host = new NetnsExecer();
+const servers: ChildProcess[] = [];
+const fixture = new URL('./sandbox-fixture.ts', import.meta.url).pathname;
+
+async function sh(ns: string | undefined, argv: string[]): Promise<{ code: number; out: string }> {
+  const r = await new NetnsExecer(ns).run(argv);
+  return { code: r.code, out: r.stdout + r.stderr };
+}
+
+async function ok(ns: string | undefined, argv: string[]): Promise<string> {
+  const r = await new NetnsExecer(ns).run(argv);
+  assert.equal(r.code, 0, `${ns ?? 'host'}: ${argv.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+const curl = (ns: string, url: string) => ok(ns, ['curl', '-sS', '-m', '2', url]);
+
+/** An HTTP server answering `name`, started inside `ns` (ip netns exec execs it: same pid). */
+async function serve(ns: string, ip: string, port: number, name: string, probeFrom: string): Promise<void> {
+  const code = `require('http').createServer((q, s) => s.end(${JSON.stringify(name)})).listen(${port}, ${JSON.stringify(ip)})`;
+  servers.push(spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', code], { stdio: 'ignore' }));
+  for (let i = 0; i < 100; i++) {
+    if ((await sh(probeFrom, ['curl', '-sS', '-m', '1', `http://${ip}:${port}/`])).out === name) return;
+    await sleep(30);
+  }
+  assert.fail(`server ${name} on ${ip}:${port} in ${ns} did not answer`);
+}
+
+async function nothingLeft(): Promise<void> {
+  assert.deepEqual(await listClusterNamespaces(PREFIX), []);
+  assert.deepEqual((await ok(undefined, ['ip', 'netns', 'list'])).split('\n').filter((l) => l.startsWith(PREFIX)), []);
+  assert.equal(existsSync(ETC_NETNS) ? (await ok(undefined, ['ls', ETC_NETNS])).split('\n').filter((f) => f.startsWith(PREFIX)).length : 0, 0);
+}
+
+before(() => assert.equal(process.getuid?.(), 0, 'these tests need root: they create network namespaces'));
+
+after(async () => {
+  for (const s of servers) s.kill('SIGKILL');
+  await destroyClusterNetwork(PREFIX);
+  await nothingLeft();
+});
+
+describe('netns cluster network', () => {
+  let plan: ClusterPlan;
+  const pods = {
+    a: { uid: randomUUID(), ip: '10.244.1.5', hostname: 'pod-a' },
+    b: { uid: randomUUID(), ip: '10.244.2.5', hostname: 'pod-b' },
+    c: { uid: randomUUID(), ip: '10.244.1.6', hostname: 'pod-c' },
+  };
+  const ns = (p: { uid: string }) => podNs(PREFIX, p.uid);
+
+  it('creates a 2-node cluster over leftovers of the same prefix (reconcile)', async (t) => {
+    const stale = `${PREFIX}-pod-${'ab'.repeat(6)}`;
+    await ok(undefined, ['ip', 'netns', 'add', `${PREFIX}-node-1`]);
+    await ok(undefined, ['ip', 'netns', 'add', stale]);
+    mkdirSync(`${ETC_NETNS}/${stale}`, { recursive: true });
+    const sleeper = spawn('ip', ['netns', 'exec', stale, 'sleep', '60'], { stdio: 'ignore' });
+    servers.push(sleeper);
+    const died = new Promise((resolve) => sleeper.once('exit', resolve));
+    await sleep(100);
+
+    const start = performance.now();
+    plan = await createClusterNetwork({ prefix: PREFIX, nodes: 2 });
+    t.diagnostic(`createClusterNetwork (2 nodes, over leftovers): ${(performance.now() - start).toFixed(0)} ms`);
+
+    assert.deepEqual((await listClusterNamespaces(PREFIX)).sort(), [`${PREFIX}-client`, `${PREFIX}-node-1`, `${PREFIX}-node-2`, `${PREFIX}-underlay`]);
+    assert.equal(existsSync(`${ETC_NETNS}/${stale}`), false);
+    await died; // the leftover's process was killed with its namespace
+    assert.match(await ok(plan.nodes[0]!.ns, ['ip', '-4', '-o', 'addr']), /eth0\s+inet 172\.20\.0\.11\/24 .*cni0\s+inet 10\.244\.1\.1\/24/s);
+    assert.match(await ok(plan.nodes[0]!.ns, ['ip', 'route']), /10\.244\.2\.0\/24 via 172\.20\.0\.12 dev eth0/);
+    assert.equal((await ok(plan.nodes[0]!.ns, ['sysctl', '-n', 'net.ipv4.ip_forward', 'net.ipv4.conf.cni0.send_redirects'])).trim(), '1\n0');
+  });
+
+  it('creates pod sandboxes from the host and from inside a node namespace', async (t) => {
+    const [n1, n2] = plan.nodes as [ClusterPlan['nodes'][0], ClusterPlan['nodes'][0]];
+    const start = performance.now();
+    await createPodSandbox({ prefix: PREFIX, node: n1, namespace: 'shop', ...pods.a });
+    t.diagnostic(`createPodSandbox: ${(performance.now() - start).toFixed(0)} ms`);
+    await createPodSandbox({ prefix: PREFIX, node: n2, namespace: 'shop', subdomain: 'web', ...pods.b });
+    // As a node agent started with `ip netns exec NODE` would: in the node's namespace and in a
+    // private mount namespace (see mount-ns.ts).
+    const o = JSON.stringify({ prefix: PREFIX, node: n1, namespace: 'shop', ...pods.c });
+    assert.equal(await ok(n1.ns, [process.execPath, '--import', 'tsx', fixture, o]), ns(pods.c));
+
+    for (const p of Object.values(pods)) {
+      assert.match(await ok(ns(p), ['ip', '-4', '-o', 'addr', 'show', 'dev', 'eth0']), new RegExp(` inet ${p.ip.replace(/\./g, '\\.')}/32 `));
+    }
+    assert.equal(await ok(ns(pods.c), ['ip', 'route']), `default via 10.244.1.1 dev eth0 \n10.244.1.1 dev eth0 scope link \n`);
+    assert.match(await ok(n1.ns, ['ip', '-o', 'link', 'show', 'master', 'cni0']), new RegExp(podVeth(pods.c.uid)));
+  });
+
+  it('carries pod traffic across nodes, on one node (through the node) and from nodes', async () => {
+    const [n1, n2] = plan.nodes;
+    await serve(ns(pods.a), pods.a.ip, 8080, 'pod-a', n1!.ns);
+    await serve(ns(pods.b), pods.b.ip, 8080, 'pod-b', n2!.ns);
+    assert.equal(await curl(ns(pods.b), 'http://10.244.1.5:8080/'), 'pod-a'); // node 2 → node 1
+    assert.equal(await curl(ns(pods.a), 'http://10.244.2.5:8080/'), 'pod-b'); // node 1 → node 2
+    assert.equal(await curl(ns(pods.c), 'http://10.244.1.5:8080/'), 'pod-a'); // same node
+    assert.equal(await curl(n2!.ns, 'http://10.244.1.5:8080/'), 'pod-a'); // a node to another node's pod
+    // Same-node traffic went through the node: pod c has resolved no neighbour but its gateway.
+    assert.deepEqual((await ok(ns(pods.c), ['ip', '-4', 'neigh', 'show', 'dev', 'eth0'])).trim().split('\n').map((l) => l.split(' ')[0]), ['10.244.1.1']);
+  });
+
+  it('gives pods resolv.conf and hosts through ip netns exec', async () => {
+    assert.equal(await ok(ns(pods.a), ['cat', '/etc/resolv.conf']), 'search shop.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n');
+    const hosts = await ok(ns(pods.a), ['cat', '/etc/hosts']);
+    assert.match(hosts, /^127\.0\.0\.1\tlocalhost$/m);
+    assert.match(hosts, /\n10\.244\.1\.5\tpod-a\n$/);
+    assert.match(await ok(ns(pods.b), ['cat', '/etc/hosts']), /^10\.244\.2\.5\tpod-b\.web\.shop\.svc\.cluster\.local\tpod-b$/m);
+    assert.match(await ok(ns(pods.c), ['getent', 'hosts', 'pod-c']), /^10\.244\.1\.6\s+pod-c$/m);
+  });
+
+  it('lets the client reach node addresses but not pods', async () => {
+    const n1 = plan.nodes[0]!;
+    await serve(n1.ns, n1.nodeIP, 30080, 'node-1', plan.clientNs);
+    assert.equal(await curl(plan.clientNs, 'http://172.20.0.11:30080/'), 'node-1');
+    const r = await sh(plan.clientNs, ['ip', 'route', 'get', '10.244.1.5']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.out, /unreachable/);
+    assert.equal((await ok(plan.clientNs, ['ip', 'route'])).trim(), '172.20.0.0/24 dev eth0 proto kernel scope link src 172.20.0.2');
+  });
+
+  it('keeps an existing sandbox, recreates one with another address, deletes one', async () => {
+    const n1 = plan.nodes[0]!;
+    await createPodSandbox({ prefix: PREFIX, node: n1, namespace: 'shop', ...pods.a });
+    assert.equal(await curl(ns(pods.c), 'http://10.244.1.5:8080/'), 'pod-a'); // the server's namespace is the same one
+
+    await createPodSandbox({ prefix: PREFIX, node: n1, namespace: 'shop', ...pods.c, ip: '10.244.1.7' });
+    assert.match(await ok(ns(pods.c), ['ip', '-4', '-o', 'addr', 'show', 'dev', 'eth0']), / inet 10\.244\.1\.7\/32 /);
+    assert.equal(await curl(ns(pods.c), 'http://10.244.1.5:8080/'), 'pod-a');
+
+    await deletePodSandbox(PREFIX, pods.c.uid);
+    await deletePodSandbox(PREFIX, pods.c.uid); // twice: nothing to do
+    assert.ok(!(await listClusterNamespaces(PREFIX)).includes(ns(pods.c)));
+    assert.notEqual((await sh(n1.ns, ['ip', 'link', 'show', podVeth(pods.c.uid)])).code, 0, 'the node side of the veth is gone');
+    assert.equal(existsSync(`${ETC_NETNS}/${ns(pods.c)}`), false);
+  });
+
+  it('destroys everything of the prefix, pods and their files included', async (t) => {
+    const start = performance.now();
+    await destroyClusterNetwork(PREFIX);
+    t.diagnostic(`destroyClusterNetwork: ${(performance.now() - start).toFixed(0)} ms`);
+    await nothingLeft();
+    assert.equal((await host.run(['ip', 'netns', 'list'])).stdout.includes(PREFIX), false);
+  });
+});

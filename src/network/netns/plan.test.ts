@@ -1,0 +1,165 @@
+// The pure half of the netns network: names, the plan, the ip commands, the pod files and the
+// mountinfo reading, without root.
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { clusterCommands, gatewayMac, podCommands } from './commands.js';
+import { netnsPropagation } from './mount-ns.js';
+import { nodeNs, ownedBy, planCluster, podNs, podVeth } from './names.js';
+import { podFiles, podHosts } from './pod-files.js';
+
+const UID = '5f1c2a9e-0b7d-4c3e-9a61-2f8d7e6c5b4a';
+
+describe('names', () => {
+  it('derives namespace and link names', () => {
+    assert.equal(nodeNs('tinykube', 2), 'tinykube-node-2');
+    assert.equal(podNs('tinykube', UID), 'tinykube-pod-5f1c2a9e0b7d');
+    assert.match(podVeth(UID), /^tkv[0-9a-f]{10}$/);
+    assert.equal(podVeth(UID), podVeth(UID));
+    assert.notEqual(podVeth(UID), podVeth(UID.replace('5f', '6f')));
+  });
+
+  for (const [name, owned] of [
+    ['tk-underlay', true],
+    ['tk-client', true],
+    ['tk-node-12', true],
+    ['tk-pod-5f1c2a9e0b7d', true],
+    ['tk-test-1234', false],
+    ['tk-pod-xyz', false],
+    ['tk-x-node-1', false],
+    ['tkx-node-1', false],
+  ] as const) {
+    it(`ownedBy("tk", ${name}) is ${owned}`, () => assert.equal(ownedBy('tk', name), owned));
+  }
+});
+
+describe('planCluster', () => {
+  it('gives each node an underlay address and a /24 of 10.244.0.0/16', () => {
+    const plan = planCluster({ prefix: 'tk', nodes: 2 });
+    assert.deepEqual(plan.nodes, [
+      { index: 1, ns: 'tk-node-1', nodeIP: '172.20.0.11', podCIDR: '10.244.1.0/24', gateway: '10.244.1.1' },
+      { index: 2, ns: 'tk-node-2', nodeIP: '172.20.0.12', podCIDR: '10.244.2.0/24', gateway: '10.244.2.1' },
+    ]);
+    assert.equal(plan.underlayNs, 'tk-underlay');
+    assert.equal(plan.clientNs, 'tk-client');
+    assert.equal(plan.clientIP, '172.20.0.2');
+    assert.equal(plan.lbPool, '172.20.0.200-172.20.0.250');
+    assert.equal(plan.serviceCIDR, '10.96.0.0/12');
+    assert.equal(plan.dnsIP, '10.96.0.10');
+  });
+
+  for (const [spec, message] of [
+    [{ prefix: 'Bad_Prefix', nodes: 1 }, /invalid network prefix "Bad_Prefix"/],
+    [{ prefix: 'tk', nodes: 0 }, /invalid node count 0/],
+    [{ prefix: 'tk', nodes: 190 }, /between 1 and 189/],
+  ] as const) {
+    it(`refuses ${JSON.stringify(spec)}`, () => assert.throws(() => planCluster(spec), message));
+  }
+});
+
+describe('commands', () => {
+  it('builds the cluster with one ip process per namespace (and a sysctl per node)', () => {
+    const cmds = clusterCommands(planCluster({ prefix: 'tk', nodes: 2 }));
+    assert.deepEqual(cmds, [
+      { argv: ['ip', '-batch', '-'], stdin: 'netns add tk-underlay\nnetns add tk-node-1\nnetns add tk-node-2\nnetns add tk-client\n' },
+      {
+        argv: ['ip', '-n', 'tk-underlay', '-batch', '-'],
+        stdin: [
+          'link set lo up',
+          'link add br0 type bridge',
+          'link set br0 up',
+          'link add node1 type veth peer name eth0 netns tk-node-1',
+          'link set node1 master br0 up',
+          'link add node2 type veth peer name eth0 netns tk-node-2',
+          'link set node2 master br0 up',
+          'link add client type veth peer name eth0 netns tk-client',
+          'link set client master br0 up',
+          '',
+        ].join('\n'),
+      },
+      {
+        argv: ['ip', '-n', 'tk-node-1', '-batch', '-'],
+        stdin: [
+          'link set lo up',
+          'addr add 172.20.0.11/24 dev eth0',
+          'link set eth0 up',
+          'link add cni0 address 0a:58:0a:f4:01:01 type bridge',
+          'addr add 10.244.1.1/24 dev cni0',
+          'link set cni0 up',
+          'route add 10.244.2.0/24 via 172.20.0.12 dev eth0',
+          '',
+        ].join('\n'),
+      },
+      {
+        argv: ['ip', 'netns', 'exec', 'tk-node-1', 'sysctl', '-q', '-w', 'net.ipv4.ip_forward=1', 'net.ipv4.conf.all.send_redirects=0', 'net.ipv4.conf.default.send_redirects=0', 'net.ipv4.conf.cni0.send_redirects=0'],
+      },
+      {
+        argv: ['ip', '-n', 'tk-node-2', '-batch', '-'],
+        stdin: [
+          'link set lo up',
+          'addr add 172.20.0.12/24 dev eth0',
+          'link set eth0 up',
+          'link add cni0 address 0a:58:0a:f4:02:01 type bridge',
+          'addr add 10.244.2.1/24 dev cni0',
+          'link set cni0 up',
+          'route add 10.244.1.0/24 via 172.20.0.11 dev eth0',
+          '',
+        ].join('\n'),
+      },
+      {
+        argv: ['ip', 'netns', 'exec', 'tk-node-2', 'sysctl', '-q', '-w', 'net.ipv4.ip_forward=1', 'net.ipv4.conf.all.send_redirects=0', 'net.ipv4.conf.default.send_redirects=0', 'net.ipv4.conf.cni0.send_redirects=0'],
+      },
+      { argv: ['ip', '-n', 'tk-client', '-batch', '-'], stdin: 'link set lo up\naddr add 172.20.0.2/24 dev eth0\nlink set eth0 up\n' },
+    ]);
+  });
+
+  it('wires a pod with a /32 behind its node gateway', () => {
+    const node = planCluster({ prefix: 'tk', nodes: 1 }).nodes[0]!;
+    const veth = podVeth(UID);
+    assert.deepEqual(podCommands({ prefix: 'tk', node, uid: UID, ip: '10.244.1.7' }), [
+      { argv: ['ip', 'netns', 'add', 'tk-pod-5f1c2a9e0b7d'] },
+      { argv: ['ip', '-n', 'tk-node-1', '-batch', '-'], stdin: `link add ${veth} type veth peer name eth0 netns tk-pod-5f1c2a9e0b7d\nlink set ${veth} master cni0 up\n` },
+      {
+        argv: ['ip', '-n', 'tk-pod-5f1c2a9e0b7d', '-batch', '-'],
+        stdin: 'link set lo up\naddr add 10.244.1.7/32 dev eth0\nlink set eth0 up\nroute add 10.244.1.1 dev eth0 scope link\nroute add default via 10.244.1.1 dev eth0\n',
+      },
+      {
+        argv: ['ip', 'netns', 'exec', 'tk-pod-5f1c2a9e0b7d', 'sysctl', '-q', '-w', 'net.ipv4.conf.all.accept_redirects=0', 'net.ipv4.conf.default.accept_redirects=0', 'net.ipv4.conf.eth0.accept_redirects=0'],
+      },
+    ]);
+  });
+
+  it('derives the gateway MAC from its address', () => assert.equal(gatewayMac('10.244.12.1'), '0a:58:0a:f4:0c:01'));
+});
+
+describe('pod files', () => {
+  it('writes resolv.conf for the pod namespace and hosts with its name', () => {
+    const files = podFiles({ ip: '10.244.1.7', hostname: 'web-0', namespace: 'shop', clusterDomain: 'cluster.local', dnsIP: '10.96.0.10', hostResolvConf: 'nameserver 1.1.1.1\n' });
+    assert.equal(files['resolv.conf'], 'search shop.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n');
+    assert.match(files.hosts, /^127\.0\.0\.1\tlocalhost$/m);
+    assert.match(files.hosts, /^10\.244\.1\.7\tweb-0$/m);
+  });
+
+  it('names the FQDN of a pod with a subdomain', () => {
+    const hosts = podHosts({ ip: '10.244.1.7', hostname: 'web-0', namespace: 'shop', subdomain: 'web', clusterDomain: 'cluster.local' });
+    assert.match(hosts, /^10\.244\.1\.7\tweb-0\.web\.shop\.svc\.cluster\.local\tweb-0$/m);
+  });
+
+  it('honours the pod dnsPolicy when the pod is given', () => {
+    const pod = { metadata: { name: 'p', namespace: 'shop' }, spec: { dnsPolicy: 'Default' } };
+    const files = podFiles({ ip: '10.244.1.7', hostname: 'p', namespace: 'shop', clusterDomain: 'cluster.local', dnsIP: '10.96.0.10', hostResolvConf: 'nameserver 1.1.1.1\n', pod });
+    assert.equal(files['resolv.conf'], 'nameserver 1.1.1.1\n');
+  });
+});
+
+describe('netnsPropagation', () => {
+  const line = (opt: string) => `42 27 254:0 /run/netns /run/netns rw,relatime ${opt} - ext4 /dev/vda rw`;
+  for (const [name, text, want] of [
+    ['host: shared', line('shared:1'), 'shared'],
+    ['ip netns exec: slave', line('master:1'), 'private'],
+    ['shared and slave', line('shared:3 master:1'), 'shared'],
+    ['no /run/netns mount', '27 1 254:0 / / rw - ext4 /dev/vda rw', 'absent'],
+  ] as const) {
+    it(name, () => assert.equal(netnsPropagation(`1 0 0:1 / /proc rw - proc proc rw\n${text}\n`), want));
+  }
+});
