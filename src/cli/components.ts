@@ -13,6 +13,7 @@ import { startWorkloadControllers } from '../controllers/workloads.js';
 import { startServiceControllers } from '../controllers/services.js';
 import { logsHandler } from '../node/logs.js';
 import { execHandler } from '../node/exec.js';
+import { singleHost } from '../node/pod-placement.js';
 import { startNodeComponents } from './node-components.js';
 import { startDns } from '../dns/index.js';
 
@@ -33,35 +34,21 @@ export interface ComponentOptions {
 
 type Stop = () => Promise<void> | void;
 
-/** Starts the enabled components; returns their stops, last started first. */
+/** Starts the enabled node-side components (node, proxy, DNS); returns their stops, last
+ *  started first. */
 export async function startComponents(server: ApiServer, o: ComponentOptions): Promise<Stop[]> {
   const stops: Stop[] = [];
   const client = (name: string): InProcessClient => new InProcessClient(server.rest, name);
   const nodeName = o.nodeName ?? hostname().toLowerCase();
   try {
-    if (!o.disable.has('controllers')) {
-      const workloads = await startWorkloadControllers({
-        client: client('kube-controller-manager'),
-        log: o.log,
-        recorder: (component) => new EventRecorder(client(component), component),
-      });
-      stops.push(() => workloads.stop());
-      const services = await startServiceControllers({
-        client: client('kube-controller-manager'),
-        log: o.log.child({ component: 'service-controllers' }),
-        events: new EventRecorder(client('service-controller'), 'service-controller'),
-        lbPools: o.lbPools,
-      });
-      stops.push(() => services.stop());
-    }
     if (!o.disable.has('node')) {
       const kubelet = client('kubelet');
       // Exec runs with the service variables of the pod's namespace, from a live cache.
       const services = new Informer<Service>(kubelet, R.services);
       await services.start();
       stops.push(() => services.stop());
-      server.addSubresource('pods/log', logsHandler({ client: kubelet, dataDir: o.dataDir }));
-      server.addUpgrade('pods/exec', execHandler({ client: kubelet, dataDir: o.dataDir, services: () => services.list() }));
+      server.addSubresource('pods/log', logsHandler({ client: kubelet, placement: singleHost(o.dataDir) }));
+      server.addUpgrade('pods/exec', execHandler({ client: kubelet, placement: singleHost(o.dataDir), services: () => services.list() }));
     }
     const node = await startNodeComponents(client, { ...o, nodeName });
     stops.push(...node.stops.reverse());
@@ -76,6 +63,32 @@ export async function startComponents(server: ApiServer, o: ComponentOptions): P
       });
       stops.push(() => dns.stop());
     }
+    return stops;
+  } catch (e) {
+    for (const stop of stops.reverse()) await stop();
+    throw e;
+  }
+}
+
+/** Starts the controllers (kube-controller-manager's share; the leader runs them); returns
+ *  their stops, last started first. */
+export async function startControllers(server: ApiServer, o: Pick<ComponentOptions, 'log' | 'lbPools'>): Promise<Stop[]> {
+  const stops: Stop[] = [];
+  const client = (name: string): InProcessClient => new InProcessClient(server.rest, name);
+  try {
+    const workloads = await startWorkloadControllers({
+      client: client('kube-controller-manager'),
+      log: o.log,
+      recorder: (component) => new EventRecorder(client(component), component),
+    });
+    stops.push(() => workloads.stop());
+    const services = await startServiceControllers({
+      client: client('kube-controller-manager'),
+      log: o.log.child({ component: 'service-controllers' }),
+      events: new EventRecorder(client('service-controller'), 'service-controller'),
+      lbPools: o.lbPools,
+    });
+    stops.push(() => services.stop());
     return stops;
   } catch (e) {
     for (const stop of stops.reverse()) await stop();

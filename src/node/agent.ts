@@ -20,6 +20,7 @@ import { NodeHeartbeat } from './node-heartbeat.js';
 import { readHostFacts } from './node-object.js';
 import { PodIPAllocator } from './pod-ips.js';
 import { PodWorker, type PodWorkerDeps } from './pod-worker.js';
+import { hostNetwork, type PodNetwork } from './pod-placement.js';
 import { runProbe, type ProbeRunner } from './probes/run-probe.js';
 import { ledgeredRunner, ProcessLedger } from './runtime/process-ledger.js';
 import { hostProcessRunner, type ProcessRunner } from './runtime/process-runner.js';
@@ -40,6 +41,8 @@ export interface NodeAgentOptions {
   /** Effects, replaceable in tests. */
   runner?: ProcessRunner;
   probe?: ProbeRunner;
+  /** Pods' network (netns sandboxes); default: the host's (loopback). */
+  network?: PodNetwork;
 }
 
 export interface NodeAgent {
@@ -47,6 +50,8 @@ export interface NodeAgent {
 }
 
 const DEFAULT_SHUTDOWN_GRACE_MS = 2_000;
+/** After a failed sandbox set-up, the pod is tried again this much later (kubelet's next sync). */
+const SANDBOX_RETRY_MS = 2_000;
 
 const terminal = (pod: Pod): boolean => pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
 
@@ -72,6 +77,12 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
   const recorder = new EventRecorder(client, 'kubelet', nodeName);
   const writer = new StatusWriter(client, (ns, name) => pods.get(ns, name), log);
   const workers = new Map<string, PodWorker>();
+  const network = opts.network ?? hostNetwork;
+  /** The network namespace of each pod with a sandbox. */
+  const netnsOf = new Map<string, string | undefined>();
+  /** Pods whose sandbox is being set up: the latest version seen meanwhile. */
+  const settingUp = new Map<string, Pod>();
+  let stopped = false;
   const deps: PodWorkerDeps = {
     clock,
     runner: ledgeredRunner(opts.runner ?? hostProcessRunner, ledger),
@@ -86,6 +97,7 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
         argv: resolved.argv,
         cwd: resolved.cwd,
         env: containerEnv(pod, container, services.list(), podIP, opts.nodeIP),
+        netns: netnsOf.get(pod.metadata.uid!),
         ...(resolved.warning ? { warning: resolved.warning } : {}),
       };
     },
@@ -97,46 +109,78 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
   /** Workers of pods gone from the API, until their processes have exited. */
   const leaving = new Set<PodWorker>();
 
-  function remove(uid: string, graceMs: number): void {
+  /** Tears the pod's sandbox down and frees its IP, once nothing of it runs. */
+  async function release(pod: Pod): Promise<void> {
+    const uid = pod.metadata.uid!;
+    if (netnsOf.has(uid) && !pod.spec?.hostNetwork) {
+      await network.tearDown(pod).catch((err: unknown) => log.warn({ err, pod: pod.metadata.name }, 'could not tear down the pod sandbox'));
+    }
+    netnsOf.delete(uid);
+    ips.release(uid);
+  }
+
+  function remove(pod: Pod, graceMs: number): void {
+    const uid = pod.metadata.uid!;
+    // Still being set up: the set-up sees it gone and releases it.
+    settingUp.delete(uid);
     const w = workers.get(uid);
     if (!w) return;
     workers.delete(uid);
     writer.forget(uid);
     deps.backoff.forget(`${uid}/`);
     leaving.add(w);
-    void w.stop(graceMs).then(() => {
+    void w.stop(graceMs).then(async () => {
+      await release(pod);
       leaving.delete(w);
-      ips.release(uid);
     });
   }
 
   function sync(pod: Pod): void {
     const uid = pod.metadata.uid!;
-    let w = workers.get(uid);
-    if (!w) {
-      // A finished pod is not run again (a restarted agent finds it so).
-      if (terminal(pod)) return;
-      // hostNetwork pods share the node's address, as on Kubernetes.
-      const ip = pod.spec?.hostNetwork ? opts.nodeIP : ips.allocate(uid, pod.status?.podIP);
-      if (!ip) {
-        recorder.record(pod, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: no free IP in pod CIDR ${opts.podCIDR}`);
-        return;
-      }
-      w = new PodWorker(pod, ip, deps);
-      workers.set(uid, w);
-      log.debug({ pod: `${pod.metadata.namespace}/${pod.metadata.name}`, ip }, 'running pod');
+    const w = workers.get(uid);
+    if (w) return w.update(pod);
+    if (settingUp.has(uid)) return void settingUp.set(uid, pod);
+    // A finished pod is not run again (a restarted agent finds it so).
+    if (terminal(pod)) return;
+    // hostNetwork pods share the node's address (and network), as on Kubernetes.
+    const ip = pod.spec?.hostNetwork ? opts.nodeIP : ips.allocate(uid, pod.status?.podIP);
+    if (!ip) {
+      recorder.record(pod, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: no free IP in pod CIDR ${opts.podCIDR}`);
+      return;
     }
-    w.update(pod);
+    settingUp.set(uid, pod);
+    const setUp = pod.spec?.hostNetwork ? Promise.resolve(undefined) : network.setUp(pod, ip);
+    setUp.then(
+      (netns) => {
+        netnsOf.set(uid, netns);
+        const latest = settingUp.get(uid);
+        settingUp.delete(uid);
+        if (!latest || stopped) return void release(pod);
+        const worker = new PodWorker(latest, ip, deps);
+        workers.set(uid, worker);
+        log.debug({ pod: `${pod.metadata.namespace}/${pod.metadata.name}`, ip, netns }, 'running pod');
+        worker.update(latest);
+      },
+      (err: Error) => {
+        settingUp.delete(uid);
+        ips.release(uid);
+        recorder.record(pod, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${err.message}`);
+        clock.after(SANDBOX_RETRY_MS, () => {
+          const now = pods.get(pod.metadata.namespace!, pod.metadata.name!);
+          if (!stopped && now?.metadata.uid === uid) sync(now);
+        });
+      },
+    );
   }
 
   pods.on({
     add: sync,
     update: (old, pod) => {
       // Same name, new pod: the old one is gone.
-      if (old.metadata.uid !== pod.metadata.uid) remove(old.metadata.uid!, 0);
+      if (old.metadata.uid !== pod.metadata.uid) remove(old, 0);
       sync(pod);
     },
-    delete: (pod) => remove(pod.metadata.uid!, (pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000),
+    delete: (pod) => remove(pod, (pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000),
   });
   await services.start();
   await pods.start();
@@ -144,12 +188,15 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
 
   return {
     async stop() {
+      stopped = true;
       heartbeat.stop();
       pods.stop();
       services.stop();
       writer.stop();
       // Pods still stopping with a longer grace period are hurried along too.
       await Promise.all([...workers.values(), ...leaving].map((w) => w.stop(shutdownGraceMs)));
+      // Sandboxes stay: pods keep their network (and IP) across an agent restart, as a node's
+      // pods do across a kubelet restart; the network's owner removes them at the end.
       workers.clear();
       log.info('node agent stopped');
     },

@@ -10,6 +10,7 @@ import type { Service } from '../apis/core/service/types.js';
 import { R } from '../client/client.js';
 import { createPod, runningStatus, serveHandler, type HandlerServer } from './exec-logs-fixture.js';
 import { CHANNEL, execHandler } from './exec.js';
+import { singleHost } from './pod-placement.js';
 
 interface Session {
   stdout: string;
@@ -28,7 +29,7 @@ describe('exec', { timeout: 30_000 }, () => {
   before(async () => {
     api = await startTestApi();
     const client = api.client();
-    server = await serveHandler({ upgrade: execHandler({ client, dataDir, services: () => services }) });
+    server = await serveHandler({ upgrade: execHandler({ client, placement: singleHost(dataDir), services: () => services }) });
     services = (await client.list<Service>(R.services)).items;
     await createPod(client, 'box', [{ name: 'main', image: 'busybox' }], runningStatus('127.244.0.8', ['main']));
     await createPod(client, 'waiting', [{ name: 'main', image: 'busybox' }], { phase: 'Pending' });

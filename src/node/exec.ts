@@ -6,6 +6,7 @@
 // `script`, so a shell gets a terminal (prompt, echo, line editing); otherwise over plain pipes.
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import { inNetns, type PodPlacement } from './pod-placement.js';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
@@ -80,6 +81,7 @@ interface Prepared {
   req: ExecRequest;
   env: Record<string, string>;
   cwd: string;
+  netns: string | undefined;
 }
 
 /** Checks the request against the pod as the apiserver and kubelet do, before any upgrade. */
@@ -98,9 +100,9 @@ async function prepare(deps: ExecDeps, url: URL, namespace: string | undefined, 
   const spec = [...(pod.spec.initContainers ?? []), ...(pod.spec.containers ?? [])].find((c) => c.name === container)!;
   const env = containerEnv(pod, spec, deps.services(), podIP, pod.status?.hostIP ?? '');
   if (req.tty) env.TERM = 'xterm';
-  const cwd = containerRoot(deps.dataDir, pod, container);
+  const cwd = containerRoot(deps.placement.dataDir(pod), pod, container);
   await mkdir(cwd, { recursive: true });
-  return { req, env, cwd };
+  return { req, env, cwd, netns: deps.placement.netns(pod) };
 }
 
 function offeredProtocol(req: IncomingMessage): string | undefined {
@@ -112,7 +114,7 @@ function offeredProtocol(req: IncomingMessage): string | undefined {
 function run(ws: WebSocket, p: Prepared): void {
   const { req, env, cwd } = p;
   const v5 = ws.protocol === EXEC_PROTOCOLS[0];
-  const argv = req.tty ? ttyArgv(req.command, env.PATH) : req.command;
+  const argv = inNetns(p.netns, req.tty ? ttyArgv(req.command, env.PATH) : req.command);
   const send = (channel: number, data: Buffer | string): void => {
     if (ws.readyState === ws.OPEN) ws.send(Buffer.concat([Buffer.from([channel]), Buffer.from(data)]));
   };
@@ -158,7 +160,7 @@ function run(ws: WebSocket, p: Prepared): void {
 
 export interface ExecDeps {
   client: Client;
-  dataDir: string;
+  placement: PodPlacement;
   /** Every Service the node knows, for the service variables. */
   services: () => Service[];
 }

@@ -9,6 +9,7 @@ import type { Pod } from '../apis/core/pods.js';
 import { R } from '../client/client.js';
 import { createPod, runningStatus, serveHandler, type HandlerServer } from './exec-logs-fixture.js';
 import { logPath, logsHandler } from './logs.js';
+import { singleHost } from './pod-placement.js';
 
 describe('logs', () => {
   let api: TestApi;
@@ -26,7 +27,7 @@ describe('logs', () => {
   before(async () => {
     api = await startTestApi();
     const client = api.client();
-    server = await serveHandler({ request: logsHandler({ client, dataDir }) });
+    server = await serveHandler({ request: logsHandler({ client, placement: singleHost(dataDir) }) });
     pods.web = await createPod(client, 'web', [{ name: 'web', image: 'nginx' }], runningStatus('127.244.0.2', ['web']));
     pods.two = await createPod(client, 'two', [{ name: 'a', image: 'nginx' }, { name: 'b', image: 'busybox' }], runningStatus('127.244.0.3', ['a', 'b']));
     pods.pending = await createPod(client, 'pending', [{ name: 'c', image: 'nginx' }], { phase: 'Pending', containerStatuses: [{ name: 'c', state: { waiting: { reason: 'ContainerCreating' } } }] });

@@ -11,6 +11,7 @@ import { errors, StatusError } from '../api/errors.js';
 import type { SubresourceHandler } from '../api/http/resource-handler.js';
 import type { Pod } from '../apis/core/pods.js';
 import { R, type Client } from '../client/client.js';
+import type { PodPlacement } from './pod-placement.js';
 
 /** How often a follower looks for new output, and how many looks between pod checks. */
 const FOLLOW_POLL_MS = 200;
@@ -102,7 +103,7 @@ function intParam(q: URLSearchParams, name: string): number | undefined {
   return n;
 }
 
-export function logsHandler(deps: { client: Client; dataDir: string }): SubresourceHandler {
+export function logsHandler(deps: { client: Client; placement: PodPlacement }): SubresourceHandler {
   return async (req: IncomingMessage, res: ServerResponse, info, _r, url) => {
     if (info.verb !== 'get') throw errors.methodNotAllowed();
     const q = url.searchParams;
@@ -111,7 +112,7 @@ export function logsHandler(deps: { client: Client; dataDir: string }): Subresou
     const tailLines = intParam(q, 'tailLines');
     const limitBytes = intParam(q, 'limitBytes');
     const previous = q.get('previous') === 'true';
-    const dir = join(podDir(deps.dataDir, pod), container);
+    const dir = join(podDir(deps.placement.dataDir(pod), pod), container);
     const runs = await logRuns(dir);
     const podName = pod.metadata.name ?? '';
 

@@ -15,6 +15,7 @@ import { podStatus, type ApiPodStatus } from './pod-status.js';
 import { ContainerProbers } from './probes/prober.js';
 import { unhealthyMessage, type ProbeKind, type ProbeResult } from './probes/probe-state.js';
 import type { ProbeRunner } from './probes/run-probe.js';
+import { inNetns } from './pod-placement.js';
 import type { ProcessExit, ProcessHandle, ProcessRunner } from './runtime/process-runner.js';
 
 /** How a container is to be run (from the images and env modules). */
@@ -22,6 +23,8 @@ export interface PreparedContainer {
   argv: string[];
   cwd?: string;
   env: Record<string, string>;
+  /** The pod's network namespace, where its processes (and exec probes) run; none: the host's. */
+  netns?: string;
   /** An Event's text when the image does not run as asked. */
   warning?: string;
 }
@@ -193,9 +196,9 @@ export class PodWorker {
       return;
     }
     if (prepared.warning) this.event('Warning', 'BuiltinImage', prepared.warning);
-    const handle = runner.start({ argv: prepared.argv, env: prepared.env, cwd: prepared.cwd, logPath: deps.logPath(this.pod, rec.name, rec.restartCount) });
+    const handle = runner.start({ argv: inNetns(prepared.netns, prepared.argv), env: prepared.env, cwd: prepared.cwd, logPath: deps.logPath(this.pod, rec.name, rec.restartCount) });
     this.event('Normal', 'Created', `Created container ${rec.name}`);
-    const target = { podIP: this.podIP, container: spec, env: prepared.env, cwd: prepared.cwd };
+    const target = { podIP: this.podIP, container: spec, env: prepared.env, cwd: prepared.cwd, netns: prepared.netns };
     const probers = new ContainerProbers(spec, target, startedAt, clock, deps.probe, {
       changed: (k, result) => this.probeChanged(rec, k, result),
       failed: (k, output) => this.event('Warning', 'Unhealthy', unhealthyMessage(k, output)),

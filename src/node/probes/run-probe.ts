@@ -3,6 +3,7 @@
 // ok or not with the output kubelet would put in the Unhealthy event.
 
 import { spawn } from 'node:child_process';
+import { inNetns } from '../pod-placement.js';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
@@ -14,6 +15,8 @@ export interface ProbeTarget {
   container: Container;
   env: Record<string, string>;
   cwd?: string;
+  /** The pod's network namespace, where exec probes run. */
+  netns?: string;
 }
 
 export interface ProbeOutcome {
@@ -87,9 +90,10 @@ function tcpProbe(probe: Probe, t: ProbeTarget, timeoutMs: number): Promise<Prob
 function execProbe(probe: Probe, t: ProbeTarget, timeoutMs: number): Promise<ProbeOutcome> {
   const cmd = probe.exec?.command ?? [];
   if (!cmd.length) return Promise.resolve({ ok: false, output: 'no command' });
+  const argv = inNetns(t.netns, cmd);
   return new Promise((resolve) => {
     let output = '';
-    const child = spawn(cmd[0], cmd.slice(1), { env: t.env, cwd: t.cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(argv[0], argv.slice(1), { env: t.env, cwd: t.cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     const collect = (d: Buffer): void => {
       if (output.length < MAX_OUTPUT) output += d.toString('utf8');
     };
