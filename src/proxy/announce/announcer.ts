@@ -28,6 +28,8 @@ export class L2Announcer {
   private queue: Promise<void> = Promise.resolve();
   private arpingMissingLogged = false;
   private stopped = false;
+  /** Gratuitous ARP takes a second per probe: it runs beside the syncs, awaited only by stop(). */
+  private readonly arping = new Set<Promise<void>>();
 
   constructor(private readonly opts: AnnouncerOptions) {}
 
@@ -62,6 +64,7 @@ export class L2Announcer {
   async stop(): Promise<void> {
     this.stopped = true;
     await this.enqueue(() => this.reconcile());
+    await Promise.all(this.arping);
   }
 
   private enqueue(fn: () => Promise<void>): Promise<void> {
@@ -95,7 +98,10 @@ export class L2Announcer {
       added.push(ip);
       this.opts.log.info({ ip, iface: this.opts.iface }, 'announcing LoadBalancer address');
     }
-    await Promise.all(added.map((ip) => this.gratuitousArp(ip)));
+    for (const ip of added) {
+      const p = this.gratuitousArp(ip).finally(() => this.arping.delete(p));
+      this.arping.add(p);
+    }
   }
 
   private async gratuitousArp(ip: string): Promise<void> {

@@ -1,0 +1,153 @@
+// startProxy in the kernel modes against a real in-process API, programming a node network
+// namespace of our own through its Execer (Node cannot enter a namespace itself): a client
+// namespace reaches pods through a ClusterIP, a UDP flow's conntrack entry toward a removed
+// endpoint is deleted, and a LoadBalancer address is announced on the node's eth0 and moves
+// away when the node stops being Ready. Root, nft, iptables, conntrack and arping required.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import pino from 'pino';
+import { startTestApi, type TestApi } from '../../test/support/api.js';
+import type { Node } from '../apis/core/nodes.js';
+import type { Service } from '../apis/core/service/types.js';
+import type { EndpointSlice } from '../apis/discovery/endpointslices.js';
+import { R, type Client } from '../client/client.js';
+import { EventRecorder } from '../client/events.js';
+import { startProxy, type ProxyModeName, type RunningProxy } from './index.js';
+import { NODE_IP, POD_CIDR, requireRootAndTools, SERVICE_CIDR, TestNode } from './testing/netns.js';
+import { service, slice, type EndpointBrief } from './testing/objects.js';
+
+const LB_IP = '172.20.0.201';
+const UDP_PORTS = [{ name: 'dns', port: 5353, protocol: 'UDP' }];
+
+async function until<T>(fn: () => Promise<T>, what: string, ms = 8_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function putSlice(client: Client, svc: string, eps: EndpointBrief[], ports?: Parameters<typeof slice>[2]): Promise<void> {
+  const s = slice(svc, eps, ports);
+  const old = await client.get<EndpointSlice>(R.endpointSlices, 'default', s.metadata.name!).catch(() => undefined);
+  if (old) await client.update(R.endpointSlices, 'default', { ...s, metadata: { ...s.metadata, resourceVersion: old.metadata.resourceVersion } });
+  else await client.create(R.endpointSlices, 'default', s);
+}
+
+async function createService(client: Client, name: string, spec: Partial<Service['spec']>): Promise<Service> {
+  const s = service(name, spec);
+  delete s.spec.clusterIP;
+  delete s.spec.clusterIPs;
+  delete s.metadata.uid;
+  return client.create<Service>(R.services, 'default', s);
+}
+
+async function setNode(client: Client, name: string, ready: 'True' | 'Unknown'): Promise<void> {
+  const exists = await client.get<Node>(R.nodes, undefined, name).catch(() => undefined);
+  if (!exists) await client.create(R.nodes, undefined, { apiVersion: 'v1', kind: 'Node', metadata: { name } });
+  await client.patch(R.nodes, undefined, name, 'merge', { status: { conditions: [{ type: 'Ready', status: ready }] } }, { subresource: 'status' });
+}
+
+for (const mode of ['nftables', 'iptables'] as ProxyModeName[]) {
+  describe(`startProxy in ${mode} mode, in a node namespace`, () => {
+    let api: TestApi;
+    let client: Client;
+    let net: TestNode;
+    let proxy: RunningProxy | undefined;
+    let pods: string[];
+    const rules = async (): Promise<string> =>
+      (await net.nodeExec.run(mode === 'nftables' ? ['nft', 'list', 'ruleset'] : ['iptables-save'])).stdout;
+
+    before(async () => {
+      requireRootAndTools(['ip', 'nft', 'iptables-restore', 'conntrack', 'arping']);
+      api = await startTestApi({ serviceCIDR: SERVICE_CIDR });
+      client = api.client('test');
+      net = new TestNode().create();
+      pods = [await net.pod(5, 'pod-a'), await net.pod(6, 'pod-b')];
+      await setNode(client, 'node-1', 'True');
+      proxy = await startProxy({
+        client,
+        log: pino({ level: 'silent' }),
+        events: new EventRecorder(client, 'kube-proxy', 'node-1'),
+        nodeName: 'node-1',
+        nodeIPs: [NODE_IP],
+        mode,
+        clusterCIDR: POD_CIDR,
+        execer: net.nodeExec,
+        announceInterface: 'eth0',
+      });
+    });
+
+    after(async () => {
+      try {
+        await proxy?.stop();
+      } finally {
+        net?.destroy();
+        await api?.close();
+      }
+    });
+
+    it('reports the mode it uses', () => {
+      assert.equal(proxy!.mode, mode);
+      assert.equal(proxy!.modeMessage, undefined);
+    });
+
+    it('a TCP connection from the client namespace reaches a pod through the ClusterIP', async () => {
+      const svc = await createService(client, 'web', { ports: [{ name: 'http', protocol: 'TCP', port: 80, targetPort: 8080 }] });
+      await putSlice(client, 'web', [{ ip: pods[0]! }]);
+      const vip = svc.spec.clusterIP!;
+      await until(async () => (await rules()).includes(vip), 'rules for the VIP');
+      if (mode === 'nftables') {
+        const table = (await net.nodeExec.run(['nft', 'list', 'table', 'ip', 'tinykube'])).stdout;
+        assert.match(table, new RegExp(`${vip.replace(/\./g, '\\.')} \\. tcp \\. 80 : goto service-`));
+      }
+      assert.equal(await net.tcp(vip, 80), 'pod-a');
+      const latency = await proxy!.metrics.getSingleMetric('kubeproxy_network_programming_duration_seconds')!.get();
+      assert.ok(latency.values.some((v) => v.metricName?.endsWith('_count') && v.value > 0), 'network programming latency recorded');
+    });
+
+    it("UDP: the conntrack entry toward a removed endpoint is deleted; the same flow then reaches the new one", async () => {
+      const svc = await createService(client, 'dns', { ports: [{ name: 'dns', protocol: 'UDP', port: 53, targetPort: 5353 }] });
+      const vip = svc.spec.clusterIP!;
+      await putSlice(client, 'dns', [{ ip: pods[0]! }], UDP_PORTS);
+      await until(async () => (await net.udp(vip, 53, 40053)) === 'pod-a', 'UDP answer from pod-a');
+      const entries = async (): Promise<string> => (await net.nodeExec.run(['conntrack', '-L', '-p', 'udp', '--orig-dst', vip])).stdout;
+      assert.match(await entries(), new RegExp(`src=${pods[0]!.replace(/\./g, '\\.')} `), 'an entry answered by pod-a');
+
+      await putSlice(client, 'dns', [{ ip: pods[1]! }], UDP_PORTS);
+      await until(async () => !(await entries()).includes(`src=${pods[0]} `), 'entry toward pod-a deleted');
+      // Without the deletion this flow (same source port) would stay on pod-a for the entry's timeout.
+      assert.equal(await net.udp(vip, 53, 40053), 'pod-b');
+    });
+
+    it('announces a LoadBalancer address on eth0 while this node is the Ready one, and gives it up when NotReady', async () => {
+      await createService(client, 'lb', { type: 'LoadBalancer', ports: [{ name: 'http', protocol: 'TCP', port: 80, targetPort: 8080 }] });
+      await client.patch(R.services, 'default', 'lb', 'merge', { status: { loadBalancer: { ingress: [{ ip: LB_IP }] } } }, { subresource: 'status' });
+      await putSlice(client, 'lb', [{ ip: pods[1]! }]);
+      const onEth0 = async (): Promise<boolean> => (await net.nodeExec.run(['ip', '-4', 'addr', 'show', 'dev', 'eth0'])).stdout.includes(`${LB_IP}/32`);
+      await until(onEth0, 'LB address on eth0');
+      assert.deepEqual(proxy!.announced(), [LB_IP]);
+      // The client finds it by ARP, the node's rules DNAT it to the pod.
+      assert.equal(await until(async () => ((await net.tcp(LB_IP, 80)) === 'pod-b' ? 'pod-b' : ''), 'LB answers'), 'pod-b');
+
+      await setNode(client, 'node-2', 'True');
+      await setNode(client, 'node-1', 'Unknown');
+      await until(async () => !(await onEth0()), 'LB address removed after NotReady');
+      assert.deepEqual(proxy!.announced(), []);
+      await setNode(client, 'node-1', 'True');
+      await setNode(client, 'node-2', 'Unknown');
+      await until(onEth0, 'LB address back');
+    });
+
+    it('stop removes the rules and the announced address', async () => {
+      await proxy!.stop();
+      proxy = undefined;
+      const left = await rules();
+      assert.doesNotMatch(left, mode === 'nftables' ? /table ip tinykube/ : /KUBE-/);
+      assert.doesNotMatch((await net.nodeExec.run(['ip', '-4', 'addr', 'show', 'dev', 'eth0'])).stdout, new RegExp(LB_IP.replace(/\./g, '\\.')));
+    });
+  });
+}
