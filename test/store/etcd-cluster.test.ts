@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { openEtcdStore } from '../../src/store/etcd/etcd-store.js';
 import type { KeyValue, Store, StoreError, WatchEvent } from '../../src/store/store.js';
-import { type EtcdMember, startEtcd } from './etcd-process.js';
+import { leaderOf, startEtcd } from './etcd-process.js';
 
 const quiet = { warn: () => {}, error: () => {} };
 
@@ -46,7 +46,7 @@ describe('etcd store through etcd failures', () => {
       let afterKill = 0;
       let killed: Promise<string> | undefined;
       for (let i = 0; afterKill < 100; i++) {
-        if (acked.length === 100 && !killed) killed = leader(etcd.members).then(async (m) => (await m.kill(), m.endpoint));
+        if (acked.length === 100 && !killed) killed = leaderOf(etcd.members).then(async (m) => (await m.kill(), m.endpoint));
         try {
           acked.push(await s.create(`/w/${String(i).padStart(5, '0')}`, String(i)));
           if (killed) afterKill++;
@@ -71,16 +71,6 @@ describe('etcd store through etcd failures', () => {
     }
   });
 });
-
-/** The member the others follow, as etcd's maintenance status (JSON gateway) reports it. */
-async function leader(members: EtcdMember[]): Promise<EtcdMember> {
-  for (const m of members) {
-    const res = await fetch(`${m.endpoint}/v3/maintenance/status`, { method: 'POST', body: '{}' });
-    const status = (await res.json()) as { header: { member_id: string }; leader: string };
-    if (status.header.member_id === status.leader) return m;
-  }
-  return assert.fail('no leader');
-}
 
 /** Retries while etcd comes back (the client reconnects on its own). */
 async function retry<T>(fn: () => Promise<T>, timeoutMs = 10_000): Promise<T> {

@@ -99,6 +99,16 @@ export async function startEtcd(opts: StartEtcdOptions = {}): Promise<EtcdCluste
   return { endpoints: members.map((m) => m.endpoint), members, stop };
 }
 
+/** The member the others follow, as etcd's maintenance status (JSON gateway) reports it. */
+export async function leaderOf(members: EtcdMember[]): Promise<EtcdMember> {
+  for (const m of members) {
+    const res = await fetch(`${m.endpoint}/v3/maintenance/status`, { method: 'POST', body: '{}' });
+    const status = (await res.json()) as { header: { member_id: string }; leader: string };
+    if (status.header.member_id === status.leader) return m;
+  }
+  throw new Error('no etcd member is the leader');
+}
+
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();

@@ -1,6 +1,7 @@
 // `tinykube migrate` end to end: a control plane on SQLite makes Services (ClusterIP, NodePort,
-// LoadBalancer) and a Lease, the command copies its data dir's store into a real etcd, and a control plane
-// on etcd with the same data dir serves the very same objects and hands out nothing twice.
+// LoadBalancer) and a Lease, the command copies its data dir's store into a real etcd, and a
+// control plane on etcd with the same data dir serves the very same objects and hands out
+// nothing twice.
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -8,15 +9,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import pino from 'pino';
-import { startControlPlane, type ControlPlane } from '../../src/cli/control-plane.js';
-import { HttpsClient, endpointFromKubeconfig } from '../../src/client/https.js';
+import type { HttpsClient } from '../../src/client/https.js';
 import { R } from '../../src/client/client.js';
 import type { Service } from '../../src/apis/core/service/types.js';
 import type { KubeObject } from '../../src/apis/types.js';
 import { openEtcdStore } from '../../src/store/etcd/etcd-store.js';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { type EtcdCluster, startEtcd } from './etcd-process.js';
+import { eventually } from '../support/eventually.js';
+import { startTestControlPlane, type TestControlPlane } from './control-plane.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const PREFIX = '/tinykube';
@@ -35,31 +36,22 @@ function tinykube(args: string[]): Promise<{ code: number | null; stdout: string
 describe('tinykube migrate: a SQLite data dir into etcd', () => {
   let etcd: EtcdCluster;
   let dataDir: string;
-  let cp: ControlPlane | undefined;
+  let running: TestControlPlane | undefined;
   let client: HttpsClient | undefined;
   const start = async (endpoints?: string[]) => {
-    cp = await startControlPlane({
-      dataDir,
+    running = await startTestControlPlane(dataDir, {
       datastoreEndpoints: endpoints,
       datastorePrefix: PREFIX,
-      apiPort: 0,
-      bindAddress: '127.0.0.1',
       // 6 addresses: small enough to fill, so a double hand-out could not hide.
       serviceCIDR: '127.96.0.0/29',
       nodePortRange: { min: 30000, max: 30009 },
-      disable: new Set(['node', 'proxy', 'dns']),
-      log: pino({ level: 'silent' }),
-      podCIDR: '127.244.0.0/16',
       lbPools: ['127.240.9.1-127.240.9.2'],
-      clusterDomain: 'cluster.local',
     });
-    client = new HttpsClient(endpointFromKubeconfig(cp.kubeconfigPath), 'migrate-test');
-    return client;
+    return (client = running.client);
   };
   const stop = async () => {
-    client?.close();
-    await cp?.stop();
-    cp = client = undefined;
+    await running?.stop();
+    running = client = undefined;
   };
   const service = (name: string, spec: Service['spec']) =>
     client!.create<Service>(R.services, 'default', { apiVersion: 'v1', kind: 'Service', metadata: { name }, spec } as KubeObject);
@@ -82,7 +74,7 @@ describe('tinykube migrate: a SQLite data dir into etcd', () => {
     await service('np', { type: 'NodePort', ports: [{ port: 80, nodePort: 30005 }] });
     await service('lb', { type: 'LoadBalancer', ports: [{ port: 80 }] });
     await c.create(R.leases, 'default', { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'cfg' }, spec: { holderIdentity: 'ü' } } as KubeObject);
-    await until(async () => ((await c.get<Service>(R.services, 'default', 'lb')).status?.loadBalancer?.ingress?.length ?? 0) > 0);
+    await eventually(async () => (await c.get<Service>(R.services, 'default', 'lb')).status?.loadBalancer?.ingress?.length, 10_000, 'an LB address');
     const before = (await c.list<Service>(R.services)).items;
     const cfg = await c.get(R.leases, 'default', 'cfg');
     await stop();
@@ -131,16 +123,8 @@ describe('tinykube migrate: a SQLite data dir into etcd', () => {
     await e.delete(R.services, 'default', 'new-0');
     await assert.rejects(service('np2', { type: 'NodePort', ports: [{ port: 80, nodePort: 30005 }] }), /provided port is already allocated/);
     await service('lb2', { type: 'LoadBalancer', ports: [{ port: 80 }] });
-    await until(async () => ((await e.get<Service>(R.services, 'default', 'lb2')).status?.loadBalancer?.ingress?.length ?? 0) > 0);
+    await eventually(async () => (await e.get<Service>(R.services, 'default', 'lb2')).status?.loadBalancer?.ingress?.length, 10_000, 'an LB address');
     const lbIPs = await Promise.all(['lb', 'lb2'].map(async (n) => (await e.get<Service>(R.services, 'default', n)).status!.loadBalancer!.ingress![0]!.ip));
     assert.notEqual(lbIPs[0], lbIPs[1]);
   });
 });
-
-async function until(cond: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) assert.fail('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
