@@ -151,3 +151,31 @@ for (const mode of ['nftables', 'iptables'] as ProxyModeName[]) {
     });
   });
 }
+
+describe('startProxy asked for ipvs on this kernel (no IP_VS)', () => {
+  it('falls back to nftables, says why in an Event on the Node, and programs nftables', async () => {
+    requireRootAndTools(['ip', 'nft']);
+    const api = await startTestApi({ serviceCIDR: SERVICE_CIDR });
+    const client = api.client('test');
+    const net = new TestNode().create();
+    // The proxy's own timers do not keep a process alive (in a server the API does).
+    const alive = setInterval(() => undefined, 1_000);
+    try {
+      const events = new EventRecorder(client, 'kube-proxy', 'node-1');
+      const proxy = await startProxy({ client, log: pino({ level: 'silent' }), events, nodeName: 'node-1', nodeIPs: [NODE_IP], mode: 'ipvs', clusterCIDR: POD_CIDR, execer: net.nodeExec });
+      try {
+        assert.equal(proxy.mode, 'nftables');
+        assert.match(proxy.modeMessage!, /^can't use the IPVS proxier: .*; falling back to the nftables proxier$/);
+        assert.equal((await net.nodeExec.run(['nft', 'list', 'table', 'ip', 'tinykube'])).code, 0);
+        const event = await until(async () => (await client.list(R.events, 'default')).items.find((e) => (e as { reason?: string }).reason === 'ProxyModeFallback'), 'fallback Event');
+        assert.equal((event as { involvedObject?: { kind: string } }).involvedObject?.kind, 'Node');
+      } finally {
+        await proxy.stop();
+      }
+    } finally {
+      clearInterval(alive);
+      net.destroy();
+      await api.close();
+    }
+  });
+});
