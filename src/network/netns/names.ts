@@ -76,16 +76,18 @@ export function validPrefix(prefix: string): string | undefined {
   return undefined;
 }
 
+/** Node i's network, the same in every process (a node agent derives its own from its index). */
+export function nodeNetwork(prefix: string, i: number): NodeNetwork {
+  return { index: i, ns: nodeNs(prefix, i), nodeIP: `172.20.0.${NODE_IP_BASE + i}`, podCIDR: `10.244.${i}.0/24`, gateway: `10.244.${i}.1` };
+}
+
 export function planCluster(spec: ClusterNetworkSpec): ClusterPlan {
   const bad = validPrefix(spec.prefix);
   if (bad) throw new Error(bad);
   if (!Number.isInteger(spec.nodes) || spec.nodes < 1 || spec.nodes > MAX_NODES) {
     throw new Error(`invalid node count ${spec.nodes}: must be between 1 and ${MAX_NODES}`);
   }
-  const nodes: NodeNetwork[] = [];
-  for (let i = 1; i <= spec.nodes; i++) {
-    nodes.push({ index: i, ns: nodeNs(spec.prefix, i), nodeIP: `172.20.0.${NODE_IP_BASE + i}`, podCIDR: `10.244.${i}.0/24`, gateway: `10.244.${i}.1` });
-  }
+  const nodes = Array.from({ length: spec.nodes }, (_, k) => nodeNetwork(spec.prefix, k + 1));
   return {
     prefix: spec.prefix,
     nodes,
