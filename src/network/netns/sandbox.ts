@@ -32,7 +32,7 @@ export async function createPodSandbox(o: PodSandboxOptions, exec: Execer = new 
     // Half-made or with another address: start over. Deleting the node side first frees the
     // veth name at once (a deleted namespace's links go away asynchronously).
     await runCommand(exec, { argv: ['ip', '-n', o.node.ns, 'link', 'del', podVeth(o.uid)] });
-    await deletePodSandbox(o.prefix, o.uid, exec);
+    if (!/No such file/.test(have.stderr)) await deletePodSandbox(o.prefix, o.uid, exec);
     try {
       await runCommands(exec, podCommands({ prefix: o.prefix, node: o.node, uid: o.uid, ip: o.ip }));
     } catch (err) {
