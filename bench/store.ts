@@ -95,11 +95,23 @@ for (const members of MEMBERS) {
 }
 
 const base = results[0]!;
-console.log(`${WRITES} creates each, ${CONCURRENCY} in flight for the parallel run; watch latency over ${Math.min(WRITES, 1000)} writes`);
+const x = (v: number): string => `${v.toFixed(1)}x`;
+console.log(`${WRITES} creates each, ${CONCURRENCY} in flight for the parallel run; watch latency (create call to event) over ${Math.min(WRITES, 1000)} writes`);
 console.log('store           serial w/s   parallel w/s   watch p50 ms   watch p99 ms');
 for (const r of results) {
-  const ratio = r === base ? '' : `   (sqlite/this: serial ${(base.serial / r.serial).toFixed(1)}x, parallel ${(base.parallel / r.parallel).toFixed(1)}x)`;
+  const ratio =
+    r === base
+      ? ''
+      : `   sqlite: writes ${x(base.serial / r.serial)} serial / ${x(base.parallel / r.parallel)} parallel faster, ` +
+        `watch ${x(r.p50 / base.p50)} p50 / ${x(r.p99 / base.p99)} p99 quicker`;
   console.log(
     `${r.name.padEnd(15)} ${r.serial.toFixed(0).padStart(10)}   ${r.parallel.toFixed(0).padStart(12)}   ${r.p50.toFixed(2).padStart(12)}   ${r.p99.toFixed(2).padStart(12)}${ratio}`,
+  );
+}
+const [one, three] = [1, 3].map((m) => results.find((r) => r.name.startsWith(`etcd ${m} `)));
+if (one && three) {
+  console.log(
+    `etcd 3 members vs 1: writes ${x(one.serial / three.serial)} serial / ${x(one.parallel / three.parallel)} parallel slower (a quorum of fsyncs), ` +
+      `watch ${x(three.p50 / one.p50)} p50 / ${x(three.p99 / one.p99)} p99 slower`,
   );
 }
