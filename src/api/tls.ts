@@ -30,26 +30,16 @@ export async function ensureTls(dir: string, names: ServingNames): Promise<TlsFi
   mkdirSync(tlsDir, { recursive: true, mode: 0o700 });
   const file = (n: string): string => join(tlsDir, n);
 
-  if (!existsSync(file('ca.crt')) || !existsSync(file('ca.key'))) {
-    const keys = await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify']);
-    const ca = await x509.X509CertificateGenerator.createSelfSigned({
-      serialNumber: serial(),
-      name: 'CN=tinykube-ca',
-      notBefore: new Date(Date.now() - 60_000),
-      notAfter: new Date(Date.now() + TEN_YEARS_MS),
-      keys,
-      signingAlgorithm: ALG,
-      extensions: [
-        new x509.BasicConstraintsExtension(true, undefined, true),
-        new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
-      ],
-    });
-    writeAtomic(file('ca.key'), await exportKey(keys.privateKey));
-    writeAtomic(file('ca.crt'), ca.toString('pem'));
-  }
+  if (!existsSync(file('ca.crt')) || !existsSync(file('ca.key'))) writeCa(dir, await createCa());
   const caPem = readFileSync(file('ca.crt'), 'utf8');
 
-  const covered = existsSync(file('server.crt')) && existsSync(file('server.key')) && covers(readFileSync(file('server.crt'), 'utf8'), names);
+  // Re-issued when its names fall short, or when the CA changed (a server joining a cluster
+  // takes the CA stored there).
+  const covered =
+    existsSync(file('server.crt')) &&
+    existsSync(file('server.key')) &&
+    covers(readFileSync(file('server.crt'), 'utf8'), names) &&
+    (await issuedBy(readFileSync(file('server.crt'), 'utf8'), caPem));
   if (!covered) {
     const ca = new x509.X509Certificate(caPem);
     const caKey = await importKey(readFileSync(file('ca.key'), 'utf8'));
@@ -77,6 +67,42 @@ export async function ensureTls(dir: string, names: ServingNames): Promise<TlsFi
     writeAtomic(file('server.crt'), cert.toString('pem'));
   }
   return { caCert: caPem, cert: readFileSync(file('server.crt'), 'utf8'), key: readFileSync(file('server.key'), 'utf8') };
+}
+
+/** A new cluster CA (certificate and key, PEM). */
+export async function createCa(): Promise<{ cert: string; key: string }> {
+  const keys = await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify']);
+  const ca = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: serial(),
+    name: 'CN=tinykube-ca',
+    notBefore: new Date(Date.now() - 60_000),
+    notAfter: new Date(Date.now() + TEN_YEARS_MS),
+    keys,
+    signingAlgorithm: ALG,
+    extensions: [
+      new x509.BasicConstraintsExtension(true, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+    ],
+  });
+  return { cert: ca.toString('pem'), key: await exportKey(keys.privateKey) };
+}
+
+/** The CA in DIR/tls, if there is one. */
+export function readCa(dir: string): { cert: string; key: string } | undefined {
+  const cert = join(dir, 'tls', 'ca.crt');
+  const key = join(dir, 'tls', 'ca.key');
+  return existsSync(cert) && existsSync(key) ? { cert: readFileSync(cert, 'utf8'), key: readFileSync(key, 'utf8') } : undefined;
+}
+
+/** Puts the CA into DIR/tls (a serving certificate it did not sign is re-issued by ensureTls). */
+export function writeCa(dir: string, ca: { cert: string; key: string }): void {
+  mkdirSync(join(dir, 'tls'), { recursive: true, mode: 0o700 });
+  writeAtomic(join(dir, 'tls', 'ca.key'), ca.key);
+  writeAtomic(join(dir, 'tls', 'ca.crt'), ca.cert);
+}
+
+async function issuedBy(pem: string, caPem: string): Promise<boolean> {
+  return new x509.X509Certificate(pem).verify({ publicKey: new x509.X509Certificate(caPem).publicKey, signatureOnly: true });
 }
 
 function covers(pem: string, names: ServingNames): boolean {

@@ -1,6 +1,5 @@
 // tinykube's command line: `up` (all-in-one), `kubeconfig`, `help`.
 
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startControlPlane } from './control-plane.js';
@@ -8,6 +7,8 @@ import { openLog } from './log.js';
 import { explainCommand } from './explain-command.js';
 import { agentCommand } from './agent-command.js';
 import { untilSignal } from './signals.js';
+import { serverCommand } from './server-command.js';
+import { CONTROL_PLANE_TIMING_FLAGS, CONTROL_PLANE_TIMING_HELP, dataDirOf, list, parseControlPlaneTiming, parsePortRange } from './flags.js';
 
 const COMPONENTS = ['node', 'proxy', 'dns', 'controllers'];
 
@@ -17,6 +18,7 @@ Usage: tinykube <command> [flags]
 
 Commands:
   up           Start everything in the foreground (API, store, controllers, node, proxy, DNS)
+  server       API server + controllers (leader-elected), no node: several share one etcd (server --help)
   agent        Join a cluster as a node (node agent + proxy): agent --server URL --token T --ca-file F
   explain      explain svc/NAME [-n NS]: what the proxy does with a connection to the Service
   migrate      --from DATA_DIR --to http://HOST:2379[,...] [--prefix /tinykube]: copy a SQLite data dir's store into etcd
@@ -43,7 +45,7 @@ Flags of up:
   --nodeport-addresses LIST
                           CIDRs whose local addresses serve NodePorts (default: the node IP)
   --proxy-scheduler NAME  Default load-balancing scheduler: rr, wrr, lc, wlc, sh, dh, sed, nq, random
-  --log-level LEVEL       trace, debug, info, warn or error (default info); logs go to
+${CONTROL_PLANE_TIMING_HELP}  --log-level LEVEL       trace, debug, info, warn or error (default info); logs go to
                           DATA_DIR/logs/tinykube.log, warnings also to stderr
 
 Stop with Ctrl-C (SIGINT) or SIGTERM; a second \`up\` on the same data dir resumes.
@@ -54,6 +56,8 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'up':
       return up(rest);
+    case 'server':
+      return serverCommand(rest);
     case 'agent':
       return agentCommand(rest);
     case 'explain':
@@ -77,22 +81,6 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-function dataDirOf(v: string | undefined): string {
-  return v ?? join(homedir(), '.tinykube');
-}
-
-function list(v: string | undefined): string[] {
-  return (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-}
-
-function parsePortRange(v: string): { min: number; max: number } {
-  const m = /^(\d+)-(\d+)$/.exec(v);
-  const min = Number(m?.[1]);
-  const max = Number(m?.[2]);
-  if (!m || min < 1 || max > 65535 || min > max) throw new Error(`--service-node-port-range: "${v}" is not a range like 30000-32767`);
-  return { min, max };
-}
-
 async function up(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
@@ -114,6 +102,7 @@ async function up(args: string[]): Promise<number> {
       'dns-upstream': { type: 'string' },
       'nodeport-addresses': { type: 'string' },
       'proxy-scheduler': { type: 'string', default: 'rr' },
+      ...CONTROL_PLANE_TIMING_FLAGS,
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -148,6 +137,7 @@ async function up(args: string[]): Promise<number> {
     dnsUpstreams: values['dns-upstream'] !== undefined ? list(values['dns-upstream']) : undefined,
     nodePortAddresses: values['nodeport-addresses'] !== undefined ? list(values['nodeport-addresses']) : undefined,
     proxyScheduler: values['proxy-scheduler'],
+    ...parseControlPlaneTiming(values),
   });
   log.info({ port: cp.port, dataDir }, 'tinykube is ready');
   process.stdout.write(

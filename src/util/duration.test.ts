@@ -1,6 +1,6 @@
-import { test } from 'node:test';
+import { describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { humanDuration } from './duration.js';
+import { humanDuration, parseDuration } from './duration.js';
 
 const s = 1000;
 const m = 60 * s;
@@ -35,4 +35,13 @@ test('humanDuration follows apimachinery HumanDuration', () => {
     { name: 'eight years drops days', ms: 8 * y + 10 * d, want: '8y' },
   ];
   for (const c of cases) assert.equal(humanDuration(c.ms), c.want, c.name);
+});
+
+describe('parseDuration', () => {
+  for (const [s, ms] of [['40s', 40_000], ['500ms', 500], ['1m30s', 90_000], ['1.5s', 1500], ['2h', 7_200_000]] as const) {
+    it(s, () => assert.equal(parseDuration(s), ms));
+  }
+  it('refuses what is not a duration', () => {
+    for (const bad of ['', '15', 's', '5x', '5s ']) assert.throws(() => parseDuration(bad), /is not a duration/);
+  });
 });

@@ -33,3 +33,11 @@ export function humanDuration(ms: number): string {
 function withRest(n: number, unit: string, rest: number, restUnit: string): string {
   return rest === 0 ? `${n}${unit}` : `${n}${unit}${rest}${restUnit}`;
 }
+
+/** Milliseconds of a Go duration as Kubernetes flags take them: `40s`, `500ms`, `1m30s`. */
+export function parseDuration(s: string): number {
+  const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  const parts = [...s.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
+  if (!parts.length || parts.map((p) => p[0]).join('') !== s) throw new Error(`"${s}" is not a duration like 15s, 500ms or 1m30s`);
+  return parts.reduce((ms, p) => ms + Number(p[1]) * units[p[2]], 0);
+}

@@ -1,0 +1,62 @@
+// Flag parsing shared by the commands (`up`, `server`, `agent`).
+
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { parseDuration } from '../util/duration.js';
+import type { LeaderElectionTiming } from '../client/leader-election.js';
+
+export function dataDirOf(v: string | undefined): string {
+  return v ?? join(homedir(), '.tinykube');
+}
+
+/** A comma-separated list, empty items dropped. */
+export function list(v: string | undefined): string[] {
+  return (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+export function parsePortRange(v: string): { min: number; max: number } {
+  const m = /^(\d+)-(\d+)$/.exec(v);
+  const min = Number(m?.[1]);
+  const max = Number(m?.[2]);
+  if (!m || min < 1 || max > 65535 || min > max) throw new Error(`--service-node-port-range: "${v}" is not a range like 30000-32767`);
+  return { min, max };
+}
+
+export function parsePort(flag: string, v: string | undefined): number {
+  const port = Number(v);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--${flag}: "${v}" is not a port`);
+  return port;
+}
+
+/** The flags of the control plane's timings, as kube-controller-manager names them. */
+export const CONTROL_PLANE_TIMING_FLAGS = {
+  'leader-elect-lease-duration': { type: 'string', default: '15s' },
+  'leader-elect-renew-deadline': { type: 'string', default: '10s' },
+  'leader-elect-retry-period': { type: 'string', default: '2s' },
+  'node-monitor-grace-period': { type: 'string', default: '40s' },
+} as const;
+
+export const CONTROL_PLANE_TIMING_HELP = `  --leader-elect-lease-duration D, --leader-elect-renew-deadline D, --leader-elect-retry-period D
+                          Leader election of the controllers (default 15s, 10s, 2s); the lease
+                          duration and retry period also time the API servers' identity leases
+  --node-monitor-grace-period D
+                          A node whose Lease is not renewed for D is Unknown (default 40s)
+`;
+
+export function parseControlPlaneTiming(v: Record<keyof typeof CONTROL_PLANE_TIMING_FLAGS, string | undefined>): {
+  leaderElection: LeaderElectionTiming;
+  nodeMonitorGracePeriodMs: number;
+} {
+  const d = (flag: keyof typeof CONTROL_PLANE_TIMING_FLAGS): number => {
+    try {
+      return parseDuration(v[flag] ?? CONTROL_PLANE_TIMING_FLAGS[flag].default);
+    } catch (e) {
+      throw new Error(`--${flag}: ${(e as Error).message}`);
+    }
+  };
+  const leaderElection = { leaseDurationMs: d('leader-elect-lease-duration'), renewDeadlineMs: d('leader-elect-renew-deadline'), retryPeriodMs: d('leader-elect-retry-period') };
+  if (!(leaderElection.leaseDurationMs > leaderElection.renewDeadlineMs && leaderElection.renewDeadlineMs > leaderElection.retryPeriodMs)) {
+    throw new Error('leader election needs lease duration > renew deadline > retry period');
+  }
+  return { leaderElection, nodeMonitorGracePeriodMs: d('node-monitor-grace-period') };
+}
