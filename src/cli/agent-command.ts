@@ -8,7 +8,13 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { HttpsClient } from '../client/https.js';
 import { openLog } from './log.js';
-import { startNodeComponents } from './node-components.js';
+import { startNodeComponents, type NodeComponentOptions } from './node-components.js';
+import { netnsPodNetwork } from '../node/runtime/netns-network.js';
+import { DNS_IP } from '../network/netns/names.js';
+import type { ProxyModeName } from '../proxy/index.js';
+import { addressAt, parseIPv4CIDR } from '../util/ip.js';
+
+const PROXY_MODES: ProxyModeName[] = ['userspace', 'nftables', 'iptables', 'ipvs'];
 import { untilSignal } from './signals.js';
 
 const HELP = `Usage: tinykube agent --server URL --token T [flags]
@@ -22,6 +28,16 @@ const HELP = `Usage: tinykube agent --server URL --token T [flags]
   --node-ip IP            This node's address (default 127.0.0.1)
   --pod-cidr CIDR         Addresses for this node's pods (default 127.244.0.0/16)
   --disable LIST          node, proxy
+  --network loopback|netns
+                          netns: each pod in its own network namespace on this node's cni0
+                          bridge (the node runs inside a namespace \`up --network netns\` built)
+  --netns-prefix P        Names of the network's namespaces (default tinykube)
+  --proxy-mode MODE       userspace (default on loopback), nftables (default on netns), iptables, ipvs
+  --cluster-cidr CIDR     The pod network (kernel modes masquerade traffic from outside it)
+  --service-cidr CIDR     ClusterIP range (userspace mode on netns binds it as AnyIP)
+  --announce-interface IF Announce this node's LoadBalancer addresses on IF (ARP)
+  --cluster-domain NAME, --dns-ip IP
+                          Pods' resolv.conf (netns; default cluster.local, 10.96.0.10)
   --nodeport-addresses LIST, --proxy-scheduler NAME, --log-level LEVEL: as for up
 `;
 
@@ -41,6 +57,14 @@ export async function agentCommand(args: string[]): Promise<number> {
       'nodeport-addresses': { type: 'string' },
       'proxy-scheduler': { type: 'string', default: 'rr' },
       'log-level': { type: 'string', default: 'info' },
+      network: { type: 'string', default: 'loopback' },
+      'netns-prefix': { type: 'string', default: 'tinykube' },
+      'proxy-mode': { type: 'string' },
+      'cluster-cidr': { type: 'string' },
+      'service-cidr': { type: 'string' },
+      'announce-interface': { type: 'string' },
+      'cluster-domain': { type: 'string', default: 'cluster.local' },
+      'dns-ip': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -72,6 +96,7 @@ export async function agentCommand(args: string[]): Promise<number> {
     podCIDR: values['pod-cidr']!,
     nodePortAddresses: values['nodeport-addresses']?.split(','),
     proxyScheduler: values['proxy-scheduler'],
+    ...nodeNetwork(values, nodeName),
   });
   log.info({ server: values.server, nodeName }, 'agent is ready');
   process.stdout.write(`tinykube agent: node ${nodeName} joined ${values.server}\n`);
@@ -80,4 +105,32 @@ export async function agentCommand(args: string[]): Promise<number> {
   for (const c of clients) c.close();
   log.flush();
   return 0;
+}
+
+type AgentFlags = Record<string, string | boolean | undefined>;
+
+/** The pods' network and the proxy's datapath the flags ask for. */
+function nodeNetwork(v: AgentFlags, nodeName: string): Pick<NodeComponentOptions, 'network' | 'proxy'> {
+  const str = (k: string): string | undefined => (typeof v[k] === 'string' ? (v[k] as string) : undefined);
+  const network = str('network');
+  if (network !== 'loopback' && network !== 'netns') throw new Error(`--network: "${network}" is not loopback or netns`);
+  const mode = str('proxy-mode') ?? (network === 'netns' ? 'nftables' : 'userspace');
+  if (!PROXY_MODES.includes(mode as ProxyModeName)) throw new Error(`--proxy-mode: "${mode}" is not one of ${PROXY_MODES.join(', ')}`);
+  const serviceCIDR = str('service-cidr');
+  const proxy = {
+    mode: mode as ProxyModeName,
+    clusterCIDR: str('cluster-cidr'),
+    announceInterface: str('announce-interface'),
+    anyIPCIDRs: network === 'netns' && mode === 'userspace' && serviceCIDR ? [serviceCIDR] : undefined,
+  };
+  if (network === 'loopback') return { proxy };
+  const podCIDR = parseIPv4CIDR(str('pod-cidr')!);
+  if (!podCIDR) throw new Error(`--pod-cidr: "${str('pod-cidr')}" is not an IPv4 CIDR`);
+  // The node's namespace is named after the node (src/network/netns/names.ts); its cni0 holds
+  // the first address of the pod CIDR, every pod's gateway.
+  const node = { index: 0, ns: nodeName, nodeIP: str('node-ip')!, podCIDR: str('pod-cidr')!, gateway: addressAt(podCIDR, 1) };
+  return {
+    proxy,
+    network: netnsPodNetwork({ prefix: str('netns-prefix')!, node, clusterDomain: str('cluster-domain')!, dnsIP: str('dns-ip') ?? DNS_IP }),
+  };
 }

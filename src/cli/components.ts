@@ -13,7 +13,7 @@ import { startWorkloadControllers } from '../controllers/workloads.js';
 import { startServiceControllers } from '../controllers/services.js';
 import { logsHandler } from '../node/logs.js';
 import { execHandler } from '../node/exec.js';
-import { singleHost } from '../node/pod-placement.js';
+import { singleHost, type PodPlacement } from '../node/pod-placement.js';
 import { startNodeComponents } from './node-components.js';
 import { startDns } from '../dns/index.js';
 
@@ -30,6 +30,8 @@ export interface ComponentOptions {
   dnsUpstreams?: string[];
   nodePortAddresses?: string[];
   proxyScheduler?: string;
+  /** Pods run on nodes elsewhere (netns agents), found through this for logs and exec. */
+  placement?: PodPlacement;
 }
 
 type Stop = () => Promise<void> | void;
@@ -41,14 +43,14 @@ export async function startComponents(server: ApiServer, o: ComponentOptions): P
   const client = (name: string): InProcessClient => new InProcessClient(server.rest, name);
   const nodeName = o.nodeName ?? hostname().toLowerCase();
   try {
-    if (!o.disable.has('node')) {
+    if (!o.disable.has('node') || o.placement) {
       const kubelet = client('kubelet');
       // Exec runs with the service variables of the pod's namespace, from a live cache.
       const services = new Informer<Service>(kubelet, R.services);
       await services.start();
       stops.push(() => services.stop());
-      server.addSubresource('pods/log', logsHandler({ client: kubelet, placement: singleHost(o.dataDir) }));
-      server.addUpgrade('pods/exec', execHandler({ client: kubelet, placement: singleHost(o.dataDir), services: () => services.list() }));
+      server.addSubresource('pods/log', logsHandler({ client: kubelet, placement: o.placement ?? singleHost(o.dataDir) }));
+      server.addUpgrade('pods/exec', execHandler({ client: kubelet, placement: o.placement ?? singleHost(o.dataDir), services: () => services.list() }));
     }
     const node = await startNodeComponents(client, { ...o, nodeName });
     stops.push(...node.stops.reverse());

@@ -7,6 +7,9 @@ import { openLog } from './log.js';
 import { explainCommand } from './explain-command.js';
 import { agentCommand } from './agent-command.js';
 import { untilSignal } from './signals.js';
+import { startNetnsCluster } from './netns-cluster.js';
+import type { ClusterPlan } from '../network/netns/names.js';
+import type { ProxyModeName } from '../proxy/index.js';
 import { serverCommand } from './server-command.js';
 import { CONTROL_PLANE_TIMING_FLAGS, CONTROL_PLANE_TIMING_HELP, dataDirOf, list, parseControlPlaneTiming, parsePortRange } from './flags.js';
 
@@ -45,7 +48,14 @@ Flags of up:
   --nodeport-addresses LIST
                           CIDRs whose local addresses serve NodePorts (default: the node IP)
   --proxy-scheduler NAME  Default load-balancing scheduler: rr, wrr, lc, wlc, sh, dh, sed, nq, random
-${CONTROL_PLANE_TIMING_HELP}  --log-level LEVEL       trace, debug, info, warn or error (default info); logs go to
+${CONTROL_PLANE_TIMING_HELP}  --network loopback|netns
+                          loopback (default): pods and Services on 127.x, no root. netns (root):
+                          nodes, pods and an outside client as network namespaces, with a
+                          kernel datapath
+  --nodes N               netns: how many nodes (default 3)
+  --netns-prefix P        netns: names of the namespaces (default tinykube)
+  --proxy-mode MODE       netns: nftables (default), iptables, ipvs (falls back), userspace
+  --log-level LEVEL       trace, debug, info, warn or error (default info); logs go to
                           DATA_DIR/logs/tinykube.log, warnings also to stderr
 
 Stop with Ctrl-C (SIGINT) or SIGTERM; a second \`up\` on the same data dir resumes.
@@ -102,6 +112,10 @@ async function up(args: string[]): Promise<number> {
       'dns-upstream': { type: 'string' },
       'nodeport-addresses': { type: 'string' },
       'proxy-scheduler': { type: 'string', default: 'rr' },
+      network: { type: 'string', default: 'loopback' },
+      nodes: { type: 'string', default: '3' },
+      'netns-prefix': { type: 'string', default: 'tinykube' },
+      'proxy-mode': { type: 'string' },
       ...CONTROL_PLANE_TIMING_FLAGS,
       help: { type: 'boolean', short: 'h' },
     },
@@ -119,7 +133,7 @@ async function up(args: string[]): Promise<number> {
   if (!Number.isInteger(apiPort) || apiPort < 0 || apiPort > 65535) throw new Error(`--api-port: "${values['api-port']}" is not a port`);
   const log = openLog(dataDir, values['log-level']!);
 
-  const cp = await startControlPlane({
+  const common = {
     dataDir,
     apiPort,
     bindAddress: values['bind-address']!,
@@ -138,19 +152,31 @@ async function up(args: string[]): Promise<number> {
     nodePortAddresses: values['nodeport-addresses'] !== undefined ? list(values['nodeport-addresses']) : undefined,
     proxyScheduler: values['proxy-scheduler'],
     ...parseControlPlaneTiming(values),
-  });
+  };
+  const network = values.network!;
+  if (network !== 'loopback' && network !== 'netns') throw new Error(`--network: "${network}" is not loopback or netns`);
+  const proxyMode = values['proxy-mode'] ?? (network === 'netns' ? 'nftables' : 'userspace');
+  if (network === 'loopback' && proxyMode !== 'userspace') throw new Error(`--proxy-mode ${proxyMode} programs the kernel: it needs --network netns (the loopback network uses userspace)`);
+  if (!['userspace', 'nftables', 'iptables', 'ipvs'].includes(proxyMode)) throw new Error(`--proxy-mode: "${proxyMode}" is not one of userspace, nftables, iptables, ipvs`);
+  const nodes = Number(values.nodes);
+  const netns =
+    network === 'netns'
+      ? await startNetnsCluster({ ...common, nodes, prefix: values['netns-prefix']!, proxyMode: proxyMode as ProxyModeName, logLevel: values['log-level']! })
+      : undefined;
+  const cp = netns?.cp ?? (await startControlPlane(common));
   log.info({ port: cp.port, dataDir }, 'tinykube is ready');
   process.stdout.write(
     `tinykube is ready — API at https://${values['bind-address'] === '0.0.0.0' ? '127.0.0.1' : values['bind-address']}:${cp.port}\n\n` +
       `  export KUBECONFIG=${cp.kubeconfigPath}\n` +
       `  kubectl get svc,endpoints -A\n` +
       `  kubectl apply -f examples/webapp.yaml\n\n` +
+      (netns ? netnsHelp(netns.plan) : '') +
       `Logs: ${join(dataDir, 'logs', 'tinykube.log')}. Stop with Ctrl-C.\n`,
   );
 
   await untilSignal();
   process.stdout.write('tinykube: stopping\n');
-  await cp.stop();
+  await (netns ?? cp).stop();
   log.flush();
   return 0;
 }
@@ -163,3 +189,11 @@ main(process.argv.slice(2)).then(
   },
 );
 
+function netnsHelp(plan: ClusterPlan): string {
+  const nodes = plan.nodes.map((n) => `${n.ns} ${n.nodeIP} pods ${n.podCIDR}`).join('\n    ');
+  return (
+    `Nodes (network namespaces):\n    ${nodes}\n` +
+    `An outside client: ip netns exec ${plan.clientNs} curl http://NODE_IP:NODE_PORT/ (or a LoadBalancer address from ${plan.lbPool})\n` +
+    `A pod: kubectl exec POD -- wget -qO- http://SERVICE/ (DNS at ${plan.dnsIP})\n\n`
+  );
+}

@@ -5,7 +5,8 @@ import type { Logger } from 'pino';
 import type { Client } from '../client/client.js';
 import { EventRecorder } from '../client/events.js';
 import { startNodeAgent } from '../node/agent.js';
-import { startProxy, type RunningProxy } from '../proxy/index.js';
+import { startProxy, type ProxyOptions, type RunningProxy } from '../proxy/index.js';
+import type { PodNetwork } from '../node/pod-placement.js';
 
 export interface NodeComponentOptions {
   dataDir: string;
@@ -17,6 +18,10 @@ export interface NodeComponentOptions {
   podCIDR: string;
   nodePortAddresses?: string[];
   proxyScheduler?: string;
+  /** Pods' network; default: the host's (loopback). */
+  network?: PodNetwork;
+  /** The proxy's datapath and what it needs of the network (kernel modes, announcement). */
+  proxy?: Pick<ProxyOptions, 'mode' | 'clusterCIDR' | 'announceInterface' | 'anyIPCIDRs'>;
 }
 
 export interface NodeComponents {
@@ -30,7 +35,7 @@ export async function startNodeComponents(clientFor: (component: string) => Clie
   const stops: NodeComponents['stops'] = [];
   try {
     if (!o.disable.has('node')) {
-      const agent = await startNodeAgent({ client: clientFor('kubelet'), log: o.log, nodeName: o.nodeName, dataDir: o.dataDir, podCIDR: o.podCIDR, nodeIP: o.nodeIP });
+      const agent = await startNodeAgent({ client: clientFor('kubelet'), log: o.log, nodeName: o.nodeName, dataDir: o.dataDir, podCIDR: o.podCIDR, nodeIP: o.nodeIP, network: o.network });
       stops.unshift(() => agent.stop());
     }
     let proxy: RunningProxy | undefined;
@@ -44,6 +49,7 @@ export async function startNodeComponents(clientFor: (component: string) => Clie
         nodeIPs: [o.nodeIP],
         nodePortAddresses: o.nodePortAddresses,
         defaultScheduler: o.proxyScheduler,
+        ...o.proxy,
       });
       stops.unshift(() => proxy!.stop());
     }

@@ -1,0 +1,141 @@
+// `tinykube up --network netns --nodes N`: a cluster of N nodes on this machine (root). The
+// network is built of namespaces (src/network/netns); the control plane runs here, on the host's
+// loopback and a unix socket in the data dir; each node is a `tinykube agent` process inside its
+// node namespace, with its pods in namespaces of their own and the cluster DNS as pods. Stopping
+// stops the agents (they stop their pods and datapath) and removes the whole network.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, openSync, closeSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { Pod } from '../apis/core/pods.js';
+import { R, type Client } from '../client/client.js';
+import { InProcessClient } from '../client/in-process.js';
+import { applyClusterDns } from '../dns/cluster-dns.js';
+import { createClusterNetwork, destroyClusterNetwork } from '../network/netns/cluster.js';
+import { podNs, type ClusterPlan, type NodeNetwork } from '../network/netns/names.js';
+import type { PodPlacement } from '../node/pod-placement.js';
+import type { ProxyModeName } from '../proxy/index.js';
+import { startControlPlane, type ControlPlane, type ControlPlaneOptions } from './control-plane.js';
+
+export interface NetnsClusterOptions extends Omit<ControlPlaneOptions, 'serviceCIDR' | 'lbPools' | 'podCIDR' | 'placement'> {
+  nodes: number;
+  prefix: string;
+  proxyMode: ProxyModeName;
+  logLevel: string;
+}
+
+export interface NetnsCluster {
+  cp: ControlPlane;
+  plan: ClusterPlan;
+  stop(): Promise<void>;
+}
+
+/** How long a stopping agent gets to stop its pods and datapath before SIGKILL. */
+const AGENT_STOP_MS = 20_000;
+const NODES_READY_MS = 60_000;
+
+export const nodeDataDir = (dataDir: string, node: string): string => join(dataDir, 'nodes', node);
+
+export async function startNetnsCluster(o: NetnsClusterOptions): Promise<NetnsCluster> {
+  if (process.getuid?.() !== 0) throw new Error('--network netns needs root: it builds network namespaces for nodes and pods');
+  const plan = await createClusterNetwork({ prefix: o.prefix, nodes: o.nodes });
+  const placement: PodPlacement = {
+    dataDir: (pod: Pod) => nodeDataDir(o.dataDir, pod.spec?.nodeName ?? ''),
+    netns: (pod: Pod) => (pod.spec?.hostNetwork ? pod.spec?.nodeName : podNs(o.prefix, pod.metadata.uid!)),
+  };
+  const agents: ChildProcess[] = [];
+  let cp: ControlPlane | undefined;
+  const stop = async (): Promise<void> => {
+    await Promise.all(agents.map((a) => stopAgent(a)));
+    await cp?.stop();
+    await destroyClusterNetwork(o.prefix);
+  };
+  try {
+    cp = await startControlPlane({
+      ...o,
+      serviceCIDR: plan.serviceCIDR,
+      lbPools: [plan.lbPool],
+      podCIDR: plan.clusterCIDR,
+      // Nodes, their proxies and the DNS run in the namespaces, as agents and pods.
+      disable: new Set([...o.disable, 'node', 'proxy', 'dns']),
+      placement,
+    });
+    const socket = `unix://${join(o.dataDir, 'api.sock')}`;
+    const tokenFile = existsSync(join(o.dataDir, 'node-token')) ? join(o.dataDir, 'node-token') : join(o.dataDir, 'token');
+    const caFile = join(o.dataDir, 'tls', 'ca.crt');
+    const admin = new InProcessClient(cp.server.rest, 'tinykube');
+    for (const node of plan.nodes) {
+      agents.push(startAgent(o, plan, node, { server: socket, tokenFile, caFile }));
+    }
+    await nodesReady(admin, plan.nodes.map((n) => n.ns), agents, o.log);
+    // After the nodes, so the scheduler spreads the DNS pods over them.
+    if (!o.disable.has('dns')) {
+      await applyClusterDns(admin, {
+        clusterIP: plan.dnsIP,
+        replicas: Math.min(2, o.nodes),
+        clusterDomain: o.clusterDomain,
+        server: socket,
+        caFile,
+        tokenFile,
+        upstreams: o.dnsUpstreams,
+      });
+    }
+    return { cp, plan, stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+/** `tinykube agent` inside the node's namespace. nsenter, not `ip netns exec`: the agent must
+ *  stay in the host's mount namespace, where the pod namespaces it names are seen by all. */
+function startAgent(o: NetnsClusterOptions, plan: ClusterPlan, node: NodeNetwork, api: { server: string; tokenFile: string; caFile: string }): ChildProcess {
+  const dir = nodeDataDir(o.dataDir, node.ns);
+  mkdirSync(dir, { recursive: true });
+  const argv = [
+    'nsenter', `--net=/run/netns/${node.ns}`, '--',
+    process.execPath, ...process.execArgv, process.argv[1]!, 'agent',
+    '--server', api.server, '--token-file', api.tokenFile, '--ca-file', api.caFile,
+    '--data-dir', dir, '--node-name', node.ns, '--node-ip', node.nodeIP, '--pod-cidr', node.podCIDR,
+    '--network', 'netns', '--netns-prefix', plan.prefix,
+    '--proxy-mode', o.proxyMode, '--cluster-cidr', plan.clusterCIDR, '--service-cidr', plan.serviceCIDR,
+    '--announce-interface', 'eth0', '--cluster-domain', o.clusterDomain, '--dns-ip', plan.dnsIP,
+    '--log-level', o.logLevel,
+    ...(o.nodePortAddresses ? ['--nodeport-addresses', o.nodePortAddresses.join(',')] : []),
+  ];
+  const out = openSync(join(dir, 'agent.out'), 'a');
+  try {
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', out, out] });
+    writeFileSync(join(dir, 'agent.pid'), `${child.pid}\n`);
+    child.once('exit', (code, signal) => o.log.info({ node: node.ns, code, signal }, 'node agent exited'));
+    return child;
+  } finally {
+    closeSync(out);
+  }
+}
+
+async function stopAgent(a: ChildProcess): Promise<void> {
+  if (a.exitCode !== null || a.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => a.once('exit', () => resolve()));
+  a.kill('SIGTERM');
+  const timer = setTimeout(() => a.kill('SIGKILL'), AGENT_STOP_MS);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function nodesReady(client: Client, names: string[], agents: ChildProcess[], log: Logger): Promise<void> {
+  const deadline = Date.now() + NODES_READY_MS;
+  for (;;) {
+    const dead = agents.find((a) => a.exitCode !== null);
+    if (dead) throw new Error(`a node agent exited (code ${dead.exitCode}) while starting; see DATA_DIR/nodes/*/agent.out`);
+    const { items } = await client.list(R.nodes);
+    const ready = new Set(
+      items.filter((n) => (n.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).map((n) => n.metadata.name),
+    );
+    if (names.every((n) => ready.has(n))) return;
+    if (Date.now() > deadline) throw new Error(`nodes not Ready after ${NODES_READY_MS / 1000} s: ${names.filter((n) => !ready.has(n)).join(', ')}`);
+    log.debug({ ready: [...ready] }, 'waiting for nodes');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

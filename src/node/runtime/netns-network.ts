@@ -1,0 +1,35 @@
+// PodNetwork for the netns network: each pod gets its own network namespace wired to this
+// node's cni0 (src/network/netns/sandbox.ts), with resolv.conf and hosts of its own.
+
+import type { Pod } from '../../apis/core/pods.js';
+import { createPodSandbox, deletePodSandbox } from '../../network/netns/sandbox.js';
+import type { NodeNetwork } from '../../network/netns/names.js';
+import type { PodNetwork } from '../pod-placement.js';
+
+export interface NetnsNetworkOptions {
+  prefix: string;
+  node: NodeNetwork;
+  clusterDomain: string;
+  dnsIP: string;
+}
+
+export function netnsPodNetwork(o: NetnsNetworkOptions): PodNetwork {
+  return {
+    async setUp(pod: Pod, ip: string) {
+      const { ns } = await createPodSandbox({
+        prefix: o.prefix,
+        node: o.node,
+        uid: pod.metadata.uid!,
+        ip,
+        hostname: (pod.spec?.hostname as string | undefined) ?? pod.metadata.name!,
+        namespace: pod.metadata.namespace!,
+        subdomain: pod.spec?.subdomain as string | undefined,
+        clusterDomain: o.clusterDomain,
+        dnsIP: o.dnsIP,
+        pod,
+      });
+      return ns;
+    },
+    tearDown: (pod: Pod) => deletePodSandbox(o.prefix, pod.metadata.uid!),
+  };
+}
