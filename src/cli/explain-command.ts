@@ -1,5 +1,6 @@
-// `tinykube explain svc/NAME [-n NS]`: reads Services, EndpointSlices and the node over HTTPS
-// and explains the Service from the same state the proxy builds (src/proxy/state).
+// `tinykube explain svc/NAME [-n NS] [--proxy-mode M] [--node NODE]`: reads Services,
+// EndpointSlices and the node over HTTPS and explains the Service from the same state the
+// proxy builds (src/proxy/state): in words (userspace), or as the real rules of a kernel mode.
 
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +11,7 @@ import type { Service } from '../apis/core/service/types.js';
 import type { EndpointSlice } from '../apis/discovery/endpointslices.js';
 import { stateFromObjects } from '../proxy/state/build-state.js';
 import { isScheduler } from '../proxy/modes/userspace/scheduler.js';
-import { explainService } from './explain.js';
+import { explainRules, explainService, isRuleMode, RULE_MODES } from './explain.js';
 
 export async function explainCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -20,11 +21,15 @@ export async function explainCommand(args: string[]): Promise<number> {
       namespace: { type: 'string', short: 'n', default: 'default' },
       kubeconfig: { type: 'string' },
       'proxy-scheduler': { type: 'string', default: 'rr' },
+      'proxy-mode': { type: 'string', default: 'userspace' },
+      'cluster-cidr': { type: 'string', default: '10.244.0.0/16' },
+      node: { type: 'string' },
     },
   });
   const m = /^(?:svc|service|services)\/(.+)$/.exec(positionals[0] ?? '');
-  if (!m) {
-    process.stderr.write('usage: tinykube explain svc/NAME [-n NAMESPACE] [--kubeconfig PATH]\n');
+  const mode = values['proxy-mode']!;
+  if (!m || (mode !== 'userspace' && !isRuleMode(mode))) {
+    process.stderr.write(`usage: tinykube explain svc/NAME [-n NAMESPACE] [--proxy-mode userspace|${RULE_MODES.join('|')}] [--cluster-cidr CIDR] [--node NODE] [--kubeconfig PATH]\n`);
     return 2;
   }
   const scheduler = values['proxy-scheduler']!;
@@ -38,10 +43,13 @@ export async function explainCommand(args: string[]): Promise<number> {
       client.list<EndpointSlice>(R.endpointSlices, ns),
       client.list(R.nodes),
     ]);
-    const node = nodes.items[0];
+    const node = values.node ? nodes.items.find((n) => n.metadata.name === values.node) : nodes.items[0];
+    if (values.node && !node) throw new Error(`nodes "${values.node}" not found`);
     const nodeIP = node?.status?.addresses?.find((a: { type: string }) => a.type === 'InternalIP')?.address;
     const state = stateFromObjects(services.items, slices.items, { nodeName: node?.metadata.name ?? '', nodePortIPs: nodeIP ? [nodeIP] : [] });
-    process.stdout.write(explainService(state, ns, m[1], scheduler));
+    process.stdout.write(
+      isRuleMode(mode) ? explainRules(state, ns, m[1], mode, { clusterCIDR: values['cluster-cidr']! }) : explainService(state, ns, m[1], scheduler),
+    );
     return 0;
   } finally {
     client.close();

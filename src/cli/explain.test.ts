@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { stateFromObjects } from '../proxy/state/build-state.js';
 import { service, slice } from '../proxy/testing/objects.js';
-import { explainService } from './explain.js';
+import { explainRules, explainService } from './explain.js';
 
 const node = { nodeName: 'node-1', nodePortIPs: ['127.0.0.1'] };
 
@@ -42,5 +42,43 @@ test('explainService says what happens on each address', async (t) => {
   await t.test('headless or unknown services have no address', () => {
     const text = explainService(stateFromObjects([service('h', { clusterIP: 'None', clusterIPs: ['None'] })], [], node), 'default', 'h');
     assert.match(text, /headless or ExternalName/);
+  });
+});
+
+test('explainRules shows the real rules of one Service in the kernel modes', async (t) => {
+  const kernelNode = { nodeName: 'node-1', nodePortIPs: ['172.20.0.11'] };
+  const web = service('web', { type: 'NodePort', clusterIP: '10.96.0.20', clusterIPs: ['10.96.0.20'], ports: [{ name: 'http', protocol: 'TCP', port: 80, targetPort: 8080, nodePort: 30080 }] });
+  const other = service('other', { clusterIP: '10.96.0.30', clusterIPs: ['10.96.0.30'] });
+  const state = stateFromObjects([web, other], [slice('web', [{ ip: '10.244.1.5' }, { ip: '10.244.2.5', node: 'node-2' }]), slice('other', [{ ip: '10.244.1.9' }])], kernelNode);
+  const opts = { clusterCIDR: '10.244.0.0/16' };
+
+  await t.test('nftables: its chains and its map elements, nothing of other services or of the shared chains', () => {
+    const text = explainRules(state, 'default', 'web', 'nftables', opts);
+    assert.match(text, /^Service default\/web: its part of table ip tinykube on node node-1 \(nftables mode, pod network 10\.244\.0\.0\/16\)/);
+    assert.match(text, /map service-ips \{[^}]*10\.96\.0\.20 \. tcp \. 80 : goto service-[0-9A-F]{8}-default\/web\/tcp\/http,/);
+    assert.match(text, /map service-nodeports \{[^}]*tcp \. 30080 : goto external-[0-9A-F]{8}-default\/web\/tcp\/http,/);
+    assert.match(text, /chain service-[0-9A-F]{8}-default\/web\/tcp\/http \{\n\t\tip daddr 10\.96\.0\.20 tcp dport 80 ip saddr != 10\.244\.0\.0\/16 jump mark-for-masquerade\n\t\tmeta l4proto tcp dnat ip addr \. port to numgen random mod 2 map \{ 0 : 10\.244\.1\.5 \. 8080, 1 : 10\.244\.2\.5 \. 8080 \}/);
+    assert.match(text, /10\.244\.1\.5 \. 10\.244\.1\.5,/, 'hairpin elements');
+    assert.doesNotMatch(text, /other|10\.96\.0\.30|chain services \{|chain masquerading|nodeport-ips/);
+  });
+
+  await t.test('iptables: its KUBE-SERVICES / KUBE-NODEPORTS lines and its KUBE-SVC/EXT/SEP chains', () => {
+    const text = explainRules(state, 'default', 'web', 'iptables', opts);
+    assert.match(text, /^\*nat$/m);
+    assert.match(text, /^-A KUBE-SERVICES -m comment --comment "default\/web:http cluster IP" -m tcp -p tcp -d 10\.96\.0\.20 --dport 80 -j KUBE-SVC-/m);
+    assert.match(text, /^-A KUBE-NODEPORTS .*--dport 30080 -j KUBE-EXT-/m);
+    assert.match(text, /^:KUBE-SEP-[A-Z2-7]{16} - \[0:0\]$/m);
+    assert.match(text, /-j DNAT --to-destination 10\.244\.2\.5:8080/);
+    assert.doesNotMatch(text, /other|10\.96\.0\.30|KUBE-POSTROUTING|KUBE-MARK-MASQ -j MARK|NOTE: this must be the last rule|^\*filter/m);
+  });
+
+  await t.test('without endpoints, iptables shows the filter REJECT', () => {
+    const empty = stateFromObjects([web], [], kernelNode);
+    assert.match(explainRules(empty, 'default', 'web', 'iptables', opts), /^\*filter\n-A KUBE-SERVICES -m comment --comment "default\/web:http has no endpoints" .* -j REJECT/m);
+    assert.match(explainRules(empty, 'default', 'web', 'nftables', opts), /map no-endpoint-services \{[^}]*10\.96\.0\.20 \. tcp \. 80 : goto reject-chain/);
+  });
+
+  await t.test('an unknown Service says so, as in userspace', () => {
+    assert.match(explainRules(state, 'default', 'nope', 'nftables', opts), /has no virtual address on node node-1/);
   });
 });

@@ -1,18 +1,29 @@
 // `tinykube explain svc/NAME`: in plain words, what the datapath does with a new connection to
 // each address of a Service — listener, verdict, endpoint set with conditions, scheduler,
-// affinity and policy — read from the same ProxyState the proxy renders.
+// affinity and policy — read from the same ProxyState the proxy renders. In a kernel mode,
+// the real rules: the mode's renderer run on that state, cut down to this Service's part.
 
 import { readSettings, weightOf } from '../proxy/modes/userspace/annotations.js';
 import { DESCRIPTIONS, type SchedulerName } from '../proxy/modes/userspace/scheduler.js';
 import { listenerKey } from '../proxy/modes/userspace/plan.js';
+import { iptablesServiceRules } from '../proxy/modes/iptables/service-rules.js';
+import { DEFAULT_TABLE } from '../proxy/modes/nftables/names.js';
+import { nftablesServiceRules } from '../proxy/modes/nftables/service-rules.js';
 import type { AddressPlan, EndpointInfo, ProxyState, ServicePortState } from '../proxy/state/types.js';
 
-export function explainService(state: ProxyState, namespace: string, name: string, defaultScheduler: SchedulerName = 'rr'): string {
-  const ports = [...state.ports.values()].filter((p) => p.service.namespace === namespace && p.service.name === name);
+/** Why nothing is shown for the Service, if nothing is. */
+function nothingToShow(state: ProxyState, namespace: string, name: string): string | undefined {
   if (!state.synced) return `The proxy has not synced Services and EndpointSlices yet: it programs nothing until it has.\n`;
-  if (!ports.length) {
+  if (![...state.ports.values()].some((p) => p.service.namespace === namespace && p.service.name === name)) {
     return `Service ${namespace}/${name} has no virtual address on node ${state.nodeName}: it does not exist, or it is headless or ExternalName (DNS only, the proxy does nothing for it).\n`;
   }
+  return undefined;
+}
+
+export function explainService(state: ProxyState, namespace: string, name: string, defaultScheduler: SchedulerName = 'rr'): string {
+  const nothing = nothingToShow(state, namespace, name);
+  if (nothing) return nothing;
+  const ports = [...state.ports.values()].filter((p) => p.service.namespace === namespace && p.service.name === name);
   const svc = ports[0].service;
   const lines = [
     `Service ${namespace}/${name} (type ${svc.type}), as the proxy on node ${state.nodeName} carries it (userspace mode).`,
@@ -63,4 +74,35 @@ function describeAddress(protocol: string, a: AddressPlan): string {
     case 'drop':
       return `${where}: dropped — ${a.reason}; listener ${listener} ${protocol === 'UDP' ? 'discards every datagram' : 'closes every connection it accepts'}.`;
   }
+}
+
+/** The modes whose rules explain can show. */
+export const RULE_MODES = ['nftables', 'iptables'] as const;
+export type RuleMode = (typeof RULE_MODES)[number];
+export const isRuleMode = (m: string): m is RuleMode => (RULE_MODES as readonly string[]).includes(m);
+
+export interface RulesOptions {
+  /** The pod network (the proxy's cluster CIDR), as the rules are rendered with it. */
+  clusterCIDR: string;
+  masqueradeAll?: boolean;
+}
+
+const HOW_PACKETS_ENTER: Record<RuleMode, string> = {
+  nftables: `nat-prerouting/nat-output jump to chain services, whose maps send each address below to its chain; the filter hooks look up @no-endpoint-* maps (reject or drop)`,
+  iptables: 'nat PREROUTING/OUTPUT jump to KUBE-SERVICES, node addresses on to KUBE-NODEPORTS; filter KUBE-SERVICES / KUBE-EXTERNAL-SERVICES reject or drop where no endpoint serves',
+};
+
+/** The rules a kernel mode programs for the Service on this node, as the proxy renders them. */
+export function explainRules(state: ProxyState, namespace: string, name: string, mode: RuleMode, opts: RulesOptions): string {
+  const nothing = nothingToShow(state, namespace, name);
+  if (nothing) return nothing;
+  const render = { podCIDR: opts.clusterCIDR, masqueradeAll: opts.masqueradeAll };
+  const rules = mode === 'nftables' ? nftablesServiceRules(state, namespace, name, render) : iptablesServiceRules(state, namespace, name, render);
+  const where = mode === 'nftables' ? `its part of table ip ${DEFAULT_TABLE}` : 'its iptables rules';
+  return [
+    `Service ${namespace}/${name}: ${where} on node ${state.nodeName} (${mode} mode, pod network ${opts.clusterCIDR}).`,
+    `Packets enter through the shared chains: ${HOW_PACKETS_ENTER[mode]}.`,
+    '',
+    rules!,
+  ].join('\n');
 }

@@ -13,7 +13,8 @@ import { R, type Client } from '../client/client.js';
 import { EventRecorder } from '../client/events.js';
 import { explainService } from '../cli/explain.js';
 import { startProxy, type RunningProxy } from './index.js';
-import { service, slice, type EndpointBrief } from './testing/objects.js';
+import { createService as createServiceIn, putSlice as putSliceIn, until } from './testing/api.js';
+import type { slice, EndpointBrief } from './testing/objects.js';
 import { closeAll, connectOutcome, get, httpBackend, tcpServer, udpAsk, udpBackend } from './testing/servers.js';
 
 let api: TestApi;
@@ -40,38 +41,9 @@ after(async () => {
   await api.close();
 });
 
-/** Polls until fn stops throwing or returns truthy (the proxy applies changes asynchronously). */
-async function until<T>(fn: () => Promise<T> | T, what: string): Promise<T> {
-  const deadline = Date.now() + 5_000;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      if (Date.now() > deadline) throw new Error(`${what}: ${String(e)}`);
-    }
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-async function createService(name: string, spec: Partial<Service['spec']>, annotations?: Record<string, string>): Promise<Service> {
-  const s = service(name, spec, annotations);
-  delete s.spec.clusterIP;
-  delete s.spec.clusterIPs;
-  delete s.metadata.uid;
-  return client.create<Service>(R.services, 'default', s);
-}
-
-async function putSlice(svc: string, eps: EndpointBrief[], ports?: Parameters<typeof slice>[2]): Promise<void> {
-  const s = slice(svc, eps, ports);
-  try {
-    const old = await client.get<EndpointSlice>(R.endpointSlices, 'default', s.metadata.name!);
-    await client.update(R.endpointSlices, 'default', { ...s, metadata: { ...s.metadata, resourceVersion: old.metadata.resourceVersion } });
-  } catch {
-    await client.create(R.endpointSlices, 'default', s);
-  }
-}
+const createService = (name: string, spec: Partial<Service['spec']>, annotations?: Record<string, string>): Promise<Service> =>
+  createServiceIn(client, name, spec, annotations);
+const putSlice = (svc: string, eps: EndpointBrief[], ports?: Parameters<typeof slice>[2]): Promise<void> => putSliceIn(client, svc, eps, ports);
 
 const vip = (s: Service): string => s.spec.clusterIP!;
 const hosts = async (ip: string, port: number, n: number): Promise<string[]> => {

@@ -9,41 +9,14 @@ import { after, before, describe, it } from 'node:test';
 import pino from 'pino';
 import { startTestApi, type TestApi } from '../../test/support/api.js';
 import type { Node } from '../apis/core/nodes.js';
-import type { Service } from '../apis/core/service/types.js';
-import type { EndpointSlice } from '../apis/discovery/endpointslices.js';
 import { R, type Client } from '../client/client.js';
 import { EventRecorder } from '../client/events.js';
 import { startProxy, type ProxyModeName, type RunningProxy } from './index.js';
 import { NODE_IP, POD_CIDR, requireRootAndTools, SERVICE_CIDR, TestNode } from './testing/netns.js';
-import { service, slice, type EndpointBrief } from './testing/objects.js';
+import { createService, putSlice, until } from './testing/api.js';
 
 const LB_IP = '172.20.0.201';
 const UDP_PORTS = [{ name: 'dns', port: 5353, protocol: 'UDP' }];
-
-async function until<T>(fn: () => Promise<T>, what: string, ms = 8_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function putSlice(client: Client, svc: string, eps: EndpointBrief[], ports?: Parameters<typeof slice>[2]): Promise<void> {
-  const s = slice(svc, eps, ports);
-  const old = await client.get<EndpointSlice>(R.endpointSlices, 'default', s.metadata.name!).catch(() => undefined);
-  if (old) await client.update(R.endpointSlices, 'default', { ...s, metadata: { ...s.metadata, resourceVersion: old.metadata.resourceVersion } });
-  else await client.create(R.endpointSlices, 'default', s);
-}
-
-async function createService(client: Client, name: string, spec: Partial<Service['spec']>): Promise<Service> {
-  const s = service(name, spec);
-  delete s.spec.clusterIP;
-  delete s.spec.clusterIPs;
-  delete s.metadata.uid;
-  return client.create<Service>(R.services, 'default', s);
-}
 
 async function setNode(client: Client, name: string, ready: 'True' | 'Unknown'): Promise<void> {
   const exists = await client.get<Node>(R.nodes, undefined, name).catch(() => undefined);
