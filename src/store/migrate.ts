@@ -36,7 +36,7 @@ export async function migrateStore(from: Store, to: Store, opts: MigrateOptions 
   const written: KeyValue[] = [];
   try {
     for await (const page of pages(from, sourceRevision, opts.pageSize ?? 500)) {
-      await forEachLimited(page, opts.concurrency ?? 16, async (kv) => void written.push(await copy(to, kv)));
+      await forEachLimited(page, opts.concurrency ?? 16, async (kv) => void written.push(await to.create(kv.key, kv.value)));
     }
   } catch (err) {
     const left = await undo(to, written);
@@ -44,17 +44,6 @@ export async function migrateStore(from: Store, to: Store, opts: MigrateOptions 
     throw new Error(`migration failed after ${written.length} key(s): ${err instanceof Error ? err.message : String(err)}; ${what}`, { cause: err });
   }
   return { keys: written.length, sourceRevision, targetRevision: await to.currentRevision() };
-}
-
-/** Creates kv's key on the target. A create the etcd client retried after its first attempt
- *  landed answers `exists` with our own value (src/store/etcd/README.md): that is a copy done. */
-async function copy(to: Store, kv: KeyValue): Promise<KeyValue> {
-  try {
-    return await to.create(kv.key, kv.value);
-  } catch (err) {
-    if (err instanceof StoreError && err.code === 'exists' && err.current?.value === kv.value) return err.current;
-    throw err;
-  }
 }
 
 /** Every key of the store at `revision`, a page at a time. */

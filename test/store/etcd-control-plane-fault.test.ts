@@ -30,10 +30,21 @@ async function followerOf(members: EtcdMember[]): Promise<EtcdMember> {
   return members.find((m) => m !== leader)!;
 }
 
+/** The member holding the client's watch stream (etcd3 multiplexes every watch on one), so
+ *  that its loss makes every watch re-attach elsewhere. */
+async function watchServerOf(members: EtcdMember[]): Promise<EtcdMember> {
+  for (const m of members) {
+    const metrics = await (await fetch(`${m.endpoint}/metrics`)).text();
+    if (/^etcd_debugging_mvcc_watch_stream_total [1-9]/m.test(metrics)) return m;
+  }
+  throw new Error('no etcd member serves a watch stream');
+}
+
 describe('a control plane on a 3-member etcd that loses a member', () => {
   for (const [role, pick] of [
     ['leader', leaderOf],
     ['follower', followerOf],
+    ['member serving the watches', watchServerOf],
   ] as const) {
     it(`etcd ${role} killed: no acknowledged write is lost, the API keeps serving, watches go on`, async (t) => {
       const dataDir = mkdtempSync(join(tmpdir(), 'tinykube-etcd-fault-'));

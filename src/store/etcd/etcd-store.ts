@@ -38,13 +38,20 @@ const consoleLogger: EtcdStoreLogger = {
 
 export async function openEtcdStore(endpoints: string[], opts: EtcdStoreOptions = {}): Promise<Store> {
   const timeout = opts.requestTimeoutMs ?? 10_000;
+  // Attempts of each write (a transaction), by request: etcd3 retries a call that failed on one
+  // endpoint on another, resolving the call options again for each attempt.
+  const attempts = new WeakMap<object, number>();
   const client = new Etcd3({
     hosts: endpoints,
     dialTimeout: opts.dialTimeoutMs ?? 5_000,
-    // Watches are streams and live as long as they are wanted.
-    defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + timeout }),
+    defaultCallOptions: (ctx) => {
+      // Watches are streams and live as long as they are wanted.
+      if (ctx.isStream) return {};
+      if (ctx.service === 'KV' && ctx.method === 'txn') attempts.set(ctx.params, (attempts.get(ctx.params) ?? 0) + 1);
+      return { deadline: Date.now() + timeout };
+    },
   });
-  const store = new EtcdStore(client, new EtcdKeys(opts.prefix ?? ''), opts.logger ?? consoleLogger);
+  const store = new EtcdStore(client, new EtcdKeys(opts.prefix ?? ''), opts.logger ?? consoleLogger, (req) => (attempts.get(req) ?? 0) > 1);
   try {
     await store.currentRevision();
   } catch (err) {
@@ -72,6 +79,8 @@ class EtcdStore implements Store {
     private readonly client: Etcd3,
     private readonly keys: EtcdKeys,
     private readonly log: EtcdStoreLogger,
+    /** Whether the client made more than one attempt of this request. */
+    private readonly retried: (req: object) => boolean,
   ) {
     this.probe = keys.encode('\u0000');
   }
@@ -123,7 +132,13 @@ class EtcdStore implements Store {
     const res = await this.txn(k, [{ key: k, target: 'Create', result: 'Equal', create_revision: 0 }], {
       request_put: { key: k, value: Buffer.from(value) },
     });
-    if (!res.succeeded) throw new StoreError('exists', `${key} already exists`, this.current(res));
+    if (!res.succeeded) {
+      const current = this.current(res);
+      // The client retried after an attempt whose endpoint died before answering, and that
+      // attempt had landed: the key holds our own value, so the create is ours.
+      if (res.retried && current?.value === value) return current;
+      throw new StoreError('exists', `${key} already exists`, current);
+    }
     const rev = Number(res.header.revision);
     return { key, value, createRevision: rev, modRevision: rev };
   }
@@ -221,8 +236,10 @@ class EtcdStore implements Store {
     return kv && toKv(this.keys, kv);
   }
 
-  private txn(k: Buffer, compare: ICompare[], op: IRequestOp): Promise<ITxnResponse> {
-    return this.call(() => this.client.kv.txn({ compare, success: [op], failure: [{ request_range: { key: k } }] }));
+  private async txn(k: Buffer, compare: ICompare[], op: IRequestOp): Promise<ITxnResponse & { retried: boolean }> {
+    const req = { compare, success: [op], failure: [{ request_range: { key: k } }] };
+    const res = await this.call(() => this.client.kv.txn(req));
+    return Object.assign(res, { retried: this.retried(req) });
   }
 
   private range(req: IRangeRequest) {
