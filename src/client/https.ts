@@ -1,6 +1,9 @@
 // The Client over HTTPS, for components outside the API server's process (agents on other
 // hosts, `tinykube explain`). Same semantics as the in-process client: Status errors become
-// StatusErrors, watches are newline-delimited JSON streams.
+// StatusErrors, watches are newline-delimited JSON streams. With several servers
+// (`https://a:6443,https://b:6443`) it stays on one until a connection to it fails (refused,
+// reset, timed out), then moves on to the next and sends the request again there; a watch on a
+// server that dies ends, and the informer resumes it (from its resourceVersion) on the next.
 
 import { Agent, request } from 'node:https';
 import type { IncomingMessage } from 'node:http';
@@ -11,7 +14,8 @@ import { StatusError, type StatusReason } from '../api/errors.js';
 import type { Client, DeleteOptions, ListOptions, ListResult, PatchOptions, PatchType, ResourceId, Watch, WatchCallbacks, WatchOptions, WriteOptions } from './client.js';
 
 export interface Endpoint {
-  /** https://host:port, or unix:///path/api.sock (the API's unix socket, TLS inside). */
+  /** https://host:port, or unix:///path/api.sock (the API's unix socket, TLS inside); several
+   *  comma-separated for failover. */
   server: string;
   ca: string;
   token: string;
@@ -52,26 +56,49 @@ function target(server: string): { base: string; socketPath?: string } {
   return { base: 'https://localhost', socketPath: server.slice('unix://'.length) };
 }
 
+/** Errors that say the server is not there (rather than that it refused the request). */
+const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ENOENT', 'ECONNABORTED']);
+/** A request (not a watch) that gets no answer in this time counts as a failed connection. */
+const REQUEST_TIMEOUT_MS = 15_000;
+
+export const isConnectionError = (err: unknown): boolean => CONNECTION_ERRORS.has((err as NodeJS.ErrnoException)?.code ?? '');
+
 export class HttpsClient implements Client {
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 16 });
-  private readonly base: string;
-  private readonly socketPath: string | undefined;
+  private readonly targets: { base: string; socketPath?: string }[];
+  /** The server in use; it changes only when a connection to it fails. */
+  private current = 0;
 
   constructor(private readonly ep: Endpoint, private readonly manager: string) {
-    ({ base: this.base, socketPath: this.socketPath } = target(ep.server));
+    this.targets = ep.server.split(',').map((s) => target(s.trim())).filter((t) => t.base);
   }
 
   close(): void {
     this.agent.destroy();
   }
 
+  /** Runs attempt against the current server, then each other one while connections fail. */
+  private async failover<R>(attempt: (t: { base: string; socketPath?: string }) => Promise<R>): Promise<R> {
+    for (let tried = 1; ; tried++) {
+      const at = this.current;
+      try {
+        return await attempt(this.targets[at]);
+      } catch (err) {
+        if (!isConnectionError(err) || tried >= this.targets.length) throw err;
+        // Another request may have moved on already.
+        if (this.current === at) this.current = (at + 1) % this.targets.length;
+      }
+    }
+  }
+
   private send(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<{ res: IncomingMessage; text: string }> {
     const data = body === undefined ? undefined : JSON.stringify(body);
-    return new Promise((resolve, reject) => {
-      const req = request(this.base + path, {
+    return this.failover((t) => new Promise((resolve, reject) => {
+      const req = request(t.base + path, {
         method,
         agent: this.agent,
-        socketPath: this.socketPath,
+        socketPath: t.socketPath,
+        timeout: REQUEST_TIMEOUT_MS,
         ca: this.ep.ca,
         headers: {
           Authorization: `Bearer ${this.ep.token}`,
@@ -85,9 +112,10 @@ export class HttpsClient implements Client {
         res.on('end', () => resolve({ res, text }));
         res.on('error', reject);
       });
+      req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer from ${t.base} in ${REQUEST_TIMEOUT_MS} ms`), { code: 'ETIMEDOUT' })));
       req.on('error', reject);
       req.end(data);
-    });
+    }));
   }
 
   private async call<T>(method: string, path: string, body?: unknown, contentType?: string): Promise<T> {
@@ -139,14 +167,16 @@ export class HttpsClient implements Client {
       ended = true;
       cb.end(err);
     };
-    return new Promise((resolve, reject) => {
-      const req = request(this.base + path, { ca: this.ep.ca, socketPath: this.socketPath, headers: { Authorization: `Bearer ${this.ep.token}`, Accept: 'application/json' } }, (res) => {
+    return this.failover((t) => new Promise((resolve, reject) => {
+      let started = false;
+      const req = request(t.base + path, { ca: this.ep.ca, socketPath: t.socketPath, headers: { Authorization: `Bearer ${this.ep.token}`, Accept: 'application/json' } }, (res) => {
         if ((res.statusCode ?? 500) >= 400) {
           let text = '';
           res.on('data', (d) => (text += d));
           res.on('end', () => reject(toError(res.statusCode ?? 500, text ? JSON.parse(text) : undefined)));
           return;
         }
+        started = true;
         resolve({ cancel: () => { ended = true; req.destroy(); } });
         let buf = '';
         res.setEncoding('utf8');
@@ -170,12 +200,11 @@ export class HttpsClient implements Client {
         res.on('end', () => end());
         res.on('error', (e) => end(e));
       });
-      req.on('error', (e) => {
-        reject(e);
-        end(e);
-      });
+      // Before the stream started the caller gets the error (and failover tries the next
+      // server); after, the watch ends with it.
+      req.on('error', (e) => (started ? end(e) : reject(e)));
       req.end();
-    });
+    }));
   }
 }
 

@@ -99,3 +99,35 @@ test('event recorder aggregates repeats into a count', async () => {
   assert.deepEqual(counts, ['Other:1', 'Probe:2']);
   await api.close();
 });
+
+test('informer resumes a broken watch from its last resourceVersion, without a re-list', async () => {
+  const api = await startTestApi();
+  const inner = api.client();
+  let lists = 0;
+  const watches: { cancel(): void; end(err?: Error): void }[] = [];
+  const client: typeof inner = Object.create(inner);
+  client.list = (...args: Parameters<typeof inner.list>) => {
+    lists++;
+    return inner.list(...args);
+  };
+  client.watch = async (r, ns, opts, cb) => {
+    const w = await inner.watch(r, ns, opts, cb);
+    watches.push({ cancel: () => w.cancel(), end: cb.end });
+    return w;
+  };
+  const seen: string[] = [];
+  const inf = new Informer(client, R.services, { namespace: 'default', minBackoffMs: 10 }).on({ add: (o) => seen.push(`add ${o.metadata.name}`) });
+  await inf.start();
+  await client.create(R.services, 'default', svc('a'));
+  await until(() => seen.includes('add a'));
+  // The connection breaks; meanwhile another change happens.
+  watches[0].cancel();
+  await inner.create(R.services, 'default', svc('b'));
+  watches[0].end(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }));
+  await until(() => seen.includes('add b'));
+  assert.equal(lists, 1);
+  assert.equal(watches.length, 2);
+  assert.deepEqual(seen.sort(), ['add a', 'add b', 'add kubernetes']);
+  inf.stop();
+  await api.close();
+});

@@ -1,9 +1,12 @@
 // An informer: list, then watch from the list's resourceVersion, keep a cache, and tell
-// handlers about every change with the old and the new object. On 410 (or any end of the
-// watch) it re-lists and reports the difference, so handlers never miss a change; it backs
-// off while the API is unreachable. No I/O happens before start().
+// handlers about every change with the old and the new object. When a watch ends (the server
+// closed it, the connection broke, an HTTPS client moved to another API server) it watches
+// again from the last resourceVersion it saw, so nothing is missed and nothing re-listed; on
+// 410 Gone (compacted) it re-lists and reports the difference. It backs off while the API is
+// unreachable. No I/O happens before start().
 
 import type { KubeObject } from '../apis/types.js';
+import { StatusError } from '../api/errors.js';
 import type { Client, ResourceId, Watch } from './client.js';
 
 export interface InformerHandlers<T extends KubeObject> {
@@ -29,6 +32,8 @@ export class Informer<T extends KubeObject = KubeObject> {
   private readonly cache = new Map<string, T>();
   private readonly handlers: InformerHandlers<T>[] = [];
   private watch?: Watch;
+  /** Where the next watch resumes; undefined: list first. */
+  private resourceVersion?: string;
   private synced = false;
   private stopped = true;
   private backoff: number;
@@ -83,28 +88,35 @@ export class Informer<T extends KubeObject = KubeObject> {
 
   private async run(): Promise<void> {
     if (this.stopped) return;
+    const { labelSelector, fieldSelector } = this.opts;
     try {
-      const list = await this.client.list<T>(this.resource, this.opts.namespace, {
-        labelSelector: this.opts.labelSelector,
-        fieldSelector: this.opts.fieldSelector,
-      });
-      if (this.stopped) return;
-      this.replace(list.items);
-      this.backoff = this.opts.minBackoffMs ?? 200;
+      if (this.resourceVersion === undefined) {
+        const list = await this.client.list<T>(this.resource, this.opts.namespace, { labelSelector, fieldSelector });
+        if (this.stopped) return;
+        this.replace(list.items);
+        this.resourceVersion = list.resourceVersion;
+      }
       this.watch = await this.client.watch<T>(
         this.resource,
         this.opts.namespace,
-        { resourceVersion: list.resourceVersion, labelSelector: this.opts.labelSelector, fieldSelector: this.opts.fieldSelector },
+        { resourceVersion: this.resourceVersion, labelSelector, fieldSelector, allowWatchBookmarks: true },
         {
           event: (type, obj) => this.apply(type, obj),
-          end: () => this.retry(0),
+          end: (err) => this.ended(err, 0),
         },
       );
+      this.backoff = this.opts.minBackoffMs ?? 200;
       if (this.stopped) this.watch.cancel();
-    } catch {
-      this.retry(this.backoff);
+    } catch (err) {
+      this.ended(err, this.backoff);
       this.backoff = Math.min(this.backoff * 2, this.opts.maxBackoffMs ?? 10_000);
     }
+  }
+
+  /** A watch ended or could not start: resume, or re-list when the revision is gone. */
+  private ended(err: unknown, delayMs: number): void {
+    if (err instanceof StatusError && err.code === 410) this.resourceVersion = undefined;
+    this.retry(delayMs);
   }
 
   private retry(delayMs: number): void {
@@ -136,6 +148,7 @@ export class Informer<T extends KubeObject = KubeObject> {
   }
 
   private apply(type: string, obj: T): void {
+    this.resourceVersion = obj.metadata.resourceVersion ?? this.resourceVersion;
     if (type === 'BOOKMARK') return;
     const key = cacheKey(obj);
     const old = this.cache.get(key);
