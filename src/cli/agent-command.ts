@@ -16,10 +16,12 @@ import { addressAt, parseIPv4CIDR } from '../util/ip.js';
 
 const PROXY_MODES: ProxyModeName[] = ['userspace', 'nftables', 'iptables', 'ipvs'];
 import { untilSignal } from './signals.js';
+import { nodeLease } from '../node/node-heartbeat.js';
 
 const HELP = `Usage: tinykube agent --server URL --token T [flags]
 
-  --server URL            API server: https://HOST:PORT, or unix:///PATH/api.sock
+  --server URL[,URL...]   API servers: https://HOST:PORT, or unix:///PATH/api.sock; when one
+                          cannot be reached the agent moves to the next and resumes its watches
   --token T | --token-file F
                           The node token (the server's DATA_DIR/node-token)
   --ca-file F             The cluster CA certificate (the server's DATA_DIR/tls/ca.crt)
@@ -28,6 +30,8 @@ const HELP = `Usage: tinykube agent --server URL --token T [flags]
   --node-ip IP            This node's address (default 127.0.0.1)
   --pod-cidr CIDR         Addresses for this node's pods (default 127.244.0.0/16)
   --disable LIST          node, proxy
+  --node-lease-duration-seconds N
+                          The node Lease's duration, renewed every quarter of it (default 40)
   --network loopback|netns
                           netns: each pod in its own network namespace on this node's cni0
                           bridge (the node runs inside a namespace \`up --network netns\` built)
@@ -57,6 +61,7 @@ export async function agentCommand(args: string[]): Promise<number> {
       'nodeport-addresses': { type: 'string' },
       'proxy-scheduler': { type: 'string', default: 'rr' },
       'log-level': { type: 'string', default: 'info' },
+      'node-lease-duration-seconds': { type: 'string', default: '40' },
       network: { type: 'string', default: 'loopback' },
       'netns-prefix': { type: 'string', default: 'tinykube' },
       'proxy-mode': { type: 'string' },
@@ -78,6 +83,8 @@ export async function agentCommand(args: string[]): Promise<number> {
     return 2;
   }
   const ca = readFileSync(values['ca-file'], 'utf8');
+  nodeLease.durationSeconds = Number(values['node-lease-duration-seconds']);
+  if (!(nodeLease.durationSeconds > 0)) throw new Error(`--node-lease-duration-seconds: "${values['node-lease-duration-seconds']}" is not a positive number`);
   const dataDir = values['data-dir']!;
   const log = openLog(dataDir, values['log-level']!);
   const nodeName = values['node-name'] ?? hostname().toLowerCase();

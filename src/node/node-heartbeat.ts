@@ -1,6 +1,7 @@
 // Keeps this agent's Node alive in the API: registers it (or takes over the one a previous run
-// left), renews its Lease in kube-node-lease every 10 s (what the node lifecycle controller
-// watches), and posts the node status every 30 s (lastHeartbeatTime), as kubelet does.
+// left), renews its Lease in kube-node-lease every quarter of its duration (10 s of 40 s; what
+// the node lifecycle controller watches), and posts the node status every 30 s
+// (lastHeartbeatTime), as kubelet does.
 
 import type { Logger } from 'pino';
 import type { Node } from '../apis/core/nodes.js';
@@ -11,8 +12,9 @@ import type { Clock, Timer } from '../util/clock.js';
 import { microTime, newNode, nodeLabels, nodeStatus, type NodeParams } from './node-object.js';
 
 export const LEASE_NAMESPACE = 'kube-node-lease';
-export const LEASE_DURATION_SECONDS = 40;
-export const LEASE_RENEW_MS = 10_000;
+/** kubelet's nodeLeaseDurationSeconds. Process-wide: `tinykube agent
+ *  --node-lease-duration-seconds` sets it before the agent starts (short in fault tests). */
+export const nodeLease = { durationSeconds: 40 };
 export const STATUS_UPDATE_MS = 30_000;
 
 const isStatus = (err: unknown, code: number): boolean => err instanceof StatusError && err.code === code;
@@ -34,7 +36,7 @@ export class NodeHeartbeat {
   async start(): Promise<Node> {
     await this.register();
     await this.renewLease();
-    this.loop('lease', LEASE_RENEW_MS, () => this.renewLease());
+    this.loop('lease', (nodeLease.durationSeconds * 1000) / 4, () => this.renewLease());
     this.loop('status', STATUS_UPDATE_MS, () => this.postStatus());
     return this.node!;
   }
@@ -108,7 +110,7 @@ export class NodeHeartbeat {
           namespace: LEASE_NAMESPACE,
           ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name, uid: node.metadata.uid! }],
         },
-        spec: { holderIdentity: name, leaseDurationSeconds: LEASE_DURATION_SECONDS, renewTime },
+        spec: { holderIdentity: name, leaseDurationSeconds: nodeLease.durationSeconds, renewTime },
       });
     }
   }
