@@ -77,9 +77,17 @@ describe('tinykube migrate: a SQLite data dir into etcd', () => {
     await eventually(async () => (await c.get<Service>(R.services, 'default', 'lb')).status?.loadBalancer?.ingress?.length, 10_000, 'an LB address');
     const before = (await c.list<Service>(R.services)).items;
     const cfg = await c.get(R.leases, 'default', 'cfg');
+    const args = ['migrate', '--from', dataDir, '--to', etcd.endpoints.join(','), '--prefix', PREFIX];
+    // Not while a server holds the store, and not from a dir that has none.
+    const busy = await tinykube(args);
+    assert.equal(busy.code, 1);
+    assert.match(busy.stderr, /is a tinykube still running on .*\? stop it first/);
+    const none = await tinykube(['migrate', '--from', join(dataDir, 'nothing'), '--to', etcd.endpoints[0]!]);
+    assert.equal(none.code, 1);
+    assert.match(none.stderr, /nothing\/state\.db not found: --from takes the data dir of a tinykube that ran on SQLite/);
     await stop();
 
-    const migrated = await tinykube(['migrate', '--from', dataDir, '--to', etcd.endpoints.join(','), '--prefix', PREFIX]);
+    const migrated = await tinykube(args);
     assert.equal(migrated.code, 0, migrated.stderr);
     assert.match(migrated.stdout, /Copied \d+ keys from .*state\.db/);
 
@@ -94,7 +102,7 @@ describe('tinykube migrate: a SQLite data dir into etcd', () => {
 
       // A second copy into the same prefix is refused and writes nothing.
       const revision = await etcdStore.currentRevision();
-      const again = await tinykube(['migrate', '--from', dataDir, '--to', etcd.endpoints.join(','), '--prefix', PREFIX]);
+      const again = await tinykube(args);
       assert.equal(again.code, 1);
       assert.match(again.stderr, /etcd prefix "\/tinykube" is in use \(the target store is not empty: .*\); nothing was written/);
       assert.equal(await etcdStore.currentRevision(), revision);
