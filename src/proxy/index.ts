@@ -127,11 +127,11 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   const mode = createMode(choice.mode, { opts, exec, log, clock, metrics });
   const anyIP = !kernel ? (opts.anyIPCIDRs ?? []) : [];
   if (kernel && opts.anyIPCIDRs?.length) log.info({ mode: choice.mode }, 'AnyIP routes are for the userspace mode only; not added');
-  await addAnyIPRoutes(exec, anyIP);
-
   const conntrack = kernel ? new ConntrackCleaner(exec, log) : undefined;
   const announcer = opts.announceInterface ? new L2Announcer({ exec, iface: opts.announceInterface, nodeName: opts.nodeName, log }) : undefined;
+  // Reads only: a missing interface fails the start before anything is changed.
   await announcer?.start();
+  await addAnyIPRoutes(exec, anyIP);
   const afterApply: AfterApply = async (previous, current) => {
     const stale = conntrack ? planConntrackCleanup(previous, current) : [];
     if (stale.length) await conntrack!.delete(stale);
@@ -168,25 +168,32 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   const nodes = announcer ? new Informer<Node>(opts.client, R.nodes) : undefined;
   const nodesChanged = (): void => void announcer!.update({ readyNodes: readyNodeNames(nodes!.list()) });
   nodes?.on({ add: nodesChanged, update: nodesChanged, delete: nodesChanged });
-  await Promise.all([
-    services.start().then(() => proxier.setServicesSynced()),
-    slices.start().then(() => proxier.setEndpointSlicesSynced()),
-    nodes?.start().then(nodesChanged),
-  ]);
-  await synced;
+  const stop = async (): Promise<void> => {
+    services.stop();
+    slices.stop();
+    nodes?.stop();
+    // A kernel sync finishing after mode.stop() would program the rules again.
+    await runner.stop();
+    await mode.stop();
+    await announcer?.stop();
+    await removeAnyIPRoutes(exec, anyIP);
+  };
+  try {
+    await Promise.all([
+      services.start().then(() => proxier.setServicesSynced()),
+      slices.start().then(() => proxier.setEndpointSlicesSynced()),
+      nodes?.start().then(nodesChanged),
+    ]);
+    await synced;
+  } catch (e) {
+    // Leave nothing behind: rules, addresses and routes are removed as on stop.
+    await stop().catch((err: unknown) => log.error({ err }, 'cleanup after a failed start failed'));
+    throw e;
+  }
   log.info({ mode: mode.name, nodePortIPs: node.nodePortIPs, announceInterface: opts.announceInterface }, 'proxy serving');
 
   return {
-    async stop() {
-      services.stop();
-      slices.stop();
-      nodes?.stop();
-      // A kernel sync finishing after mode.stop() would program the rules again.
-      await runner.stop();
-      await mode.stop();
-      await announcer?.stop();
-      await removeAnyIPRoutes(exec, anyIP);
-    },
+    stop,
     state: () => proxier.state(),
     metrics: metrics.registry,
     mode: choice.mode,
