@@ -122,7 +122,7 @@ export const EXAMPLES = join(ROOT, 'examples');
 const LOCK = join(tmpdir(), 'tinykube-e2e.lock');
 
 /** A lock file holding the owner's pid; a lock whose owner is gone is taken over. */
-async function acquireMachineLock(): Promise<void> {
+export async function acquireMachineLock(): Promise<void> {
   for (;;) {
     try {
       writeFileSync(LOCK, String(process.pid), { flag: 'wx' });
@@ -136,7 +136,7 @@ async function acquireMachineLock(): Promise<void> {
   }
 }
 
-function releaseMachineLock(): void {
+export function releaseMachineLock(): void {
   try {
     if (Number(readFileSync(LOCK, 'utf8')) === process.pid) rmSync(LOCK, { force: true });
   } catch {

@@ -1,0 +1,209 @@
+// Several API servers on one etcd and an agent that fails over, as real processes
+// (`node dist/cli/main.js server|agent`) killed by pid: shared CA and tokens, the kubernetes
+// endpoints listing the live servers, no ClusterIP/NodePort/LoadBalancer address handed out
+// twice under concurrent creates on two servers, a wrong node token refused, a server killed
+// (kubectl on the other and the agent carry on; a new leader schedules new pods), and an agent
+// killed (its Node goes Unknown after the grace period, its pods' endpoints not ready). Short
+// lease and grace durations keep it quick.
+
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { acquireMachineLock, releaseMachineLock, eventually } from './harness.js';
+import { startEtcd, type EtcdCluster } from '../store/etcd-process.js';
+import { HttpsClient, endpointFromKubeconfig } from '../../src/client/https.js';
+import { R } from '../../src/client/client.js';
+import { StatusError } from '../../src/api/errors.js';
+import { ProcessLedger } from '../../src/node/runtime/process-ledger.js';
+import type { KubeObject } from '../../src/apis/types.js';
+
+const MAIN = new URL('../../dist/cli/main.js', import.meta.url).pathname;
+/** Leader election and identity leases (lease, renew deadline, retry), node grace period. */
+const TIMING = ['--leader-elect-lease-duration', '3s', '--leader-elect-renew-deadline', '2s', '--leader-elect-retry-period', '500ms', '--node-monitor-grace-period', '3s'];
+const NODE = 'tk-ha-node';
+
+interface Proc {
+  child: ChildProcess;
+  output: string;
+}
+
+function start(args: string[]): Proc {
+  const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const p: Proc = { child, output: '' };
+  child.stdout!.on('data', (d) => (p.output += d));
+  child.stderr!.on('data', (d) => (p.output += d));
+  return p;
+}
+
+async function kill(p: Proc | undefined, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+  if (!p || p.child.exitCode !== null || p.child.signalCode !== null) return;
+  const exited = new Promise((r) => p.child.once('exit', r));
+  p.child.kill(signal);
+  await exited;
+}
+
+interface Server {
+  proc: Proc;
+  dir: string;
+  kubeconfig: string;
+  url: string;
+  port: number;
+}
+
+async function startServer(root: string, name: string, etcd: string): Promise<Server> {
+  const dir = join(root, name);
+  const proc = start(['server', '--data-dir', dir, '--api-port', '0', '--datastore-endpoint', etcd, ...TIMING]);
+  const kubeconfig = join(dir, 'kubeconfig');
+  await eventually(() => {
+    if (proc.child.exitCode !== null) throw new Error(`server ${name} exited: ${proc.output}`);
+    return existsSync(kubeconfig);
+  }, 20_000, `server ${name} to be ready`);
+  const url = endpointFromKubeconfig(kubeconfig).server;
+  return { proc, dir, kubeconfig, url, port: Number(new URL(url).port) };
+}
+
+function kubectl(s: Server, args: string[], extra: string[] = []): { code: number; out: string } {
+  const r = spawnSync('kubectl', ['--kubeconfig', s.kubeconfig, '--cache-dir', join(s.dir, 'kubectl-cache'), ...extra, ...args], { encoding: 'utf8', timeout: 30_000 });
+  return { code: r.status ?? -1, out: (r.stdout ?? '') + (r.stderr ?? '') };
+}
+
+function k(s: Server, args: string[]): string {
+  const r = kubectl(s, args);
+  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.out}`);
+  return r.out;
+}
+
+const getJson = <T = KubeObject>(s: Server, args: string[]): T => JSON.parse(k(s, [...args, '-o', 'json'])) as T;
+
+const endpointPorts = (s: Server): number[] =>
+  getJson<{ subsets?: { ports: { port: number }[] }[] }>(s, ['get', 'endpoints', 'kubernetes']).subsets?.flatMap((x) => x.ports.map((p) => p.port)).sort() ?? [];
+
+const nodeReady = (s: Server): string | undefined =>
+  getJson<{ status?: { conditions?: { type: string; status: string }[] } }>(s, ['get', 'node', NODE]).status?.conditions?.find((c) => c.type === 'Ready')?.status;
+
+describe('several API servers on one etcd, an agent that fails over', () => {
+  let etcd: EtcdCluster;
+  let root: string;
+  let s1: Server;
+  let s2: Server;
+  let agent: Proc | undefined;
+  const agentDir = (): string => join(root, 'agent');
+  const agentArgs = (token: string[], name = NODE): string[] => [
+    'agent', '--server', `${s1.url},${s2.url}`, ...token, '--ca-file', join(s2.dir, 'tls', 'ca.crt'),
+    '--data-dir', agentDir(), '--node-name', name, '--node-lease-duration-seconds', '2', '--disable', 'proxy',
+  ];
+
+  before(async () => {
+    await acquireMachineLock();
+    root = mkdtempSync(join(tmpdir(), 'tinykube-ha-'));
+    etcd = await startEtcd();
+    s1 = await startServer(root, 's1', etcd.endpoints[0]);
+    s2 = await startServer(root, 's2', etcd.endpoints[0]);
+    agent = start(agentArgs(['--token-file', join(s1.dir, 'node-token')]));
+    await eventually(() => kubectl(s1, ['get', 'node', NODE]).code === 0 && nodeReady(s1) === 'True', 20_000, 'the agent to join');
+  });
+
+  after(async () => {
+    await kill(agent);
+    new ProcessLedger(join(agentDir(), 'node', 'processes')).killLeftovers();
+    await kill(s1?.proc, 'SIGTERM');
+    await kill(s2?.proc, 'SIGTERM');
+    await etcd?.stop();
+    if (root) rmSync(root, { recursive: true, force: true });
+    releaseMachineLock();
+  });
+
+  it('servers share the CA and tokens: a kubeconfig of one works against the other', () => {
+    for (const f of [join('tls', 'ca.crt'), 'token', 'node-token']) {
+      assert.equal(readFileSync(join(s1.dir, f), 'utf8'), readFileSync(join(s2.dir, f), 'utf8'), f);
+    }
+    const r = kubectl(s1, ['get', 'namespace', 'kube-system'], ['--server', s2.url]);
+    assert.equal(r.code, 0, r.out);
+  });
+
+  it('the kubernetes endpoints list both servers; apiserver identity leases exist', async () => {
+    await eventually(() => endpointPorts(s1).join() === [s1.port, s2.port].sort().join(), 10_000, 'both servers in the endpoints');
+    const leases = getJson<{ items: KubeObject[] }>(s1, ['get', 'leases', '-n', 'kube-system', '-l', 'apiserver.kubernetes.io/identity=kube-apiserver']);
+    assert.equal(leases.items.length, 2);
+  });
+
+  it('concurrent creates on two servers never hand out one ClusterIP, NodePort or LoadBalancer address twice', async () => {
+    const clients = [s1, s2].map((s) => new HttpsClient(endpointFromKubeconfig(s.kubeconfig), 'ha-test'));
+    try {
+      const types = ['ClusterIP', 'NodePort', 'LoadBalancer'];
+      const created = await Promise.all(
+        Array.from({ length: 60 }, (_, i) =>
+          clients[i % 2].create<KubeObject>(R.services, 'default', { metadata: { name: `c${i}` }, spec: { type: types[i % 3], ports: [{ port: 80 }] } }),
+        ),
+      );
+      const ips = created.map((s) => s.spec.clusterIP);
+      const ports = created.flatMap((s) => s.spec.ports.map((p: { nodePort?: number }) => p.nodePort).filter(Boolean));
+      assert.equal(new Set(ips).size, 60);
+      assert.equal(ports.length, 40);
+      assert.equal(new Set(ports).size, 40);
+      const lbs = await eventually(async () => {
+        const { items } = await clients[1].list(R.services, 'default');
+        const ingress = items.filter((s) => s.spec.type === 'LoadBalancer').map((s) => s.status?.loadBalancer?.ingress?.[0]?.ip);
+        return ingress.length === 20 && ingress.every(Boolean) ? ingress : undefined;
+      }, 15_000, 'LoadBalancer addresses');
+      assert.equal(new Set(lbs).size, 20);
+      await Promise.all(created.map((s, i) => clients[i % 2].delete(R.services, 'default', s.metadata.name!)));
+    } finally {
+      for (const c of clients) c.close();
+    }
+  });
+
+  it('a wrong node token gets 401 Unauthorized and creates nothing', async () => {
+    const bad = start(agentArgs(['--token', 'not-the-token'], 'tk-ha-intruder'));
+    const code = await new Promise((r) => bad.child.once('exit', r));
+    assert.equal(code, 1);
+    assert.match(bad.output, /Unauthorized/);
+    const client = new HttpsClient({ ...endpointFromKubeconfig(s2.kubeconfig), token: 'not-the-token' }, 'ha-test');
+    await assert.rejects(client.create(R.namespaces, undefined, { metadata: { name: 'tk-ha-intruder' } }), (e: unknown) => e instanceof StatusError && e.code === 401 && e.reason === 'Unauthorized');
+    client.close();
+    assert.match(kubectl(s1, ['get', 'node', 'tk-ha-intruder']).out, /NotFound/);
+    assert.match(kubectl(s1, ['get', 'namespace', 'tk-ha-intruder']).out, /NotFound/);
+  });
+
+  it('one server killed: kubectl on the other keeps working, the agent moves over, new pods run', async () => {
+    const leader = () => getJson<{ spec: { holderIdentity: string } }>(s2, ['get', 'lease', '-n', 'kube-system', 'kube-controller-manager']).spec.holderIdentity;
+    assert.equal(leader(), readFileSync(join(s1.dir, 'server-id'), 'utf8').trim(), 'the first server leads');
+    k(s2, ['create', 'deployment', 'before', '--image=nginx', '--replicas=1']);
+    await eventually(() => k(s2, ['get', 'pods', '-l', 'app=before', '--field-selector=status.phase=Running', '-o', 'name']).trim() !== '', 20_000, 'a pod before the kill');
+
+    const killedAt = Date.now();
+    await kill(s1.proc);
+    assert.equal(k(s2, ['get', 'deployment', 'before', '-o', 'name']).trim(), 'deployment.apps/before');
+    // s2 takes the lead and runs the controllers; s1 leaves the endpoints within a lease duration.
+    await eventually(() => leader() === readFileSync(join(s2.dir, 'server-id'), 'utf8').trim(), 10_000, 's2 to lead');
+    await eventually(() => endpointPorts(s2).join() === String(s2.port), 10_000, 's1 out of the endpoints');
+    const dropped = Date.now() - killedAt;
+    assert.ok(dropped < 3_000 + 2_000, `s1 left the endpoints after ${dropped} ms`);
+
+    k(s2, ['create', 'deployment', 'after', '--image=nginx', '--replicas=1']);
+    await eventually(() => k(s2, ['get', 'pods', '-l', 'app=after', '--field-selector=status.phase=Running', '-o', 'name']).trim() !== '', 20_000, 'a new pod on the agent');
+    assert.equal(getJson<{ items: { spec: { nodeName: string } }[] }>(s2, ['get', 'pods', '-l', 'app=after']).items[0].spec.nodeName, NODE);
+    // Past a grace period on the new leader, the node is still Ready: the agent renews through s2.
+    await new Promise((r) => setTimeout(r, 3_500));
+    assert.equal(nodeReady(s2), 'True');
+    assert.equal(k(s2, ['get', 'pods', '-l', 'app=before', '-o', 'jsonpath={.items[0].status.phase}']), 'Running');
+  });
+
+  it('the agent killed: its Node goes Unknown after the grace period, its pods\' endpoints not ready', async () => {
+    k(s2, ['expose', 'deployment', 'after', '--port=80']);
+    const readiness = () =>
+      getJson<{ items: { endpoints?: { conditions: { ready: boolean } }[] }[] }>(s2, ['get', 'endpointslices', '-l', 'kubernetes.io/service-name=after']).items.flatMap((x) => x.endpoints ?? []).map((e) => e.conditions.ready);
+    await eventually(() => readiness().join() === 'true', 10_000, 'a ready endpoint');
+    const killedAt = Date.now();
+    await kill(agent);
+    await eventually(() => nodeReady(s2) === 'Unknown', 10_000, 'the node Unknown');
+    const after = Date.now() - killedAt;
+    assert.ok(after >= 2_500, `Unknown after ${after} ms, before the grace period`);
+    const taints = getJson<{ spec: { taints?: { key: string; effect: string }[] } }>(s2, ['get', 'node', NODE]).spec.taints?.map((t) => `${t.key}:${t.effect}`);
+    assert.deepEqual(taints, ['node.kubernetes.io/unreachable:NoSchedule', 'node.kubernetes.io/unreachable:NoExecute']);
+    await eventually(() => readiness().join() === 'false', 10_000, 'the endpoint not ready');
+  });
+});
