@@ -4,10 +4,12 @@
 
 import type { Logger } from 'pino';
 import type { Execer } from '../modes/execer.js';
-import { conntrackArgs, type ConntrackDeletion } from './plan.js';
+import { conntrackArgs, familyOf, matchesEntry, parseConntrackList, type ConntrackDeletion, type ConntrackEntry } from './plan.js';
 
 /** conntrack's answer when a filter matched nothing (exit code 1): not an error. */
 const NOTHING_DELETED = '0 flow entries have been deleted';
+/** Above this many deletions one listing first is cheaper than a process per filter. */
+const LIST_FIRST_ABOVE = 8;
 
 export class ConntrackCleaner {
   private missingLogged = false;
@@ -17,6 +19,9 @@ export class ConntrackCleaner {
   /** Resolves once every deletion ran; returns how many entries were deleted. */
   async delete(deletions: ConntrackDeletion[]): Promise<number> {
     let deleted = 0;
+    // A first sync finds every UDP service newly active: list once and run only the filters
+    // that match an entry (usually a handful) instead of one conntrack per frontend.
+    if (deletions.length > LIST_FIRST_ABOVE) deletions = await this.matching(deletions);
     for (const d of deletions) {
       const argv = conntrackArgs(d);
       const r = await this.exec.run(argv);
@@ -32,5 +37,16 @@ export class ConntrackCleaner {
       }
     }
     return deleted;
+  }
+
+  /** The deletions that match a listed entry; all of them when the listing fails. */
+  private async matching(deletions: ConntrackDeletion[]): Promise<ConntrackDeletion[]> {
+    const listed: ConntrackEntry[] = [];
+    for (const f of new Set(deletions.map(familyOf))) {
+      const r = await this.exec.run(['conntrack', '-L', '-f', f, '-p', 'udp']);
+      if (r.code !== 0) return deletions;
+      listed.push(...parseConntrackList(r.stdout));
+    }
+    return deletions.filter((d) => listed.some((e) => matchesEntry(d, e)));
   }
 }

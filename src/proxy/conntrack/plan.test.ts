@@ -4,7 +4,7 @@ import type { Service } from '../../apis/core/service/types.js';
 import { stateFromObjects } from '../state/build-state.js';
 import { service, slice, type EndpointBrief } from '../testing/objects.js';
 import type { ProxyState } from '../state/types.js';
-import { conntrackArgs, planConntrackCleanup } from './plan.js';
+import { conntrackArgs, matchesEntry, parseConntrackList, planConntrackCleanup } from './plan.js';
 
 const node = { nodeName: 'node-1', nodePortIPs: ['172.20.0.11'] };
 const UDP = { ports: [{ name: 'dns', protocol: 'UDP', port: 53, targetPort: 5353 }] };
@@ -69,4 +69,26 @@ describe('planConntrackCleanup (kube-proxy stale UDP entries)', () => {
     },
   ];
   for (const c of cases) it(c.name, () => assert.deepEqual(commands(c.prev, c.next), c.want));
+});
+
+describe('parseConntrackList + matchesEntry', () => {
+  const listing = [
+    'udp      17 27 src=172.20.0.2 dst=10.96.0.10 sport=40053 dport=53 src=10.244.1.5 dst=172.20.0.11 sport=5353 dport=40053 mark=0 use=1',
+    'udp      17 29 src=172.20.0.2 dst=172.20.0.11 sport=40054 dport=30053 [UNREPLIED] src=10.244.1.6 dst=172.20.0.2 sport=5353 dport=40054 mark=0 use=1',
+    '',
+  ].join('\n');
+  const entries = parseConntrackList(listing);
+  it('reads the original destination, its port and the reply source', () => {
+    assert.deepEqual(entries, [
+      { origDst: '10.96.0.10', origPortDst: 53, replySrc: '10.244.1.5' },
+      { origDst: '172.20.0.11', origPortDst: 30053, replySrc: '10.244.1.6' },
+    ]);
+  });
+  const cases: { name: string; d: Parameters<typeof matchesEntry>[0]; hits: number[] }[] = [
+    { name: 'VIP and port', d: { origDst: '10.96.0.10', origPortDst: 53 }, hits: [0] },
+    { name: 'VIP, port and endpoint', d: { origDst: '10.96.0.10', origPortDst: 53, replySrc: '10.244.1.6' }, hits: [] },
+    { name: 'NodePort and endpoint, any address', d: { origPortDst: 30053, replySrc: '10.244.1.6' }, hits: [1] },
+    { name: 'another port', d: { origDst: '10.96.0.10', origPortDst: 54 }, hits: [] },
+  ];
+  for (const c of cases) it(c.name, () => assert.deepEqual(entries.flatMap((e, i) => (matchesEntry(c.d, e) ? [i] : [])), c.hits));
 });

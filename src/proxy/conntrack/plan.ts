@@ -20,11 +20,13 @@ export interface ConntrackDeletion {
   replySrc?: string;
 }
 
+/** conntrack's address family of a deletion (ipv4 unless an address says otherwise). */
+export const familyOf = (d: ConntrackDeletion): 'ipv4' | 'ipv6' => ([d.origDst, d.replySrc].some((ip) => ip !== undefined && isIPv6(ip)) ? 'ipv6' : 'ipv4');
+
 /** The conntrack(8) command for one deletion. */
 export function conntrackArgs(d: ConntrackDeletion): string[] {
-  const v6 = [d.origDst, d.replySrc].some((ip) => ip !== undefined && isIPv6(ip));
   return [
-    'conntrack', '-D', ...(v6 ? ['-f', 'ipv6'] : []), '-p', 'udp',
+    'conntrack', '-D', ...(familyOf(d) === 'ipv6' ? ['-f', 'ipv6'] : []), '-p', 'udp',
     ...(d.origDst ? ['--orig-dst', d.origDst] : []),
     '--orig-port-dst', String(d.origPortDst),
     ...(d.replySrc ? ['--reply-src', d.replySrc] : []),
@@ -63,4 +65,31 @@ export function planConntrackCleanup(prev: ProxyState, next: ProxyState): Conntr
     if (sp.service.protocol === 'UDP' && !next.ports.has(key)) for (const f of frontends(sp).values()) add(f);
   }
   return [...out.keys()].sort().map((k) => out.get(k)!);
+}
+
+/** The parts of a listed UDP entry the filters look at. */
+export interface ConntrackEntry {
+  origDst: string;
+  origPortDst: number;
+  replySrc: string;
+}
+
+/**
+ * `conntrack -L -p udp` lines → entries: the first src/dst/dport are the original direction,
+ * the second src the reply's (the endpoint after DNAT).
+ */
+export function parseConntrackList(text: string): ConntrackEntry[] {
+  const out: ConntrackEntry[] = [];
+  for (const line of text.split('\n')) {
+    const dst = /\bdst=(\S+)/.exec(line);
+    const dport = /\bdport=(\d+)/.exec(line);
+    const replySrc = [...line.matchAll(/\bsrc=(\S+)/g)][1];
+    if (dst && dport && replySrc) out.push({ origDst: dst[1]!, origPortDst: Number(dport[1]), replySrc: replySrc[1]! });
+  }
+  return out;
+}
+
+/** Whether a deletion would delete this entry. */
+export function matchesEntry(d: ConntrackDeletion, e: ConntrackEntry): boolean {
+  return d.origPortDst === e.origPortDst && (d.origDst === undefined || d.origDst === e.origDst) && (d.replySrc === undefined || d.replySrc === e.replySrc);
 }
