@@ -80,7 +80,9 @@ export function podCommands(p: PodNetwork): Command[] {
   return [
     { argv: ['ip', 'netns', 'add', ns] },
     // `ip -n NODE`: the node side is made in the node's namespace wherever the caller runs.
-    batch(p.node.ns, [`link add ${veth} type veth peer name eth0 netns ${ns}`, `link set ${veth} master ${POD_BRIDGE} up`]),
+    // Hairpin on the bridge port (kubelet's hairpin-veth): where br_netfilter is loaded, a pod's
+    // packet to a Service DNATed back to itself is bridged, and must leave by the port it came in.
+    batch(p.node.ns, [`link add ${veth} type veth peer name eth0 netns ${ns}`, `link set ${veth} master ${POD_BRIDGE} up`, `link set ${veth} type bridge_slave hairpin on`]),
     batch(ns, ['link set lo up', `addr add ${p.ip}/32 dev eth0`, 'link set eth0 up', `route add ${gw} dev eth0 scope link`, `route add default via ${gw} dev eth0`]),
     sysctl(ns, ['all', 'default', 'eth0'].map((d) => `net.ipv4.conf.${d}.accept_redirects=0`)),
   ];

@@ -118,7 +118,7 @@ describe('commands', () => {
     const veth = podVeth(UID);
     assert.deepEqual(podCommands({ prefix: 'tk', node, uid: UID, ip: '10.244.1.7' }), [
       { argv: ['ip', 'netns', 'add', 'tk-pod-5f1c2a9e0b7d'] },
-      { argv: ['ip', '-n', 'tk-node-1', '-batch', '-'], stdin: `link add ${veth} type veth peer name eth0 netns tk-pod-5f1c2a9e0b7d\nlink set ${veth} master cni0 up\n` },
+      { argv: ['ip', '-n', 'tk-node-1', '-batch', '-'], stdin: `link add ${veth} type veth peer name eth0 netns tk-pod-5f1c2a9e0b7d\nlink set ${veth} master cni0 up\nlink set ${veth} type bridge_slave hairpin on\n` },
       {
         argv: ['ip', '-n', 'tk-pod-5f1c2a9e0b7d', '-batch', '-'],
         stdin: 'link set lo up\naddr add 10.244.1.7/32 dev eth0\nlink set eth0 up\nroute add 10.244.1.1 dev eth0 scope link\nroute add default via 10.244.1.1 dev eth0\n',

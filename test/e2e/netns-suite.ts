@@ -1,0 +1,230 @@
+// The netns network end to end (root): `tinykube up --network netns --nodes 3` with a proxy mode,
+// driven as a user would — kubectl, a busybox pod using the host's wget/nslookup inside its own
+// namespace, and curl from the outside client namespace. One suite, run per kernel mode.
+
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { EXAMPLES, Tinykube, eventually, rows, sleep } from './harness.js';
+
+export const canRunNetns = process.getuid?.() === 0 && spawnSync('ip', ['netns', 'list']).status === 0;
+
+/** Runs a command inside a namespace; stdout, or '' when it fails. */
+export function inNs(ns: string, argv: string[], timeoutMs = 5_000): string {
+  const r = spawnSync('ip', ['netns', 'exec', ns, ...argv], { encoding: 'utf8', timeout: timeoutMs });
+  return r.status === 0 ? r.stdout.trim() : '';
+}
+
+export const curl = (ns: string, url: string): string => inNs(ns, ['curl', '-s', '-m', '2', url]);
+
+/** Namespaces, /etc/netns entries and processes a cluster of this prefix would leave. */
+export function leftovers(prefix: string, dataDir: string): string[] {
+  const netns = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout.split('\n').map((l) => l.split(' ')[0]!);
+  const etc = existsSync('/etc/netns') ? readdirSync('/etc/netns') : [];
+  const procs = readdirSync('/proc').filter((p) => /^\d+$/.test(p) && readCmdline(p).includes(dataDir));
+  return [...netns.filter((n) => n.startsWith(`${prefix}-`)), ...etc.filter((n) => n.startsWith(`${prefix}-`)), ...procs.map((p) => `pid ${p}`)];
+}
+
+function readCmdline(pid: string): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+const APPS = `
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: echo, labels: {app: echo}}
+spec:
+  replicas: 3
+  selector: {matchLabels: {app: echo}}
+  template:
+    metadata: {labels: {app: echo}}
+    spec:
+      containers:
+      - name: netexec
+        image: registry.k8s.io/e2e-test-images/agnhost:2.53
+        args: [netexec, --http-port=8080, --udp-port=8081]
+        ports: [{containerPort: 8080}, {containerPort: 8081, protocol: UDP}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: echo-local}
+spec:
+  type: LoadBalancer
+  externalTrafficPolicy: Local
+  selector: {app: echo}
+  ports: [{port: 80, targetPort: 8080}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: webapp-headless}
+spec:
+  clusterIP: None
+  selector: {app: webapp}
+  ports: [{port: 8080}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: webapp-lb}
+spec:
+  type: LoadBalancer
+  selector: {app: webapp}
+  ports: [{port: 80, targetPort: 8080}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: udp, labels: {app: udp}}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: udp}}
+  template:
+    metadata: {labels: {app: udp}}
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers:
+      - name: netexec
+        image: registry.k8s.io/e2e-test-images/agnhost:2.53
+        args: [netexec, --http-port=8080, --udp-port=8081]
+        ports: [{containerPort: 8081, protocol: UDP}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: udp}
+spec:
+  selector: {app: udp}
+  ports: [{port: 53, targetPort: 8081, protocol: UDP}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: client}
+spec:
+  containers:
+  - {name: client, image: busybox, command: [sleep, '3600']}
+`;
+
+/** One UDP question from a fixed source port: a flow conntrack remembers between asks. */
+const UDP_ASK = (vip: string): string =>
+  `const s=require('dgram').createSocket('udp4');s.bind(40000,()=>s.send('hostname',53,'${vip}'));` +
+  `s.on('message',(m)=>{console.log(String(m));process.exit(0)});setTimeout(()=>process.exit(1),700)`;
+
+export function netnsSuite(mode: 'nftables' | 'iptables'): void {
+  describe(`netns network, 3 nodes, --proxy-mode ${mode}`, { skip: !canRunNetns && 'needs root and iproute2' }, () => {
+    const prefix = `tke${mode.slice(0, 2)}${process.pid % 10000}`;
+    let t: Tinykube;
+    let client: string;
+    const podsOf = (app: string): string[][] => rows(t.k(`get pods -l app=${app} -o wide`));
+
+    before(async () => {
+      t = await Tinykube.start(['--network', 'netns', '--nodes', '3', '--netns-prefix', prefix, '--proxy-mode', mode, '--node-monitor-grace-period', '15s']);
+      client = `${prefix}-client`;
+      await eventually(() => rows(t.k('get nodes')).filter((r) => r[1] === 'Ready').length === 3, 60_000, 'three Ready nodes');
+      t.k(['apply', '-f', join(EXAMPLES, 'webapp.yaml')]);
+      t.k(['apply', '-f', t.manifest('apps.yaml', APPS)]);
+      await eventually(() => t.kubectl('wait --for=condition=Ready pod --all --all-namespaces --timeout=2s').code === 0, 90_000, 'every pod Ready');
+    });
+
+    after(async () => {
+      const dataDir = t?.dataDir;
+      await t?.destroy();
+      if (dataDir) assert.deepEqual(leftovers(prefix, dataDir), [], 'nothing left behind after stop');
+    });
+
+    it('spreads the tutorial Deployment over the nodes; a pod reaches it by VIP and by every DNS name, landing on every node', async () => {
+      const nodes = new Set(podsOf('webapp').map((r) => r[6]));
+      assert.equal(nodes.size, 3, `webapp pods on ${[...nodes].join(', ')}`);
+      const vip = t.k('get svc webapp -o jsonpath={.spec.clusterIP}');
+      const names = new Set(podsOf('webapp').map((r) => r[0]));
+      for (const host of [vip, 'webapp', 'webapp.default', 'webapp.default.svc.cluster.local']) {
+        const seen = new Set<string>();
+        await eventually(() => {
+          const r = t.kubectl(['exec', 'client', '--', 'wget', '-qO-', '-T', '2', `http://${host}:8080/hostname.html`]);
+          if (r.code === 0) seen.add(r.stdout.trim());
+          return [...names].every((n) => seen.has(n));
+        }, 30_000, `every webapp pod through ${host} (seen ${[...seen].join(', ')})`);
+      }
+    });
+
+    it('resolves a headless name to every pod IP', () => {
+      const ips = podsOf('webapp').map((r) => r[5]).sort();
+      const out = t.k(['exec', 'client', '--', 'nslookup', 'webapp-headless']);
+      const answered = [...out.matchAll(/Address: (10\.244\.\d+\.\d+)/g)].map((m) => m[1]).sort();
+      assert.deepEqual(answered, ips);
+    });
+
+    it('answers on the NodePort of every node and on the LoadBalancer address, from outside', async () => {
+      const port = t.k('get svc webapp-lb -o jsonpath={.spec.ports[0].nodePort}');
+      for (const ip of ['172.20.0.11', '172.20.0.12', '172.20.0.13']) {
+        assert.match(await eventually(() => curl(client, `http://${ip}:${port}/hostname.html`), 10_000, `NodePort on ${ip}`), /^webapp-/);
+      }
+      const lb = await eventually(() => t.k('get svc webapp-lb -o jsonpath={.status.loadBalancer.ingress[0].ip}'), 10_000, 'an LB address');
+      assert.match(await eventually(() => curl(client, `http://${lb}/hostname.html`), 10_000, 'the LB address'), /^webapp-/);
+    });
+
+    it('keeps the client address with externalTrafficPolicy Local', async () => {
+      const lb = await eventually(() => t.k('get svc echo-local -o jsonpath={.status.loadBalancer.ingress[0].ip}'), 10_000, 'an LB address');
+      const seen = await eventually(() => curl(client, `http://${lb}/clientip`), 15_000, 'an answer through the Local LB');
+      assert.match(seen, /^172\.20\.0\.2:\d+$/);
+      // A node without a local endpoint drops NodePort traffic under Local.
+      const port = t.k('get svc echo-local -o jsonpath={.spec.ports[0].nodePort}');
+      const withPods = new Set(podsOf('echo').map((r) => r[6]));
+      for (const i of [1, 2, 3]) {
+        const answer = curl(client, `http://172.20.0.${10 + i}:${port}/clientip`);
+        if (withPods.has(`${prefix}-node-${i}`)) assert.match(answer, /^172\.20\.0\.2:\d+$/);
+        else assert.equal(answer, '');
+      }
+    });
+
+    it('lets a pod reach itself through its own Service (hairpin)', async () => {
+      const [self] = podsOf('webapp')[0]!;
+      await eventually(() => {
+        const r = t.kubectl(['exec', self!, '--', 'wget', '-qO-', '-T', '2', 'http://webapp:8080/hostname.html']);
+        return r.stdout.trim() === self;
+      }, 30_000, `${self} answering itself through the ClusterIP`);
+    });
+
+    it('moves a UDP flow to the new endpoint when its pod is replaced (conntrack cleanup)', async () => {
+      const vip = t.k('get svc udp -o jsonpath={.spec.clusterIP}');
+      const ask = (): string => t.kubectl(['exec', 'client', '--', process.execPath, '-e', UDP_ASK(vip)]).stdout.trim();
+      const [old] = podsOf('udp')[0]!;
+      assert.equal(await eventually(ask, 15_000, 'a UDP answer'), old);
+      t.k(['delete', 'pod', old!, '--wait=false']);
+      // The same flow (same source port), asked again and again: a stale entry toward the old
+      // pod would keep it there until conntrack's timeout.
+      const now = await eventually(() => {
+        const a = ask();
+        return a && a !== old ? a : '';
+      }, 20_000, 'the UDP flow on the new pod');
+      assert.match(now, /^udp-/);
+    });
+
+    it('keeps the LoadBalancer address answering after its announcing node stops', async () => {
+      const lb = t.k('get svc webapp-lb -o jsonpath={.status.loadBalancer.ingress[0].ip}');
+      const holder = [1, 2, 3].map((i) => `${prefix}-node-${i}`).find((ns) => inNs(ns, ['ip', '-4', '-o', 'addr', 'show', 'dev', 'eth0']).includes(` ${lb}/32 `));
+      assert.ok(holder, `a node holds ${lb}`);
+      const pid = Number(readFileSync(join(t.dataDir, 'nodes', holder!, 'agent.pid'), 'utf8'));
+      process.kill(pid, 'SIGTERM');
+      await eventually(() => !existsSync(`/proc/${pid}`) || readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z '), 30_000, 'the agent to stop');
+      const started = Date.now();
+      const other = await eventually(
+        () => [1, 2, 3].map((i) => `${prefix}-node-${i}`).find((ns) => ns !== holder && inNs(ns, ['ip', '-4', '-o', 'addr', 'show', 'dev', 'eth0']).includes(` ${lb}/32 `)),
+        60_000,
+        'another node announcing the address',
+      );
+      assert.notEqual(other, holder);
+      assert.match(await eventually(() => curl(client, `http://${lb}/hostname.html`), 30_000, 'the LB address after failover'), /^webapp-/);
+      // Every answer now comes from a pod on a live node.
+      const live = new Set(podsOf('webapp').filter((r) => r[6] !== holder).map((r) => r[0]));
+      for (let i = 0; i < 6; i++) {
+        const a = curl(client, `http://${lb}/hostname.html`);
+        if (a) assert.ok(live.has(a), `${a} is on a live node`);
+        await sleep(100);
+      }
+      process.stdout.write(`# ${mode}: LoadBalancer address moved ${holder} → ${other} in ${Date.now() - started} ms after the agent stopped\n`);
+    });
+  });
+}
