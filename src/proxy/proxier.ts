@@ -17,7 +17,15 @@ export interface Mode {
   readonly name: string;
   apply(state: ProxyState): Promise<void>;
   stop(): Promise<void>;
+  /** Kernel modes: make the next apply a full sync (rewrite everything, re-read the kernel). */
+  requestFullSync?(): void;
 }
+
+/**
+ * How often a kernel mode rewrites everything even when nothing changed, repairing what someone
+ * else changed or removed (kube-proxy's hourly full sync).
+ */
+export const FULL_SYNC_PERIOD_MS = 60 * 60_000;
 
 /**
  * Runs after a successful apply with the state applied before it and the one applied now
@@ -37,6 +45,7 @@ export class Proxier {
   private applied: ProxyState;
   /** Change times not yet served (kept when a sync fails). */
   private unserved: number[] = [];
+  private lastFullSync: number;
 
   constructor(
     private readonly node: NodeView,
@@ -50,6 +59,7 @@ export class Proxier {
     this.endpointChanges = new EndpointsChangeTracker(node.nodeName, clock);
     this.current = buildState(this.services, this.endpoints, node, false);
     this.applied = this.current;
+    this.lastFullSync = clock.now();
   }
 
   onService(previous: Service | undefined, current: Service | undefined): void {
@@ -89,6 +99,10 @@ export class Proxier {
     applyChanges(this.endpoints, eps);
     this.unserved.push(...[...svc.values(), ...eps.values()].map((c) => c.since));
     this.current = buildState(this.services, this.endpoints, this.node, true);
+    if (start - this.lastFullSync >= FULL_SYNC_PERIOD_MS) {
+      this.mode.requestFullSync?.();
+      this.lastFullSync = start;
+    }
     await this.mode.apply(this.current);
     const done = this.clock.now();
     this.metrics.syncDuration.observe((done - start) / 1000);

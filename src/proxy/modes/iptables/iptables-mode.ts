@@ -29,6 +29,10 @@ export class IptablesMode implements Mode {
     return this.fullSyncNeeded;
   }
 
+  requestFullSync(): void {
+    this.fullSyncNeeded = true;
+  }
+
   async apply(state: ProxyState): Promise<void> {
     const full = this.fullSyncNeeded;
     // Stays set unless this sync gets through: what the kernel holds is then unknown.

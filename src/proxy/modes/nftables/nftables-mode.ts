@@ -24,6 +24,10 @@ export class NftablesMode implements Mode {
     return !this.applied;
   }
 
+  requestFullSync(): void {
+    this.applied = undefined;
+  }
+
   /** Renders and applies `state` (Mode.apply); rejects with nft's message on failure. */
   async apply(state: ProxyState): Promise<void> {
     const next = buildRuleset(state, this.opts, this.cache);
