@@ -8,8 +8,8 @@
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { acquireMachineLock, releaseMachineLock, eventually } from './harness.js';
@@ -19,51 +19,11 @@ import { R } from '../../src/client/client.js';
 import { StatusError } from '../../src/api/errors.js';
 import { ProcessLedger } from '../../src/node/runtime/process-ledger.js';
 import type { KubeObject } from '../../src/apis/types.js';
+import { kill, startServer, startTinykube as start, type Proc, type Server } from '../support/processes.js';
 
-const MAIN = new URL('../../dist/cli/main.js', import.meta.url).pathname;
 /** Leader election and identity leases (lease, renew deadline, retry), node grace period. */
 const TIMING = ['--leader-elect-lease-duration', '3s', '--leader-elect-renew-deadline', '2s', '--leader-elect-retry-period', '500ms', '--node-monitor-grace-period', '3s'];
 const NODE = 'tk-ha-node';
-
-interface Proc {
-  child: ChildProcess;
-  output: string;
-}
-
-function start(args: string[]): Proc {
-  const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const p: Proc = { child, output: '' };
-  child.stdout!.on('data', (d) => (p.output += d));
-  child.stderr!.on('data', (d) => (p.output += d));
-  return p;
-}
-
-async function kill(p: Proc | undefined, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
-  if (!p || p.child.exitCode !== null || p.child.signalCode !== null) return;
-  const exited = new Promise((r) => p.child.once('exit', r));
-  p.child.kill(signal);
-  await exited;
-}
-
-interface Server {
-  proc: Proc;
-  dir: string;
-  kubeconfig: string;
-  url: string;
-  port: number;
-}
-
-async function startServer(root: string, name: string, etcd: string): Promise<Server> {
-  const dir = join(root, name);
-  const proc = start(['server', '--data-dir', dir, '--api-port', '0', '--datastore-endpoint', etcd, ...TIMING]);
-  const kubeconfig = join(dir, 'kubeconfig');
-  await eventually(() => {
-    if (proc.child.exitCode !== null) throw new Error(`server ${name} exited: ${proc.output}`);
-    return existsSync(kubeconfig);
-  }, 20_000, `server ${name} to be ready`);
-  const url = endpointFromKubeconfig(kubeconfig).server;
-  return { proc, dir, kubeconfig, url, port: Number(new URL(url).port) };
-}
 
 function kubectl(s: Server, args: string[], extra: string[] = []): { code: number; out: string } {
   const r = spawnSync('kubectl', ['--kubeconfig', s.kubeconfig, '--cache-dir', join(s.dir, 'kubectl-cache'), ...extra, ...args], { encoding: 'utf8', timeout: 30_000 });
@@ -100,8 +60,8 @@ describe('several API servers on one etcd, an agent that fails over', () => {
     await acquireMachineLock();
     root = mkdtempSync(join(tmpdir(), 'tinykube-ha-'));
     etcd = await startEtcd();
-    s1 = await startServer(root, 's1', etcd.endpoints[0]);
-    s2 = await startServer(root, 's2', etcd.endpoints[0]);
+    s1 = await startServer(join(root, 's1'), ['--datastore-endpoint', etcd.endpoints[0], ...TIMING]);
+    s2 = await startServer(join(root, 's2'), ['--datastore-endpoint', etcd.endpoints[0], ...TIMING]);
     agent = start(agentArgs(['--token-file', join(s1.dir, 'node-token')]));
     await eventually(() => kubectl(s1, ['get', 'node', NODE]).code === 0 && nodeReady(s1) === 'True', 20_000, 'the agent to join');
   });
