@@ -75,19 +75,20 @@ describe('a control plane on a 3-member etcd that loses a member', () => {
         let next = 0;
         let killedAt: number | undefined;
         let kill: Promise<void> | undefined;
+        let killFailed: unknown;
         let firstAckAfterKill: number | undefined;
         let ackedAfterKill = 0;
         let slowest = 0;
         const deadline = Date.now() + 60_000;
         const writer = async (): Promise<void> => {
-          while (ackedAfterKill < AFTER_KILL) {
+          while (ackedAfterKill < AFTER_KILL && !killFailed) {
             assert.ok(Date.now() < deadline, `writes did not recover: ${failures.slice(-3).join('; ')}`);
             if (acked.size >= BEFORE_KILL && !kill) {
               kill = pick(etcd!.members).then(async (m) => {
                 await m.kill();
                 killedAt = performance.now();
                 t.diagnostic(`killed etcd ${role} ${m.name} (${m.endpoint}) after ${acked.size} acknowledged creates`);
-              });
+              }, (err: unknown) => void (killFailed = err));
             }
             const name = `w-${String(next++).padStart(5, '0')}`;
             const started = performance.now();
@@ -106,6 +107,7 @@ describe('a control plane on a 3-member etcd that loses a member', () => {
           }
         };
         await Promise.all(Array.from({ length: IN_FLIGHT }, writer));
+        if (killFailed) throw killFailed;
         t.diagnostic(
           `${acked.size} creates acknowledged, ${failures.length} failed; slowest acknowledged create ${slowest.toFixed(0)} ms; ` +
             `first create started after the kill acknowledged ${(firstAckAfterKill! - killedAt!).toFixed(0)} ms after it`,
