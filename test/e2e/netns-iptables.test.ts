@@ -1,3 +1,4 @@
-import { netnsSuite } from './netns-suite.js';
+import { ipvsFallbackSuite, netnsSuite } from './netns-suite.js';
 
 netnsSuite('iptables');
+ipvsFallbackSuite();

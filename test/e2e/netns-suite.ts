@@ -228,3 +228,30 @@ export function netnsSuite(mode: 'nftables' | 'iptables'): void {
     });
   });
 }
+
+/** `--proxy-mode ipvs` on a kernel without IP_VS: the proxy says why and runs nftables. */
+export function ipvsFallbackSuite(): void {
+  describe('netns network, --proxy-mode ipvs without IP_VS', { skip: !canRunNetns && 'needs root and iproute2' }, () => {
+    const prefix = `tkeipvs${process.pid % 10000}`;
+    let t: Tinykube;
+    before(async () => {
+      t = await Tinykube.start(['--network', 'netns', '--nodes', '1', '--netns-prefix', prefix, '--proxy-mode', 'ipvs', '--disable', 'dns']);
+    });
+    after(async () => {
+      const dataDir = t?.dataDir;
+      await t?.destroy();
+      if (dataDir) assert.deepEqual(leftovers(prefix, dataDir), [], 'nothing left behind after stop');
+    });
+
+    it('falls back to nftables with a clear Event, and the datapath is nftables', { skip: existsSync('/proc/net/ip_vs') && 'this kernel has IPVS' }, async () => {
+      const node = `${prefix}-node-1`;
+      const events = await eventually(() => {
+        const out = t.k(['get', 'events', '-A', '--field-selector', 'reason=ProxyModeFallback']);
+        return out.includes('IPVS') ? out : '';
+      }, 30_000, 'a ProxyModeFallback Event');
+      assert.match(events, /IPVS proxier will not be used because the following required kernel modules are not loaded/);
+      assert.match(events, /falling back to the nftables proxier/);
+      await eventually(() => inNs(node, ['nft', 'list', 'table', 'ip', 'tinykube']).includes('chain services'), 10_000, 'the nftables table on the node');
+    });
+  });
+}
