@@ -21,6 +21,7 @@ import { readHostFacts } from './node-object.js';
 import { PodIPAllocator } from './pod-ips.js';
 import { PodWorker, type PodWorkerDeps } from './pod-worker.js';
 import { hostNetwork, type PodNetwork } from './pod-placement.js';
+import { checkExecutable } from './runtime/executable.js';
 import { runProbe, type ProbeRunner } from './probes/run-probe.js';
 import { ledgeredRunner, ProcessLedger } from './runtime/process-ledger.js';
 import { hostProcessRunner, type ProcessRunner } from './runtime/process-runner.js';
@@ -93,11 +94,14 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
     hostIP: opts.nodeIP,
     prepare(pod, container, podIP) {
       const resolved = resolveContainer(pod, container, { podIP, dataDir });
+      const env = containerEnv(pod, container, services.list(), podIP, opts.nodeIP);
+      const netns = netnsOf.get(pod.metadata.uid!);
+      if (netns) checkExecutable(resolved.argv[0]!, env.PATH);
       return {
         argv: resolved.argv,
         cwd: resolved.cwd,
-        env: containerEnv(pod, container, services.list(), podIP, opts.nodeIP),
-        netns: netnsOf.get(pod.metadata.uid!),
+        env,
+        netns,
         ...(resolved.warning ? { warning: resolved.warning } : {}),
       };
     },
