@@ -4,6 +4,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseDuration } from '../util/duration.js';
 import type { LeaderElectionTiming } from '../client/leader-election.js';
+import type { ControlPlaneOptions } from './control-plane.js';
 
 export function dataDirOf(v: string | undefined): string {
   return v ?? join(homedir(), '.tinykube');
@@ -14,7 +15,7 @@ export function list(v: string | undefined): string[] {
   return (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 }
 
-export function parsePortRange(v: string): { min: number; max: number } {
+function parsePortRange(v: string): { min: number; max: number } {
   const m = /^(\d+)-(\d+)$/.exec(v);
   const min = Number(m?.[1]);
   const max = Number(m?.[2]);
@@ -22,14 +23,14 @@ export function parsePortRange(v: string): { min: number; max: number } {
   return { min, max };
 }
 
-export function parsePort(flag: string, v: string | undefined): number {
+function parsePort(flag: string, v: string | undefined): number {
   const port = Number(v);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--${flag}: "${v}" is not a port`);
   return port;
 }
 
 /** The flags of the control plane's timings, as kube-controller-manager names them. */
-export const CONTROL_PLANE_TIMING_FLAGS = {
+const CONTROL_PLANE_TIMING_FLAGS = {
   'leader-elect-lease-duration': { type: 'string', default: '15s' },
   'leader-elect-renew-deadline': { type: 'string', default: '10s' },
   'leader-elect-retry-period': { type: 'string', default: '2s' },
@@ -43,7 +44,7 @@ export const CONTROL_PLANE_TIMING_HELP = `  --leader-elect-lease-duration D, --l
                           A node whose Lease is not renewed for D is Unknown (default 40s)
 `;
 
-export function parseControlPlaneTiming(v: Record<keyof typeof CONTROL_PLANE_TIMING_FLAGS, string | undefined>): {
+function parseControlPlaneTiming(v: Partial<Record<keyof typeof CONTROL_PLANE_TIMING_FLAGS, string>>): {
   leaderElection: LeaderElectionTiming;
   nodeMonitorGracePeriodMs: number;
 } {
@@ -59,4 +60,38 @@ export function parseControlPlaneTiming(v: Record<keyof typeof CONTROL_PLANE_TIM
     throw new Error('leader election needs lease duration > renew deadline > retry period');
   }
   return { leaderElection, nodeMonitorGracePeriodMs: d('node-monitor-grace-period') };
+}
+
+/** The flags `up` and `server` share: where the control plane keeps its state and how it serves. */
+export const CONTROL_PLANE_FLAGS = {
+  'data-dir': { type: 'string' },
+  'api-port': { type: 'string', default: '6443' },
+  'bind-address': { type: 'string', default: '127.0.0.1' },
+  'datastore-endpoint': { type: 'string' },
+  'datastore-prefix': { type: 'string' },
+  'service-cidr': { type: 'string', default: '127.96.0.0/16' },
+  'service-node-port-range': { type: 'string', default: '30000-32767' },
+  'lb-pool': { type: 'string', default: '127.240.0.0/24' },
+  'log-level': { type: 'string', default: 'info' },
+  ...CONTROL_PLANE_TIMING_FLAGS,
+} as const;
+
+type ControlPlaneFlagValues = Partial<Record<keyof typeof CONTROL_PLANE_FLAGS, string>>;
+
+/** The control plane's options from CONTROL_PLANE_FLAGS (the log is opened by the caller). */
+export function controlPlaneOptions(v: ControlPlaneFlagValues): Pick<
+  ControlPlaneOptions,
+  'dataDir' | 'apiPort' | 'bindAddress' | 'datastoreEndpoints' | 'datastorePrefix' | 'serviceCIDR' | 'nodePortRange' | 'lbPools' | 'leaderElection' | 'nodeMonitorGracePeriodMs'
+> {
+  return {
+    dataDir: dataDirOf(v['data-dir']),
+    apiPort: parsePort('api-port', v['api-port']),
+    bindAddress: v['bind-address']!,
+    datastoreEndpoints: list(v['datastore-endpoint']),
+    datastorePrefix: v['datastore-prefix'],
+    serviceCIDR: v['service-cidr']!,
+    nodePortRange: parsePortRange(v['service-node-port-range']!),
+    lbPools: list(v['lb-pool']),
+    ...parseControlPlaneTiming(v),
+  };
 }

@@ -11,7 +11,7 @@ import { startNetnsCluster } from './netns-cluster.js';
 import type { ClusterPlan } from '../network/netns/names.js';
 import type { ProxyModeName } from '../proxy/index.js';
 import { serverCommand } from './server-command.js';
-import { CONTROL_PLANE_TIMING_FLAGS, CONTROL_PLANE_TIMING_HELP, dataDirOf, list, parseControlPlaneTiming, parsePortRange } from './flags.js';
+import { CONTROL_PLANE_FLAGS, CONTROL_PLANE_TIMING_HELP, controlPlaneOptions, dataDirOf, list } from './flags.js';
 
 const COMPONENTS = ['node', 'proxy', 'dns', 'controllers'];
 
@@ -95,18 +95,10 @@ async function up(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
     options: {
-      'data-dir': { type: 'string' },
-      'api-port': { type: 'string', default: '6443' },
-      'bind-address': { type: 'string', default: '127.0.0.1' },
-      'service-cidr': { type: 'string', default: '127.96.0.0/16' },
-      'service-node-port-range': { type: 'string', default: '30000-32767' },
+      ...CONTROL_PLANE_FLAGS,
       disable: { type: 'string', default: '' },
-      'log-level': { type: 'string', default: 'info' },
       'node-name': { type: 'string' },
-      'datastore-endpoint': { type: 'string' },
-      'datastore-prefix': { type: 'string' },
       'pod-cidr': { type: 'string', default: '127.244.0.0/16' },
-      'lb-pool': { type: 'string', default: '127.240.0.0/24' },
       'cluster-domain': { type: 'string', default: 'cluster.local' },
       'dns-port': { type: 'string' },
       'dns-upstream': { type: 'string' },
@@ -116,7 +108,6 @@ async function up(args: string[]): Promise<number> {
       nodes: { type: 'string', default: '3' },
       'netns-prefix': { type: 'string', default: 'tinykube' },
       'proxy-mode': { type: 'string' },
-      ...CONTROL_PLANE_TIMING_FLAGS,
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -128,30 +119,21 @@ async function up(args: string[]): Promise<number> {
   for (const c of disable) {
     if (!COMPONENTS.includes(c)) throw new Error(`--disable: unknown component "${c}" (known: ${COMPONENTS.join(', ')})`);
   }
-  const dataDir = dataDirOf(values['data-dir']);
-  const apiPort = Number(values['api-port']);
-  if (!Number.isInteger(apiPort) || apiPort < 0 || apiPort > 65535) throw new Error(`--api-port: "${values['api-port']}" is not a port`);
+  const options = controlPlaneOptions(values);
+  const { dataDir } = options;
   const log = openLog(dataDir, values['log-level']!);
 
   const common = {
-    dataDir,
-    apiPort,
-    bindAddress: values['bind-address']!,
-    serviceCIDR: values['service-cidr']!,
-    nodePortRange: parsePortRange(values['service-node-port-range']!),
+    ...options,
     disable,
     log,
     nodeName: values['node-name'],
-    datastoreEndpoints: list(values['datastore-endpoint']),
-    datastorePrefix: values['datastore-prefix'],
     podCIDR: values['pod-cidr']!,
-    lbPools: list(values['lb-pool']),
     clusterDomain: values['cluster-domain']!,
     dnsPort: values['dns-port'] !== undefined ? Number(values['dns-port']) : undefined,
     dnsUpstreams: values['dns-upstream'] !== undefined ? list(values['dns-upstream']) : undefined,
     nodePortAddresses: values['nodeport-addresses'] !== undefined ? list(values['nodeport-addresses']) : undefined,
     proxyScheduler: values['proxy-scheduler'],
-    ...parseControlPlaneTiming(values),
   };
   const network = values.network!;
   if (network !== 'loopback' && network !== 'netns') throw new Error(`--network: "${network}" is not loopback or netns`);

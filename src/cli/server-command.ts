@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { startControlPlane } from './control-plane.js';
 import { openLog } from './log.js';
 import { untilSignal } from './signals.js';
-import { CONTROL_PLANE_TIMING_FLAGS, CONTROL_PLANE_TIMING_HELP, dataDirOf, list, parseControlPlaneTiming, parsePort, parsePortRange } from './flags.js';
+import { CONTROL_PLANE_FLAGS, CONTROL_PLANE_TIMING_HELP, controlPlaneOptions } from './flags.js';
 
 const HELP = `Usage: tinykube server [flags]
 
@@ -34,16 +34,7 @@ export async function serverCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
     options: {
-      'data-dir': { type: 'string' },
-      'api-port': { type: 'string', default: '6443' },
-      'bind-address': { type: 'string', default: '127.0.0.1' },
-      'datastore-endpoint': { type: 'string' },
-      'datastore-prefix': { type: 'string' },
-      'service-cidr': { type: 'string', default: '127.96.0.0/16' },
-      'service-node-port-range': { type: 'string', default: '30000-32767' },
-      'lb-pool': { type: 'string', default: '127.240.0.0/24' },
-      'log-level': { type: 'string', default: 'info' },
-      ...CONTROL_PLANE_TIMING_FLAGS,
+      ...CONTROL_PLANE_FLAGS,
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -51,18 +42,11 @@ export async function serverCommand(args: string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
-  const dataDir = dataDirOf(values['data-dir']);
+  const options = controlPlaneOptions(values);
+  const { dataDir } = options;
   const log = openLog(dataDir, values['log-level']!);
   const cp = await startControlPlane({
-    dataDir,
-    apiPort: parsePort('api-port', values['api-port']),
-    bindAddress: values['bind-address']!,
-    datastoreEndpoints: list(values['datastore-endpoint']),
-    datastorePrefix: values['datastore-prefix'],
-    serviceCIDR: values['service-cidr']!,
-    nodePortRange: parsePortRange(values['service-node-port-range']!),
-    lbPools: list(values['lb-pool']),
-    ...parseControlPlaneTiming(values),
+    ...options,
     disable: new Set(['node', 'proxy', 'dns']),
     log,
     podCIDR: '',
