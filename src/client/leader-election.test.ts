@@ -93,3 +93,36 @@ describe('LeaderElector', () => {
     }
   });
 });
+
+describe('LeaderElector when its work fails to start', () => {
+  it('lets the lease go and tries again on a later attempt', async () => {
+    const api = await startTestApi();
+    const clock = new FakeClock();
+    let starts = 0;
+    const e = new LeaderElector({
+      client: api.client('a'),
+      namespace: 'kube-system',
+      name: 'flaky',
+      identity: 'a',
+      timing: { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 },
+      clock,
+      log: pino({ level: 'silent' }),
+      onStartedLeading: () => {
+        if (++starts === 1) throw new Error('informers did not start');
+      },
+      onStoppedLeading: () => undefined,
+    });
+    try {
+      await e.start();
+      assert.equal(e.isLeader, false);
+      const lease = await api.client().get<Lease>(R.leases, 'kube-system', 'flaky');
+      assert.equal(lease.spec?.holderIdentity, '');
+      await clock.advanceSettled(2_000);
+      assert.equal(e.isLeader, true);
+      assert.equal(starts, 2);
+    } finally {
+      await e.stop();
+      await api.close();
+    }
+  });
+});

@@ -115,7 +115,17 @@ export class LeaderElector {
     this.leading = leading;
     this.o.log.info({ lease: `${this.o.namespace}/${this.o.name}`, identity: this.o.identity }, leading ? 'became leader' : 'stopped leading');
     const fn = leading ? this.o.onStartedLeading : this.o.onStoppedLeading;
-    this.transitions = this.transitions.then(() => fn()).catch((err: unknown) => this.o.log.error({ err }, 'leader transition failed'));
+    this.transitions = this.transitions
+      .then(() => fn())
+      .catch(async (err: unknown) => {
+        this.o.log.error({ err }, 'leader transition failed');
+        // A leader that could not start its work must not sit on the lease: let go, so this
+        // or another candidate starts over.
+        if (leading && this.leading) {
+          this.leading = false;
+          await this.release().catch(() => undefined);
+        }
+      });
   }
 
   /** True when this candidate holds the lease after the attempt. */
