@@ -18,6 +18,7 @@ import { startTestApi } from '../test/support/api.js';
 import { R } from '../src/client/client.js';
 import { EventRecorder } from '../src/client/events.js';
 import { startProxy } from '../src/proxy/index.js';
+import { parseWrk, wrkArgs, wrkTrouble, type WrkResult } from './support/wrk.js';
 
 const { values } = parseArgs({
   options: {
@@ -55,11 +56,6 @@ async function runBackends(): Promise<void> {
   process.send?.('ready');
 }
 
-interface WrkResult {
-  rps: number;
-  p99ms: number;
-}
-
 /** Runs a command without blocking this process's event loop (the proxy lives in it). */
 function run(cmd: string, args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -73,16 +69,12 @@ function run(cmd: string, args: string[]): Promise<{ status: number | null; stdo
 }
 
 async function wrk(url: string, newConnEach: boolean): Promise<WrkResult> {
-  const args = ['-t2', `-c${values.connections}`, `-d${values.duration}s`, '--latency', ...(newConnEach ? ['-H', 'Connection: close'] : []), url];
-  const r = await run('wrk', args);
+  const r = await run('wrk', wrkArgs(url, { threads: 2, connections: Number(values.connections), seconds: Number(values.duration), newConnEach }));
   if (r.status !== 0) throw new Error(`wrk failed: ${r.stderr}`);
-  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(r.stdout)?.[1]);
-  const m = /99%\s+([\d.]+)(us|ms|s)/.exec(r.stdout);
-  const p99ms = m ? Number(m[1]) * ({ us: 0.001, ms: 1, s: 1000 } as Record<string, number>)[m[2]] : NaN;
-  const errors = /Socket errors: (.*)/.exec(r.stdout)?.[1];
-  const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(r.stdout)?.[1];
-  if (errors || non2xx) console.log(`    (${url}${newConnEach ? ', new connection each' : ''}: socket errors ${errors ?? 0}, non-2xx ${non2xx ?? 0})`);
-  return { rps, p99ms };
+  const res = parseWrk(r.stdout);
+  const trouble = wrkTrouble(res);
+  if (trouble) console.log(`    (${url}${newConnEach ? ', new connection each' : ''}: ${trouble})`);
+  return res;
 }
 
 async function bulkMBps(url: string): Promise<number> {
