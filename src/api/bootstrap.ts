@@ -30,7 +30,7 @@ export async function bootstrap(rest: Rest, config: ApiConfig, opts: { endpoints
   if (opts.endpoints ?? true) await reconcileKubernetesEndpoints(rest, [{ ip: config.advertiseAddress, port: config.securePort }]);
 }
 
-const SLICE_LABELS = { 'kubernetes.io/service-name': 'kubernetes', 'endpointslice.kubernetes.io/managed-by': 'kube-apiserver' };
+const SLICE_LABELS = { 'kubernetes.io/service-name': 'kubernetes' };
 
 /** The Endpoints and EndpointSlices of default/kubernetes for these servers (pure). Servers on
  *  different ports (several on one host) get a subset, and a slice, per port. */
