@@ -1,64 +1,60 @@
-// Render (and, as root, apply in a throwaway netns) time at scale: N Services × 2–10 endpoints,
-// a full sync and a one-Service change. `npx tsx bench/nftables.ts [N...]`
-// Anchor: kube-proxy's nftables mode took 141 ms to add one Service next to 10,000.
+// nftables sync time at scale (root; rules applied only inside a throwaway `tkt-<random>` network
+// namespace): N Services × E endpoints, a cold full sync (no table yet) and one-Service changes
+// (add, endpoints changed, delete) next to them, as NftablesMode does them: render (TableSync)
+// then one `nft -f -`. `nft --check -f -` (parse, cache, kernel prepare, then abort) is timed on
+// the same text so the commit's share shows; changes are medians over the rounds.
+// Anchors: kube-proxy's nftables mode took 141 ms to add one Service next to 10,000 and over
+// 3 minutes (180 s) for a cold full sync of 10,000 × 2.
+//
+//   npx tsx bench/nftables.ts [--services 1000,10000] [--endpoints 2,10] [--rounds 5]
 
-import { randomBytes } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
-import { stateFromObjects } from '../src/proxy/state/build-state.js';
-import { service, slice } from '../src/proxy/testing/objects.js';
-import { TRACE_NODE, TRACE_POD_CIDR } from '../src/proxy/modes/trace-cases.js';
-import { NetnsExecer } from '../src/proxy/modes/execer.js';
-import { buildRuleset, type BuildCache } from '../src/proxy/modes/nftables/build.js';
-import { renderChange, renderFull } from '../src/proxy/modes/nftables/render.js';
+import { loadavg } from 'node:os';
+import type { Execer } from '../src/proxy/modes/execer.js';
+import { TableSync } from '../src/proxy/modes/nftables/table-sync.js';
+import { TRACE_POD_CIDR } from '../src/proxy/modes/trace-cases.js';
+import { benchArgs, changeRound, inThrowawayNetns, line, median, ms, scaleState, timed, type ChangeKind } from './support/kernel-sync.js';
 
 const OPTS = { podCIDR: TRACE_POD_CIDR };
-const ip = (n: number, base: number): string => `10.${base + (n >> 16)}.${(n >> 8) & 255}.${n & 255}`;
+const ADD_ANCHOR = { ms: 141, what: "kube-proxy's 141 ms (add next to 10,000)" };
+const COLD_ANCHOR = { ms: 180_000, what: "kube-proxy's 180 s (cold 10,000 × 2)" };
 
-function objects(n: number) {
-  const svcs = [];
-  const slices = [];
-  for (let i = 0; i < n; i++) {
-    const name = `svc-${i}`;
-    svcs.push(service(name, { clusterIP: ip(i, 96), clusterIPs: [ip(i, 96)] }));
-    const eps = Array.from({ length: 2 + (i % 9) }, (_, k) => ({ ip: ip(i * 10 + k, 200), node: k % 2 ? 'node-2' : 'node-1' }));
-    slices.push(slice(name, eps));
+async function nft(exec: Execer, args: string[], text: string): Promise<number> {
+  const [r, t] = await timed(() => exec.run(['nft', ...args], text));
+  if (r.code !== 0) throw new Error(`nft ${args.join(' ')}: ${r.stderr.slice(0, 500)}`);
+  return t;
+}
+
+const { scales, rounds } = benchArgs();
+console.log(`nftables sync (nft ${(await inThrowawayNetns((e) => e.run(['nft', '--version']))).stdout.trim()}), load average ${loadavg()[0]!.toFixed(1)}`);
+await inThrowawayNetns(async (exec) => {
+  for (const s of scales) {
+    const [state, tState] = await timed(() => scaleState(s));
+    const table = new TableSync(OPTS);
+    await exec.run(['nft', 'delete', 'table', 'ip', 'tinykube']);
+    const [full, tRender] = await timed(() => table.full(state));
+    const tCheck = await nft(exec, ['--check', '-f', '-'], full);
+    const tApply = await nft(exec, ['-f', '-'], full);
+    console.log(`${s.services} Services × ${s.endpoints} endpoints (state built in ${ms(tState)})`);
+    const cold = s.services === 10_000 && s.endpoints === 2 ? COLD_ANCHOR : undefined;
+    console.log(line('cold full sync', [`render ${ms(tRender)} (${(full.length / 1e6).toFixed(1)} MB)`, `nft --check ${ms(tCheck)}`, `nft -f ${ms(tApply)}`, `total ${ms(tRender + tApply)}`], tRender + tApply, cold));
+
+    const figures = new Map<ChangeKind, { render: number[]; check: number[]; apply: number[]; commands: number }>();
+    let current = state;
+    for (let r = 0; r < rounds; r++) {
+      for (const [kind, next] of changeRound(current, s, r)) {
+        const [text, tR] = await timed(() => table.change(next));
+        const f = figures.get(kind) ?? figures.set(kind, { render: [], check: [], apply: [], commands: 0 }).get(kind)!;
+        f.render.push(tR);
+        f.check.push(await nft(exec, ['--check', '-f', '-'], text));
+        f.apply.push(await nft(exec, ['-f', '-'], text));
+        f.commands = text.split('\n').length - 1;
+        current = next;
+      }
+    }
+    for (const [kind, f] of figures) {
+      const total = median(f.render.map((r, i) => r + f.apply[i]!));
+      const parts = [`render ${ms(median(f.render))} (${f.commands} commands)`, `nft --check ${ms(median(f.check))}`, `nft -f ${ms(median(f.apply))}`, `total ${ms(total)}`];
+      console.log(line(`one Service: ${kind}`, parts, total, s.services === 10_000 ? ADD_ANCHOR : undefined));
+    }
   }
-  return { svcs, slices };
-}
-
-const time = <T>(f: () => T): [T, number] => {
-  const t = performance.now();
-  const r = f();
-  return [r, performance.now() - t];
-};
-
-const ns = process.getuid?.() === 0 ? `tinykube-test-${randomBytes(4).toString('hex')}` : undefined;
-const host = new NetnsExecer();
-async function apply(text: string): Promise<number> {
-  const t = performance.now();
-  const r = await new NetnsExecer(ns).run(['nft', '-f', '-'], text);
-  if (r.code !== 0) throw new Error(r.stderr);
-  return performance.now() - t;
-}
-
-const ms = (x: number): string => `${x.toFixed(1)} ms`;
-if (ns) await host.run(['ip', 'netns', 'add', ns]);
-try {
-  for (const n of (process.argv.slice(2).length ? process.argv.slice(2) : ['1000', '10000']).map(Number)) {
-    const { svcs, slices } = objects(n);
-    const before = stateFromObjects(svcs, slices, TRACE_NODE);
-    // One more Service; the others keep their objects, as in the proxy's maps.
-    const extra = objects(n + 1);
-    const added = [...stateFromObjects(extra.svcs.slice(n), extra.slices.slice(n), TRACE_NODE).ports][0]!;
-    const after = { ...before, ports: new Map([...before.ports, added]) };
-    const cache: BuildCache = new WeakMap();
-    const [prev, tBuild] = time(() => buildRuleset(before, OPTS, cache));
-    const [full, tFull] = time(() => renderFull(prev));
-    const [change, tChange] = time(() => renderChange(prev, buildRuleset(after, OPTS, cache)));
-    let line = `${n} services: build ${ms(tBuild)}, full text ${ms(tFull)} (${(full.length / 1e6).toFixed(1)} MB), one-service change: build + diff ${ms(tChange)} (${change.split('\n').length - 1} commands)`;
-    if (ns) line += `; nft apply: full ${ms(await apply(full))}, change ${ms(await apply(change))}`;
-    console.log(line);
-  }
-} finally {
-  if (ns) await host.run(['ip', 'netns', 'del', ns]);
-}
+});

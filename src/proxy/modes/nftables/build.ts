@@ -1,9 +1,11 @@
 // ProxyState → the tinykube table (kube-proxy's nftables layout). A packet's path:
 //   nat-prerouting/-output → services: @service-ips (VIP . proto . port) or, on a node address,
-//   @service-nodeports (proto . port) → goto the service port's chain → DNAT to the endpoint
-//   numgen picks (through an endpoint chain only under ClientIP affinity). Addresses whose verdict is reject/drop are in @no-endpoint-* maps,
-//   looked up by the filter hooks (reject is only allowed there). Masquerade is a mark bit set
-//   on the way and acted on in nat-postrouting.
+//   @service-nodeports (proto . port) → goto the service port's chain → DNAT to the endpoint a
+//   cascade of `numgen` draws picks (through an endpoint chain only under ClientIP affinity).
+//   Addresses whose verdict is reject/drop are in @no-endpoint-* maps, looked up by the filter
+//   hooks (reject is only allowed there). Masquerade is a mark bit set on the way and acted on in
+//   nat-postrouting. Each service port's share of the table (PortParts) depends on that port and
+//   the node's addresses only, so a change sync can rebuild just the ports that changed.
 
 import { isIPv4 } from 'node:net';
 import { categorize, planAddresses } from '../../state/categorize.js';
@@ -64,20 +66,13 @@ function fixedChains(): Chain[] {
 }
 
 /** What one service port adds to the table. */
-interface Parts {
+export interface PortParts {
   chains: Chain[];
   sets: NftSet[];
   elements: { map: string; element: string }[];
   /** Endpoint IPs: traffic from one to itself after DNAT is masqueraded. */
   hairpin: string[];
 }
-
-/**
- * The parts of the last build by service port, reused while its service and endpoints objects
- * are the same (the proxy's maps keep unchanged ones), so a sync costs what changed. One cache
- * per BuildOptions.
- */
-export type BuildCache = WeakMap<ServicePortInfo, { endpoints: EndpointInfo[]; nodePortIPs: string; parts: Parts }>;
 
 /**
  * The table is IPv4 (as kube-proxy, one table per family): IPv6 addresses and endpoints of a
@@ -93,9 +88,10 @@ function ipv4Only(sp: ServicePortState, nodePortIPs: string[]): ServicePortState
   return { service, endpoints, addresses: planAddresses(service, endpoints, v4(nodePortIPs)) };
 }
 
-/** Chains, sets and map elements of one service port. */
-function servicePortParts(sp: ServicePortState, opts: BuildOptions): Parts {
-  const out: Parts = { chains: [], sets: [], elements: [], hairpin: [] };
+/** Chains, sets and map elements of one service port, on a node with these NodePort addresses. */
+export function servicePortParts(state: ServicePortState, nodePortIPs: string[], opts: BuildOptions): PortParts {
+  const sp = ipv4Only(state, nodePortIPs);
+  const out: PortParts = { chains: [], sets: [], elements: [], hairpin: [] };
   const svc = sp.service;
   const proto = svc.protocol.toLowerCase();
   const { cluster, local } = categorize(svc, sp.endpoints);
@@ -157,23 +153,25 @@ function servicePortParts(sp: ServicePortState, opts: BuildOptions): Parts {
 }
 
 /**
- * A random pick. Without affinity the DNAT target comes straight from a numgen-keyed map: one
- * `dnat` rule per service port instead of one per endpoint, since `dnat` rules are what the
- * kernel pays for at load (4x faster at 10,000 Services; see README).
+ * A uniform random pick as a cascade of draws (iptables' statistic): rule i matches with
+ * probability 1/(n-i), the last always. No anonymous map per service: the kernel names each
+ * anonymous set by scanning all others, so 10,000 of them load in quadratic time (see README).
  * With affinity, a client seen recently goes to its endpoint's chain first.
  */
 function pickRules(svc: ServicePortInfo, eps: EndpointInfo[]): string[] {
   const proto = svc.protocol.toLowerCase();
-  if (svc.affinityTimeoutSeconds === undefined) {
-    const targets = eps.map((e, i) => `${i} : ${e.ip} . ${e.port}`).join(', ');
-    return [`meta l4proto ${proto} dnat ip addr . port to numgen random mod ${eps.length} map { ${targets} }`];
-  }
+  const draw = (i: number): string => (i < eps.length - 1 ? `numgen random mod ${eps.length - i} == 0 ` : '');
+  if (svc.affinityTimeoutSeconds === undefined) return eps.map((e, i) => `${draw(i)}meta l4proto ${proto} dnat to ${e.ip}:${e.port}`);
   const sticky = eps.map((e) => `ip saddr @${n.affinitySet(svc, e)} goto ${n.endpointChain(svc, e)}`);
-  const choices = eps.map((e, i) => `${i} : goto ${n.endpointChain(svc, e)}`).join(', ');
-  return [...sticky, `numgen random mod ${eps.length} vmap { ${choices} }`];
+  return [...sticky, ...eps.map((e, i) => `${draw(i)}goto ${n.endpointChain(svc, e)}`)];
 }
 
-export function buildRuleset(state: ProxyState, opts: BuildOptions, cache?: BuildCache): Ruleset {
+export function buildRuleset(state: ProxyState, opts: BuildOptions): Ruleset {
+  return assembleRuleset([...state.ports.values()].map((sp) => servicePortParts(sp, state.nodePortIPs, opts)), state.nodePortIPs, opts);
+}
+
+/** The whole table from the fixed chains and every service port's parts, in port order. */
+export function assembleRuleset(parts: Iterable<PortParts>, nodePortIPs: string[], opts: BuildOptions): Ruleset {
   const maps: Record<string, string[]> = {
     [n.SERVICE_IPS_MAP]: [],
     [n.SERVICE_NODEPORTS_MAP]: [],
@@ -183,24 +181,19 @@ export function buildRuleset(state: ProxyState, opts: BuildOptions, cache?: Buil
   const chains = fixedChains();
   const sets: NftSet[] = [];
   const hairpin = new Set<string>();
-  const nodePortIPs = state.nodePortIPs.join();
-  for (const sp of state.ports.values()) {
-    const hit = cache?.get(sp.service);
-    const parts =
-      hit && hit.endpoints === sp.endpoints && hit.nodePortIPs === nodePortIPs ? hit.parts : servicePortParts(ipv4Only(sp, state.nodePortIPs), opts);
-    cache?.set(sp.service, { endpoints: sp.endpoints, nodePortIPs, parts });
-    chains.push(...parts.chains);
-    sets.push(...parts.sets);
-    for (const e of parts.elements) maps[e.map]!.push(e.element);
-    for (const ip of parts.hairpin) hairpin.add(ip);
+  for (const p of parts) {
+    chains.push(...p.chains);
+    sets.push(...p.sets);
+    for (const e of p.elements) maps[e.map]!.push(e.element);
+    for (const ip of p.hairpin) hairpin.add(ip);
   }
   const vmap = (name: string, type: string): NftSet => ({ name, type, verdicts: true, elements: maps[name]! });
   return {
     family: 'ip',
     table: opts.table ?? n.DEFAULT_TABLE,
     sets: [
-      { name: n.NODEPORT_IPS_SET, type: 'ipv4_addr', elements: state.nodePortIPs.filter((ip) => isIPv4(ip)).sort() },
-      { name: n.HAIRPIN_SET, type: 'ipv4_addr . ipv4_addr', elements: [...hairpin].sort().map((ip) => `${ip} . ${ip}`) },
+      { name: n.NODEPORT_IPS_SET, type: 'ipv4_addr', elements: nodePortIPs.filter((ip) => isIPv4(ip)).sort() },
+      { name: n.HAIRPIN_SET, type: 'ipv4_addr . ipv4_addr', elements: [...hairpin].sort().map(hairpinElement) },
       vmap(n.SERVICE_IPS_MAP, VIP_KEY),
       vmap(n.SERVICE_NODEPORTS_MAP, NODEPORT_KEY),
       vmap(n.NO_ENDPOINT_SERVICES_MAP, VIP_KEY),
@@ -210,3 +203,6 @@ export function buildRuleset(state: ProxyState, opts: BuildOptions, cache?: Buil
     chains,
   };
 }
+
+/** The @hairpin-endpoints element of an endpoint IP. */
+export const hairpinElement = (ip: string): string => `${ip} . ${ip}`;

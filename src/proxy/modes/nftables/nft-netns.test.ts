@@ -6,11 +6,13 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { TRACE_CASES, TRACE_POD_CIDR } from '../trace-cases.js';
+import { manyServices, withoutService, withService } from '../../testing/many-services.js';
+import { TRACE_CASES, TRACE_NODE, TRACE_POD_CIDR } from '../trace-cases.js';
 import { NetnsExecer } from '../execer.js';
 import { affinitySet } from './names.js';
 import { NftablesMode } from './nftables-mode.js';
-import { renderNftables, renderNftablesChange } from './render.js';
+import { renderNftables } from './render.js';
+import { renderNftablesChange, TableSync } from './table-sync.js';
 
 const NS = `tinykube-test-${randomBytes(4).toString('hex')}`;
 const host = new NetnsExecer();
@@ -68,6 +70,24 @@ describe('real nft in a fresh network namespace', () => {
       await nft(['-f', '-'], renderNftablesChange(states[k - 1]!, states[k]!, OPTS));
       await nft(['-f', '-'], renderNftables(states[k]!, { ...OPTS, table: 'expected' }));
       assert.deepEqual(await listing('tinykube'), await listing('expected'), `after ${TRACE_CASES[k]!.name}`);
+    }
+  });
+
+  it('one-Service changes next to 300 Services leave the same table as a full sync', async () => {
+    const table = new TableSync(OPTS);
+    let state = manyServices(300, (i) => 1 + (i % 10), TRACE_NODE);
+    await nft(['-f', '-'], table.full(state));
+    const steps: [string, (s: typeof state) => typeof state][] = [
+      ['add', (s) => withService(s, 300, 4)],
+      ['endpoints', (s) => withService(s, 5, 2)],
+      ['no endpoints', (s) => withService(s, 6, 0)],
+      ['delete', (s) => withoutService(s, 7)],
+    ];
+    for (const [name, step] of steps) {
+      state = step(state);
+      await nft(['-f', '-'], table.change(state));
+      await nft(['-f', '-'], renderNftables(state, { ...OPTS, table: 'expected' }));
+      assert.deepEqual(await listing('tinykube'), await listing('expected'), `after ${name}`);
     }
   });
 

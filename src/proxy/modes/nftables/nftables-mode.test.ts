@@ -3,7 +3,8 @@ import { describe, it } from 'node:test';
 import { TRACE_CASES, TRACE_POD_CIDR } from '../trace-cases.js';
 import { FakeExecer, NetnsExecer } from '../execer.js';
 import { NftablesMode } from './nftables-mode.js';
-import { renderNftables, renderNftablesChange } from './render.js';
+import { renderNftables } from './render.js';
+import { renderNftablesChange } from './table-sync.js';
 
 const OPTS = { podCIDR: TRACE_POD_CIDR };
 const stateOf = (prefix: string) => TRACE_CASES.find((c) => c.name.startsWith(prefix))!.state();

@@ -3,10 +3,11 @@ import fs from 'node:fs';
 import { describe, it } from 'node:test';
 import { stateFromObjects } from '../../state/build-state.js';
 import type { ProxyState } from '../../state/types.js';
+import { manyServices, withoutService, withService } from '../../testing/many-services.js';
 import { service, slice } from '../../testing/objects.js';
 import { TRACE_CASES, TRACE_NODE, TRACE_POD_CIDR, type TracePacket } from '../trace-cases.js';
-import { buildRuleset, type BuildCache } from './build.js';
-import { renderNftables, renderNftablesChange } from './render.js';
+import { renderNftables } from './render.js';
+import { renderNftablesChange, TableSync } from './table-sync.js';
 import { traceNftables } from './trace.js';
 
 const OPTS = { podCIDR: TRACE_POD_CIDR };
@@ -115,18 +116,14 @@ describe('rendering', () => {
     assert.equal(renderNftables(a, OPTS), renderNftables(b, OPTS));
   });
 
-  it('a build reusing the parts of unchanged service ports equals a fresh one', () => {
+  it('a full sync reusing the parts of unchanged service ports equals a fresh render', () => {
     const a = stateFromObjects(svcs, slices, TRACE_NODE);
     const [keyA, spA] = [...a.ports][0]!;
     const [keyB, spB] = [...a.ports][1]!;
     const b = { ...a, ports: new Map([[keyA, spA], [keyB, { ...spB, endpoints: [] }]]) };
-    const cache: BuildCache = new WeakMap();
-    const first = buildRuleset(a, OPTS, cache);
-    const second = buildRuleset(b, OPTS, cache);
-    assert.deepEqual(second, buildRuleset(b, OPTS));
-    const chainOf = (r: typeof first, svc: string) => r.chains.find((c) => c.name.includes(`/${svc}/`))!;
-    assert.equal(chainOf(second, 'a'), chainOf(first, 'a'), 'unchanged service port: the same chain object');
-    assert.notDeepEqual(chainOf(second, 'b'), chainOf(first, 'b'));
+    const table = new TableSync(OPTS);
+    table.full(a);
+    assert.equal(table.full(b), renderNftables(b, OPTS));
   });
 
   it('a dual-stack service: IPv6 addresses and endpoints stay out of the IPv4 table', () => {
@@ -197,5 +194,35 @@ describe('change sync', () => {
   it('a changed affinity timeout falls back to the full text', () => {
     const sticky = (timeoutSeconds: number) => state([service('a', { ...ip('10.96.0.50'), sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds } } })]);
     assert.equal(renderNftablesChange(sticky(60), sticky(120), OPTS), renderNftables(sticky(120), OPTS));
+  });
+});
+
+describe('change sync next to many Services', () => {
+  const many = manyServices(200, (i) => 2 + (i % 9), TRACE_NODE);
+  const cases: { name: string; next: () => ProxyState; mentions: RegExp }[] = [
+    { name: 'a Service added', next: () => withService(many, 200, 3), mentions: /default\/svc-200\/|10\.96\.0\.200 |10\.200\.12\.(12[89]|130)\b/ },
+    { name: 'endpoints changed', next: () => withService(many, 7, 4), mentions: /default\/svc-7\/|10\.200\.0\.11[2-9]\b/ },
+    { name: 'a Service deleted', next: () => withoutService(many, 7), mentions: /default\/svc-7\/|10\.96\.0\.7 |10\.200\.0\.11[2-9]\b/ },
+  ];
+  for (const c of cases) {
+    it(`${c.name}: the text touches that Service only, and the table then renders as a fresh full sync`, () => {
+      const table = new TableSync(OPTS);
+      table.full(many);
+      const text = table.change(c.next());
+      const lines = text.trim().split('\n');
+      assert.ok(lines.length > 0 && lines.length < 20, text);
+      for (const l of lines) assert.match(l, c.mentions);
+      assert.doesNotMatch(text, /table ip/);
+      // What the change sync kept (parts, element holders) gives the same full text as a fresh render.
+      assert.equal(table.full(c.next()), renderNftables(c.next(), OPTS));
+    });
+  }
+
+  it('an endpoint IP shared by two Services stays in @hairpin-endpoints until both let it go', () => {
+    const two = (eps: string[][]) => stateFromObjects([service('a', ip('10.96.0.50')), service('b', ip('10.96.0.51'))], [slice('a', eps[0]!.map((x) => ({ ip: x }))), slice('b', eps[1]!.map((x) => ({ ip: x })))], TRACE_NODE);
+    const table = new TableSync(OPTS);
+    table.full(two([['10.244.1.2'], ['10.244.1.2']]));
+    assert.doesNotMatch(table.change(two([[], ['10.244.1.2']])), /hairpin/);
+    assert.match(table.change(two([[], []])), /^delete element ip tinykube hairpin-endpoints \{ 10\.244\.1\.2 \. 10\.244\.1\.2 \}$/m);
   });
 });

@@ -1,6 +1,7 @@
 // A packet tracer over a rendered table: walks a new connection's first packet through the
 // prerouting, input/forward and postrouting base chains, interpreting the subset of nft the
-// renderer emits, and follows every branch of `numgen` so it answers all possible endpoints.
+// renderer emits, and follows both outcomes of every `numgen` draw so it answers all possible
+// endpoints.
 // A statement it does not know is an error, never a silent pass.
 
 import type { TracePacket } from '../trace-cases.js';
@@ -66,13 +67,6 @@ function parseVerdict(v: string): Then {
   if (m) return m[1] === 'jump' ? { jump: m[2]! } : { goto: m[2]! };
   if (v === 'accept' || v === 'drop' || v === 'reject' || v === 'return') return v;
   throw new Error(`nft trace: unknown verdict ${v}`);
-}
-
-/** The values of `numgen random mod N (v)map { 0 : a, 1 : b }`, checked to be 0…N-1 in order. */
-function numgenChoices(m: RegExpExecArray, rule: string): string[] {
-  const choices = m[2]!.split(', ').map((c) => /^(\d+) : (.+)$/.exec(c));
-  if (choices.length !== Number(m[1]) || choices.some((c, i) => !c || Number(c[1]) !== i)) throw new Error(`nft trace: bad numgen in: ${rule}`);
-  return choices.map((c) => c![2]!);
 }
 
 /** The packet after `dnat to ip:port`; NAT statements end the chain's evaluation. */
@@ -191,10 +185,10 @@ class Tracer {
         p.mark = m[1] === '|' ? p.mark | Number(m[2]) : p.mark ^ Number(m[2]);
       } else if ((m = take(/^update @(\S+) \{ ip saddr \}/))) {
         p.updates.push(m[1]!);
-      } else if ((m = take(/^numgen random mod (\d+) vmap \{ (.*) \}$/))) {
-        return numgenChoices(m, rule).map((v) => ({ p: { ...p, updates: [...p.updates] }, then: parseVerdict(v) }));
-      } else if ((m = take(/^dnat ip addr \. port to numgen random mod (\d+) map \{ (.*) \}$/))) {
-        return numgenChoices(m, rule).map((v) => dnat(p, v.replace(' . ', ':')));
+      } else if ((m = take(/^numgen random mod (\d+) == 0\b/))) {
+        // A draw: both outcomes are followed (the rest of the rule, or the next rule).
+        if (Number(m[1]) < 2) throw new Error(`nft trace: a draw that always matches in: ${rule}`);
+        return [...this.evalRule(rest, p), { p: p0, then: 'next' }];
       } else if ((m = take(/^dnat to ([\d.]+:\d+)$/))) {
         return [dnat(p, m[1]!)];
       } else if (take(/^masquerade( fully-random)?$/)) {
