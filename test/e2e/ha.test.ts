@@ -3,8 +3,9 @@
 // endpoints listing the live servers, no ClusterIP/NodePort/LoadBalancer address handed out
 // twice under concurrent creates on two servers, a wrong node token refused, a server killed
 // (kubectl on the other and the agent carry on; a new leader schedules new pods), and an agent
-// killed (its Node goes Unknown after the grace period, its pods' endpoints not ready). Short
-// lease and grace durations keep it quick.
+// killed (its Node goes Unknown after the grace period, its pods' endpoints not ready, and
+// traffic to the Service goes to the pod on another agent). Short lease and grace durations
+// keep it quick.
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -24,6 +25,9 @@ import { kill, startServer, startTinykube as start, type Proc, type Server } fro
 /** Leader election and identity leases (lease, renew deadline, retry), node grace period. */
 const TIMING = ['--leader-elect-lease-duration', '3s', '--leader-elect-renew-deadline', '2s', '--leader-elect-retry-period', '500ms', '--node-monitor-grace-period', '3s'];
 const NODE = 'tk-ha-node';
+const NODE2 = 'tk-ha-node2';
+/** Answers `Hostname: POD`. */
+const HELLO = 'gcr.io/google-samples/hello-app:1.0';
 
 function kubectl(s: Server, args: string[], extra: string[] = []): { code: number; out: string } {
   const r = spawnSync('kubectl', ['--kubeconfig', s.kubeconfig, '--cache-dir', join(s.dir, 'kubectl-cache'), ...extra, ...args], { encoding: 'utf8', timeout: 30_000 });
@@ -41,8 +45,8 @@ const getJson = <T = KubeObject>(s: Server, args: string[]): T => JSON.parse(k(s
 const endpointPorts = (s: Server): number[] =>
   getJson<{ subsets?: { ports: { port: number }[] }[] }>(s, ['get', 'endpoints', 'kubernetes']).subsets?.flatMap((x) => x.ports.map((p) => p.port)).sort() ?? [];
 
-const nodeReady = (s: Server): string | undefined =>
-  getJson<{ status?: { conditions?: { type: string; status: string }[] } }>(s, ['get', 'node', NODE]).status?.conditions?.find((c) => c.type === 'Ready')?.status;
+const nodeReady = (s: Server, node = NODE): string | undefined =>
+  getJson<{ status?: { conditions?: { type: string; status: string }[] } }>(s, ['get', 'node', node]).status?.conditions?.find((c) => c.type === 'Ready')?.status;
 
 describe('several API servers on one etcd, an agent that fails over', () => {
   let etcd: EtcdCluster;
@@ -50,11 +54,14 @@ describe('several API servers on one etcd, an agent that fails over', () => {
   let s1: Server;
   let s2: Server;
   let agent: Proc | undefined;
-  const agentDir = (): string => join(root, 'agent');
-  const agentArgs = (token: string[], name = NODE): string[] => [
+  let agent2: Proc | undefined;
+  const agentDir = (name: string): string => join(root, name);
+  /** An agent on both servers; the first one has no proxy, a second (NODE2) runs it. */
+  const agentArgs = (token: string[], name = NODE, more = ['--disable', 'proxy']): string[] => [
     'agent', '--server', `${s1.url},${s2.url}`, ...token, '--ca-file', join(s2.dir, 'tls', 'ca.crt'),
-    '--data-dir', agentDir(), '--node-name', name, '--node-lease-duration-seconds', '2', '--disable', 'proxy',
+    '--data-dir', agentDir(name), '--node-name', name, '--node-lease-duration-seconds', '2', ...more,
   ];
+  const nodeToken = (): string[] => ['--token-file', join(s1.dir, 'node-token')];
 
   before(async () => {
     await acquireMachineLock();
@@ -62,13 +69,14 @@ describe('several API servers on one etcd, an agent that fails over', () => {
     etcd = await startEtcd();
     s1 = await startServer(join(root, 's1'), ['--datastore-endpoint', etcd.endpoints[0], ...TIMING]);
     s2 = await startServer(join(root, 's2'), ['--datastore-endpoint', etcd.endpoints[0], ...TIMING]);
-    agent = start(agentArgs(['--token-file', join(s1.dir, 'node-token')]));
+    agent = start(agentArgs(nodeToken()));
     await eventually(() => kubectl(s1, ['get', 'node', NODE]).code === 0 && nodeReady(s1) === 'True', 20_000, 'the agent to join');
   });
 
   after(async () => {
     await kill(agent);
-    new ProcessLedger(join(agentDir(), 'node', 'processes')).killLeftovers();
+    await kill(agent2, 'SIGTERM');
+    for (const name of [NODE, NODE2]) new ProcessLedger(join(agentDir(name), 'node', 'processes')).killLeftovers();
     await kill(s1?.proc, 'SIGTERM');
     await kill(s2?.proc, 'SIGTERM');
     await etcd?.stop();
@@ -143,7 +151,7 @@ describe('several API servers on one etcd, an agent that fails over', () => {
     const dropped = Date.now() - killedAt;
     assert.ok(dropped < 3_000 + 2_000, `s1 left the endpoints after ${dropped} ms`);
 
-    k(s2, ['create', 'deployment', 'after', '--image=nginx', '--replicas=1']);
+    k(s2, ['create', 'deployment', 'after', `--image=${HELLO}`, '--replicas=1']);
     await eventually(() => k(s2, ['get', 'pods', '-l', 'app=after', '--field-selector=status.phase=Running', '-o', 'name']).trim() !== '', 20_000, 'a new pod on the agent');
     assert.equal(getJson<{ items: { spec: { nodeName: string } }[] }>(s2, ['get', 'pods', '-l', 'app=after']).items[0].spec.nodeName, NODE);
     // Past a grace period on the new leader, the node is still Ready: the agent renews through s2.
@@ -152,11 +160,15 @@ describe('several API servers on one etcd, an agent that fails over', () => {
     assert.equal(k(s2, ['get', 'pods', '-l', 'app=before', '-o', 'jsonpath={.items[0].status.phase}']), 'Running');
   });
 
-  it('the agent killed: its Node goes Unknown after the grace period, its pods\' endpoints not ready', async () => {
-    k(s2, ['expose', 'deployment', 'after', '--port=80']);
+  it('the agent killed: its Node goes Unknown after the grace period, its pods\' endpoints not ready, traffic goes elsewhere', async () => {
+    k(s2, ['expose', 'deployment', 'after', '--port=80', '--target-port=8080']);
+    // A second agent, with the proxy, and a pod of the Service on it.
+    agent2 = start(agentArgs(nodeToken(), NODE2, ['--pod-cidr', '127.245.0.0/16']));
+    await eventually(() => kubectl(s2, ['get', 'node', NODE2]).code === 0 && nodeReady(s2, NODE2) === 'True', 20_000, 'the second agent to join');
+    k(s2, ['run', 'after-2', `--image=${HELLO}`, '--labels=app=after', `--overrides={"spec":{"nodeName":"${NODE2}"}}`]);
     const readiness = () =>
-      getJson<{ items: { endpoints?: { conditions: { ready: boolean } }[] }[] }>(s2, ['get', 'endpointslices', '-l', 'kubernetes.io/service-name=after']).items.flatMap((x) => x.endpoints ?? []).map((e) => e.conditions.ready);
-    await eventually(() => readiness().join() === 'true', 10_000, 'a ready endpoint');
+      getJson<{ items: { endpoints?: { conditions: { ready: boolean } }[] }[] }>(s2, ['get', 'endpointslices', '-l', 'kubernetes.io/service-name=after']).items.flatMap((x) => x.endpoints ?? []).map((e) => e.conditions.ready).sort();
+    await eventually(() => readiness().join() === 'true,true', 20_000, 'two ready endpoints');
     const killedAt = Date.now();
     await kill(agent);
     await eventually(() => nodeReady(s2) === 'Unknown', 10_000, 'the node Unknown');
@@ -164,6 +176,12 @@ describe('several API servers on one etcd, an agent that fails over', () => {
     assert.ok(after >= 2_500, `Unknown after ${after} ms, before the grace period`);
     const taints = getJson<{ spec: { taints?: { key: string; effect: string }[] } }>(s2, ['get', 'node', NODE]).spec.taints?.map((t) => `${t.key}:${t.effect}`);
     assert.deepEqual(taints, ['node.kubernetes.io/unreachable:NoSchedule', 'node.kubernetes.io/unreachable:NoExecute']);
-    await eventually(() => readiness().join() === 'false', 10_000, 'the endpoint not ready');
+    await eventually(() => readiness().join() === 'false,true', 10_000, 'the dead node\'s endpoint not ready');
+    // The dead agent's pod process still answers, but the proxy sends nothing its way.
+    const ip = k(s2, ['get', 'svc', 'after', '-o', 'jsonpath={.spec.clusterIP}']);
+    await eventually(async () => {
+      const answers = await Promise.all(Array.from({ length: 6 }, async () => (await fetch(`http://${ip}/`, { signal: AbortSignal.timeout(2_000) })).text()));
+      return answers.every((a) => a.includes('Hostname: after-2'));
+    }, 10_000, 'all traffic to the pod on the live node');
   });
 });
