@@ -67,6 +67,8 @@ describe('ApiServerIdentity', () => {
       await clock.advanceSettled(4_000);
       assert.deepEqual(await ports(), [6443]);
       assert.deepEqual(await slices(), ['kubernetes']);
+      // and deletes the dead server's lease.
+      await assert.rejects(api.client().get(R.leases, 'kube-system', 'apiserver-b'), /not found/);
 
       await a.stop();
       assert.deepEqual(await ports(), []);

@@ -4,7 +4,8 @@
 // endpoints of default/kubernetes list the servers whose lease is live (renewTime + duration
 // after now), so a server that died drops out within a lease duration and a retry period; one
 // that stops gracefully deletes its lease and drops out at once. Every server computes the same
-// list from the same leases, so they never fight over it.
+// list from the same leases, so they never fight over it. Leases of dead servers are deleted
+// (kube-apiserver's apiserver lease garbage collector).
 
 import type { Logger } from 'pino';
 import type { Lease } from '../apis/coordination/leases.js';
@@ -20,14 +21,14 @@ const ADDRESS_ANNOTATION = 'tinykube.io/advertise-address';
 const PORT_ANNOTATION = 'tinykube.io/secure-port';
 const NAMESPACE = 'kube-system';
 
+const isLive = (l: Lease, now: number): boolean => Date.parse(l.spec?.renewTime ?? '') + (l.spec?.leaseDurationSeconds ?? 0) * 1000 > now;
+
 /** The servers whose identity lease is live at `now` (pure). */
 export function liveServers(leases: Lease[], now: number): ApiServerAddress[] {
   return leases.flatMap((l) => {
     const ip = l.metadata.annotations?.[ADDRESS_ANNOTATION];
     const port = Number(l.metadata.annotations?.[PORT_ANNOTATION]);
-    const renewed = Date.parse(l.spec?.renewTime ?? '');
-    const live = renewed + (l.spec?.leaseDurationSeconds ?? 0) * 1000 > now;
-    return ip && port && live ? [{ ip, port }] : [];
+    return ip && port && isLive(l, now) ? [{ ip, port }] : [];
   });
 }
 
@@ -102,6 +103,13 @@ export class ApiServerIdentity {
 
   private async reconcile(): Promise<void> {
     const { items } = await this.o.client.list<Lease>(R.leases, NAMESPACE, { labelSelector: `${IDENTITY_LABEL}=kube-apiserver` });
-    await reconcileKubernetesEndpoints(this.o.rest, liveServers(items, this.o.clock.now()));
+    const now = this.o.clock.now();
+    await reconcileKubernetesEndpoints(this.o.rest, liveServers(items, now));
+    for (const dead of items.filter((l) => !isLive(l, now))) {
+      await this.o.client.delete(R.leases, NAMESPACE, dead.metadata.name!, { preconditions: { resourceVersion: dead.metadata.resourceVersion } }).catch((err: unknown) => {
+        // Renewed or deleted meanwhile (by its server or another one).
+        if (!(err instanceof StatusError && (err.code === 409 || err.code === 404))) throw err;
+      });
+    }
   }
 }
