@@ -100,6 +100,13 @@ spec:
   ports: [{port: 53, targetPort: 8081, protocol: UDP}]
 ---
 apiVersion: v1
+kind: Service
+metadata: {name: nobody}
+spec:
+  selector: {app: nobody}
+  ports: [{port: 80}]
+---
+apiVersion: v1
 kind: Pod
 metadata: {name: client}
 spec:
@@ -177,6 +184,14 @@ export function netnsSuite(mode: 'nftables' | 'iptables'): void {
         if (withPods.has(`${prefix}-node-${i}`)) assert.match(answer, /^172\.20\.0\.2:\d+$/);
         else assert.equal(answer, '');
       }
+    });
+
+    it('refuses at once a connection to a Service without endpoints (REJECT)', () => {
+      const started = Date.now();
+      const r = t.kubectl(['exec', 'client', '--', 'wget', '--tries=1', '-nv', '-O-', '-T', '5', 'http://nobody/']);
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr, /refused/i);
+      assert.ok(Date.now() - started < 4_000, 'refused, not timed out');
     });
 
     it('lets a pod reach itself through its own Service (hairpin)', async () => {

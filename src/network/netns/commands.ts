@@ -46,6 +46,10 @@ export function clusterCommands(plan: ClusterPlan): Command[] {
         `link set ${POD_BRIDGE} up`,
         // host-gw: every other node's pods are behind that node's underlay address.
         ...nodes.filter((o) => o !== n).map((o) => `route add ${o.podCIDR} via ${o.nodeIP} dev eth0`),
+        // A default route, as real nodes have (toward the outside client, the underlay's only
+        // other host): a Service address without endpoints is then routed to the filter hooks,
+        // whose REJECT answers "connection refused", instead of failing routing (net unreachable).
+        `route add default via ${clientIP} dev eth0`,
       ]),
       // Pods have /32 addresses and reach even their neighbours through the node (see podCommands),
       // so the node forwards out of cni0 what came in on cni0: without this it would also send ICMP
