@@ -11,7 +11,7 @@
 // and SYNs wait for retransmission: whichever target ran second lost up to 90% of its rate.
 // Anchor: kube-proxy's iptables mode reached 96% of direct throughput.
 //
-//   npx tsx bench/netns.ts [--modes nftables,iptables,userspace] [--duration 5] [--connections 32] [--rounds 3]
+//   npx tsx bench/netns.ts [--modes nftables,iptables,userspace] [--duration 5] [--connections 32] [--rounds 5]
 //
 // Needs root, wrk and nginx (Debian: apt-get install -y wrk nginx-light). The server pod's
 // container command is the host's /usr/sbin/nginx: an absolute-path command runs as the pod's
@@ -31,7 +31,7 @@ const { values } = parseArgs({
     modes: { type: 'string', default: 'nftables,iptables,userspace' },
     duration: { type: 'string', default: '5' },
     connections: { type: 'string', default: '32' },
-    rounds: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '5' },
   },
 });
 const MODES = values.modes!.split(',');
@@ -142,7 +142,7 @@ async function benchMode(mode: string): Promise<Row[]> {
     clusterIP: `http://${t.k('get svc server -o jsonpath={.spec.clusterIP}')}:${PORT}/`,
   };
   for (const target of TARGETS) await eventually(() => curl(clients[target], urls[target]) === BODY.trim(), 30_000, `nginx answering ${urls[target]} from ${clientPod(target)}`);
-  console.log(`${mode}: cluster ready in ${((Date.now() - started) / 1000).toFixed(0)} s; load average ${load()}`);
+  console.log(`${mode}: cluster ready in ${((Date.now() - started) / 1000).toFixed(0)} s (with any wait for another cluster on this machine); load average ${load()}`);
 
   const rows: Row[] = [];
   for (const [kind, newConn] of KINDS) {
