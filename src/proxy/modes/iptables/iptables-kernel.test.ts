@@ -9,10 +9,12 @@ import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { NetnsExecer } from '../execer.js';
 import { IptablesMode } from './iptables-mode.js';
-import { GOLDEN, goldenPath, webState } from './testdata/golden-states.js';
-import { TRACE_POD_CIDR } from '../trace-cases.js';
+import { GOLDEN, goldenPath, nodePort, webState } from './testdata/golden-states.js';
+import { TRACE_NODE, TRACE_POD_CIDR } from '../trace-cases.js';
 import { service, slice } from '../../testing/objects.js';
 import { stateFromObjects } from '../../state/build-state.js';
+import { manyServices, withoutService, withService } from '../../testing/many-services.js';
+import type { ProxyState } from '../../state/types.js';
 
 const NS = `tinykube-test-${randomBytes(4).toString('hex')}`;
 const POD_NS = `${NS}-pod`;
@@ -50,6 +52,17 @@ function requireTools(): void {
 }
 
 const save = async (table: string): Promise<string> => (await exec.run(['iptables-save', '-t', table])).stdout;
+
+/** Rule order matters within a chain, except in the shared ones where partial syncs insert. */
+const UNORDERED = /^-A (KUBE-SERVICES|KUBE-EXTERNAL-SERVICES|KUBE-NODEPORTS) /;
+
+/** Both tables as iptables-save prints them, comments and counters gone, unordered chains sorted. */
+async function normalised(): Promise<string[]> {
+  const lines = [...(await save('filter')).split('\n'), ...(await save('nat')).split('\n')].filter((l) => l && !l.startsWith('#'));
+  const strip = (l: string): string => l.replace(/ \[\d+:\d+\]$/, '');
+  const nodePortJumps = lines.filter((l) => l.includes('-j KUBE-NODEPORTS') && l.startsWith('-A KUBE-SERVICES'));
+  return [...lines.filter((l) => !UNORDERED.test(l)).map(strip), ...lines.filter((l) => UNORDERED.test(l)).sort(), '# last in nat KUBE-SERVICES', ...nodePortJumps];
+}
 
 describe('iptables in a network namespace', () => {
   before(() => {
@@ -105,6 +118,34 @@ describe('iptables in a network namespace', () => {
     await second.stop();
     assert.doesNotMatch(await save('nat'), /KUBE-/);
     assert.doesNotMatch(await save('filter'), /KUBE-/);
+  });
+
+  it('partial syncs next to 100 Services leave the same rules as a full sync, NodePort jumps last', async () => {
+    const node = { ...TRACE_NODE, nodePortIPs: ['10.244.1.1'] };
+    let state: ProxyState = manyServices(100, (i) => i % 6, node);
+    const mode = new IptablesMode(exec, { podCIDR: TRACE_POD_CIDR });
+    await mode.apply(state);
+    const steps: [string, (s: ProxyState) => ProxyState][] = [
+      ['add', (s) => withService(s, 100, 3)],
+      ['endpoints', (s) => withService(s, 5, 2)],
+      ['no endpoints', (s) => withService(s, 6, 0)],
+      ['endpoints again', (s) => withService(s, 0, 4)],
+      ['delete', (s) => withoutService(s, 7)],
+      ['a NodePort with an external IP, Local policy', (s) => ({ ...s, ports: new Map([...s.ports, ...webState({ ...nodePort, externalIPs: ['172.20.0.50'], externalTrafficPolicy: 'Local' }, ['10.244.1.5', '10.244.2.5'], node).ports]) })],
+      ['that NodePort without endpoints', (s) => ({ ...s, ports: new Map([...s.ports, ...webState({ ...nodePort, externalIPs: ['172.20.0.50'], externalTrafficPolicy: 'Local' }, [], node).ports]) })],
+    ];
+    for (const [name, step] of steps) {
+      state = step(state);
+      await mode.apply(state);
+      assert.equal(mode.needsFullSync, false);
+      const partial = await normalised();
+      const nat = await save('nat');
+      const kubeServices = nat.split('\n').filter((l) => l.startsWith('-A KUBE-SERVICES'));
+      assert.match(kubeServices.at(-1)!, /-j KUBE-NODEPORTS$/, `after ${name}: the NodePort jump is last`);
+      await new IptablesMode(exec, { podCIDR: TRACE_POD_CIDR }).apply(state);
+      assert.deepEqual(partial, await normalised(), `after ${name}`);
+    }
+    await mode.stop();
   });
 
   it('a packet to the ClusterIP reaches the pod; without endpoints the connection is refused', async () => {

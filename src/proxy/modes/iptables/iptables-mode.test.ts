@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { TRACE_POD_CIDR } from '../trace-cases.js';
+import { manyServices, withoutService, withService } from '../../testing/many-services.js';
+import { TRACE_NODE, TRACE_POD_CIDR } from '../trace-cases.js';
 import { FakeExecer, type ExecCall } from '../execer.js';
 import { IptablesMode } from './iptables-mode.js';
 import { JUMP_RULES } from './render.js';
@@ -69,5 +70,49 @@ describe('IptablesMode', () => {
     const cleanup = exec.calls.at(-1)!.stdin!;
     for (const chain of ['KUBE-SERVICES', 'KUBE-EXTERNAL-SERVICES', 'KUBE-MARK-MASQ', 'KUBE-SVC-STALESTALESTALE']) assert.match(cleanup, new RegExp(`^-X ${chain}$`, 'm'));
     assert.doesNotMatch(cleanup, /-X PREROUTING/);
+  });
+});
+
+describe('IptablesMode: partial syncs next to many Services', () => {
+  const many = manyServices(200, (i) => 1 + (i % 5), TRACE_NODE);
+  const cases: { name: string; next: () => typeof many; svc: string; has: RegExp[] }[] = [
+    { name: 'a Service added', next: () => withService(many, 200, 3), svc: 'svc-200', has: [/^-I KUBE-SERVICES 1 -m comment --comment "default\/svc-200:http cluster IP"/m, /^:KUBE-SVC-/m] },
+    { name: 'endpoints changed', next: () => withService(many, 7, 4), svc: 'svc-7', has: [/^:KUBE-SVC-/m, /--probability 0\.2500000000/] },
+    { name: 'no endpoints any more', next: () => withService(many, 7, 0), svc: 'svc-7', has: [/^-D KUBE-SERVICES .*svc-7/m, /^-A KUBE-SERVICES .*has no endpoints.* -j REJECT$/m, /^-X KUBE-SVC-/m] },
+    { name: 'a Service deleted', next: () => withoutService(many, 7), svc: 'svc-7', has: [/^-D KUBE-SERVICES .*svc-7/m, /^-X KUBE-SEP-/m] },
+  ];
+  for (const c of cases) {
+    it(`${c.name}: one restore naming that Service only, KUBE-SERVICES not rewritten`, async () => {
+      const exec = new FakeExecer(kernel(() => false));
+      const mode = new IptablesMode(exec, { podCIDR: TRACE_POD_CIDR });
+      await mode.apply(many);
+      exec.calls.length = 0;
+      await mode.apply(c.next());
+      assert.deepEqual(kinds(exec.calls), ['iptables-restore']);
+      const text = exec.calls[0]!.stdin;
+      for (const re of c.has) assert.match(text, re);
+      assert.doesNotMatch(text, new RegExp(`svc-(?!${c.svc.slice(4)}\\b)\\d+`));
+      assert.doesNotMatch(text, /^:KUBE-(SERVICES|NODEPORTS|EXTERNAL-SERVICES)/m);
+      assert.ok(text.split('\n').length < 40, text);
+    });
+  }
+
+  it('nothing changed: no restore at all', async () => {
+    const exec = new FakeExecer(kernel(() => false));
+    const mode = new IptablesMode(exec, { podCIDR: TRACE_POD_CIDR });
+    await mode.apply(many);
+    exec.calls.length = 0;
+    await mode.apply({ ...many, ports: new Map(many.ports) });
+    assert.deepEqual(exec.calls, []);
+  });
+
+  it('new node addresses: a full sync', async () => {
+    const exec = new FakeExecer(kernel(() => false));
+    const mode = new IptablesMode(exec, { podCIDR: TRACE_POD_CIDR });
+    await mode.apply(many);
+    exec.calls.length = 0;
+    await mode.apply({ ...many, nodePortIPs: ['172.20.0.9'] });
+    assert.equal(kinds(exec.calls)[0], 'iptables-save');
+    assert.match(exec.calls[1]!.stdin, /^:KUBE-SERVICES - \[0:0\]$/m);
   });
 });

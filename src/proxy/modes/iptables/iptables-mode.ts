@@ -1,13 +1,14 @@
-// The iptables mode: every sync renders the whole state and applies it with one
-// `iptables-restore --noflush` (our chains are declared, hence flushed and rewritten; other
-// rules are left alone). A full sync — the first, and any after a failure — also reads the
-// kernel's chains (to delete stale ones of ours) and ensures the builtin chains' jumps; in
-// between, the chains of the last applied ruleset are what is there.
+// The iptables mode: every sync is one `iptables-restore --noflush` (other rules are left alone).
+// A full sync — the first, any after a failure, when the node's addresses change and when the
+// proxy asks (hourly) — declares (hence flushes) and rewrites all our chains, deletes stale ones
+// found in the kernel and ensures the builtin chains' jumps. In between, a partial sync rewrites
+// only the service ports whose objects changed (kube-proxy's since 1.27).
 
 import type { Mode } from '../../proxier.js';
 import type { ProxyState } from '../../state/types.js';
 import type { Execer } from '../execer.js';
-import { JUMP_RULES, renderCleanup, renderIptables, type RenderOptions } from './render.js';
+import { PortRenderings } from '../port-changes.js';
+import { JUMP_RULES, renderCleanup, renderFull, renderPartial, renderPort, type PortRules, type RenderOptions } from './render.js';
 import { parseRuleset } from './ruleset.js';
 
 const WAIT = ['-w', '5'];
@@ -16,13 +17,14 @@ const RESTORE = ['iptables-restore', ...WAIT, '--noflush'];
 export class IptablesMode implements Mode {
   readonly name = 'iptables';
   private fullSyncNeeded = true;
-  /** nat chains as the last successful restore left them. */
-  private natChains = new Set<string>();
+  private readonly ports: PortRenderings<PortRules>;
 
   constructor(
     private readonly exec: Execer,
     private readonly opts: Omit<RenderOptions, 'existingChains'>,
-  ) {}
+  ) {
+    this.ports = new PortRenderings((sp) => renderPort(sp, opts));
+  }
 
   /** Whether the next sync reads the kernel again and re-ensures the jumps. */
   get needsFullSync(): boolean {
@@ -34,14 +36,17 @@ export class IptablesMode implements Mode {
   }
 
   async apply(state: ProxyState): Promise<void> {
-    const full = this.fullSyncNeeded;
+    const changes = this.fullSyncNeeded ? undefined : this.ports.changes(state);
     // Stays set unless this sync gets through: what the kernel holds is then unknown.
     this.fullSyncNeeded = true;
-    const existing = full ? await this.kernelNatChains() : this.natChains;
-    const text = renderIptables(state, { ...this.opts, existingChains: existing });
-    await this.check(RESTORE, text);
-    if (full) await this.ensureJumps();
-    this.natChains = new Set(parseRuleset(text).get('nat')?.keys());
+    if (changes) {
+      const text = renderPartial(changes);
+      if (text) await this.check(RESTORE, text);
+    } else {
+      const existingChains = await this.kernelNatChains();
+      await this.check(RESTORE, renderFull(this.ports.all(state), state.nodePortIPs, { ...this.opts, existingChains }));
+      await this.ensureJumps();
+    }
     this.fullSyncNeeded = false;
   }
 

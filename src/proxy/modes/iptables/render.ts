@@ -1,11 +1,13 @@
-// ProxyState → the iptables-restore input of one full sync, in kube-proxy's layout (README.md).
-// Pure: the decisions (verdicts, endpoint sets) come from the state; this only writes them out.
-// The builtin chains' jumps are not part of a restore (--noflush must not touch other rules):
-// JUMP_RULES lists them for the mode to ensure.
+// ProxyState → iptables-restore input in kube-proxy's layout (README.md): a full sync, or a
+// partial one (kube-proxy's since 1.27) rewriting only the service ports that changed. Pure: the
+// decisions (verdicts, endpoint sets) come from the state; this only writes them out. Each
+// service port's lines (PortRules) depend on that port alone. The builtin chains' jumps are not
+// part of a restore (--noflush must not touch other rules): JUMP_RULES lists them for the mode.
 
 import { isIPv4 } from 'node:net';
 import { categorize } from '../../state/categorize.js';
 import type { AddressPlan, EndpointInfo, ProxyState, ServicePortState } from '../../state/types.js';
+import type { PortChange } from '../port-changes.js';
 import { endpointString, isServiceChain, sepChain, serviceChains, servicePortName } from './chain-names.js';
 
 export const KUBE_SERVICES = 'KUBE-SERVICES';
@@ -57,10 +59,10 @@ export const probability = (n: number): string => (1 / n).toFixed(10);
 
 /** Chain declarations and rules of one table, written in order. */
 class Table {
-  private readonly chains: string[] = [];
-  private readonly rules: string[] = [];
+  readonly chains: string[] = [];
+  readonly rules: string[] = [];
   declare(chain: string): void {
-    this.chains.push(`:${chain} - [0:0]`);
+    this.chains.push(chain);
   }
   /** Declaring flushes it, so nothing refers to it any more when it is deleted. */
   remove(chain: string): void {
@@ -76,12 +78,35 @@ class Table {
     }
     this.rules.push(line.join(' '));
   }
-  text(name: string): string {
-    return `*${name}\n${this.chains.join('\n')}\n${this.rules.length ? `${this.rules.join('\n')}\n` : ''}COMMIT\n`;
+  /** The table's block; `first` lines go before the declarations. */
+  text(name: string, first: string[] = []): string {
+    const declared = this.chains.map((c) => `:${c} - [0:0]`);
+    return `*${name}\n${[...first, ...declared, ...this.rules].map((l) => `${l}\n`).join('')}COMMIT\n`;
   }
 }
 
+/** One service port's lines: `-A` rules in shared and own chains, and its own nat chains. */
+export interface PortRules {
+  filter: string[];
+  nat: string[];
+  /** KUBE-SVC/SVL/EXT/SEP-* chains, declared before the rules. */
+  natChains: string[];
+}
+
+/** The lines of one service port, whatever the other ports. */
+export function renderPort(sp: ServicePortState, opts: RenderOptions): PortRules {
+  const filter = new Table();
+  const nat = new Table();
+  renderServicePort(ipv4Only(sp), { filter, nat, opts });
+  return { filter: filter.rules, nat: nat.rules, natChains: nat.chains };
+}
+
 export function renderIptables(state: ProxyState, opts: RenderOptions): string {
+  return renderFull([...state.ports.values()].map((sp) => renderPort(sp, opts)), state.nodePortIPs, opts);
+}
+
+/** A full sync: every chain of ours declared (hence flushed) and written, stale ones deleted. */
+export function renderFull(ports: PortRules[], nodePortIPs: string[], opts: RenderOptions): string {
   const filter = new Table();
   const nat = new Table();
   FILTER_CHAINS.forEach((c) => filter.declare(c));
@@ -98,17 +123,101 @@ export function renderIptables(state: ProxyState, opts: RenderOptions): string {
   filter.add(KUBE_FORWARD, comment('kubernetes forwarding conntrack rule'), '-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', '-j', 'ACCEPT');
 
   const active = new Set<string>();
-  for (const sp of state.ports.values()) renderServicePort(ipv4Only(sp), { filter, nat, active, opts });
+  for (const p of ports) {
+    filter.rules.push(...p.filter);
+    nat.chains.push(...p.natChains);
+    nat.rules.push(...p.nat);
+    for (const c of p.natChains) active.add(c);
+  }
 
   for (const chain of [...new Set(opts.existingChains ?? [])].sort()) {
     if (isServiceChain(chain) && !active.has(chain)) nat.remove(chain);
   }
 
   // Must stay last: a NodePort on a node address must not shadow a VIP rule above.
-  for (const ip of state.nodePortIPs.filter((ip) => isIPv4(ip))) {
+  for (const ip of nodePortIPs.filter((ip) => isIPv4(ip))) {
     nat.add(KUBE_SERVICES, comment('kubernetes service nodeports; NOTE: this must be the last rule in this chain'), '-d', ip, '-j', KUBE_NODEPORTS);
   }
-  return filter.text('filter') + nat.text('nat');
+  return filter.text('filter') + nat.text('nat', [LIST_ALL_CHAINS]);
+}
+
+/**
+ * First in a full sync's nat block: a listing without a chain (its output is ignored). The
+ * nf_tables backend of iptables-restore (1.8.x) otherwise keeps the chains a restore names in a
+ * sorted linked list, one walk per line — quadratic: 10,000 Services × 5 did not load in 10
+ * minutes; a chainless command makes it fetch every chain instead: 9 s (see README).
+ */
+export const LIST_ALL_CHAINS = '-S';
+
+/** The chain of an `-A CHAIN …` line. */
+const chainOf = (line: string): string => line.slice(3, line.indexOf(' ', 3));
+
+/** `-A CHAIN …` lines by chain, in order. */
+function byChain(lines: string[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const l of lines) (out.get(chainOf(l)) ?? out.set(chainOf(l), []).get(chainOf(l))!).push(l);
+  return out;
+}
+
+const sameLines = (a: string[] = [], b: string[] = []): boolean => a.length === b.length && a.every((l, i) => l === b[i]);
+
+/** A new nat KUBE-SERVICES rule goes first, so the NodePort jumps stay last. */
+const insertFirst = (l: string): string => (chainOf(l) === KUBE_SERVICES ? `-I ${KUBE_SERVICES} 1${l.slice(3 + KUBE_SERVICES.length)}` : l);
+
+/** What a partial sync writes in one table, in this order. */
+interface Partial {
+  declared: string[];
+  deleted: string[];
+  rules: string[];
+  removed: string[];
+}
+
+/** A port's rules in the shared chains (not in `own`): those gone are deleted, the new ones added. */
+function sharedRules(before: string[] = [], after: string[] = [], own: Set<string>, out: Partial, add: (l: string) => string): void {
+  const old = new Set(before.filter((l) => !own.has(chainOf(l))));
+  const now = new Set(after.filter((l) => !own.has(chainOf(l))));
+  for (const l of old) if (!now.has(l)) out.deleted.push(`-D${l.slice(2)}`);
+  for (const l of now) if (!old.has(l)) out.rules.push(add(l));
+}
+
+/** A port's own chains: new or changed ones declared (flushed) and written, those gone deleted. */
+function ownChains(before: PortRules | undefined, after: PortRules | undefined, out: Partial): void {
+  const oldRules = byChain(before?.nat ?? []);
+  const newRules = byChain(after?.nat ?? []);
+  const had = new Set(before?.natChains);
+  const kept = new Set(after?.natChains);
+  for (const c of after?.natChains ?? []) {
+    if (had.has(c) && sameLines(oldRules.get(c), newRules.get(c))) continue;
+    out.declared.push(c);
+    out.rules.push(...(newRules.get(c) ?? []));
+  }
+  for (const c of had) {
+    if (kept.has(c)) continue;
+    out.declared.push(c);
+    out.removed.push(`-X ${c}`);
+  }
+}
+
+/**
+ * A partial sync (kube-proxy's since 1.27): only the changed ports' own chains are declared and
+ * rewritten, their rules in the shared chains deleted (`-D`) or added one by one — never a
+ * rewrite of KUBE-SERVICES, which iptables-restore's nf_tables backend pays for by the size of
+ * the table. Chains are deleted last, once nothing refers to them. '' when nothing changed.
+ */
+export function renderPartial(changes: PortChange<PortRules>[]): string {
+  const filter: Partial = { declared: [], deleted: [], rules: [], removed: [] };
+  const nat: Partial = { declared: [], deleted: [], rules: [], removed: [] };
+  for (const { before, after } of changes) {
+    const own = new Set([...(before?.natChains ?? []), ...(after?.natChains ?? [])]);
+    sharedRules(before?.filter, after?.filter, own, filter, (l) => l);
+    sharedRules(before?.nat, after?.nat, own, nat, insertFirst);
+    ownChains(before, after, nat);
+  }
+  const block = (name: string, t: Partial): string => {
+    const lines = [...t.declared.map((c) => `:${c} - [0:0]`), ...t.deleted, ...t.rules, ...t.removed];
+    return lines.length ? `*${name}\n${lines.map((l) => `${l}\n`).join('')}COMMIT\n` : '';
+  };
+  return block('filter', filter) + block('nat', nat);
 }
 
 /** Removes every chain a sync makes (once JUMP_RULES are gone): what stopping leaves behind is nothing. */
@@ -128,11 +237,10 @@ function ipv4Only(sp: ServicePortState): ServicePortState {
 interface Ctx {
   filter: Table;
   nat: Table;
-  active: Set<string>;
   opts: RenderOptions;
 }
 
-function renderServicePort(sp: ServicePortState, { filter, nat, active, opts }: Ctx): void {
+function renderServicePort(sp: ServicePortState, { filter, nat, opts }: Ctx): void {
   const svc = sp.service;
   const name = servicePortName(svc);
   const proto = svc.protocol.toLowerCase();
@@ -162,6 +270,7 @@ function renderServicePort(sp: ServicePortState, { filter, nat, active, opts }: 
   if (hasEndpoints && nodePort) nat.add(KUBE_NODEPORTS, comment(name), match(nodePort, false), '-j', externalChain);
   if (!hasEndpoints) return;
 
+  const active = new Set<string>();
   const chain = (c: string): void => {
     nat.declare(c);
     active.add(c);

@@ -19,7 +19,8 @@ export function parseRuleset(text: string): Ruleset {
   };
   for (const raw of text.split('\n')) {
     const line = raw.replace(/^\[\d+:\d+\]\s*/, '').trim();
-    if (!line || line.startsWith('#') || line === 'COMMIT') continue;
+    // `-S` lists the table while restoring (render.ts: LIST_ALL_CHAINS); it changes nothing.
+    if (!line || line.startsWith('#') || line === 'COMMIT' || line === '-S') continue;
     if (line.startsWith('*')) {
       const name = line.slice(1);
       table = tables.get(name) ?? tables.set(name, new Map()).get(name)!;

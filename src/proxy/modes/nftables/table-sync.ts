@@ -1,26 +1,15 @@
 // What the kernel's table holds, service port by service port, so that a change sync costs what
-// changed (kube-proxy's partial sync): the ports whose service or endpoints objects are not the
-// ones of the last sync (the proxy's maps keep unchanged ones) are rebuilt and compared with
-// their own previous parts; shared map and set elements are counted, so an element leaves the
-// kernel only when no service port holds it any more. Nothing here looks at the other 10,000.
+// changed (kube-proxy's partial sync): the ports PortRenderings finds changed are rebuilt and
+// compared with their own previous parts; shared map and set elements are counted, so an
+// element leaves the kernel only when no service port holds it any more. Nothing here looks
+// inside the other 10,000.
 
-import type { EndpointInfo, ProxyState, ServicePortInfo } from '../../state/types.js';
+import type { ProxyState } from '../../state/types.js';
+import { PortRenderings, type PortChange } from '../port-changes.js';
 import { assembleRuleset, hairpinElement, servicePortParts, type BuildOptions, type PortParts } from './build.js';
 import { HAIRPIN_SET } from './names.js';
 import { formatChange, renderFull, type TableDelta } from './render.js';
 import type { Chain, NftSet } from './ruleset.js';
-
-interface Entry {
-  service: ServicePortInfo;
-  endpoints: EndpointInfo[];
-  parts: PortParts;
-}
-
-/** One port's parts before and after a sync (absent: the port is new, or gone). */
-interface PortChange {
-  before?: PortParts;
-  after?: PortParts;
-}
 
 const sameRules = (a: Chain, b: Chain): boolean => a.rules.length === b.rules.length && a.rules.every((r, i) => r === b.rules[i]);
 const sameDeclaration = (a: NftSet, b: NftSet): boolean => a.type === b.type && a.flags === b.flags && a.timeoutSeconds === b.timeoutSeconds;
@@ -31,26 +20,20 @@ function elementsOf(p: PortParts): [string, string][] {
 }
 
 export class TableSync {
-  private ports = new Map<string, Entry>();
-  private nodePortIPs = '';
+  private readonly ports: PortRenderings<PortParts>;
   /** How many service ports hold each element, by set or map name. */
   private holders = new Map<string, Map<string, number>>();
 
-  constructor(private readonly opts: BuildOptions) {}
+  constructor(private readonly opts: BuildOptions) {
+    this.ports = new PortRenderings((sp, nodePortIPs) => servicePortParts(sp, nodePortIPs, opts));
+  }
 
   /** The transaction re-creating the table for `state`; parts of unchanged ports are reused. */
   full(state: ProxyState): string {
-    const old = this.nodePortIPs === state.nodePortIPs.join() ? this.ports : new Map<string, Entry>();
-    this.ports = new Map();
+    const parts = this.ports.all(state);
     this.holders = new Map();
-    this.nodePortIPs = state.nodePortIPs.join();
-    for (const [key, sp] of state.ports) {
-      const e = old.get(key);
-      const parts = e && e.service === sp.service && e.endpoints === sp.endpoints ? e.parts : servicePortParts(sp, state.nodePortIPs, this.opts);
-      this.ports.set(key, { service: sp.service, endpoints: sp.endpoints, parts });
-      for (const [set, el] of elementsOf(parts)) this.hold(set, el, 1);
-    }
-    return renderFull(assembleRuleset([...this.ports.values()].map((e) => e.parts), state.nodePortIPs, this.opts));
+    for (const p of parts) for (const [set, el] of elementsOf(p)) this.hold(set, el, 1);
+    return renderFull(assembleRuleset(parts, state.nodePortIPs, this.opts));
   }
 
   /**
@@ -59,26 +42,13 @@ export class TableSync {
    * affinity set's declaration (its timeout) changed.
    */
   change(state: ProxyState): string {
-    if (state.nodePortIPs.join() !== this.nodePortIPs) return this.full(state);
-    const changes: PortChange[] = [];
-    for (const [key, sp] of state.ports) {
-      const e = this.ports.get(key);
-      if (e && e.service === sp.service && e.endpoints === sp.endpoints) continue;
-      const parts = servicePortParts(sp, state.nodePortIPs, this.opts);
-      changes.push({ before: e?.parts, after: parts });
-      this.ports.set(key, { service: sp.service, endpoints: sp.endpoints, parts });
-    }
-    for (const [key, e] of this.ports) {
-      if (state.ports.has(key)) continue;
-      changes.push({ before: e.parts });
-      this.ports.delete(key);
-    }
-    const delta = this.delta(changes);
+    const changes = this.ports.changes(state);
+    const delta = changes && this.delta(changes);
     return delta ? formatChange(this.opts, delta) : this.full(state);
   }
 
   /** The kernel commands of the changed ports; undefined when a set must be re-created. */
-  private delta(changes: PortChange[]): TableDelta | undefined {
+  private delta(changes: PortChange<PortParts>[]): TableDelta | undefined {
     const d: TableDelta = { addedSets: [], removedSets: [], addedChains: [], changedChains: [], removedChains: [], deleted: new Map(), added: new Map() };
     const counts = new Map<string, Map<string, number>>();
     for (const { before, after } of changes) {
