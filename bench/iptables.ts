@@ -12,7 +12,7 @@ import { loadavg } from 'node:os';
 import type { Execer, ExecResult } from '../src/proxy/modes/execer.js';
 import { IptablesMode } from '../src/proxy/modes/iptables/iptables-mode.js';
 import { TRACE_POD_CIDR } from '../src/proxy/modes/trace-cases.js';
-import { benchArgs, changeRound, inThrowawayNetns, line, median, ms, scaleState, timed, type ChangeKind } from './support/kernel-sync.js';
+import { benchArgs, changeRound, inThrowawayNetns, line, median, ms, scaleState, spread, timed, type ChangeKind } from './support/kernel-sync.js';
 
 const ADD_ANCHOR = { ms: 141, what: "kube-proxy's 141 ms (nftables, add next to 10,000)" };
 const COLD_ANCHOR = { ms: 180_000, what: "kube-proxy's 180 s (nftables, cold 10,000 × 2)" };
@@ -64,8 +64,9 @@ for (const s of scales) {
       }
     }
     for (const [kind, f] of figures) {
-      const total = median(f.render.map((r, i) => r + f.apply[i]!));
-      console.log(line(`one Service: ${kind}`, [`render ${ms(median(f.render))}`, `apply ${ms(median(f.apply))} (${f.ran})`, `total ${ms(total)}`], total, s.services === 10_000 ? ADD_ANCHOR : undefined));
+      const totals = f.render.map((r, i) => r + f.apply[i]!);
+      const total = median(totals);
+      console.log(line(`one Service: ${kind}`, [`render ${ms(median(f.render))}`, `apply ${ms(median(f.apply))} (${f.ran})`, `total ${spread(totals)}`], total, s.services === 10_000 ? ADD_ANCHOR : undefined));
     }
     // A full resync over what is there (kube-proxy's hourly one, or after an error).
     mode.requestFullSync();

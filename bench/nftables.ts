@@ -12,7 +12,7 @@ import { loadavg } from 'node:os';
 import type { Execer } from '../src/proxy/modes/execer.js';
 import { TableSync } from '../src/proxy/modes/nftables/table-sync.js';
 import { TRACE_POD_CIDR } from '../src/proxy/modes/trace-cases.js';
-import { benchArgs, changeRound, inThrowawayNetns, line, median, ms, scaleState, timed, type ChangeKind } from './support/kernel-sync.js';
+import { benchArgs, changeRound, inThrowawayNetns, line, median, ms, scaleState, spread, timed, type ChangeKind } from './support/kernel-sync.js';
 
 const OPTS = { podCIDR: TRACE_POD_CIDR };
 const ADD_ANCHOR = { ms: 141, what: "kube-proxy's 141 ms (add next to 10,000)" };
@@ -52,8 +52,9 @@ await inThrowawayNetns(async (exec) => {
       }
     }
     for (const [kind, f] of figures) {
-      const total = median(f.render.map((r, i) => r + f.apply[i]!));
-      const parts = [`render ${ms(median(f.render))} (${f.commands} commands)`, `nft --check ${ms(median(f.check))}`, `nft -f ${ms(median(f.apply))}`, `total ${ms(total)}`];
+      const totals = f.render.map((r, i) => r + f.apply[i]!);
+      const total = median(totals);
+      const parts = [`render ${ms(median(f.render))} (${f.commands} commands)`, `nft --check ${ms(median(f.check))}`, `nft -f ${ms(median(f.apply))}`, `total ${spread(totals)}`];
       console.log(line(`one Service: ${kind}`, parts, total, s.services === 10_000 ? ADD_ANCHOR : undefined));
     }
   }

@@ -47,6 +47,9 @@ export async function timed<T>(f: () => T | Promise<T>): Promise<[T, number]> {
 
 export const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
+/** `median (best min)`: on a shared machine the best run is the cost without others' load. */
+export const spread = (xs: number[]): string => `${ms(median(xs))} (best ${ms(Math.min(...xs))})`;
+
 export const ms = (x: number): string => (x >= 10_000 ? `${(x / 1000).toFixed(1)} s` : x >= 100 ? `${x.toFixed(0)} ms` : `${x.toFixed(1)} ms`);
 
 /** The starting state of a scale: svc-0 … svc-(N-1), each with the same number of endpoints. */

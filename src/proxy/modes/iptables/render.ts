@@ -165,7 +165,7 @@ const sameLines = (a: string[] = [], b: string[] = []): boolean => a.length === 
 const insertFirst = (l: string): string => (chainOf(l) === KUBE_SERVICES ? `-I ${KUBE_SERVICES} 1${l.slice(3 + KUBE_SERVICES.length)}` : l);
 
 /** What a partial sync writes in one table, in this order. */
-interface Partial {
+interface PartialSync {
   declared: string[];
   deleted: string[];
   rules: string[];
@@ -173,7 +173,7 @@ interface Partial {
 }
 
 /** A port's rules in the shared chains (not in `own`): those gone are deleted, the new ones added. */
-function sharedRules(before: string[] = [], after: string[] = [], own: Set<string>, out: Partial, add: (l: string) => string): void {
+function sharedRules(before: string[] = [], after: string[] = [], own: Set<string>, out: PartialSync, add: (l: string) => string): void {
   const old = new Set(before.filter((l) => !own.has(chainOf(l))));
   const now = new Set(after.filter((l) => !own.has(chainOf(l))));
   for (const l of old) if (!now.has(l)) out.deleted.push(`-D${l.slice(2)}`);
@@ -181,7 +181,7 @@ function sharedRules(before: string[] = [], after: string[] = [], own: Set<strin
 }
 
 /** A port's own chains: new or changed ones declared (flushed) and written, those gone deleted. */
-function ownChains(before: PortRules | undefined, after: PortRules | undefined, out: Partial): void {
+function ownChains(before: PortRules | undefined, after: PortRules | undefined, out: PartialSync): void {
   const oldRules = byChain(before?.nat ?? []);
   const newRules = byChain(after?.nat ?? []);
   const had = new Set(before?.natChains);
@@ -205,15 +205,15 @@ function ownChains(before: PortRules | undefined, after: PortRules | undefined, 
  * the table. Chains are deleted last, once nothing refers to them. '' when nothing changed.
  */
 export function renderPartial(changes: PortChange<PortRules>[]): string {
-  const filter: Partial = { declared: [], deleted: [], rules: [], removed: [] };
-  const nat: Partial = { declared: [], deleted: [], rules: [], removed: [] };
+  const filter: PartialSync = { declared: [], deleted: [], rules: [], removed: [] };
+  const nat: PartialSync = { declared: [], deleted: [], rules: [], removed: [] };
   for (const { before, after } of changes) {
     const own = new Set([...(before?.natChains ?? []), ...(after?.natChains ?? [])]);
     sharedRules(before?.filter, after?.filter, own, filter, (l) => l);
     sharedRules(before?.nat, after?.nat, own, nat, insertFirst);
     ownChains(before, after, nat);
   }
-  const block = (name: string, t: Partial): string => {
+  const block = (name: string, t: PartialSync): string => {
     const lines = [...t.declared.map((c) => `:${c} - [0:0]`), ...t.deleted, ...t.rules, ...t.removed];
     return lines.length ? `*${name}\n${lines.map((l) => `${l}\n`).join('')}COMMIT\n` : '';
   };
