@@ -1,3 +1,4 @@
-import { netnsSuite } from './netns-suite.js';
+import { crashRecoverySuite, netnsSuite } from './netns-suite.js';
 
 netnsSuite('nftables');
+crashRecoverySuite();

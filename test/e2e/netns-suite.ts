@@ -270,3 +270,41 @@ export function ipvsFallbackSuite(): void {
     });
   });
 }
+
+/** A crashed `up` leaves its agents and pods running; the next `up` on the data dir clears them
+ *  and brings the pods back with their addresses. */
+export function crashRecoverySuite(): void {
+  describe('netns network after a crash (kill -9 of up)', { skip: !canRunNetns && 'needs root and iproute2' }, () => {
+    const prefix = `tkecr${process.pid % 10000}`;
+    let t: Tinykube;
+    before(async () => {
+      t = await Tinykube.start(['--network', 'netns', '--nodes', '1', '--netns-prefix', prefix, '--disable', 'dns']);
+    });
+    after(async () => {
+      const dataDir = t?.dataDir;
+      await t?.destroy();
+      if (dataDir) assert.deepEqual(leftovers(prefix, dataDir), [], 'nothing left behind after stop');
+    });
+
+    it('reconciles what the crashed run left and keeps the pod and its address', async () => {
+      t.k(['run', 'web', '--image=nginx', '--port=80']);
+      const ip = await eventually(() => {
+        const r = t.kubectl(['get', 'pod', 'web', '-o', 'jsonpath={.status.podIP}{" "}{.status.phase}']);
+        return r.stdout.endsWith(' Running') ? r.stdout.split(' ')[0] : '';
+      }, 30_000, 'web Running');
+      const agentFile = join(t.dataDir, 'nodes', `${prefix}-node-1`, 'agent.pid');
+      const oldAgent = Number(readFileSync(agentFile, 'utf8'));
+      await t.down('SIGKILL');
+      assert.ok(existsSync(`/proc/${oldAgent}`), 'the agent outlives a crashed up');
+      await t.up();
+      await eventually(() => rows(t.k('get nodes')).some((r) => r[1] === 'Ready') && Number(readFileSync(agentFile, 'utf8')) !== oldAgent, 30_000, 'the new agent');
+      await eventually(() => !existsSync(`/proc/${oldAgent}`), 10_000, 'the old agent gone');
+      const again = await eventually(() => {
+        const r = t.kubectl(['get', 'pod', 'web', '-o', 'jsonpath={.status.podIP}{" "}{.status.containerStatuses[0].ready}']);
+        return r.stdout.endsWith(' true') ? r.stdout.split(' ')[0] : '';
+      }, 30_000, 'web ready again');
+      assert.equal(again, ip);
+      assert.match(curl(`${prefix}-node-1`, `http://${ip}/`), /nginx/i);
+    });
+  });
+}
