@@ -16,7 +16,6 @@ import { addressAt, parseIPv4CIDR } from '../util/ip.js';
 
 const PROXY_MODES: ProxyModeName[] = ['userspace', 'nftables', 'iptables', 'ipvs'];
 import { untilSignal } from './signals.js';
-import { nodeLease } from '../node/node-heartbeat.js';
 
 const HELP = `Usage: tinykube agent --server URL --token T [flags]
 
@@ -83,8 +82,8 @@ export async function agentCommand(args: string[]): Promise<number> {
     return 2;
   }
   const ca = readFileSync(values['ca-file'], 'utf8');
-  nodeLease.durationSeconds = Number(values['node-lease-duration-seconds']);
-  if (!(nodeLease.durationSeconds > 0)) throw new Error(`--node-lease-duration-seconds: "${values['node-lease-duration-seconds']}" is not a positive number`);
+  const nodeLeaseDurationSeconds = Number(values['node-lease-duration-seconds']);
+  if (!(nodeLeaseDurationSeconds > 0)) throw new Error(`--node-lease-duration-seconds: "${values['node-lease-duration-seconds']}" is not a positive number`);
   const dataDir = values['data-dir']!;
   const log = openLog(dataDir, values['log-level']!);
   const nodeName = values['node-name'] ?? hostname().toLowerCase();
@@ -103,6 +102,7 @@ export async function agentCommand(args: string[]): Promise<number> {
     podCIDR: values['pod-cidr']!,
     nodePortAddresses: values['nodeport-addresses']?.split(','),
     proxyScheduler: values['proxy-scheduler'],
+    nodeLeaseDurationSeconds,
     ...nodeNetwork(values, nodeName),
   });
   log.info({ server: values.server, nodeName }, 'agent is ready');

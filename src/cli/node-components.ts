@@ -20,6 +20,7 @@ export interface NodeComponentOptions {
   proxyScheduler?: string;
   /** Pods' network; default: the host's (loopback). */
   network?: PodNetwork;
+  nodeLeaseDurationSeconds?: number;
   /** The proxy's datapath and what it needs of the network (kernel modes, announcement). */
   proxy?: Pick<ProxyOptions, 'mode' | 'clusterCIDR' | 'announceInterface' | 'anyIPCIDRs'>;
 }
@@ -35,7 +36,7 @@ export async function startNodeComponents(clientFor: (component: string) => Clie
   const stops: NodeComponents['stops'] = [];
   try {
     if (!o.disable.has('node')) {
-      const agent = await startNodeAgent({ client: clientFor('kubelet'), log: o.log, nodeName: o.nodeName, dataDir: o.dataDir, podCIDR: o.podCIDR, nodeIP: o.nodeIP, network: o.network });
+      const agent = await startNodeAgent({ client: clientFor('kubelet'), log: o.log, nodeName: o.nodeName, dataDir: o.dataDir, podCIDR: o.podCIDR, nodeIP: o.nodeIP, network: o.network, nodeLeaseDurationSeconds: o.nodeLeaseDurationSeconds });
       stops.unshift(() => agent.stop());
     }
     let proxy: RunningProxy | undefined;

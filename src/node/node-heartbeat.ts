@@ -12,9 +12,8 @@ import type { Clock, Timer } from '../util/clock.js';
 import { microTime, newNode, nodeLabels, nodeStatus, type NodeParams } from './node-object.js';
 
 export const LEASE_NAMESPACE = 'kube-node-lease';
-/** kubelet's nodeLeaseDurationSeconds. Process-wide: `tinykube agent
- *  --node-lease-duration-seconds` sets it before the agent starts (short in fault tests). */
-export const nodeLease = { durationSeconds: 40 };
+/** kubelet's default nodeLeaseDurationSeconds; the Lease is renewed every quarter of it. */
+export const NODE_LEASE_DURATION_SECONDS = 40;
 export const STATUS_UPDATE_MS = 30_000;
 
 const isStatus = (err: unknown, code: number): boolean => err instanceof StatusError && err.code === code;
@@ -30,13 +29,14 @@ export class NodeHeartbeat {
     private readonly params: NodeParams,
     private readonly clock: Clock,
     private readonly log: Logger,
+    private readonly leaseDurationSeconds = NODE_LEASE_DURATION_SECONDS,
   ) {}
 
   /** Registers the Node and its Lease, then keeps both fresh until stop(). */
   async start(): Promise<Node> {
     await this.register();
     await this.renewLease();
-    this.loop('lease', (nodeLease.durationSeconds * 1000) / 4, () => this.renewLease());
+    this.loop('lease', (this.leaseDurationSeconds * 1000) / 4, () => this.renewLease());
     this.loop('status', STATUS_UPDATE_MS, () => this.postStatus());
     return this.node!;
   }
@@ -110,7 +110,7 @@ export class NodeHeartbeat {
           namespace: LEASE_NAMESPACE,
           ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name, uid: node.metadata.uid! }],
         },
-        spec: { holderIdentity: name, leaseDurationSeconds: nodeLease.durationSeconds, renewTime },
+        spec: { holderIdentity: name, leaseDurationSeconds: this.leaseDurationSeconds, renewTime },
       });
     }
   }
