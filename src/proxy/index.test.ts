@@ -83,7 +83,7 @@ test('sessionAffinity ClientIP: sticky, then off, then on again', async () => {
 
 test('every endpoint replaced one by one while a client loops: zero failed requests', async () => {
   const svc = await createService('roll', { ports: [{ name: 'http', protocol: 'TCP', port: 8080 }] });
-  const live = new Map<number, { close(): Promise<void> }>();
+  const live = new Map<number, { close(): Promise<void>; drain(): Promise<void> }>();
   for (const i of [1, 2, 3]) live.set(i, await httpBackend(`127.244.3.${i}`, 8080, `roll-${i}`));
   const set = (ids: number[], terminating: number[] = []) =>
     putSlice('roll', [
@@ -113,8 +113,9 @@ test('every endpoint replaced one by one while a client loops: zero failed reque
     await set(ids, [old]);
     await until(() => proxy.state().ports.get('default/roll:http/TCP')?.endpoints.some((e) => e.terminating), 'terminating seen');
     await set(ids);
-    // The backend goes away as a pod does, possibly before the proxy synced: connects to it fail over.
-    await live.get(old)!.close();
+    // The backend goes away as a pod's server does (in-flight requests answered), possibly before
+    // the proxy synced: new connects to it fail over.
+    await live.get(old)!.drain();
     const base = ok;
     await until(() => ok >= base + 5 || failures.length > 0, 'requests keep flowing');
   }

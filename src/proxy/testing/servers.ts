@@ -8,14 +8,21 @@ import net from 'node:net';
 const open: { close(): Promise<void> }[] = [];
 
 /** An HTTP server answering every request with its name. */
-export async function httpBackend(ip: string, port: number, name: string): Promise<{ close(): Promise<void> }> {
+export async function httpBackend(ip: string, port: number, name: string): Promise<{ close(): Promise<void>; drain(): Promise<void> }> {
   const server = http.createServer((_req, res) => res.end(name));
   await new Promise<void>((r, j) => server.once('error', j).listen(port, ip, () => r()));
   const h = {
+    /** Gone at once, as a killed process: requests in flight are cut. */
     close: () =>
       new Promise<void>((r) => {
         server.close(() => r());
         server.closeAllConnections();
+      }),
+    /** Gone as a terminating pod's server goes: no new connections, requests in flight answered. */
+    drain: () =>
+      new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeIdleConnections();
       }),
   };
   open.push(h);
