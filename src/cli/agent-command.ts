@@ -15,7 +15,7 @@ import type { ProxyModeName } from '../proxy/index.js';
 import { addressAt, parseIPv4CIDR } from '../util/ip.js';
 
 const PROXY_MODES: ProxyModeName[] = ['userspace', 'nftables', 'iptables', 'ipvs'];
-import { untilSignal } from './signals.js';
+import { onStop } from './signals.js';
 
 const HELP = `Usage: tinykube agent --server URL --token T [flags]
 
@@ -93,6 +93,7 @@ export async function agentCommand(args: string[]): Promise<number> {
     clients.push(c);
     return c;
   };
+  const stopping = onStop();
   const node = await startNodeComponents(clientFor, {
     dataDir,
     disable: new Set((values.disable ?? '').split(',').filter(Boolean)),
@@ -107,7 +108,7 @@ export async function agentCommand(args: string[]): Promise<number> {
   });
   log.info({ server: values.server, nodeName }, 'agent is ready');
   process.stdout.write(`tinykube agent: node ${nodeName} joined ${values.server}\n`);
-  await untilSignal();
+  await stopping.done;
   for (const stop of node.stops) await stop();
   for (const c of clients) c.close();
   log.flush();

@@ -6,7 +6,7 @@ import { startControlPlane } from './control-plane.js';
 import { openLog } from './log.js';
 import { explainCommand } from './explain-command.js';
 import { agentCommand } from './agent-command.js';
-import { untilSignal } from './signals.js';
+import { onStop } from './signals.js';
 import { startNetnsCluster } from './netns-cluster.js';
 import type { ClusterPlan } from '../network/netns/names.js';
 import type { ProxyModeName } from '../proxy/index.js';
@@ -141,10 +141,18 @@ async function up(args: string[]): Promise<number> {
   if (network === 'loopback' && proxyMode !== 'userspace') throw new Error(`--proxy-mode ${proxyMode} programs the kernel: it needs --network netns (the loopback network uses userspace)`);
   if (!['userspace', 'nftables', 'iptables', 'ipvs'].includes(proxyMode)) throw new Error(`--proxy-mode: "${proxyMode}" is not one of userspace, nftables, iptables, ipvs`);
   const nodes = Number(values.nodes);
-  const netns =
-    network === 'netns'
-      ? await startNetnsCluster({ ...common, nodes, prefix: values['netns-prefix']!, proxyMode: proxyMode as ProxyModeName, logLevel: values['log-level']! })
-      : undefined;
+  const stopping = onStop();
+  let netns;
+  try {
+    netns =
+      network === 'netns'
+        ? await startNetnsCluster({ ...common, nodes, prefix: values['netns-prefix']!, proxyMode: proxyMode as ProxyModeName, logLevel: values['log-level']!, abort: stopping.signal })
+        : undefined;
+  } catch (e) {
+    // Stopped while starting: what started is gone again.
+    if (stopping.signal.aborted) return 0;
+    throw e;
+  }
   const cp = netns?.cp ?? (await startControlPlane(common));
   log.info({ port: cp.port, dataDir }, 'tinykube is ready');
   process.stdout.write(
@@ -156,7 +164,7 @@ async function up(args: string[]): Promise<number> {
       `Logs: ${join(dataDir, 'logs', 'tinykube.log')}. Stop with Ctrl-C.\n`,
   );
 
-  await untilSignal();
+  await stopping.done;
   process.stdout.write('tinykube: stopping\n');
   await (netns ?? cp).stop();
   log.flush();

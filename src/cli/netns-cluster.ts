@@ -23,6 +23,8 @@ export interface NetnsClusterOptions extends Omit<ControlPlaneOptions, 'serviceC
   prefix: string;
   proxyMode: ProxyModeName;
   logLevel: string;
+  /** Gives up starting (and cleans up) when aborted. */
+  abort?: AbortSignal;
 }
 
 export interface NetnsCluster {
@@ -68,7 +70,7 @@ export async function startNetnsCluster(o: NetnsClusterOptions): Promise<NetnsCl
     for (const node of plan.nodes) {
       agents.push(startAgent(o, plan, node, { server: socket, tokenFile, caFile }));
     }
-    await nodesReady(admin, plan.nodes.map((n) => n.ns), agents, o.log);
+    await nodesReady(admin, plan.nodes.map((n) => n.ns), agents, o.log, o.abort);
     // After the nodes, so the scheduler spreads the DNS pods over them.
     if (!o.disable.has('dns')) {
       await applyClusterDns(admin, {
@@ -124,9 +126,10 @@ async function stopAgent(a: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-async function nodesReady(client: Client, names: string[], agents: ChildProcess[], log: Logger): Promise<void> {
+async function nodesReady(client: Client, names: string[], agents: ChildProcess[], log: Logger, abort?: AbortSignal): Promise<void> {
   const deadline = Date.now() + NODES_READY_MS;
   for (;;) {
+    abort?.throwIfAborted();
     const dead = agents.find((a) => a.exitCode !== null);
     if (dead) throw new Error(`a node agent exited (code ${dead.exitCode}) while starting; see DATA_DIR/nodes/*/agent.out`);
     const { items } = await client.list(R.nodes);

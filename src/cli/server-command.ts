@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startControlPlane } from './control-plane.js';
 import { openLog } from './log.js';
-import { untilSignal } from './signals.js';
+import { onStop } from './signals.js';
 import { CONTROL_PLANE_FLAGS, CONTROL_PLANE_TIMING_HELP, controlPlaneOptions } from './flags.js';
 
 const HELP = `Usage: tinykube server [flags]
@@ -45,6 +45,7 @@ export async function serverCommand(args: string[]): Promise<number> {
   const options = controlPlaneOptions(values);
   const { dataDir } = options;
   const log = openLog(dataDir, values['log-level']!);
+  const stopping = onStop();
   const cp = await startControlPlane({
     ...options,
     disable: new Set(['node', 'proxy', 'dns']),
@@ -58,7 +59,7 @@ export async function serverCommand(args: string[]): Promise<number> {
       `  export KUBECONFIG=${cp.kubeconfigPath}\n` +
       `  Agents join with --token-file ${join(dataDir, 'node-token')} --ca-file ${join(dataDir, 'tls', 'ca.crt')}\n`,
   );
-  await untilSignal();
+  await stopping.done;
   process.stdout.write('tinykube server: stopping\n');
   await cp.stop();
   log.flush();

@@ -1,9 +1,22 @@
-// Commands run in the foreground until SIGINT (Ctrl-C) or SIGTERM.
+// Commands run in the foreground until SIGINT (Ctrl-C) or SIGTERM. Listening starts before the
+// command starts its parts, so a stop asked for while starting still cleans up what started.
 
-export function untilSignal(): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const stop = (): void => resolve();
+export interface Stopping {
+  /** Resolves at the first SIGINT or SIGTERM. */
+  done: Promise<void>;
+  /** Aborted then: long waits while starting give up at once. */
+  signal: AbortSignal;
+}
+
+export function onStop(): Stopping {
+  const abort = new AbortController();
+  const done = new Promise<void>((resolve) => {
+    const stop = (): void => {
+      abort.abort(new Error('stopped while starting'));
+      resolve();
+    };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  return { done, signal: abort.signal };
 }

@@ -1,4 +1,5 @@
-import { ipvsFallbackSuite, netnsSuite } from './netns-suite.js';
+import { ipvsFallbackSuite, netnsSuite, userspaceSuite } from './netns-suite.js';
 
 netnsSuite('iptables');
 ipvsFallbackSuite();
+userspaceSuite();

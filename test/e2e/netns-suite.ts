@@ -308,3 +308,31 @@ export function crashRecoverySuite(): void {
     });
   });
 }
+
+/** The userspace proxy stays selectable on the netns network: it binds Service addresses as
+ *  AnyIP inside each node, and DNS queries to kube-dns go through it too. */
+export function userspaceSuite(): void {
+  describe('netns network, --proxy-mode userspace', { skip: !canRunNetns && 'needs root and iproute2' }, () => {
+    const prefix = `tkeus${process.pid % 10000}`;
+    let t: Tinykube;
+    before(async () => {
+      t = await Tinykube.start(['--network', 'netns', '--nodes', '1', '--netns-prefix', prefix, '--proxy-mode', 'userspace']);
+    });
+    after(async () => {
+      const dataDir = t?.dataDir;
+      await t?.destroy();
+      if (dataDir) assert.deepEqual(leftovers(prefix, dataDir), [], 'nothing left behind after stop');
+    });
+
+    it('serves a Service by name to a pod and on its NodePort to the outside client', async () => {
+      t.k(['apply', '-f', join(EXAMPLES, 'webapp.yaml')]);
+      t.k(['expose', 'deployment', 'webapp', '--name', 'webapp-np', '--type', 'NodePort', '--port', '80', '--target-port', '8080']);
+      t.k(['run', 'client', '--image=busybox', '--restart=Never', '--', 'sleep', '3600']);
+      await eventually(() => t.kubectl('wait --for=condition=Ready pod --all --all-namespaces --timeout=2s').code === 0, 60_000, 'every pod Ready');
+      const answer = await eventually(() => t.kubectl(['exec', 'client', '--', 'wget', '-qO-', '-T', '2', 'http://webapp:8080/hostname.html']).stdout.trim(), 30_000, 'webapp by name');
+      assert.match(answer, /^webapp-/);
+      const port = t.k('get svc webapp-np -o jsonpath={.spec.ports[0].nodePort}');
+      assert.match(await eventually(() => curl(`${prefix}-client`, `http://172.20.0.11:${port}/hostname.html`), 10_000, 'the NodePort'), /^webapp-/);
+    });
+  });
+}
