@@ -94,4 +94,43 @@ describe('NodeLifecycleController', () => {
       await api.close();
     }
   });
+
+  it('evicts the pods of an unreachable node when their tolerations run out (taint manager)', async () => {
+    const api = await startTestApi();
+    const client = api.client();
+    const clock = new FakeClock(Date.now());
+    await client.create(R.nodes, undefined, { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1' } });
+    const created = await client.get<Node>(R.nodes, undefined, 'n1');
+    await client.update(R.nodes, undefined, { ...created, status: node('True').status }, { subresource: 'status' });
+    const podOn = (name: string, tolerations?: object[]) =>
+      client.create(R.pods, 'default', { apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { nodeName: 'n1', containers: [{ name: 'c', image: 'nginx' }], ...(tolerations ? { tolerations } : {}) } });
+    await podOn('default-300s');
+    await podOn('ten-seconds', [{ key: UNREACHABLE_TAINT, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 10 }]);
+    await podOn('for-ever', [{ operator: 'Exists' }]);
+    const c = new NodeLifecycleController({ client, log: pino({ level: 'silent' }), clock, gracePeriodMs: GRACE });
+    await c.start();
+    const evicted = async (): Promise<string[]> =>
+      (await client.list<Pod>(R.pods, 'default')).items.filter((p) => p.metadata.deletionTimestamp).map((p) => p.metadata.name!).sort();
+    try {
+      await c.monitor();
+      clock.advance(GRACE);
+      await waitFor(async () => {
+        await c.monitor();
+        return ((await client.get<Node>(R.nodes, undefined, 'n1')).spec?.taints ?? []).some((t) => t.effect === 'NoExecute');
+      }, 'the NoExecute taint');
+      await c.monitor();
+      assert.deepEqual(await evicted(), []);
+      clock.advance(10_000);
+      await waitFor(async () => { await c.monitor(); return (await evicted()).length === 1; }, 'the 10 s pod evicted');
+      assert.deepEqual(await evicted(), ['ten-seconds']);
+      const gone = await client.get<Pod>(R.pods, 'default', 'ten-seconds');
+      assert.equal(gone.status?.conditions?.find((x) => x.type === 'DisruptionTarget')?.reason, 'DeletionByTaintManager');
+      clock.advance(290_000);
+      await waitFor(async () => { await c.monitor(); return (await evicted()).length === 2; }, 'the default 300 s pod evicted');
+      assert.deepEqual(await evicted(), ['default-300s', 'ten-seconds']);
+    } finally {
+      c.stop();
+      await api.close();
+    }
+  });
 });

@@ -5,7 +5,10 @@
 // set to False, so their endpoints turn not ready. When the agent posts Ready again, the taints
 // go. Staleness is measured on this controller's clock from when it last saw the lease or the
 // heartbeat change (as Kubernetes' probeTimestamp), so hosts' clock skew does not matter and a
-// new leader gives every node a full grace period. Not done: NoExecute eviction of pods.
+// new leader gives every node a full grace period. Pods on a node with NoExecute taints are
+// evicted (deleted, with a DisruptionTarget condition) as the taint manager does: at once when
+// untolerated, after their tolerationSeconds otherwise — 300 s by the tolerations every pod gets
+// at creation (DefaultTolerationSeconds), after which their ReplicaSets replace them elsewhere.
 
 import type { Logger } from 'pino';
 import type { Node, Taint } from '../apis/core/nodes.js';
@@ -16,6 +19,7 @@ import { R, type Client } from '../client/client.js';
 import { Informer } from '../client/informer.js';
 import type { Clock, Timer } from '../util/clock.js';
 import { rfc3339 } from '../util/time.js';
+import { evictionDue, type Toleration } from '../apis/core/tolerations.js';
 
 export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
 /** kube-controller-manager's --node-monitor-grace-period default. */
@@ -143,6 +147,7 @@ export class NodeLifecycleController {
     if (plan.taints) {
       await this.o.client.patch(R.nodes, undefined, name, 'merge', { spec: { taints: plan.taints } });
     }
+    await this.evict(name, plan.taints ?? node.spec?.taints ?? []);
     if (!plan.podsNotReady) return;
     const at = rfc3339(new Date(this.o.clock.now()));
     for (const pod of this.pods.list().filter((p) => p.spec?.nodeName === name && podReady(p))) {
@@ -152,6 +157,32 @@ export class NodeLifecycleController {
         .catch((err: unknown) => {
           if (!(err instanceof StatusError && (err.code === 409 || err.code === 404))) throw err;
         });
+    }
+  }
+
+  /** The taint manager: deletes the node's pods whose tolerations of its NoExecute taints ran out. */
+  private async evict(nodeName: string, taints: Taint[]): Promise<void> {
+    if (!taints.some((t) => t.effect === 'NoExecute')) return;
+    const now = this.o.clock.now();
+    for (const pod of this.pods.list()) {
+      if (pod.spec?.nodeName !== nodeName || pod.metadata.deletionTimestamp) continue;
+      const due = evictionDue((pod.spec.tolerations ?? []) as Toleration[], taints, now);
+      if (due === undefined || due > now) continue;
+      const ns = pod.metadata.namespace;
+      this.o.log.info({ pod: `${ns}/${pod.metadata.name}`, node: nodeName }, 'Marking for deletion Pod (NoExecute taint)');
+      const condition = {
+        type: 'DisruptionTarget',
+        status: 'True',
+        reason: 'DeletionByTaintManager',
+        message: 'Taint manager: deleting due to NoExecute taint',
+        lastTransitionTime: rfc3339(new Date(now)),
+      };
+      const conditions = [...(pod.status?.conditions ?? []).filter((c) => c.type !== 'DisruptionTarget'), condition];
+      const ignoreGone = (err: unknown): void => {
+        if (!(err instanceof StatusError && (err.code === 409 || err.code === 404))) throw err;
+      };
+      await this.o.client.update(R.pods, ns, { ...pod, status: { ...pod.status, conditions } }, { subresource: 'status' }).catch(ignoreGone);
+      await this.o.client.delete(R.pods, ns, pod.metadata.name!).catch(ignoreGone);
     }
   }
 }

@@ -6,13 +6,7 @@
 import type { KubeObject } from '../apis/types.js';
 import type { Node, Taint } from '../apis/core/nodes.js';
 import { matchesLabels, selectorFromLabelSelector, selectorFromSet } from '../util/labels.js';
-
-interface Toleration {
-  key?: string;
-  operator?: string;
-  value?: string;
-  effect?: string;
-}
+import { tolerates, type Toleration } from '../apis/core/tolerations.js';
 
 interface NodeSelectorTerm {
   matchExpressions?: { key: string; operator: string; values?: string[] }[];
@@ -20,12 +14,6 @@ interface NodeSelectorTerm {
 
 const NOT_READY_TAINT: Taint = { key: 'node.kubernetes.io/not-ready', effect: 'NoSchedule' };
 const UNSCHEDULABLE_TAINT: Taint = { key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' };
-
-function tolerates(t: Toleration, taint: Taint): boolean {
-  if (t.effect && t.effect !== taint.effect) return false;
-  if (t.operator === 'Exists') return !t.key || t.key === taint.key;
-  return t.key === taint.key && (t.value ?? '') === (taint.value ?? '');
-}
 
 const tolerated = (pod: KubeObject, taint: Taint): boolean => ((pod.spec?.tolerations as Toleration[] | undefined) ?? []).some((t) => tolerates(t, taint));
 

@@ -10,7 +10,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { acquireMachineLock, releaseMachineLock, eventually } from './harness.js';
@@ -162,6 +162,14 @@ describe('several API servers on one etcd, an agent that fails over', () => {
 
   it('the agent killed: its Node goes Unknown after the grace period, its pods\' endpoints not ready, traffic goes elsewhere', async () => {
     k(s2, ['expose', 'deployment', 'after', '--port=80', '--target-port=8080']);
+    // A Deployment whose pod tolerates an unreachable node for 2 s only (the default is 300 s),
+    // on the first agent, the only node so far.
+    const evict = JSON.parse(k(s2, ['create', 'deployment', 'evict', `--image=${HELLO}`, '--dry-run=client', '-o', 'json']));
+    evict.spec.template.spec.tolerations = [{ key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 2 }];
+    writeFileSync(join(root, 'evict.json'), JSON.stringify(evict));
+    k(s2, ['apply', '-f', join(root, 'evict.json')]);
+    const evictPods = () => getJson<{ items: KubeObject[] }>(s2, ['get', 'pods', '-l', 'app=evict']).items;
+    await eventually(() => evictPods().some((p) => p.spec?.nodeName === NODE && p.status?.phase === 'Running'), 20_000, 'the evict pod running on the first node');
     // A second agent, with the proxy, and a pod of the Service on it.
     agent2 = start(agentArgs(nodeToken(), NODE2, ['--pod-cidr', '127.245.0.0/16']));
     await eventually(() => kubectl(s2, ['get', 'node', NODE2]).code === 0 && nodeReady(s2, NODE2) === 'True', 20_000, 'the second agent to join');
@@ -177,6 +185,11 @@ describe('several API servers on one etcd, an agent that fails over', () => {
     const taints = getJson<{ spec: { taints?: { key: string; effect: string }[] } }>(s2, ['get', 'node', NODE]).spec.taints?.map((t) => `${t.key}:${t.effect}`);
     assert.deepEqual(taints, ['node.kubernetes.io/unreachable:NoSchedule', 'node.kubernetes.io/unreachable:NoExecute']);
     await eventually(() => readiness().join() === 'false,true', 10_000, 'the dead node\'s endpoint not ready');
+    // Its tolerations run out: the pod is evicted and its ReplicaSet runs a new one on the live node.
+    await eventually(() => evictPods().some((p) => p.spec?.nodeName === NODE2 && p.status?.phase === 'Running'), 20_000, 'the evicted pod replaced on the live node');
+    const evicted = evictPods().find((p) => p.spec?.nodeName === NODE);
+    assert.ok(evicted?.metadata.deletionTimestamp, 'the pod on the dead node is being deleted');
+    assert.equal(evicted?.status?.conditions?.find((c: { type: string }) => c.type === 'DisruptionTarget')?.reason, 'DeletionByTaintManager');
     // The dead agent's pod process still answers, but the proxy sends nothing its way.
     const ip = k(s2, ['get', 'svc', 'after', '-o', 'jsonpath={.spec.clusterIP}']);
     await eventually(async () => {

@@ -248,8 +248,10 @@ export const pods = defineResource<Pod>({
     spec.serviceAccountName ||= spec.serviceAccount || 'default';
     spec.serviceAccount = spec.serviceAccountName;
     const tolerations = (spec.tolerations ??= []);
+    // As DefaultTolerationSeconds: only where no toleration already covers the taint's key (or
+    // every key) for NoExecute (or every effect).
     for (const t of DEFAULT_TOLERATIONS)
-      if (!tolerations.some((x) => x.key === t.key && x.effect === t.effect)) tolerations.push({ ...t });
+      if (!tolerations.some((x) => (!x.key || x.key === t.key) && (!x.effect || x.effect === t.effect))) tolerations.push({ ...t });
     spec.priority ??= 0;
     spec.preemptionPolicy ??= 'PreemptLowerPriority';
   },
