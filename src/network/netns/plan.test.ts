@@ -145,6 +145,8 @@ describe('pod files', () => {
   it('names the FQDN of a pod with a subdomain', () => {
     const hosts = podHosts({ ip: '10.244.1.7', hostname: 'web-0', namespace: 'shop', subdomain: 'web', clusterDomain: 'cluster.local' });
     assert.match(hosts, /^10\.244\.1\.7\tweb-0\.web\.shop\.svc\.cluster\.local\tweb-0$/m);
+    const aliased = podHosts({ ip: '10.244.1.7', hostname: 'web-0', namespace: 'shop', clusterDomain: 'cluster.local', hostAliases: [{ ip: '123.45.67.89', hostnames: ['foo.local', 'bar.local'] }] });
+    assert.ok(aliased.endsWith('10.244.1.7\tweb-0\n\n# Entries added by HostAliases.\n123.45.67.89\tfoo.local\tbar.local\n'), aliased);
   });
 
   it('honours the pod dnsPolicy when the pod is given', () => {

@@ -18,8 +18,14 @@ export interface PodFilesOptions {
   pod?: Pod;
 }
 
-/** /etc/hosts as the kubelet manages it: localhost, the IPv6 names, then the pod itself. */
-export function podHosts(o: Pick<PodFilesOptions, 'ip' | 'hostname' | 'namespace' | 'subdomain' | 'clusterDomain'>): string {
+export interface HostAlias {
+  ip?: string;
+  hostnames?: string[];
+}
+
+/** /etc/hosts as the kubelet manages it: localhost, the IPv6 names, the pod itself, then the
+ *  pod's spec.hostAliases, one line per address. */
+export function podHosts(o: Pick<PodFilesOptions, 'ip' | 'hostname' | 'namespace' | 'subdomain' | 'clusterDomain'> & { hostAliases?: HostAlias[] }): string {
   const names = o.subdomain ? [`${o.hostname}.${o.subdomain}.${o.namespace}.svc.${o.clusterDomain}`, o.hostname] : [o.hostname];
   return [
     '# Kubernetes-managed hosts file.',
@@ -30,6 +36,7 @@ export function podHosts(o: Pick<PodFilesOptions, 'ip' | 'hostname' | 'namespace
     'fe00::1\tip6-allnodes',
     'fe00::2\tip6-allrouters',
     `${o.ip}\t${names.join('\t')}`,
+    ...(o.hostAliases?.length ? ['', '# Entries added by HostAliases.', ...o.hostAliases.map((a) => `${a.ip ?? ''}\t${(a.hostnames ?? []).join('\t')}`)] : []),
     '',
   ].join('\n');
 }
@@ -38,6 +45,6 @@ export function podFiles(o: PodFilesOptions): { 'resolv.conf': string; hosts: st
   const pod: Pod = o.pod ?? { metadata: { name: o.hostname, namespace: o.namespace } };
   return {
     'resolv.conf': podResolvConf(pod, { nameserver: o.dnsIP, clusterDomain: o.clusterDomain, hostResolvConf: o.hostResolvConf }),
-    hosts: podHosts(o),
+    hosts: podHosts({ ...o, hostAliases: o.pod?.spec?.hostAliases as HostAlias[] | undefined }),
   };
 }
