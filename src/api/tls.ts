@@ -57,10 +57,7 @@ export async function ensureTls(dir: string, names: ServingNames): Promise<TlsFi
         new x509.BasicConstraintsExtension(false, undefined, true),
         new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
         new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-        new x509.SubjectAlternativeNameExtension([
-          ...names.dnsNames.map((value) => ({ type: 'dns' as const, value })),
-          ...names.ips.map((value) => ({ type: 'ip' as const, value })),
-        ]),
+        servingNames(names),
       ],
     });
     writeAtomic(file('server.key'), await exportKey(keys.privateKey));
@@ -85,6 +82,29 @@ export async function createCa(): Promise<{ cert: string; key: string }> {
     ],
   });
   return { cert: ca.toString('pem'), key: await exportKey(keys.privateKey) };
+}
+
+/** A self-signed serving certificate, as a kubelet without --tls-cert-file makes for its port;
+ *  its clients skip verification (kube-apiserver without --kubelet-certificate-authority). */
+export async function createSelfSigned(cn: string, names: ServingNames): Promise<{ cert: string; key: string }> {
+  const keys = await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify']);
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: serial(),
+    name: `CN=${cn}`,
+    notBefore: new Date(Date.now() - 60_000),
+    notAfter: new Date(Date.now() + TEN_YEARS_MS),
+    keys,
+    signingAlgorithm: ALG,
+    extensions: [servingNames(names)],
+  });
+  return { cert: cert.toString('pem'), key: await exportKey(keys.privateKey) };
+}
+
+function servingNames(names: ServingNames): x509.SubjectAlternativeNameExtension {
+  return new x509.SubjectAlternativeNameExtension([
+    ...names.dnsNames.map((value) => ({ type: 'dns' as const, value })),
+    ...names.ips.map((value) => ({ type: 'ip' as const, value })),
+  ]);
 }
 
 /** The CA in DIR/tls, if there is one. */

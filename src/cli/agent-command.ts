@@ -10,9 +10,12 @@ import { HttpsClient } from '../client/https.js';
 import { openLog } from './log.js';
 import { startNodeComponents, type NodeComponentOptions } from './node-components.js';
 import { netnsPodNetwork } from '../node/runtime/netns-network.js';
-import { DNS_IP } from '../network/netns/names.js';
+import { DNS_IP, podNs } from '../network/netns/names.js';
 import type { ProxyModeName } from '../proxy/index.js';
 import { addressAt, parseIPv4CIDR } from '../util/ip.js';
+import { KUBELET_PORT, listenKubelet } from '../node/kubelet-server.js';
+import { startPodHandlers } from '../node/pod-handlers.js';
+import { singleHost, type PodPlacement } from '../node/pod-placement.js';
 
 const PROXY_MODES: ProxyModeName[] = ['userspace', 'nftables', 'iptables', 'ipvs'];
 import { onStop } from './signals.js';
@@ -29,6 +32,8 @@ const HELP = `Usage: tinykube agent --server URL --token T [flags]
   --node-ip IP            This node's address (default 127.0.0.1)
   --pod-cidr CIDR         Addresses for this node's pods (default 127.244.0.0/16)
   --disable LIST          node, proxy
+  --kubelet-port N        Serves pods' logs and exec to the API servers on NODE_IP:N (HTTPS,
+                          self-signed, node token required; default 10250; 0 picks a free port)
   --node-lease-duration-seconds N
                           The node Lease's duration, renewed every quarter of it (default 40)
   --network loopback|netns
@@ -61,6 +66,7 @@ export async function agentCommand(args: string[]): Promise<number> {
       'proxy-scheduler': { type: 'string', default: 'rr' },
       'log-level': { type: 'string', default: 'info' },
       'node-lease-duration-seconds': { type: 'string', default: '40' },
+      'kubelet-port': { type: 'string', default: String(KUBELET_PORT) },
       network: { type: 'string', default: 'loopback' },
       'netns-prefix': { type: 'string', default: 'tinykube' },
       'proxy-mode': { type: 'string' },
@@ -84,6 +90,8 @@ export async function agentCommand(args: string[]): Promise<number> {
   const ca = readFileSync(values['ca-file'], 'utf8');
   const nodeLeaseDurationSeconds = Number(values['node-lease-duration-seconds']);
   if (!(nodeLeaseDurationSeconds > 0)) throw new Error(`--node-lease-duration-seconds: "${values['node-lease-duration-seconds']}" is not a positive number`);
+  const kubeletPort = Number(values['kubelet-port']);
+  if (!Number.isInteger(kubeletPort) || kubeletPort < 0 || kubeletPort > 65535) throw new Error(`--kubelet-port: "${values['kubelet-port']}" is not a port`);
   const dataDir = values['data-dir']!;
   const log = openLog(dataDir, values['log-level']!);
   const nodeName = values['node-name'] ?? hostname().toLowerCase();
@@ -94,9 +102,12 @@ export async function agentCommand(args: string[]): Promise<number> {
     return c;
   };
   const stopping = onStop();
+  const disable = new Set((values.disable ?? '').split(',').filter(Boolean));
+  // Bound first, so the Node records its port; it serves once the agent has joined.
+  const kubelet = disable.has('node') ? undefined : await listenKubelet({ token, host: values['node-ip']!, port: kubeletPort, nodeName });
   const node = await startNodeComponents(clientFor, {
     dataDir,
-    disable: new Set((values.disable ?? '').split(',').filter(Boolean)),
+    disable,
     log,
     nodeName,
     nodeIP: values['node-ip']!,
@@ -104,18 +115,34 @@ export async function agentCommand(args: string[]): Promise<number> {
     nodePortAddresses: values['nodeport-addresses']?.split(','),
     proxyScheduler: values['proxy-scheduler'],
     nodeLeaseDurationSeconds,
+    kubeletPort: kubelet?.port,
     ...nodeNetwork(values, nodeName),
+  }).catch(async (e: unknown) => {
+    await kubelet?.close();
+    throw e;
   });
-  log.info({ server: values.server, nodeName }, 'agent is ready');
+  const pods = kubelet && (await startPodHandlers(clientFor('kubelet'), agentPlacement(values, dataDir)));
+  if (pods) kubelet!.serve(pods);
+  log.info({ server: values.server, nodeName, kubeletPort: kubelet?.port }, 'agent is ready');
   process.stdout.write(`tinykube agent: node ${nodeName} joined ${values.server}\n`);
   await stopping.done;
   for (const stop of node.stops) await stop();
+  pods?.stop();
+  await kubelet?.close();
   for (const c of clients) c.close();
   log.flush();
   return 0;
 }
 
 type AgentFlags = Record<string, string | boolean | undefined>;
+
+/** Where this agent's pods are, for its kubelet port: its data dir, and on netns each pod's own
+ *  namespace (the agent itself runs in the node's, which hostNetwork pods share). */
+function agentPlacement(v: AgentFlags, dataDir: string): PodPlacement {
+  if (v.network !== 'netns') return singleHost(dataDir);
+  const prefix = v['netns-prefix'] as string;
+  return { dataDir: () => dataDir, netns: (pod) => (pod.spec?.hostNetwork ? undefined : podNs(prefix, pod.metadata.uid!)) };
+}
 
 /** The pods' network and the proxy's datapath the flags ask for. */
 function nodeNetwork(v: AgentFlags, nodeName: string): Pick<NodeComponentOptions, 'network' | 'proxy'> {

@@ -6,14 +6,11 @@ import type { Logger } from 'pino';
 import type { ApiServer } from '../api/server.js';
 import { InProcessClient } from '../client/in-process.js';
 import { EventRecorder } from '../client/events.js';
-import { Informer } from '../client/informer.js';
-import { R } from '../client/client.js';
-import type { Service } from '../apis/core/service/types.js';
 import { startWorkloadControllers } from '../controllers/workloads.js';
 import { startServiceControllers } from '../controllers/services.js';
-import { logsHandler } from '../node/logs.js';
-import { execHandler } from '../node/exec.js';
+import { startPodHandlers } from '../node/pod-handlers.js';
 import { singleHost, type PodPlacement } from '../node/pod-placement.js';
+import { nodeProxy } from '../api/http/node-proxy.js';
 import { startNodeComponents } from './node-components.js';
 import { startDns } from '../dns/index.js';
 
@@ -32,6 +29,9 @@ export interface ComponentOptions {
   proxyScheduler?: string;
   /** Pods run on nodes elsewhere (netns agents), found through this for logs and exec. */
   placement?: PodPlacement;
+  /** The token the API server presents to agents' kubelet ports (server-only: logs and exec
+   *  are forwarded there). */
+  nodeToken?: string;
 }
 
 type Stop = () => Promise<void> | void;
@@ -44,13 +44,15 @@ export async function startComponents(server: ApiServer, o: ComponentOptions): P
   const nodeName = o.nodeName ?? hostname().toLowerCase();
   try {
     if (!o.disable.has('node') || o.placement) {
-      const kubelet = client('kubelet');
-      // Exec runs with the service variables of the pod's namespace, from a live cache.
-      const services = new Informer<Service>(kubelet, R.services);
-      await services.start();
-      stops.push(() => services.stop());
-      server.addSubresource('pods/log', logsHandler({ client: kubelet, placement: o.placement ?? singleHost(o.dataDir) }));
-      server.addUpgrade('pods/exec', execHandler({ client: kubelet, placement: o.placement ?? singleHost(o.dataDir), services: () => services.list() }));
+      const pods = await startPodHandlers(client('kubelet'), o.placement ?? singleHost(o.dataDir));
+      stops.push(() => pods.stop());
+      server.addSubresource('pods/log', pods.log);
+      server.addUpgrade('pods/exec', pods.exec);
+    } else if (o.nodeToken) {
+      // No node here: the pod's node serves them on its kubelet port, as kube-apiserver proxies.
+      const proxy = nodeProxy({ client: client('kube-apiserver'), token: o.nodeToken });
+      server.addSubresource('pods/log', proxy.log);
+      server.addUpgrade('pods/exec', proxy.exec);
     }
     const node = await startNodeComponents(client, { ...o, nodeName });
     stops.push(...node.stops.reverse());

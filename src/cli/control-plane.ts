@@ -110,7 +110,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
       const manager = await startControllerManager({ server, store, identity, timing, nodeMonitorGracePeriodMs: o.nodeMonitorGracePeriodMs, lbPools: o.lbPools, log: o.log });
       stops.push(() => manager.stop());
     }
-    stops.push(...(await startComponents(server, { ...o, nodeIP: advertiseAddress })));
+    stops.push(...(await startComponents(server, { ...o, nodeIP: advertiseAddress, nodeToken: secrets.nodeToken })));
     const kubeconfigPath = join(o.dataDir, 'kubeconfig');
     writeKubeconfig(kubeconfigPath, `https://${advertiseAddress}:${port}`, tls.caCert, token);
     return {

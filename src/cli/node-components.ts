@@ -21,6 +21,8 @@ export interface NodeComponentOptions {
   /** Pods' network; default: the host's (loopback). */
   network?: PodNetwork;
   nodeLeaseDurationSeconds?: number;
+  /** The port the agent's kubelet server listens on, for the Node's daemonEndpoints. */
+  kubeletPort?: number;
   /** The proxy's datapath and what it needs of the network (kernel modes, announcement). */
   proxy?: Pick<ProxyOptions, 'mode' | 'clusterCIDR' | 'announceInterface' | 'anyIPCIDRs'>;
 }
@@ -36,7 +38,7 @@ export async function startNodeComponents(clientFor: (component: string) => Clie
   const stops: NodeComponents['stops'] = [];
   try {
     if (!o.disable.has('node')) {
-      const agent = await startNodeAgent({ client: clientFor('kubelet'), log: o.log, nodeName: o.nodeName, dataDir: o.dataDir, podCIDR: o.podCIDR, nodeIP: o.nodeIP, network: o.network, nodeLeaseDurationSeconds: o.nodeLeaseDurationSeconds });
+      const agent = await startNodeAgent({ client: clientFor('kubelet'), log: o.log, nodeName: o.nodeName, dataDir: o.dataDir, podCIDR: o.podCIDR, nodeIP: o.nodeIP, network: o.network, nodeLeaseDurationSeconds: o.nodeLeaseDurationSeconds, kubeletPort: o.kubeletPort });
       stops.unshift(() => agent.stop());
     }
     let proxy: RunningProxy | undefined;

@@ -46,6 +46,8 @@ export interface NodeAgentOptions {
   network?: PodNetwork;
   /** kubelet's nodeLeaseDurationSeconds (default 40). */
   nodeLeaseDurationSeconds?: number;
+  /** Recorded in the Node's status.daemonEndpoints (default 10250). */
+  kubeletPort?: number;
 }
 
 export interface NodeAgent {
@@ -68,7 +70,7 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
   const leftovers = ledger.killLeftovers();
   if (leftovers.length) log.warn({ pids: leftovers }, 'killed pod processes left by an earlier run');
   const ips = new PodIPAllocator(opts.podCIDR);
-  const heartbeat = new NodeHeartbeat(client, { nodeName, nodeIP: opts.nodeIP, podCIDR: opts.podCIDR, host: readHostFacts() }, clock, log, opts.nodeLeaseDurationSeconds);
+  const heartbeat = new NodeHeartbeat(client, { nodeName, nodeIP: opts.nodeIP, podCIDR: opts.podCIDR, host: readHostFacts(), kubeletPort: opts.kubeletPort }, clock, log, opts.nodeLeaseDurationSeconds);
   await heartbeat.start();
 
   // Pods that already hold an IP keep it: reserve them all before any new pod asks for one.

@@ -54,3 +54,12 @@ export async function serveHandler(h: { request?: SubresourceHandler; upgrade?: 
       }),
   };
 }
+
+/** The Status of a refused upgrade (ws's 'unexpected-response'): its code and message. */
+export function readRefusal(res: http.IncomingMessage): Promise<{ code: number; message: string }> {
+  return new Promise((resolve) => {
+    let body = '';
+    res.on('data', (d: Buffer) => (body += d));
+    res.on('end', () => resolve({ code: res.statusCode ?? 0, message: (JSON.parse(body) as { message: string }).message }));
+  });
+}

@@ -8,7 +8,7 @@ import WebSocket from 'ws';
 import { startTestApi, type TestApi } from '../../test/support/api.js';
 import type { Service } from '../apis/core/service/types.js';
 import { R } from '../client/client.js';
-import { createPod, runningStatus, serveHandler, type HandlerServer } from './exec-logs-fixture.js';
+import { createPod, readRefusal, runningStatus, serveHandler, type HandlerServer } from './exec-logs-fixture.js';
 import { CHANNEL, execHandler } from './exec.js';
 import { singleHost } from './pod-placement.js';
 
@@ -64,11 +64,7 @@ describe('exec', { timeout: 30_000 }, () => {
         } else if (data[0] === CHANNEL.stderr) s.stderr += text;
         else if (data[0] === CHANNEL.error) s.status = JSON.parse(text) as Record<string, unknown>;
       });
-      ws.on('unexpected-response', (_req, res) => {
-        let body = '';
-        res.on('data', (d: Buffer) => (body += d));
-        res.on('end', () => resolve({ ...s, refused: { code: res.statusCode ?? 0, message: (JSON.parse(body) as { message: string }).message } }));
-      });
+      ws.on('unexpected-response', (_req, res) => void readRefusal(res).then((refused) => resolve({ ...s, refused })));
       ws.on('close', () => resolve(s));
       ws.on('error', reject);
     });

@@ -53,6 +53,8 @@ export interface NodeParams {
   nodeIP: string;
   podCIDR: string;
   host: HostFacts;
+  /** The port the node serves logs and exec on (default 10250, kubelet's). */
+  kubeletPort?: number;
 }
 
 export function nodeLabels(p: NodeParams): Record<string, string> {
@@ -113,7 +115,7 @@ export function nodeStatus(p: NodeParams, now: Date, previous?: Node): NonNullab
       { type: 'InternalIP', address: p.nodeIP },
       { type: 'Hostname', address: p.nodeName },
     ],
-    daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
+    daemonEndpoints: { kubeletEndpoint: { Port: p.kubeletPort ?? 10250 } },
     nodeInfo,
   };
 }

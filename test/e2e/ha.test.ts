@@ -59,7 +59,7 @@ describe('several API servers on one etcd, an agent that fails over', () => {
   /** An agent on both servers; the first one has no proxy, a second (NODE2) runs it. */
   const agentArgs = (token: string[], name = NODE, more = ['--disable', 'proxy']): string[] => [
     'agent', '--server', `${s1.url},${s2.url}`, ...token, '--ca-file', join(s2.dir, 'tls', 'ca.crt'),
-    '--data-dir', agentDir(name), '--node-name', name, '--node-lease-duration-seconds', '2', ...more,
+    '--data-dir', agentDir(name), '--node-name', name, '--node-lease-duration-seconds', '2', '--kubelet-port', '0', ...more,
   ];
   const nodeToken = (): string[] => ['--token-file', join(s1.dir, 'node-token')];
 
@@ -134,6 +134,33 @@ describe('several API servers on one etcd, an agent that fails over', () => {
     client.close();
     assert.match(kubectl(s1, ['get', 'node', 'tk-ha-intruder']).out, /NotFound/);
     assert.match(kubectl(s1, ['get', 'namespace', 'tk-ha-intruder']).out, /NotFound/);
+  });
+
+  it('logs and exec through either server reach the pod on the agent (its kubelet port)', async () => {
+    k(s1, ['run', 'talker', '--image=busybox', '--restart=Never', '--', 'sh', '-c', 'echo one; echo two; sleep 2; echo three']);
+    k(s1, ['run', 'box', '--image=busybox', '--', 'sleep', '3600']);
+    await eventually(() => k(s1, ['get', 'pod', 'box', '-o', 'jsonpath={.status.phase}']) === 'Running', 20_000, 'box running');
+    await eventually(() => k(s2, ['logs', 'talker']).startsWith('one\n'), 10_000, 'talker talking');
+    // -f through the other server streams until the container ends.
+    const started = Date.now();
+    assert.equal(k(s2, ['logs', '-f', 'talker']), 'one\ntwo\nthree\n');
+    assert.ok(Date.now() - started < 10_000);
+    assert.equal(k(s1, ['logs', 'talker', '--tail=1']), 'three\n');
+    assert.equal(k(s1, ['exec', 'box', '--', 'echo', 'hi']), 'hi\n');
+    assert.equal(k(s2, ['exec', 'box', '--', 'sh', '-c', 'echo $HOSTNAME']), 'box\n');
+    const r = kubectl(s2, ['exec', 'box', '--', 'sh', '-c', 'exit 3']);
+    assert.equal(r.code, 3, r.out);
+
+    // The node records its kubelet port; it refuses any token but the node token.
+    const port = getJson<{ status: { daemonEndpoints: { kubeletEndpoint: { Port: number } } } }>(s1, ['get', 'node', NODE]).status.daemonEndpoints.kubeletEndpoint.Port;
+    assert.ok(port > 0 && port !== 10250, `kubelet port ${port}`);
+    const url = `https://127.0.0.1:${port}/api/v1/namespaces/default/pods/talker/log`;
+    const curl = (token: string): string =>
+      spawnSync('curl', ['-sk', '-o', '/dev/null', '-w', '%{http_code}', '-H', `Authorization: Bearer ${token}`, url], { encoding: 'utf8' }).stdout;
+    assert.equal(curl('not-the-token'), '401');
+    assert.equal(curl(readFileSync(join(s1.dir, 'token'), 'utf8').trim()), '401', 'the admin token is not the node token');
+    assert.equal(curl(readFileSync(join(s1.dir, 'node-token'), 'utf8').trim()), '200');
+    k(s1, ['delete', 'pod', 'talker', 'box', '--grace-period=0', '--force']);
   });
 
   it('one server killed: kubectl on the other keeps working, the agent moves over, new pods run', async () => {

@@ -22,6 +22,7 @@ export interface Node extends KubeObject {
     conditions?: { type: string; status: string; reason?: string; message?: string }[];
     addresses?: { type: string; address: string }[];
     nodeInfo?: { kubeletVersion?: string; osImage?: string; kernelVersion?: string; containerRuntimeVersion?: string };
+    daemonEndpoints?: { kubeletEndpoint?: { Port?: number } };
     [key: string]: unknown;
   };
 }

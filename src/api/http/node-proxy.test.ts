@@ -1,0 +1,172 @@
+// The API server's forwarding of pods/log and pods/exec to a node's kubelet port, against a real
+// kubelet server (listenKubelet with the node's own handlers) on 127.0.0.1.
+
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import https from 'node:https';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import WebSocket from 'ws';
+import { startTestApi, type TestApi } from '../../../test/support/api.js';
+import type { Node } from '../../apis/core/nodes.js';
+import type { Pod } from '../../apis/core/pods.js';
+import { R, type Client } from '../../client/client.js';
+import { createPod, readRefusal, runningStatus, serveHandler, type HandlerServer } from '../../node/exec-logs-fixture.js';
+import { CHANNEL } from '../../node/exec.js';
+import { listenKubelet, type KubeletServer } from '../../node/kubelet-server.js';
+import { logPath } from '../../node/logs.js';
+import { startPodHandlers, type PodHandlers } from '../../node/pod-handlers.js';
+import { singleHost } from '../../node/pod-placement.js';
+import { nodeProxy } from './node-proxy.js';
+
+const TOKEN = 'node-token-for-tests';
+
+/** GET on a URL; resolves with the status and the whole body. */
+function get(url: string, headers: Record<string, string> = {}): Promise<{ code: number; body: string }> {
+  const lib = url.startsWith('https') ? https : http;
+  return new Promise((resolve, reject) => {
+    lib.get(url, { headers, rejectUnauthorized: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => resolve({ code: res.statusCode ?? 0, body }));
+    }).on('error', reject);
+  });
+}
+
+interface Session {
+  stdout: string;
+  status?: { status: string };
+  refused?: { code: number; message: string };
+}
+
+/** One `exec POD -- COMMAND` session over the proxy, as kubectl runs it. */
+function exec(base: string, pod: string, command: string[]): Promise<Session> {
+  const q = new URLSearchParams(command.map((c): [string, string] => ['command', c]));
+  q.set('stdout', 'true');
+  const ws = new WebSocket(`${base.replace('http', 'ws')}/api/v1/namespaces/default/pods/${pod}/exec?${q}`, ['v5.channel.k8s.io'], { rejectUnauthorized: false });
+  const s: Session = { stdout: '' };
+  return new Promise((resolve, reject) => {
+    ws.on('message', (data: Buffer) => {
+      if (data[0] === CHANNEL.stdout) s.stdout += data.subarray(1).toString();
+      if (data[0] === CHANNEL.error) s.status = JSON.parse(data.subarray(1).toString()) as Session['status'];
+    });
+    ws.on('unexpected-response', (_req, res) => void readRefusal(res).then((refused) => resolve({ ...s, refused })));
+    ws.on('close', () => resolve(s));
+    ws.on('error', reject);
+  });
+}
+
+async function setNode(client: Client, name: string, status: Node['status']): Promise<void> {
+  const node = await client.create<Node>(R.nodes, undefined, { metadata: { name } });
+  await client.update<Node>(R.nodes, undefined, { ...node, status }, { subresource: 'status' });
+}
+
+describe('node proxy: pods/log and pods/exec forwarded to the kubelet port', { timeout: 30_000 }, () => {
+  let api: TestApi;
+  let kubelet: KubeletServer;
+  let handlers: PodHandlers;
+  let proxy: HandlerServer;
+  let pod: Pod;
+  const dataDir = mkdtempSync(join(tmpdir(), 'tinykube-node-proxy-'));
+  const kubeletUrl = (): string => `https://127.0.0.1:${kubelet.port}`;
+
+  before(async () => {
+    api = await startTestApi();
+    const client = api.client();
+    kubelet = await listenKubelet({ token: TOKEN, host: '127.0.0.1', port: 0, nodeName: 'node1' });
+    handlers = await startPodHandlers(client, singleHost(dataDir));
+    kubelet.serve(handlers);
+    await setNode(client, 'node1', { addresses: [{ type: 'InternalIP', address: '127.0.0.1' }], daemonEndpoints: { kubeletEndpoint: { Port: kubelet.port } } });
+    const p = nodeProxy({ client, token: TOKEN });
+    proxy = await serveHandler({ request: p.log, upgrade: p.exec });
+    pod = await createPod(client, 'box', [{ name: 'main', image: 'busybox' }], runningStatus('127.244.0.8', ['main']));
+    const path = logPath(dataDir, pod, 'main', 0);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, 'one\ntwo\nthree\n');
+  });
+  after(async () => {
+    await proxy.close();
+    handlers.stop();
+    await kubelet.close();
+    await api.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('logs, with their query (tailLines) passed on', async () => {
+    assert.deepEqual(await get(`${proxy.url}/api/v1/namespaces/default/pods/box/log`), { code: 200, body: 'one\ntwo\nthree\n' });
+    assert.deepEqual(await get(`${proxy.url}/api/v1/namespaces/default/pods/box/log?tailLines=1`), { code: 200, body: 'three\n' });
+  });
+
+  it("the kubelet's errors come back as they are", async () => {
+    const r = await get(`${proxy.url}/api/v1/namespaces/default/pods/box/log?container=nope`);
+    assert.equal(r.code, 400);
+    assert.equal(JSON.parse(r.body).message, 'container nope is not valid for pod box');
+  });
+
+  it('follow streams through the proxy until the container ends', async () => {
+    const path = logPath(dataDir, pod, 'main', 0);
+    let body = '';
+    const ended = new Promise<void>((resolve, reject) => {
+      http.get(`${proxy.url}/api/v1/namespaces/default/pods/box/log?follow=true&tailLines=1`, (res) => {
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => {
+          body += d;
+          if (body === 'three\n') appendFileSync(path, 'four\n');
+        });
+        res.on('end', resolve);
+      }).on('error', reject);
+    });
+    const client = api.client();
+    for (let i = 0; !body.includes('four') && i < 100; i++) await new Promise((r) => setTimeout(r, 50));
+    const current = await client.get<Pod>(R.pods, 'default', 'box');
+    const status = { ...current.status!, containerStatuses: [{ name: 'main', restartCount: 0, state: { terminated: { exitCode: 0, reason: 'Completed' } } }] };
+    await client.update(R.pods, 'default', { ...current, status }, { subresource: 'status' });
+    await ended;
+    assert.equal(body, 'three\nfour\n');
+    await client.update(R.pods, 'default', { ...(await client.get<Pod>(R.pods, 'default', 'box')), status: runningStatus('127.244.0.8', ['main']) }, { subresource: 'status' });
+  });
+
+  it('exec: the upgrade is forwarded and both ways piped', async () => {
+    assert.deepEqual(await exec(proxy.url, 'box', ['echo', 'hi']), { stdout: 'hi\n', status: { metadata: {}, status: 'Success' } });
+  });
+
+  it('the kubelet port answers 401 to a wrong or missing token, on log and exec', async () => {
+    const path = '/api/v1/namespaces/default/pods/box/log';
+    for (const headers of [{}, { Authorization: 'Bearer wrong' }]) {
+      const r = await get(`${kubeletUrl()}${path}`, headers);
+      assert.equal(r.code, 401);
+      assert.equal(JSON.parse(r.body).reason, 'Unauthorized');
+    }
+    assert.equal((await get(`${kubeletUrl()}${path}`, { Authorization: `Bearer ${TOKEN}` })).code, 200);
+    const refused = await exec(kubeletUrl(), 'box', ['echo', 'hi']);
+    assert.equal(refused.refused?.code, 401);
+  });
+
+  it('a node without a kubelet endpoint: 400 with the reason', async () => {
+    const client = api.client();
+    await setNode(client, 'bare', { addresses: [{ type: 'InternalIP', address: '127.0.0.1' }] });
+    const p = await client.create<Pod>(R.pods, 'default', { metadata: { name: 'on-bare' }, spec: { nodeName: 'bare', containers: [{ name: 'c', image: 'busybox' }] } });
+    const r = await get(`${proxy.url}/api/v1/namespaces/default/pods/${p.metadata.name}/log`);
+    assert.equal(r.code, 400);
+    assert.equal(JSON.parse(r.body).message, 'node bare has no kubelet endpoint (status.daemonEndpoints.kubeletEndpoint.Port)');
+  });
+
+  it('a kubelet that cannot be reached: 500, worded as kube-apiserver words it', async () => {
+    const client = api.client();
+    // A port nothing listens on: the kubelet's, once closed.
+    const gone = await listenKubelet({ token: TOKEN, host: '127.0.0.1', port: 0, nodeName: 'down' });
+    await gone.close();
+    await setNode(client, 'down', { addresses: [{ type: 'InternalIP', address: '127.0.0.1' }], daemonEndpoints: { kubeletEndpoint: { Port: gone.port } } });
+    await client.create<Pod>(R.pods, 'default', { metadata: { name: 'on-down' }, spec: { nodeName: 'down', containers: [{ name: 'c', image: 'busybox' }] } });
+    const path = '/api/v1/namespaces/default/pods/on-down/log?tailLines=2';
+    const r = await get(`${proxy.url}${path}`);
+    assert.equal(r.code, 500);
+    assert.equal(JSON.parse(r.body).message, `Get "https://127.0.0.1:${gone.port}${path}": dial tcp 127.0.0.1:${gone.port}: connect: connection refused`);
+    const e = await exec(proxy.url, 'on-down', ['echo', 'hi']);
+    assert.equal(e.refused?.code, 500);
+    assert.match(e.refused!.message, new RegExp(`^Get "https://127.0.0.1:${gone.port}/api/v1/namespaces/default/pods/on-down/exec\\?.*": dial tcp 127.0.0.1:${gone.port}: connect: connection refused$`));
+  });
+});

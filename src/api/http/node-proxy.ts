@@ -1,0 +1,131 @@
+// pods/log and pods/exec for an API server without the node (`tinykube server`): forwarded to
+// the kubelet port of the pod's node (its InternalIP, status.daemonEndpoints.kubeletEndpoint),
+// on the same path, with the node token instead of the client's credentials. Log responses are
+// piped as they stream; exec forwards the upgrade request and then joins the two sockets. The
+// kubelet's self-signed certificate is not verified, as kube-apiserver does not without
+// --kubelet-certificate-authority.
+
+import https from 'node:https';
+import tls from 'node:tls';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { errors, StatusError } from '../errors.js';
+import type { UpgradeHandler } from '../server.js';
+import type { Pod } from '../../apis/core/pods.js';
+import type { Node } from '../../apis/core/nodes.js';
+import { R, type Client } from '../../client/client.js';
+import { refuseUpgrade, toStatusError } from './respond.js';
+import type { SubresourceHandler } from './resource-handler.js';
+
+export interface KubeletEndpoint {
+  host: string;
+  port: number;
+}
+
+/** Where the pod's node serves its logs and exec, with the apiserver's messages when nowhere. */
+export async function kubeletEndpoint(client: Client, namespace: string | undefined, name: string): Promise<KubeletEndpoint> {
+  const pod = await client.get<Pod>(R.pods, namespace, name);
+  const nodeName = pod.spec?.nodeName;
+  if (!nodeName) throw errors.badRequest(`pod ${name} does not have a host assigned`);
+  const node = await client.get<Node>(R.nodes, undefined, nodeName);
+  const host = node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
+  const port = node.status?.daemonEndpoints?.kubeletEndpoint?.Port;
+  if (!host) throw errors.badRequest(`node ${nodeName} has no InternalIP address`);
+  if (!port) throw errors.badRequest(`node ${nodeName} has no kubelet endpoint (status.daemonEndpoints.kubeletEndpoint.Port)`);
+  return { host, port };
+}
+
+const SYSCALL_TEXT: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  EHOSTUNREACH: 'no route to host',
+  ENETUNREACH: 'network is unreachable',
+  ETIMEDOUT: 'connection timed out',
+  ECONNRESET: 'connection reset by peer',
+};
+
+/** A failure to reach the kubelet, worded as Go's net/http words it in kube-apiserver:
+ *  `Get "https://IP:PORT/...": dial tcp IP:PORT: connect: connection refused`. */
+export function unreachable(method: string, ep: KubeletEndpoint, path: string, e: NodeJS.ErrnoException): StatusError {
+  const why = SYSCALL_TEXT[e.code ?? ''];
+  const detail = why && e.syscall === 'connect' ? `dial tcp ${ep.host}:${ep.port}: connect: ${why}` : e.message;
+  const verb = method.charAt(0) + method.slice(1).toLowerCase();
+  return new StatusError(500, 'InternalError', `${verb} "https://${ep.host}:${ep.port}${path}": ${detail}`);
+}
+
+/** The request's headers for the kubelet: the node token instead of the client's credentials. */
+function forwardedHeaders(req: IncomingMessage, token: string): Record<string, string | string[]> {
+  const headers: Record<string, string | string[]> = {};
+  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && k !== 'authorization' && k !== 'host') headers[k] = v;
+  return { ...headers, authorization: `Bearer ${token}` };
+}
+
+export interface NodeProxyDeps {
+  client: Client;
+  /** The node token, which every kubelet port accepts. */
+  token: string;
+}
+
+function logProxy(deps: NodeProxyDeps): SubresourceHandler {
+  return async (req, res, info) => {
+    if (info.verb !== 'get') throw errors.methodNotAllowed();
+    const ep = await kubeletEndpoint(deps.client, info.namespace, info.name!);
+    const path = req.url ?? '/';
+    const upstream = await new Promise<IncomingMessage>((resolve, reject) => {
+      const out = https.request({ host: ep.host, port: ep.port, path, method: 'GET', headers: forwardedHeaders(req, deps.token), rejectUnauthorized: false }, resolve);
+      out.on('error', (e: NodeJS.ErrnoException) => reject(unreachable('GET', ep, path, e)));
+      // A client that leaves (kubectl logs -f stopped) ends the kubelet's stream too.
+      res.on('close', () => out.destroy());
+      out.end();
+    });
+    res.writeHead(upstream.statusCode ?? 502, upstream.headers);
+    res.flushHeaders();
+    upstream.pipe(res);
+    await new Promise<void>((resolve) => {
+      upstream.on('error', () => res.destroy());
+      res.on('close', resolve);
+    });
+  };
+}
+
+/** The request line and headers of an upgrade request, as sent on the wire. */
+function upgradeRequestText(req: IncomingMessage, ep: KubeletEndpoint, token: string): string {
+  const lines = [`${req.method ?? 'GET'} ${req.url ?? '/'} HTTP/1.1`, `Host: ${ep.host}:${ep.port}`];
+  for (const [k, v] of Object.entries(forwardedHeaders(req, token))) for (const one of [v].flat()) lines.push(`${k}: ${one}`);
+  return `${lines.join('\r\n')}\r\n\r\n`;
+}
+
+function execProxy(deps: NodeProxyDeps): UpgradeHandler {
+  return (req, socket, head, info) => {
+    const path = req.url ?? '/';
+    kubeletEndpoint(deps.client, info.namespace, info.name ?? '')
+      .then(
+        (ep) =>
+          new Promise<void>((resolve, reject) => {
+            const kubelet = tls.connect({ host: ep.host, port: ep.port, rejectUnauthorized: false });
+            kubelet.once('error', (e: NodeJS.ErrnoException) => reject(unreachable(req.method ?? 'GET', ep, path, e)));
+            kubelet.once('secureConnect', () => {
+              kubelet.removeAllListeners('error');
+              join(socket, kubelet);
+              kubelet.write(upgradeRequestText(req, ep, deps.token));
+              if (head.length) kubelet.write(head);
+              resolve();
+            });
+          }),
+      )
+      .catch((e: unknown) => refuseUpgrade(socket, toStatusError(e)));
+  };
+}
+
+/** Pipes both ways; either side ending or failing ends the other. */
+function join(a: Duplex, b: Duplex): void {
+  a.pipe(b);
+  b.pipe(a);
+  for (const [x, y] of [[a, b], [b, a]] as const) {
+    x.on('error', () => y.destroy());
+    x.on('close', () => y.destroy());
+  }
+}
+
+export function nodeProxy(deps: NodeProxyDeps): { log: SubresourceHandler; exec: UpgradeHandler } {
+  return { log: logProxy(deps), exec: execProxy(deps) };
+}
