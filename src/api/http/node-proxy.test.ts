@@ -4,6 +4,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import net, { type AddressInfo } from 'node:net';
 import https from 'node:https';
 import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -168,5 +169,32 @@ describe('node proxy: pods/log and pods/exec forwarded to the kubelet port', { t
     const e = await exec(proxy.url, 'on-down', ['echo', 'hi']);
     assert.equal(e.refused?.code, 500);
     assert.match(e.refused!.message, new RegExp(`^Get "https://127.0.0.1:${gone.port}/api/v1/namespaces/default/pods/on-down/exec\\?.*": dial tcp 127.0.0.1:${gone.port}: connect: connection refused$`));
+  });
+
+  it('a kubelet that accepts but never completes the handshake: i/o timeout after the dial timeout', async () => {
+    const client = api.client();
+    const held: net.Socket[] = [];
+    const silent = net.createServer((c) => held.push(c));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const port = (silent.address() as AddressInfo).port;
+    const p = nodeProxy({ client, token: TOKEN, dialTimeoutMs: 300 });
+    const quick = await serveHandler({ request: p.log, upgrade: p.exec });
+    try {
+      await setNode(client, 'silent', { addresses: [{ type: 'InternalIP', address: '127.0.0.1' }], daemonEndpoints: { kubeletEndpoint: { Port: port } } });
+      await client.create<Pod>(R.pods, 'default', { metadata: { name: 'on-silent' }, spec: { nodeName: 'silent', containers: [{ name: 'c', image: 'busybox' }] } });
+      const path = '/api/v1/namespaces/default/pods/on-silent/log';
+      const started = Date.now();
+      const r = await get(`${quick.url}${path}`);
+      assert.ok(Date.now() - started < 2_000);
+      assert.equal(r.code, 500);
+      assert.equal(JSON.parse(r.body).message, `Get "https://127.0.0.1:${port}${path}": dial tcp 127.0.0.1:${port}: i/o timeout`);
+      const e = await exec(quick.url, 'on-silent', ['true']);
+      assert.equal(e.refused?.code, 500);
+      assert.match(e.refused!.message, /: i\/o timeout$/);
+    } finally {
+      await quick.close();
+      held.forEach((c) => c.destroy());
+      silent.close();
+    }
   });
 });

@@ -35,6 +35,11 @@ export async function kubeletEndpoint(client: Client, namespace: string | undefi
   return { host, port };
 }
 
+/** How long a connection to a kubelet may take (kube-apiserver's dialer allows 30 s). */
+const DIAL_TIMEOUT_MS = 30_000;
+/** Hop-by-hop headers: they describe one connection, not the message forwarded. */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'proxy-connection', 'te', 'trailer']);
+
 const SYSCALL_TEXT: Record<string, string> = {
   ECONNREFUSED: 'connection refused',
   EHOSTUNREACH: 'no route to host',
@@ -47,15 +52,28 @@ const SYSCALL_TEXT: Record<string, string> = {
  *  `Get "https://IP:PORT/...": dial tcp IP:PORT: connect: connection refused`. */
 export function unreachable(method: string, ep: KubeletEndpoint, path: string, e: NodeJS.ErrnoException): StatusError {
   const why = SYSCALL_TEXT[e.code ?? ''];
-  const detail = why && e.syscall === 'connect' ? `dial tcp ${ep.host}:${ep.port}: connect: ${why}` : e.message;
+  const dial = `dial tcp ${ep.host}:${ep.port}`;
+  const detail = e.code === DIAL_TIMEOUT ? `${dial}: i/o timeout` : why && e.syscall === 'connect' ? `${dial}: connect: ${why}` : e.message;
   const verb = method.charAt(0) + method.slice(1).toLowerCase();
   return new StatusError(500, 'InternalError', `${verb} "https://${ep.host}:${ep.port}${path}": ${detail}`);
 }
 
-/** The request's headers for the kubelet: the node token instead of the client's credentials. */
-function forwardedHeaders(req: IncomingMessage, token: string): Record<string, string | string[]> {
+const DIAL_TIMEOUT = 'TINYKUBE_DIAL_TIMEOUT';
+
+/** Fails the connection if the TLS handshake has not completed within `ms`. */
+function dialDeadline(socket: tls.TLSSocket, ms: number, fail: (e: NodeJS.ErrnoException) => void): void {
+  const timer = setTimeout(() => fail(Object.assign(new Error('i/o timeout'), { code: DIAL_TIMEOUT })), ms);
+  socket.once('secureConnect', () => clearTimeout(timer));
+  socket.once('close', () => clearTimeout(timer));
+}
+
+/** The request's headers for the kubelet: the node token instead of the client's credentials;
+ *  an upgrade keeps its Connection header, which asks for it. */
+function forwardedHeaders(req: IncomingMessage, token: string, upgrade: boolean): Record<string, string | string[]> {
   const headers: Record<string, string | string[]> = {};
-  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && k !== 'authorization' && k !== 'host') headers[k] = v;
+  for (const [k, v] of Object.entries(req.headers)) {
+    if (v !== undefined && k !== 'authorization' && k !== 'host' && (upgrade || !HOP_BY_HOP.has(k))) headers[k] = v;
+  }
   return { ...headers, authorization: `Bearer ${token}` };
 }
 
@@ -63,21 +81,27 @@ export interface NodeProxyDeps {
   client: Client;
   /** The node token, which every kubelet port accepts. */
   token: string;
+  /** How long connecting to a kubelet may take (default 30 s, as kube-apiserver's dialer). */
+  dialTimeoutMs?: number;
 }
 
 function logProxy(deps: NodeProxyDeps): SubresourceHandler {
+  const dialMs = deps.dialTimeoutMs ?? DIAL_TIMEOUT_MS;
   return async (req, res, info) => {
     if (info.verb !== 'get') throw errors.methodNotAllowed();
     const ep = await kubeletEndpoint(deps.client, info.namespace, info.name!);
     const path = req.url ?? '/';
     const upstream = await new Promise<IncomingMessage>((resolve, reject) => {
-      const out = https.request({ host: ep.host, port: ep.port, path, method: 'GET', headers: forwardedHeaders(req, deps.token), rejectUnauthorized: false }, resolve);
+      // A connection of its own (agent: false): a follow stream holds it for as long as it runs.
+      const out = https.request({ host: ep.host, port: ep.port, path, method: 'GET', headers: forwardedHeaders(req, deps.token, false), rejectUnauthorized: false, agent: false }, resolve);
       out.on('error', (e: NodeJS.ErrnoException) => reject(unreachable('GET', ep, path, e)));
+      out.on('socket', (socket) => dialDeadline(socket as tls.TLSSocket, dialMs, (e) => out.destroy(e)));
       // A client that leaves (kubectl logs -f stopped) ends the kubelet's stream too.
       res.on('close', () => out.destroy());
       out.end();
     });
-    res.writeHead(upstream.statusCode ?? 502, upstream.headers);
+    const headers = Object.entries(upstream.headers).filter(([k]) => !HOP_BY_HOP.has(k));
+    res.writeHead(upstream.statusCode ?? 502, Object.fromEntries(headers));
     res.flushHeaders();
     upstream.pipe(res);
     await new Promise<void>((resolve) => {
@@ -90,11 +114,12 @@ function logProxy(deps: NodeProxyDeps): SubresourceHandler {
 /** The request line and headers of an upgrade request, as sent on the wire. */
 function upgradeRequestText(req: IncomingMessage, ep: KubeletEndpoint, token: string): string {
   const lines = [`${req.method ?? 'GET'} ${req.url ?? '/'} HTTP/1.1`, `Host: ${ep.host}:${ep.port}`];
-  for (const [k, v] of Object.entries(forwardedHeaders(req, token))) for (const one of [v].flat()) lines.push(`${k}: ${one}`);
+  for (const [k, v] of Object.entries(forwardedHeaders(req, token, true))) for (const one of [v].flat()) lines.push(`${k}: ${one}`);
   return `${lines.join('\r\n')}\r\n\r\n`;
 }
 
 function execProxy(deps: NodeProxyDeps): UpgradeHandler {
+  const dialMs = deps.dialTimeoutMs ?? DIAL_TIMEOUT_MS;
   return (req, socket, head, info) => {
     const path = req.url ?? '/';
     kubeletEndpoint(deps.client, info.namespace, info.name ?? '')
@@ -103,12 +128,15 @@ function execProxy(deps: NodeProxyDeps): UpgradeHandler {
           new Promise<void>((resolve, reject) => {
             const kubelet = tls.connect({ host: ep.host, port: ep.port, rejectUnauthorized: false });
             kubelet.once('error', (e: NodeJS.ErrnoException) => reject(unreachable(req.method ?? 'GET', ep, path, e)));
+            dialDeadline(kubelet, dialMs, (e) => kubelet.destroy(e));
             kubelet.once('secureConnect', () => {
               kubelet.removeAllListeners('error');
-              join(socket, kubelet);
+              resolve();
+              // The client may have left while the kubelet was looked up and dialled.
+              if (socket.destroyed) return void kubelet.destroy();
               kubelet.write(upgradeRequestText(req, ep, deps.token));
               if (head.length) kubelet.write(head);
-              resolve();
+              join(socket, kubelet);
             });
           }),
       )
