@@ -6,11 +6,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import net, { type AddressInfo } from 'node:net';
 import { chmodSync, rmSync } from 'node:fs';
-import { timingSafeEqual } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Store } from '../store/store.js';
 import type { ApiConfig } from '../apis/types.js';
 import { errors } from './errors.js';
+import { hasBearer } from './bearer.js';
 import { defaultRegistry, type Registry } from './registry.js';
 import { Rest } from './rest/rest.js';
 import { parseRequestInfo, type ResourceRequest } from './request-info.js';
@@ -165,14 +165,7 @@ export class ApiServer {
 
   /** Authenticates a request; used for upgrade requests (exec) too. */
   authenticated(req: IncomingMessage): boolean {
-    const header = req.headers.authorization ?? '';
-    const m = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!m) return false;
-    const given = Buffer.from(m[1]);
-    return this.opts.tokens.some((t) => {
-      const want = Buffer.from(t);
-      return want.length === given.length && timingSafeEqual(want, given);
-    });
+    return hasBearer(req, this.opts.tokens);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -8,8 +8,8 @@
 import https from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { timingSafeEqual } from 'node:crypto';
 import { errors } from '../api/errors.js';
+import { hasBearer } from '../api/bearer.js';
 import { parseRequestInfo, type ResourceRequest } from '../api/request-info.js';
 import { refuseUpgrade, sendError, toStatusError } from '../api/http/respond.js';
 import { createSelfSigned } from '../api/tls.js';
@@ -33,15 +33,6 @@ export interface KubeletServer {
   close(): Promise<void>;
 }
 
-/** Whether the request carries `Authorization: Bearer TOKEN`. */
-export function bearerIs(req: IncomingMessage, token: string): boolean {
-  const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
-  if (!m) return false;
-  const given = Buffer.from(m[1]);
-  const want = Buffer.from(token);
-  return given.length === want.length && timingSafeEqual(given, want);
-}
-
 /** The pods/SUB request the URL names, or undefined for any other path. */
 function podRequest(req: IncomingMessage, sub: string): { info: ResourceRequest; url: URL } | undefined {
   const url = new URL(req.url ?? '/', 'https://localhost');
@@ -59,7 +50,7 @@ export async function listenKubelet(o: KubeletServerOptions): Promise<KubeletSer
   const tls = await createSelfSigned(o.nodeName, { ips: [o.host], dnsNames: [o.nodeName] });
   const server = https.createServer({ cert: tls.cert, key: tls.key }, (req, res) => {
     const handle = async (): Promise<void> => {
-      if (!bearerIs(req, o.token)) throw errors.unauthorized();
+      if (!hasBearer(req, [o.token])) throw errors.unauthorized();
       const r = podRequest(req, 'log');
       if (!r) throw errors.noSuchPath();
       if (!pods) throw starting();
@@ -69,7 +60,7 @@ export async function listenKubelet(o: KubeletServerOptions): Promise<KubeletSer
     handle().catch((e: unknown) => sendError(res, e));
   });
   server.on('upgrade', (req: IncomingMessage, socket, head: Buffer) => {
-    if (!bearerIs(req, o.token)) return refuseUpgrade(socket, errors.unauthorized());
+    if (!hasBearer(req, [o.token])) return refuseUpgrade(socket, errors.unauthorized());
     const r = podRequest(req, 'exec');
     if (!r) return refuseUpgrade(socket, errors.noSuchPath());
     if (!pods) return refuseUpgrade(socket, starting());
