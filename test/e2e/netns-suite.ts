@@ -110,6 +110,7 @@ apiVersion: v1
 kind: Pod
 metadata: {name: client}
 spec:
+  hostAliases: [{ip: 10.1.2.3, hostnames: [foo.local, bar.local]}]
   containers:
   - {name: client, image: busybox, command: [sleep, '3600']}
 `;
@@ -154,6 +155,14 @@ export function netnsSuite(mode: 'nftables' | 'iptables'): void {
           return [...names].every((n) => seen.has(n));
         }, 30_000, `every webapp pod through ${host} (seen ${[...seen].join(', ')})`);
       }
+    });
+
+    it("gives pods the kubelet's /etc/hosts, with their hostAliases", () => {
+      const ip = t.k('get pod client -o jsonpath={.status.podIP}');
+      const hosts = t.k(['exec', 'client', '--', 'cat', '/etc/hosts']);
+      assert.match(hosts, new RegExp(`^${ip.replace(/\./g, '\\.')}\tclient$`, 'm'));
+      assert.match(hosts, /# Entries added by HostAliases\.\n10\.1\.2\.3\tfoo\.local\tbar\.local\n/);
+      assert.match(t.k(['exec', 'client', '--', 'getent', 'hosts', 'bar.local']), /^10\.1\.2\.3\s+foo\.local\s+bar\.local/);
     });
 
     it('resolves a headless name to every pod IP', () => {
