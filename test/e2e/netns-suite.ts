@@ -313,7 +313,8 @@ export function crashRecoverySuite(): void {
         return r.stdout.endsWith(' true') ? r.stdout.split(' ')[0] : '';
       }, 30_000, 'web ready again');
       assert.equal(again, ip);
-      assert.match(curl(`${prefix}-node-1`, `http://${ip}/`), /nginx/i);
+      // Ready is the container started; its server may still be binding.
+      assert.match(await eventually(() => curl(`${prefix}-node-1`, `http://${ip}/`), 10_000, 'web answering'), /nginx/i);
     });
   });
 }
