@@ -35,6 +35,21 @@ function readCmdline(pid: string): string {
   }
 }
 
+/** Registers hooks that start `tinykube up --network netns` with these flags before the suite's
+ *  tests, and stop it after them, checking nothing of it is left. Returns the running cluster. */
+function netnsCluster(prefix: string, flags: string[]): () => Tinykube {
+  let t: Tinykube | undefined;
+  before(async () => {
+    t = await Tinykube.start(['--network', 'netns', '--netns-prefix', prefix, ...flags]);
+  });
+  after(async () => {
+    const dataDir = t?.dataDir;
+    await t?.destroy();
+    if (dataDir) assert.deepEqual(leftovers(prefix, dataDir), [], 'nothing left behind after stop');
+  });
+  return () => t!;
+}
+
 const APPS = `
 apiVersion: apps/v1
 kind: Deployment
@@ -127,19 +142,14 @@ export function netnsSuite(mode: 'nftables' | 'iptables'): void {
     let client: string;
     const podsOf = (app: string): string[][] => rows(t.k(`get pods -l app=${app} -o wide`));
 
+    const cluster = netnsCluster(prefix, ['--nodes', '3', '--proxy-mode', mode, '--node-monitor-grace-period', '15s']);
     before(async () => {
-      t = await Tinykube.start(['--network', 'netns', '--nodes', '3', '--netns-prefix', prefix, '--proxy-mode', mode, '--node-monitor-grace-period', '15s']);
+      t = cluster();
       client = `${prefix}-client`;
       await eventually(() => rows(t.k('get nodes')).filter((r) => r[1] === 'Ready').length === 3, 60_000, 'three Ready nodes');
       t.k(['apply', '-f', join(EXAMPLES, 'webapp.yaml')]);
       t.k(['apply', '-f', t.manifest('apps.yaml', APPS)]);
       await eventually(() => t.kubectl('wait --for=condition=Ready pod --all --all-namespaces --timeout=2s').code === 0, 90_000, 'every pod Ready');
-    });
-
-    after(async () => {
-      const dataDir = t?.dataDir;
-      await t?.destroy();
-      if (dataDir) assert.deepEqual(leftovers(prefix, dataDir), [], 'nothing left behind after stop');
     });
 
     it('spreads the tutorial Deployment over the nodes; a pod reaches it by VIP and by every DNS name, landing on every node', async () => {
@@ -258,13 +268,9 @@ export function ipvsFallbackSuite(): void {
   describe('netns network, --proxy-mode ipvs without IP_VS', { skip: !canRunNetns && 'needs root and iproute2' }, () => {
     const prefix = `tkeipvs${process.pid % 10000}`;
     let t: Tinykube;
-    before(async () => {
-      t = await Tinykube.start(['--network', 'netns', '--nodes', '1', '--netns-prefix', prefix, '--proxy-mode', 'ipvs', '--disable', 'dns']);
-    });
-    after(async () => {
-      const dataDir = t?.dataDir;
-      await t?.destroy();
-      if (dataDir) assert.deepEqual(leftovers(prefix, dataDir), [], 'nothing left behind after stop');
+    const cluster = netnsCluster(prefix, ['--nodes', '1', '--proxy-mode', 'ipvs', '--disable', 'dns']);
+    before(() => {
+      t = cluster();
     });
 
     it('falls back to nftables with a clear Event, and the datapath is nftables', { skip: existsSync('/proc/net/ip_vs') && 'this kernel has IPVS' }, async () => {
@@ -286,13 +292,9 @@ export function crashRecoverySuite(): void {
   describe('netns network after a crash (kill -9 of up)', { skip: !canRunNetns && 'needs root and iproute2' }, () => {
     const prefix = `tkecr${process.pid % 10000}`;
     let t: Tinykube;
-    before(async () => {
-      t = await Tinykube.start(['--network', 'netns', '--nodes', '1', '--netns-prefix', prefix, '--disable', 'dns']);
-    });
-    after(async () => {
-      const dataDir = t?.dataDir;
-      await t?.destroy();
-      if (dataDir) assert.deepEqual(leftovers(prefix, dataDir), [], 'nothing left behind after stop');
+    const cluster = netnsCluster(prefix, ['--nodes', '1', '--disable', 'dns']);
+    before(() => {
+      t = cluster();
     });
 
     it('reconciles what the crashed run left and keeps the pod and its address', async () => {
@@ -325,13 +327,9 @@ export function userspaceSuite(): void {
   describe('netns network, --proxy-mode userspace', { skip: !canRunNetns && 'needs root and iproute2' }, () => {
     const prefix = `tkeus${process.pid % 10000}`;
     let t: Tinykube;
-    before(async () => {
-      t = await Tinykube.start(['--network', 'netns', '--nodes', '1', '--netns-prefix', prefix, '--proxy-mode', 'userspace']);
-    });
-    after(async () => {
-      const dataDir = t?.dataDir;
-      await t?.destroy();
-      if (dataDir) assert.deepEqual(leftovers(prefix, dataDir), [], 'nothing left behind after stop');
+    const cluster = netnsCluster(prefix, ['--nodes', '1', '--proxy-mode', 'userspace']);
+    before(() => {
+      t = cluster();
     });
 
     it('serves a Service by name to a pod and on its NodePort to the outside client', async () => {
