@@ -276,16 +276,18 @@ test('repairAllocations releases leaks and restores what stored services use', a
     const ip = web.spec.clusterIP!;
     const port = String(web.spec.ports![0].nodePort);
     const old = '2020-01-01T00:00:00.000Z';
+    // Two addresses the service did not get (its own is random).
+    const [leaked, coming] = ['10.96.0.97', '10.96.0.98', '10.96.0.99'].filter((a) => a !== ip);
     // A leak from a crash, an in-flight reservation, and a lost one.
-    await api.store.create(`${IP_ADDRESS_PREFIX}10.96.0.99`, JSON.stringify({ namespace: 'default', name: 'gone', since: old }));
-    await api.store.create(`${IP_ADDRESS_PREFIX}10.96.0.98`, JSON.stringify({ namespace: 'default', name: 'coming', since: new Date().toISOString() }));
+    await api.store.create(`${IP_ADDRESS_PREFIX}${leaked}`, JSON.stringify({ namespace: 'default', name: 'gone', since: old }));
+    await api.store.create(`${IP_ADDRESS_PREFIX}${coming}`, JSON.stringify({ namespace: 'default', name: 'coming', since: new Date().toISOString() }));
     await api.store.delete(`${NODE_PORT_PREFIX}${port}`);
     // Held for a service that does not use it, while the stored service does.
     await api.store.delete(`${IP_ADDRESS_PREFIX}${ip}`);
     await api.store.create(`${IP_ADDRESS_PREFIX}${ip}`, JSON.stringify({ namespace: 'default', name: 'other', since: old }));
 
     assert.deepEqual(await repairAllocations(api.store), { released: 1, restored: 2 });
-    assert.deepEqual(await api.reserved(IP_ADDRESS_PREFIX), ['10.96.0.98', ip].sort());
+    assert.deepEqual(await api.reserved(IP_ADDRESS_PREFIX), [coming, ip].sort());
     assert.deepEqual(await api.reserved(NODE_PORT_PREFIX), [port]);
     const owner = JSON.parse((await api.store.get(`${IP_ADDRESS_PREFIX}${ip}`))!.value) as { name: string };
     assert.equal(owner.name, 'web');
