@@ -11,13 +11,12 @@ import { openLog } from './log.js';
 import { startNodeComponents, type NodeComponentOptions } from './node-components.js';
 import { netnsPodNetwork } from '../node/runtime/netns-network.js';
 import { DNS_IP, podNs } from '../network/netns/names.js';
-import type { ProxyModeName } from '../proxy/index.js';
+import { parseNetwork, parseProxyMode } from './flags.js';
 import { addressAt, parseIPv4CIDR } from '../util/ip.js';
 import { KUBELET_PORT, listenKubelet } from '../node/kubelet-server.js';
 import { startPodHandlers } from '../node/pod-handlers.js';
 import { singleHost, type PodPlacement } from '../node/pod-placement.js';
 
-const PROXY_MODES: ProxyModeName[] = ['userspace', 'nftables', 'iptables', 'ipvs'];
 import { onStop } from './signals.js';
 
 const HELP = `Usage: tinykube agent --server URL --token T [flags]
@@ -147,13 +146,11 @@ function agentPlacement(v: AgentFlags, dataDir: string): PodPlacement {
 /** The pods' network and the proxy's datapath the flags ask for. */
 function nodeNetwork(v: AgentFlags, nodeName: string): Pick<NodeComponentOptions, 'network' | 'proxy'> {
   const str = (k: string): string | undefined => (typeof v[k] === 'string' ? (v[k] as string) : undefined);
-  const network = str('network');
-  if (network !== 'loopback' && network !== 'netns') throw new Error(`--network: "${network}" is not loopback or netns`);
-  const mode = str('proxy-mode') ?? (network === 'netns' ? 'nftables' : 'userspace');
-  if (!PROXY_MODES.includes(mode as ProxyModeName)) throw new Error(`--proxy-mode: "${mode}" is not one of ${PROXY_MODES.join(', ')}`);
+  const network = parseNetwork(str('network'));
+  const mode = parseProxyMode(str('proxy-mode'), network);
   const serviceCIDR = str('service-cidr');
   const proxy = {
-    mode: mode as ProxyModeName,
+    mode,
     clusterCIDR: str('cluster-cidr'),
     announceInterface: str('announce-interface'),
     anyIPCIDRs: network === 'netns' && mode === 'userspace' && serviceCIDR ? [serviceCIDR] : undefined,

@@ -5,6 +5,22 @@ import { join } from 'node:path';
 import { parseDuration } from '../util/duration.js';
 import type { LeaderElectionTiming } from '../client/leader-election.js';
 import type { ControlPlaneOptions } from './control-plane.js';
+import type { ProxyModeName } from '../proxy/index.js';
+
+export type NetworkName = 'loopback' | 'netns';
+const PROXY_MODES: ProxyModeName[] = ['userspace', 'nftables', 'iptables', 'ipvs'];
+
+export function parseNetwork(v: string | undefined): NetworkName {
+  if (v !== 'loopback' && v !== 'netns') throw new Error(`--network: "${v}" is not loopback or netns`);
+  return v;
+}
+
+/** --proxy-mode; by default nftables on netns and userspace on loopback. */
+export function parseProxyMode(v: string | undefined, network: NetworkName): ProxyModeName {
+  const mode = v ?? (network === 'netns' ? 'nftables' : 'userspace');
+  if (!PROXY_MODES.includes(mode as ProxyModeName)) throw new Error(`--proxy-mode: "${mode}" is not one of ${PROXY_MODES.join(', ')}`);
+  return mode as ProxyModeName;
+}
 
 export function dataDirOf(v: string | undefined): string {
   return v ?? join(homedir(), '.tinykube');
