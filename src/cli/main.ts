@@ -9,9 +9,8 @@ import { agentCommand } from './agent-command.js';
 import { onStop } from './signals.js';
 import { startNetnsCluster } from './netns-cluster.js';
 import type { ClusterPlan } from '../network/netns/names.js';
-import type { ProxyModeName } from '../proxy/index.js';
 import { serverCommand } from './server-command.js';
-import { CONTROL_PLANE_FLAGS, CONTROL_PLANE_TIMING_HELP, controlPlaneOptions, dataDirOf, list } from './flags.js';
+import { CONTROL_PLANE_FLAGS, CONTROL_PLANE_TIMING_HELP, controlPlaneOptions, dataDirOf, list, parseNetwork, parseProxyMode } from './flags.js';
 
 const COMPONENTS = ['node', 'proxy', 'dns', 'controllers'];
 
@@ -119,6 +118,10 @@ async function up(args: string[]): Promise<number> {
   for (const c of disable) {
     if (!COMPONENTS.includes(c)) throw new Error(`--disable: unknown component "${c}" (known: ${COMPONENTS.join(', ')})`);
   }
+  const network = parseNetwork(values.network);
+  const proxyMode = parseProxyMode(values['proxy-mode'], network);
+  if (network === 'loopback' && proxyMode !== 'userspace') throw new Error(`--proxy-mode ${proxyMode} programs the kernel: it needs --network netns (the loopback network uses userspace)`);
+  const nodes = Number(values.nodes);
   const options = controlPlaneOptions(values);
   const { dataDir } = options;
   const log = openLog(dataDir, values['log-level']!);
@@ -135,18 +138,12 @@ async function up(args: string[]): Promise<number> {
     nodePortAddresses: values['nodeport-addresses'] !== undefined ? list(values['nodeport-addresses']) : undefined,
     proxyScheduler: values['proxy-scheduler'],
   };
-  const network = values.network!;
-  if (network !== 'loopback' && network !== 'netns') throw new Error(`--network: "${network}" is not loopback or netns`);
-  const proxyMode = values['proxy-mode'] ?? (network === 'netns' ? 'nftables' : 'userspace');
-  if (network === 'loopback' && proxyMode !== 'userspace') throw new Error(`--proxy-mode ${proxyMode} programs the kernel: it needs --network netns (the loopback network uses userspace)`);
-  if (!['userspace', 'nftables', 'iptables', 'ipvs'].includes(proxyMode)) throw new Error(`--proxy-mode: "${proxyMode}" is not one of userspace, nftables, iptables, ipvs`);
-  const nodes = Number(values.nodes);
   const stopping = onStop();
   let netns;
   try {
     netns =
       network === 'netns'
-        ? await startNetnsCluster({ ...common, nodes, prefix: values['netns-prefix']!, proxyMode: proxyMode as ProxyModeName, logLevel: values['log-level']!, abort: stopping.signal })
+        ? await startNetnsCluster({ ...common, nodes, prefix: values['netns-prefix']!, proxyMode, logLevel: values['log-level']!, abort: stopping.signal })
         : undefined;
   } catch (e) {
     // Stopped while starting: what started is gone again.
