@@ -22,6 +22,8 @@ export interface ComponentOptions {
   nodeIP: string;
   podCIDR: string;
   lbPools: string[];
+  /** Proxy: LoadBalancer addresses are published by a load balancer in front of the nodes. */
+  lbIPMode?: 'VIP' | 'Proxy';
   clusterDomain: string;
   dnsPort?: number;
   dnsUpstreams?: string[];
@@ -76,7 +78,7 @@ export async function startComponents(server: ApiServer, o: ComponentOptions): P
 
 /** Starts the controllers (kube-controller-manager's share; the leader runs them); returns
  *  their stops, last started first. */
-export async function startControllers(server: ApiServer, o: Pick<ComponentOptions, 'log' | 'lbPools'>): Promise<Stop[]> {
+export async function startControllers(server: ApiServer, o: Pick<ComponentOptions, 'log' | 'lbPools' | 'lbIPMode'>): Promise<Stop[]> {
   const stops: Stop[] = [];
   const client = (name: string): InProcessClient => new InProcessClient(server.rest, name);
   try {
@@ -91,6 +93,7 @@ export async function startControllers(server: ApiServer, o: Pick<ComponentOptio
       log: o.log.child({ component: 'service-controllers' }),
       events: new EventRecorder(client('service-controller'), 'service-controller'),
       lbPools: o.lbPools,
+      lbIPMode: o.lbIPMode,
     });
     stops.push(() => services.stop());
     return stops;

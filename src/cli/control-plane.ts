@@ -33,6 +33,9 @@ export interface ControlPlaneOptions extends Omit<ComponentOptions, 'nodeIP'> {
   datastorePrefix?: string;
   apiPort: number;
   bindAddress: string;
+  /** The address the `kubernetes` Service's endpoints name (default: the bind address, or
+   *  127.0.0.1 for 0.0.0.0); the rootless network's pods reach the API at its host gateway. */
+  advertiseAddress?: string;
   serviceCIDR: string;
   nodePortRange: { min: number; max: number };
   /** Components left out: node, proxy, dns, controllers. */
@@ -72,11 +75,12 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
     const secrets = await shareClusterSecrets(store, o.dataDir);
     const token = secrets.adminToken;
     const identity = loadOrCreateIdentity(join(o.dataDir, 'server-id'));
+    const localAddress = o.bindAddress === '0.0.0.0' ? '127.0.0.1' : o.bindAddress;
+    const advertiseAddress = o.advertiseAddress ?? localAddress;
     const tls = await ensureTls(o.dataDir, {
-      ips: [...new Set(['127.0.0.1', o.bindAddress === '0.0.0.0' ? '127.0.0.1' : o.bindAddress, kubernetesIP])],
+      ips: [...new Set(['127.0.0.1', localAddress, advertiseAddress, kubernetesIP])],
       dnsNames: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'],
     });
-    const advertiseAddress = o.bindAddress === '0.0.0.0' ? '127.0.0.1' : o.bindAddress;
     const config: ApiConfig = {
       serviceCIDR: o.serviceCIDR,
       nodePortRange: o.nodePortRange,
@@ -107,12 +111,12 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
     await apiserverIdentity.start();
     stops.push(() => apiserverIdentity.stop());
     if (!o.disable.has('controllers')) {
-      const manager = await startControllerManager({ server, store, identity, timing, nodeMonitorGracePeriodMs: o.nodeMonitorGracePeriodMs, lbPools: o.lbPools, log: o.log });
+      const manager = await startControllerManager({ server, store, identity, timing, nodeMonitorGracePeriodMs: o.nodeMonitorGracePeriodMs, lbPools: o.lbPools, lbIPMode: o.lbIPMode, log: o.log });
       stops.push(() => manager.stop());
     }
-    stops.push(...(await startComponents(server, { ...o, nodeIP: advertiseAddress, nodeToken: secrets.nodeToken })));
+    stops.push(...(await startComponents(server, { ...o, nodeIP: localAddress, nodeToken: secrets.nodeToken })));
     const kubeconfigPath = join(o.dataDir, 'kubeconfig');
-    writeKubeconfig(kubeconfigPath, `https://${advertiseAddress}:${port}`, tls.caCert, token);
+    writeKubeconfig(kubeconfigPath, `https://${localAddress}:${port}`, tls.caCert, token);
     return {
       server,
       port,

@@ -24,6 +24,7 @@ export interface ControllerManagerOptions {
   timing: LeaderElectionTiming;
   nodeMonitorGracePeriodMs?: number;
   lbPools: string[];
+  lbIPMode?: 'VIP' | 'Proxy';
   log: Logger;
 }
 
@@ -47,7 +48,7 @@ export async function startControllerManager(o: ControllerManagerOptions): Promi
       const namespaces = new NamespaceController(o.server.rest, log.child({ controller: 'namespace' }));
       await namespaces.start();
       stops.push(() => namespaces.stop());
-      stops.push(...(await startControllers(o.server, { log: o.log, lbPools: o.lbPools })));
+      stops.push(...(await startControllers(o.server, { log: o.log, lbPools: o.lbPools, lbIPMode: o.lbIPMode })));
       const nodes = new NodeLifecycleController({
         client: new InProcessClient(o.server.rest, 'node-controller'),
         log: log.child({ controller: 'node-lifecycle' }),

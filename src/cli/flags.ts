@@ -1,23 +1,26 @@
 // Flag parsing shared by the commands (`up`, `server`, `agent`).
 
+import { statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseDuration } from '../util/duration.js';
 import type { LeaderElectionTiming } from '../client/leader-election.js';
 import type { ControlPlaneOptions } from './control-plane.js';
 import type { ProxyModeName } from '../proxy/index.js';
+import { MAX_NODES } from '../network/netns/names.js';
 
-export type NetworkName = 'loopback' | 'netns';
+export type NetworkName = 'rootless' | 'netns' | 'loopback';
+const NETWORKS: NetworkName[] = ['rootless', 'netns', 'loopback'];
 const PROXY_MODES: ProxyModeName[] = ['userspace', 'nftables', 'iptables', 'ipvs'];
 
 export function parseNetwork(v: string | undefined): NetworkName {
-  if (v !== 'loopback' && v !== 'netns') throw new Error(`--network: "${v}" is not loopback or netns`);
-  return v;
+  if (!NETWORKS.includes(v as NetworkName)) throw new Error(`--network: "${v}" is not one of ${NETWORKS.join(', ')}`);
+  return v as NetworkName;
 }
 
-/** --proxy-mode; by default nftables on netns and userspace on loopback. */
+/** --proxy-mode; by default nftables on the netns networks and userspace on loopback. */
 export function parseProxyMode(v: string | undefined, network: NetworkName): ProxyModeName {
-  const mode = v ?? (network === 'netns' ? 'nftables' : 'userspace');
+  const mode = v ?? (network === 'loopback' ? 'userspace' : 'nftables');
   if (!PROXY_MODES.includes(mode as ProxyModeName)) throw new Error(`--proxy-mode: "${mode}" is not one of ${PROXY_MODES.join(', ')}`);
   return mode as ProxyModeName;
 }
@@ -29,6 +32,27 @@ export function dataDirOf(v: string | undefined): string {
 /** A comma-separated list, empty items dropped. */
 export function list(v: string | undefined): string[] {
   return (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+/** --nodes of the netns networks. */
+export function parseNodes(v: string | undefined): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v ?? '') || n < 1 || n > MAX_NODES) throw new Error(`--nodes: "${v}" is not a node count between 1 and ${MAX_NODES}`);
+  return n;
+}
+
+/** A data dir must be the user's own: files made in another's would be out of its reach, or
+ *  out of the owner's. Checked before anything is created. */
+export function checkDataDirOwner(dir: string): void {
+  let st;
+  try {
+    st = statSync(dir);
+  } catch {
+    return;
+  }
+  const uid = process.getuid?.();
+  if (uid !== undefined && st.uid !== uid) throw new Error(`--data-dir ${dir} belongs to another user (uid ${st.uid}, you are ${uid}): choose a directory of your own`);
+  if (!st.isDirectory()) throw new Error(`--data-dir ${dir} is not a directory`);
 }
 
 function parsePortRange(v: string): { min: number; max: number } {

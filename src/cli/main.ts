@@ -10,7 +10,12 @@ import { onStop } from './signals.js';
 import { startNetnsCluster } from './netns-cluster.js';
 import type { ClusterPlan } from '../network/netns/names.js';
 import { serverCommand } from './server-command.js';
-import { CONTROL_PLANE_FLAGS, CONTROL_PLANE_TIMING_HELP, controlPlaneOptions, dataDirOf, list, parseNetwork, parseProxyMode } from './flags.js';
+import { CONTROL_PLANE_FLAGS, CONTROL_PLANE_TIMING_HELP, checkDataDirOwner, controlPlaneOptions, dataDirOf, list, parseNetwork, parseNodes, parseProxyMode, type NetworkName } from './flags.js';
+import { probeRootless } from '../network/rootless/probe.js';
+import { insideUserns, lifelineEnded } from '../network/rootless/userns.js';
+import { shadowHostDirs } from '../network/rootless/mounts.js';
+import { upInUserns } from './rootless-up.js';
+import { shellCommand } from './shell-command.js';
 
 const COMPONENTS = ['node', 'proxy', 'dns', 'controllers'];
 
@@ -22,6 +27,7 @@ Commands:
   up           Start everything in the foreground (API, store, controllers, node, proxy, DNS)
   server       API server + controllers (leader-elected), no node: several share one etcd (server --help)
   agent        Join a cluster as a node (node agent + proxy): agent --server URL --token T --ca-file F
+  shell        shell [NODE] [--client] [-- CMD...]: a root shell (or CMD) on a node of the netns network
   explain      explain svc/NAME [-n NS]: what the proxy does with a connection to the Service
   migrate      --from DATA_DIR --to http://HOST:2379[,...] [--prefix /tinykube]: copy a SQLite data dir's store into etcd
   kubeconfig   Print the path of the kubeconfig of a data dir (--data-dir)
@@ -47,13 +53,16 @@ Flags of up:
   --nodeport-addresses LIST
                           CIDRs whose local addresses serve NodePorts (default: the node IP)
   --proxy-scheduler NAME  Default load-balancing scheduler: rr, wrr, lc, wlc, sh, dh, sed, nq, random
-${CONTROL_PLANE_TIMING_HELP}  --network loopback|netns
-                          loopback (default): pods and Services on 127.x, no root. netns (root):
-                          nodes, pods and an outside client as network namespaces, with a
-                          kernel datapath
-  --nodes N               netns: how many nodes (default 3)
-  --netns-prefix P        netns: names of the namespaces (default tinykube)
-  --proxy-mode MODE       netns: nftables (default), iptables, ipvs (falls back), userspace
+${CONTROL_PLANE_TIMING_HELP}  --network rootless|netns|loopback
+                          rootless (default on Linux): nodes, pods and an outside client as
+                          network namespaces with a kernel datapath, inside a user namespace
+                          tinykube holds; no root needed, NodePorts and LoadBalancer addresses
+                          published on this host's loopback. netns (root): the same namespaces
+                          in the host. loopback (the fallback where user namespaces are
+                          unavailable): pods and Services on 127.x, userspace proxy
+  --nodes N               netns networks: how many nodes (default 3)
+  --netns-prefix P        netns networks: names of the namespaces (default tinykube)
+  --proxy-mode MODE       netns networks: nftables (default), iptables, ipvs (falls back), userspace
   --log-level LEVEL       trace, debug, info, warn or error (default info); logs go to
                           DATA_DIR/logs/tinykube.log, warnings also to stderr
 
@@ -69,6 +78,8 @@ async function main(argv: string[]): Promise<number> {
       return serverCommand(rest);
     case 'agent':
       return agentCommand(rest);
+    case 'shell':
+      return shellCommand(rest);
     case 'explain':
       return explainCommand(rest);
     case 'migrate':
@@ -103,7 +114,7 @@ async function up(args: string[]): Promise<number> {
       'dns-upstream': { type: 'string' },
       'nodeport-addresses': { type: 'string' },
       'proxy-scheduler': { type: 'string', default: 'rr' },
-      network: { type: 'string', default: 'loopback' },
+      network: { type: 'string' },
       nodes: { type: 'string', default: '3' },
       'netns-prefix': { type: 'string', default: 'tinykube' },
       'proxy-mode': { type: 'string' },
@@ -118,12 +129,15 @@ async function up(args: string[]): Promise<number> {
   for (const c of disable) {
     if (!COMPONENTS.includes(c)) throw new Error(`--disable: unknown component "${c}" (known: ${COMPONENTS.join(', ')})`);
   }
-  const network = parseNetwork(values.network);
-  const proxyMode = parseProxyMode(values['proxy-mode'], network);
-  if (network === 'loopback' && proxyMode !== 'userspace') throw new Error(`--proxy-mode ${proxyMode} programs the kernel: it needs --network netns (the loopback network uses userspace)`);
-  const nodes = Number(values.nodes);
+  const nodes = parseNodes(values.nodes);
   const options = controlPlaneOptions(values);
   const { dataDir } = options;
+  checkDataDirOwner(dataDir);
+  const network = insideUserns() ? 'rootless' : chooseNetwork(values.network);
+  const proxyMode = parseProxyMode(values['proxy-mode'], network);
+  if (network === 'loopback' && proxyMode !== 'userspace') throw new Error(`--proxy-mode ${proxyMode} programs the kernel: it needs a netns network (the loopback network uses userspace)`);
+  // The rootless network runs this same command again inside a user namespace it holds.
+  if (network === 'rootless' && !insideUserns()) return upInUserns(dataDir, ['up', ...args]);
   const log = openLog(dataDir, values['log-level']!);
 
   const common = {
@@ -138,13 +152,14 @@ async function up(args: string[]): Promise<number> {
     nodePortAddresses: values['nodeport-addresses'] !== undefined ? list(values['nodeport-addresses']) : undefined,
     proxyScheduler: values['proxy-scheduler'],
   };
-  const stopping = onStop();
+  const stopping = onStop(insideUserns() ? lifelineEnded() : undefined);
   let netns;
   try {
+    if (insideUserns()) shadowHostDirs(join(dataDir, 'run', 'overlay'));
     netns =
-      network === 'netns'
-        ? await startNetnsCluster({ ...common, nodes, prefix: values['netns-prefix']!, proxyMode, logLevel: values['log-level']!, abort: stopping.signal })
-        : undefined;
+      network === 'loopback'
+        ? undefined
+        : await startNetnsCluster({ ...common, nodes, prefix: values['netns-prefix']!, proxyMode, logLevel: values['log-level']!, abort: stopping.signal, rootless: network === 'rootless' });
   } catch (e) {
     // Stopped while starting: what started is gone again.
     if (stopping.signal.aborted) return 0;
@@ -157,7 +172,8 @@ async function up(args: string[]): Promise<number> {
       `  export KUBECONFIG=${cp.kubeconfigPath}\n` +
       `  kubectl get svc,endpoints -A\n` +
       `  kubectl apply -f examples/webapp.yaml\n\n` +
-      (netns ? netnsHelp(netns.plan) : '') +
+      `Network: ${networkLine(network, nodes, proxyMode)}\n` +
+      (netns ? netnsHelp(netns.plan, network) : '') +
       `Logs: ${join(dataDir, 'logs', 'tinykube.log')}. Stop with Ctrl-C.\n`,
   );
 
@@ -176,8 +192,40 @@ main(process.argv.slice(2)).then(
   },
 );
 
-function netnsHelp(plan: ClusterPlan): string {
+/** The network to run: as asked, or by default the rootless one where this machine allows it,
+ *  else loopback with one line saying why and what would enable it. */
+function chooseNetwork(flag: string | undefined): NetworkName {
+  if (flag !== undefined) {
+    const network = parseNetwork(flag);
+    if (network === 'rootless') {
+      const verdict = probeRootless();
+      if (!verdict.ok) throw new Error(`--network rootless: ${verdict.cause}; to enable it: ${verdict.fix}`);
+    }
+    return network;
+  }
+  const verdict = probeRootless();
+  if (verdict.ok) return 'rootless';
+  process.stderr.write(`tinykube: no rootless netns network (${verdict.cause}): running on the loopback network, where Service names do not resolve inside pods; to enable it: ${verdict.fix}\n`);
+  return 'loopback';
+}
+
+function networkLine(network: NetworkName, nodes: number, proxyMode: string): string {
+  if (network === 'loopback') return 'loopback (pods and Services on 127.x, on this host), datapath userspace';
+  const where = network === 'rootless' ? 'in a user namespace held by this process, no root' : 'in the host, as root';
+  return `netns ${network === 'rootless' ? '(rootless) ' : ''}— ${nodes} node${nodes === 1 ? '' : 's'} ${where}, datapath ${proxyMode}`;
+}
+
+function netnsHelp(plan: ClusterPlan, network: NetworkName): string {
   const nodes = plan.nodes.map((n) => `${n.ns} ${n.nodeIP} pods ${n.podCIDR}`).join('\n    ');
+  if (network === 'rootless') {
+    return (
+      `Nodes (network namespaces):\n    ${nodes}\n` +
+      `On a node: tinykube shell [NODE] -- curl http://CLUSTER_IP:PORT/ (--client: the outside client at ${plan.clientIP})\n` +
+      `From this host: curl http://127.0.0.1:NODE_PORT/ and http://EXTERNAL_IP:PORT/ (LoadBalancer)\n` +
+      `This host as the cluster sees it: ${plan.hostGatewayIP} (manual Endpoints there reach 127.0.0.1 on the same port)\n` +
+      `A pod: kubectl exec POD -- wget -qO- http://SERVICE/ (DNS at ${plan.dnsIP})\n\n`
+    );
+  }
   return (
     `Nodes (network namespaces):\n    ${nodes}\n` +
     `An outside client: ip netns exec ${plan.clientNs} curl http://NODE_IP:NODE_PORT/ (or a LoadBalancer address from ${plan.lbPool})\n` +

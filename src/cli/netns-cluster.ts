@@ -1,8 +1,10 @@
-// `tinykube up --network netns --nodes N`: a cluster of N nodes on this machine (root). The
-// network is built of namespaces (src/network/netns); the control plane runs here, on the host's
-// loopback and a unix socket in the data dir; each node is a `tinykube agent` process inside its
-// node namespace, with its pods in namespaces of their own and the cluster DNS as pods. Stopping
-// stops the agents (they stop their pods and datapath) and removes the whole network.
+// `tinykube up --network netns --nodes N`: a cluster of N nodes on this machine (root, or root of
+// the user namespace of the rootless network). The network is built of namespaces
+// (src/network/netns); the control plane runs here, on the host's loopback and a unix socket in
+// the data dir; each node is a `tinykube agent` process inside its node namespace, with its pods
+// in namespaces of their own and the cluster DNS as pods. Rootless, the host reaches in through
+// published ports and the cluster reaches out through the host gateway (src/network/rootless).
+// Stopping stops the agents (they stop their pods and datapath) and removes the whole network.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, closeSync, writeFileSync } from 'node:fs';
@@ -16,10 +18,16 @@ import { createClusterNetwork, destroyClusterNetwork } from '../network/netns/cl
 import { podNs, type ClusterPlan, type NodeNetwork } from '../network/netns/names.js';
 import type { PodPlacement } from '../node/pod-placement.js';
 import type { ProxyModeName } from '../proxy/index.js';
+import { startRootlessEdges, type RootlessEdges } from '../network/rootless/edges.js';
+import { OwnNetnsExecer } from '../network/rootless/own-netns-execer.js';
+import { NetnsExecer } from '../proxy/modes/execer.js';
 import { startControlPlane, type ControlPlane, type ControlPlaneOptions } from './control-plane.js';
 
-export interface NetnsClusterOptions extends Omit<ControlPlaneOptions, 'serviceCIDR' | 'lbPools' | 'podCIDR' | 'placement'> {
+export interface NetnsClusterOptions extends Omit<ControlPlaneOptions, 'serviceCIDR' | 'podCIDR' | 'placement'> {
   nodes: number;
+  /** Inside a user namespace: LoadBalancer addresses from lbPools (host loopback addresses),
+   *  published on the host with the NodePorts, and a host gateway for the way out. */
+  rootless?: boolean;
   prefix: string;
   proxyMode: ProxyModeName;
   logLevel: string;
@@ -41,23 +49,26 @@ export const nodeDataDir = (dataDir: string, node: string): string => join(dataD
 
 export async function startNetnsCluster(o: NetnsClusterOptions): Promise<NetnsCluster> {
   if (process.getuid?.() !== 0) throw new Error('--network netns needs root: it builds network namespaces for nodes and pods');
-  const plan = await createClusterNetwork({ prefix: o.prefix, nodes: o.nodes });
+  const exec = o.rootless ? new OwnNetnsExecer() : new NetnsExecer();
+  const plan = await createClusterNetwork({ prefix: o.prefix, nodes: o.nodes, hostGateway: o.rootless }, exec);
   const placement: PodPlacement = {
     dataDir: (pod: Pod) => nodeDataDir(o.dataDir, pod.spec?.nodeName ?? ''),
     netns: (pod: Pod) => (pod.spec?.hostNetwork ? pod.spec?.nodeName : podNs(o.prefix, pod.metadata.uid!)),
   };
   const agents: ChildProcess[] = [];
   let cp: ControlPlane | undefined;
+  let rootless: RootlessEdges | undefined;
   const stop = async (): Promise<void> => {
+    await rootless?.stop();
     await Promise.all(agents.map((a) => stopAgent(a)));
     await cp?.stop();
-    await destroyClusterNetwork(o.prefix);
+    await destroyClusterNetwork(o.prefix, exec);
   };
   try {
     cp = await startControlPlane({
       ...o,
       serviceCIDR: plan.serviceCIDR,
-      lbPools: [plan.lbPool],
+      ...(o.rootless ? { lbIPMode: 'Proxy' as const, advertiseAddress: plan.hostGatewayIP } : { lbPools: [plan.lbPool] }),
       podCIDR: plan.clusterCIDR,
       // Nodes, their proxies and the DNS run in the namespaces, as agents and pods.
       disable: new Set([...o.disable, 'node', 'proxy', 'dns']),
@@ -80,8 +91,11 @@ export async function startNetnsCluster(o: NetnsClusterOptions): Promise<NetnsCl
         server: socket,
         caFile,
         tokenFile,
-        upstreams: o.dnsUpstreams,
+        upstreams: plan.hostGatewayIP ? [`${plan.hostGatewayIP}:53`] : o.dnsUpstreams,
       });
+    }
+    if (o.rootless) {
+      rootless = await startRootlessEdges({ client: admin, plan, apiPort: cp.port, dnsUpstream: o.dnsUpstreams?.[0], log: o.log });
     }
     return { cp, plan, stop };
   } catch (e) {

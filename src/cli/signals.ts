@@ -2,13 +2,14 @@
 // command starts its parts, so a stop asked for while starting still cleans up what started.
 
 export interface Stopping {
-  /** Resolves at the first SIGINT or SIGTERM. */
+  /** Resolves at the first SIGINT or SIGTERM (or `also`). */
   done: Promise<void>;
   /** Aborted then: long waits while starting give up at once. */
   signal: AbortSignal;
 }
 
-export function onStop(): Stopping {
+/** `also`: another reason to stop (the rootless network's lifeline). */
+export function onStop(also?: Promise<void>): Stopping {
   const abort = new AbortController();
   const done = new Promise<void>((resolve) => {
     const stop = (): void => {
@@ -17,6 +18,7 @@ export function onStop(): Stopping {
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
+    void also?.then(stop);
   });
   return { done, signal: abort.signal };
 }

@@ -23,6 +23,8 @@ export interface ServiceControllersOptions {
   events: EventRecorder;
   /** CIDRs or ranges (`127.240.1.10-127.240.1.20`); empty: the default pool. */
   lbPools: string[];
+  /** status.loadBalancer.ingress[].ipMode of the addresses given (default VIP). */
+  lbIPMode?: 'VIP' | 'Proxy';
   maxEndpointsPerSlice?: number;
   /** Events within this period are synced together (default 0: the next turn of the loop). */
   batchPeriodMs?: number;
@@ -49,7 +51,7 @@ export async function startServiceControllers(opts: ServiceControllersOptions): 
     ),
     new EndpointsController({ ...shared, log: opts.log.child({ controller: 'endpoints' }), endpoints }),
     new EndpointSliceMirroringController({ client, events, services, endpoints, slices, batchPeriodMs, log: opts.log.child({ controller: 'endpointslice-mirroring' }) }),
-    new LoadBalancerController({ client, events, services, pools, log: opts.log.child({ controller: 'loadbalancer' }) }),
+    new LoadBalancerController({ client, events, services, pools, ipMode: opts.lbIPMode, log: opts.log.child({ controller: 'loadbalancer' }) }),
   ];
   try {
     await Promise.all(informers.map((i) => i.start()));

@@ -47,6 +47,9 @@ export interface LoadBalancerInputs {
   events: EventRecorder;
   services: Informer<Service>;
   pools: Pool[];
+  /** How the addresses are reached (KEP-1860): VIP, on the nodes; Proxy, through a load balancer
+   *  in front of them that the proxy leaves alone (the rootless network's host publisher). */
+  ipMode?: 'VIP' | 'Proxy';
 }
 
 export class LoadBalancerController {
@@ -110,13 +113,14 @@ export class LoadBalancerController {
       return;
     }
     this.pending.delete(key);
-    if (statusIP(svc) === result.ip && svc.status!.loadBalancer!.ingress!.length === 1) return;
+    const have = svc.status?.loadBalancer?.ingress;
+    if (statusIP(svc) === result.ip && have!.length === 1 && have![0]!.ipMode === (this.deps.ipMode ?? 'VIP')) return;
     await this.writeStatus(svc, result.ip);
     this.deps.events.record(svc, 'Normal', 'IPAllocated', `Assigned IP ["${result.ip}"]`);
   }
 
   private async writeStatus(svc: Service, ip: string | undefined): Promise<void> {
-    const ingress = ip ? [{ ip, ipMode: 'VIP' }] : null;
+    const ingress = ip ? [{ ip, ipMode: this.deps.ipMode ?? 'VIP' }] : null;
     await this.deps.client.patch(R.services, svc.metadata.namespace, svc.metadata.name!, 'merge', { status: { loadBalancer: { ingress } } }, { subresource: 'status' });
   }
 }

@@ -25,7 +25,7 @@ export function gatewayMac(gateway: string): string {
 }
 
 export function clusterCommands(plan: ClusterPlan): Command[] {
-  const { nodes, underlayNs, clientNs, clientIP } = plan;
+  const { nodes, underlayNs, clientNs, clientIP, hostGatewayIP } = plan;
   const peers: [port: string, ns: string][] = [...nodes.map((n): [string, string] => [underlayPort(n.index), n.ns]), [underlayPort('client'), clientNs]];
   return [
     batch(undefined, [underlayNs, ...nodes.map((n) => n.ns), clientNs].map((ns) => `netns add ${ns}`)),
@@ -35,6 +35,8 @@ export function clusterCommands(plan: ClusterPlan): Command[] {
       `link add ${UNDERLAY_BRIDGE} type bridge`,
       `link set ${UNDERLAY_BRIDGE} up`,
       ...peers.flatMap(([port, ns]) => [`link add ${port} type veth peer name eth0 netns ${ns}`, `link set ${port} master ${UNDERLAY_BRIDGE} up`]),
+      // The host's side (rootless): an address on the bridge itself, and the way back to pods.
+      ...(hostGatewayIP ? [`addr add ${hostGatewayIP}/24 dev ${UNDERLAY_BRIDGE}`, ...nodes.map((n) => `route add ${n.podCIDR} via ${n.nodeIP}`)] : []),
     ]),
     ...nodes.flatMap((n) => [
       batch(n.ns, [

@@ -12,6 +12,8 @@ export const DNS_IP = '10.96.0.10';
 /** LoadBalancer addresses: on the underlay /24, so the client reaches them by ARP. */
 export const LB_POOL = '172.20.0.200-172.20.0.250';
 export const CLIENT_IP = '172.20.0.2';
+/** The host as the cluster sees it (rootless network): the underlay bridge's own address. */
+export const HOST_GATEWAY_IP = '172.20.0.1';
 /** The underlay bridge (in the underlay namespace) and each node's pod bridge. */
 export const UNDERLAY_BRIDGE = 'br0';
 export const POD_BRIDGE = 'cni0';
@@ -32,6 +34,8 @@ export interface NodeNetwork {
 export interface ClusterNetworkSpec {
   prefix: string;
   nodes: number;
+  /** Give the underlay HOST_GATEWAY_IP, routed to every pod CIDR (rootless network). */
+  hostGateway?: boolean;
 }
 
 export interface ClusterPlan {
@@ -40,6 +44,8 @@ export interface ClusterPlan {
   underlayNs: string;
   clientNs: string;
   clientIP: string;
+  /** HOST_GATEWAY_IP, when the underlay has it. */
+  hostGatewayIP?: string;
   underlayCIDR: string;
   clusterCIDR: string;
   lbPool: string;
@@ -94,6 +100,7 @@ export function planCluster(spec: ClusterNetworkSpec): ClusterPlan {
     underlayNs: underlayNs(spec.prefix),
     clientNs: clientNs(spec.prefix),
     clientIP: CLIENT_IP,
+    ...(spec.hostGateway ? { hostGatewayIP: HOST_GATEWAY_IP } : {}),
     underlayCIDR: UNDERLAY_CIDR,
     clusterCIDR: CLUSTER_CIDR,
     lbPool: LB_POOL,
