@@ -3,7 +3,8 @@
 // removes its temp dirs, even when a test fails.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { asUser, rootlessBlocker, type TestUser } from '../support/rootless.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -22,17 +23,31 @@ export class Tinykube {
   readonly kubeconfig: string;
   private readonly cacheDir: string;
 
-  private constructor(readonly dataDir: string, private readonly extraArgs: string[]) {
+  private constructor(
+    readonly dataDir: string,
+    private readonly extraArgs: string[],
+    /** Who runs `up` (the rootless suites); this process's user when absent. */
+    readonly user?: TestUser,
+  ) {
     this.kubeconfig = join(dataDir, 'kubeconfig');
     this.cacheDir = join(dataDir, 'kubectl-cache');
   }
 
   /** Starts `tinykube up` and waits until its kubeconfig exists (the API answers then). One
    *  cluster at a time per machine: its well-known addresses (ClusterIPs, kube-dns, NodePorts)
-   *  are machine-wide, so test files wait for each other's clusters. */
-  static async start(extraArgs: string[] = [], dataDir?: string): Promise<Tinykube> {
+   *  are machine-wide, so test files wait for each other's clusters. The loopback network
+   *  unless the flags name another (the default network is the rootless one, where it can run);
+   *  `network: 'default'` passes no --network at all. */
+  static async start(extraArgs: string[] = [], dataDir?: string, opts: { user?: TestUser; network?: 'default' } = {}): Promise<Tinykube> {
+    if (opts.user) {
+      const why = rootlessBlocker();
+      if (why) throw new Error(`the rootless network cannot run here: ${why}`);
+    }
     await acquireMachineLock();
-    const t = new Tinykube(dataDir ?? mkdtempSync(join(tmpdir(), 'tinykube-e2e-')), extraArgs);
+    const args = extraArgs.includes('--network') || opts.network === 'default' ? extraArgs : ['--network', 'loopback', ...extraArgs];
+    const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'tinykube-e2e-'));
+    if (opts.user) chownSync(dir, opts.user.uid, opts.user.gid);
+    const t = new Tinykube(dir, args, opts.user);
     try {
       await t.up();
     } catch (e) {
@@ -44,9 +59,9 @@ export class Tinykube {
 
   async up(): Promise<void> {
     rmSync(this.kubeconfig, { force: true });
-    const proc = spawn(process.execPath, [BIN, 'up', '--data-dir', this.dataDir, '--api-port', '0', ...this.extraArgs], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const argv = [process.execPath, BIN, 'up', '--data-dir', this.dataDir, '--api-port', '0', ...this.extraArgs];
+    const [cmd, ...args] = this.user ? asUser(this.user, argv) : argv;
+    const proc = spawn(cmd!, args, { stdio: ['ignore', 'pipe', 'pipe'], env: this.user ? { ...process.env, HOME: this.dataDir } : process.env });
     this.proc = proc;
     proc.stdout!.on('data', (d) => (this.output += d));
     proc.stderr!.on('data', (d) => (this.output += d));
@@ -83,6 +98,16 @@ export class Tinykube {
     await this.down();
     rmSync(this.dataDir, { recursive: true, force: true });
     releaseMachineLock();
+  }
+
+  /** `tinykube shell` on this cluster as its user: a node's name, `client`, or undefined (the
+   *  first node); stdout, or '' when it fails. */
+  shell(node: string | undefined, argv: string[], timeoutMs = 5_000): string {
+    const target = node === 'client' ? ['--client'] : node ? [node] : [];
+    const full = [process.execPath, BIN, 'shell', '--data-dir', this.dataDir, ...target, '--', ...argv];
+    const [cmd, ...args] = this.user ? asUser(this.user, full) : full;
+    const r = spawnSync(cmd!, args, { encoding: 'utf8', timeout: timeoutMs });
+    return r.status === 0 ? r.stdout.trim() : '';
   }
 
   /** Runs kubectl with this cluster's kubeconfig and a private discovery cache. */

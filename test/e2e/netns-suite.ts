@@ -1,6 +1,8 @@
-// The netns network end to end (root): `tinykube up --network netns --nodes 3` with a proxy mode,
-// driven as a user would — kubectl, a busybox pod using the host's wget/nslookup inside its own
-// namespace, and curl from the outside client namespace. One suite, run per kernel mode.
+// The netns network end to end: `tinykube up --network netns --nodes 3` (root) or the rootless
+// network (an unprivileged user) with a proxy mode, driven as a user would — kubectl, a busybox pod
+// using the host's wget/nslookup inside its own namespace, and curl from the outside client
+// namespace (`ip netns exec`, or `tinykube shell --client` rootless). One suite, run per kernel
+// mode and per network.
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -8,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXAMPLES, Tinykube, eventually, rows, sleep } from './harness.js';
+import { rootlessUser, skipUnlessRootless } from '../support/rootless.js';
 
 export const canRunNetns = process.getuid?.() === 0 && spawnSync('ip', ['netns', 'list']).status === 0;
 
@@ -18,6 +21,12 @@ export function inNs(ns: string, argv: string[], timeoutMs = 5_000): string {
 }
 
 export const curl = (ns: string, url: string): string => inNs(ns, ['curl', '-s', '-m', '2', url]);
+
+/** curl from this host's own namespace (to its loopback only). */
+export function hostCurl(url: string): string {
+  const r = spawnSync('curl', ['-s', '-m', '3', url], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : '';
+}
 
 /** Namespaces, /etc/netns entries and processes a cluster of this prefix would leave. */
 export function leftovers(prefix: string, dataDir: string): string[] {
@@ -35,12 +44,14 @@ function readCmdline(pid: string): string {
   }
 }
 
-/** Registers hooks that start `tinykube up --network netns` with these flags before the suite's
- *  tests, and stop it after them, checking nothing of it is left. Returns the running cluster. */
-function netnsCluster(prefix: string, flags: string[]): () => Tinykube {
+/** Registers hooks that start `tinykube up --network netns` (or rootless, as the test user) with
+ *  these flags before the suite's tests, and stop it after them, checking nothing of it is left.
+ *  Returns the running cluster. */
+function netnsCluster(prefix: string, flags: string[], rootless = false): () => Tinykube {
   let t: Tinykube | undefined;
   before(async () => {
-    t = await Tinykube.start(['--network', 'netns', '--netns-prefix', prefix, ...flags]);
+    const network = ['--network', rootless ? 'rootless' : 'netns', '--netns-prefix', prefix];
+    t = await Tinykube.start([...network, ...flags], undefined, rootless ? { user: rootlessUser } : {});
   });
   after(async () => {
     const dataDir = t?.dataDir;
@@ -55,7 +66,8 @@ apiVersion: apps/v1
 kind: Deployment
 metadata: {name: echo, labels: {app: echo}}
 spec:
-  replicas: 3
+  # Fewer than the nodes: at least one node has no local endpoint for the Local checks.
+  replicas: 2
   selector: {matchLabels: {app: echo}}
   template:
     metadata: {labels: {app: echo}}
@@ -90,6 +102,14 @@ spec:
   type: LoadBalancer
   selector: {app: webapp}
   ports: [{port: 80, targetPort: 8080}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: webapp-lb8080}
+spec:
+  type: LoadBalancer
+  selector: {app: webapp}
+  ports: [{port: 8080}]
 ---
 apiVersion: apps/v1
 kind: Deployment
@@ -135,14 +155,18 @@ const UDP_ASK = (vip: string): string =>
   `const s=require('dgram').createSocket('udp4');s.bind(40000,()=>s.send('hostname',53,'${vip}'));` +
   `s.on('message',(m)=>{console.log(String(m));process.exit(0)});setTimeout(()=>process.exit(1),700)`;
 
-export function netnsSuite(mode: 'nftables' | 'iptables'): void {
-  describe(`netns network, 3 nodes, --proxy-mode ${mode}`, { skip: !canRunNetns && 'needs root and iproute2' }, () => {
-    const prefix = `tke${mode.slice(0, 2)}${process.pid % 10000}`;
+export function netnsSuite(mode: 'nftables' | 'iptables', rootless = false): void {
+  const name = `netns network${rootless ? ' (rootless)' : ''}, 3 nodes, --proxy-mode ${mode}`;
+  describe(name, { skip: rootless ? skipUnlessRootless() : !canRunNetns && 'needs root and iproute2' }, () => {
+    const prefix = `tk${rootless ? 'r' : 'e'}${mode.slice(0, 2)}${process.pid % 10000}`;
     let t: Tinykube;
     let client: string;
     const podsOf = (app: string): string[][] => rows(t.k(`get pods -l app=${app} -o wide`));
+    /** A command in a node's (or the client's) namespace: `ip netns exec`, or rootless `tinykube shell`. */
+    const on = (ns: string, argv: string[]): string => (rootless ? t.shell(ns === client ? 'client' : ns, argv) : inNs(ns, argv));
+    const curlOn = (ns: string, url: string): string => on(ns, ['curl', '-s', '-m', '2', url]);
 
-    const cluster = netnsCluster(prefix, ['--nodes', '3', '--proxy-mode', mode, '--node-monitor-grace-period', '15s']);
+    const cluster = netnsCluster(prefix, ['--nodes', '3', '--proxy-mode', mode, '--node-monitor-grace-period', '15s'], rootless);
     before(async () => {
       t = cluster();
       client = `${prefix}-client`;
@@ -185,21 +209,46 @@ export function netnsSuite(mode: 'nftables' | 'iptables'): void {
     it('answers on the NodePort of every node and on the LoadBalancer address, from outside', async () => {
       const port = t.k('get svc webapp-lb -o jsonpath={.spec.ports[0].nodePort}');
       for (const ip of ['172.20.0.11', '172.20.0.12', '172.20.0.13']) {
-        assert.match(await eventually(() => curl(client, `http://${ip}:${port}/hostname.html`), 10_000, `NodePort on ${ip}`), /^webapp-/);
+        assert.match(await eventually(() => curlOn(client, `http://${ip}:${port}/hostname.html`), 10_000, `NodePort on ${ip}`), /^webapp-/);
       }
+      if (rootless) return;
       const lb = await eventually(() => t.k('get svc webapp-lb -o jsonpath={.status.loadBalancer.ingress[0].ip}'), 10_000, 'an LB address');
-      assert.match(await eventually(() => curl(client, `http://${lb}/hostname.html`), 10_000, 'the LB address'), /^webapp-/);
+      assert.match(await eventually(() => curlOn(client, `http://${lb}/hostname.html`), 10_000, 'the LB address'), /^webapp-/);
+    });
+
+    it('rootless: publishes LoadBalancer addresses and NodePorts on this host, and says when a port cannot be', { skip: !rootless }, async () => {
+      const lb = await eventually(() => t.k('get svc webapp-lb8080 -o jsonpath={.status.loadBalancer.ingress[0].ip}'), 10_000, 'an LB address');
+      assert.match(lb, /^127\.240\./, 'an address of this host');
+      assert.equal(t.k('get svc webapp-lb8080 -o jsonpath={.status.loadBalancer.ingress[0].ipMode}'), 'Proxy');
+      assert.match(await eventually(() => hostCurl(`http://${lb}:8080/hostname.html`), 10_000, 'the LB address from this host'), /^webapp-/);
+      const port = t.k('get svc webapp-lb -o jsonpath={.spec.ports[0].nodePort}');
+      assert.match(await eventually(() => hostCurl(`http://127.0.0.1:${port}/hostname.html`), 10_000, 'the NodePort from this host'), /^webapp-/);
+      // Port 80 needs privilege on the host: an Event says so, and the rest is published.
+      const events = await eventually(() => t.k('get events --field-selector reason=FailedToPublish,involvedObject.name=webapp-lb -o jsonpath={.items[*].message}'), 10_000, 'a FailedToPublish Event');
+      assert.match(events, /Failed to publish 127\.240\.0\.\d+:80\/TCP on this host: permission denied: ports below 1024 need root, or: sudo sysctl -w net\.ipv4\.ip_unprivileged_port_start=80/);
     });
 
     it('keeps the client address with externalTrafficPolicy Local', async () => {
-      const lb = await eventually(() => t.k('get svc echo-local -o jsonpath={.status.loadBalancer.ingress[0].ip}'), 10_000, 'an LB address');
-      const seen = await eventually(() => curl(client, `http://${lb}/clientip`), 15_000, 'an answer through the Local LB');
-      assert.match(seen, /^172\.20\.0\.2:\d+$/);
-      // A node without a local endpoint drops NodePort traffic under Local.
       const port = t.k('get svc echo-local -o jsonpath={.spec.ports[0].nodePort}');
+      if (rootless) {
+        // Published on the host, connections enter from the outside client, and only to nodes
+        // with a local endpoint (each try would otherwise be dropped).
+        await eventually(() => hostCurl(`http://127.0.0.1:${port}/clientip`), 15_000, 'an answer through the published Local NodePort');
+        for (let i = 0; i < 6; i++) {
+          const started = Date.now();
+          assert.match(hostCurl(`http://127.0.0.1:${port}/clientip`), /^172\.20\.0\.2:\d+$/);
+          assert.ok(Date.now() - started < 1_500, 'answered at once: no try went to a node that drops it');
+        }
+      } else {
+        const lb = await eventually(() => t.k('get svc echo-local -o jsonpath={.status.loadBalancer.ingress[0].ip}'), 10_000, 'an LB address');
+        const seen = await eventually(() => curlOn(client, `http://${lb}/clientip`), 15_000, 'an answer through the Local LB');
+        assert.match(seen, /^172\.20\.0\.2:\d+$/);
+      }
+      // A node without a local endpoint drops NodePort traffic under Local.
       const withPods = new Set(podsOf('echo').map((r) => r[6]));
+      assert.ok(withPods.size < 3, 'a node without an echo pod');
       for (const i of [1, 2, 3]) {
-        const answer = curl(client, `http://172.20.0.${10 + i}:${port}/clientip`);
+        const answer = curlOn(client, `http://172.20.0.${10 + i}:${port}/clientip`);
         if (withPods.has(`${prefix}-node-${i}`)) assert.match(answer, /^172\.20\.0\.2:\d+$/);
         else assert.equal(answer, '');
       }
@@ -236,25 +285,25 @@ export function netnsSuite(mode: 'nftables' | 'iptables'): void {
       assert.match(now, /^udp-/);
     });
 
-    it('keeps the LoadBalancer address answering after its announcing node stops', async () => {
+    it('keeps the LoadBalancer address answering after its announcing node stops', { skip: rootless && 'rootless: LoadBalancer addresses are published on the host, not announced' }, async () => {
       const lb = t.k('get svc webapp-lb -o jsonpath={.status.loadBalancer.ingress[0].ip}');
-      const holder = [1, 2, 3].map((i) => `${prefix}-node-${i}`).find((ns) => inNs(ns, ['ip', '-4', '-o', 'addr', 'show', 'dev', 'eth0']).includes(` ${lb}/32 `));
+      const holder = [1, 2, 3].map((i) => `${prefix}-node-${i}`).find((ns) => on(ns, ['ip', '-4', '-o', 'addr', 'show', 'dev', 'eth0']).includes(` ${lb}/32 `));
       assert.ok(holder, `a node holds ${lb}`);
       const pid = Number(readFileSync(join(t.dataDir, 'nodes', holder!, 'agent.pid'), 'utf8'));
       process.kill(pid, 'SIGTERM');
       await eventually(() => !existsSync(`/proc/${pid}`) || readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z '), 30_000, 'the agent to stop');
       const started = Date.now();
       const other = await eventually(
-        () => [1, 2, 3].map((i) => `${prefix}-node-${i}`).find((ns) => ns !== holder && inNs(ns, ['ip', '-4', '-o', 'addr', 'show', 'dev', 'eth0']).includes(` ${lb}/32 `)),
+        () => [1, 2, 3].map((i) => `${prefix}-node-${i}`).find((ns) => ns !== holder && on(ns, ['ip', '-4', '-o', 'addr', 'show', 'dev', 'eth0']).includes(` ${lb}/32 `)),
         60_000,
         'another node announcing the address',
       );
       assert.notEqual(other, holder);
-      assert.match(await eventually(() => curl(client, `http://${lb}/hostname.html`), 30_000, 'the LB address after failover'), /^webapp-/);
+      assert.match(await eventually(() => curlOn(client, `http://${lb}/hostname.html`), 30_000, 'the LB address after failover'), /^webapp-/);
       // Every answer now comes from a pod on a live node.
       const live = new Set(podsOf('webapp').filter((r) => r[6] !== holder).map((r) => r[0]));
       for (let i = 0; i < 6; i++) {
-        const a = curl(client, `http://${lb}/hostname.html`);
+        const a = curlOn(client, `http://${lb}/hostname.html`);
         if (a) assert.ok(live.has(a), `${a} is on a live node`);
         await sleep(100);
       }

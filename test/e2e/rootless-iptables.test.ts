@@ -1,0 +1,3 @@
+import { netnsSuite } from './netns-suite.js';
+
+netnsSuite('iptables', true);
