@@ -26,12 +26,17 @@ export function shellArgv(dataDir: string, target: { node?: string; client?: boo
   const prefix = nodes[0]!.replace(/-node-\d+$/, '');
   if (target.node && !nodes.includes(target.node)) throw new Error(`no node "${target.node}" (nodes: ${nodes.join(', ')})`);
   const ns = target.client ? `${prefix}-client` : (target.node ?? nodes[0]!);
-  const inNs = ['ip', 'netns', 'exec', ns, ...cmd];
+  return [...enterCluster(dataDir), 'ip', 'netns', 'exec', ns, ...cmd];
+}
+
+/** The argv prefix that reaches the cluster's namespace names: none for `--network netns` (root,
+ *  in the host), else joining the rootless `up`'s user, mount and PID namespaces as their root. */
+export function enterCluster(dataDir: string): string[] {
   const pidFile = join(dataDir, USERNS_PID_FILE);
-  if (!existsSync(pidFile)) return inNs;
+  if (!existsSync(pidFile)) return [];
   const holder = firstInside(Number(readFileSync(pidFile, 'utf8')));
   if (!holder) throw new Error(`the cluster of ${dataDir} is not running: start it with tinykube up`);
-  return ['nsenter', `--target=${holder}`, '--user', '--preserve-credentials', '--mount', '--pid', '--', ...inNs];
+  return ['nsenter', `--target=${holder}`, '--user', '--preserve-credentials', '--mount', '--pid', '--'];
 }
 
 export async function shellCommand(args: string[]): Promise<number> {
