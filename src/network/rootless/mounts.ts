@@ -8,12 +8,13 @@
 // Nothing of it is seen outside, and it is gone with the namespace.
 
 import { spawnSync } from 'node:child_process';
-import { closeSync, lstatSync, mkdirSync, openSync, readdirSync, readlinkSync, symlinkSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readlinkSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const SHADOWED = ['/etc', '/run'];
-/** Entries made fresh, not carried over: the host's own namespace names are not ours. */
-const FRESH = new Set(['netns']);
+/** Entries made fresh, not carried over: the host's namespace names are not ours, and util-linux's
+ *  record of userspace mount options (/run/mount/utab) must be of this namespace's mounts. */
+const FRESH = new Set(['netns', 'mount']);
 
 function mount(args: string[]): void {
   const r = spawnSync('mount', args, { encoding: 'utf8' });
@@ -30,12 +31,13 @@ function shadow(dir: string, orig: string): void {
     const from = join(orig, name);
     const to = join(dir, name);
     const st = lstatSync(from);
+    // An entry may exist already: `mount` itself keeps /run/mount/utab.
     if (st.isSymbolicLink()) {
-      symlinkSync(readlinkSync(from), to);
+      if (!existsSync(to)) symlinkSync(readlinkSync(from), to);
       continue;
     }
-    if (st.isDirectory()) mkdirSync(to);
-    else closeSync(openSync(to, 'w'));
+    if (st.isDirectory()) mkdirSync(to, { recursive: true });
+    else closeSync(openSync(to, 'a'));
     mount([st.isDirectory() ? '--rbind' : '--bind', from, to]);
   }
 }
