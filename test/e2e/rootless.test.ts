@@ -13,17 +13,19 @@ import { after, before, describe, it } from 'node:test';
 import { startHostServers, type HostServers } from '../support/host-servers.js';
 import { asUser, rootlessUser, skipUnlessRootless } from '../support/rootless.js';
 import { Tinykube, eventually, rows } from './harness.js';
-import { hostCurl } from './netns-suite.js';
+import { hostCurl, leftovers } from './netns-suite.js';
 
 const BIN = new URL('../../bin/tinykube.js', import.meta.url).pathname;
 
-/** What the host's own network namespace looks like: it must not change. */
+/** What the host's own network namespace looks like: it must not change. (Its namespace names
+ *  and mounts change with other tests running beside this one: leftovers() checks ours.) */
 function hostNetwork(): string {
   const out = (cmd: string[]): string => spawnSync(cmd[0]!, cmd.slice(1), { encoding: 'utf8' }).stdout ?? '';
-  return [out(['ip', '-o', 'link']), out(['ip', 'route']), out(['ip', 'rule']), out(['ip', 'netns', 'list']), out(['nft', 'list', 'ruleset'])]
-    .join('\n')
-    .replace(/\\\s+link\/\S+ \S+ brd \S+/g, '');
+  return [out(['ip', '-o', 'link']), out(['ip', 'route']), out(['ip', 'rule']), out(['nft', 'list', 'ruleset'])].join('\n');
 }
+
+/** The host's mounts made by tinykube (its tmpfs are named so): none may ever be seen here. */
+const hostMountsOfOurs = (): string[] => readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => / - \S+ tinykube /.test(l));
 
 /** Processes whose command line names `dataDir`, with their real uid. */
 function processesOf(dataDir: string): { pid: number; uid: number }[] {
@@ -109,7 +111,11 @@ describe('the rootless network (the default), as an unprivileged user', { skip: 
     const dataDir = t?.dataDir;
     await t?.destroy();
     await servers?.stop();
-    if (dataDir) assert.deepEqual(processesOf(dataDir), [], 'no process left');
+    if (dataDir) {
+      assert.deepEqual(processesOf(dataDir), [], 'no process left');
+      assert.deepEqual(leftovers('tkroot', dataDir), [], 'no namespace or /etc/netns entry in the host');
+    }
+    assert.deepEqual(hostMountsOfOurs(), [], 'no mount of ours in the host');
     if (before_) assert.equal(hostNetwork(), before_, "the host's links, routes, rules, namespaces and nft tables are unchanged");
   });
 
@@ -196,6 +202,8 @@ subsets: [{addresses: [{ip: 172.20.0.1}], ports: [{port: ${servers.httpPort}}]}]
     const ip = t.k('get pod client -o jsonpath={.status.podIP}');
     await t.down('SIGKILL');
     await eventually(() => processesOf(t.dataDir).length === 0, 20_000, 'every process of the cluster gone');
+    assert.deepEqual(leftovers('tkroot', t.dataDir), []);
+    assert.deepEqual(hostMountsOfOurs(), []);
     await t.up();
     await eventually(() => t.kubectl(['get', 'pod', 'client', '-o', 'jsonpath={.status.containerStatuses[0].ready}']).stdout === 'true', 60_000, 'client ready again');
     assert.equal(t.k('get pod client -o jsonpath={.status.podIP}'), ip);
