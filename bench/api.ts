@@ -90,7 +90,7 @@ async function storeFloor(dir: string): Promise<number> {
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'tinykube-bench-'));
   const bin = new URL('../bin/tinykube.js', import.meta.url).pathname;
-  const proc = spawn(process.execPath, [bin, 'up', '--data-dir', dir, '--api-port', '0'], { stdio: 'ignore' });
+  const proc = spawn(process.execPath, [bin, 'up', '--network', 'loopback', '--data-dir', dir, '--api-port', '0'], { stdio: 'ignore' });
   try {
     const kubeconfig = join(dir, 'kubeconfig');
     while (!existsSync(kubeconfig)) await new Promise((r) => setTimeout(r, 50));

@@ -75,7 +75,7 @@ async function main(): Promise<void> {
   const floorMs = await directFloor();
   const dir = mkdtempSync(join(tmpdir(), 'tinykube-bench-wl-'));
   const bin = new URL('../bin/tinykube.js', import.meta.url).pathname;
-  const up = spawn(process.execPath, [bin, 'up', '--data-dir', dir, '--api-port', '0', '--disable', 'proxy,dns'], { stdio: 'ignore' });
+  const up = spawn(process.execPath, [bin, 'up', '--network', 'loopback', '--data-dir', dir, '--api-port', '0', '--disable', 'proxy,dns'], { stdio: 'ignore' });
   const kubeconfig = join(dir, 'kubeconfig');
   const kubectl = (...args: string[]) => spawnSync('kubectl', ['--kubeconfig', kubeconfig, '--cache-dir', join(dir, 'cache'), ...args], { encoding: 'utf8' });
   try {
