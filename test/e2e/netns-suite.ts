@@ -216,7 +216,7 @@ export function netnsSuite(mode: 'nftables' | 'iptables', rootless = false): voi
       assert.match(await eventually(() => curlOn(client, `http://${lb}/hostname.html`), 10_000, 'the LB address'), /^webapp-/);
     });
 
-    it('rootless: publishes LoadBalancer addresses and NodePorts on this host, and says when a port cannot be', { skip: !rootless }, async () => {
+    if (rootless) it('publishes LoadBalancer addresses and NodePorts on this host, and says when a port cannot be', async () => {
       const lb = await eventually(() => t.k('get svc webapp-lb8080 -o jsonpath={.status.loadBalancer.ingress[0].ip}'), 10_000, 'an LB address');
       assert.match(lb, /^127\.240\./, 'an address of this host');
       assert.equal(t.k('get svc webapp-lb8080 -o jsonpath={.status.loadBalancer.ingress[0].ipMode}'), 'Proxy');
@@ -285,7 +285,22 @@ export function netnsSuite(mode: 'nftables' | 'iptables', rootless = false): voi
       assert.match(now, /^udp-/);
     });
 
-    it('keeps the LoadBalancer address answering after its announcing node stops', { skip: rootless && 'rootless: LoadBalancer addresses are published on the host, not announced' }, async () => {
+    if (rootless) it('keeps a published NodePort answering after a node agent stops', async () => {
+      const port = t.k('get svc webapp-lb -o jsonpath={.spec.ports[0].nodePort}');
+      const node = `${prefix}-node-1`;
+      // The agent's PID in the cluster's PID namespace, where tinykube shell runs.
+      const pid = readFileSync(join(t.dataDir, 'nodes', node, 'agent.pid'), 'utf8').trim();
+      t.shell(node, ['kill', pid]);
+      await eventually(() => rows(t.k('get nodes')).some((r) => r[0] === node && r[1] !== 'Ready'), 60_000, `${node} NotReady`);
+      const live = new Set(podsOf('webapp').filter((r) => r[6] !== node).map((r) => r[0]));
+      await eventually(() => live.has(hostCurl(`http://127.0.0.1:${port}/hostname.html`)), 30_000, 'an answer from a live node');
+      for (let i = 0; i < 6; i++) {
+        const a = hostCurl(`http://127.0.0.1:${port}/hostname.html`);
+        assert.ok(live.has(a), `${a || 'no answer'} from a pod on a live node`);
+      }
+    });
+
+    if (!rootless) it('keeps the LoadBalancer address answering after its announcing node stops', async () => {
       const lb = t.k('get svc webapp-lb -o jsonpath={.status.loadBalancer.ingress[0].ip}');
       const holder = [1, 2, 3].map((i) => `${prefix}-node-${i}`).find((ns) => on(ns, ['ip', '-4', '-o', 'addr', 'show', 'dev', 'eth0']).includes(` ${lb}/32 `));
       assert.ok(holder, `a node holds ${lb}`);

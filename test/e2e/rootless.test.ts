@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startHostServers, type HostServers } from '../support/host-servers.js';
 import { asUser, rootlessUser, skipUnlessRootless } from '../support/rootless.js';
-import { Tinykube, eventually, rows } from './harness.js';
+import { Tinykube, acquireMachineLock, eventually, releaseMachineLock, rows } from './harness.js';
 import { hostCurl, leftovers } from './netns-suite.js';
 
 const BIN = new URL('../../bin/tinykube.js', import.meta.url).pathname;
@@ -240,6 +240,8 @@ describe('the rootless network refused or misused', { skip: skipUnlessRootless()
     spawnSync('chown', [`${rootlessUser!.uid}:${rootlessUser!.gid}`, dir]);
     const [cmd, ...args] = asUser(rootlessUser!, refused(`--data-dir ${dir} --api-port 0 --disable dns,proxy,node`));
     const { spawn } = await import('node:child_process');
+    // A loopback cluster: its addresses are machine-wide.
+    await acquireMachineLock();
     const up = spawn(cmd!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     up.stdout.on('data', (d) => (out += d));
@@ -252,6 +254,7 @@ describe('the rootless network refused or misused', { skip: skipUnlessRootless()
       const exited = new Promise((r) => up.once('exit', r));
       up.kill('SIGTERM');
       await exited;
+      releaseMachineLock();
       rmSync(dir, { recursive: true, force: true });
     }
   });
