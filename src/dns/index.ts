@@ -23,7 +23,8 @@ export const DEFAULT_ADDRESS = '127.53.0.10';
 export const DEFAULT_PORT = 53;
 export const FALLBACK_PORT = 1053;
 export const METRICS_PORT = 9153;
-export const DEFAULT_TTL = 5;
+/** As kubeadm's Corefile (`kubernetes ... { ttl 30 }`). */
+export const DEFAULT_TTL = 30;
 
 export interface DnsOptions {
   client: Client;
@@ -62,7 +63,7 @@ export async function startDns(opts: DnsOptions): Promise<Dns> {
   const records = { zone, ttl: opts.ttl ?? DEFAULT_TTL, nameservers: [] as string[] };
   const upstream = new Upstream({ servers: upstreams });
   const handler = new Handler(cache, records, upstream, metrics);
-  cache.onChange(() => handler.clusterChanged());
+  cache.onChange((changed) => handler.invalidate(changed));
   let synced = false;
   // Until the first lists arrive the handler answers SERVFAIL in the zone, never a false NXDOMAIN.
   cache.start().then(
@@ -98,6 +99,7 @@ export async function startDns(opts: DnsOptions): Promise<Dns> {
       log.error({ err }, 'could not create the kube-dns Service');
     }
   }
+  handler.clear(); // NS answers given before the name servers were known
   log.info({ address, port, zone, upstreams, clusterIPs: records.nameservers }, `cluster DNS serving ${zone} on ${address}:${port}`);
 
   return {

@@ -128,12 +128,37 @@ describe('DNS server', () => {
     assert.deepEqual(addresses(r), ['127.96.2.1']);
   });
 
-  it('drops cached replies when the cluster changes', async () => {
-    const q = query('late.web.svc.cluster.local');
-    assert.equal((await udp(dns.port, q)).rcode, 'NXDOMAIN');
-    assert.equal((await udp(dns.port, q)).rcode, 'NXDOMAIN'); // now from the reply cache
-    await api.client().create(R.services, 'web', { metadata: { name: 'late', namespace: 'web' }, spec: { clusterIP: '127.96.2.2', ports: [{ port: 80 }] } });
-    assert.deepEqual(addresses(await udp(dns.port, q)), ['127.96.2.2']);
+  it('answers as kubeadm\'s CoreDNS: TTL 30, AA without RA in the zone, RA for forwarded names', async () => {
+    const r = await udp(dns.port, query('front.web.svc.cluster.local'));
+    assert.deepEqual(r.answers?.map((a) => a.ttl), [30]);
+    assert.equal(r.flag_aa, true);
+    assert.equal(r.flag_ra, false);
+    assert.equal(r.flag_rd, true);
+    const negative = await udp(dns.port, query('nope.web.svc.cluster.local'));
+    assert.equal(negative.flag_ra, false);
+    const forwarded = await udp(dns.port, query('www.example.test'));
+    assert.equal(forwarded.flag_ra, true);
+    assert.equal(forwarded.flag_aa, false);
+  });
+
+  it('drops only the cached replies a cluster change touches', async () => {
+    const entries = async () => Number(/^tinykube_dns_reply_cache_entries (\d+)/m.exec(await dns.metrics.metrics())?.[1]);
+    const client = api.client();
+    const late = query('late.web.svc.cluster.local');
+    assert.equal((await udp(dns.port, late)).rcode, 'NXDOMAIN');
+    assert.equal((await udp(dns.port, late)).rcode, 'NXDOMAIN'); // now from the reply cache
+    await udp(dns.port, query('front.web.svc.cluster.local'));
+    await udp(dns.port, query('_http._tcp.front.web.svc.cluster.local', 'SRV'));
+    const before = await entries();
+    // An unrelated Service appears: the replies above stay cached; its own name is one more.
+    await client.create(R.services, 'web', { metadata: { name: 'other', namespace: 'web' }, spec: { clusterIP: '127.96.2.3', ports: [{ port: 80 }] } });
+    while ((await udp(dns.port, query('other.web.svc.cluster.local'))).rcode !== 'NOERROR') await new Promise((r) => setImmediate(r));
+    assert.equal(await entries(), before + 1);
+    // The negative answer for `late` goes the moment `late` exists.
+    await client.create(R.services, 'web', { metadata: { name: 'late', namespace: 'web' }, spec: { clusterIP: '127.96.2.2', ports: [{ port: 80 }] } });
+    while ((await udp(dns.port, late)).rcode === 'NXDOMAIN') await new Promise((r) => setImmediate(r));
+    assert.deepEqual(addresses(await udp(dns.port, late)), ['127.96.2.2']);
+    assert.deepEqual(addresses(await udp(dns.port, query('LATE.web.svc.cluster.local'))), ['127.96.2.2']);
   });
 
   it('answers several queries on one TCP connection', async () => {
@@ -192,7 +217,7 @@ describe('DNS server', () => {
     assert.deepEqual(addresses(first), ['192.0.2.10']);
     assert.deepEqual(addresses(second), ['192.0.2.10']);
     assert.equal(first.flag_aa, false);
-    assert.equal(upstream.queries.get('www.example.test'), 1);
+    assert.equal(upstream.queries.get('www.example.test'), 1); // asked upstream once, by whichever test asked first
     assert.match(await dns.metrics.metrics(), /tinykube_dns_cache_hits_total [1-9]/);
     assert.equal((await udp(dns.port, query('missing.example.test'))).rcode, 'NXDOMAIN');
   });

@@ -1,6 +1,7 @@
 // The DNS transports: UDP datagrams, and TCP with a two-byte length before each message
-// (RFC 1035 4.2.2), several queries per connection, replies as they are ready (RFC 7766),
-// closed after an idle time. Every limit is there so a flood cannot grow memory: queries
+// (RFC 1035 4.2.2), several queries per connection, replies as they are ready (RFC 7766: a
+// slow forwarded query does not hold back the cached ones behind it), closed after an idle
+// time. A cached reply is sent synchronously, without a promise. Every limit is there so a flood cannot grow memory: queries
 // waiting for a reply, connections, bytes buffered per connection.
 
 import dgram from 'node:dgram';
@@ -69,14 +70,16 @@ export class DnsServer {
   }
 
   private onDatagram(msg: Buffer, from: dgram.RemoteInfo): void {
+    const hit = this.o.handler.cached(msg, 'udp');
+    if (hit) return void this.udp.send(hit, from.port, from.address);
     if (this.pendingUdp >= (this.o.maxPendingUdp ?? 4096)) {
       this.o.metrics.dropped.inc({ reason: 'overload' });
       return;
     }
     this.pendingUdp++;
     this.o.handler
-      .handle(msg, 'udp')
-      .then((reply) => reply && this.udp.send(reply, from.port, from.address))
+      .compute(msg, 'udp')
+      .then((reply) => reply && this.udp.send(reply.bytes, from.port, from.address))
       .catch((err: unknown) => this.o.log.error({ err }, 'DNS query failed'))
       .finally(() => this.pendingUdp--);
   }
@@ -95,15 +98,15 @@ export class DnsServer {
       while (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
         const msg = buf.subarray(2, 2 + buf.readUInt16BE(0));
         buf = buf.subarray(2 + msg.length);
+        const hit = this.o.handler.cached(msg, 'tcp');
+        if (hit) {
+          writeFrame(conn, hit);
+          continue;
+        }
         if (++pending >= maxPending) conn.pause();
         this.o.handler
-          .handle(msg, 'tcp')
-          .then((reply) => {
-            if (!reply || conn.destroyed) return;
-            const len = Buffer.alloc(2);
-            len.writeUInt16BE(reply.length);
-            conn.write(Buffer.concat([len, reply]));
-          })
+          .compute(msg, 'tcp')
+          .then((reply) => reply && !conn.destroyed && writeFrame(conn, reply.bytes))
           .catch((err: unknown) => this.o.log.error({ err }, 'DNS query failed'))
           .finally(() => {
             if (--pending < maxPending && conn.isPaused()) conn.resume();
@@ -111,4 +114,11 @@ export class DnsServer {
       }
     });
   }
+}
+
+function writeFrame(conn: net.Socket, reply: Buffer): void {
+  const frame = Buffer.allocUnsafe(2 + reply.length);
+  frame.writeUInt16BE(reply.length, 0);
+  reply.copy(frame, 2);
+  conn.write(frame);
 }
