@@ -11,7 +11,7 @@ import dnsPacket, { type DecodedPacket } from 'dns-packet';
 import type { Backend } from './cache.js';
 import type { DnsMetrics } from './metrics.js';
 import { answer, type Question, type RecordsConfig, type Reply } from './records.js';
-import { patchReply, ReplyCache, replyKey, sameQuestion } from './reply-cache.js';
+import { patchReply, ReplyCache, replyKey, REPLY_CACHE_SIZE, sameQuestion } from './reply-cache.js';
 import type { Upstream } from './upstream.js';
 import { ednsOf, encodeReply, errorReply, readHeader, TCP_MAX_SIZE, udpLimit } from './wire.js';
 
@@ -19,7 +19,6 @@ const OPCODE_QUERY = 0;
 /** Query types counted by name; any other is `other`, so odd queries cannot grow the metrics. */
 const COUNTED_TYPES = new Set(['A', 'AAAA', 'ANY', 'CNAME', 'MX', 'NS', 'PTR', 'SOA', 'SRV', 'TXT', 'unknown']);
 
-const REPLY_CACHE_SIZE = 10_000;
 const FORWARDED_REPLY_SECONDS = 1;
 
 export type Transport = 'udp' | 'tcp';

@@ -7,6 +7,8 @@
 // Eviction is first-in first-out: a hit does no bookkeeping, and the bound keeps a flood of
 // distinct names from growing memory.
 
+/** Replies each process keeps (the Handler, and every UDP worker's copy). */
+export const REPLY_CACHE_SIZE = 10_000;
 /** Larger queries (TCP allows 64 KiB) are answered but not cached: keys stay small. */
 export const MAX_CACHED_QUERY = 512;
 const HEADER = 12;

@@ -27,7 +27,10 @@ function query(name: string, type = 'A', extra: Partial<Packet> = {}): Buffer {
   return dnsPacket.encode({ type: 'query', id: 4242, flags: dnsPacket.RECURSION_DESIRED, questions: [{ name, type: type as 'A' }], ...extra });
 }
 
-function udp(port: number, msg: Buffer): Promise<Rcoded> {
+const udp = (port: number, msg: Buffer): Promise<Rcoded> => udpTo(ADDRESS, port, msg);
+const tcp = (port: number, msgs: Buffer[]): Promise<Rcoded[]> => tcpTo(ADDRESS, port, msgs);
+
+function udpTo(address: string, port: number, msg: Buffer): Promise<Rcoded> {
   return new Promise((resolve, reject) => {
     const s = dgram.createSocket('udp4');
     s.on('message', (m) => {
@@ -38,14 +41,14 @@ function udp(port: number, msg: Buffer): Promise<Rcoded> {
         reject(e as Error);
       }
     });
-    s.send(msg, port, ADDRESS);
+    s.send(msg, port, address);
   });
 }
 
 /** Sends every message on one TCP connection and collects as many replies. */
-function tcp(port: number, msgs: Buffer[]): Promise<Rcoded[]> {
+function tcpTo(host: string, port: number, msgs: Buffer[]): Promise<Rcoded[]> {
   return new Promise((resolve, reject) => {
-    const conn = net.connect({ host: ADDRESS, port });
+    const conn = net.connect({ host, port });
     const replies: Rcoded[] = [];
     let buf = Buffer.alloc(0);
     conn.on('connect', () => conn.write(Buffer.concat(msgs.map((m) => Buffer.concat([Buffer.from([m.length >> 8, m.length & 255]), m])))));
@@ -242,5 +245,47 @@ describe('DNS server', () => {
     assert.equal(await dig('-x', '127.96.2.1'), 'front.web.svc.cluster.local.');
     // dig retries a truncated UDP answer over TCP by itself and gets every address.
     assert.equal((await dig('+noedns', 'many.web.svc.cluster.local')).split('\n').length, MANY);
+  });
+});
+
+describe('DNS server with UDP worker processes', () => {
+  const WORKER_ADDRESS = '127.53.1.3';
+  let api: TestApi;
+  let dns: Dns;
+  const ask = (name: string): Promise<Rcoded> => udpTo(WORKER_ADDRESS, dns.port, query(name));
+
+  before(async () => {
+    api = await startTestApi();
+    await api.client().create(R.namespaces, undefined, { metadata: { name: 'web' } });
+    await api.client().create(R.services, 'web', { metadata: { name: 'front', namespace: 'web' }, spec: { clusterIP: '127.96.2.1', ports: [{ port: 80 }] } });
+    dns = await startDns({ client: api.client(), log: pino({ level: 'silent' }), listenAddress: WORKER_ADDRESS, port: 0, metricsPort: 0, upstreams: [], workers: 2 });
+    while ((await ask('front.web.svc.cluster.local')).rcode === 'SERVFAIL') await new Promise((r) => setImmediate(r));
+  });
+
+  after(async () => {
+    const pids = dns.workerPids;
+    await dns.stop();
+    await api.close();
+    for (const pid of pids) assert.throws(() => process.kill(pid, 0), /ESRCH/, `worker ${pid} outlived stop()`);
+  });
+
+  it('answers from worker processes, which drop a cached reply when its name changes', async () => {
+    assert.equal(dns.workerPids.length, 2);
+    for (let i = 0; i < 20; i++) assert.deepEqual(addresses(await ask('front.web.svc.cluster.local')), ['127.96.2.1']);
+    const late = 'late.web.svc.cluster.local';
+    for (let i = 0; i < 20; i++) assert.equal((await ask(late)).rcode, 'NXDOMAIN'); // cached in both workers by now
+    await api.client().create(R.services, 'web', { metadata: { name: 'late', namespace: 'web' }, spec: { clusterIP: '127.96.2.2', ports: [{ port: 80 }] } });
+    while ((await ask(late)).rcode === 'NXDOMAIN') await new Promise((r) => setImmediate(r));
+    for (let i = 0; i < 20; i++) assert.deepEqual(addresses(await ask(late)), ['127.96.2.2']);
+    const [overTcp] = await tcpTo(WORKER_ADDRESS, dns.port, [query(late)]);
+    assert.deepEqual(addresses(overTcp), ['127.96.2.2']);
+  });
+
+  it('counts the replies the workers serve in the server\'s metrics', async () => {
+    // AAAA: asked by this test only, so every count is its own.
+    const served = async () => Number(/^tinykube_dns_responses_total\{type="AAAA",rcode="NOERROR",proto="udp"\} (\d+)/m.exec(await dns.metrics.metrics())?.[1] ?? 0);
+    for (let i = 0; i < 10; i++) await udpTo(WORKER_ADDRESS, dns.port, query('front.web.svc.cluster.local', 'AAAA'));
+    while ((await served()) < 10) await new Promise((r) => setTimeout(r, 100)); // workers report every second
+    assert.equal(await served(), 10);
   });
 });
