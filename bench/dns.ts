@@ -156,6 +156,33 @@ function firstAnswer(port: number, name: string, ip: string, since: number): Pro
   });
 }
 
+/** Service create → first correct answer, for new Services whose names were asked (and cached negative) first. */
+async function measurePropagation(port: number, tag: string): Promise<{ p50: number; p99: number }> {
+  const times: number[] = [];
+  for (let i = 0; i < PROPAGATION; i++) {
+    const name = `prop-${tag}-${i}`;
+    const ip = `127.96.${90 + Math.floor(i / 250)}.${(i % 250) + 1}`;
+    await askOnce(port, `${name}.bench.svc.cluster.local`); // a cached NXDOMAIN that the create must drop
+    const since = performance.now();
+    const answered = firstAnswer(port, `${name}.bench.svc.cluster.local`, ip, since);
+    await client.create(R.services, 'bench', service(name, ip));
+    times.push(await answered);
+    await client.delete(R.services, 'bench', name);
+  }
+  times.sort((a, b) => a - b);
+  return { p50: times[Math.floor(times.length / 2)], p99: times[Math.floor(times.length * 0.99)] };
+}
+
+function askOnce(port: number, name: string): Promise<void> {
+  const s = dgram.createSocket('udp4');
+  return new Promise((resolve) => {
+    s.on('message', () => (s.close(), resolve()));
+    s.send(dnsPacket.encode({ type: 'query', id: 2, flags: dnsPacket.RECURSION_DESIRED, questions: [{ name, type: 'A' }] }), port, TINYKUBE);
+  });
+}
+
+const rssMiB = (pid: number): string => (Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024).toFixed(0);
+
 const rows: { label: string; r: Record<string, Result> }[] = [];
 const propagations: string[] = [];
 const memory: string[] = [];
@@ -204,32 +231,6 @@ for (const count of COUNTS) {
   }
 }
 
-/** Service create → first correct answer, for new Services whose names were asked (and cached negative) first. */
-async function measurePropagation(port: number, tag: string): Promise<{ p50: number; p99: number }> {
-  const times: number[] = [];
-  for (let i = 0; i < PROPAGATION; i++) {
-    const name = `prop-${tag}-${i}`;
-    const ip = `127.96.${90 + Math.floor(i / 250)}.${(i % 250) + 1}`;
-    await askOnce(port, `${name}.bench.svc.cluster.local`); // a cached NXDOMAIN that the create must drop
-    const since = performance.now();
-    const answered = firstAnswer(port, `${name}.bench.svc.cluster.local`, ip, since);
-    await client.create(R.services, 'bench', service(name, ip));
-    times.push(await answered);
-    await client.delete(R.services, 'bench', name);
-  }
-  times.sort((a, b) => a - b);
-  return { p50: times[Math.floor(times.length / 2)], p99: times[Math.floor(times.length * 0.99)] };
-}
-
-function askOnce(port: number, name: string): Promise<void> {
-  const s = dgram.createSocket('udp4');
-  return new Promise((resolve) => {
-    s.on('message', () => (s.close(), resolve()));
-    s.send(dnsPacket.encode({ type: 'query', id: 2, flags: dnsPacket.RECURSION_DESIRED, questions: [{ name, type: 'A' }] }), port, TINYKUBE);
-  });
-}
-
-const rssMiB = (pid: number): string => (Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024).toFixed(0);
 
 // Memory: the slim DNS cache against an informer of whole Services, both over the same API.
 const before = heap();

@@ -31,6 +31,13 @@ export function list(v: string | undefined): string[] {
   return (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 }
 
+/** A count of at least 1 (`--dns-workers`). */
+export function parseCount(flag: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${flag}: "${v}" is not a whole number of at least 1`);
+  return n;
+}
+
 function parsePortRange(v: string): { min: number; max: number } {
   const m = /^(\d+)-(\d+)$/.exec(v);
   const min = Number(m?.[1]);
