@@ -252,13 +252,24 @@ describe('DNS server with UDP worker processes', () => {
   const WORKER_ADDRESS = '127.53.1.3';
   let api: TestApi;
   let dns: Dns;
+  let silent: dgram.Socket; // an upstream that never answers
   const ask = (name: string): Promise<Rcoded> => udpTo(WORKER_ADDRESS, dns.port, query(name));
 
   before(async () => {
     api = await startTestApi();
     await api.client().create(R.namespaces, undefined, { metadata: { name: 'web' } });
     await api.client().create(R.services, 'web', { metadata: { name: 'front', namespace: 'web' }, spec: { clusterIP: '127.96.2.1', ports: [{ port: 80 }] } });
-    dns = await startDns({ client: api.client(), log: pino({ level: 'silent' }), listenAddress: WORKER_ADDRESS, port: 0, metricsPort: 0, upstreams: [], workers: 2 });
+    silent = dgram.createSocket('udp4');
+    await new Promise<void>((resolve) => silent.bind(0, UPSTREAM, resolve));
+    dns = await startDns({
+      client: api.client(),
+      log: pino({ level: 'silent' }),
+      listenAddress: WORKER_ADDRESS,
+      port: 0,
+      metricsPort: 0,
+      upstreams: [`${UPSTREAM}:${silent.address().port}`],
+      workers: 2,
+    });
     while ((await ask('front.web.svc.cluster.local')).rcode === 'SERVFAIL') await new Promise((r) => setImmediate(r));
   });
 
@@ -266,6 +277,7 @@ describe('DNS server with UDP worker processes', () => {
     const pids = dns.workerPids;
     await dns.stop();
     await api.close();
+    silent.close();
     for (const pid of pids) assert.throws(() => process.kill(pid, 0), /ESRCH/, `worker ${pid} outlived stop()`);
   });
 
@@ -279,6 +291,11 @@ describe('DNS server with UDP worker processes', () => {
     for (let i = 0; i < 20; i++) assert.deepEqual(addresses(await ask(late)), ['127.96.2.2']);
     const [overTcp] = await tcpTo(WORKER_ADDRESS, dns.port, [query(late)]);
     assert.deepEqual(addresses(overTcp), ['127.96.2.2']);
+  });
+
+  it('answers pipelined TCP queries as each is ready: a slow forwarded one holds back none', async () => {
+    const replies = await tcpTo(WORKER_ADDRESS, dns.port, [query('slow.example.test'), query('front.web.svc.cluster.local'), query('nope.web.svc.cluster.local')]);
+    assert.deepEqual(replies.map((r) => r.rcode), ['NOERROR', 'NXDOMAIN', 'SERVFAIL']); // the upstream timed out last
   });
 
   it('counts the replies the workers serve in the server\'s metrics', async () => {

@@ -60,6 +60,7 @@ export class UdpWorkers {
     cluster.setupPrimary({
       exec: join(dirname(here), `udp-worker${extname(here)}`), // .ts under tsx, .js when built
       execArgv: loaderArgs(process.execArgv),
+      args: [], // not our command line: `ps` would show the workers as another `up`
       serialization: 'advanced', // Buffers cross as bytes, not JSON
     });
     await Promise.all(Array.from({ length: this.o.count }, () => this.fork()));
