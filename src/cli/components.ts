@@ -27,6 +27,7 @@ export interface ComponentOptions {
   clusterDomain: string;
   dnsPort?: number;
   dnsUpstreams?: string[];
+  dnsWorkers?: number;
   nodePortAddresses?: string[];
   proxyScheduler?: string;
   /** Pods run on nodes elsewhere (netns agents), found through this for logs and exec. */
@@ -66,6 +67,7 @@ export async function startComponents(server: ApiServer, o: ComponentOptions): P
         clusterDomain: o.clusterDomain,
         port: o.dnsPort,
         upstreams: o.dnsUpstreams,
+        workers: o.dnsWorkers,
       });
       stops.push(() => dns.stop());
     }

@@ -55,6 +55,13 @@ export function checkDataDirOwner(dir: string): void {
   if (!st.isDirectory()) throw new Error(`--data-dir ${dir} is not a directory`);
 }
 
+/** A count of at least 1 (`--dns-workers`). */
+export function parseCount(flag: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${flag}: "${v}" is not a whole number of at least 1`);
+  return n;
+}
+
 function parsePortRange(v: string): { min: number; max: number } {
   const m = /^(\d+)-(\d+)$/.exec(v);
   const min = Number(m?.[1]);

@@ -10,7 +10,7 @@ import { onStop } from './signals.js';
 import { startNetnsCluster } from './netns-cluster.js';
 import type { ClusterPlan } from '../network/netns/names.js';
 import { serverCommand } from './server-command.js';
-import { CONTROL_PLANE_FLAGS, CONTROL_PLANE_TIMING_HELP, checkDataDirOwner, controlPlaneOptions, dataDirOf, list, parseNetwork, parseNodes, parseProxyMode, type NetworkName } from './flags.js';
+import { CONTROL_PLANE_FLAGS, CONTROL_PLANE_TIMING_HELP, checkDataDirOwner, controlPlaneOptions, dataDirOf, list, parseCount, parseNetwork, parseNodes, parseProxyMode, type NetworkName } from './flags.js';
 import { probeRootless } from '../network/rootless/probe.js';
 import { insideUserns, lifelineEnded } from '../network/rootless/userns.js';
 import { shadowHostDirs } from '../network/rootless/mounts.js';
@@ -50,6 +50,7 @@ Flags of up:
   --cluster-domain NAME   DNS zone of the cluster (default cluster.local)
   --dns-port N            Port of the DNS server (default 53, or 1053 when 53 cannot be bound)
   --dns-upstream LIST     Resolvers for names outside the cluster (default: the host's resolv.conf)
+  --dns-workers N         Processes answering DNS over UDP (default 1; 2 or more share the socket)
   --nodeport-addresses LIST
                           CIDRs whose local addresses serve NodePorts (default: the node IP)
   --proxy-scheduler NAME  Default load-balancing scheduler: rr, wrr, lc, wlc, sh, dh, sed, nq, random
@@ -112,6 +113,7 @@ async function up(args: string[]): Promise<number> {
       'cluster-domain': { type: 'string', default: 'cluster.local' },
       'dns-port': { type: 'string' },
       'dns-upstream': { type: 'string' },
+      'dns-workers': { type: 'string', default: '1' },
       'nodeport-addresses': { type: 'string' },
       'proxy-scheduler': { type: 'string', default: 'rr' },
       network: { type: 'string' },
@@ -149,6 +151,7 @@ async function up(args: string[]): Promise<number> {
     clusterDomain: values['cluster-domain']!,
     dnsPort: values['dns-port'] !== undefined ? Number(values['dns-port']) : undefined,
     dnsUpstreams: values['dns-upstream'] !== undefined ? list(values['dns-upstream']) : undefined,
+    dnsWorkers: parseCount('--dns-workers', values['dns-workers']!),
     nodePortAddresses: values['nodeport-addresses'] !== undefined ? list(values['nodeport-addresses']) : undefined,
     proxyScheduler: values['proxy-scheduler'],
   };

@@ -1,6 +1,8 @@
 // The DNS view of the cluster: informers over Namespaces, Services and EndpointSlices holding
 // slim records, plus the indexes answers need (slices by Service, Services by address). Every
-// watch event updates them at once, so a new Service resolves as soon as its event arrives.
+// watch event updates them at once, so a new Service resolves as soon as its event arrives,
+// and names what changed (`ns:NAME`, `svc:NS/NAME`, `ip:ADDRESS`) so answer caches drop only
+// the replies that read it.
 
 import type { Client } from '../client/client.js';
 import { R } from '../client/client.js';
@@ -36,13 +38,14 @@ export class DnsCache implements Backend {
   /** address → the objects (`svc:` or `slice:` key) carrying it → their Service's key. */
   private readonly byIP = new Map<string, Map<string, string>>();
   private lastChange = Math.floor(Date.now() / 1000);
-  private readonly listeners: (() => void)[] = [];
+  private readonly listeners: ((changed: string[]) => void)[] = [];
 
   constructor(client: Client) {
     this.namespaces = new Informer<DnsNamespace>(slimClient(client, toDnsNamespace), R.namespaces);
     this.services = new Informer<DnsService>(slimClient(client, toDnsService), R.services);
     this.endpointSlices = new Informer<DnsSlice>(slimClient(client, toDnsSlice), R.endpointSlices);
-    this.namespaces.on({ add: () => this.changed(), update: () => this.changed(), delete: () => this.changed() });
+    const ns = (n: DnsNamespace): void => this.changed([`ns:${n.metadata.name}`]);
+    this.namespaces.on({ add: ns, update: (_, n) => ns(n), delete: ns });
     this.services.on({
       add: (s) => this.indexService(s, true),
       update: (old, s) => (this.indexService(old, false), this.indexService(s, true)),
@@ -66,8 +69,8 @@ export class DnsCache implements Backend {
     this.endpointSlices.stop();
   }
 
-  /** Calls fn after every change of the cluster view (answer caches drop their entries). */
-  onChange(fn: () => void): void {
+  /** Calls fn after every change of the cluster view with what changed (answer caches drop those entries). */
+  onChange(fn: (changed: string[]) => void): void {
     this.listeners.push(fn);
   }
 
@@ -113,7 +116,7 @@ export class DnsCache implements Backend {
   private indexService(s: DnsService, add: boolean): void {
     const key = cacheKey(s);
     for (const ip of s.clusterIPs) this.indexIP(ip, `svc:${key}`, key, add);
-    this.changed();
+    this.changed([`svc:${key}`, ...s.clusterIPs.map((ip) => `ip:${ip}`)]);
   }
 
   private indexSlice(s: DnsSlice, add: boolean): void {
@@ -128,8 +131,14 @@ export class DnsCache implements Backend {
       keys.delete(key);
       if (keys.size === 0) this.slicesOf.delete(svcKey);
     }
-    for (const e of s.endpoints) for (const ip of e.addresses) this.indexIP(ip, `slice:${key}`, svcKey, add);
-    this.changed();
+    const changed = [`svc:${svcKey}`];
+    for (const e of s.endpoints) {
+      for (const ip of e.addresses) {
+        this.indexIP(ip, `slice:${key}`, svcKey, add);
+        changed.push(`ip:${ip}`);
+      }
+    }
+    this.changed(changed);
   }
 
   private indexIP(ip: string, owner: string, svcKey: string, add: boolean): void {
@@ -143,8 +152,8 @@ export class DnsCache implements Backend {
     }
   }
 
-  private changed(): void {
+  private changed(what: string[]): void {
     this.lastChange = Math.floor(Date.now() / 1000);
-    for (const fn of this.listeners) fn();
+    for (const fn of this.listeners) fn(what);
   }
 }

@@ -1,17 +1,17 @@
 // One DNS message in, one reply out: the thin handler. Cluster-zone questions are answered by
 // records.ts from the cache; the rest goes upstream; CNAME targets outside the zone are
-// chased upstream too. Transports (server.ts) only move bytes.
+// chased upstream too. Transports (server.ts, udp-workers.ts) only move bytes.
 //
-// Replies are also kept as bytes, keyed by the query's bytes after its ID (so the question's
-// case, EDNS0 and the transport's size limit are part of the key): a repeated question costs a
-// lookup and a copy. Cluster replies live for their TTL and all go when the cluster view
-// changes; forwarded ones for a second at most, so their TTLs are never more than 1 s stale.
+// Replies are kept as wire bytes (reply-cache.ts): a repeated question, negative or not, is
+// answered by cached() without decoding anything. A cluster reply records what it read from
+// the cluster view and is dropped when exactly that changes; forwarded ones live a second at
+// most, so their TTLs are never more than 1 s stale.
 
 import dnsPacket, { type DecodedPacket } from 'dns-packet';
 import type { Backend } from './cache.js';
 import type { DnsMetrics } from './metrics.js';
 import { answer, type Question, type RecordsConfig, type Reply } from './records.js';
-import { TtlCache } from './ttl-cache.js';
+import { patchReply, ReplyCache, replyKey, REPLY_CACHE_SIZE, sameQuestion } from './reply-cache.js';
 import type { Upstream } from './upstream.js';
 import { ednsOf, encodeReply, errorReply, readHeader, TCP_MAX_SIZE, udpLimit } from './wire.js';
 
@@ -19,83 +19,121 @@ const OPCODE_QUERY = 0;
 /** Query types counted by name; any other is `other`, so odd queries cannot grow the metrics. */
 const COUNTED_TYPES = new Set(['A', 'AAAA', 'ANY', 'CNAME', 'MX', 'NS', 'PTR', 'SOA', 'SRV', 'TXT', 'unknown']);
 
-const REPLY_CACHE_SIZE = 10_000;
 const FORWARDED_REPLY_SECONDS = 1;
-/** Larger queries (TCP allows 64 KiB) are answered but not cached: keys stay small. */
-const MAX_CACHED_QUERY = 512;
 
 export type Transport = 'udp' | 'tcp';
 
-interface CachedReply {
-  bytes: Buffer;
+/** How a reply is counted: by query type, rcode and where the answer came from. */
+export interface ReplyLabel {
   type: string;
   rcode: string;
-  source: string;
+  source: 'cluster' | 'upstream' | 'error';
+}
+
+/** A computed reply and, when it may be reused, the cache entry it became. */
+export interface Computed {
+  bytes: Buffer;
+  label: ReplyLabel;
+  stored?: { key: string; expires: number };
+}
+
+interface Counted {
+  label: ReplyLabel;
+  count: (seconds: number) => void;
 }
 
 export class Handler {
-  private readonly replies = new TtlCache<CachedReply>(REPLY_CACHE_SIZE);
+  private readonly replies = new ReplyCache<Counted>(REPLY_CACHE_SIZE);
+  private readonly droppedListeners: ((keys: string[]) => void)[] = [];
 
   constructor(
     private readonly backend: Backend,
     private readonly config: RecordsConfig,
     private readonly upstream: Upstream,
     private readonly metrics: DnsMetrics,
-  ) {}
-
-  /** Forgets every cached reply; call on each change of the cluster view. */
-  clusterChanged(): void {
-    this.replies.clear();
+  ) {
+    metrics.replyCacheSize = () => this.replies.size;
   }
 
-  /** The reply's bytes, or undefined when the message deserves none (not a query, or too short). */
-  async handle(msg: Buffer, transport: Transport): Promise<Buffer | undefined> {
-    const start = process.hrtime.bigint();
+  /** Drops the replies computed from these parts of the cluster view (DnsCache.onChange). */
+  invalidate(deps: Iterable<string>): void {
+    this.dropped(this.replies.invalidate(deps));
+  }
+
+  /** Drops every cached reply (the zone's own configuration changed). */
+  clear(): void {
+    this.replies.clear();
+    this.dropped(['*']);
+  }
+
+  /** Calls fn with the keys of dropped replies (`*`: all), for caches that mirror this one. */
+  onDropped(fn: (keys: string[]) => void): void {
+    this.droppedListeners.push(fn);
+  }
+
+  /** The reply from the cache, synchronously, or undefined: then call compute(). */
+  cached(msg: Buffer, transport: Transport): Buffer | undefined {
+    if (msg.length < 12) return undefined;
+    const start = performance.now();
+    const key = replyKey(msg, transport);
+    const hit = key === undefined ? undefined : this.replies.get(key);
+    if (hit === undefined) return undefined;
+    const reply = patchReply(hit.bytes, msg);
+    hit.label.count((performance.now() - start) / 1e3);
+    return reply;
+  }
+
+  /** The reply computed afresh (and cached when it may be reused); undefined when the message
+   *  deserves none (not a query, or too short). */
+  async compute(msg: Buffer, transport: Transport): Promise<Computed | undefined> {
+    const start = performance.now();
     const h = readHeader(msg);
     if (!h || h.response) {
       this.metrics.dropped.inc({ reason: h ? 'response' : 'short' });
       return undefined;
     }
-    const key = msg.length <= MAX_CACHED_QUERY ? `${transport}${msg.toString('latin1', 2)}` : undefined;
-    const hit = key === undefined ? undefined : this.replies.get(key)?.value;
-    if (hit) {
-      const bytes = Buffer.from(hit.bytes);
-      bytes.writeUInt16BE(h.id, 0);
-      if (hit.source === 'upstream') {
-        this.metrics.forwarded.inc();
-        this.metrics.cacheHits.inc();
-      }
-      return this.done(bytes, hit.type, hit.rcode, transport, hit.source, start);
-    }
+    const fail = (rcode: Parameters<typeof errorReply>[1], type = 'unknown'): Computed =>
+      this.count({ bytes: errorReply(h, rcode), label: { type, rcode, source: 'error' } }, transport, start);
     let query: DecodedPacket;
     try {
       query = dnsPacket.decode(msg);
     } catch {
-      return this.done(errorReply(h, 'FORMERR'), 'unknown', 'FORMERR', transport, 'error', start);
+      return fail('FORMERR');
     }
-    if (h.opcode !== OPCODE_QUERY) return this.done(errorReply(h, 'NOTIMP'), 'unknown', 'NOTIMP', transport, 'error', start);
+    if (h.opcode !== OPCODE_QUERY) return fail('NOTIMP');
     const question = query.questions?.length === 1 ? query.questions[0] : undefined;
-    if (!question) return this.done(errorReply(h, 'FORMERR'), 'unknown', 'FORMERR', transport, 'error', start);
-    if ((ednsOf(query)?.ednsVersion ?? 0) > 0) return this.done(errorReply(h, 'BADVERS'), question.type, 'BADVERS', transport, 'error', start);
+    if (!question) return fail('FORMERR');
+    if ((ednsOf(query)?.ednsVersion ?? 0) > 0) return fail('BADVERS', question.type);
 
     const q: Question = { name: question.name, type: question.type };
     const maxSize = transport === 'udp' ? udpLimit(query) : TCP_MAX_SIZE;
-    const local = answer(this.backend, q, this.config);
+    const deps = new Set<string>();
+    const local = answer(recording(this.backend, deps), q, this.config);
     let reply: Reply;
-    let source: string;
-    if (local) {
-      reply = local.chase ? await this.chase(local, q) : local;
-      source = 'cluster';
-    } else {
-      reply = await this.forward(q);
-      source = 'upstream';
-    }
-    const bytes = encodeReply(h, query, reply, { authoritative: local !== undefined, maxSize });
-    if (key !== undefined && (reply.rcode === 'NOERROR' || reply.rcode === 'NXDOMAIN')) {
+    if (local) reply = local.chase ? await this.chase(local, q) : local;
+    else reply = await this.forward(q);
+    // As CoreDNS: authoritative for the zone, and no recursion offered there (dig warns
+    // "recursion requested but not available"); forwarded replies offer it.
+    const bytes = encodeReply(h, query, reply, { authoritative: local !== undefined, recursionAvailable: !local, maxSize });
+    const label: ReplyLabel = { type: q.type, rcode: reply.rcode, source: local ? 'cluster' : 'upstream' };
+    const computed = this.count({ bytes, label }, transport, start);
+    const key = replyKey(msg, transport);
+    if (key !== undefined && (reply.rcode === 'NOERROR' || reply.rcode === 'NXDOMAIN') && sameQuestion(bytes, msg)) {
       const seconds = local && !local.chase ? this.config.ttl : FORWARDED_REPLY_SECONDS;
-      this.replies.set(key, { bytes, type: q.type, rcode: reply.rcode, source }, seconds);
+      const expires = Date.now() + seconds * 1000;
+      this.replies.set(key, { bytes, expires, deps: [...deps], label: { label, count: this.counter(label, transport) } });
+      computed.stored = { key, expires };
     }
-    return this.done(bytes, q.type, reply.rcode, transport, source, start);
+    return computed;
+  }
+
+  /** Counts replies served elsewhere from a mirror of this cache (worker processes). */
+  countServed(label: ReplyLabel, transport: Transport, n: number): void {
+    this.metrics.responses.inc(this.responseLabels(label, transport), n);
+    if (label.source === 'upstream') {
+      this.metrics.forwarded.inc(n);
+      this.metrics.cacheHits.inc(n);
+    }
   }
 
   /** An ExternalName's CNAME, followed by what upstream answers for its target. */
@@ -111,9 +149,44 @@ export class Handler {
     return r;
   }
 
-  private done(bytes: Buffer, type: string, rcode: string, proto: Transport, source: string, start: bigint): Buffer {
-    this.metrics.responses.inc({ type: COUNTED_TYPES.has(type) ? type : 'other', rcode, proto });
-    this.metrics.duration.observe({ source }, Number(process.hrtime.bigint() - start) / 1e9);
-    return bytes;
+  private count(c: Computed, transport: Transport, start: number): Computed {
+    this.metrics.responses.inc(this.responseLabels(c.label, transport));
+    this.metrics.duration.observe({ source: c.label.source }, (performance.now() - start) / 1e3);
+    return c;
   }
+
+  /** What a cache hit counts, bound once per entry so a hit does not build label sets. */
+  private counter(label: ReplyLabel, transport: Transport): (seconds: number) => void {
+    const responses = this.metrics.responses.labels(this.responseLabels(label, transport));
+    const duration = this.metrics.duration.labels({ source: label.source });
+    const upstream = label.source === 'upstream';
+    return (seconds) => {
+      responses.inc();
+      duration.observe(seconds);
+      if (upstream) {
+        this.metrics.forwarded.inc();
+        this.metrics.cacheHits.inc();
+      }
+    };
+  }
+
+  private responseLabels(label: ReplyLabel, proto: Transport): { type: string; rcode: string; proto: Transport } {
+    return { type: COUNTED_TYPES.has(label.type) ? label.type : 'other', rcode: label.rcode, proto };
+  }
+
+  private dropped(keys: string[]): void {
+    if (keys.length) for (const fn of this.droppedListeners) fn(keys);
+  }
+}
+
+/** The backend, noting what each lookup read (the dependency names DnsCache reports on change). */
+function recording(b: Backend, deps: Set<string>): Backend {
+  return {
+    hasSynced: () => b.hasSynced(),
+    serial: () => b.serial(),
+    namespaceExists: (ns) => (deps.add(`ns:${ns}`), b.namespaceExists(ns)),
+    service: (ns, name) => (deps.add(`svc:${ns}/${name}`), b.service(ns, name)),
+    slices: (ns, svc) => (deps.add(`svc:${ns}/${svc}`), b.slices(ns, svc)),
+    servicesByIP: (ip) => (deps.add(`ip:${ip}`), b.servicesByIP(ip)),
+  };
 }

@@ -16,14 +16,16 @@ import { Handler } from './handler.js';
 import { applyKubeDnsService, removeKubeDnsEndpoint } from './kube-dns-service.js';
 import { DnsMetrics } from './metrics.js';
 import { parseResolvConf } from './resolv-conf.js';
-import { DnsServer } from './server.js';
+import { DnsServer, type ServerOptions } from './server.js';
+import { UdpWorkers } from './udp-workers.js';
 import { Upstream } from './upstream.js';
 
 export const DEFAULT_ADDRESS = '127.53.0.10';
 export const DEFAULT_PORT = 53;
 export const FALLBACK_PORT = 1053;
 export const METRICS_PORT = 9153;
-export const DEFAULT_TTL = 5;
+/** As kubeadm's Corefile (`kubernetes ... { ttl 30 }`). */
+export const DEFAULT_TTL = 30;
 
 export interface DnsOptions {
   client: Client;
@@ -38,6 +40,8 @@ export interface DnsOptions {
   ttl?: number;
   /** The metrics HTTP port; 0: any free port. */
   metricsPort?: number;
+  /** Processes reading UDP; above 1, worker processes share the socket (udp-workers.ts). */
+  workers?: number;
   /** The kube-dns ClusterIPs when they are managed elsewhere (DNS running as pods behind a
    *  selector); unset: this server applies kube-dns with its own EndpointSlice. */
   clusterIPs?: string[];
@@ -48,6 +52,8 @@ export interface Dns {
   address: string;
   port: number;
   metrics: Registry;
+  /** The UDP worker processes (none with one worker: UDP is served in this process). */
+  workerPids: number[];
 }
 
 export async function startDns(opts: DnsOptions): Promise<Dns> {
@@ -62,7 +68,7 @@ export async function startDns(opts: DnsOptions): Promise<Dns> {
   const records = { zone, ttl: opts.ttl ?? DEFAULT_TTL, nameservers: [] as string[] };
   const upstream = new Upstream({ servers: upstreams });
   const handler = new Handler(cache, records, upstream, metrics);
-  cache.onChange(() => handler.clusterChanged());
+  cache.onChange((changed) => handler.invalidate(changed));
   let synced = false;
   // Until the first lists arrive the handler answers SERVFAIL in the zone, never a false NXDOMAIN.
   cache.start().then(
@@ -73,7 +79,16 @@ export async function startDns(opts: DnsOptions): Promise<Dns> {
     (err: unknown) => log.error({ err }, 'DNS cache failed to start'),
   );
 
-  const { server, port } = await listen(address, opts.port, handler, metrics, log);
+  const workers = opts.workers ?? 1;
+  const { server, port } = await listen({ address, handler, metrics, log, udp: workers <= 1 }, opts.port);
+  const udpWorkers = workers > 1 ? new UdpWorkers({ address, port, count: workers, handler, metrics, log }) : undefined;
+  try {
+    await udpWorkers?.start();
+  } catch (err) {
+    await udpWorkers?.stop();
+    await server.close();
+    throw err;
+  }
   const metricsServer = http.createServer((req, res) => {
     // /ready as CoreDNS's ready plugin: only once the cache holds the cluster, so a DNS pod's
     // readiness probe keeps it out of kube-dns until it can answer.
@@ -98,37 +113,35 @@ export async function startDns(opts: DnsOptions): Promise<Dns> {
       log.error({ err }, 'could not create the kube-dns Service');
     }
   }
+  handler.clear(); // NS answers given before the name servers were known
   log.info({ address, port, zone, upstreams, clusterIPs: records.nameservers }, `cluster DNS serving ${zone} on ${address}:${port}`);
 
   return {
     address,
     port,
     metrics: metrics.registry,
+    workerPids: udpWorkers?.pids ?? [],
     async stop() {
       if (publish) await removeKubeDnsEndpoint(opts.client).catch(() => undefined);
       cache.stop();
       upstream.close();
       await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
+      await udpWorkers?.stop();
       await server.close();
     },
   };
 }
 
 /** Binds the asked port; without one, 53 and then FALLBACK_PORT, warning loudly about the latter. */
-async function listen(
-  address: string,
-  port: number | undefined,
-  handler: Handler,
-  metrics: DnsMetrics,
-  log: Logger,
-): Promise<{ server: DnsServer; port: number }> {
-  const server = new DnsServer({ address, port: port ?? DEFAULT_PORT, handler, metrics, log });
+async function listen(o: Omit<ServerOptions, 'port'>, port: number | undefined): Promise<{ server: DnsServer; port: number }> {
+  const { address, log } = o;
+  const server = new DnsServer({ ...o, port: port ?? DEFAULT_PORT });
   try {
     return { server, port: await server.listen() };
   } catch (err) {
     if (port !== undefined) throw err;
   }
-  const fallback = new DnsServer({ address, port: FALLBACK_PORT, handler, metrics, log });
+  const fallback = new DnsServer({ ...o, port: FALLBACK_PORT });
   const bound = await fallback.listen();
   log.warn(
     `cluster DNS cannot bind ${address}:${DEFAULT_PORT} (taken, or ports below 1024 need root): serving on ${address}:${bound} instead ` +

@@ -1,6 +1,6 @@
 // The DNS server's metrics, in its own registry (the lead decides where registries are served).
 
-import { Counter, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export class DnsMetrics {
   readonly registry = new Registry();
@@ -32,6 +32,14 @@ export class DnsMetrics {
     name: 'tinykube_dns_forward_requests_total',
     help: 'Questions outside the cluster zone, forwarded upstream (cached or not).',
     registers: [this.registry],
+  });
+  /** Set by whoever owns the reply cache: how many replies it holds. */
+  replyCacheSize: () => number = () => 0;
+  readonly replyCacheEntries: Gauge = new Gauge({
+    name: 'tinykube_dns_reply_cache_entries',
+    help: 'Replies kept as wire bytes, ready to answer a repeated question.',
+    registers: [this.registry],
+    collect: (): void => this.replyCacheEntries.set(this.replyCacheSize()),
   });
   readonly dropped = new Counter({
     name: 'tinykube_dns_dropped_total',

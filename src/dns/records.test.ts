@@ -143,7 +143,7 @@ describe('records', () => {
 
   it('a new service resolves on its watch event, a deleted one stops', async () => {
     const client = api.client();
-    const changed = () => new Promise<void>((resolve) => cache.onChange(resolve));
+    const changed = () => new Promise<void>((resolve) => cache.onChange(() => resolve()));
     const q = { name: 'fresh.testns.svc.cluster.local', type: 'A' };
     let event = changed();
     await client.create(R.services, 'testns', svc('fresh', { clusterIP: '127.96.1.3', ports: [PORTS[0]] }));

@@ -27,7 +27,10 @@ function query(name: string, type = 'A', extra: Partial<Packet> = {}): Buffer {
   return dnsPacket.encode({ type: 'query', id: 4242, flags: dnsPacket.RECURSION_DESIRED, questions: [{ name, type: type as 'A' }], ...extra });
 }
 
-function udp(port: number, msg: Buffer): Promise<Rcoded> {
+const udp = (port: number, msg: Buffer): Promise<Rcoded> => udpTo(ADDRESS, port, msg);
+const tcp = (port: number, msgs: Buffer[]): Promise<Rcoded[]> => tcpTo(ADDRESS, port, msgs);
+
+function udpTo(address: string, port: number, msg: Buffer): Promise<Rcoded> {
   return new Promise((resolve, reject) => {
     const s = dgram.createSocket('udp4');
     s.on('message', (m) => {
@@ -38,14 +41,14 @@ function udp(port: number, msg: Buffer): Promise<Rcoded> {
         reject(e as Error);
       }
     });
-    s.send(msg, port, ADDRESS);
+    s.send(msg, port, address);
   });
 }
 
 /** Sends every message on one TCP connection and collects as many replies. */
-function tcp(port: number, msgs: Buffer[]): Promise<Rcoded[]> {
+function tcpTo(host: string, port: number, msgs: Buffer[]): Promise<Rcoded[]> {
   return new Promise((resolve, reject) => {
-    const conn = net.connect({ host: ADDRESS, port });
+    const conn = net.connect({ host, port });
     const replies: Rcoded[] = [];
     let buf = Buffer.alloc(0);
     conn.on('connect', () => conn.write(Buffer.concat(msgs.map((m) => Buffer.concat([Buffer.from([m.length >> 8, m.length & 255]), m])))));
@@ -128,12 +131,37 @@ describe('DNS server', () => {
     assert.deepEqual(addresses(r), ['127.96.2.1']);
   });
 
-  it('drops cached replies when the cluster changes', async () => {
-    const q = query('late.web.svc.cluster.local');
-    assert.equal((await udp(dns.port, q)).rcode, 'NXDOMAIN');
-    assert.equal((await udp(dns.port, q)).rcode, 'NXDOMAIN'); // now from the reply cache
-    await api.client().create(R.services, 'web', { metadata: { name: 'late', namespace: 'web' }, spec: { clusterIP: '127.96.2.2', ports: [{ port: 80 }] } });
-    assert.deepEqual(addresses(await udp(dns.port, q)), ['127.96.2.2']);
+  it('answers as kubeadm\'s CoreDNS: TTL 30, AA without RA in the zone, RA for forwarded names', async () => {
+    const r = await udp(dns.port, query('front.web.svc.cluster.local'));
+    assert.deepEqual(r.answers?.map((a) => a.ttl), [30]);
+    assert.equal(r.flag_aa, true);
+    assert.equal(r.flag_ra, false);
+    assert.equal(r.flag_rd, true);
+    const negative = await udp(dns.port, query('nope.web.svc.cluster.local'));
+    assert.equal(negative.flag_ra, false);
+    const forwarded = await udp(dns.port, query('www.example.test'));
+    assert.equal(forwarded.flag_ra, true);
+    assert.equal(forwarded.flag_aa, false);
+  });
+
+  it('drops only the cached replies a cluster change touches', async () => {
+    const entries = async () => Number(/^tinykube_dns_reply_cache_entries (\d+)/m.exec(await dns.metrics.metrics())?.[1]);
+    const client = api.client();
+    const late = query('late.web.svc.cluster.local');
+    assert.equal((await udp(dns.port, late)).rcode, 'NXDOMAIN');
+    assert.equal((await udp(dns.port, late)).rcode, 'NXDOMAIN'); // now from the reply cache
+    await udp(dns.port, query('front.web.svc.cluster.local'));
+    await udp(dns.port, query('_http._tcp.front.web.svc.cluster.local', 'SRV'));
+    const before = await entries();
+    // An unrelated Service appears: the replies above stay cached; its own name is one more.
+    await client.create(R.services, 'web', { metadata: { name: 'other', namespace: 'web' }, spec: { clusterIP: '127.96.2.3', ports: [{ port: 80 }] } });
+    while ((await udp(dns.port, query('other.web.svc.cluster.local'))).rcode !== 'NOERROR') await new Promise((r) => setImmediate(r));
+    assert.equal(await entries(), before + 1);
+    // The negative answer for `late` goes the moment `late` exists.
+    await client.create(R.services, 'web', { metadata: { name: 'late', namespace: 'web' }, spec: { clusterIP: '127.96.2.2', ports: [{ port: 80 }] } });
+    while ((await udp(dns.port, late)).rcode === 'NXDOMAIN') await new Promise((r) => setImmediate(r));
+    assert.deepEqual(addresses(await udp(dns.port, late)), ['127.96.2.2']);
+    assert.deepEqual(addresses(await udp(dns.port, query('LATE.web.svc.cluster.local'))), ['127.96.2.2']);
   });
 
   it('answers several queries on one TCP connection', async () => {
@@ -192,7 +220,7 @@ describe('DNS server', () => {
     assert.deepEqual(addresses(first), ['192.0.2.10']);
     assert.deepEqual(addresses(second), ['192.0.2.10']);
     assert.equal(first.flag_aa, false);
-    assert.equal(upstream.queries.get('www.example.test'), 1);
+    assert.equal(upstream.queries.get('www.example.test'), 1); // asked upstream once, by whichever test asked first
     assert.match(await dns.metrics.metrics(), /tinykube_dns_cache_hits_total [1-9]/);
     assert.equal((await udp(dns.port, query('missing.example.test'))).rcode, 'NXDOMAIN');
   });
@@ -217,5 +245,64 @@ describe('DNS server', () => {
     assert.equal(await dig('-x', '127.96.2.1'), 'front.web.svc.cluster.local.');
     // dig retries a truncated UDP answer over TCP by itself and gets every address.
     assert.equal((await dig('+noedns', 'many.web.svc.cluster.local')).split('\n').length, MANY);
+  });
+});
+
+describe('DNS server with UDP worker processes', () => {
+  const WORKER_ADDRESS = '127.53.1.3';
+  let api: TestApi;
+  let dns: Dns;
+  let silent: dgram.Socket; // an upstream that never answers
+  const ask = (name: string): Promise<Rcoded> => udpTo(WORKER_ADDRESS, dns.port, query(name));
+
+  before(async () => {
+    api = await startTestApi();
+    await api.client().create(R.namespaces, undefined, { metadata: { name: 'web' } });
+    await api.client().create(R.services, 'web', { metadata: { name: 'front', namespace: 'web' }, spec: { clusterIP: '127.96.2.1', ports: [{ port: 80 }] } });
+    silent = dgram.createSocket('udp4');
+    await new Promise<void>((resolve) => silent.bind(0, UPSTREAM, resolve));
+    dns = await startDns({
+      client: api.client(),
+      log: pino({ level: 'silent' }),
+      listenAddress: WORKER_ADDRESS,
+      port: 0,
+      metricsPort: 0,
+      upstreams: [`${UPSTREAM}:${silent.address().port}`],
+      workers: 2,
+    });
+    while ((await ask('front.web.svc.cluster.local')).rcode === 'SERVFAIL') await new Promise((r) => setImmediate(r));
+  });
+
+  after(async () => {
+    const pids = dns.workerPids;
+    await dns.stop();
+    await api.close();
+    silent.close();
+    for (const pid of pids) assert.throws(() => process.kill(pid, 0), /ESRCH/, `worker ${pid} outlived stop()`);
+  });
+
+  it('answers from worker processes, which drop a cached reply when its name changes', async () => {
+    assert.equal(dns.workerPids.length, 2);
+    for (let i = 0; i < 20; i++) assert.deepEqual(addresses(await ask('front.web.svc.cluster.local')), ['127.96.2.1']);
+    const late = 'late.web.svc.cluster.local';
+    for (let i = 0; i < 20; i++) assert.equal((await ask(late)).rcode, 'NXDOMAIN'); // cached in both workers by now
+    await api.client().create(R.services, 'web', { metadata: { name: 'late', namespace: 'web' }, spec: { clusterIP: '127.96.2.2', ports: [{ port: 80 }] } });
+    while ((await ask(late)).rcode === 'NXDOMAIN') await new Promise((r) => setImmediate(r));
+    for (let i = 0; i < 20; i++) assert.deepEqual(addresses(await ask(late)), ['127.96.2.2']);
+    const [overTcp] = await tcpTo(WORKER_ADDRESS, dns.port, [query(late)]);
+    assert.deepEqual(addresses(overTcp), ['127.96.2.2']);
+  });
+
+  it('answers pipelined TCP queries as each is ready: a slow forwarded one holds back none', async () => {
+    const replies = await tcpTo(WORKER_ADDRESS, dns.port, [query('slow.example.test'), query('front.web.svc.cluster.local'), query('nope.web.svc.cluster.local')]);
+    assert.deepEqual(replies.map((r) => r.rcode), ['NOERROR', 'NXDOMAIN', 'SERVFAIL']); // the upstream timed out last
+  });
+
+  it('counts the replies the workers serve in the server\'s metrics', async () => {
+    // AAAA: asked by this test only, so every count is its own.
+    const served = async () => Number(/^tinykube_dns_responses_total\{type="AAAA",rcode="NOERROR",proto="udp"\} (\d+)/m.exec(await dns.metrics.metrics())?.[1] ?? 0);
+    for (let i = 0; i < 10; i++) await udpTo(WORKER_ADDRESS, dns.port, query('front.web.svc.cluster.local', 'AAAA'));
+    while ((await served()) < 10) await new Promise((r) => setTimeout(r, 100)); // workers report every second
+    assert.equal(await served(), 10);
   });
 });

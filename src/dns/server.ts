@@ -1,6 +1,7 @@
 // The DNS transports: UDP datagrams, and TCP with a two-byte length before each message
-// (RFC 1035 4.2.2), several queries per connection, replies as they are ready (RFC 7766),
-// closed after an idle time. Every limit is there so a flood cannot grow memory: queries
+// (RFC 1035 4.2.2), several queries per connection, replies as they are ready (RFC 7766: a
+// slow forwarded query does not hold back the cached ones behind it), closed after an idle
+// time. A cached reply is sent synchronously, without a promise. Every limit is there so a flood cannot grow memory: queries
 // waiting for a reply, connections, bytes buffered per connection.
 
 import dgram from 'node:dgram';
@@ -15,6 +16,8 @@ export interface ServerOptions {
   handler: Handler;
   metrics: DnsMetrics;
   log: Logger;
+  /** False: TCP only (UDP worker processes serve the UDP side, udp-workers.ts). */
+  udp?: boolean;
   /** A TCP connection without a query for this long is closed. */
   tcpIdleMs?: number;
   maxTcpConnections?: number;
@@ -28,55 +31,62 @@ export interface ServerOptions {
 const MAX_TCP_BUFFER = 2 * (2 + 65535);
 
 export class DnsServer {
-  private readonly udp: dgram.Socket;
+  private readonly udp: dgram.Socket | undefined;
   private readonly tcp: net.Server;
   private readonly connections = new Set<net.Socket>();
   private pendingUdp = 0;
 
   constructor(private readonly o: ServerOptions) {
-    this.udp = dgram.createSocket(net.isIPv6(o.address) ? 'udp6' : 'udp4');
-    this.udp.on('message', (msg, from) => this.onDatagram(msg, from));
-    this.udp.on('error', (err) => o.log.warn({ err }, 'DNS UDP socket error'));
+    if (o.udp !== false) {
+      const udp = (this.udp = dgram.createSocket(net.isIPv6(o.address) ? 'udp6' : 'udp4'));
+      udp.on('message', (msg, from) => this.onDatagram(udp, msg, from));
+      udp.on('error', (err) => o.log.warn({ err }, 'DNS UDP socket error'));
+    }
     this.tcp = net.createServer((conn) => this.onConnection(conn));
     this.tcp.maxConnections = o.maxTcpConnections ?? 512;
   }
 
   /** Binds UDP and TCP on the same port (port 0: the system picks one for both); returns it. */
   async listen(): Promise<number> {
-    await new Promise<void>((resolve, reject) => {
-      this.udp.once('error', reject);
-      this.udp.bind(this.o.port, this.o.address, () => (this.udp.off('error', reject), resolve()));
-    });
-    const port = this.udp.address().port;
+    const udp = this.udp;
+    if (udp) {
+      await new Promise<void>((resolve, reject) => {
+        udp.once('error', reject);
+        udp.bind(this.o.port, this.o.address, () => (udp.off('error', reject), resolve()));
+      });
+    }
     try {
       await new Promise<void>((resolve, reject) => {
         this.tcp.once('error', reject);
-        this.tcp.listen(port, this.o.address, () => (this.tcp.off('error', reject), resolve()));
+        this.tcp.listen(udp ? udp.address().port : this.o.port, this.o.address, () => (this.tcp.off('error', reject), resolve()));
       });
     } catch (e) {
-      this.udp.close();
+      udp?.close();
       throw e;
     }
-    return port;
+    return (this.tcp.address() as net.AddressInfo).port;
   }
 
   async close(): Promise<void> {
     for (const c of this.connections) c.destroy();
+    const udp = this.udp;
     await Promise.all([
-      new Promise<void>((resolve) => this.udp.close(() => resolve())),
+      udp && new Promise<void>((resolve) => udp.close(() => resolve())),
       new Promise<void>((resolve) => this.tcp.close(() => resolve())),
     ]);
   }
 
-  private onDatagram(msg: Buffer, from: dgram.RemoteInfo): void {
+  private onDatagram(udp: dgram.Socket, msg: Buffer, from: dgram.RemoteInfo): void {
+    const hit = this.o.handler.cached(msg, 'udp');
+    if (hit) return void udp.send(hit, from.port, from.address);
     if (this.pendingUdp >= (this.o.maxPendingUdp ?? 4096)) {
       this.o.metrics.dropped.inc({ reason: 'overload' });
       return;
     }
     this.pendingUdp++;
     this.o.handler
-      .handle(msg, 'udp')
-      .then((reply) => reply && this.udp.send(reply, from.port, from.address))
+      .compute(msg, 'udp')
+      .then((reply) => reply && udp.send(reply.bytes, from.port, from.address))
       .catch((err: unknown) => this.o.log.error({ err }, 'DNS query failed'))
       .finally(() => this.pendingUdp--);
   }
@@ -95,15 +105,15 @@ export class DnsServer {
       while (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
         const msg = buf.subarray(2, 2 + buf.readUInt16BE(0));
         buf = buf.subarray(2 + msg.length);
+        const hit = this.o.handler.cached(msg, 'tcp');
+        if (hit) {
+          writeFrame(conn, hit);
+          continue;
+        }
         if (++pending >= maxPending) conn.pause();
         this.o.handler
-          .handle(msg, 'tcp')
-          .then((reply) => {
-            if (!reply || conn.destroyed) return;
-            const len = Buffer.alloc(2);
-            len.writeUInt16BE(reply.length);
-            conn.write(Buffer.concat([len, reply]));
-          })
+          .compute(msg, 'tcp')
+          .then((reply) => reply && !conn.destroyed && writeFrame(conn, reply.bytes))
           .catch((err: unknown) => this.o.log.error({ err }, 'DNS query failed'))
           .finally(() => {
             if (--pending < maxPending && conn.isPaused()) conn.resume();
@@ -111,4 +121,11 @@ export class DnsServer {
       }
     });
   }
+}
+
+function writeFrame(conn: net.Socket, reply: Buffer): void {
+  const frame = Buffer.allocUnsafe(2 + reply.length);
+  frame.writeUInt16BE(reply.length, 0);
+  reply.copy(frame, 2);
+  conn.write(frame);
 }

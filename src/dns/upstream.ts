@@ -1,7 +1,12 @@
 // Forwarding names outside the cluster zone to upstream resolvers (CoreDNS `forward` and
 // `cache`, as ideas): UDP first, TCP when the reply is truncated, the next upstream when one
-// times out; answers cached for their TTL (negative ones for the SOA minimum); concurrent
-// identical questions share one upstream query; at most maxInFlight queries outstanding.
+// times out; answers cached for their TTL (negative ones for the SOA minimum), at most 30 s as
+// kubeadm's `cache 30`; concurrent identical questions share one upstream query; at most
+// maxInFlight queries outstanding.
+//
+// Against spoofed replies (RFC 5452): each query leaves from its own socket on a port the
+// kernel picks at random, with a random ID, and only a reply from the server's address and
+// port, with that ID and question, is taken; anything else arriving on the socket is ignored.
 
 import dgram from 'node:dgram';
 import net from 'node:net';
@@ -10,8 +15,8 @@ import dnsPacket, { type Answer, type DecodedPacket } from 'dns-packet';
 import type { Question, Rcode, Reply } from './records.js';
 import { TtlCache } from './ttl-cache.js';
 
-const MAX_CACHE_TTL = 3600;
-const MAX_NEGATIVE_TTL = 300;
+/** kubeadm's Corefile has `cache 30`: success and denial both capped at 30 s. */
+export const MAX_CACHE_TTL = 30;
 
 export interface UpstreamOptions {
   /** `1.2.3.4`, `1.2.3.4:5353`, `::1` or `[::1]:53`. */
@@ -45,8 +50,8 @@ export class Upstream {
   private readonly servers: Server[];
   private readonly cache: TtlCache<Reply>;
   private readonly inFlight = new Map<string, Promise<Forwarded>>();
-  private readonly pending = new Map<number, (msg: DecodedPacket) => void>();
-  private readonly sockets = new Map<4 | 6, dgram.Socket>();
+  /** Sockets of UDP queries awaiting their reply. */
+  private readonly sockets = new Set<dgram.Socket>();
   private readonly timeoutMs: number;
   private readonly maxInFlight: number;
 
@@ -61,11 +66,13 @@ export class Upstream {
   resolve(q: Question): Promise<Forwarded> {
     const key = `${q.name.toLowerCase()}|${q.type}`;
     const hit = this.cache.get(key);
-    if (hit) return Promise.resolve({ ...age(hit.value, hit.ageSeconds), cached: true });
+    if (hit) return Promise.resolve({ ...withTTLs(hit.value, (ttl) => Math.max(0, ttl - hit.ageSeconds)), cached: true });
     const shared = this.inFlight.get(key);
     if (shared) return shared;
-    if (this.pending.size >= this.maxInFlight) return Promise.resolve({ ...empty('REFUSED'), cached: false });
-    const p = this.query(q).then((reply) => {
+    if (this.sockets.size >= this.maxInFlight) return Promise.resolve({ ...empty('REFUSED'), cached: false });
+    const p = this.query(q).then((answered) => {
+      // Capped in the reply too, so a client never holds a record longer than we would.
+      const reply = withTTLs(answered, (ttl) => Math.min(ttl, MAX_CACHE_TTL));
       this.cache.set(key, reply, cacheTTL(reply));
       return { ...reply, cached: false };
     });
@@ -75,7 +82,7 @@ export class Upstream {
   }
 
   close(): void {
-    for (const s of this.sockets.values()) s.close();
+    for (const s of this.sockets) s.close();
     this.sockets.clear();
     this.cache.clear();
   }
@@ -94,22 +101,24 @@ export class Upstream {
   }
 
   private udp(server: Server, q: Question): Promise<DecodedPacket> {
-    const socket = this.socket(server.family);
-    let id = randomInt(0x10000);
-    while (this.pending.has(id)) id = randomInt(0x10000);
+    const id = randomInt(0x10000);
     const packet = encodeQuery(id, q);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(new Error(`upstream ${server.host}:${server.port} timed out`));
-      }, this.timeoutMs);
-      this.pending.set(id, (msg) => {
-        if (msg.questions?.[0]?.name.toLowerCase() !== q.name.toLowerCase()) return; // not ours: keep waiting
+    const socket = dgram.createSocket(server.family === 4 ? 'udp4' : 'udp6');
+    this.sockets.add(socket);
+    return new Promise<DecodedPacket>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`upstream ${server.host}:${server.port} timed out`)), this.timeoutMs);
+      socket.on('message', (m, from) => {
+        if (from.address !== server.host || from.port !== server.port) return; // not from the server we asked
+        const msg = decodeReplyTo(m, id, q);
+        if (!msg) return;
         clearTimeout(timer);
-        this.pending.delete(id);
         resolve(msg);
       });
-      socket.send(packet, server.port, server.host);
+      socket.on('error', (err) => (clearTimeout(timer), reject(err)));
+      socket.send(packet, server.port, server.host); // binds a fresh random port first
+    }).finally(() => {
+      this.sockets.delete(socket);
+      socket.close();
     });
   }
 
@@ -117,40 +126,33 @@ export class Upstream {
     return new Promise((resolve, reject) => {
       const conn = net.connect({ host: server.host, port: server.port });
       conn.setTimeout(this.timeoutMs, () => conn.destroy(new Error('upstream TCP timed out')));
+      const id = randomInt(0x10000);
       let buf = Buffer.alloc(0);
-      conn.on('connect', () => conn.write(dnsPacket.streamEncode({ type: 'query', id: randomInt(0x10000), flags: dnsPacket.RECURSION_DESIRED, questions: [q as dnsPacket.Question] })));
+      conn.on('connect', () => conn.write(dnsPacket.streamEncode({ type: 'query', id, flags: dnsPacket.RECURSION_DESIRED, questions: [q as dnsPacket.Question] })));
       conn.on('data', (d) => {
         buf = Buffer.concat([buf, d]);
         if (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
           conn.end();
-          try {
-            resolve(dnsPacket.decode(buf.subarray(2, 2 + buf.readUInt16BE(0))));
-          } catch (e) {
-            reject(e as Error);
-          }
+          const msg = decodeReplyTo(buf.subarray(2, 2 + buf.readUInt16BE(0)), id, q);
+          if (msg) resolve(msg);
+          else reject(new Error('upstream TCP reply does not match the query'));
         }
       });
       conn.on('error', reject);
       conn.on('close', () => reject(new Error('upstream closed the connection')));
     });
   }
+}
 
-  private socket(family: 4 | 6): dgram.Socket {
-    let s = this.sockets.get(family);
-    if (s) return s;
-    s = dgram.createSocket(family === 4 ? 'udp4' : 'udp6');
-    s.on('message', (m) => {
-      try {
-        const msg = dnsPacket.decode(m);
-        this.pending.get(msg.id ?? -1)?.(msg);
-      } catch {
-        // garbage from the network: ignore
-      }
-    });
-    s.on('error', () => undefined);
-    s.unref();
-    this.sockets.set(family, s);
-    return s;
+/** The reply, when `m` is one to query `id` for `q`; undefined for garbage or someone else's reply. */
+function decodeReplyTo(m: Buffer, id: number, q: Question): DecodedPacket | undefined {
+  try {
+    const msg = dnsPacket.decode(m);
+    const question = msg.questions?.[0];
+    const ours = msg.type === 'response' && msg.id === id && question?.name.toLowerCase() === q.name.toLowerCase() && question.type === q.type;
+    return ours ? msg : undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -175,13 +177,13 @@ function cacheTTL(r: Reply): number {
   if (r.rcode !== 'NOERROR' && r.rcode !== 'NXDOMAIN') return 0;
   if (r.answers.length) return Math.min(MAX_CACHE_TTL, ...r.answers.map(ttl));
   const soa = r.authorities.find((a) => a.type === 'SOA');
-  return soa && soa.type === 'SOA' ? Math.min(MAX_NEGATIVE_TTL, ttl(soa), soa.data.minimum ?? 0) : 0;
+  return soa && soa.type === 'SOA' ? Math.min(MAX_CACHE_TTL, ttl(soa), soa.data.minimum ?? 0) : 0;
 }
 
 const ttl = (a: Answer): number => (a.type === 'OPT' ? 0 : (a.ttl ?? 0));
 
-/** The reply with every TTL lowered by the seconds it spent in the cache. */
-function age(r: Reply, seconds: number): Reply {
-  const older = (list: Answer[]): Answer[] => list.map((a) => (a.type === 'OPT' ? a : { ...a, ttl: Math.max(0, (a.ttl ?? 0) - seconds) }));
-  return { ...r, answers: older(r.answers), authorities: older(r.authorities), additionals: older(r.additionals) };
+/** The reply with every record's TTL mapped (aged by its time in the cache, or capped). */
+function withTTLs(r: Reply, f: (ttl: number) => number): Reply {
+  const map = (list: Answer[]): Answer[] => list.map((a) => (a.type === 'OPT' ? a : { ...a, ttl: f(a.ttl ?? 0) }));
+  return { ...r, answers: map(r.answers), authorities: map(r.authorities), additionals: map(r.additionals) };
 }

@@ -47,6 +47,8 @@ export function udpLimit(query: DecodedPacket): number {
 export interface EncodeOptions {
   /** Set AA: the answer comes from our zone. */
   authoritative: boolean;
+  /** Set RA: we recurse for this name (forwarded ones). */
+  recursionAvailable: boolean;
   /** The largest message the transport carries for this client. */
   maxSize: number;
 }
@@ -55,8 +57,9 @@ export interface EncodeOptions {
 export function encodeReply(h: Header, query: DecodedPacket | undefined, reply: Reply, o: EncodeOptions): Buffer {
   const opt = query && ednsOf(query);
   const optRR: Answer[] = opt ? [{ name: '.', type: 'OPT', udpPayloadSize: UDP_MAX_SIZE, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: [] }] : [];
-  let flags = (h.opcode << OPCODE_SHIFT) | dnsPacket.RECURSION_AVAILABLE | RCODES[reply.rcode];
+  let flags = (h.opcode << OPCODE_SHIFT) | RCODES[reply.rcode];
   if (h.recursionDesired) flags |= dnsPacket.RECURSION_DESIRED;
+  if (o.recursionAvailable) flags |= dnsPacket.RECURSION_AVAILABLE;
   if (o.authoritative) flags |= dnsPacket.AUTHORITATIVE_ANSWER;
   const packet = {
     type: 'response' as const,

@@ -1,5 +1,6 @@
-// Cluster DNS end to end: `tinykube up`, objects applied with kubectl, questions asked with dig
-// of the DNS server's own address and of the kube-dns ClusterIP (through the proxy). Names
+// Cluster DNS end to end: `tinykube up --dns-workers 2`, objects applied with kubectl, questions
+// asked with dig of the DNS server's own address (UDP answered by the worker processes, TCP by
+// the main one) and of the kube-dns ClusterIP (through the proxy). Names
 // outside the cluster go to a fake upstream on loopback (--dns-upstream), never the Internet.
 // Pods here run in the loopback network; asking from inside pods (resolv.conf search paths)
 // needs the netns network.
@@ -73,7 +74,7 @@ describe('cluster DNS', { skip: !hasDig && 'dig is not installed (apt-get instal
 
   before(async () => {
     upstream = await startFakeUpstream('127.53.9.1', { 'www.example.test': ['192.0.2.10'] });
-    t = await Tinykube.start(['--dns-upstream', `127.53.9.1:${upstream.port}`]);
+    t = await Tinykube.start(['--dns-upstream', `127.53.9.1:${upstream.port}`, '--dns-workers', '2']);
     const slice = (path: string) => t.k(['get', 'endpointslice', '-n', 'kube-system', '-l', 'kubernetes.io/service-name=kube-dns', '-o', `jsonpath={.items[0].${path}}`]);
     await eventually(() => slice('endpoints[0].addresses[0]'), 10_000, 'the kube-dns EndpointSlice');
     server = { address: slice('endpoints[0].addresses[0]'), port: slice('ports[?(@.name=="dns")].port') };
@@ -131,7 +132,18 @@ describe('cluster DNS', { skip: !hasDig && 'dig is not installed (apt-get instal
     const nodata = await dig(server, `web.${NS}.svc.cluster.local`, 'AAAA');
     assert.match(nodata, /status: NOERROR/);
     assert.match(nodata, /ANSWER: 0, AUTHORITY: 1/);
-    assert.match(nodata, /cluster\.local\.\s+5\s+IN\s+SOA\s+ns\.dns\.cluster\.local\./);
+    assert.match(nodata, /cluster\.local\.\s+30\s+IN\s+SOA\s+ns\.dns\.cluster\.local\..* 7200 1800 86400 30$/m);
+  });
+
+  it('answers as kubeadm\'s CoreDNS does: TTL 30, authoritative, no recursion in the zone', async () => {
+    const out = await dig(server, `web.${NS}.svc.cluster.local`);
+    assert.match(out, /flags: qr aa rd;/);
+    assert.match(out, /WARNING: recursion requested but not available/);
+    assert.match(out, new RegExp(`^web\\.${NS}\\.svc\\.cluster\\.local\\.\\s+30\\s+IN\\s+A\\s`, 'm'));
+    const forwarded = await dig(server, 'www.example.test');
+    assert.match(forwarded, /flags: qr rd ra;/);
+    const ttl = Number(/^www\.example\.test\.\s+(\d+)\s+IN\s+A\s+192\.0\.2\.10$/m.exec(forwarded)?.[1]);
+    assert.ok(ttl > 0 && ttl <= 30, `TTL ${ttl}: the upstream's 300 capped at 30 as \`cache 30\``);
   });
 
   it('truncates a large answer over UDP without EDNS0 and completes it over TCP', async () => {

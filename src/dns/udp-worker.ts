@@ -1,0 +1,71 @@
+// A UDP worker process (udp-workers.ts forks them): it reads the DNS port's UDP socket, shared
+// with its siblings through the cluster module, and answers repeated questions from its own
+// copy of the primary's wire-ready replies. A miss goes to the primary, which holds the one
+// cluster view, computes the reply and says whether and how long to keep it; the primary also
+// says which replies to drop when the cluster changes. Hits are counted here and reported to
+// the primary's metrics every second.
+
+import dgram from 'node:dgram';
+import net from 'node:net';
+import type { ReplyLabel } from './handler.js';
+import { patchReply, ReplyCache, replyKey, REPLY_CACHE_SIZE } from './reply-cache.js';
+import type { FromWorker, ToWorker } from './udp-workers.js';
+
+/** Questions sent to the primary and not yet answered; beyond this, new misses are dropped. */
+const MAX_PENDING = 4096;
+
+interface Count {
+  label: ReplyLabel;
+  n: number;
+}
+
+const address = process.env.TINYKUBE_DNS_ADDRESS!;
+const port = Number(process.env.TINYKUBE_DNS_PORT);
+const send = (m: FromWorker): void => void process.send!(m);
+
+const replies = new ReplyCache<Count>(REPLY_CACHE_SIZE);
+const pending = new Map<number, dgram.RemoteInfo>();
+const served = new Set<Count>();
+let nextId = 0;
+
+const socket = dgram.createSocket(net.isIPv6(address) ? 'udp6' : 'udp4');
+socket.on('message', (msg, from) => {
+  const key = msg.length >= 12 ? replyKey(msg, 'udp') : undefined;
+  const hit = key === undefined ? undefined : replies.get(key);
+  if (hit !== undefined) {
+    socket.send(patchReply(hit.bytes, msg), from.port, from.address);
+    hit.label.n++;
+    served.add(hit.label);
+    return;
+  }
+  if (pending.size >= MAX_PENDING) return send({ t: 'overload' });
+  const id = nextId++ & 0x7fffffff;
+  pending.set(id, from);
+  send({ t: 'query', id, msg });
+});
+socket.on('error', (err) => send({ t: 'error', message: err.message }));
+
+process.on('message', (m: ToWorker) => {
+  if (m.t === 'drop') {
+    if (m.keys[0] === '*') replies.clear();
+    else for (const key of m.keys) replies.delete(key);
+    return;
+  }
+  const from = pending.get(m.id);
+  pending.delete(m.id);
+  if (!m.bytes) return;
+  const bytes = Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.length);
+  if (from) socket.send(bytes, from.port, from.address);
+  if (m.stored) replies.set(m.stored.key, { bytes, expires: m.stored.expires, deps: [], label: { label: m.label!, n: 0 } });
+});
+
+setInterval(() => {
+  if (served.size === 0) return;
+  send({ t: 'served', counts: [...served].map((c) => [c.label, c.n]) });
+  for (const c of served) c.n = 0;
+  served.clear();
+}, 1000).unref();
+
+// To stop us the primary disconnects the IPC channel: cluster then closes the socket, and
+// with nothing left to do the process exits.
+socket.bind(port, address, () => send({ t: 'listening' }));
