@@ -59,14 +59,15 @@ type Target = (typeof TARGETS)[number];
 const clientPod = (target: Target): string => `client-${target.toLowerCase()}`;
 
 const nginxConf = (dir: string): string => `
-# root: of the namespace, rootless (the host's nobody is not mapped there to switch to).
-user root;
-worker_processes 1;
+# One process that switches to no user (rootless, the namespace's root may not: the host's
+# groups and users are not mapped there), with its temporary files in the data dir.
+master_process off;
 pid ${dir}/nginx.pid;
 error_log ${dir}/nginx-error.log;
 events { worker_connections 4096; }
 http {
   access_log off;
+  ${['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `${t}_temp_path ${dir}/${t};`).join('\n  ')}
   keepalive_requests 1000000;
   server {
     listen ${PORT} backlog=4096;
@@ -259,7 +260,7 @@ async function main(): Promise<void> {
     if (spawnSync(tool, ['-v']).error) throw new Error(`${tool} not found (Debian: apt-get install -y wrk nginx-light haproxy)`);
   }
   console.log(
-    `netns datapath benchmark: 2 nodes, a client pod per target on node 1, nginx (1 worker) on node 2; wrk -t1 -c${values.connections} -d${values.duration}s in the client pods, median of ${ROUNDS} rounds; load average ${load()} on this machine`,
+    `netns datapath benchmark: 2 nodes, a client pod per target on node 1, nginx (one process) on node 2; wrk -t1 -c${values.connections} -d${values.duration}s in the client pods, median of ${ROUNDS} rounds; load average ${load()} on this machine`,
   );
   // Interrupted: the cluster goes with us.
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void stop().finally(() => process.exit(130)));
