@@ -14,7 +14,7 @@ import { hasBearer } from './bearer.js';
 import { defaultRegistry, type Registry } from './registry.js';
 import { Rest } from './rest/rest.js';
 import { parseRequestInfo, type ResourceRequest } from './request-info.js';
-import { handleResource, type ResourceHandlerDeps, type SubresourceHandler, type VirtualResource } from './http/resource-handler.js';
+import { DEFAULT_WATCH_LIMITS, handleResource, type ResourceHandlerDeps, type WatchLimits, type SubresourceHandler, type VirtualResource } from './http/resource-handler.js';
 import { refuseUpgrade, sendError, sendJson, toStatusError } from './http/respond.js';
 import { wantsAggregatedDiscovery } from './http/negotiate.js';
 import { aggregatedContentType, aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions } from './http/discovery.js';
@@ -57,6 +57,7 @@ export interface ApiServerOptions {
   port: number;
   log: Logger;
   registry?: Registry;
+  watchLimits?: WatchLimits;
 }
 
 export class ApiServer {
@@ -83,6 +84,9 @@ export class ApiServer {
       ]),
       virtual: new Map(),
       now: () => new Date(),
+      watchLimits: opts.watchLimits ?? DEFAULT_WATCH_LIMITS,
+      onSlowWatcher: (resource, pendingBytes) =>
+        opts.log.warn({ resource, pendingBytes }, 'closed a watch whose client reads too slowly; it resumes or re-lists'),
     };
     this.openApiRefs = this.registry.resources.map((r) => ({
       group: r.type.group,
