@@ -68,6 +68,7 @@ export class ApiServer {
   private readonly openApiRefs: ResourceRef[];
   private readonly upgrades = new Map<string, UpgradeHandler>();
   private readonly metrics: MetricsSource[] = [];
+  private readonly paths = new Map<string, (req: IncomingMessage, res: ServerResponse) => Promise<void>>();
   /** OpenAPI documents never change while the server runs: built once, on first request. */
   private readonly openApiDocs = new Map<string, object | undefined>();
 
@@ -119,6 +120,11 @@ export class ApiServer {
   /** Serve WebSocket upgrades on a subresource, e.g. `pods/exec`. */
   addUpgrade(name: string, handler: UpgradeHandler): void {
     this.upgrades.set(name, handler);
+  }
+
+  /** Serve a path outside the API (authenticated like the rest), e.g. kubelet certificates. */
+  addPath(path: string, handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>): void {
+    this.paths.set(path, handler);
   }
 
   /** Serve a computed resource (e.g. componentstatuses). */
@@ -189,6 +195,8 @@ export class ApiServer {
       res.end(texts.join('\n'));
       return;
     }
+    const extra = this.paths.get(path);
+    if (extra) return extra(req, res);
     if (path === '/api' || path === '/apis') return this.discovery(req, res, path === '/api');
     if (path === '/openapi/v3' || path.startsWith('/openapi/v3/')) {
       if (!this.openApiDocs.has(path)) {

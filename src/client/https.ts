@@ -156,6 +156,11 @@ export class HttpsClient implements Client {
     return decode<T>(res.statusCode ?? 500, text);
   }
 
+  /** A POST to a path outside the API's resources (the kubelet certificate request). */
+  post<T>(path: string, body: unknown): Promise<T> {
+    return this.call('POST', path, body);
+  }
+
   get<T extends KubeObject>(r: ResourceId, namespace: string | undefined, name: string): Promise<T> {
     return this.call('GET', resourcePath(r, namespace, name));
   }
