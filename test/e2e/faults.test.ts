@@ -1,9 +1,11 @@
 // Faults between a client and the API: a real `tinykube server` behind a fault-injecting proxy
-// (test/support/fault-proxy.ts), reached with the HttpsClient agents use.
+// (test/support/fault-proxy.ts), reached with the HttpsClient agents use; and the certificate
+// an agent gets for its kubelet port when it joins.
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
@@ -11,7 +13,8 @@ import { HttpsClient, endpointFromKubeconfig, type Endpoint } from '../../src/cl
 import { Informer } from '../../src/client/informer.js';
 import { R } from '../../src/client/client.js';
 import { StatusError } from '../../src/api/errors.js';
-import { ensureTls, readCa, writeCa } from '../../src/api/tls.js';
+import { createKubeletCsr, ensureTls, readCa, writeCa } from '../../src/api/tls.js';
+import { KUBELET_CERTIFICATE_PATH } from '../../src/api/http/kubelet-certificates.js';
 import { kill, startServer, type Server } from '../support/processes.js';
 import { eventually } from '../support/eventually.js';
 import { FaultProxy } from '../support/fault-proxy.js';
@@ -140,5 +143,25 @@ describe('faults between clients and the API', () => {
       s.destroy();
       for (const n of await leasesNamed('slow-')) await direct.delete(LEASES, NS, n);
     }
+  });
+
+  it('a joining agent gets a kubelet serving certificate for its own name only, with the node token only', async () => {
+    const nodeToken = readFileSync(join(server.dir, 'node-token'), 'utf8').trim();
+    const agent = new HttpsClient({ ...ep, token: nodeToken }, 'faults-test');
+    clients.push(agent);
+    const { csr } = await createKubeletCsr('n1', { ips: ['127.0.0.1'], dnsNames: ['n1'] });
+    const { certificate } = await agent.post<{ certificate: string }>(KUBELET_CERTIFICATE_PATH, { nodeName: 'n1', csr });
+    const cert = new X509Certificate(certificate);
+    assert.equal(cert.subject, 'CN=system:node:n1\nO=system:nodes');
+    assert.ok(cert.verify(new X509Certificate(ep.ca).publicKey), 'signed by the cluster CA');
+    assert.ok(cert.checkIP('127.0.0.1'));
+    const refused = async (token: string, body: unknown, code: number, message: RegExp): Promise<void> => {
+      const c = new HttpsClient({ ...ep, token }, 'faults-test');
+      clients.push(c);
+      await assert.rejects(c.post(KUBELET_CERTIFICATE_PATH, body), (e: unknown) => e instanceof StatusError && e.code === code && message.test(e.message));
+    };
+    await refused('wrong', { nodeName: 'n1', csr }, 401, /Unauthorized/);
+    await refused(nodeToken, { nodeName: 'n2', csr }, 400, /^csr: the request's subject is not system:node:n2$/);
+    await refused(nodeToken, { nodeName: 'n1', csr: 'garbage' }, 400, /^csr: not a PEM certificate request$/);
   });
 });
