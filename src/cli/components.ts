@@ -45,6 +45,9 @@ export async function startComponents(server: ApiServer, o: ComponentOptions): P
   const client = (name: string): InProcessClient => new InProcessClient(server.rest, name);
   const nodeName = o.nodeName ?? hostname().toLowerCase();
   try {
+    // Agents that join (`server`, and `up`'s netns nodes) get their kubelet port's certificate here.
+    const ca = readCa(o.dataDir);
+    if (o.nodeToken && ca) server.addPath(KUBELET_CERTIFICATE_PATH, kubeletCertificates(ca));
     if (!o.disable.has('node') || o.placement) {
       const pods = await startPodHandlers(client('kubelet'), o.placement ?? singleHost(o.dataDir));
       stops.push(() => pods.stop());
@@ -53,9 +56,7 @@ export async function startComponents(server: ApiServer, o: ComponentOptions): P
     } else if (o.nodeToken) {
       // No node here: the pod's node serves them on its kubelet port, as kube-apiserver proxies,
       // with a serving certificate this server's CA issued it when it joined.
-      const ca = readCa(o.dataDir);
       if (!ca) throw new Error(`no cluster CA in ${o.dataDir}/tls`);
-      server.addPath(KUBELET_CERTIFICATE_PATH, kubeletCertificates(ca));
       const proxy = nodeProxy({ client: client('kube-apiserver'), token: o.nodeToken, ca: ca.cert });
       server.addSubresource('pods/log', proxy.log);
       server.addUpgrade('pods/exec', proxy.exec);
