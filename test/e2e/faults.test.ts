@@ -121,6 +121,21 @@ describe('faults between clients and the API', () => {
     await eventually(() => seen.includes('after-html'), 10_000, 'the informer to recover once the backends are back');
   });
 
+  it('a watch stream that carries a line which is not JSON ends, and the informer resumes', { timeout: 30_000 }, async () => {
+    const p = await proxy(true);
+    const seen: string[] = [];
+    const inf = new Informer(client([p.url]), LEASES, { namespace: NS }).on({ add: (o) => seen.push(o.metadata.name!) });
+    informers.push(inf);
+    await inf.start();
+    await direct.create(LEASES, NS, { metadata: { name: 'before-corruption' } });
+    await eventually(() => seen.includes('before-corruption'), 5_000, 'the watch to be live');
+    p.set('corrupt');
+    // Its event reaches the informer as an HTML line. Before: JSON.parse threw inside the
+    // socket's data callback and the exception ended the process (here: this test run).
+    await direct.create(LEASES, NS, { metadata: { name: 'corrupted' } });
+    await eventually(() => seen.includes('corrupted'), 10_000, 'the informer to resume and get the event again');
+  });
+
   it('the server closes a watch whose client reads nothing, and frees what it held', { timeout: 30_000 }, async () => {
     // A raw watcher that never reads; the server must not hold its events without limit.
     const s = connect({ host: '127.0.0.1', port: server.port, ca: ep.ca });

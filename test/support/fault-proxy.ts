@@ -9,6 +9,9 @@
 //                 reply is the HTTP answer and not the TLS handshake
 //   html          (terminating TLS only) answer every new request with a load balancer's HTML
 //                 502 page
+//   corrupt       (terminating TLS only) the next reply bytes on each open connection are replaced
+//                 by an HTML fragment, framed as one HTTP chunk (a streamed answer gets a line
+//                 that is not JSON); new connections pass
 //
 // With `tls` it terminates TLS with that certificate and opens TLS to the target, as a load
 // balancer does, so the bytes it sees (and the page it sends) are HTTP.
@@ -16,7 +19,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 
-export type Fault = 'pass' | 'stall' | 'drop' | 'reset-reply' | 'html';
+export type Fault = 'pass' | 'stall' | 'drop' | 'reset-reply' | 'html' | 'corrupt';
 
 export const LB_ERROR_PAGE =
   '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n';
@@ -25,6 +28,7 @@ interface Pair {
   client: net.Socket;
   upstream?: net.Socket;
   stalled: boolean;
+  corruptNext?: boolean;
 }
 
 export class FaultProxy {
@@ -67,6 +71,7 @@ export class FaultProxy {
     this.fault = fault;
     if (fault === 'drop') this.cut();
     if (fault === 'stall') for (const p of this.pairs) this.stall(p);
+    if (fault === 'corrupt') for (const p of this.pairs) p.corruptNext = true;
   }
 
   /** Resets every open connection (a load balancer restarting). */
@@ -97,7 +102,12 @@ export class FaultProxy {
     client.on('data', (d: Buffer) => p.stalled || upstream.write(d));
     upstream.on('data', (d: Buffer) => {
       if (resetReply) return this.reset(p);
-      if (!p.stalled) client.write(d);
+      if (p.stalled) return;
+      if (!p.corruptNext) return void client.write(d);
+      // The stream was idle, so these bytes start a chunk: one whole chunk replaces them.
+      p.corruptNext = false;
+      const junk = '<html><body>upstream hiccup</body></html>\n';
+      client.write(`${Buffer.byteLength(junk).toString(16)}\r\n${junk}\r\n`);
     });
     client.on('end', () => p.stalled || upstream.end());
     upstream.on('end', () => p.stalled || client.end());
