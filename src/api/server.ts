@@ -14,7 +14,7 @@ import { hasBearer } from './bearer.js';
 import { defaultRegistry, type Registry } from './registry.js';
 import { Rest } from './rest/rest.js';
 import { parseRequestInfo, type ResourceRequest } from './request-info.js';
-import { handleResource, type ResourceHandlerDeps, type SubresourceHandler, type VirtualResource } from './http/resource-handler.js';
+import { DEFAULT_WATCH_LIMITS, handleResource, type ResourceHandlerDeps, type WatchLimits, type SubresourceHandler, type VirtualResource } from './http/resource-handler.js';
 import { refuseUpgrade, sendError, sendJson, toStatusError } from './http/respond.js';
 import { wantsAggregatedDiscovery } from './http/negotiate.js';
 import { aggregatedContentType, aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions } from './http/discovery.js';
@@ -57,6 +57,7 @@ export interface ApiServerOptions {
   port: number;
   log: Logger;
   registry?: Registry;
+  watchLimits?: WatchLimits;
 }
 
 export class ApiServer {
@@ -67,6 +68,7 @@ export class ApiServer {
   private readonly openApiRefs: ResourceRef[];
   private readonly upgrades = new Map<string, UpgradeHandler>();
   private readonly metrics: MetricsSource[] = [];
+  private readonly paths = new Map<string, (req: IncomingMessage, res: ServerResponse) => Promise<void>>();
   /** OpenAPI documents never change while the server runs: built once, on first request. */
   private readonly openApiDocs = new Map<string, object | undefined>();
 
@@ -83,6 +85,9 @@ export class ApiServer {
       ]),
       virtual: new Map(),
       now: () => new Date(),
+      watchLimits: opts.watchLimits ?? DEFAULT_WATCH_LIMITS,
+      onSlowWatcher: (resource, pendingBytes) =>
+        opts.log.warn({ resource, pendingBytes }, 'closed a watch whose client reads too slowly; it resumes or re-lists'),
     };
     this.openApiRefs = this.registry.resources.map((r) => ({
       group: r.type.group,
@@ -115,6 +120,11 @@ export class ApiServer {
   /** Serve WebSocket upgrades on a subresource, e.g. `pods/exec`. */
   addUpgrade(name: string, handler: UpgradeHandler): void {
     this.upgrades.set(name, handler);
+  }
+
+  /** Serve a path outside the API (authenticated like the rest), e.g. kubelet certificates. */
+  addPath(path: string, handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>): void {
+    this.paths.set(path, handler);
   }
 
   /** Serve a computed resource (e.g. componentstatuses). */
@@ -185,6 +195,8 @@ export class ApiServer {
       res.end(texts.join('\n'));
       return;
     }
+    const extra = this.paths.get(path);
+    if (extra) return extra(req, res);
     if (path === '/api' || path === '/apis') return this.discovery(req, res, path === '/api');
     if (path === '/openapi/v3' || path.startsWith('/openapi/v3/')) {
       if (!this.openApiDocs.has(path)) {

@@ -41,29 +41,73 @@ export async function ensureTls(dir: string, names: ServingNames): Promise<TlsFi
     covers(readFileSync(file('server.crt'), 'utf8'), names) &&
     (await issuedBy(readFileSync(file('server.crt'), 'utf8'), caPem));
   if (!covered) {
-    const ca = new x509.X509Certificate(caPem);
-    const caKey = await importKey(readFileSync(file('ca.key'), 'utf8'));
     const keys = await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify']);
-    const cert = await x509.X509CertificateGenerator.create({
-      serialNumber: serial(),
-      subject: 'CN=kube-apiserver',
-      issuer: ca.subject,
-      notBefore: new Date(Date.now() - 60_000),
-      notAfter: new Date(Date.now() + TEN_YEARS_MS),
-      publicKey: keys.publicKey,
-      signingKey: caKey,
-      signingAlgorithm: ALG,
-      extensions: [
-        new x509.BasicConstraintsExtension(false, undefined, true),
-        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
-        new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-        servingNames(names),
-      ],
-    });
+    const cert = await issueServing({ cert: caPem, key: readFileSync(file('ca.key'), 'utf8') }, 'CN=kube-apiserver', keys.publicKey, names);
     writeAtomic(file('server.key'), await exportKey(keys.privateKey));
-    writeAtomic(file('server.crt'), cert.toString('pem'));
+    writeAtomic(file('server.crt'), cert);
   }
   return { caCert: caPem, cert: readFileSync(file('server.crt'), 'utf8'), key: readFileSync(file('server.key'), 'utf8') };
+}
+
+/** A serving certificate for `subject` and `names`, signed by the CA (PEM). */
+async function issueServing(ca: { cert: string; key: string }, subject: string, publicKey: webcrypto.CryptoKey | x509.PublicKey, names: ServingNames): Promise<string> {
+  const caCert = new x509.X509Certificate(ca.cert);
+  const cert = await x509.X509CertificateGenerator.create({
+    serialNumber: serial(),
+    subject,
+    issuer: caCert.subject,
+    notBefore: new Date(Date.now() - 60_000),
+    notAfter: new Date(Date.now() + TEN_YEARS_MS),
+    publicKey,
+    signingKey: await importKey(ca.key),
+    signingAlgorithm: ALG,
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+      servingNames(names),
+    ],
+  });
+  return cert.toString('pem');
+}
+
+/** The kubelet serving certificate's subject for a node, as the kubelet-serving signer requires. */
+export const kubeletSubject = (nodeName: string): string => `CN=system:node:${nodeName}, O=system:nodes`;
+
+/** A node's key and its request (PKCS#10, PEM) for a kubelet serving certificate. The key never
+ *  leaves the node; the server signs the request (signKubeletServing). */
+export async function createKubeletCsr(nodeName: string, names: ServingNames): Promise<{ csr: string; key: string }> {
+  const keys = await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify']);
+  const csr = await x509.Pkcs10CertificateRequestGenerator.create({
+    name: kubeletSubject(nodeName),
+    keys,
+    signingAlgorithm: ALG,
+    extensions: [servingNames(names)],
+  });
+  return { csr: csr.toString('pem'), key: await exportKey(keys.privateKey) };
+}
+
+/** Signs a node's request for a kubelet serving certificate with the cluster CA, after checking
+ *  it is well-formed, self-signed by its key and names the node as system:node:NAME. Throws an
+ *  Error saying what is wrong otherwise. */
+export async function signKubeletServing(ca: { cert: string; key: string }, csrPem: string, nodeName: string): Promise<string> {
+  let csr: x509.Pkcs10CertificateRequest;
+  try {
+    csr = new x509.Pkcs10CertificateRequest(csrPem);
+  } catch {
+    throw new Error('not a PEM certificate request');
+  }
+  if (!(await csr.verify())) throw new Error('the request is not signed by its key');
+  if (csr.subjectName.getField('CN')[0] !== `system:node:${nodeName}`) throw new Error(`the request's subject is not system:node:${nodeName}`);
+  const san = csr.extensions.find((e): e is x509.SubjectAlternativeNameExtension => e instanceof x509.SubjectAlternativeNameExtension);
+  const names: ServingNames = { ips: [], dnsNames: [] };
+  for (const n of san?.names.items ?? []) {
+    if (n.type === 'ip') names.ips.push(n.value);
+    else if (n.type === 'dns') names.dnsNames.push(n.value);
+    else throw new Error(`a kubelet serving certificate names IPs and DNS names only, not ${n.type}`);
+  }
+  if (!names.ips.length && !names.dnsNames.length) throw new Error('the request names no address');
+  return issueServing(ca, kubeletSubject(nodeName), csr.publicKey, names);
 }
 
 /** A new cluster CA (certificate and key, PEM). */
@@ -82,22 +126,6 @@ export async function createCa(): Promise<{ cert: string; key: string }> {
     ],
   });
   return { cert: ca.toString('pem'), key: await exportKey(keys.privateKey) };
-}
-
-/** A self-signed serving certificate, as a kubelet without --tls-cert-file makes for its port;
- *  its clients skip verification (kube-apiserver without --kubelet-certificate-authority). */
-export async function createSelfSigned(cn: string, names: ServingNames): Promise<{ cert: string; key: string }> {
-  const keys = await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify']);
-  const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: serial(),
-    name: `CN=${cn}`,
-    notBefore: new Date(Date.now() - 60_000),
-    notAfter: new Date(Date.now() + TEN_YEARS_MS),
-    keys,
-    signingAlgorithm: ALG,
-    extensions: [servingNames(names)],
-  });
-  return { cert: cert.toString('pem'), key: await exportKey(keys.privateKey) };
 }
 
 function servingNames(names: ServingNames): x509.SubjectAlternativeNameExtension {

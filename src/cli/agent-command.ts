@@ -13,7 +13,7 @@ import { netnsPodNetwork } from '../node/runtime/netns-network.js';
 import { DNS_IP, podNs } from '../network/netns/names.js';
 import { parseNetwork, parseProxyMode } from './flags.js';
 import { addressAt, parseIPv4CIDR } from '../util/ip.js';
-import { KUBELET_PORT, listenKubelet } from '../node/kubelet-server.js';
+import { KUBELET_PORT, kubeletServingCertificate, listenKubelet } from '../node/kubelet-server.js';
 import { startPodHandlers } from '../node/pod-handlers.js';
 import { singleHost, type PodPlacement } from '../node/pod-placement.js';
 
@@ -103,7 +103,9 @@ export async function agentCommand(args: string[]): Promise<number> {
   const stopping = onStop();
   const disable = new Set((values.disable ?? '').split(',').filter(Boolean));
   // Bound first, so the Node records its port; it serves once the agent has joined.
-  const kubelet = disable.has('node') ? undefined : await listenKubelet({ token, host: values['node-ip']!, port: kubeletPort, nodeName });
+  const kubelet = disable.has('node')
+    ? undefined
+    : await listenKubelet({ token, host: values['node-ip']!, port: kubeletPort, tls: await kubeletServingCertificate(clientFor('kubelet'), nodeName, values['node-ip']!) });
   const node = await startNodeComponents(clientFor, {
     dataDir,
     disable,

@@ -11,6 +11,8 @@ import { startServiceControllers } from '../controllers/services.js';
 import { startPodHandlers } from '../node/pod-handlers.js';
 import { singleHost, type PodPlacement } from '../node/pod-placement.js';
 import { nodeProxy } from '../api/http/node-proxy.js';
+import { KUBELET_CERTIFICATE_PATH, kubeletCertificates } from '../api/http/kubelet-certificates.js';
+import { readCa } from '../api/tls.js';
 import { startNodeComponents } from './node-components.js';
 import { startDns } from '../dns/index.js';
 
@@ -46,14 +48,19 @@ export async function startComponents(server: ApiServer, o: ComponentOptions): P
   const client = (name: string): InProcessClient => new InProcessClient(server.rest, name);
   const nodeName = o.nodeName ?? hostname().toLowerCase();
   try {
+    // Agents that join (`server`, and `up`'s netns nodes) get their kubelet port's certificate here.
+    const ca = readCa(o.dataDir);
+    if (o.nodeToken && ca) server.addPath(KUBELET_CERTIFICATE_PATH, kubeletCertificates(ca));
     if (!o.disable.has('node') || o.placement) {
       const pods = await startPodHandlers(client('kubelet'), o.placement ?? singleHost(o.dataDir));
       stops.push(() => pods.stop());
       server.addSubresource('pods/log', pods.log);
       server.addUpgrade('pods/exec', pods.exec);
     } else if (o.nodeToken) {
-      // No node here: the pod's node serves them on its kubelet port, as kube-apiserver proxies.
-      const proxy = nodeProxy({ client: client('kube-apiserver'), token: o.nodeToken });
+      // No node here: the pod's node serves them on its kubelet port, as kube-apiserver proxies,
+      // with a serving certificate this server's CA issued it when it joined.
+      if (!ca) throw new Error(`no cluster CA in ${o.dataDir}/tls`);
+      const proxy = nodeProxy({ client: client('kube-apiserver'), token: o.nodeToken, ca: ca.cert });
       server.addSubresource('pods/log', proxy.log);
       server.addUpgrade('pods/exec', proxy.exec);
     }

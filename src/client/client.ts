@@ -50,6 +50,8 @@ export interface WatchOptions {
   labelSelector?: string;
   fieldSelector?: string;
   allowWatchBookmarks?: boolean;
+  /** The server ends the watch after this long (an HTTPS client also gives up a little later). */
+  timeoutSeconds?: number;
 }
 
 export interface WatchCallbacks<T extends KubeObject = KubeObject> {

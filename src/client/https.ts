@@ -2,11 +2,19 @@
 // hosts, `tinykube explain`). Same semantics as the in-process client: Status errors become
 // StatusErrors, watches are newline-delimited JSON streams. With several servers
 // (`https://a:6443,https://b:6443`) it stays on one until a connection to it fails (refused,
-// reset, timed out), then moves on to the next and sends the request again there; a watch on a
-// server that dies ends, and the informer resumes it (from its resourceVersion) on the next.
+// reset, timed out), then moves on to the next. There it sends the request again only when that
+// cannot do it twice, as client-go retries: a read always, a write only if it never reached the
+// failed server (refused, or no TLS session yet); a write that may have landed fails with its
+// connection error. A watch on a server that dies ends, and the informer resumes it (from its
+// resourceVersion) on the next.
+//
+// A watch ends by itself after its timeoutSeconds (the server closes it; a client-side deadline a
+// little later covers a half-open connection that never delivers that close), and its socket has
+// TCP keepalive. A body that is not JSON (a load balancer's HTML error page) is a StatusError, in a
+// watch too, never an exception thrown from a socket callback.
 
 import { Agent, request } from 'node:https';
-import type { IncomingMessage } from 'node:http';
+import type { ClientRequest, IncomingMessage } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import type { KubeObject } from '../apis/types.js';
@@ -58,10 +66,34 @@ function target(server: string): { base: string; socketPath?: string } {
 
 /** Errors that say the server is not there (rather than that it refused the request). */
 const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ENOENT', 'ECONNABORTED']);
-/** A request (not a watch) that gets no answer in this time counts as a failed connection. */
+/** A request that gets no answer (a watch: no response head) in this time counts as a failed
+ *  connection. */
 const REQUEST_TIMEOUT_MS = 15_000;
+/** How long after its timeoutSeconds a watch's client gives up waiting for the server's close. */
+const WATCH_DEADLINE_GRACE_MS = 5_000;
+/** Idle time before TCP keepalive probes start on a watch's socket. */
+const KEEPALIVE_MS = 30_000;
 
 export const isConnectionError = (err: unknown): boolean => CONNECTION_ERRORS.has((err as NodeJS.ErrnoException)?.code ?? '');
+
+/** Set on a connection error once the request may have reached the server. */
+const MAY_HAVE_LANDED = Symbol('mayHaveLanded');
+type SendError = NodeJS.ErrnoException & { [MAY_HAVE_LANDED]?: boolean };
+
+/** Whether failover may send the request again: reads always, writes only if the failed
+ *  attempt cannot have landed. */
+const safeToResend = (err: unknown, idempotent: boolean): boolean => isConnectionError(err) && (idempotent || !(err as SendError)[MAY_HAVE_LANDED]);
+
+/** Marks req's errors with whether the request may have reached the server: once its socket is
+ *  reused or has finished the TLS handshake, the request bytes can be there. */
+function trackLanding(req: ClientRequest): (err: SendError) => SendError {
+  let connected = false;
+  req.on('socket', (s) => {
+    if (req.reusedSocket) connected = true;
+    else s.once('secureConnect', () => (connected = true));
+  });
+  return (err) => Object.assign(err, { [MAY_HAVE_LANDED]: connected });
+}
 
 export class HttpsClient implements Client {
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 16 });
@@ -77,23 +109,23 @@ export class HttpsClient implements Client {
     this.agent.destroy();
   }
 
-  /** Runs attempt against the current server, then each other one while connections fail. */
-  private async failover<R>(attempt: (t: { base: string; socketPath?: string }) => Promise<R>): Promise<R> {
+  /** Runs attempt against the current server, then each other one while connections fail and
+   *  sending again is safe. */
+  private async failover<R>(idempotent: boolean, attempt: (t: { base: string; socketPath?: string }) => Promise<R>): Promise<R> {
     for (let tried = 1; ; tried++) {
       const at = this.current;
       try {
         return await attempt(this.targets[at]);
       } catch (err) {
-        if (!isConnectionError(err) || tried >= this.targets.length) throw err;
-        // Another request may have moved on already.
-        if (this.current === at) this.current = (at + 1) % this.targets.length;
+        if (isConnectionError(err) && this.current === at) this.current = (at + 1) % this.targets.length;
+        if (!safeToResend(err, idempotent) || tried >= this.targets.length) throw err;
       }
     }
   }
 
   private send(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<{ res: IncomingMessage; text: string }> {
     const data = body === undefined ? undefined : JSON.stringify(body);
-    return this.failover((t) => new Promise((resolve, reject) => {
+    return this.failover(method === 'GET', (t) => new Promise((resolve, reject) => {
       const req = request(t.base + path, {
         method,
         agent: this.agent,
@@ -112,17 +144,21 @@ export class HttpsClient implements Client {
         res.on('end', () => resolve({ res, text }));
         res.on('error', reject);
       });
+      const landing = trackLanding(req);
       req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer from ${t.base} in ${REQUEST_TIMEOUT_MS} ms`), { code: 'ETIMEDOUT' })));
-      req.on('error', reject);
+      req.on('error', (e) => reject(landing(e)));
       req.end(data);
     }));
   }
 
   private async call<T>(method: string, path: string, body?: unknown, contentType?: string): Promise<T> {
     const { res, text } = await this.send(method, path, body, contentType);
-    const parsed = text ? JSON.parse(text) : undefined;
-    if ((res.statusCode ?? 500) >= 400) throw toError(res.statusCode ?? 500, parsed);
-    return parsed as T;
+    return decode<T>(res.statusCode ?? 500, text);
+  }
+
+  /** A POST to a path outside the API's resources (the kubelet certificate request). */
+  post<T>(path: string, body: unknown): Promise<T> {
+    return this.call('POST', path, body);
   }
 
   get<T extends KubeObject>(r: ResourceId, namespace: string | undefined, name: string): Promise<T> {
@@ -167,17 +203,19 @@ export class HttpsClient implements Client {
       ended = true;
       cb.end(err);
     };
-    return this.failover((t) => new Promise((resolve, reject) => {
+    return this.failover(true, (t) => new Promise((resolve, reject) => {
       let started = false;
       const req = request(t.base + path, { ca: this.ep.ca, socketPath: t.socketPath, headers: { Authorization: `Bearer ${this.ep.token}`, Accept: 'application/json' } }, (res) => {
+        clearTimeout(noAnswer);
         if ((res.statusCode ?? 500) >= 400) {
           let text = '';
+          res.setEncoding('utf8');
           res.on('data', (d) => (text += d));
-          res.on('end', () => reject(toError(res.statusCode ?? 500, text ? JSON.parse(text) : undefined)));
+          res.on('end', () => reject(decodeError(res.statusCode ?? 500, text)));
           return;
         }
         started = true;
-        resolve({ cancel: () => { ended = true; req.destroy(); } });
+        resolve({ cancel: () => { ended = true; clearTimeout(deadline); req.destroy(); } });
         let buf = '';
         res.setEncoding('utf8');
         res.on('data', (d: string) => {
@@ -187,7 +225,7 @@ export class HttpsClient implements Client {
             const line = buf.slice(0, nl);
             buf = buf.slice(nl + 1);
             if (!line.trim() || ended) continue;
-            const ev = JSON.parse(line) as { type: string; object: KubeObject };
+            const ev = parseEvent(line);
             if (ev.type === 'ERROR') {
               const s = ev.object as unknown as { code?: number };
               end(toError(s.code ?? 500, ev.object));
@@ -200,12 +238,73 @@ export class HttpsClient implements Client {
         res.on('end', () => end());
         res.on('error', (e) => end(e));
       });
+      req.on('socket', (s) => s.setKeepAlive(true, KEEPALIVE_MS));
+      const timedOut = (what: string): void => {
+        req.destroy(Object.assign(new Error(`${what} from ${t.base}`), { code: 'ETIMEDOUT' }));
+      };
+      const noAnswer = setTimeout(() => timedOut(`no answer in ${REQUEST_TIMEOUT_MS} ms`), REQUEST_TIMEOUT_MS);
+      const deadline = opts.timeoutSeconds
+        ? setTimeout(() => timedOut(`watch not closed ${opts.timeoutSeconds} s after it began`), opts.timeoutSeconds * 1000 + WATCH_DEADLINE_GRACE_MS)
+        : undefined;
       // Before the stream started the caller gets the error (and failover tries the next
       // server); after, the watch ends with it.
       req.on('error', (e) => (started ? end(e) : reject(e)));
+      req.on('close', () => {
+        clearTimeout(noAnswer);
+        clearTimeout(deadline);
+      });
       req.end();
     }));
   }
+}
+
+/** A response body: the object, or (for an error status) a StatusError. Bodies that are not
+ *  JSON become StatusErrors carrying their first line, as client-go reports them. */
+function decode<T>(code: number, text: string): T {
+  if (code >= 400) throw decodeError(code, text);
+  try {
+    return (text ? JSON.parse(text) : undefined) as T;
+  } catch {
+    throw new StatusError(500, 'InternalError', `the server answered ${code} with a body that is not JSON: ${excerpt(text)}`);
+  }
+}
+
+function decodeError(code: number, text: string): StatusError {
+  try {
+    return toError(code, text ? JSON.parse(text) : undefined);
+  } catch {
+    return new StatusError(code, NON_STATUS_REASONS[code] ?? 'InternalError', `an error on the server (${excerpt(text)}) has prevented the request from succeeding`);
+  }
+}
+
+/** A watch line; a line that is not a watch event (say, an HTML page a proxy wrote into the
+ *  stream) ends the watch as an ERROR, and the informer watches again. */
+function parseEvent(line: string): { type: string; object: KubeObject } {
+  try {
+    const ev = JSON.parse(line) as { type?: unknown; object?: unknown };
+    if (typeof ev.type === 'string' && typeof ev.object === 'object' && ev.object !== null) return ev as { type: string; object: KubeObject };
+  } catch {
+    // reported below
+  }
+  const status = new StatusError(500, 'InternalError', `the watch stream carried something that is not an event: ${excerpt(line)}`).toStatus();
+  return { type: 'ERROR', object: status as unknown as KubeObject };
+}
+
+/** Reasons for error answers without a Status body (apimachinery's NewGenericServerResponse). */
+const NON_STATUS_REASONS: Partial<Record<number, StatusReason>> = {
+  400: 'BadRequest',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'NotFound',
+  409: 'Conflict',
+  429: 'TooManyRequests',
+  503: 'ServiceUnavailable',
+  504: 'Timeout',
+};
+
+function excerpt(text: string): string {
+  const flat = text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
+  return flat.length > 120 ? `${flat.slice(0, 120)}...` : flat || 'empty body';
 }
 
 function toError(code: number, body: unknown): StatusError {

@@ -3,7 +3,9 @@
 // closed it, the connection broke, an HTTPS client moved to another API server) it watches
 // again from the last resourceVersion it saw, so nothing is missed and nothing re-listed; on
 // 410 Gone (compacted) it re-lists and reports the difference. It backs off while the API is
-// unreachable. No I/O happens before start().
+// unreachable. Each watch asks the server to end it after a random 5 to 10 minutes (client-go's
+// reflector does the same), so a watch whose connection silently died is replaced in bounded
+// time and watchers spread over servers again. No I/O happens before start().
 
 import type { KubeObject } from '../apis/types.js';
 import { StatusError } from '../api/errors.js';
@@ -22,6 +24,8 @@ export interface InformerOptions {
   /** Backoff bounds after a failed list or watch. */
   minBackoffMs?: number;
   maxBackoffMs?: number;
+  /** Each watch lasts between this and twice this (timeoutSeconds); default 300. */
+  minWatchTimeoutSeconds?: number;
 }
 
 export function cacheKey(obj: KubeObject): string {
@@ -99,7 +103,7 @@ export class Informer<T extends KubeObject = KubeObject> {
       this.watch = await this.client.watch<T>(
         this.resource,
         this.opts.namespace,
-        { resourceVersion: this.resourceVersion, labelSelector, fieldSelector, allowWatchBookmarks: true },
+        { resourceVersion: this.resourceVersion, labelSelector, fieldSelector, allowWatchBookmarks: true, timeoutSeconds: this.watchTimeoutSeconds() },
         {
           event: (type, obj) => this.apply(type, obj),
           end: (err) => this.ended(err, 0),
@@ -111,6 +115,11 @@ export class Informer<T extends KubeObject = KubeObject> {
       this.ended(err, this.backoff);
       this.backoff = Math.min(this.backoff * 2, this.opts.maxBackoffMs ?? 10_000);
     }
+  }
+
+  private watchTimeoutSeconds(): number {
+    const min = this.opts.minWatchTimeoutSeconds ?? 300;
+    return Math.ceil(min * (1 + Math.random()));
   }
 
   /** A watch ended or could not start: resume, or re-list when the revision is gone. */

@@ -1,9 +1,9 @@
 // The agent's kubelet port (10250): HTTPS serving pods/log and pods/exec on the same paths as
 // the API, so an API server without the node forwards the request as it came (node-proxy.ts).
 // Callers present the node token as a bearer token; others get 401. The serving certificate is
-// self-signed (the agent holds the CA's certificate only), as a kubelet without --tls-cert-file
-// makes one; the API server does not verify it, as kube-apiserver without
-// --kubelet-certificate-authority does not.
+// the cluster CA's, for system:node:NAME and the node's address: the agent asks a server for it
+// when it joins (a key made here, a request signed there), and servers verify it before they
+// send the node token, as kube-apiserver with --kubelet-certificate-authority does.
 
 import https from 'node:https';
 import type { IncomingMessage } from 'node:http';
@@ -12,7 +12,9 @@ import { errors } from '../api/errors.js';
 import { hasBearer } from '../api/bearer.js';
 import { parseRequestInfo, type ResourceRequest } from '../api/request-info.js';
 import { refuseUpgrade, sendError, toStatusError } from '../api/http/respond.js';
-import { createSelfSigned } from '../api/tls.js';
+import { createKubeletCsr } from '../api/tls.js';
+import { KUBELET_CERTIFICATE_PATH, type KubeletCertificateRequest } from '../api/http/kubelet-certificates.js';
+import type { HttpsClient } from '../client/https.js';
 import type { PodHandlers } from './pod-handlers.js';
 
 export const KUBELET_PORT = 10250;
@@ -23,7 +25,8 @@ export interface KubeletServerOptions {
   host: string;
   /** 0 picks a free port. */
   port: number;
-  nodeName: string;
+  /** The serving certificate and key (PEM), from kubeletServingCertificate. */
+  tls: { cert: string; key: string };
 }
 
 export interface KubeletServer {
@@ -43,12 +46,20 @@ function podRequest(req: IncomingMessage, sub: string): { info: ResourceRequest;
 
 const starting = () => errors.unavailable('the kubelet is starting');
 
+/** A serving certificate for this node's kubelet port, issued by the cluster CA through a server
+ *  (the key is made here and stays here). A wrong node token fails here, with 401. */
+export async function kubeletServingCertificate(client: HttpsClient, nodeName: string, nodeIP: string): Promise<{ cert: string; key: string }> {
+  const { csr, key } = await createKubeletCsr(nodeName, { ips: [nodeIP], dnsNames: [nodeName] });
+  const request: KubeletCertificateRequest = { nodeName, csr };
+  const { certificate } = await client.post<{ certificate: string }>(KUBELET_CERTIFICATE_PATH, request);
+  return { cert: certificate, key };
+}
+
 /** Listens at once, so the port is known when the Node is registered; serves once serve() is
  *  called, after the agent has joined (a wrong token fails there, with 401). */
 export async function listenKubelet(o: KubeletServerOptions): Promise<KubeletServer> {
   let pods: Pick<PodHandlers, 'log' | 'exec'> | undefined;
-  const tls = await createSelfSigned(o.nodeName, { ips: [o.host], dnsNames: [o.nodeName] });
-  const server = https.createServer({ cert: tls.cert, key: tls.key }, (req, res) => {
+  const server = https.createServer({ cert: o.tls.cert, key: o.tls.key }, (req, res) => {
     const handle = async (): Promise<void> => {
       if (!hasBearer(req, [o.token])) throw errors.unauthorized();
       const r = podRequest(req, 'log');

@@ -32,6 +32,9 @@ import { BoundedFrequencyRunner } from './runner.js';
 import { nodePortIPs } from './state/node-addresses.js';
 import type { ProxyState } from './state/types.js';
 
+/** UDP clients one userspace service address forwards for at once (each flow is a socket). */
+const UDP_MAX_FLOWS = 1024;
+
 export type { ProxyState } from './state/types.js';
 export type { ProxyModeName } from './modes/ipvs/detect.js';
 
@@ -99,6 +102,7 @@ function createMode(name: ProxyModeName, { opts, exec, log, clock, metrics }: Mo
       defaultScheduler,
       drainMs: opts.drainMs ?? 30_000,
       udpIdleTimeoutMs: opts.udpIdleTimeoutMs ?? 30_000,
+      udpMaxFlows: UDP_MAX_FLOWS,
       connectTimeoutMs: 3_000,
       report: (svc, reason, message) =>
         opts.events.record({ apiVersion: 'v1', kind: 'Service', metadata: { name: svc.name, namespace: svc.namespace, uid: svc.uid } }, 'Warning', reason, message),

@@ -21,8 +21,15 @@ import { logPath } from '../../node/logs.js';
 import { startPodHandlers, type PodHandlers } from '../../node/pod-handlers.js';
 import { singleHost } from '../../node/pod-placement.js';
 import { nodeProxy } from './node-proxy.js';
+import { createCa, createKubeletCsr, signKubeletServing } from '../tls.js';
 
 const TOKEN = 'node-token-for-tests';
+
+/** A kubelet serving certificate for NODE at 127.0.0.1, from the CA, as an agent gets at join. */
+async function servingCert(ca: { cert: string; key: string }, node: string): Promise<{ cert: string; key: string }> {
+  const { csr, key } = await createKubeletCsr(node, { ips: ['127.0.0.1'], dnsNames: [node] });
+  return { cert: await signKubeletServing(ca, csr, node), key };
+}
 
 /** GET on a URL; resolves with the status and the whole body. */
 function get(url: string, headers: Record<string, string> = {}): Promise<{ code: number; body: string }> {
@@ -71,17 +78,19 @@ describe('node proxy: pods/log and pods/exec forwarded to the kubelet port', { t
   let handlers: PodHandlers;
   let proxy: HandlerServer;
   let pod: Pod;
+  let ca: { cert: string; key: string };
   const dataDir = mkdtempSync(join(tmpdir(), 'tinykube-node-proxy-'));
   const kubeletUrl = (): string => `https://127.0.0.1:${kubelet.port}`;
 
   before(async () => {
     api = await startTestApi();
     const client = api.client();
-    kubelet = await listenKubelet({ token: TOKEN, host: '127.0.0.1', port: 0, nodeName: 'node1' });
+    ca = await createCa();
+    kubelet = await listenKubelet({ token: TOKEN, host: '127.0.0.1', port: 0, tls: await servingCert(ca, 'node1') });
     handlers = await startPodHandlers(client, singleHost(dataDir));
     kubelet.serve(handlers);
     await setNode(client, 'node1', { addresses: [{ type: 'InternalIP', address: '127.0.0.1' }], daemonEndpoints: { kubeletEndpoint: { Port: kubelet.port } } });
-    const p = nodeProxy({ client, token: TOKEN });
+    const p = nodeProxy({ client, token: TOKEN, ca: ca.cert });
     proxy = await serveHandler({ request: p.log, upgrade: p.exec });
     pod = await createPod(client, 'box', [{ name: 'main', image: 'busybox' }], runningStatus('127.244.0.8', ['main']));
     const path = logPath(dataDir, pod, 'main', 0);
@@ -158,7 +167,7 @@ describe('node proxy: pods/log and pods/exec forwarded to the kubelet port', { t
   it('a kubelet that cannot be reached: 500, worded as kube-apiserver words it', async () => {
     const client = api.client();
     // A port nothing listens on: the kubelet's, once closed.
-    const gone = await listenKubelet({ token: TOKEN, host: '127.0.0.1', port: 0, nodeName: 'down' });
+    const gone = await listenKubelet({ token: TOKEN, host: '127.0.0.1', port: 0, tls: await servingCert(ca, 'down') });
     await gone.close();
     await setNode(client, 'down', { addresses: [{ type: 'InternalIP', address: '127.0.0.1' }], daemonEndpoints: { kubeletEndpoint: { Port: gone.port } } });
     await client.create<Pod>(R.pods, 'default', { metadata: { name: 'on-down' }, spec: { nodeName: 'down', containers: [{ name: 'c', image: 'busybox' }] } });
@@ -177,7 +186,7 @@ describe('node proxy: pods/log and pods/exec forwarded to the kubelet port', { t
     const silent = net.createServer((c) => held.push(c));
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
     const port = (silent.address() as AddressInfo).port;
-    const p = nodeProxy({ client, token: TOKEN, dialTimeoutMs: 300 });
+    const p = nodeProxy({ client, token: TOKEN, ca: ca.cert, dialTimeoutMs: 300 });
     const quick = await serveHandler({ request: p.log, upgrade: p.exec });
     try {
       await setNode(client, 'silent', { addresses: [{ type: 'InternalIP', address: '127.0.0.1' }], daemonEndpoints: { kubeletEndpoint: { Port: port } } });
@@ -195,6 +204,42 @@ describe('node proxy: pods/log and pods/exec forwarded to the kubelet port', { t
       await quick.close();
       held.forEach((c) => c.destroy());
       silent.close();
+    }
+  });
+
+  it("the node token goes only to the node's own certificate from the cluster CA", async () => {
+    const client = api.client();
+    // Whoever answers at the node's address: another CA's certificate, or another node's.
+    const impostors = [
+      { node: 'spoofed-ca', tls: await servingCert(await createCa(), 'spoofed-ca'), why: /^tls: failed to verify certificate: / },
+      { node: 'spoofed-name', tls: await servingCert(ca, 'someone-else'), why: /certificate is for system:node:someone-else, not system:node:spoofed-name/ },
+    ];
+    for (const { node, tls, why } of impostors) {
+      const tokens: string[] = [];
+      const impostor = https.createServer(tls, (req, res) => {
+        tokens.push(req.headers.authorization ?? '');
+        res.end('stolen');
+      });
+      impostor.on('upgrade', (req, socket) => {
+        tokens.push(req.headers.authorization ?? '');
+        socket.destroy();
+      });
+      await new Promise<void>((r) => impostor.listen(0, '127.0.0.1', r));
+      try {
+        const port = (impostor.address() as AddressInfo).port;
+        await setNode(client, node, { addresses: [{ type: 'InternalIP', address: '127.0.0.1' }], daemonEndpoints: { kubeletEndpoint: { Port: port } } });
+        await client.create<Pod>(R.pods, 'default', { metadata: { name: `on-${node}` }, spec: { nodeName: node, containers: [{ name: 'c', image: 'busybox' }] } });
+        const r = await get(`${proxy.url}/api/v1/namespaces/default/pods/on-${node}/log`);
+        assert.equal(r.code, 500, node);
+        assert.match(JSON.parse(r.body).message.split('": ')[1], why);
+        const e = await exec(proxy.url, `on-${node}`, ['true']);
+        assert.equal(e.refused?.code, 500, node);
+        // Before: the server skipped verification and sent the node token to both.
+        assert.deepEqual(tokens, [], `${node} received no token`);
+      } finally {
+        impostor.closeAllConnections();
+        await new Promise((r) => impostor.close(r));
+      }
     }
   });
 });

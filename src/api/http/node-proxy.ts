@@ -2,11 +2,13 @@
 // the kubelet port of the pod's node (its InternalIP, status.daemonEndpoints.kubeletEndpoint),
 // on the same path, with the node token instead of the client's credentials. Log responses are
 // piped as they stream; exec forwards the upgrade request and then joins the two sockets. The
-// kubelet's self-signed certificate is not verified, as kube-apiserver does not without
-// --kubelet-certificate-authority.
+// kubelet's serving certificate must come from the cluster CA (issued when the agent joined,
+// kubelet-certificates.ts), name the address dialled and be the pod's node's
+// (system:node:NAME), as kube-apiserver checks with --kubelet-certificate-authority: the node
+// token goes nowhere else.
 
 import https from 'node:https';
-import tls from 'node:tls';
+import tls, { type PeerCertificate } from 'node:tls';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { errors, StatusError } from '../errors.js';
@@ -20,6 +22,7 @@ import type { SubresourceHandler } from './resource-handler.js';
 export interface KubeletEndpoint {
   host: string;
   port: number;
+  nodeName: string;
 }
 
 /** Where the pod's node serves its logs and exec, with the apiserver's messages when nowhere. */
@@ -32,7 +35,7 @@ export async function kubeletEndpoint(client: Client, namespace: string | undefi
   const port = node.status?.daemonEndpoints?.kubeletEndpoint?.Port;
   if (!host) throw errors.badRequest(`node ${nodeName} has no InternalIP address`);
   if (!port) throw errors.badRequest(`node ${nodeName} has no kubelet endpoint (status.daemonEndpoints.kubeletEndpoint.Port)`);
-  return { host, port };
+  return { host, port, nodeName };
 }
 
 /** How long a connection to a kubelet may take (kube-apiserver's dialer allows 30 s). */
@@ -53,12 +56,26 @@ const SYSCALL_TEXT: Record<string, string> = {
 export function unreachable(method: string, ep: KubeletEndpoint, path: string, e: NodeJS.ErrnoException): StatusError {
   const why = SYSCALL_TEXT[e.code ?? ''];
   const dial = `dial tcp ${ep.host}:${ep.port}`;
-  const detail = e.code === DIAL_TIMEOUT ? `${dial}: i/o timeout` : why && e.syscall === 'connect' ? `${dial}: connect: ${why}` : e.message;
+  const detail =
+    e.code === DIAL_TIMEOUT ? `${dial}: i/o timeout`
+    : why && e.syscall === 'connect' ? `${dial}: connect: ${why}`
+    : e.code && CERTIFICATE_ERRORS.has(e.code) ? `tls: failed to verify certificate: ${e.message}`
+    : e.message;
   const verb = method.charAt(0) + method.slice(1).toLowerCase();
   return new StatusError(500, 'InternalError', `${verb} "https://${ep.host}:${ep.port}${path}": ${detail}`);
 }
 
 const DIAL_TIMEOUT = 'TINYKUBE_DIAL_TIMEOUT';
+/** OpenSSL's and Node's codes for a kubelet certificate that is not the node's from the CA. */
+const CERTIFICATE_ERRORS = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_HAS_EXPIRED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
 
 /** Fails the connection if the TLS handshake has not completed within `ms`. */
 function dialDeadline(socket: tls.TLSSocket, ms: number, fail: (e: NodeJS.ErrnoException) => void): void {
@@ -77,10 +94,28 @@ function forwardedHeaders(req: IncomingMessage, token: string, upgrade: boolean)
   return { ...headers, authorization: `Bearer ${token}` };
 }
 
+/** TLS options that accept only the node's own certificate from the cluster CA. */
+function verifyKubelet(ca: string, ep: KubeletEndpoint): tls.ConnectionOptions {
+  return {
+    ca,
+    rejectUnauthorized: true,
+    checkServerIdentity: (host: string, cert: PeerCertificate) => {
+      const err = tls.checkServerIdentity(host, cert);
+      if (err) return err;
+      if (cert.subject?.CN !== `system:node:${ep.nodeName}`) {
+        return Object.assign(new Error(`x509: certificate is for ${cert.subject?.CN ?? 'no subject'}, not system:node:${ep.nodeName}`), { code: 'ERR_TLS_CERT_ALTNAME_INVALID' });
+      }
+      return undefined;
+    },
+  };
+}
+
 export interface NodeProxyDeps {
   client: Client;
   /** The node token, which every kubelet port accepts. */
   token: string;
+  /** The cluster CA (PEM): kubelet serving certificates must chain to it. */
+  ca: string;
   /** How long connecting to a kubelet may take (default 30 s, as kube-apiserver's dialer). */
   dialTimeoutMs?: number;
 }
@@ -93,7 +128,7 @@ function logProxy(deps: NodeProxyDeps): SubresourceHandler {
     const path = req.url ?? '/';
     const upstream = await new Promise<IncomingMessage>((resolve, reject) => {
       // A connection of its own (agent: false): a follow stream holds it for as long as it runs.
-      const out = https.request({ host: ep.host, port: ep.port, path, method: 'GET', headers: forwardedHeaders(req, deps.token, false), rejectUnauthorized: false, agent: false }, resolve);
+      const out = https.request({ host: ep.host, port: ep.port, path, method: 'GET', headers: forwardedHeaders(req, deps.token, false), ...verifyKubelet(deps.ca, ep), agent: false }, resolve);
       out.on('error', (e: NodeJS.ErrnoException) => reject(unreachable('GET', ep, path, e)));
       out.on('socket', (socket) => dialDeadline(socket as tls.TLSSocket, dialMs, (e) => out.destroy(e)));
       // A client that leaves (kubectl logs -f stopped) ends the kubelet's stream too.
@@ -126,7 +161,7 @@ function execProxy(deps: NodeProxyDeps): UpgradeHandler {
       .then(
         (ep) =>
           new Promise<void>((resolve, reject) => {
-            const kubelet = tls.connect({ host: ep.host, port: ep.port, rejectUnauthorized: false });
+            const kubelet = tls.connect({ host: ep.host, port: ep.port, ...verifyKubelet(deps.ca, ep) });
             kubelet.once('error', (e: NodeJS.ErrnoException) => reject(unreachable(req.method ?? 'GET', ep, path, e)));
             dialDeadline(kubelet, dialMs, (e) => kubelet.destroy(e));
             kubelet.once('secureConnect', () => {

@@ -37,7 +37,23 @@ export interface ResourceHandlerDeps {
   subresources: Map<string, SubresourceHandler>;
   virtual: Map<string, VirtualResource>;
   now: () => Date;
+  watchLimits: WatchLimits;
+  /** Told when a watcher too slow to read its events is closed. */
+  onSlowWatcher(resource: string, pendingBytes: number): void;
 }
+
+/** How long a watch lasts and how far its reader may fall behind, as kube-apiserver bounds them. */
+export interface WatchLimits {
+  /** A watch without timeoutSeconds ends after a random time between this and twice this
+   *  (kube-apiserver's --min-request-timeout, 1800 s), so watchers re-balance over servers. */
+  minTimeoutSeconds: number;
+  /** Bytes of live events a watch may have waiting for its reader (beyond its initial events).
+   *  Past it the watch is closed, as the apiserver closes a watcher whose buffer stays full;
+   *  the client resumes from its last resourceVersion, or re-lists after 410. */
+  bufferBytes: number;
+}
+
+export const DEFAULT_WATCH_LIMITS: WatchLimits = { minTimeoutSeconds: 1800, bufferBytes: 1 << 20 };
 
 const WRITE_SUBRESOURCES = new Set(['status', 'finalize']);
 
@@ -249,17 +265,22 @@ async function serveWatch(
 
   let ended = false;
   let handle: { cancel(): void } | undefined;
-  const end = (): void => {
+  const end = (abort = false): void => {
     if (ended) return;
     ended = true;
     handle?.cancel();
     clearTimeout(timer);
-    res.end();
+    // Closing at once frees what the reader left unread; a plain end would keep it until sent.
+    if (abort) res.destroy();
+    else res.end();
   };
-  const timeout = Number(q.get('timeoutSeconds') ?? 0);
-  const timer = timeout > 0 ? setTimeout(end, timeout * 1000) : undefined;
-  req.on('close', end);
-  res.on('close', end);
+  const { minTimeoutSeconds, bufferBytes } = deps.watchLimits;
+  const timeout = Number(q.get('timeoutSeconds') ?? 0) || minTimeoutSeconds * (1 + Math.random());
+  const timer = setTimeout(end, timeout * 1000);
+  req.on('close', () => end());
+  res.on('close', () => end());
+  // The initial events are written at once; the bound is on what piles up after them.
+  let allowed = Infinity;
   try {
     handle = await watch(deps.rest, r, ns, {
       ...opts,
@@ -267,7 +288,12 @@ async function serveWatch(
       sendInitialEvents: q.get('sendInitialEvents') === 'true',
     }, {
       event: (type, object) => {
-        if (!ended) res.write(JSON.stringify({ type, object: type === 'BOOKMARK' ? object : encode(object) }) + '\n');
+        if (ended) return;
+        if (res.writableLength > allowed) {
+          deps.onSlowWatcher(r.type.resource, res.writableLength);
+          return end(true);
+        }
+        res.write(JSON.stringify({ type, object: type === 'BOOKMARK' ? object : encode(object) }) + '\n');
       },
       error: (status) => {
         if (ended) return;
@@ -275,6 +301,7 @@ async function serveWatch(
         end();
       },
     });
+    allowed = res.writableLength + bufferBytes;
     if (ended) handle.cancel();
   } catch (e) {
     if (!ended) res.write(JSON.stringify({ type: 'ERROR', object: toStatusError(e).toStatus() }) + '\n');

@@ -26,6 +26,8 @@ export interface DatapathDeps {
   connectTimeoutMs: number;
   /** A UDP flow with no datagram either way for this long is forgotten. */
   udpIdleTimeoutMs: number;
+  /** UDP flows (client address:port, each a socket) one service address keeps at most. */
+  udpMaxFlows: number;
 }
 
 /** `::ffff:1.2.3.4` → `1.2.3.4`. */

@@ -11,7 +11,7 @@ import { listenTcp } from './tcp-listener.js';
 after(closeAll);
 
 const noStats = { opened: () => undefined, closed: () => undefined, connectFailed: () => undefined, open: () => 0 };
-const deps = { clock: new FakeClock(0), connectTimeoutMs: 1000, udpIdleTimeoutMs: 1000 };
+const deps = { clock: new FakeClock(0), connectTimeoutMs: 1000, udpIdleTimeoutMs: 1000, udpMaxFlows: 16 };
 
 /** Sends `data`, half-closes, and returns everything read back until the proxy ends the stream. */
 function roundTrip(ip: string, port: number, data: Buffer): Promise<{ body: Buffer } | { error: string }> {

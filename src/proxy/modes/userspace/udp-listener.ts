@@ -3,6 +3,10 @@
 // address. A flow ends when idle, when its endpoint reports unreachable (the next datagram
 // picks again), or at once when its endpoint leaves the service — so no datagram keeps going
 // to a removed endpoint, the stale-conntrack failure of kernel proxies.
+//
+// Flows are bounded (each is a socket): when the table is full, datagrams from new clients are
+// dropped, as a full conntrack table drops new connections, and the listener says so once per
+// episode. Socket errors are reported, not swallowed.
 
 import dgram from 'node:dgram';
 import type { Timer } from '../../../util/clock.js';
@@ -10,6 +14,14 @@ import { plainIP, type DatapathDeps, type Listener, type Route, type RouteLookup
 
 /** Datagrams held per flow while its socket connects. */
 const MAX_QUEUED = 64;
+
+/** What a UDP listener tells its owner. */
+export interface UdpProblems {
+  /** The flow table just filled: new clients' datagrams are dropped until a flow ends. */
+  flowLimitReached(max: number): void;
+  /** A socket failed: the service's own, or a flow's towards its endpoint. */
+  socketError(where: 'service' | 'endpoint', err: NodeJS.ErrnoException): void;
+}
 
 interface Flow {
   sock: dgram.Socket;
@@ -21,13 +33,20 @@ interface Flow {
   close(): void;
 }
 
-export async function listenUdp(ip: string, port: number, route: RouteLookup, deps: DatapathDeps): Promise<Listener> {
+export async function listenUdp(ip: string, port: number, route: RouteLookup, deps: DatapathDeps, problems: UdpProblems): Promise<Listener> {
   const server = dgram.createSocket({ type: 'udp4' });
   const flows = new Map<string, Flow>();
+  let full = false;
 
   server.on('message', (msg, rinfo) => {
     const id = `${rinfo.address}:${rinfo.port}`;
-    const flow = flows.get(id) ?? open(id, rinfo);
+    let flow = flows.get(id);
+    if (!flow && flows.size >= deps.udpMaxFlows) {
+      if (!full) problems.flowLimitReached(deps.udpMaxFlows);
+      full = true;
+      return;
+    }
+    flow ??= open(id, rinfo);
     if (!flow) return;
     flow.last = deps.clock.now();
     flow.bytesIn += msg.length;
@@ -35,7 +54,7 @@ export async function listenUdp(ip: string, port: number, route: RouteLookup, de
       if (flow.queue.length < MAX_QUEUED) flow.queue.push(msg);
     } else flow.sock.send(msg);
   });
-  server.on('error', () => undefined);
+  server.on('error', (err) => problems.socketError('service', err));
 
   function open(id: string, rinfo: dgram.RemoteInfo): Flow | undefined {
     const r: Route | undefined = route();
@@ -49,6 +68,7 @@ export async function listenUdp(ip: string, port: number, route: RouteLookup, de
       if (closed) return;
       closed = true;
       flows.delete(id);
+      full = false;
       flow.timer?.cancel();
       release();
       sock.close();
@@ -62,9 +82,10 @@ export async function listenUdp(ip: string, port: number, route: RouteLookup, de
       flow.bytesOut += reply.length;
       server.send(reply, rinfo.port, rinfo.address);
     });
-    sock.on('error', () => {
+    sock.on('error', (err: NodeJS.ErrnoException) => {
       // ECONNREFUSED: the endpoint's port is closed (ICMP unreachable).
-      r.stats.connectFailed(b.key);
+      if (err.code === 'ECONNREFUSED') r.stats.connectFailed(b.key);
+      problems.socketError('endpoint', err);
       close();
     });
     sock.connect(b.port, b.ip, () => {

@@ -13,7 +13,7 @@ import type { DatapathDeps, Listener, Route } from './route.js';
 import type { SchedulerName } from './scheduler.js';
 import { forgetServiceStats, serviceStats, type ServiceStats } from './stats.js';
 import { listenTcp } from './tcp-listener.js';
-import { listenUdp } from './udp-listener.js';
+import { listenUdp, type UdpProblems } from './udp-listener.js';
 
 export interface Reporter {
   (service: ServicePortInfo, reason: string, message: string): void;
@@ -95,9 +95,9 @@ export class UserspaceMode implements Mode {
   }
 
   private async open(spec: ListenerSpec, seen: Set<string>): Promise<void> {
-    const listen = spec.protocol === 'UDP' ? listenUdp : listenTcp;
+    const route = (): Route | undefined => this.route(spec.key);
     try {
-      const l = await listen(spec.ip, spec.port, () => this.route(spec.key), this.opts);
+      const l = spec.protocol === 'UDP' ? await listenUdp(spec.ip, spec.port, route, this.opts, this.udpProblems(spec)) : await listenTcp(spec.ip, spec.port, route, this.opts);
       this.listeners.set(spec.key, l);
       this.opts.log.debug({ listener: spec.key, service: spec.service.key }, 'listening');
     } catch (err) {
@@ -106,6 +106,19 @@ export class UserspaceMode implements Mode {
       const hint = code === 'EACCES' ? ' (ports below 1024 need root or CAP_NET_BIND_SERVICE)' : '';
       this.reportOnce(seen, spec.service, 'FailedToBindPort', `cannot listen on ${spec.key}: ${code}${hint}`);
     }
+  }
+
+  /** A full flow table is a Warning Event on the Service; socket errors are logged. */
+  private udpProblems(spec: ListenerSpec): UdpProblems {
+    const service = spec.service;
+    return {
+      flowLimitReached: (max) => {
+        const message = `UDP flow table of ${spec.key} is full (${max} clients): datagrams from new clients are dropped until a flow ends`;
+        this.opts.log.warn({ service: `${service.namespace}/${service.name}`, reason: 'UDPFlowLimitReached' }, message);
+        this.opts.report(service, 'UDPFlowLimitReached', message);
+      },
+      socketError: (where, err) => this.opts.log.warn({ listener: spec.key, service: service.key, where, code: err.code }, `UDP socket error: ${err.message}`),
+    };
   }
 
   private async close(key: string): Promise<void> {
