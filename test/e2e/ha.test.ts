@@ -1,11 +1,11 @@
-// Several API servers on one etcd and an agent that fails over, as real processes
-// (`node dist/cli/main.js server|agent`) killed by pid: shared CA and tokens, the kubernetes
-// endpoints listing the live servers, a pod deletion that waits for the agent's processes, no
-// ClusterIP/NodePort/LoadBalancer address handed out twice under concurrent creates on two servers, a wrong node token refused, a server killed
-// (kubectl on the other and the agent carry on; a new leader schedules new pods), and an agent
-// killed (its Node goes Unknown after the grace period, its pods' endpoints not ready, and
-// traffic to the Service goes to the pod on another agent). Short lease and grace durations
-// keep it quick.
+// Several API servers on one etcd and an agent that fails over, as real processes (`node
+// dist/cli/main.js server|agent`) killed by pid: shared CA and tokens, the kubernetes endpoints
+// listing the live servers, a pod deletion that waits for the agent's processes, no
+// ClusterIP/NodePort/LoadBalancer address handed out twice under concurrent creates on two servers,
+// a wrong node token refused, a server killed (kubectl on the other and the agent carry on; a new
+// leader schedules new pods), and an agent killed (its Node goes Unknown after the grace period,
+// its pods' endpoints not ready, and traffic to the Service goes to the pod on another agent).
+// Short lease and grace durations keep it quick.
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';

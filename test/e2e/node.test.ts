@@ -1,6 +1,7 @@
-// The node agent as a user meets it through kubectl: a Node that is Ready, pods that run with
-// their own IPs, a failing readiness probe that keeps a pod 0/1, deletion (Terminating until the
-// pod's processes are gone), and a stop of `tinykube up` that leaves no pod process behind (and a start that runs the pods again).
+// The node agent as a user meets it through kubectl: a Node that is Ready, pods that run with their
+// own IPs, a failing readiness probe that keeps a pod 0/1, deletion (Terminating until the pod's
+// processes are gone), and a stop of `tinykube up` that leaves no pod process behind (and a start
+// that runs the pods again).
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
