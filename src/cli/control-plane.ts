@@ -3,7 +3,7 @@
 // leader election. `up`, `server` and the tests use it.
 
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -43,6 +43,9 @@ export interface ControlPlaneOptions extends Omit<ComponentOptions, 'nodeIP'> {
   leaderElection?: LeaderElectionTiming;
   /** How long a node's Lease may go unrenewed before it is Unknown (default 40 s). */
   nodeMonitorGracePeriodMs?: number;
+  /** Leave writing the kubeconfig to the caller (publishKubeconfig), once its nodes are up:
+   *  kubectl finds the cluster only when it is ready. */
+  deferKubeconfig?: boolean;
 }
 
 export interface ControlPlane {
@@ -55,11 +58,16 @@ export interface ControlPlane {
   caCert: string;
   /** This server's identity (lease kube-system/apiserver-ID, leader election holder). */
   identity: string;
+  /** Writes the kubeconfig (at start, unless deferred). */
+  publishKubeconfig(): void;
   stop(): Promise<void>;
 }
 
 export async function startControlPlane(o: ControlPlaneOptions): Promise<ControlPlane> {
   mkdirSync(o.dataDir, { recursive: true, mode: 0o700 });
+  const kubeconfigPath = join(o.dataDir, 'kubeconfig');
+  // A kubeconfig of an earlier run must not send kubectl here before the cluster is ready.
+  if (o.deferKubeconfig) rmSync(kubeconfigPath, { force: true });
   const cidr = parseIPv4CIDR(o.serviceCIDR);
   if (!cidr) throw new Error(`--service-cidr ${o.serviceCIDR} is not an IPv4 CIDR`);
   const kubernetesIP = addressAt(cidr, 1);
@@ -111,8 +119,8 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
       stops.push(() => manager.stop());
     }
     stops.push(...(await startComponents(server, { ...o, nodeIP: advertiseAddress, nodeToken: secrets.nodeToken })));
-    const kubeconfigPath = join(o.dataDir, 'kubeconfig');
-    writeKubeconfig(kubeconfigPath, `https://${advertiseAddress}:${port}`, tls.caCert, token);
+    const publishKubeconfig = (): void => writeKubeconfig(kubeconfigPath, `https://${advertiseAddress}:${port}`, tls.caCert, token);
+    if (!o.deferKubeconfig) publishKubeconfig();
     return {
       server,
       port,
@@ -121,6 +129,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
       nodeToken: secrets.nodeToken,
       caCert: tls.caCert,
       identity,
+      publishKubeconfig,
       stop: async () => {
         for (const stop of stops.reverse()) await stop();
         await store.close();

@@ -56,6 +56,7 @@ export async function startNetnsCluster(o: NetnsClusterOptions): Promise<NetnsCl
   try {
     cp = await startControlPlane({
       ...o,
+      deferKubeconfig: true,
       serviceCIDR: plan.serviceCIDR,
       lbPools: [plan.lbPool],
       podCIDR: plan.clusterCIDR,
@@ -83,6 +84,7 @@ export async function startNetnsCluster(o: NetnsClusterOptions): Promise<NetnsCl
         upstreams: o.dnsUpstreams,
       });
     }
+    cp.publishKubeconfig();
     return { cp, plan, stop };
   } catch (e) {
     await stop();

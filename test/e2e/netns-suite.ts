@@ -146,15 +146,19 @@ export function netnsSuite(mode: 'nftables' | 'iptables'): void {
     before(async () => {
       t = cluster();
       client = `${prefix}-client`;
-      await eventually(() => rows(t.k('get nodes')).filter((r) => r[1] === 'Ready').length === 3, 60_000, 'three Ready nodes');
+      // Applied right after `up`, as a user does: up is ready when its nodes are, and the
+      // scheduler spreads the replicas over them.
+      assert.equal(rows(t.k('get nodes')).filter((r) => r[1] === 'Ready').length, 3, 'three Ready nodes once up is ready');
       t.k(['apply', '-f', join(EXAMPLES, 'webapp.yaml')]);
       t.k(['apply', '-f', t.manifest('apps.yaml', APPS)]);
       await eventually(() => t.kubectl('wait --for=condition=Ready pod --all --all-namespaces --timeout=2s').code === 0, 90_000, 'every pod Ready');
     });
 
     it('spreads the tutorial Deployment over the nodes; a pod reaches it by VIP and by every DNS name, landing on every node', async () => {
-      const nodes = new Set(podsOf('webapp').map((r) => r[6]));
-      assert.equal(nodes.size, 3, `webapp pods on ${[...nodes].join(', ')}`);
+      for (const app of ['webapp', 'echo']) {
+        const nodes = new Set(podsOf(app).map((r) => r[6]));
+        assert.equal(nodes.size, 3, `${app} pods on ${[...nodes].join(', ')}`);
+      }
       const vip = t.k('get svc webapp -o jsonpath={.spec.clusterIP}');
       const names = new Set(podsOf('webapp').map((r) => r[0]));
       for (const host of [vip, 'webapp', 'webapp.default', 'webapp.default.svc.cluster.local']) {
