@@ -19,11 +19,17 @@ import { ApiServerIdentity } from '../api/apiserver-identity.js';
 import { InProcessClient } from '../client/in-process.js';
 import { DEFAULT_TIMING, type LeaderElectionTiming } from '../client/leader-election.js';
 import { realClock } from '../util/clock.js';
-import { startControllerManager } from './controller-manager.js';
-import { componentStatuses } from './component-statuses.js';
+import { startControllerManager, type ControllerManager } from './controller-manager.js';
+import { componentStatuses, LEADER_LEASE, type LeaseSpec } from './component-statuses.js';
+import { within } from '../api/health.js';
+import { R } from '../client/client.js';
+import { isNotFound } from '../controllers/controller-ref.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { startComponents, type ComponentOptions } from './components.js';
 import { addressAt, parseIPv4CIDR } from '../util/ip.js';
+
+/** A store that does not answer a read within this long is unhealthy. */
+const STORE_CHECK_MS = 2_000;
 
 export interface ControlPlaneOptions extends Omit<ComponentOptions, 'nodeIP'> {
   dataDir: string;
@@ -92,10 +98,32 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
       securePort: o.apiPort,
     };
     const server = new ApiServer({ store, config, tls, tokens: [token, secrets.nodeToken], host: o.bindAddress, port: o.apiPort, log: o.log });
+    const storeAnswers = async (): Promise<void> => void (await within(STORE_CHECK_MS, 'the store', store.currentRevision()));
+    const reader = new InProcessClient(server.rest, 'kube-apiserver');
     server.addVirtual('componentstatuses', {
-      list: () => componentStatuses(o.disable),
+      list: () =>
+        componentStatuses({
+          store: storeAnswers,
+          leaderLease: () =>
+            within(STORE_CHECK_MS, 'the leader lease', reader.get(R.leases, LEADER_LEASE.namespace, LEADER_LEASE.name)).then(
+              (l) => l.spec as LeaseSpec,
+              (e: unknown) => (isNotFound(e) ? undefined : Promise.reject(e)),
+            ),
+          now: () => Date.now(),
+        }),
       warning: 'v1 ComponentStatus is deprecated in v1.19+',
     });
+    server.addHealthCheck({ name: 'etcd', check: storeAnswers });
+    let manager: ControllerManager | undefined;
+    if (!o.disable.has('controllers')) {
+      server.addHealthCheck({
+        name: 'informer-sync',
+        readyzOnly: true,
+        check: async () => {
+          if (!manager?.synced()) throw new Error("the controllers' informers have not synced");
+        },
+      });
+    }
     const port = await server.listen();
     stops.push(() => server.close());
     await server.listenUnix(join(o.dataDir, 'api.sock'));
@@ -115,8 +143,9 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
     await apiserverIdentity.start();
     stops.push(() => apiserverIdentity.stop());
     if (!o.disable.has('controllers')) {
-      const manager = await startControllerManager({ server, store, identity, timing, nodeMonitorGracePeriodMs: o.nodeMonitorGracePeriodMs, lbPools: o.lbPools, log: o.log });
-      stops.push(() => manager.stop());
+      manager = await startControllerManager({ server, store, identity, timing, nodeMonitorGracePeriodMs: o.nodeMonitorGracePeriodMs, lbPools: o.lbPools, log: o.log });
+      stops.push(() => manager!.stop());
+
     }
     stops.push(...(await startComponents(server, { ...o, nodeIP: advertiseAddress, nodeToken: secrets.nodeToken })));
     const publishKubeconfig = (): void => writeKubeconfig(kubeconfigPath, `https://${advertiseAddress}:${port}`, tls.caCert, token);
