@@ -146,6 +146,9 @@ describe('several API servers on one etcd, an agent that fails over', () => {
     assert.equal(k(s2, ['logs', '-f', 'talker']), 'one\ntwo\nthree\n');
     assert.ok(Date.now() - started < 10_000);
     assert.equal(k(s1, ['logs', 'talker', '--tail=1']), 'three\n');
+    const stamped = k(s2, ['logs', 'talker', '--timestamps']).trimEnd().split('\n').map((l) => l.split(' '));
+    assert.deepEqual(stamped.map((l) => l[1]), ['one', 'two', 'three']);
+    assert.equal(k(s1, ['logs', 'talker', `--since-time=${stamped[2]![0]}`]), 'three\n');
     assert.equal(k(s1, ['exec', 'box', '--', 'echo', 'hi']), 'hi\n');
     assert.equal(k(s2, ['exec', 'box', '--', 'sh', '-c', 'echo $HOSTNAME']), 'box\n');
     const r = kubectl(s2, ['exec', 'box', '--', 'sh', '-c', 'exit 3']);
