@@ -209,6 +209,27 @@ export function netnsSuite(mode: 'nftables' | 'iptables'): void {
       }
     });
 
+    it("serves kube-proxy's ports on every node: proxyMode, healthz and a Local Service's healthCheckNodePort", async () => {
+      for (const i of [1, 2, 3]) {
+        assert.equal(curl(client, `http://172.20.0.1${i}:10249/proxyMode`), mode);
+        assert.match(inNs(client, ['curl', '-s', '-m', '2', '-w', '\n%{http_code}', `http://172.20.0.1${i}:10256/healthz`]), /"nodeEligible": true\}\n200$/);
+      }
+      t.k(['apply', '-f', t.manifest('udp-local.yaml', 'apiVersion: v1\nkind: Service\nmetadata: {name: udp-local}\nspec:\n  type: LoadBalancer\n  externalTrafficPolicy: Local\n  selector: {app: udp}\n  ports: [{port: 80, targetPort: 8080}]\n')]);
+      try {
+        const port = t.k('get svc udp-local -o jsonpath={.spec.healthCheckNodePort}');
+        // One udp pod: its node answers 200 with one local endpoint, the others 503 with none.
+        await eventually(() => {
+          const at = podsOf('udp')[0]![6];
+          return [1, 2, 3].every((i) => {
+            const r = inNs(client, ['curl', '-s', '-m', '2', '-w', '\n%{http_code}', `http://172.20.0.1${i}:${port}/`]);
+            return at === `${prefix}-node-${i}` ? /"localEndpoints": 1,[\s\S]*\n200$/.test(r) : /"localEndpoints": 0,[\s\S]*\n503$/.test(r);
+          });
+        }, 15_000, 'the health check port on every node');
+      } finally {
+        t.k('delete svc udp-local');
+      }
+    });
+
     it('refuses at once a connection to a Service without endpoints (REJECT)', () => {
       const started = Date.now();
       const r = t.kubectl(['exec', 'client', '--', 'wget', '--tries=1', '-nv', '-O-', '-T', '5', 'http://nobody/']);
