@@ -73,6 +73,7 @@ describe('logs', () => {
       status: 422,
       body: 'PodLogOptions "web" is invalid: : Forbidden: at most one of `sinceTime` or `sinceSeconds` may be specified',
     },
+    { name: 'a bad sinceSeconds', path: 'web/log?sinceSeconds=soon', status: 400, body: 'invalid sinceSeconds: soon' },
     { name: 'a bad sinceTime', path: 'web/log?sinceTime=yesterday', status: 400, body: 'parsing time "yesterday" as "2006-01-02T15:04:05Z07:00": cannot parse' },
     { name: 'previous', path: 'web/log?previous=true', status: 200, body: 'first run\n' },
     { name: 'a named container', path: 'two/log?container=b', status: 200, body: 'from b' },

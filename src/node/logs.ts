@@ -145,9 +145,10 @@ class LineFilter {
 function sinceOf(q: URLSearchParams, podName: string, now: number): number | undefined {
   const seconds = q.get('sinceSeconds');
   const time = q.get('sinceTime');
+  if (seconds !== null && !/^-?\d+$/.test(seconds)) throw errors.badRequest(`invalid sinceSeconds: ${seconds}`);
   const causes: FieldError[] = [];
   if (seconds !== null && time !== null) causes.push(field.forbidden('', 'at most one of `sinceTime` or `sinceSeconds` may be specified'));
-  if (seconds !== null && !(Number.isInteger(Number(seconds)) && Number(seconds) >= 1)) causes.push(field.invalid('sinceSeconds', Number(seconds), 'must be greater than 0'));
+  if (seconds !== null && Number(seconds) < 1) causes.push(field.invalid('sinceSeconds', Number(seconds), 'must be greater than 0'));
   if (causes.length) throw errors.invalid('PodLogOptions', '', podName, causes);
   if (seconds !== null) return now - Number(seconds) * 1000;
   if (time === null) return undefined;
