@@ -21,6 +21,7 @@ import { aggregatedContentType, aggregatedDiscovery, apiGroup, apiGroupList, api
 import { openApiV3GroupVersion, openApiV3Root, type ResourceRef } from './openapi.js';
 import { scaleHandler } from './http/scale.js';
 import { bindingHandler } from './http/binding.js';
+import { renderHealth, renderSingle, runChecks, type HealthCheck, type HealthEndpoint } from './health.js';
 
 export const VERSION_INFO = {
   major: '1',
@@ -34,8 +35,9 @@ export const VERSION_INFO = {
   platform: `${process.platform}/${process.arch === 'x64' ? 'amd64' : process.arch}`,
 };
 
-/** Paths anyone may read, as Kubernetes' system:public-info-viewer allows. */
-const PUBLIC_PATHS = new Set(['/version', '/healthz', '/livez', '/readyz']);
+const HEALTH_ENDPOINTS = new Set<string>(['healthz', 'livez', 'readyz']);
+/** Anyone may read these, as Kubernetes' system:public-info-viewer allows. */
+const isPublic = (path: string): boolean => path === '/version' || HEALTH_ENDPOINTS.has(path.split('/')[1]!);
 
 /** Serves an HTTP upgrade (WebSocket) request on a subresource such as pods/exec; the
  *  request is authenticated already. */
@@ -71,6 +73,17 @@ export class ApiServer {
   private readonly paths = new Map<string, (req: IncomingMessage, res: ServerResponse) => Promise<void>>();
   /** OpenAPI documents never change while the server runs: built once, on first request. */
   private readonly openApiDocs = new Map<string, object | undefined>();
+  private shuttingDown = false;
+  private readonly healthChecks: HealthCheck[] = [
+    { name: 'ping', check: async () => {} },
+    {
+      name: 'shutdown',
+      readyzOnly: true,
+      check: async () => {
+        if (this.shuttingDown) throw new Error('the server is shutting down');
+      },
+    },
+  ];
 
   constructor(private readonly opts: ApiServerOptions) {
     this.registry = opts.registry ?? defaultRegistry();
@@ -115,6 +128,11 @@ export class ApiServer {
   /** Serve a component's metrics on /metrics (the proxy's, as kube-proxy's metrics port would). */
   addMetrics(source: MetricsSource): void {
     this.metrics.push(source);
+  }
+
+  /** Checked by /healthz, /livez and /readyz (before shutdown, which stays last). */
+  addHealthCheck(check: HealthCheck): void {
+    this.healthChecks.splice(this.healthChecks.length - 1, 0, check);
   }
 
   /** Serve WebSocket upgrades on a subresource, e.g. `pods/exec`. */
@@ -166,6 +184,7 @@ export class ApiServer {
   }
 
   async close(): Promise<void> {
+    this.shuttingDown = true;
     for (const u of this.unixServers) u.close();
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
@@ -181,14 +200,11 @@ export class ApiServer {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'https://localhost');
     const path = url.pathname.replace(/\/+$/, '') || '/';
-    if (!PUBLIC_PATHS.has(path) && !this.authenticated(req)) throw errors.unauthorized();
+    if (!isPublic(path) && !this.authenticated(req)) throw errors.unauthorized();
 
     if (path === '/version') return sendJson(res, 200, VERSION_INFO);
-    if (path === '/healthz' || path === '/livez' || path === '/readyz') {
-      res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
-      res.end('ok');
-      return;
-    }
+    const [, endpoint, single, ...more] = path.split('/');
+    if (HEALTH_ENDPOINTS.has(endpoint!) && !more.length) return this.health(res, endpoint as HealthEndpoint, single, url.searchParams);
     if (path === '/metrics') {
       const texts = await Promise.all(this.metrics.map((m) => m.metrics()));
       res.writeHead(200, { 'Content-Type': this.metrics[0]?.contentType ?? 'text/plain; version=0.0.4; charset=utf-8' });
@@ -230,6 +246,16 @@ export class ApiServer {
     } catch (e) {
       refuseUpgrade(socket, toStatusError(e));
     }
+  }
+
+  private async health(res: ServerResponse, endpoint: HealthEndpoint, single: string | undefined, q: URLSearchParams): Promise<void> {
+    const exclude = q.getAll('exclude');
+    const results = await runChecks(this.healthChecks, endpoint, single ? [] : exclude);
+    for (const r of results) if (r.error !== undefined) this.opts.log.info({ check: r.name, endpoint, error: r.error }, 'health check failed');
+    const answer = single ? renderSingle(results.find((r) => r.name === single)) : renderHealth(endpoint, results, q.has('verbose'), exclude);
+    if (!answer) throw errors.noSuchPath();
+    res.writeHead(answer.status, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
+    res.end(answer.body);
   }
 
   private discovery(req: IncomingMessage, res: ServerResponse, core: boolean): void {

@@ -3,7 +3,7 @@
 // leader election. `up`, `server` and the tests use it.
 
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -19,11 +19,17 @@ import { ApiServerIdentity } from '../api/apiserver-identity.js';
 import { InProcessClient } from '../client/in-process.js';
 import { DEFAULT_TIMING, type LeaderElectionTiming } from '../client/leader-election.js';
 import { realClock } from '../util/clock.js';
-import { startControllerManager } from './controller-manager.js';
-import { componentStatuses } from './component-statuses.js';
+import { startControllerManager, type ControllerManager } from './controller-manager.js';
+import { componentStatuses, LEADER_LEASE, type LeaseSpec } from './component-statuses.js';
+import { within } from '../api/health.js';
+import { R } from '../client/client.js';
+import { isNotFound } from '../controllers/controller-ref.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { startComponents, type ComponentOptions } from './components.js';
 import { addressAt, parseIPv4CIDR } from '../util/ip.js';
+
+/** A store that does not answer a read within this long is unhealthy. */
+const STORE_CHECK_MS = 2_000;
 
 export interface ControlPlaneOptions extends Omit<ComponentOptions, 'nodeIP'> {
   dataDir: string;
@@ -46,6 +52,9 @@ export interface ControlPlaneOptions extends Omit<ComponentOptions, 'nodeIP'> {
   leaderElection?: LeaderElectionTiming;
   /** How long a node's Lease may go unrenewed before it is Unknown (default 40 s). */
   nodeMonitorGracePeriodMs?: number;
+  /** Leave writing the kubeconfig to the caller (publishKubeconfig), once its nodes are up:
+   *  kubectl finds the cluster only when it is ready. */
+  deferKubeconfig?: boolean;
 }
 
 export interface ControlPlane {
@@ -58,11 +67,16 @@ export interface ControlPlane {
   caCert: string;
   /** This server's identity (lease kube-system/apiserver-ID, leader election holder). */
   identity: string;
+  /** Writes the kubeconfig (at start, unless deferred). */
+  publishKubeconfig(): void;
   stop(): Promise<void>;
 }
 
 export async function startControlPlane(o: ControlPlaneOptions): Promise<ControlPlane> {
   mkdirSync(o.dataDir, { recursive: true, mode: 0o700 });
+  const kubeconfigPath = join(o.dataDir, 'kubeconfig');
+  // A kubeconfig of an earlier run must not send kubectl here before the cluster is ready.
+  if (o.deferKubeconfig) rmSync(kubeconfigPath, { force: true });
   const cidr = parseIPv4CIDR(o.serviceCIDR);
   if (!cidr) throw new Error(`--service-cidr ${o.serviceCIDR} is not an IPv4 CIDR`);
   const kubernetesIP = addressAt(cidr, 1);
@@ -88,10 +102,32 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
       securePort: o.apiPort,
     };
     const server = new ApiServer({ store, config, tls, tokens: [token, secrets.nodeToken], host: o.bindAddress, port: o.apiPort, log: o.log });
+    const storeAnswers = async (): Promise<void> => void (await within(STORE_CHECK_MS, 'the store', store.currentRevision()));
+    const reader = new InProcessClient(server.rest, 'kube-apiserver');
     server.addVirtual('componentstatuses', {
-      list: () => componentStatuses(o.disable),
+      list: () =>
+        componentStatuses({
+          store: storeAnswers,
+          leaderLease: () =>
+            within(STORE_CHECK_MS, 'the leader lease', reader.get(R.leases, LEADER_LEASE.namespace, LEADER_LEASE.name)).then(
+              (l) => l.spec as LeaseSpec,
+              (e: unknown) => (isNotFound(e) ? undefined : Promise.reject(e)),
+            ),
+          now: () => Date.now(),
+        }),
       warning: 'v1 ComponentStatus is deprecated in v1.19+',
     });
+    server.addHealthCheck({ name: 'etcd', check: storeAnswers });
+    let manager: ControllerManager | undefined;
+    if (!o.disable.has('controllers')) {
+      server.addHealthCheck({
+        name: 'informer-sync',
+        readyzOnly: true,
+        check: async () => {
+          if (!manager?.synced()) throw new Error("the controllers' informers have not synced");
+        },
+      });
+    }
     const port = await server.listen();
     stops.push(() => server.close());
     await server.listenUnix(join(o.dataDir, 'api.sock'));
@@ -111,12 +147,12 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
     await apiserverIdentity.start();
     stops.push(() => apiserverIdentity.stop());
     if (!o.disable.has('controllers')) {
-      const manager = await startControllerManager({ server, store, identity, timing, nodeMonitorGracePeriodMs: o.nodeMonitorGracePeriodMs, lbPools: o.lbPools, lbIPMode: o.lbIPMode, log: o.log });
-      stops.push(() => manager.stop());
+      manager = await startControllerManager({ server, store, identity, timing, nodeMonitorGracePeriodMs: o.nodeMonitorGracePeriodMs, lbPools: o.lbPools, lbIPMode: o.lbIPMode, log: o.log });
+      stops.push(() => manager!.stop());
     }
     stops.push(...(await startComponents(server, { ...o, nodeIP: localAddress, nodeToken: secrets.nodeToken })));
-    const kubeconfigPath = join(o.dataDir, 'kubeconfig');
-    writeKubeconfig(kubeconfigPath, `https://${localAddress}:${port}`, tls.caCert, token);
+    const publishKubeconfig = (): void => writeKubeconfig(kubeconfigPath, `https://${localAddress}:${port}`, tls.caCert, token);
+    if (!o.deferKubeconfig) publishKubeconfig();
     return {
       server,
       port,
@@ -125,6 +161,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
       nodeToken: secrets.nodeToken,
       caCert: tls.caCert,
       identity,
+      publishKubeconfig,
       stop: async () => {
         for (const stop of stops.reverse()) await stop();
         await store.close();

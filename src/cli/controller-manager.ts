@@ -13,6 +13,7 @@ import { InProcessClient } from '../client/in-process.js';
 import { LeaderElector, type LeaderElectionTiming } from '../client/leader-election.js';
 import { realClock } from '../util/clock.js';
 import { startControllers } from './components.js';
+import { LEADER_LEASE } from './component-statuses.js';
 
 /** How often allocation repair runs (Kubernetes' repair loops run every 3 minutes). */
 const REPAIR_INTERVAL_MS = 3 * 60_000;
@@ -30,15 +31,23 @@ export interface ControllerManagerOptions {
 
 type Stop = () => Promise<void> | void;
 
+export interface ControllerManager {
+  /** False while this server, just elected, starts its controllers (their informers list). */
+  synced(): boolean;
+  stop(): Promise<void>;
+}
+
 /** Campaigns for leadership; resolves once the first attempt is over (a sole server leads by then). */
-export async function startControllerManager(o: ControllerManagerOptions): Promise<{ stop(): Promise<void> }> {
+export async function startControllerManager(o: ControllerManagerOptions): Promise<ControllerManager> {
   const log = o.log.child({ component: 'controller-manager' });
   let stops: Stop[] = [];
+  let starting = false;
   const stopAll = async (): Promise<void> => {
     for (const stop of stops.reverse()) await stop();
     stops = [];
   };
   const lead = async (): Promise<void> => {
+    starting = true;
     try {
       await repairAllocations(o.store);
       const repair = setInterval(() => {
@@ -60,12 +69,13 @@ export async function startControllerManager(o: ControllerManagerOptions): Promi
     } catch (err) {
       await stopAll();
       throw err;
+    } finally {
+      starting = false;
     }
   };
   const elector = new LeaderElector({
     client: new InProcessClient(o.server.rest, 'kube-controller-manager'),
-    namespace: 'kube-system',
-    name: 'kube-controller-manager',
+    ...LEADER_LEASE,
     identity: o.identity,
     timing: o.timing,
     clock: realClock,
@@ -74,5 +84,5 @@ export async function startControllerManager(o: ControllerManagerOptions): Promi
     onStoppedLeading: stopAll,
   });
   await elector.start();
-  return { stop: () => elector.stop() };
+  return { synced: () => !starting, stop: () => elector.stop() };
 }

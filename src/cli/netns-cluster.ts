@@ -67,6 +67,7 @@ export async function startNetnsCluster(o: NetnsClusterOptions): Promise<NetnsCl
   try {
     cp = await startControlPlane({
       ...o,
+      deferKubeconfig: true,
       serviceCIDR: plan.serviceCIDR,
       ...(o.rootless ? { lbIPMode: 'Proxy' as const, advertiseAddress: plan.hostGatewayIP } : { lbPools: [plan.lbPool] }),
       podCIDR: plan.clusterCIDR,
@@ -97,6 +98,7 @@ export async function startNetnsCluster(o: NetnsClusterOptions): Promise<NetnsCl
     if (o.rootless) {
       rootless = await startRootlessEdges({ client: admin, plan, apiPort: cp.port, dnsUpstream: o.dnsUpstreams?.[0], log: o.log });
     }
+    cp.publishKubeconfig();
     return { cp, plan, stop };
   } catch (e) {
     await stop();

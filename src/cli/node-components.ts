@@ -52,6 +52,9 @@ export async function startNodeComponents(clientFor: (component: string) => Clie
         nodeIPs: [o.nodeIP],
         nodePortAddresses: o.nodePortAddresses,
         defaultScheduler: o.proxyScheduler,
+        // kube-proxy's ports, on the node's addresses.
+        healthzPort: 10256,
+        metricsPort: 10249,
         ...o.proxy,
       });
       stops.unshift(() => proxy!.stop());

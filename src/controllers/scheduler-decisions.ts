@@ -1,7 +1,11 @@
 // Where a pod goes (pure): the filters of kube-scheduler that matter here — node Ready (as its
 // not-ready taint), cordon (NodeUnschedulable), taints and tolerations, nodeSelector and
-// required node affinity — then the node with the fewest pods (ties: by name, so decisions
-// are reproducible). A pod that fits nowhere gets kube-scheduler's FailedScheduling message.
+// required node affinity — then the scores of its default profile, reduced: PodTopologySpread's
+// system default (fewest pods of the same owner on the node), then balanced allocation (fewest
+// pods), then the name, so decisions are reproducible. A node that registered moments ago and is
+// not Ready yet still counts: when it would score best, the pod waits for it instead of piling
+// onto the nodes that came up first. A pod that fits nowhere gets kube-scheduler's
+// FailedScheduling message.
 
 import type { KubeObject } from '../apis/types.js';
 import type { Node, Taint } from '../apis/core/nodes.js';
@@ -52,23 +56,59 @@ export function unfitReason(pod: KubeObject, node: Node): string | undefined {
   return undefined;
 }
 
-export type Placement = { node: string } | { message: string };
+/** What the scores weigh on a node: its pods, and those of them with the pod's own owner. */
+export interface NodeLoad {
+  pods: number;
+  siblings: number;
+}
 
-/** The node for pod, or why there is none. `podsOn` counts the pods already on a node. */
-export function place(pod: KubeObject, nodes: Node[], podsOn: (node: string) => number): Placement {
+/** A node not Ready within this long of registering is taken to be starting, and waited for. */
+export const NODE_STARTING_MS = 10_000;
+
+export type Placement = { node: string } | { waitFor: string } | { message: string };
+
+const isReady = (node: Node): boolean => node.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
+
+/** Registered moments ago and not Ready yet (a node that was Ready and lost it is not starting). */
+function isStarting(node: Node, now: number): boolean {
+  const created = Date.parse(node.metadata.creationTimestamp ?? '');
+  const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
+  return !isReady(node) && ready?.reason !== 'NodeStatusUnknown' && now - created < NODE_STARTING_MS;
+}
+
+/** The node for pod, or one to wait for, or why there is none. */
+export function place(pod: KubeObject, nodes: Node[], load: (node: string) => NodeLoad, now: number): Placement {
   if (!nodes.length) return { message: 'no nodes available to schedule pods' };
   const reasons = new Map<string, number>();
   const fit: Node[] = [];
+  const starting: Node[] = [];
   for (const node of nodes) {
     const why = unfitReason(pod, node);
-    if (why) reasons.set(why, (reasons.get(why) ?? 0) + 1);
-    else fit.push(node);
+    if (!why) fit.push(node);
+    else {
+      reasons.set(why, (reasons.get(why) ?? 0) + 1);
+      if (isStarting(node, now) && !unfitReason(pod, withReady(node))) starting.push(node);
+    }
   }
   if (fit.length) {
-    const best = fit.sort((a, b) => podsOn(a.metadata.name!) - podsOn(b.metadata.name!) || a.metadata.name!.localeCompare(b.metadata.name!))[0];
-    return { node: best.metadata.name! };
+    const order = (a: Node, b: Node): number => {
+      const [la, lb] = [load(a.metadata.name!), load(b.metadata.name!)];
+      return la.siblings - lb.siblings || la.pods - lb.pods || a.metadata.name!.localeCompare(b.metadata.name!);
+    };
+    const best = fit.sort(order)[0];
+    const awaited = starting.find((n) => load(n.metadata.name!).siblings < load(best.metadata.name!).siblings);
+    return awaited ? { waitFor: awaited.metadata.name! } : { node: best.metadata.name! };
   }
   const n = nodes.length;
   const histogram = [...reasons.entries()].map(([why, count]) => `${count} ${why}`).sort();
   return { message: `0/${n} nodes are available: ${histogram.join(', ')}. preemption: 0/${n} nodes are available: ${n} Preemption is not helpful for scheduling.` };
+}
+
+/** The node as it will be once Ready (without the lifecycle's not-ready taints). */
+function withReady(node: Node): Node {
+  return {
+    ...node,
+    spec: { ...node.spec, taints: node.spec?.taints?.filter((t) => t.key !== NOT_READY_TAINT.key) },
+    status: { ...node.status, conditions: [{ type: 'Ready', status: 'True' }] },
+  };
 }

@@ -103,6 +103,23 @@ describe('scheduler', () => {
     assert.deepEqual(placed, ['node-a', 'node-a']);
   });
 
+  it('spreads the replicas of one owner, counting a node that becomes Ready a moment later', async () => {
+    await client.patch(R.nodes, undefined, 'node-b', 'merge', { spec: { unschedulable: false } });
+    await client.create(R.nodes, undefined, { apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-c' } });
+    await waitFor(async () => informers[1].get(undefined, 'node-c') && !informers[1].get(undefined, 'node-b')?.spec?.unschedulable, 'the scheduler sees node-c and node-b uncordoned');
+    const owner = { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-1', uid: 'f1d2d2f9-0000-4000-8000-000000000001', controller: true };
+    const names = ['web-1-a', 'web-1-b', 'web-1-c'];
+    for (const n of names) await client.create(R.pods, NS, { ...pod(n), metadata: { name: n, namespace: NS, ownerReferences: [owner] } });
+    await waitFor(async () => (await Promise.all(names.map(nodeOf))).filter(Boolean).length === 2, 'two replicas bound on the Ready nodes');
+    const node = await client.get(R.nodes, undefined, 'node-c');
+    await client.update(R.nodes, undefined, { ...node, status: { conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady' }] } }, { subresource: 'status' });
+    const placed = await waitFor(async () => {
+      const all = await Promise.all(names.map(nodeOf));
+      return all.every(Boolean) && all;
+    }, 'all bound');
+    assert.deepEqual([...placed].sort(), ['node-a', 'node-b', 'node-c']);
+  });
+
   it('leaves pods of other schedulers alone', async () => {
     await client.create(R.pods, NS, pod('other', { schedulerName: 'my-scheduler' }));
     // Pods are seen in order: once a later pod is bound, the earlier one was looked at.
@@ -152,7 +169,35 @@ describe('scheduler decisions', () => {
   ];
   for (const c of cases) {
     it(c.name, () => {
-      assert.deepEqual(place(c.pod, c.nodes, (n) => c.counts?.[n] ?? 0), c.want);
+      assert.deepEqual(place(c.pod, c.nodes, (n) => ({ pods: c.counts?.[n] ?? 0, siblings: 0 }), NOW), c.want);
+    });
+  }
+
+  // Spreading: the pods of the pod's own owner count first, then all pods.
+  const NOW = Date.parse('2026-01-01T00:00:30Z');
+  const registered = (name: string, secondsAgo: number, o: Parameters<typeof node>[1] = {}): Node => {
+    const n = node(name, o);
+    n.metadata.creationTimestamp = new Date(NOW - secondsAgo * 1000).toISOString();
+    return n;
+  };
+  const spreadCases: { name: string; pod?: KubeObject; nodes: Node[]; loads: Record<string, [pods: number, siblings: number]>; want: Placement }[] = [
+    { name: 'fewest siblings beats fewest pods', nodes: [node('a'), node('b')], loads: { a: [1, 1], b: [5, 0] }, want: { node: 'b' } },
+    { name: 'equal siblings: fewest pods', nodes: [node('a'), node('b')], loads: { a: [3, 1], b: [2, 1] }, want: { node: 'b' } },
+    { name: 'a node registered moments ago, not Ready yet, is waited for', nodes: [node('a'), registered('b', 1, { ready: false })], loads: { a: [1, 1] }, want: { waitFor: 'b' } },
+    { name: 'the first replica does not wait: it has no sibling anywhere', nodes: [node('a'), registered('b', 1, { ready: false })], loads: {}, want: { node: 'a' } },
+    { name: 'a node not Ready for long is not waited for', nodes: [node('a'), registered('b', 60, { ready: false })], loads: { a: [1, 1] }, want: { node: 'a' } },
+    {
+      name: 'a starting node the pod does not fit is not waited for',
+      pod: p({ nodeSelector: { disk: 'ssd' } }),
+      nodes: [node('a', { labels: { disk: 'ssd' } }), registered('b', 1, { ready: false })],
+      loads: { a: [1, 1] },
+      want: { node: 'a' },
+    },
+  ];
+  for (const c of spreadCases) {
+    it(c.name, () => {
+      const load = (n: string) => ({ pods: c.loads[n]?.[0] ?? 0, siblings: c.loads[n]?.[1] ?? 0 });
+      assert.deepEqual(place(c.pod ?? p(), c.nodes, load, NOW), c.want);
     });
   }
 });

@@ -9,14 +9,16 @@ import { R } from '../client/client.js';
 import { cacheKey, type Informer } from '../client/informer.js';
 import { WorkQueue } from '../client/workqueue.js';
 import { rfc3339 } from '../util/time.js';
-import { isConflict, isNotFound, logRetry } from './controller-ref.js';
+import { controllerOf, isConflict, isNotFound, logRetry } from './controller-ref.js';
 import { isPodTerminal } from './replicaset-pods.js';
-import { place } from './scheduler-decisions.js';
+import { place, type NodeLoad } from './scheduler-decisions.js';
 import type { ControllerContext } from './workloads-context.js';
 
 export const SCHEDULER_NAME = 'default-scheduler';
 /** How soon an unschedulable pod is tried again without a node change. */
 const UNSCHEDULABLE_RETRY_MS = 10_000;
+/** How soon a pod waiting for a starting node looks again (its Ready update comes sooner). */
+const STARTING_NODE_RETRY_MS = 1_000;
 
 const isPending = (pod: KubeObject): boolean =>
   !pod.spec?.nodeName && (pod.spec?.schedulerName ?? SCHEDULER_NAME) === SCHEDULER_NAME && !pod.metadata.deletionTimestamp && !isPodTerminal(pod);
@@ -66,18 +68,35 @@ export class Scheduler {
     for (const pod of this.pods.list()) if (isPending(pod)) this.enqueue(pod);
   }
 
-  private podsOn(node: string): number {
-    let n = 0;
-    for (const pod of this.pods.list()) if (pod.spec?.nodeName === node && !isPodTerminal(pod)) n++;
-    for (const assumed of this.assumed.values()) if (assumed === node) n++;
-    return n;
+  /** The pods on each node, and those of them with the same controller as pod (kube-scheduler's
+   *  default spreading counts the pods its owner selects). */
+  private loads(pod: KubeObject): Map<string, NodeLoad> {
+    const owner = controllerOf(pod)?.uid;
+    const loads = new Map<string, NodeLoad>();
+    const add = (node: string, sibling: boolean): void => {
+      const l = loads.get(node) ?? { pods: 0, siblings: 0 };
+      l.pods++;
+      if (sibling) l.siblings++;
+      loads.set(node, l);
+    };
+    const sibling = (p: KubeObject): boolean => owner !== undefined && p.metadata.namespace === pod.metadata.namespace && controllerOf(p)?.uid === owner;
+    for (const p of this.pods.list()) {
+      const node = p.spec?.nodeName ?? this.assumed.get(cacheKey(p));
+      if (node && !isPodTerminal(p)) add(node, sibling(p));
+    }
+    return loads;
   }
 
   private async schedule(key: string): Promise<void> {
     const [namespace, name] = key.split('/');
     const pod = this.pods.get(namespace, name);
     if (!pod || !isPending(pod) || this.assumed.has(key)) return;
-    const decision = place(pod, this.nodes.list(), (n) => this.podsOn(n));
+    const loads = this.loads(pod);
+    const decision = place(pod, this.nodes.list(), (n) => loads.get(n) ?? { pods: 0, siblings: 0 }, this.ctx.now().getTime());
+    if ('waitFor' in decision) {
+      this.queue.addAfter(key, STARTING_NODE_RETRY_MS);
+      return;
+    }
     if ('node' in decision) {
       this.assumed.set(key, decision.node);
       try {

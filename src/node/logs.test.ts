@@ -9,6 +9,11 @@ import type { Pod } from '../apis/core/pods.js';
 import { R } from '../client/client.js';
 import { createPod, runningStatus, serveHandler, type HandlerServer } from './exec-logs-fixture.js';
 import { logPath, logsHandler } from './logs.js';
+import { formatLogTime, timesPath } from './log-times.js';
+
+/** When web's current run wrote its lines: one and two an hour ago, three and four just now. */
+const T1 = Date.now() - 3_600_000;
+const T2 = Date.now() - 10_000;
 import { singleHost } from './pod-placement.js';
 
 describe('logs', () => {
@@ -32,9 +37,9 @@ describe('logs', () => {
     pods.two = await createPod(client, 'two', [{ name: 'a', image: 'nginx' }, { name: 'b', image: 'busybox' }], runningStatus('127.244.0.3', ['a', 'b']));
     pods.pending = await createPod(client, 'pending', [{ name: 'c', image: 'nginx' }], { phase: 'Pending', containerStatuses: [{ name: 'c', state: { waiting: { reason: 'ContainerCreating' } } }] });
     writeLog(pods.web, 'web', 0, 'first run\n');
-    writeLog(pods.web, 'web', 1, 'one\ntwo\nthree\nfour\n');
+    writeFileSync(timesPath(writeLog(pods.web, 'web', 1, 'one\ntwo\nthree\nfour\n')), `8 ${T1}\n19 ${T2}\n`);
     writeLog(pods.two, 'a', 0, 'from a\n');
-    writeLog(pods.two, 'b', 0, 'from b\n');
+    writeLog(pods.two, 'b', 0, 'from b');
   });
   after(async () => {
     await server.close();
@@ -55,9 +60,23 @@ describe('logs', () => {
     { name: 'tailLines beyond the file', path: 'web/log?tailLines=10', status: 200, body: 'one\ntwo\nthree\nfour\n' },
     { name: 'tailLines=0', path: 'web/log?tailLines=0', status: 200, body: '' },
     { name: 'limitBytes', path: 'web/log?limitBytes=6', status: 200, body: 'one\ntw' },
-    { name: 'timestamps are ignored', path: 'web/log?timestamps=true', status: 200, body: 'one\ntwo\nthree\nfour\n' },
+    { name: 'timestamps', path: 'web/log?timestamps=true', status: 200, body: `${formatLogTime(T1)} one\n${formatLogTime(T1)} two\n${formatLogTime(T2)} three\n${formatLogTime(T2)} four\n` },
+    { name: 'sinceSeconds', path: 'web/log?sinceSeconds=60', status: 200, body: 'three\nfour\n' },
+    { name: 'sinceTime', path: `web/log?sinceTime=${formatLogTime(T2)}`, status: 200, body: 'three\nfour\n' },
+    { name: 'sinceSeconds after tailLines, with timestamps', path: 'web/log?tailLines=3&sinceSeconds=60&timestamps=true', status: 200, body: `${formatLogTime(T2)} three\n${formatLogTime(T2)} four\n` },
+    { name: 'since later than every line', path: 'web/log?sinceSeconds=1', status: 200, body: '' },
+    { name: 'a last line without its newline', path: 'two/log?container=b&sinceSeconds=60', status: 200, body: 'from b' },
+    { name: 'sinceSeconds=0', path: 'web/log?sinceSeconds=0', status: 422, body: 'PodLogOptions "web" is invalid: sinceSeconds: Invalid value: 0: must be greater than 0' },
+    {
+      name: 'sinceSeconds and sinceTime',
+      path: `web/log?sinceSeconds=5&sinceTime=${formatLogTime(T2)}`,
+      status: 422,
+      body: 'PodLogOptions "web" is invalid: : Forbidden: at most one of `sinceTime` or `sinceSeconds` may be specified',
+    },
+    { name: 'a bad sinceSeconds', path: 'web/log?sinceSeconds=soon', status: 400, body: 'invalid sinceSeconds: soon' },
+    { name: 'a bad sinceTime', path: 'web/log?sinceTime=yesterday', status: 400, body: 'parsing time "yesterday" as "2006-01-02T15:04:05Z07:00": cannot parse' },
     { name: 'previous', path: 'web/log?previous=true', status: 200, body: 'first run\n' },
-    { name: 'a named container', path: 'two/log?container=b', status: 200, body: 'from b\n' },
+    { name: 'a named container', path: 'two/log?container=b', status: 200, body: 'from b' },
     { name: 'previous without a restart', path: 'two/log?container=a&previous=true', status: 400, body: 'previous terminated container "a" in pod "two" not found' },
     { name: 'several containers, none named', path: 'two/log', status: 400, body: 'a container name must be specified for pod two, choose one of: [a b]' },
     { name: 'no such container', path: 'two/log?container=c', status: 400, body: 'container c is not valid for pod two' },

@@ -1,17 +1,19 @@
 // Container logs: where the agent writes them, and `GET pods/NAME/log` (KUBECTL-API.md §10.2).
 // Each run of a container has its own file, `<restartCount>.log`, so `previous=true` is the file
-// before the newest. The files hold raw output without per-line times, so `timestamps` and
-// `sinceSeconds`/`sinceTime` are accepted and ignored.
+// before the newest. Lines get their times from the file's `.times` record (log-times.ts), for
+// `timestamps` (RFC3339Nano before each line, as the kubelet writes it) and `sinceSeconds` /
+// `sinceTime` (lines written before then are left out, after `tailLines` picked the last ones).
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { open, readdir, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { errors, StatusError } from '../api/errors.js';
+import { errors, field, StatusError, type FieldError } from '../api/errors.js';
 import type { SubresourceHandler } from '../api/http/resource-handler.js';
 import type { Pod } from '../apis/core/pods.js';
 import { R, type Client } from '../client/client.js';
 import type { PodPlacement } from './pod-placement.js';
+import { formatLogTime, LogTimes } from './log-times.js';
 
 /** How often a follower looks for new output, and how many looks between pod checks. */
 const FOLLOW_POLL_MS = 200;
@@ -84,15 +86,75 @@ async function tailOffset(fh: FileHandle, size: number, n: number): Promise<numb
   return 0;
 }
 
-/** Writes the file from `pos` to its current end; returns the new position. */
-async function copyFrom(fh: FileHandle, pos: number, write: (b: Buffer) => boolean): Promise<number> {
+/** Hands the file from `pos` to its current end to `write` (with each chunk's offset); returns
+ *  the new position. */
+async function copyFrom(fh: FileHandle, pos: number, write: (b: Buffer, at: number) => boolean): Promise<number> {
   const buf = Buffer.alloc(CHUNK);
   for (;;) {
     const { bytesRead } = await fh.read(buf, 0, CHUNK, pos);
     if (!bytesRead) return pos;
+    const at = pos;
     pos += bytesRead;
-    if (!write(buf.subarray(0, bytesRead))) return pos;
+    if (!write(buf.subarray(0, bytesRead), at)) return pos;
   }
+}
+
+/** Cuts output into lines, drops those written before `since` and puts their time before the
+ *  others when asked; a line still being written waits for its end (or flush). */
+class LineFilter {
+  private partial: Buffer = Buffer.alloc(0);
+  private partialAt = 0;
+
+  constructor(
+    private readonly times: LogTimes,
+    private readonly opts: { since?: number; timestamps: boolean },
+    private readonly out: (b: Buffer) => boolean,
+  ) {}
+
+  write(b: Buffer, at: number): boolean {
+    let data = b;
+    let start = at;
+    if (this.partial.length) {
+      data = Buffer.concat([this.partial, b]);
+      start = this.partialAt;
+    }
+    let from = 0;
+    for (let nl = data.indexOf(0x0a); nl !== -1; nl = data.indexOf(0x0a, from)) {
+      if (!this.line(data.subarray(from, nl + 1), start + from)) return false;
+      from = nl + 1;
+    }
+    this.partial = Buffer.from(data.subarray(from));
+    this.partialAt = start + from;
+    return true;
+  }
+
+  /** The run ended: its last line needs no newline. */
+  flush(): void {
+    if (this.partial.length) this.line(this.partial, this.partialAt);
+    this.partial = Buffer.alloc(0);
+  }
+
+  private line(text: Buffer, at: number): boolean {
+    const time = this.times.at(at, Date.now());
+    if (this.opts.since !== undefined && time < this.opts.since) return true;
+    return this.out(this.opts.timestamps ? Buffer.concat([Buffer.from(`${formatLogTime(time)} `), text]) : text);
+  }
+}
+
+/** The time `sinceSeconds` or `sinceTime` asks for, validated as PodLogOptions are. */
+function sinceOf(q: URLSearchParams, podName: string, now: number): number | undefined {
+  const seconds = q.get('sinceSeconds');
+  const time = q.get('sinceTime');
+  if (seconds !== null && !/^-?\d+$/.test(seconds)) throw errors.badRequest(`invalid sinceSeconds: ${seconds}`);
+  const causes: FieldError[] = [];
+  if (seconds !== null && time !== null) causes.push(field.forbidden('', 'at most one of `sinceTime` or `sinceSeconds` may be specified'));
+  if (seconds !== null && Number(seconds) < 1) causes.push(field.invalid('sinceSeconds', Number(seconds), 'must be greater than 0'));
+  if (causes.length) throw errors.invalid('PodLogOptions', '', podName, causes);
+  if (seconds !== null) return now - Number(seconds) * 1000;
+  if (time === null) return undefined;
+  const at = Date.parse(time);
+  if (!/^\d{4}-\d\d-\d\dT/.test(time) || Number.isNaN(at)) throw errors.badRequest(`parsing time "${time}" as "2006-01-02T15:04:05Z07:00": cannot parse`);
+  return at;
 }
 
 function intParam(q: URLSearchParams, name: string): number | undefined {
@@ -112,6 +174,8 @@ export function logsHandler(deps: { client: Client; placement: PodPlacement }): 
     const tailLines = intParam(q, 'tailLines');
     const limitBytes = intParam(q, 'limitBytes');
     const previous = q.get('previous') === 'true';
+    const since = sinceOf(q, pod.metadata.name ?? '', Date.now());
+    const timestamps = q.get('timestamps') === 'true';
     const dir = join(podDir(deps.placement.dataDir(pod), pod), container);
     const runs = await logRuns(dir);
     const podName = pod.metadata.name ?? '';
@@ -143,10 +207,18 @@ export function logsHandler(deps: { client: Client; placement: PodPlacement }): 
       return left > 0 && !gone;
     };
 
-    const fh = await open(join(dir, `${run}.log`), 'r');
+    const path = join(dir, `${run}.log`);
+    const fh = await open(path, 'r');
+    const times = new LogTimes(path);
+    const lines = timestamps || since !== undefined ? new LineFilter(times, { since, timestamps }, write) : undefined;
+    const copy = async (from: number): Promise<number> => {
+      if (!lines) return copyFrom(fh, from, write);
+      await times.refresh();
+      return copyFrom(fh, from, (b, at) => lines.write(b, at));
+    };
     try {
       const { size } = await fh.stat();
-      let pos = await copyFrom(fh, tailLines === undefined ? 0 : await tailOffset(fh, size, tailLines), write);
+      let pos = await copy(tailLines === undefined ? 0 : await tailOffset(fh, size, tailLines));
       const follow = q.get('follow') === 'true' && !previous;
       let ended = !follow || runEnded(pod, pod.metadata.uid, container, run);
       for (let i = 1; !ended && left > 0 && !gone; i++) {
@@ -157,8 +229,9 @@ export function logsHandler(deps: { client: Client; placement: PodPlacement }): 
           ended = runEnded(now, pod.metadata.uid, container, run);
         }
         // After the check, so the output of a run that just ended is all sent.
-        pos = await copyFrom(fh, pos, write);
+        pos = await copy(pos);
       }
+      if (ended) lines?.flush();
     } finally {
       await fh.close();
       res.end();

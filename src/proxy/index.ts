@@ -3,7 +3,9 @@
 // (no privilege), nftables or iptables (the kernel of the namespace the Execer reaches; ipvs
 // is probed and falls back as kube-proxy does). After each kernel sync, stale UDP conntrack
 // entries are deleted; with an announce interface, this node's share of the LoadBalancer
-// addresses is put on it (L2 announcement, Node informer for who is Ready).
+// addresses is put on it (L2 announcement, Node informer for who is Ready). kube-proxy's own
+// ports are served on the node's addresses: healthz, metrics and proxyMode, and each
+// healthCheckNodePort (healthcheck/).
 
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -29,6 +31,8 @@ import { isScheduler, SCHEDULERS } from './modes/userspace/scheduler.js';
 import { UserspaceMode } from './modes/userspace/userspace-mode.js';
 import { Proxier, type AfterApply, type Mode } from './proxier.js';
 import { BoundedFrequencyRunner } from './runner.js';
+import { ProxyHealth } from './healthcheck/answers.js';
+import { ProxyPorts } from './healthcheck/servers.js';
 import { nodePortIPs } from './state/node-addresses.js';
 import type { ProxyState } from './state/types.js';
 
@@ -68,6 +72,10 @@ export interface ProxyOptions {
   /** Runner bounds; defaults 0 (sync as soon as asked), 30 s (periodic resync), 1 s. */
   minSyncIntervalMs?: number;
   maxSyncIntervalMs?: number;
+  /** kube-proxy's healthz port (10256: /healthz, /livez) on the NodePort addresses; none: not served. */
+  healthzPort?: number;
+  /** kube-proxy's metrics port (10249: /metrics, /proxyMode); none: not served. */
+  metricsPort?: number;
 }
 
 export interface RunningProxy {
@@ -142,17 +150,36 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     await announcer?.update(loadBalancerTargets(current));
   };
 
+  const maxSyncIntervalMs = opts.maxSyncIntervalMs ?? 30_000;
+  // kube-proxy's health timeout: twice the sync period.
+  const health = new ProxyHealth(() => clock.now(), 2 * maxSyncIntervalMs);
+  const ports = new ProxyPorts({
+    ips: node.nodePortIPs,
+    healthzPort: opts.healthzPort,
+    metricsPort: opts.metricsPort,
+    mode: choice.mode,
+    metrics: metrics.registry,
+    health,
+    log,
+    failed: (svc, message) =>
+      opts.events.record({ apiVersion: 'v1', kind: 'Service', metadata: { name: svc.name, namespace: svc.namespace, uid: `${svc.namespace}/${svc.name}` } }, 'Warning', 'FailedToStartServiceHealthcheck', message),
+  });
+  await ports.start();
+
   let firstSync: () => void = () => undefined;
   const synced = new Promise<void>((r) => (firstSync = r));
   const runner = new BoundedFrequencyRunner(
     async () => {
       await proxier.sync();
-      if (proxier.isSynced()) firstSync();
+      if (!proxier.isSynced()) return;
+      health.updated();
+      await ports.sync(proxier.state());
+      firstSync();
     },
     {
       clock,
       minIntervalMs: opts.minSyncIntervalMs ?? 0,
-      maxIntervalMs: opts.maxSyncIntervalMs ?? 30_000,
+      maxIntervalMs: maxSyncIntervalMs,
       retryIntervalMs: 1_000,
       onError: (err) => log.error({ err }, 'sync failed; retrying'),
     },
@@ -169,6 +196,8 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     update: (_o, n) => proxier.onEndpointSlice(n, false),
     delete: (s) => proxier.onEndpointSlice(s, true),
   });
+  // Registered after the proxier's: every change is queued until a sync has applied it.
+  for (const informer of [services, slices] as Informer[]) informer.on({ add: () => health.queued(), update: () => health.queued(), delete: () => health.queued() });
   const nodes = announcer ? new Informer<Node>(opts.client, R.nodes) : undefined;
   const nodesChanged = (): void => void announcer!.update({ readyNodes: readyNodeNames(nodes!.list()) });
   nodes?.on({ add: nodesChanged, update: nodesChanged, delete: nodesChanged });
@@ -178,6 +207,7 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     nodes?.stop();
     // A kernel sync finishing after mode.stop() would program the rules again.
     await runner.stop();
+    await ports.stop();
     await mode.stop();
     await announcer?.stop();
     await removeAnyIPRoutes(exec, anyIP);

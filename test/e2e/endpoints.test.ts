@@ -70,6 +70,8 @@ describe('Endpoints and EndpointSlices with kubectl', () => {
     await eventually(() => endpointsOf(t, 'endpoint-test2').join() === `${ip2}:80`, POD_TIMEOUT_MS, 'pod1 gone');
     t.k('delete pod pod2 --wait=false');
     await eventually(() => endpointsOf(t, 'endpoint-test2').length === 0 && sliceEndpoints(t, 'endpoint-test2').length === 0, POD_TIMEOUT_MS, 'empty again');
+    // Terminating pods stay until their processes exit; the next test reuses their names.
+    t.k('wait --for=delete pod/pod1 pod/pod2 --timeout=60s');
 
     t.k('delete service endpoint-test2');
     await eventually(() => rows(t.k('get endpointslices -l kubernetes.io/service-name=endpoint-test2')).length === 0, 10_000, 'slices deleted with the Service');

@@ -2,7 +2,7 @@
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Tinykube, eventually } from './harness.js';
+import { Tinykube, eventually, sleep } from './harness.js';
 
 const MANIFEST = `
 apiVersion: v1
@@ -69,6 +69,19 @@ describe('kubectl logs and exec', { timeout: 120_000 }, () => {
     await eventually(() => phase('talker') === 'Succeeded', 30_000, 'talker to finish');
     assert.equal(t.k('logs talker'), 'one\ntwo\nthree\nfour\n');
     assert.equal(t.k('logs talker --tail=2'), 'three\nfour\n');
+  });
+
+  it('logs --timestamps, --since-time and --since, by when each line was written', async () => {
+    await eventually(() => phase('talker') === 'Succeeded', 30_000, 'talker to finish');
+    const stamped = t.k('logs talker --timestamps').trimEnd().split('\n').map((l) => l.split(' '));
+    assert.deepEqual(stamped.map((l) => l[1]), ['one', 'two', 'three', 'four']);
+    for (const [time] of stamped) assert.match(time!, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
+    const gap = Date.parse(stamped[3]![0]!) - Date.parse(stamped[2]![0]!);
+    assert.ok(gap >= 1_900 && gap < 4_000, `four came ${gap} ms after three (the script sleeps 2 s)`);
+    assert.equal(t.k(['logs', 'talker', `--since-time=${stamped[3]![0]}`]), 'four\n');
+    assert.equal(t.k('logs talker --since=1h'), 'one\ntwo\nthree\nfour\n');
+    await sleep(Date.parse(stamped[3]![0]!) + 1_500 - Date.now());
+    assert.equal(t.k('logs talker --since=1s'), '', 'the last line is older than a second');
   });
 
   it('logs --previous without a restart is refused as Kubernetes words it', () => {

@@ -1,11 +1,11 @@
-// Several API servers on one etcd and an agent that fails over, as real processes
-// (`node dist/cli/main.js server|agent`) killed by pid: shared CA and tokens, the kubernetes
-// endpoints listing the live servers, no ClusterIP/NodePort/LoadBalancer address handed out
-// twice under concurrent creates on two servers, a wrong node token refused, a server killed
-// (kubectl on the other and the agent carry on; a new leader schedules new pods), and an agent
-// killed (its Node goes Unknown after the grace period, its pods' endpoints not ready, and
-// traffic to the Service goes to the pod on another agent). Short lease and grace durations
-// keep it quick.
+// Several API servers on one etcd and an agent that fails over, as real processes (`node
+// dist/cli/main.js server|agent`) killed by pid: shared CA and tokens, the kubernetes endpoints
+// listing the live servers, a pod deletion that waits for the agent's processes, no
+// ClusterIP/NodePort/LoadBalancer address handed out twice under concurrent creates on two servers,
+// a wrong node token refused, a server killed (kubectl on the other and the agent carry on; a new
+// leader schedules new pods), and an agent killed (its Node goes Unknown after the grace period,
+// its pods' endpoints not ready, and traffic to the Service goes to the pod on another agent).
+// Short lease and grace durations keep it quick.
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -146,6 +146,9 @@ describe('several API servers on one etcd, an agent that fails over', () => {
     assert.equal(k(s2, ['logs', '-f', 'talker']), 'one\ntwo\nthree\n');
     assert.ok(Date.now() - started < 10_000);
     assert.equal(k(s1, ['logs', 'talker', '--tail=1']), 'three\n');
+    const stamped = k(s2, ['logs', 'talker', '--timestamps']).trimEnd().split('\n').map((l) => l.split(' '));
+    assert.deepEqual(stamped.map((l) => l[1]), ['one', 'two', 'three']);
+    assert.equal(k(s1, ['logs', 'talker', `--since-time=${stamped[2]![0]}`]), 'three\n');
     assert.equal(k(s1, ['exec', 'box', '--', 'echo', 'hi']), 'hi\n');
     assert.equal(k(s2, ['exec', 'box', '--', 'sh', '-c', 'echo $HOSTNAME']), 'box\n');
     const r = kubectl(s2, ['exec', 'box', '--', 'sh', '-c', 'exit 3']);
@@ -161,6 +164,16 @@ describe('several API servers on one etcd, an agent that fails over', () => {
     assert.equal(curl(readFileSync(join(s1.dir, 'token'), 'utf8').trim()), '401', 'the admin token is not the node token');
     assert.equal(curl(readFileSync(join(s1.dir, 'node-token'), 'utf8').trim()), '200');
     k(s1, ['delete', 'pod', 'talker', 'box', '--grace-period=0', '--force']);
+  });
+
+  it('kubectl delete pod through a server returns only once the agent\'s pod has exited', async () => {
+    k(s1, ['run', 'web', '--image=nginx', '--port=80']);
+    const ip = await eventually(() => k(s1, ['get', 'pod', 'web', '-o', 'jsonpath={.status.podIP}']), 20_000, 'web to get an IP');
+    const code = (): string => spawnSync('curl', ['-s', '-m', '2', '-o', '/dev/null', '-w', '%{http_code}', `http://${ip}:80/`], { encoding: 'utf8' }).stdout;
+    await eventually(() => code() === '200', 20_000, 'nginx answering');
+    // The built-in nginx answers for a second after SIGTERM; the pod stays Terminating meanwhile.
+    k(s2, ['delete', 'pod', 'web']);
+    assert.equal(code(), '000', 'nothing answers on the old IP once kubectl delete returned');
   });
 
   it('one server killed: kubectl on the other keeps working, the agent moves over, new pods run', async () => {

@@ -3,7 +3,7 @@
 // removes its temp dirs, even when a test fails.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, linkSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { asUser, rootlessBlocker, type TestUser } from '../support/rootless.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,7 +65,8 @@ export class Tinykube {
     this.proc = proc;
     proc.stdout!.on('data', (d) => (this.output += d));
     proc.stderr!.on('data', (d) => (this.output += d));
-    const deadline = Date.now() + 20_000;
+    // The netns networks write the kubeconfig once their nodes are Ready.
+    const deadline = Date.now() + 60_000;
     while (!existsSync(this.kubeconfig)) {
       if (proc.exitCode !== null) throw new Error(`tinykube up exited with ${proc.exitCode}:\n${this.output}`);
       if (Date.now() > deadline) throw new Error(`tinykube up did not become ready:\n${this.output}`);
@@ -146,18 +147,31 @@ export const EXAMPLES = join(ROOT, 'examples');
 
 const LOCK = join(tmpdir(), 'tinykube-e2e.lock');
 
-/** A lock file holding the owner's pid; a lock whose owner is gone is taken over. */
+/** A lock file holding the owner's pid; a lock whose owner is gone is taken over. The file is
+ *  written whole under another name and linked into place, so no one ever reads it empty (and
+ *  takes an empty lock for a stale one). */
 export async function acquireMachineLock(): Promise<void> {
-  for (;;) {
-    try {
-      writeFileSync(LOCK, String(process.pid), { flag: 'wx' });
-      return;
-    } catch {
-      const owner = Number(readFileSync(LOCK, { encoding: 'utf8', flag: 'a+' }) || 0);
-      if (owner === process.pid) return;
-      if (!owner || !alive(owner)) rmSync(LOCK, { force: true });
-      else await sleep(200);
+  const mine = `${LOCK}.${process.pid}`;
+  writeFileSync(mine, String(process.pid));
+  try {
+    for (;;) {
+      try {
+        linkSync(mine, LOCK);
+        return;
+      } catch {
+        let owner: number;
+        try {
+          owner = Number(readFileSync(LOCK, 'utf8'));
+        } catch {
+          continue; // Released meanwhile.
+        }
+        if (owner === process.pid) return;
+        if (!alive(owner)) rmSync(LOCK, { force: true });
+        else await sleep(200);
+      }
     }
+  } finally {
+    rmSync(mine, { force: true });
   }
 }
 

@@ -170,15 +170,19 @@ export function netnsSuite(mode: 'nftables' | 'iptables', rootless = false): voi
     before(async () => {
       t = cluster();
       client = `${prefix}-client`;
-      await eventually(() => rows(t.k('get nodes')).filter((r) => r[1] === 'Ready').length === 3, 60_000, 'three Ready nodes');
+      // Applied right after `up`, as a user does: up is ready when its nodes are, and the
+      // scheduler spreads the replicas over them.
+      assert.equal(rows(t.k('get nodes')).filter((r) => r[1] === 'Ready').length, 3, 'three Ready nodes once up is ready');
       t.k(['apply', '-f', join(EXAMPLES, 'webapp.yaml')]);
       t.k(['apply', '-f', t.manifest('apps.yaml', APPS)]);
       await eventually(() => t.kubectl('wait --for=condition=Ready pod --all --all-namespaces --timeout=2s').code === 0, 90_000, 'every pod Ready');
     });
 
     it('spreads the tutorial Deployment over the nodes; a pod reaches it by VIP and by every DNS name, landing on every node', async () => {
-      const nodes = new Set(podsOf('webapp').map((r) => r[6]));
-      assert.equal(nodes.size, 3, `webapp pods on ${[...nodes].join(', ')}`);
+      for (const app of ['webapp', 'echo']) {
+        const nodes = new Set(podsOf(app).map((r) => r[6]));
+        assert.equal(nodes.size, 3, `${app} pods on ${[...nodes].join(', ')}`);
+      }
       const vip = t.k('get svc webapp -o jsonpath={.spec.clusterIP}');
       const names = new Set(podsOf('webapp').map((r) => r[0]));
       for (const host of [vip, 'webapp', 'webapp.default', 'webapp.default.svc.cluster.local']) {
@@ -251,6 +255,27 @@ export function netnsSuite(mode: 'nftables' | 'iptables', rootless = false): voi
         const answer = curlOn(client, `http://172.20.0.${10 + i}:${port}/clientip`);
         if (withPods.has(`${prefix}-node-${i}`)) assert.match(answer, /^172\.20\.0\.2:\d+$/);
         else assert.equal(answer, '');
+      }
+    });
+
+    it("serves kube-proxy's ports on every node: proxyMode, healthz and a Local Service's healthCheckNodePort", async () => {
+      for (const i of [1, 2, 3]) {
+        assert.equal(curl(client, `http://172.20.0.1${i}:10249/proxyMode`), mode);
+        assert.match(inNs(client, ['curl', '-s', '-m', '2', '-w', '\n%{http_code}', `http://172.20.0.1${i}:10256/healthz`]), /"nodeEligible": true\}\n200$/);
+      }
+      t.k(['apply', '-f', t.manifest('udp-local.yaml', 'apiVersion: v1\nkind: Service\nmetadata: {name: udp-local}\nspec:\n  type: LoadBalancer\n  externalTrafficPolicy: Local\n  selector: {app: udp}\n  ports: [{port: 80, targetPort: 8080}]\n')]);
+      try {
+        const port = t.k('get svc udp-local -o jsonpath={.spec.healthCheckNodePort}');
+        // One udp pod: its node answers 200 with one local endpoint, the others 503 with none.
+        await eventually(() => {
+          const at = podsOf('udp')[0]![6];
+          return [1, 2, 3].every((i) => {
+            const r = inNs(client, ['curl', '-s', '-m', '2', '-w', '\n%{http_code}', `http://172.20.0.1${i}:${port}/`]);
+            return at === `${prefix}-node-${i}` ? /"localEndpoints": 1,[\s\S]*\n200$/.test(r) : /"localEndpoints": 0,[\s\S]*\n503$/.test(r);
+          });
+        }, 15_000, 'the health check port on every node');
+      } finally {
+        t.k('delete svc udp-local');
       }
     });
 

@@ -1,9 +1,11 @@
-// The node agent as a user meets it through kubectl: a Node that is Ready, pods that run with
-// their own IPs, a failing readiness probe that keeps a pod 0/1, deletion, and a stop of
-// `tinykube up` that leaves no pod process behind (and a start that runs the pods again).
+// The node agent as a user meets it through kubectl: a Node that is Ready, pods that run with their
+// own IPs, a failing readiness probe that keeps a pod 0/1, deletion (Terminating until the pod's
+// processes are gone), and a stop of `tinykube up` that leaves no pod process behind (and a start
+// that runs the pods again).
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { Tinykube, eventually, rows } from './harness.js';
@@ -20,6 +22,11 @@ function processesWith(marker: string): number[] {
     }
   }
   return found;
+}
+
+/** The HTTP status curl gets from IP:80, '000' when nothing answers. */
+function curlCode(ip: string): string {
+  return spawnSync('curl', ['-s', '-m', '2', '-o', '/dev/null', '-w', '%{http_code}', `http://${ip}:80/`], { encoding: 'utf8' }).stdout;
 }
 
 describe('node agent through kubectl', () => {
@@ -90,6 +97,23 @@ spec:
     }, 30_000, 'sleeper running again'))!;
     assert.equal(row[5], ip);
     assert.match(row[3], /^1 /, 'the lost run counts as a restart');
+  });
+
+  it('a deleted pod stays Terminating until its server has exited: after kubectl delete nothing answers on its IP', async () => {
+    // The built-in nginx keeps answering for a second after SIGTERM (as a preStop sleep would).
+    t.k(['run', 'web', '--image=nginx', '--port=80']);
+    const ip = (await eventually(() => {
+      const r = podRow('web');
+      return r && r[1] === '1/1' ? r[5] : undefined;
+    }, 30_000, 'web Running 1/1'))!;
+    await eventually(() => curlCode(ip) === '200', 10_000, 'nginx answering');
+    t.k(['delete', 'pod', 'web', '--wait=false']);
+    const meta = JSON.parse(t.k(['get', 'pod', 'web', '-o', 'json'])).metadata;
+    assert.ok(meta.deletionTimestamp, 'the pod is still there, being deleted');
+    assert.equal(meta.deletionGracePeriodSeconds, 30);
+    assert.equal(podRow('web')![2], 'Terminating');
+    t.k(['delete', 'pod', 'web', '--ignore-not-found']);
+    assert.equal(curlCode(ip), '000', 'nothing answers on the old IP once kubectl delete returned');
   });
 
   it('kubectl delete stops the pod and removes it', async () => {

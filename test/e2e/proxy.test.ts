@@ -131,6 +131,28 @@ describe('Services carry traffic (userspace proxy)', () => {
     assert.deepEqual(distinct(await bodies(`http://${lb}:8080/hostname.html`, 15)), pods);
   });
 
+  it("kube-proxy's own ports on the node: proxyMode, healthz, metrics and a Local LoadBalancer's healthCheckNodePort", async () => {
+    assert.deepEqual(await curl('http://127.0.0.1:10249/proxyMode'), { code: 0, body: 'userspace' });
+    assert.match((await curl('http://127.0.0.1:10249/metrics')).body, /^kubeproxy_sync_proxy_rules_duration_seconds_count \d+$/m);
+    const healthz = await curl('http://127.0.0.1:10256/healthz', ['-w', '\n%{http_code}']);
+    assert.match(healthz.body, /^\{"lastUpdated": "[^"]+","currentTime": "[^"]+", "nodeEligible": true\}\n200$/);
+    const local = (name: string, app: string): string =>
+      `apiVersion: v1\nkind: Service\nmetadata: {name: ${name}}\nspec:\n  type: LoadBalancer\n  externalTrafficPolicy: Local\n  selector: {app: ${app}}\n  ports: [{port: 80, targetPort: 80}]\n`;
+    t.k(['apply', '-f', t.manifest('local.yaml', `${local('web-local', 'web')}---\n${local('nobody-local', 'nobody')}`)]);
+    const hcnp = (name: string): string => t.k(['get', 'svc', name, '-o', 'jsonpath={.spec.healthCheckNodePort}']);
+    const ask = (port: string): Promise<Curl> => curl(`http://127.0.0.1:${port}/`, ['-w', '\n%{http_code}']);
+    const webPort = hcnp('web-local');
+    const answer = await eventually(async () => {
+      const r = await ask(webPort);
+      return r.body.endsWith('200') && r.body;
+    }, 10_000, 'web-local health check port serving');
+    assert.equal(answer, '{\n\t"service": {\n\t\t"namespace": "default",\n\t\t"name": "web-local"\n\t},\n\t"localEndpoints": 3,\n\t"serviceProxyHealthy": true\n}\n200');
+    const nobody = await eventually(async () => (await ask(hcnp('nobody-local'))).body, 10_000, 'nobody-local health check port serving');
+    assert.match(nobody, /"localEndpoints": 0,[\s\S]*\n503$/);
+    t.k('delete svc web-local nobody-local');
+    await eventually(async () => (await ask(webPort)).code === 7, 10_000, 'the health check port closed with its Service');
+  });
+
   it('multi-port: the second port reaches the same pods', async () => {
     assert.deepEqual(distinct(await bodies(`http://${svc.vip}:9090/hostname.html`, 15)), pods);
   });

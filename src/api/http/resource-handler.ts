@@ -26,7 +26,7 @@ export type SubresourceHandler = (
 
 /** Resources whose content is computed, not stored (componentstatuses). */
 export interface VirtualResource {
-  list(): KubeObject[];
+  list(): KubeObject[] | Promise<KubeObject[]>;
   /** Sent as a Warning header with every answer (e.g. a deprecation). */
   warning?: string;
 }
@@ -318,7 +318,7 @@ async function handleVirtual(
   v: VirtualResource,
 ): Promise<void> {
   const shape = negotiate(req.headers.accept);
-  const items = v.list();
+  const items = await v.list();
   if (v.warning) setWarnings(res, [v.warning]);
   const q = new URL(req.url ?? '/', 'http://x').searchParams;
   if (info.verb === 'get') {

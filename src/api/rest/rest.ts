@@ -289,7 +289,7 @@ export class Rest {
       const key = objectKey(r, namespace, name);
       try {
         let kv: KeyValue;
-        if (next.metadata.deletionTimestamp && !(next.metadata.finalizers?.length) && !isNamespaceWithFinalizers(r, next)) {
+        if (deletesOnUpdate(r, next, old)) {
           // The last finalizer is gone: the object goes.
           kv = await this.store.delete(key, Number(old.metadata.resourceVersion));
           await r.type.afterDelete?.(decodeObject(r, kv), ctx);
@@ -424,13 +424,11 @@ export class Rest {
     if (r.type.resource === 'pods' && obj.spec?.nodeName && !isPodTerminal(obj)) {
       // A pod on a node is stopped by its node, which then deletes it with grace 0.
       const grace = opts.gracePeriodSeconds ?? obj.spec.terminationGracePeriodSeconds ?? 30;
-      if (grace > 0) {
-        waits = true;
-        const already = meta.deletionGracePeriodSeconds;
-        if (already === undefined || grace < already) {
-          meta.deletionGracePeriodSeconds = grace;
-          meta.deletionTimestamp = rfc3339(new Date(this.now().getTime() + grace * 1000));
-        }
+      waits = waits || grace > 0;
+      const already = meta.deletionGracePeriodSeconds;
+      if (already === undefined || grace < already) {
+        meta.deletionGracePeriodSeconds = grace;
+        meta.deletionTimestamp = rfc3339(new Date(this.now().getTime() + grace * 1000));
       }
     }
     if (!waits) return undefined;
@@ -503,6 +501,13 @@ function withoutVolatile(obj: KubeObject): KubeObject {
   delete meta.resourceVersion;
   if (meta.managedFields) meta.managedFields = meta.managedFields.map(({ time: _t, ...m }) => m);
   return { ...obj, metadata: meta };
+}
+
+/** An update removes an object being deleted once nothing holds it: no finalizers, and no grace
+ *  period still running (a pod's node ends that by deleting with grace 0), as the generic
+ *  registry's ShouldDeleteDuringUpdate decides. */
+function deletesOnUpdate(r: Resource, next: KubeObject, old: KubeObject): boolean {
+  return !!next.metadata.deletionTimestamp && !next.metadata.finalizers?.length && !old.metadata.deletionGracePeriodSeconds && !isNamespaceWithFinalizers(r, next);
 }
 
 function isNamespaceWithFinalizers(r: Resource, obj: KubeObject): boolean {

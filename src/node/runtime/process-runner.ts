@@ -2,13 +2,15 @@
 // is what gets signalled, so a shell's children stop with it, and whatever the main process
 // leaves behind is killed when it exits, as a container's cgroup would be. stdout and stderr
 // are appended to the container's log file by the kernel (no pipe through the agent), so a
-// chatty container costs the agent nothing.
+// chatty container costs the agent little: a watcher notes when the file grows, which gives the
+// lines their times (log-times.ts).
 
 import { spawn } from 'node:child_process';
 import { appendFileSync, closeSync, mkdirSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { dirname } from 'node:path';
 import { constants } from 'node:os';
+import { watchLogTimes } from '../log-times.js';
 
 export interface ProcessSpec {
   argv: string[];
@@ -87,18 +89,23 @@ export const hostProcessRunner: ProcessRunner = {
     }
     const pid = child.pid;
     let gone = pid === undefined;
+    const times = watchLogTimes(spec.logPath);
     const exited = new Promise<ProcessExit>((resolve) => {
       child.once('error', (err: NodeJS.ErrnoException) => {
         // Only a failed spawn emits 'error' without 'exit'.
         if (pid !== undefined) return;
         const startError = `exec: "${spec.argv[0]}": ${err.code === 'ENOENT' ? 'no such file or directory' : err.message}`;
         appendFileSync(spec.logPath, startError + '\n');
+        times.stop();
         resolve({ exitCode: 128, startError });
       });
       child.once('exit', (code, signal) => {
         // Kill what the main process left in its group; later signals could hit a reused pid.
         gone = true;
-        void killGroup(pid!).then(() => resolve({ exitCode: code ?? 128 + (signal ? constants.signals[signal] : 0) }));
+        void killGroup(pid!).then(() => {
+          times.stop();
+          resolve({ exitCode: code ?? 128 + (signal ? constants.signals[signal] : 0) });
+        });
       });
     });
     return {

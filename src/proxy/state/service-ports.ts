@@ -47,6 +47,7 @@ export function servicePorts(svc: Service): ServicePortInfo[] {
         : undefined,
       internalPolicyLocal: spec.internalTrafficPolicy === 'Local',
       externalPolicyLocal: externallyAccessible(spec) && spec.externalTrafficPolicy === 'Local',
+      ...(spec.healthCheckNodePort ? { healthCheckNodePort: spec.healthCheckNodePort } : {}),
       annotations,
     };
   });

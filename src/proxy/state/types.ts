@@ -27,6 +27,8 @@ export interface ServicePortInfo {
   affinityTimeoutSeconds?: number;
   internalPolicyLocal: boolean;
   externalPolicyLocal: boolean;
+  /** Where this node answers whether it has local endpoints (LoadBalancer with Local policy). */
+  healthCheckNodePort?: number;
   /** The `tinykube.io/*` annotations, sorted by key. */
   annotations: Record<string, string>;
 }
