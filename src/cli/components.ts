@@ -48,11 +48,13 @@ export async function startComponents(server: ApiServer, o: ComponentOptions): P
       stops.push(() => pods.stop());
       server.addSubresource('pods/log', pods.log);
       server.addUpgrade('pods/exec', pods.exec);
+      server.addUpgrade('pods/portforward', pods.portforward);
     } else if (o.nodeToken) {
       // No node here: the pod's node serves them on its kubelet port, as kube-apiserver proxies.
       const proxy = nodeProxy({ client: client('kube-apiserver'), token: o.nodeToken });
       server.addSubresource('pods/log', proxy.log);
-      server.addUpgrade('pods/exec', proxy.exec);
+      server.addUpgrade('pods/exec', proxy.upgrade);
+      server.addUpgrade('pods/portforward', proxy.upgrade);
     }
     const node = await startNodeComponents(client, { ...o, nodeName });
     stops.push(...node.stops.reverse());

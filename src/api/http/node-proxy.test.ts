@@ -82,7 +82,7 @@ describe('node proxy: pods/log and pods/exec forwarded to the kubelet port', { t
     kubelet.serve(handlers);
     await setNode(client, 'node1', { addresses: [{ type: 'InternalIP', address: '127.0.0.1' }], daemonEndpoints: { kubeletEndpoint: { Port: kubelet.port } } });
     const p = nodeProxy({ client, token: TOKEN });
-    proxy = await serveHandler({ request: p.log, upgrade: p.exec });
+    proxy = await serveHandler({ request: p.log, upgrade: p.upgrade });
     pod = await createPod(client, 'box', [{ name: 'main', image: 'busybox' }], runningStatus('127.244.0.8', ['main']));
     const path = logPath(dataDir, pod, 'main', 0);
     mkdirSync(dirname(path), { recursive: true });
@@ -178,7 +178,7 @@ describe('node proxy: pods/log and pods/exec forwarded to the kubelet port', { t
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
     const port = (silent.address() as AddressInfo).port;
     const p = nodeProxy({ client, token: TOKEN, dialTimeoutMs: 300 });
-    const quick = await serveHandler({ request: p.log, upgrade: p.exec });
+    const quick = await serveHandler({ request: p.log, upgrade: p.upgrade });
     try {
       await setNode(client, 'silent', { addresses: [{ type: 'InternalIP', address: '127.0.0.1' }], daemonEndpoints: { kubeletEndpoint: { Port: port } } });
       await client.create<Pod>(R.pods, 'default', { metadata: { name: 'on-silent' }, spec: { nodeName: 'silent', containers: [{ name: 'c', image: 'busybox' }] } });

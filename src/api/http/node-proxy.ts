@@ -1,4 +1,4 @@
-// pods/log and pods/exec for an API server without the node (`tinykube server`): forwarded to
+// pods/log, pods/exec and pods/portforward for an API server without the node (`tinykube server`): forwarded to
 // the kubelet port of the pod's node (its InternalIP, status.daemonEndpoints.kubeletEndpoint),
 // on the same path, with the node token instead of the client's credentials. Log responses are
 // piped as they stream; exec forwards the upgrade request and then joins the two sockets. The
@@ -118,7 +118,9 @@ function upgradeRequestText(req: IncomingMessage, ep: KubeletEndpoint, token: st
   return `${lines.join('\r\n')}\r\n\r\n`;
 }
 
-function execProxy(deps: NodeProxyDeps): UpgradeHandler {
+/** pods/exec and pods/portforward: the upgrade request is sent on as it came, then the two
+ *  connections are joined whatever protocol they switched to. */
+function upgradeProxy(deps: NodeProxyDeps): UpgradeHandler {
   const dialMs = deps.dialTimeoutMs ?? DIAL_TIMEOUT_MS;
   return (req, socket, head, info) => {
     const path = req.url ?? '/';
@@ -154,6 +156,6 @@ function join(a: Duplex, b: Duplex): void {
   }
 }
 
-export function nodeProxy(deps: NodeProxyDeps): { log: SubresourceHandler; exec: UpgradeHandler } {
-  return { log: logProxy(deps), exec: execProxy(deps) };
+export function nodeProxy(deps: NodeProxyDeps): { log: SubresourceHandler; upgrade: UpgradeHandler } {
+  return { log: logProxy(deps), upgrade: upgradeProxy(deps) };
 }
