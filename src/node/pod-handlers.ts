@@ -25,7 +25,7 @@ export async function startPodHandlers(client: Client, placement: PodPlacement):
   return {
     log: logsHandler({ client, placement }),
     exec: execHandler({ client, placement, services: () => services.list() }),
-    portforward: portForwardHandler(client),
+    portforward: portForwardHandler({ client, placement }),
     stop: () => services.stop(),
   };
 }

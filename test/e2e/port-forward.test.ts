@@ -4,12 +4,11 @@
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { PassThrough } from 'node:stream';
 import * as k8s from '@kubernetes/client-node';
-import { Tinykube, eventually } from './harness.js';
+import { Tinykube, eventually, type PortForward } from './harness.js';
 
 /** A TCP echo server on two ports of its pod IP, run by the host's node. */
 const ECHO = `const net=require('net');for(const p of [9000,9001])net.createServer((s)=>{s.on('error',()=>{});s.pipe(s)}).listen(p,process.env.POD_IP)`;
@@ -77,13 +76,6 @@ spec:
     image: nginx
 `;
 
-interface Forward {
-  proc: ChildProcess;
-  /** local port → remote port, as kubectl printed them. */
-  ports: Map<number, number>;
-  stderr: () => string;
-}
-
 /** Echoes `data` through a connection to 127.0.0.1:port; resolves with what came back. */
 function echo(port: number, data: Buffer): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -99,25 +91,8 @@ const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
 describe('kubectl port-forward', { timeout: 180_000 }, () => {
   let t: Tinykube;
-  const forwards: ChildProcess[] = [];
-
-  /** Starts `kubectl port-forward TARGET PORTS…` and waits for its Forwarding lines. */
-  async function forward(target: string, ports: string[], env: NodeJS.ProcessEnv = {}): Promise<Forward> {
-    const proc = spawn('kubectl', ['--kubeconfig', t.kubeconfig, 'port-forward', target, ...ports], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-    forwards.push(proc);
-    let out = '';
-    let err = '';
-    proc.stdout!.on('data', (d) => (out += d));
-    proc.stderr!.on('data', (d) => (err += d));
-    const lines = await eventually(() => {
-      if (proc.exitCode !== null) throw new Error(`kubectl port-forward exited ${proc.exitCode}: ${err}`);
-      const m = [...out.matchAll(/Forwarding from 127\.0\.0\.1:(\d+) -> (\d+)/g)];
-      return m.length === ports.length && m;
-    }, 20_000, `port-forward ${target}`);
-    return { proc, ports: new Map(lines.map((m) => [Number(m[1]), Number(m[2])])), stderr: () => err };
-  }
-  const localFor = (f: Forward, remote: number): number => [...f.ports].find(([, r]) => r === remote)![0];
-  const stop = (f: Forward): void => void f.proc.kill();
+  const forward = (target: string, ports: string[], env?: NodeJS.ProcessEnv): Promise<PortForward> => t.portForward(target, ports, env);
+  const stop = (f: PortForward): void => void f.proc.kill();
 
   before(async () => {
     t = await Tinykube.start();
@@ -126,13 +101,12 @@ describe('kubectl port-forward', { timeout: 180_000 }, () => {
     t.k('wait --for=condition=Ready pod -l app=echo --timeout=60s');
   });
   after(async () => {
-    for (const p of forwards) if (p.exitCode === null) p.kill();
     await t?.destroy();
   });
 
   it('forwards to a pod over the WebSocket tunnel (kubectl 1.32 default)', async () => {
     const f = await forward('pod/web', ['0:80']);
-    const page = await fetch(`http://127.0.0.1:${localFor(f, 80)}/`).then((r) => r.text());
+    const page = await fetch(`http://127.0.0.1:${f.local(80)}/`).then((r) => r.text());
     assert.match(page, /Welcome to nginx!/);
     stop(f);
   });
@@ -141,7 +115,7 @@ describe('kubectl port-forward', { timeout: 180_000 }, () => {
     const f = await forward('deploy/echo', ['0:9000', '0:9001'], { KUBECTL_PORT_FORWARD_WEBSOCKETS: 'false' });
     for (const remote of [9000, 9001]) {
       const sent = Array.from({ length: 50 }, () => randomBytes(64 * 1024));
-      const got = await Promise.all(sent.map((b) => echo(localFor(f, remote), b)));
+      const got = await Promise.all(sent.map((b) => echo(f.local(remote), b)));
       got.forEach((g, i) => assert.equal(sha(g), sha(sent[i]!), `connection ${i} to ${remote}`));
     }
     stop(f);
@@ -149,8 +123,8 @@ describe('kubectl port-forward', { timeout: 180_000 }, () => {
 
   it('forwards to a Service by its targetPort name: 50 connections at once and 100 MiB byte for byte', async () => {
     const f = await forward('svc/echo', ['0:7000']);
-    assert.deepEqual([...f.ports.values()], [9000], 'kubectl maps the service port to the named container port');
-    const local = localFor(f, 9000);
+    assert.deepEqual(f.remotes, [9000], 'kubectl maps the service port to the named container port');
+    const local = f.local(9000);
     const sent = Array.from({ length: 50 }, () => randomBytes(64 * 1024));
     const got = await Promise.all(sent.map((b) => echo(local, b)));
     got.forEach((g, i) => assert.equal(sha(g), sha(sent[i]!), `connection ${i}`));
@@ -165,8 +139,8 @@ describe('kubectl port-forward', { timeout: 180_000 }, () => {
   // stream connection), so the tunnel is not kept: what it prints is kubelet's text.
   it('reports "connection refused" for a port nothing listens on, as kubectl 1.32 prints it', async () => {
     const f = await forward('pod/web', ['0:80', '0:81']);
-    assert.match(await fetch(`http://127.0.0.1:${localFor(f, 80)}/`).then((r) => r.text()), /Welcome to nginx!/);
-    await assert.rejects(fetch(`http://127.0.0.1:${localFor(f, 81)}/`));
+    assert.match(await fetch(`http://127.0.0.1:${f.local(80)}/`).then((r) => r.text()), /Welcome to nginx!/);
+    await assert.rejects(fetch(`http://127.0.0.1:${f.local(81)}/`));
     const code = await new Promise((resolve) => (f.proc.exitCode !== null ? resolve(f.proc.exitCode) : f.proc.once('exit', resolve)));
     assert.match(f.stderr(), /an error occurred forwarding \d+ -> 81: error forwarding port 81 to pod web, uid [0-9a-f-]+: .*dial tcp4 [0-9.]+:81: connect: connection refused/);
     assert.match(f.stderr(), /error: lost connection to pod/);

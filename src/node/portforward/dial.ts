@@ -1,49 +1,63 @@
-// Connecting to a pod's port for a port-forward. kubelet dials localhost inside the pod's network
-// namespace; the agent reaches the pod at its IP instead (its node's bridge on netns, lo on
-// loopback), which every built-in server and busybox listener answers on. A failure is worded
-// as kubelet words it, so kubectl prints `error forwarding port 80 to pod …: … connection refused`.
+// Connecting to a pod's port for a port-forward, as kubelet does: inside the pod's network
+// namespace when it has one (`ip netns exec NS busybox nc IP PORT`, as dockershim ran socat
+// under nsenter), else straight to its IP (loopback pods are addresses on the host's lo). The
+// pod IP rather than localhost: built-in servers listen on the pod IP. A failure is worded as
+// kubelet words it, so kubectl prints `error forwarding port 80 to pod …: … connection refused`.
 
+import { spawn } from 'node:child_process';
 import net from 'node:net';
+import { Duplex } from 'node:stream';
+import { inNetns } from '../pod-placement.js';
 
 export interface PortTarget {
   podName: string;
   podUID: string;
   podIP: string;
+  /** The pod's network namespace; none: its IP is reachable from here. */
+  netns?: string;
 }
-
-const DIAL_TIMEOUT_MS = 10_000;
 
 const SYSCALL_TEXT: Record<string, string> = {
   ECONNREFUSED: 'connection refused',
   EHOSTUNREACH: 'no route to host',
   ENETUNREACH: 'network is unreachable',
   ECONNRESET: 'connection reset by peer',
+  ETIMEDOUT: 'i/o timeout',
 };
 
 export function forwardError(t: PortTarget, port: number, why: string): string {
   return `error forwarding port ${port} to pod ${t.podName}, uid ${t.podUID}: ${why}`;
 }
 
-/** Resolves with a connected socket, or rejects with kubelet's message for the failure. */
-export function dialPod(t: PortTarget, port: number): Promise<net.Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: t.podIP, port, noDelay: true });
-    const fail = (detail: string): void => {
-      socket.destroy();
-      reject(new Error(forwardError(t, port, `failed to connect to ${t.podIP}:${port} inside the pod's network: dial tcp4 ${t.podIP}:${port}: ${detail}`)));
-    };
-    const timer = setTimeout(() => fail('i/o timeout'), DIAL_TIMEOUT_MS);
-    socket.once('connect', () => {
-      clearTimeout(timer);
-      socket.removeAllListeners('error');
-      resolve(socket);
-    });
-    socket.once('error', (e: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      const text = SYSCALL_TEXT[e.code ?? ''];
-      fail(text ? `connect: ${text}` : e.message);
-    });
-  });
+/** kubelet's text for a connection to the pod that failed (to connect, or later). */
+export function dialFailure(t: PortTarget, port: number, e: NodeJS.ErrnoException): string {
+  const text = SYSCALL_TEXT[e.code ?? ''];
+  const detail = text ? (e.syscall === 'connect' ? `connect: ${text}` : text) : e.message;
+  return forwardError(t, port, `failed to connect to ${t.podIP}:${port} inside the pod's network: dial tcp4 ${t.podIP}:${port}: ${detail}`);
+}
+
+/** busybox nc's complaint when its connect fails, back to an errno. */
+function ncError(stderr: string): NodeJS.ErrnoException {
+  const code = /Connection refused/.test(stderr) ? 'ECONNREFUSED' : /No route to host/.test(stderr) ? 'EHOSTUNREACH' : /timed out/.test(stderr) ? 'ETIMEDOUT' : undefined;
+  return Object.assign(new Error(stderr.trim() || 'nc failed'), { code, syscall: 'connect' });
+}
+
+function dialInNetns(ns: string, ip: string, port: number): Duplex {
+  const argv = inNetns(ns, ['busybox', 'nc', '-w', '10', ip, String(port)]);
+  const child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
+  const conn = Duplex.from({ readable: child.stdout, writable: child.stdin });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d));
+  child.stdin.on('error', () => {});
+  child.on('error', (e) => conn.destroy(e));
+  child.on('exit', (code) => code && !conn.destroyed && conn.destroy(ncError(stderr)));
+  conn.on('close', () => child.exitCode === null && child.kill());
+  return conn;
+}
+
+/** The connection to the pod's port; a failure is an 'error' event (see dialFailure). */
+export function dialPod(t: PortTarget, port: number): Duplex {
+  return t.netns ? dialInNetns(t.netns, t.podIP, port) : net.connect({ host: t.podIP, port, noDelay: true });
 }
 
 /** kubelet's check of a port given as text (a stream header or a query parameter). */

@@ -3,9 +3,9 @@
 // channel 2i for data and 2i+1 for errors, and each channel's first message is the port as two
 // little-endian bytes. One WebSocket is one connection to each port.
 
-import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { RawData, WebSocket } from 'ws';
-import { dialPod, type PortTarget } from './dial.js';
+import { dialFailure, dialPod, type PortTarget } from './dial.js';
 
 export const CHANNEL_PROTOCOLS = ['v4.channel.k8s.io', 'channel.k8s.io'];
 
@@ -22,9 +22,7 @@ export function forwardChannels(ws: WebSocket, target: PortTarget, ports: number
   const send = (channel: number, data: Buffer, done?: () => void): void => {
     if (ws.readyState === ws.OPEN) ws.send(Buffer.concat([Buffer.from([channel]), data]), done);
   };
-  const sockets: (Socket | undefined)[] = [];
-  // What the client sent before its port's connection was up.
-  const early: Buffer[][] = ports.map(() => []);
+  const sockets: Duplex[] = [];
   let open = ports.length;
   const closeOne = (): void => {
     if (--open === 0) ws.close(1000);
@@ -32,31 +30,21 @@ export function forwardChannels(ws: WebSocket, target: PortTarget, ports: number
   ports.forEach((port, i) => {
     send(2 * i, portPrefix(port));
     send(2 * i + 1, portPrefix(port));
-    dialPod(target, port).then(
-      (socket) => {
-        if (ws.readyState !== ws.OPEN) return void socket.destroy();
-        sockets[i] = socket;
-        for (const d of early[i]) socket.write(d);
-        socket.on('data', (d: Buffer) => {
-          send(2 * i, d, () => ws.bufferedAmount < HIGH_WATER && socket.resume());
-          if (ws.bufferedAmount >= HIGH_WATER) socket.pause();
-        });
-        socket.on('error', () => socket.destroy());
-        socket.on('close', closeOne);
-      },
-      (e: Error) => {
-        send(2 * i + 1, Buffer.from(e.message));
-        closeOne();
-      },
-    );
+    const conn = dialPod(target, port);
+    sockets[i] = conn;
+    conn.on('data', (d: Buffer) => {
+      send(2 * i, d, () => ws.bufferedAmount < HIGH_WATER && conn.resume());
+      if (ws.bufferedAmount >= HIGH_WATER) conn.pause();
+    });
+    conn.on('error', (e: NodeJS.ErrnoException) => send(2 * i + 1, Buffer.from(dialFailure(target, port, e))));
+    conn.on('close', closeOne);
   });
   ws.on('message', (data: RawData) => {
     const msg = Buffer.isBuffer(data) ? data : Buffer.concat(Array.isArray(data) ? data : [Buffer.from(data)]);
     const channel = msg[0];
     if (channel === undefined || channel % 2 !== 0 || channel / 2 >= ports.length) return;
-    const socket = sockets[channel / 2];
-    if (socket) socket.write(msg.subarray(1));
-    else early[channel / 2].push(msg.subarray(1));
+    const conn = sockets[channel / 2]!;
+    if (!conn.destroyed) conn.write(msg.subarray(1));
   });
-  ws.on('close', () => sockets.forEach((s) => s?.destroy()));
+  ws.on('close', () => sockets.forEach((s) => s.destroy()));
 }

@@ -3,24 +3,12 @@
 // `streamtype: data`, and the pod port in `port`. Once both are here the pod's port is dialled;
 // the data stream carries the bytes both ways, the error stream a failure's text (and then ends).
 
-import type { Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
-import { dialPod, forwardError, parsePort, type PortTarget } from './dial.js';
+import { dialFailure, dialPod, forwardError, parsePort, type PortTarget } from './dial.js';
 import type { SpdySessionEvents, SpdyStream } from './spdy-session.js';
 
 interface Pair {
   data?: SpdyStream;
   error?: SpdyStream;
-}
-
-/** Pipes both ways; either side failing ends the other. */
-export function splice(stream: Duplex, socket: Socket): void {
-  stream.pipe(socket);
-  socket.pipe(stream);
-  socket.on('error', () => stream.destroy());
-  stream.on('error', () => socket.destroy());
-  // A stream reset by the client (its local connection went away) closes the pod's too.
-  stream.on('close', () => socket.destroy());
 }
 
 /** Old clients send no requestid: kubelet pairs a data stream with the error stream before it. */
@@ -39,17 +27,19 @@ export function streamForwarder(target: PortTarget): SpdySessionEvents {
       data.end();
       return;
     }
-    dialPod(target, port).then(
-      (socket) => {
-        splice(data, socket);
-        // No failure to report: the error stream ends when the connection does.
-        socket.on('close', () => error.end());
-      },
-      (e: Error) => {
-        error.end(e.message);
-        data.end();
-      },
-    );
+    const conn = dialPod(target, port);
+    data.pipe(conn);
+    conn.pipe(data);
+    const endError = (text?: string): void => void (error.writableEnded || error.end(text));
+    conn.on('error', (e: NodeJS.ErrnoException) => {
+      endError(dialFailure(target, port, e));
+      data.end();
+    });
+    // No failure to report: the error stream ends when the connection does.
+    conn.on('close', () => endError());
+    // A stream reset by the client (its local connection went away) closes the pod's too.
+    data.on('error', () => conn.destroy());
+    data.on('close', () => conn.destroy());
   };
   return {
     onStream(stream) {

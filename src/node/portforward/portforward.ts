@@ -14,6 +14,7 @@ import { refuseUpgrade, toStatusError } from '../../api/http/respond.js';
 import type { UpgradeHandler } from '../../api/server.js';
 import type { Pod } from '../../apis/core/pods.js';
 import { R, type Client } from '../../client/client.js';
+import type { PodPlacement } from '../pod-placement.js';
 import { parsePort, type PortTarget } from './dial.js';
 import { CHANNEL_PROTOCOLS, forwardChannels } from './forward-channels.js';
 import { streamForwarder } from './forward-streams.js';
@@ -24,12 +25,12 @@ export const TUNNEL_PROTOCOL = `SPDY/3.1+${PORT_FORWARD_PROTOCOL}`;
 const WEBSOCKET_PROTOCOLS = [TUNNEL_PROTOCOL, ...CHANNEL_PROTOCOLS];
 
 /** The pod to forward to, refused as kubelet refuses a pod it does not run. */
-async function target(client: Client, namespace: string | undefined, name: string): Promise<PortTarget> {
-  const pod = await client.get<Pod>(R.pods, namespace, name);
+async function target(deps: PortForwardDeps, namespace: string | undefined, name: string): Promise<PortTarget> {
+  const pod = await deps.client.get<Pod>(R.pods, namespace, name);
   if (!pod.spec?.nodeName) throw errors.badRequest(`pod ${name} does not have a host assigned`);
   const podIP = pod.status?.podIP;
   if (pod.status?.phase !== 'Running' || !podIP) throw errors.badRequest('unable to upgrade connection: pod does not exist');
-  return { podName: name, podUID: pod.metadata.uid ?? '', podIP };
+  return { podName: name, podUID: pod.metadata.uid ?? '', podIP, netns: deps.placement.netns(pod) };
 }
 
 /** The ports of a channel WebSocket (`ports` at the API, `port` at a kubelet; comma lists too). */
@@ -58,14 +59,19 @@ function offered(req: IncomingMessage, header: string): string[] {
  *  is swapped for this token on the way in and answered under its own name. */
 const TUNNEL_TOKEN = 'spdy-3.1-portforward.k8s.io';
 
-export function portForwardHandler(client: Client): UpgradeHandler {
+export interface PortForwardDeps {
+  client: Client;
+  placement: PodPlacement;
+}
+
+export function portForwardHandler(deps: PortForwardDeps): UpgradeHandler {
   const wss = new WebSocketServer({
     noServer: true,
     handleProtocols: (p) => (p.has(TUNNEL_TOKEN) ? TUNNEL_PROTOCOL : (CHANNEL_PROTOCOLS.find((w) => p.has(w)) ?? false)),
   });
   return (req, socket, head, info) => {
     const url = new URL(req.url ?? '/', 'https://localhost');
-    target(client, info.namespace, info.name ?? '')
+    target(deps, info.namespace, info.name ?? '')
       .then((t) => {
         const upgrade = String(req.headers.upgrade ?? '').toLowerCase();
         if (upgrade === 'websocket') {
