@@ -11,6 +11,8 @@ import { startServiceControllers } from '../controllers/services.js';
 import { startPodHandlers } from '../node/pod-handlers.js';
 import { singleHost, type PodPlacement } from '../node/pod-placement.js';
 import { nodeProxy } from '../api/http/node-proxy.js';
+import { resourceProxy, type Dialer } from '../api/http/resource-proxy.js';
+import { directDialer, podDialer } from '../node/portforward/dial.js';
 import { startNodeComponents } from './node-components.js';
 import { startDns } from '../dns/index.js';
 
@@ -36,6 +38,13 @@ export interface ComponentOptions {
 
 type Stop = () => Promise<void> | void;
 
+/** services/proxy and pods/proxy, reaching endpoints with `dial`. */
+function addResourceProxy(server: ApiServer, client: InProcessClient, dial: Dialer): void {
+  const proxy = resourceProxy({ client, dial });
+  server.addSubresource('services/proxy', proxy.services);
+  server.addSubresource('pods/proxy', proxy.pods);
+}
+
 /** Starts the enabled node-side components (node, proxy, DNS); returns their stops, last
  *  started first. */
 export async function startComponents(server: ApiServer, o: ComponentOptions): Promise<Stop[]> {
@@ -49,12 +58,14 @@ export async function startComponents(server: ApiServer, o: ComponentOptions): P
       server.addSubresource('pods/log', pods.log);
       server.addUpgrade('pods/exec', pods.exec);
       server.addUpgrade('pods/portforward', pods.portforward);
+      addResourceProxy(server, client('kube-apiserver'), podDialer(client('kube-apiserver'), o.placement ?? singleHost(o.dataDir)));
     } else if (o.nodeToken) {
       // No node here: the pod's node serves them on its kubelet port, as kube-apiserver proxies.
       const proxy = nodeProxy({ client: client('kube-apiserver'), token: o.nodeToken });
       server.addSubresource('pods/log', proxy.log);
       server.addUpgrade('pods/exec', proxy.upgrade);
       server.addUpgrade('pods/portforward', proxy.upgrade);
+      addResourceProxy(server, client('kube-apiserver'), directDialer);
     }
     const node = await startNodeComponents(client, { ...o, nodeName });
     stops.push(...node.stops.reverse());

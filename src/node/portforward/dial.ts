@@ -7,7 +7,10 @@
 import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { Duplex } from 'node:stream';
-import { inNetns } from '../pod-placement.js';
+import type { Dialer } from '../../api/http/resource-proxy.js';
+import type { Pod } from '../../apis/core/pods.js';
+import { R, type Client } from '../../client/client.js';
+import { inNetns, type PodPlacement } from '../pod-placement.js';
 
 export interface PortTarget {
   podName: string;
@@ -67,3 +70,29 @@ export function parsePort(text: string | undefined | null): number | string {
   if (Number(text) < 1) return `port "${text}" must be > 0`;
   return Number(text);
 }
+
+/** Resolves once a direct connection is up; one through a namespace at once (nc reports a
+ *  failed connect as an 'error' later). */
+export function connected(conn: Duplex): Promise<Duplex> {
+  if (!(conn instanceof net.Socket)) return Promise.resolve(conn);
+  return new Promise((resolve, reject) => {
+    conn.once('connect', () => {
+      conn.off('error', reject);
+      resolve(conn);
+    });
+    conn.once('error', reject);
+  });
+}
+
+/** The API server proxy's dialer where the pods' networks are known (`up`): a pod's address
+ *  is dialled from inside its network namespace, any other address directly. */
+export function podDialer(client: Client, placement: PodPlacement): Dialer {
+  return async (loc) => {
+    const pod = loc.pod && (await client.get<Pod>(R.pods, loc.pod.namespace, loc.pod.name).catch(() => undefined));
+    const netns = pod ? placement.netns(pod) : undefined;
+    return connected(dialPod({ podName: loc.pod?.name ?? '', podUID: '', podIP: loc.ip, netns }, loc.port));
+  };
+}
+
+/** Where the API server does not run pods (`tinykube server`): addresses are dialled as they are. */
+export const directDialer: Dialer = (loc) => connected(net.connect({ host: loc.ip, port: loc.port, noDelay: true }));
