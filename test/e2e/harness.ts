@@ -112,30 +112,9 @@ export class Tinykube {
     return spawn('kubectl', ['--kubeconfig', this.kubeconfig, '--cache-dir', this.cacheDir, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   }
 
-  /** Starts `kubectl port-forward TARGET PORTS…` and waits for its `Forwarding from` lines; the
-   *  process is stopped by destroy() if the caller has not. */
+  /** `kubectl port-forward` on this cluster (see portForward); stopped by destroy() at the latest. */
   async portForward(target: string, ports: string[], env: NodeJS.ProcessEnv = {}): Promise<PortForward> {
-    const proc = spawn('kubectl', ['--kubeconfig', this.kubeconfig, '--cache-dir', this.cacheDir, 'port-forward', target, ...ports], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ...env },
-    });
-    this.helpers.push(proc);
-    let out = '';
-    let err = '';
-    proc.stdout!.on('data', (d) => (out += d));
-    proc.stderr!.on('data', (d) => (err += d));
-    const lines = await eventually(() => {
-      if (proc.exitCode !== null) throw new Error(`kubectl port-forward exited ${proc.exitCode}: ${err}`);
-      const m: RegExpExecArray[] = [...out.matchAll(/Forwarding from 127\.0\.0\.1:(\d+) -> (\d+)/g)];
-      return m.length === ports.length ? m : undefined;
-    }, 20_000, `port-forward ${target}`);
-    const forwarded = lines.map((m) => [Number(m[1]), Number(m[2])] as const);
-    return {
-      proc,
-      local: (remote) => forwarded.find(([, r]) => r === remote)![0],
-      remotes: forwarded.map(([, r]) => r),
-      stderr: () => err,
-    };
+    return portForward(['--kubeconfig', this.kubeconfig, '--cache-dir', this.cacheDir], target, ports, env, this.helpers);
   }
 
   /** Writes a manifest into the data dir and returns its path. */
@@ -152,6 +131,29 @@ export interface PortForward {
   local(remote: number): number;
   remotes: number[];
   stderr(): string;
+}
+
+/** Starts `kubectl port-forward TARGET PORTS…` and waits for its `Forwarding from` lines. The
+ *  process is added to `started`, for the caller to stop. */
+export async function portForward(kubectlArgs: string[], target: string, ports: string[], env: NodeJS.ProcessEnv, started: ChildProcess[]): Promise<PortForward> {
+  const proc = spawn('kubectl', [...kubectlArgs, 'port-forward', target, ...ports], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  started.push(proc);
+  let out = '';
+  let err = '';
+  proc.stdout!.on('data', (d) => (out += d));
+  proc.stderr!.on('data', (d) => (err += d));
+  const lines = await eventually(() => {
+    if (proc.exitCode !== null) throw new Error(`kubectl port-forward exited ${proc.exitCode}: ${err}`);
+    const m: RegExpExecArray[] = [...out.matchAll(/Forwarding from 127\.0\.0\.1:(\d+) -> (\d+)/g)];
+    return m.length === ports.length ? m : undefined;
+  }, 20_000, `port-forward ${target}`);
+  const forwarded = lines.map((m) => [Number(m[1]), Number(m[2])] as const);
+  return {
+    proc,
+    local: (remote) => forwarded.find(([, r]) => r === remote)![0],
+    remotes: forwarded.map(([, r]) => r),
+    stderr: () => err,
+  };
 }
 
 export const EXAMPLES = join(ROOT, 'examples');

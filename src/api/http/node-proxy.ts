@@ -40,6 +40,7 @@ const DIAL_TIMEOUT_MS = 30_000;
 /** Hop-by-hop headers: they describe one connection, not the message forwarded. */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'proxy-connection', 'te', 'trailer']);
 
+/** How Go words the errno of a failed dial or read. */
 const SYSCALL_TEXT: Record<string, string> = {
   ECONNREFUSED: 'connection refused',
   EHOSTUNREACH: 'no route to host',
@@ -48,12 +49,18 @@ const SYSCALL_TEXT: Record<string, string> = {
   ECONNRESET: 'connection reset by peer',
 };
 
+/** `connect: connection refused`, `read: connection reset by peer`: Go's words for an errno
+ *  (the error's own message when it has none). */
+export function errnoText(e: NodeJS.ErrnoException): string {
+  const why = SYSCALL_TEXT[e.code ?? ''];
+  return why ? `${e.syscall === 'connect' ? 'connect' : 'read'}: ${why}` : e.message;
+}
+
 /** A failure to reach the kubelet, worded as Go's net/http words it in kube-apiserver:
  *  `Get "https://IP:PORT/...": dial tcp IP:PORT: connect: connection refused`. */
 export function unreachable(method: string, ep: KubeletEndpoint, path: string, e: NodeJS.ErrnoException): StatusError {
-  const why = SYSCALL_TEXT[e.code ?? ''];
   const dial = `dial tcp ${ep.host}:${ep.port}`;
-  const detail = e.code === DIAL_TIMEOUT ? `${dial}: i/o timeout` : why && e.syscall === 'connect' ? `${dial}: connect: ${why}` : e.message;
+  const detail = e.code === DIAL_TIMEOUT ? `${dial}: i/o timeout` : SYSCALL_TEXT[e.code ?? ''] && e.syscall === 'connect' ? `${dial}: ${errnoText(e)}` : e.message;
   const verb = method.charAt(0) + method.slice(1).toLowerCase();
   return new StatusError(500, 'InternalError', `${verb} "https://${ep.host}:${ep.port}${path}": ${detail}`);
 }

@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { Duplex } from 'node:stream';
+import { errnoText } from '../../api/http/node-proxy.js';
 import type { Dialer } from '../../api/http/resource-proxy.js';
 import type { Pod } from '../../apis/core/pods.js';
 import { R, type Client } from '../../client/client.js';
@@ -20,23 +21,13 @@ export interface PortTarget {
   netns?: string;
 }
 
-const SYSCALL_TEXT: Record<string, string> = {
-  ECONNREFUSED: 'connection refused',
-  EHOSTUNREACH: 'no route to host',
-  ENETUNREACH: 'network is unreachable',
-  ECONNRESET: 'connection reset by peer',
-  ETIMEDOUT: 'i/o timeout',
-};
-
 export function forwardError(t: PortTarget, port: number, why: string): string {
   return `error forwarding port ${port} to pod ${t.podName}, uid ${t.podUID}: ${why}`;
 }
 
 /** kubelet's text for a connection to the pod that failed (to connect, or later). */
 export function dialFailure(t: PortTarget, port: number, e: NodeJS.ErrnoException): string {
-  const text = SYSCALL_TEXT[e.code ?? ''];
-  const detail = text ? (e.syscall === 'connect' ? `connect: ${text}` : text) : e.message;
-  return forwardError(t, port, `failed to connect to ${t.podIP}:${port} inside the pod's network: dial tcp4 ${t.podIP}:${port}: ${detail}`);
+  return forwardError(t, port, `failed to connect to ${t.podIP}:${port} inside the pod's network: dial tcp4 ${t.podIP}:${port}: ${errnoText(e)}`);
 }
 
 /** busybox nc's complaint when its connect fails, back to an errno. */

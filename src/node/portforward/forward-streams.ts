@@ -30,7 +30,7 @@ export function streamForwarder(target: PortTarget): SpdySessionEvents {
     const conn = dialPod(target, port);
     data.pipe(conn);
     conn.pipe(data);
-    const endError = (text?: string): void => void (error.writableEnded || error.end(text));
+    const endError = (text?: string): void => void (error.writableEnded || error.destroyed || error.end(text));
     conn.on('error', (e: NodeJS.ErrnoException) => {
       endError(dialFailure(target, port, e));
       data.end();

@@ -95,6 +95,8 @@ export class SpdySession {
 
   /** Reads frames until the connection ends; then every stream ends with it. */
   async run(): Promise<void> {
+    // A failure ends the loop below; a late one (a write after the peer left) is no news.
+    this.socket.on('error', () => {});
     let pending = Buffer.alloc(0);
     try {
       for await (const chunk of this.socket as AsyncIterable<Buffer>) {
@@ -115,9 +117,10 @@ export class SpdySession {
     this.socket.destroy();
   }
 
-  /** Writes a frame; `done` (when `last`) runs once the socket can take more. */
+  /** Writes a frame; `done` (when `last`) runs once the socket can take more. Once the
+   *  connection is gone frames are dropped: its streams are being destroyed with it. */
   send(frame: Buffer, done: (e?: Error | null) => void, last: boolean): void {
-    if (this.socket.destroyed) return last ? done(new Error('connection closed')) : undefined;
+    if (this.socket.destroyed) return last ? done() : undefined;
     const ok = this.socket.write(frame);
     if (!last) return;
     if (ok) done();
