@@ -11,7 +11,7 @@ import { startServiceControllers } from '../controllers/services.js';
 import { startPodHandlers } from '../node/pod-handlers.js';
 import { singleHost, type PodPlacement } from '../node/pod-placement.js';
 import { nodeProxy } from '../api/http/node-proxy.js';
-import { resourceProxy, type Dialer } from '../api/http/resource-proxy.js';
+import { resourceProxy, type ResourceProxyDeps } from '../api/http/resource-proxy.js';
 import { directDialer, podDialer } from '../node/portforward/dial.js';
 import { startNodeComponents } from './node-components.js';
 import { startDns } from '../dns/index.js';
@@ -38,11 +38,12 @@ export interface ComponentOptions {
 
 type Stop = () => Promise<void> | void;
 
-/** services/proxy and pods/proxy, reaching endpoints with `dial`. */
-function addResourceProxy(server: ApiServer, client: InProcessClient, dial: Dialer): void {
-  const proxy = resourceProxy({ client, dial });
+/** services/proxy, pods/proxy and nodes/proxy. */
+function addResourceProxy(server: ApiServer, deps: ResourceProxyDeps): void {
+  const proxy = resourceProxy(deps);
   server.addSubresource('services/proxy', proxy.services);
   server.addSubresource('pods/proxy', proxy.pods);
+  server.addSubresource('nodes/proxy', proxy.nodes);
 }
 
 /** Starts the enabled node-side components (node, proxy, DNS); returns their stops, last
@@ -53,19 +54,20 @@ export async function startComponents(server: ApiServer, o: ComponentOptions): P
   const nodeName = o.nodeName ?? hostname().toLowerCase();
   try {
     if (!o.disable.has('node') || o.placement) {
-      const pods = await startPodHandlers(client('kubelet'), o.placement ?? singleHost(o.dataDir));
+      const pods = await startPodHandlers(client('kubelet'), o.placement ?? singleHost(o.dataDir), nodeName);
       stops.push(() => pods.stop());
       server.addSubresource('pods/log', pods.log);
       server.addUpgrade('pods/exec', pods.exec);
       server.addUpgrade('pods/portforward', pods.portforward);
-      addResourceProxy(server, client('kube-apiserver'), podDialer(client('kube-apiserver'), o.placement ?? singleHost(o.dataDir)));
+      const apiClient = client('kube-apiserver');
+      addResourceProxy(server, { client: apiClient, dial: podDialer(apiClient, o.placement ?? singleHost(o.dataDir)), localNode: { name: nodeName, serve: pods.endpoints } });
     } else if (o.nodeToken) {
       // No node here: the pod's node serves them on its kubelet port, as kube-apiserver proxies.
       const proxy = nodeProxy({ client: client('kube-apiserver'), token: o.nodeToken });
       server.addSubresource('pods/log', proxy.log);
       server.addUpgrade('pods/exec', proxy.upgrade);
       server.addUpgrade('pods/portforward', proxy.upgrade);
-      addResourceProxy(server, client('kube-apiserver'), directDialer);
+      addResourceProxy(server, { client: client('kube-apiserver'), dial: directDialer, nodeToken: o.nodeToken });
     }
     const node = await startNodeComponents(client, { ...o, nodeName });
     stops.push(...node.stops.reverse());

@@ -29,7 +29,7 @@ export interface KubeletServerOptions {
 export interface KubeletServer {
   port: number;
   /** Starts answering with these handlers; until then requests get 503. */
-  serve(handlers: Pick<PodHandlers, 'log' | 'exec' | 'portforward'>): void;
+  serve(handlers: Pick<PodHandlers, 'log' | 'exec' | 'portforward' | 'endpoints'>): void;
   close(): Promise<void>;
 }
 
@@ -41,16 +41,24 @@ function podRequest(req: IncomingMessage, subs: string[]): { info: ResourceReque
   return ok ? { info, url } : undefined;
 }
 
+/** The kubelet's own endpoints (kubelet-endpoints.ts), next to the pods' subresources. */
+const KUBELET_PATHS = new Set(['/healthz', '/pods', '/pods/']);
+
 const starting = () => errors.unavailable('the kubelet is starting');
 
 /** Listens at once, so the port is known when the Node is registered; serves once serve() is
  *  called, after the agent has joined (a wrong token fails there, with 401). */
 export async function listenKubelet(o: KubeletServerOptions): Promise<KubeletServer> {
-  let pods: Pick<PodHandlers, 'log' | 'exec' | 'portforward'> | undefined;
+  let pods: Pick<PodHandlers, 'log' | 'exec' | 'portforward' | 'endpoints'> | undefined;
   const tls = await createSelfSigned(o.nodeName, { ips: [o.host], dnsNames: [o.nodeName] });
   const server = https.createServer({ cert: tls.cert, key: tls.key }, (req, res) => {
     const handle = async (): Promise<void> => {
       if (!hasBearer(req, [o.token])) throw errors.unauthorized();
+      const path = new URL(req.url ?? '/', 'https://localhost').pathname;
+      if (KUBELET_PATHS.has(path)) {
+        if (!pods) throw starting();
+        return pods.endpoints(req, res, req.url ?? '/');
+      }
       const r = podRequest(req, ['log']);
       if (!r) throw errors.noSuchPath();
       if (!pods) throw starting();

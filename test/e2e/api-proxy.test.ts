@@ -1,4 +1,4 @@
-// The API server proxy (services/NAME/proxy, pods/NAME/proxy) through `kubectl proxy` and curl,
+// The API server proxy (services/NAME/proxy, pods/NAME/proxy, nodes/NAME/proxy) through `kubectl proxy` and curl,
 // and through `kubectl get --raw`, with kube-apiserver's error wording.
 
 import { describe, it, before, after } from 'node:test';
@@ -96,6 +96,14 @@ describe('API server proxy and kubectl proxy', { timeout: 120_000 }, () => {
     assert.match(curl(`/api/v1/namespaces/default/pods/${pod}:http/proxy/`).body, new RegExp(`Hostname: ${pod}`));
     const bare = runSync('curl', ['-sS', '-o', '/dev/null', '-w', '%{http_code} %{redirect_url}', `${base}/api/v1/namespaces/default/pods/${pod}/proxy`]);
     assert.equal(bare.stdout, `301 ${base}/api/v1/namespaces/default/pods/${pod}/proxy/`);
+  });
+
+  it("reaches the node's own endpoints through nodes/NAME/proxy: /healthz and its pods", () => {
+    const node = t.k('get nodes -o jsonpath={.items[0].metadata.name}');
+    assert.equal(curl(`/api/v1/nodes/${node}/proxy/healthz`).body, 'ok');
+    const pods = JSON.parse(t.k(['get', '--raw', `/api/v1/nodes/${node}/proxy/pods`])) as { kind: string; items: { metadata: { name: string } }[] };
+    assert.equal(pods.kind, 'PodList');
+    assert.ok(pods.items.some((p) => p.metadata.name === pod), `${pod} among the node's pods`);
   });
 
   it("answers kube-apiserver's errors for no endpoints, an unknown port and a bad scheme", () => {

@@ -21,6 +21,8 @@ import { logPath } from '../../node/logs.js';
 import { startPodHandlers, type PodHandlers } from '../../node/pod-handlers.js';
 import { singleHost } from '../../node/pod-placement.js';
 import { nodeProxy } from './node-proxy.js';
+import { resourceProxy } from './resource-proxy.js';
+import { directDialer } from '../../node/portforward/dial.js';
 
 const TOKEN = 'node-token-for-tests';
 
@@ -78,7 +80,7 @@ describe('node proxy: pods/log and pods/exec forwarded to the kubelet port', { t
     api = await startTestApi();
     const client = api.client();
     kubelet = await listenKubelet({ token: TOKEN, host: '127.0.0.1', port: 0, nodeName: 'node1' });
-    handlers = await startPodHandlers(client, singleHost(dataDir));
+    handlers = await startPodHandlers(client, singleHost(dataDir), 'node1');
     kubelet.serve(handlers);
     await setNode(client, 'node1', { addresses: [{ type: 'InternalIP', address: '127.0.0.1' }], daemonEndpoints: { kubeletEndpoint: { Port: kubelet.port } } });
     const p = nodeProxy({ client, token: TOKEN });
@@ -99,6 +101,19 @@ describe('node proxy: pods/log and pods/exec forwarded to the kubelet port', { t
   it('logs, with their query (tailLines) passed on', async () => {
     assert.deepEqual(await get(`${proxy.url}/api/v1/namespaces/default/pods/box/log`), { code: 200, body: 'one\ntwo\nthree\n' });
     assert.deepEqual(await get(`${proxy.url}/api/v1/namespaces/default/pods/box/log?tailLines=1`), { code: 200, body: 'three\n' });
+  });
+
+  it('nodes/NAME/proxy reaches the kubelet port with the node token: /healthz, the pods bound to the node, 404 elsewhere', async () => {
+    const nodes = await serveHandler({ request: resourceProxy({ client: api.client(), dial: directDialer, nodeToken: TOKEN }).nodes });
+    try {
+      assert.deepEqual(await get(`${nodes.url}/api/v1/nodes/node1/proxy/healthz`), { code: 200, body: 'ok' });
+      const list = JSON.parse((await get(`${nodes.url}/api/v1/nodes/node1/proxy/pods`)).body) as { kind: string; items: Pod[] };
+      assert.equal(list.kind, 'PodList');
+      assert.deepEqual(list.items.map((p) => p.metadata.name), ['box']);
+      assert.equal((await get(`${nodes.url}/api/v1/nodes/node1/proxy/nothing`)).code, 404);
+    } finally {
+      await nodes.close();
+    }
   });
 
   it("the kubelet's errors come back as they are", async () => {

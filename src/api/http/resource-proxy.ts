@@ -1,5 +1,6 @@
-// The API server's proxy subresources, services/NAME/proxy/PATH and pods/NAME/proxy/PATH, what
-// `kubectl proxy` and the dashboard-style URLs use. NAME is `name`, `name:port` or
+// The API server's proxy subresources, services/NAME/proxy/PATH, pods/NAME/proxy/PATH and
+// nodes/NAME/proxy/PATH (the kubelet's endpoints), what `kubectl proxy` and the dashboard-style
+// URLs use. NAME is `name`, `name:port` or
 // `scheme:name:port` (utilnet.SplitSchemeNamePort); a Service's port is its port name or number
 // and the request goes to one ready endpoint chosen at random, as kube-apiserver's
 // ResourceLocation does, with its error wording. Every verb is forwarded with its body; the
@@ -11,7 +12,9 @@ import https from 'node:https';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { errors } from '../errors.js';
+import { errnoText } from './node-proxy.js';
 import type { SubresourceHandler } from './resource-handler.js';
+import type { Node } from '../../apis/core/nodes.js';
 import type { Pod } from '../../apis/core/pods.js';
 import type { Endpoints } from '../../apis/core/endpoints.js';
 import type { Service } from '../../apis/core/service/types.js';
@@ -91,23 +94,37 @@ export function proxiedPath(url: URL, name: string): string | undefined {
 
 /** kube-apiserver's wording when the backend cannot be reached (503). */
 function unreachable(loc: Location, e: NodeJS.ErrnoException): Error {
-  const why = e.code === 'ECONNREFUSED' ? 'connect: connection refused' : e.code === 'ECONNRESET' ? 'read: connection reset by peer' : e.message;
-  return errors.unavailable(`error trying to reach service: dial tcp ${loc.ip}:${loc.port}: ${why}`);
+  return errors.unavailable(`error trying to reach service: dial tcp ${loc.ip}:${loc.port}: ${errnoText(e)}`);
+}
+
+/** A node's kubelet endpoints served in this process (`up`'s own node). */
+export interface LocalNode {
+  name: string;
+  serve(req: http.IncomingMessage, res: http.ServerResponse, path: string): Promise<void>;
 }
 
 export interface ResourceProxyDeps {
   client: Client;
   dial: Dialer;
+  /** The token kubelet ports accept (nodes/proxy to another node). */
+  nodeToken?: string;
+  localNode?: LocalNode;
 }
 
-async function forward(deps: ResourceProxyDeps, req: http.IncomingMessage, res: http.ServerResponse, loc: Location, url: URL, name: string): Promise<void> {
+/** The path to ask the backend for; undefined when the client was redirected to NAME/proxy/,
+ *  as kube-apiserver's proxy handler asks for a backend's root with a slash. */
+function backendPath(res: http.ServerResponse, url: URL, name: string): string | undefined {
   const path = proxiedPath(url, name);
   if (path === undefined) {
-    // As kube-apiserver's proxy handler: the backend's root is asked for with a slash.
     res.writeHead(301, { Location: `${url.pathname}/${url.search}` });
     res.end();
-    return;
   }
+  return path;
+}
+
+async function forward(deps: ResourceProxyDeps, req: http.IncomingMessage, res: http.ServerResponse, loc: Location, url: URL, name: string, extra: http.OutgoingHttpHeaders = {}): Promise<void> {
+  const path = backendPath(res, url, name);
+  if (path === undefined) return;
   const socket = await deps.dial(loc).catch((e: NodeJS.ErrnoException) => {
     throw unreachable(loc, e);
   });
@@ -115,7 +132,7 @@ async function forward(deps: ResourceProxyDeps, req: http.IncomingMessage, res: 
   const options: https.RequestOptions = {
     method: req.method,
     path: `${path}${url.search}`,
-    headers: { ...headers, host: `${loc.ip}:${loc.port}` },
+    headers: { ...headers, host: `${loc.ip}:${loc.port}`, ...extra },
     // With createConnection and no agent, the request has this connection to itself.
     // kube-apiserver does not verify the certificates of the pods it proxies to.
     createConnection: () => (loc.scheme === 'https' ? tls.connect({ socket, rejectUnauthorized: false }) : socket) as never,
@@ -135,8 +152,24 @@ async function forward(deps: ResourceProxyDeps, req: http.IncomingMessage, res: 
   });
 }
 
-export function resourceProxy(deps: ResourceProxyDeps): { services: SubresourceHandler; pods: SubresourceHandler } {
+export function resourceProxy(deps: ResourceProxyDeps): { services: SubresourceHandler; pods: SubresourceHandler; nodes: SubresourceHandler } {
   return {
+    // kube-apiserver's node ResourceLocation: the kubelet port (or the port given) at the
+    // node's InternalIP, over https unless `http:` is asked for.
+    nodes: async (req, res, info, _r, url) => {
+      const parsed = splitSchemeNamePort(info.name!);
+      if (!parsed) throw errors.badRequest(`invalid node request "${info.name}"`);
+      const node = await deps.client.get<Node>(R.nodes, undefined, parsed.name);
+      if (deps.localNode?.name === parsed.name && !parsed.port) {
+        const path = backendPath(res, url, info.name!);
+        return path === undefined ? undefined : deps.localNode.serve(req, res, `${path}${url.search}`);
+      }
+      const ip = node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
+      const port = parsed.port ? Number(parsed.port) : node.status?.daemonEndpoints?.kubeletEndpoint?.Port;
+      if (!ip || !port) throw errors.unavailable(`node ${parsed.name} has no address and kubelet port to proxy to`);
+      const loc: Location = { scheme: parsed.scheme === 'http' ? 'http' : 'https', ip, port };
+      await forward(deps, req, res, loc, url, info.name!, deps.nodeToken ? { authorization: `Bearer ${deps.nodeToken}` } : {});
+    },
     services: async (req, res, info, _r, url) => {
       const parsed = splitSchemeNamePort(info.name!);
       if (!parsed) throw errors.badRequest(`invalid service request "${info.name}"`);
