@@ -167,7 +167,7 @@ export function netnsSuite(mode: 'nftables' | 'iptables'): void {
       }
     });
 
-    it('port-forwards from the host to a pod on each node, through its kubelet port, over WebSocket and SPDY', async () => {
+    it('port-forwards from the host to a pod on each node, dialled inside its network namespace, over WebSocket and SPDY', async () => {
       for (const [i, [pod, , , , , , node]] of podsOf('webapp').entries()) {
         const spdy = i % 2 ? { KUBECTL_PORT_FORWARD_WEBSOCKETS: 'false' } : {};
         const f = await t.portForward(`pod/${pod}`, ['0:8080'], spdy);
