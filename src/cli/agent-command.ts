@@ -122,7 +122,7 @@ export async function agentCommand(args: string[]): Promise<number> {
     await kubelet?.close();
     throw e;
   });
-  const pods = kubelet && (await startPodHandlers(clientFor('kubelet'), agentPlacement(values, dataDir)));
+  const pods = kubelet && (await startPodHandlers(clientFor('kubelet'), agentPlacement(values, dataDir), nodeName));
   if (pods) kubelet!.serve(pods);
   log.info({ server: values.server, nodeName, kubeletPort: kubelet?.port }, 'agent is ready');
   process.stdout.write(`tinykube agent: node ${nodeName} joined ${values.server}\n`);

@@ -13,6 +13,8 @@ import { singleHost, type PodPlacement } from '../node/pod-placement.js';
 import { nodeProxy } from '../api/http/node-proxy.js';
 import { KUBELET_CERTIFICATE_PATH, kubeletCertificates } from '../api/http/kubelet-certificates.js';
 import { readCa } from '../api/tls.js';
+import { resourceProxy, type ResourceProxyDeps } from '../api/http/resource-proxy.js';
+import { directDialer, podDialer } from '../node/portforward/dial.js';
 import { startNodeComponents } from './node-components.js';
 import { startDns } from '../dns/index.js';
 
@@ -41,6 +43,14 @@ export interface ComponentOptions {
 
 type Stop = () => Promise<void> | void;
 
+/** services/proxy, pods/proxy and nodes/proxy. */
+function addResourceProxy(server: ApiServer, deps: ResourceProxyDeps): void {
+  const proxy = resourceProxy(deps);
+  server.addSubresource('services/proxy', proxy.services);
+  server.addSubresource('pods/proxy', proxy.pods);
+  server.addSubresource('nodes/proxy', proxy.nodes);
+}
+
 /** Starts the enabled node-side components (node, proxy, DNS); returns their stops, last
  *  started first. */
 export async function startComponents(server: ApiServer, o: ComponentOptions): Promise<Stop[]> {
@@ -52,17 +62,22 @@ export async function startComponents(server: ApiServer, o: ComponentOptions): P
     const ca = readCa(o.dataDir);
     if (o.nodeToken && ca) server.addPath(KUBELET_CERTIFICATE_PATH, kubeletCertificates(ca));
     if (!o.disable.has('node') || o.placement) {
-      const pods = await startPodHandlers(client('kubelet'), o.placement ?? singleHost(o.dataDir));
+      const pods = await startPodHandlers(client('kubelet'), o.placement ?? singleHost(o.dataDir), nodeName);
       stops.push(() => pods.stop());
       server.addSubresource('pods/log', pods.log);
       server.addUpgrade('pods/exec', pods.exec);
+      server.addUpgrade('pods/portforward', pods.portforward);
+      const apiClient = client('kube-apiserver');
+      addResourceProxy(server, { client: apiClient, dial: podDialer(apiClient, o.placement ?? singleHost(o.dataDir)), localNode: { name: nodeName, serve: pods.endpoints } });
     } else if (o.nodeToken) {
       // No node here: the pod's node serves them on its kubelet port, as kube-apiserver proxies,
       // with a serving certificate this server's CA issued it when it joined.
       if (!ca) throw new Error(`no cluster CA in ${o.dataDir}/tls`);
       const proxy = nodeProxy({ client: client('kube-apiserver'), token: o.nodeToken, ca: ca.cert });
       server.addSubresource('pods/log', proxy.log);
-      server.addUpgrade('pods/exec', proxy.exec);
+      server.addUpgrade('pods/exec', proxy.upgrade);
+      server.addUpgrade('pods/portforward', proxy.upgrade);
+      addResourceProxy(server, { client: client('kube-apiserver'), dial: directDialer, nodeToken: o.nodeToken });
     }
     const node = await startNodeComponents(client, { ...o, nodeName });
     stops.push(...node.stops.reverse());

@@ -1,4 +1,4 @@
-// The agent's kubelet port (10250): HTTPS serving pods/log and pods/exec on the same paths as
+// The agent's kubelet port (10250): HTTPS serving pods/log, exec and portforward on the same paths as
 // the API, so an API server without the node forwards the request as it came (node-proxy.ts).
 // Callers present the node token as a bearer token; others get 401. The serving certificate is
 // the cluster CA's, for system:node:NAME and the node's address: the agent asks a server for it
@@ -32,17 +32,20 @@ export interface KubeletServerOptions {
 export interface KubeletServer {
   port: number;
   /** Starts answering with these handlers; until then requests get 503. */
-  serve(handlers: Pick<PodHandlers, 'log' | 'exec'>): void;
+  serve(handlers: Pick<PodHandlers, 'log' | 'exec' | 'portforward' | 'endpoints'>): void;
   close(): Promise<void>;
 }
 
 /** The pods/SUB request the URL names, or undefined for any other path. */
-function podRequest(req: IncomingMessage, sub: string): { info: ResourceRequest; url: URL } | undefined {
+function podRequest(req: IncomingMessage, subs: string[]): { info: ResourceRequest; url: URL } | undefined {
   const url = new URL(req.url ?? '/', 'https://localhost');
   const info = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
-  const ok = info.isResource && info.group === '' && info.resource === 'pods' && info.subresource === sub && info.name && info.namespace;
+  const ok = info.isResource && info.group === '' && info.resource === 'pods' && subs.includes(info.subresource ?? '') && info.name && info.namespace;
   return ok ? { info, url } : undefined;
 }
+
+/** The kubelet's own endpoints (kubelet-endpoints.ts), next to the pods' subresources. */
+const KUBELET_PATHS = new Set(['/healthz', '/pods', '/pods/']);
 
 const starting = () => errors.unavailable('the kubelet is starting');
 
@@ -58,11 +61,16 @@ export async function kubeletServingCertificate(client: HttpsClient, nodeName: s
 /** Listens at once, so the port is known when the Node is registered; serves once serve() is
  *  called, after the agent has joined (a wrong token fails there, with 401). */
 export async function listenKubelet(o: KubeletServerOptions): Promise<KubeletServer> {
-  let pods: Pick<PodHandlers, 'log' | 'exec'> | undefined;
+  let pods: Pick<PodHandlers, 'log' | 'exec' | 'portforward' | 'endpoints'> | undefined;
   const server = https.createServer({ cert: o.tls.cert, key: o.tls.key }, (req, res) => {
     const handle = async (): Promise<void> => {
       if (!hasBearer(req, [o.token])) throw errors.unauthorized();
-      const r = podRequest(req, 'log');
+      const path = new URL(req.url ?? '/', 'https://localhost').pathname;
+      if (KUBELET_PATHS.has(path)) {
+        if (!pods) throw starting();
+        return pods.endpoints(req, res, req.url ?? '/');
+      }
+      const r = podRequest(req, ['log']);
       if (!r) throw errors.noSuchPath();
       if (!pods) throw starting();
       // The handlers take no Resource argument of use; the API's registry is not here.
@@ -72,11 +80,11 @@ export async function listenKubelet(o: KubeletServerOptions): Promise<KubeletSer
   });
   server.on('upgrade', (req: IncomingMessage, socket, head: Buffer) => {
     if (!hasBearer(req, [o.token])) return refuseUpgrade(socket, errors.unauthorized());
-    const r = podRequest(req, 'exec');
+    const r = podRequest(req, ['exec', 'portforward']);
     if (!r) return refuseUpgrade(socket, errors.noSuchPath());
     if (!pods) return refuseUpgrade(socket, starting());
     try {
-      pods.exec(req, socket, head, r.info);
+      (r.info.subresource === 'exec' ? pods.exec : pods.portforward)(req, socket, head, r.info);
     } catch (e) {
       refuseUpgrade(socket, toStatusError(e));
     }

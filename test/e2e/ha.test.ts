@@ -9,11 +9,11 @@
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { acquireMachineLock, releaseMachineLock, eventually } from './harness.js';
+import { acquireMachineLock, releaseMachineLock, eventually, portForward } from './harness.js';
 import { startEtcd, type EtcdCluster } from '../store/etcd-process.js';
 import { HttpsClient, endpointFromKubeconfig } from '../../src/client/https.js';
 import { R } from '../../src/client/client.js';
@@ -174,6 +174,24 @@ describe('several API servers on one etcd, an agent that fails over', () => {
     // The built-in nginx answers for a second after SIGTERM; the pod stays Terminating meanwhile.
     k(s2, ['delete', 'pod', 'web']);
     assert.equal(code(), '000', 'nothing answers on the old IP once kubectl delete returned');
+  });
+
+  it('port-forward (WebSocket and SPDY) and the Service proxy through either server reach the pod on the agent', async () => {
+    k(s1, ['run', 'web', '--image=nginx', '--port=80']);
+    k(s1, ['expose', 'pod', 'web', '--port=8080', '--target-port=80']);
+    await eventually(() => k(s1, ['get', 'pod', 'web', '-o', 'jsonpath={.status.phase}']) === 'Running', 20_000, 'web running');
+    const forwards: ChildProcess[] = [];
+    try {
+      for (const [s, env] of [[s1, {}], [s2, { KUBECTL_PORT_FORWARD_WEBSOCKETS: 'false' }]] as const) {
+        const f = await portForward(['--kubeconfig', s.kubeconfig], 'pod/web', ['0:80'], env, forwards);
+        assert.match(await fetch(`http://127.0.0.1:${f.local(80)}/`).then((r) => r.text()), /Welcome to nginx!/);
+      }
+    } finally {
+      for (const p of forwards) p.kill();
+    }
+    await eventually(() => k(s2, ['get', '--raw', '/api/v1/namespaces/default/services/web:8080/proxy/']).includes('Welcome to nginx!'), 10_000, 'the Service proxy');
+    k(s1, ['delete', 'pod', 'web', '--grace-period=0', '--force']);
+    k(s1, ['delete', 'service', 'web']);
   });
 
   it('one server killed: kubectl on the other keeps working, the agent moves over, new pods run', async () => {

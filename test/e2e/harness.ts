@@ -22,6 +22,8 @@ export class Tinykube {
   private output = '';
   readonly kubeconfig: string;
   private readonly cacheDir: string;
+  /** Long-running kubectl processes (port-forward) to stop with the cluster. */
+  private readonly helpers: ChildProcess[] = [];
 
   private constructor(
     readonly dataDir: string,
@@ -96,6 +98,7 @@ export class Tinykube {
 
   /** Stops, removes the data dir and lets the next cluster start. */
   async destroy(): Promise<void> {
+    for (const p of this.helpers) if (p.exitCode === null && p.signalCode === null) p.kill();
     await this.down();
     rmSync(this.dataDir, { recursive: true, force: true });
     releaseMachineLock();
@@ -135,12 +138,48 @@ export class Tinykube {
     return spawn('kubectl', ['--kubeconfig', this.kubeconfig, '--cache-dir', this.cacheDir, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   }
 
+  /** `kubectl port-forward` on this cluster (see portForward); stopped by destroy() at the latest. */
+  async portForward(target: string, ports: string[], env: NodeJS.ProcessEnv = {}): Promise<PortForward> {
+    return portForward(['--kubeconfig', this.kubeconfig, '--cache-dir', this.cacheDir], target, ports, env, this.helpers);
+  }
+
   /** Writes a manifest into the data dir and returns its path. */
   manifest(name: string, yaml: string): string {
     const path = join(this.dataDir, name);
     writeFileSync(path, yaml);
     return path;
   }
+}
+
+export interface PortForward {
+  proc: ChildProcess;
+  /** The local port kubectl chose for a remote port. */
+  local(remote: number): number;
+  remotes: number[];
+  stderr(): string;
+}
+
+/** Starts `kubectl port-forward TARGET PORTS…` and waits for its `Forwarding from` lines. The
+ *  process is added to `started`, for the caller to stop. */
+export async function portForward(kubectlArgs: string[], target: string, ports: string[], env: NodeJS.ProcessEnv, started: ChildProcess[]): Promise<PortForward> {
+  const proc = spawn('kubectl', [...kubectlArgs, 'port-forward', target, ...ports], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  started.push(proc);
+  let out = '';
+  let err = '';
+  proc.stdout!.on('data', (d) => (out += d));
+  proc.stderr!.on('data', (d) => (err += d));
+  const lines = await eventually(() => {
+    if (proc.exitCode !== null) throw new Error(`kubectl port-forward exited ${proc.exitCode}: ${err}`);
+    const m: RegExpExecArray[] = [...out.matchAll(/Forwarding from 127\.0\.0\.1:(\d+) -> (\d+)/g)];
+    return m.length === ports.length ? m : undefined;
+  }, 20_000, `port-forward ${target}`);
+  const forwarded = lines.map((m) => [Number(m[1]), Number(m[2])] as const);
+  return {
+    proc,
+    local: (remote) => forwarded.find(([, r]) => r === remote)![0],
+    remotes: forwarded.map(([, r]) => r),
+    stderr: () => err,
+  };
 }
 
 export const EXAMPLES = join(ROOT, 'examples');
@@ -196,7 +235,8 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-export { eventually } from '../support/eventually.js';
+import { eventually } from '../support/eventually.js';
+export { eventually };
 
 /** Splits a command line on spaces, keeping 'quoted' and "quoted" words together. */
 function splitArgs(s: string): string[] {

@@ -195,6 +195,15 @@ export function netnsSuite(mode: 'nftables' | 'iptables', rootless = false): voi
       }
     });
 
+    it('port-forwards from the host to a pod on each node, dialled inside its network namespace, over WebSocket and SPDY', async () => {
+      for (const [i, [pod, , , , , , node]] of podsOf('webapp').entries()) {
+        const spdy = i % 2 ? { KUBECTL_PORT_FORWARD_WEBSOCKETS: 'false' } : {};
+        const f = await t.portForward(`pod/${pod}`, ['0:8080'], spdy);
+        assert.equal(await fetch(`http://127.0.0.1:${f.local(8080)}/hostname.html`).then((r) => r.text()), `${pod}\n`, `${pod} on ${node}`);
+        f.proc.kill();
+      }
+    });
+
     it("gives pods the kubelet's /etc/hosts, with their hostAliases", () => {
       const ip = t.k('get pod client -o jsonpath={.status.podIP}');
       const hosts = t.k(['exec', 'client', '--', 'cat', '/etc/hosts']);

@@ -22,6 +22,8 @@ import { startPodHandlers, type PodHandlers } from '../../node/pod-handlers.js';
 import { singleHost } from '../../node/pod-placement.js';
 import { nodeProxy } from './node-proxy.js';
 import { createCa, createKubeletCsr, signKubeletServing } from '../tls.js';
+import { resourceProxy } from './resource-proxy.js';
+import { directDialer } from '../../node/portforward/dial.js';
 
 const TOKEN = 'node-token-for-tests';
 
@@ -87,11 +89,11 @@ describe('node proxy: pods/log and pods/exec forwarded to the kubelet port', { t
     const client = api.client();
     ca = await createCa();
     kubelet = await listenKubelet({ token: TOKEN, host: '127.0.0.1', port: 0, tls: await servingCert(ca, 'node1') });
-    handlers = await startPodHandlers(client, singleHost(dataDir));
+    handlers = await startPodHandlers(client, singleHost(dataDir), 'node1');
     kubelet.serve(handlers);
     await setNode(client, 'node1', { addresses: [{ type: 'InternalIP', address: '127.0.0.1' }], daemonEndpoints: { kubeletEndpoint: { Port: kubelet.port } } });
     const p = nodeProxy({ client, token: TOKEN, ca: ca.cert });
-    proxy = await serveHandler({ request: p.log, upgrade: p.exec });
+    proxy = await serveHandler({ request: p.log, upgrade: p.upgrade });
     pod = await createPod(client, 'box', [{ name: 'main', image: 'busybox' }], runningStatus('127.244.0.8', ['main']));
     const path = logPath(dataDir, pod, 'main', 0);
     mkdirSync(dirname(path), { recursive: true });
@@ -108,6 +110,19 @@ describe('node proxy: pods/log and pods/exec forwarded to the kubelet port', { t
   it('logs, with their query (tailLines) passed on', async () => {
     assert.deepEqual(await get(`${proxy.url}/api/v1/namespaces/default/pods/box/log`), { code: 200, body: 'one\ntwo\nthree\n' });
     assert.deepEqual(await get(`${proxy.url}/api/v1/namespaces/default/pods/box/log?tailLines=1`), { code: 200, body: 'three\n' });
+  });
+
+  it('nodes/NAME/proxy reaches the kubelet port with the node token: /healthz, the pods bound to the node, 404 elsewhere', async () => {
+    const nodes = await serveHandler({ request: resourceProxy({ client: api.client(), dial: directDialer, nodeToken: TOKEN }).nodes });
+    try {
+      assert.deepEqual(await get(`${nodes.url}/api/v1/nodes/node1/proxy/healthz`), { code: 200, body: 'ok' });
+      const list = JSON.parse((await get(`${nodes.url}/api/v1/nodes/node1/proxy/pods`)).body) as { kind: string; items: Pod[] };
+      assert.equal(list.kind, 'PodList');
+      assert.deepEqual(list.items.map((p) => p.metadata.name), ['box']);
+      assert.equal((await get(`${nodes.url}/api/v1/nodes/node1/proxy/nothing`)).code, 404);
+    } finally {
+      await nodes.close();
+    }
   });
 
   it("the kubelet's errors come back as they are", async () => {
@@ -187,7 +202,7 @@ describe('node proxy: pods/log and pods/exec forwarded to the kubelet port', { t
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
     const port = (silent.address() as AddressInfo).port;
     const p = nodeProxy({ client, token: TOKEN, ca: ca.cert, dialTimeoutMs: 300 });
-    const quick = await serveHandler({ request: p.log, upgrade: p.exec });
+    const quick = await serveHandler({ request: p.log, upgrade: p.upgrade });
     try {
       await setNode(client, 'silent', { addresses: [{ type: 'InternalIP', address: '127.0.0.1' }], daemonEndpoints: { kubeletEndpoint: { Port: port } } });
       await client.create<Pod>(R.pods, 'default', { metadata: { name: 'on-silent' }, spec: { nodeName: 'silent', containers: [{ name: 'c', image: 'busybox' }] } });

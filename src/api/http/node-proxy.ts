@@ -1,4 +1,4 @@
-// pods/log and pods/exec for an API server without the node (`tinykube server`): forwarded to
+// pods/log, pods/exec and pods/portforward for an API server without the node (`tinykube server`): forwarded to
 // the kubelet port of the pod's node (its InternalIP, status.daemonEndpoints.kubeletEndpoint),
 // on the same path, with the node token instead of the client's credentials. Log responses are
 // piped as they stream; exec forwards the upgrade request and then joins the two sockets. The
@@ -43,6 +43,7 @@ const DIAL_TIMEOUT_MS = 30_000;
 /** Hop-by-hop headers: they describe one connection, not the message forwarded. */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'proxy-connection', 'te', 'trailer']);
 
+/** How Go words the errno of a failed dial or read. */
 const SYSCALL_TEXT: Record<string, string> = {
   ECONNREFUSED: 'connection refused',
   EHOSTUNREACH: 'no route to host',
@@ -51,14 +52,20 @@ const SYSCALL_TEXT: Record<string, string> = {
   ECONNRESET: 'connection reset by peer',
 };
 
+/** `connect: connection refused`, `read: connection reset by peer`: Go's words for an errno
+ *  (the error's own message when it has none). */
+export function errnoText(e: NodeJS.ErrnoException): string {
+  const why = SYSCALL_TEXT[e.code ?? ''];
+  return why ? `${e.syscall === 'connect' ? 'connect' : 'read'}: ${why}` : e.message;
+}
+
 /** A failure to reach the kubelet, worded as Go's net/http words it in kube-apiserver:
  *  `Get "https://IP:PORT/...": dial tcp IP:PORT: connect: connection refused`. */
 export function unreachable(method: string, ep: KubeletEndpoint, path: string, e: NodeJS.ErrnoException): StatusError {
-  const why = SYSCALL_TEXT[e.code ?? ''];
   const dial = `dial tcp ${ep.host}:${ep.port}`;
   const detail =
     e.code === DIAL_TIMEOUT ? `${dial}: i/o timeout`
-    : why && e.syscall === 'connect' ? `${dial}: connect: ${why}`
+    : SYSCALL_TEXT[e.code ?? ''] && e.syscall === 'connect' ? `${dial}: ${errnoText(e)}`
     : e.code && CERTIFICATE_ERRORS.has(e.code) ? `tls: failed to verify certificate: ${e.message}`
     : e.message;
   const verb = method.charAt(0) + method.slice(1).toLowerCase();
@@ -153,7 +160,9 @@ function upgradeRequestText(req: IncomingMessage, ep: KubeletEndpoint, token: st
   return `${lines.join('\r\n')}\r\n\r\n`;
 }
 
-function execProxy(deps: NodeProxyDeps): UpgradeHandler {
+/** pods/exec and pods/portforward: the upgrade request is sent on as it came, then the two
+ *  connections are joined whatever protocol they switched to. */
+function upgradeProxy(deps: NodeProxyDeps): UpgradeHandler {
   const dialMs = deps.dialTimeoutMs ?? DIAL_TIMEOUT_MS;
   return (req, socket, head, info) => {
     const path = req.url ?? '/';
@@ -189,6 +198,6 @@ function join(a: Duplex, b: Duplex): void {
   }
 }
 
-export function nodeProxy(deps: NodeProxyDeps): { log: SubresourceHandler; exec: UpgradeHandler } {
-  return { log: logProxy(deps), exec: execProxy(deps) };
+export function nodeProxy(deps: NodeProxyDeps): { log: SubresourceHandler; upgrade: UpgradeHandler } {
+  return { log: logProxy(deps), upgrade: upgradeProxy(deps) };
 }
