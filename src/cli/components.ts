@@ -10,7 +10,11 @@ import { startWorkloadControllers } from '../controllers/workloads.js';
 import { startServiceControllers } from '../controllers/services.js';
 import { startPodHandlers } from '../node/pod-handlers.js';
 import { singleHost, type PodPlacement } from '../node/pod-placement.js';
-import { nodeProxy } from '../api/http/node-proxy.js';
+import { nodeProxy, nodesProxy } from '../api/http/node-proxy.js';
+import { errors } from '../api/errors.js';
+import { sendJson } from '../api/http/respond.js';
+import type { SubresourceHandler } from '../api/http/resource-handler.js';
+import type { RunningProxy } from '../proxy/index.js';
 import { startNodeComponents } from './node-components.js';
 import { startDns } from '../dns/index.js';
 
@@ -57,6 +61,7 @@ export async function startComponents(server: ApiServer, o: ComponentOptions): P
     const node = await startNodeComponents(client, { ...o, nodeName });
     stops.push(...node.stops.reverse());
     if (node.proxy) server.addMetrics(node.proxy.metrics);
+    server.addSubresource('nodes/proxy', nodesProxy({ client: client('kube-apiserver'), token: o.nodeToken ?? '' }, node.proxy && localTraffic(nodeName, node.proxy)));
     if (!o.disable.has('dns')) {
       const dns = await startDns({
         client: client('coredns'),
@@ -72,6 +77,17 @@ export async function startComponents(server: ApiServer, o: ComponentOptions): P
     for (const stop of stops.reverse()) await stop();
     throw e;
   }
+}
+
+/** nodes/NODE/proxy/traffic for the node in this process, answered by its proxy at once. */
+function localTraffic(nodeName: string, proxy: RunningProxy): { nodeName: string; handler: SubresourceHandler } {
+  return {
+    nodeName,
+    handler: async (_req, res, info) => {
+      if (info.rest.join('/') !== 'traffic') throw errors.noSuchPath();
+      sendJson(res, 200, proxy.traffic());
+    },
+  };
 }
 
 /** Starts the controllers (kube-controller-manager's share; the leader runs them); returns

@@ -31,6 +31,7 @@ import { Proxier, type AfterApply, type Mode } from './proxier.js';
 import { BoundedFrequencyRunner } from './runner.js';
 import { nodePortIPs } from './state/node-addresses.js';
 import type { ProxyState } from './state/types.js';
+import type { TrafficReport } from './traffic.js';
 
 export type { ProxyState } from './state/types.js';
 export type { ProxyModeName } from './modes/ipvs/detect.js';
@@ -78,6 +79,8 @@ export interface RunningProxy {
   modeMessage?: string;
   /** LoadBalancer addresses this node announces now. */
   announced(): string[];
+  /** What this node's proxy has carried, per endpoint (none in a mode without counters). */
+  traffic(): TrafficReport;
 }
 
 interface ModeContext {
@@ -199,5 +202,6 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     mode: choice.mode,
     modeMessage: choice.message,
     announced: () => announcer?.announced() ?? [],
+    traffic: () => ({ node: opts.nodeName, mode: choice.mode, at: clock.now(), endpoints: mode.traffic?.() ?? [] }),
   };
 }

@@ -1,5 +1,5 @@
-// The API server's forwarding of pods/log and pods/exec to a node's kubelet port, against a real
-// kubelet server (listenKubelet with the node's own handlers) on 127.0.0.1.
+// The API server's forwarding of pods/log, pods/exec and nodes/NAME/proxy/PATH to a node's
+// kubelet port, against a real kubelet server (listenKubelet with the node's own handlers) on 127.0.0.1.
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,9 +20,16 @@ import { listenKubelet, type KubeletServer } from '../../node/kubelet-server.js'
 import { logPath } from '../../node/logs.js';
 import { startPodHandlers, type PodHandlers } from '../../node/pod-handlers.js';
 import { singleHost } from '../../node/pod-placement.js';
-import { nodeProxy } from './node-proxy.js';
+import { nodeProxy, nodesProxy } from './node-proxy.js';
+import type { TrafficReport } from '../../proxy/traffic.js';
 
 const TOKEN = 'node-token-for-tests';
+const REPORT: TrafficReport = {
+  node: 'node1',
+  mode: 'userspace',
+  at: 1,
+  endpoints: [{ service: 'default/web:/TCP', namespace: 'default', name: 'web', endpoint: '127.244.0.8:80', connections: 3, open: 0, bytesIn: 30, bytesOut: 300 }],
+};
 
 /** GET on a URL; resolves with the status and the whole body. */
 function get(url: string, headers: Record<string, string> = {}): Promise<{ code: number; body: string }> {
@@ -79,7 +86,7 @@ describe('node proxy: pods/log and pods/exec forwarded to the kubelet port', { t
     const client = api.client();
     kubelet = await listenKubelet({ token: TOKEN, host: '127.0.0.1', port: 0, nodeName: 'node1' });
     handlers = await startPodHandlers(client, singleHost(dataDir));
-    kubelet.serve(handlers);
+    kubelet.serve({ ...handlers, traffic: () => REPORT });
     await setNode(client, 'node1', { addresses: [{ type: 'InternalIP', address: '127.0.0.1' }], daemonEndpoints: { kubeletEndpoint: { Port: kubelet.port } } });
     const p = nodeProxy({ client, token: TOKEN });
     proxy = await serveHandler({ request: p.log, upgrade: p.exec });
@@ -144,6 +151,18 @@ describe('node proxy: pods/log and pods/exec forwarded to the kubelet port', { t
     assert.equal((await get(`${kubeletUrl()}${path}`, { Authorization: `Bearer ${TOKEN}` })).code, 200);
     const refused = await exec(kubeletUrl(), 'box', ['echo', 'hi']);
     assert.equal(refused.refused?.code, 401);
+  });
+
+  it("nodes/NAME/proxy/traffic: the node proxy's counters, from the kubelet port", async () => {
+    const nodes = await serveHandler({ request: nodesProxy({ client: api.client(), token: TOKEN }) });
+    try {
+      const r = await get(`${nodes.url}/api/v1/nodes/node1/proxy/traffic`);
+      assert.deepEqual({ code: r.code, body: JSON.parse(r.body) }, { code: 200, body: REPORT });
+      assert.equal((await get(`${nodes.url}/api/v1/nodes/node1/proxy/nothing-here`)).code, 404);
+      assert.equal((await get(`${kubeletUrl()}/traffic`)).code, 401);
+    } finally {
+      await nodes.close();
+    }
   });
 
   it('a node without a kubelet endpoint: 400 with the reason', async () => {

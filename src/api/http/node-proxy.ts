@@ -1,5 +1,5 @@
-// pods/log and pods/exec for an API server without the node (`tinykube server`): forwarded to
-// the kubelet port of the pod's node (its InternalIP, status.daemonEndpoints.kubeletEndpoint),
+// pods/log and pods/exec for an API server without the node (`tinykube server`), and
+// nodes/NAME/proxy/PATH for any node: forwarded to the kubelet port of the (pod's) node (its InternalIP, status.daemonEndpoints.kubeletEndpoint),
 // on the same path, with the node token instead of the client's credentials. Log responses are
 // piped as they stream; exec forwards the upgrade request and then joins the two sockets. The
 // kubelet's self-signed certificate is not verified, as kube-apiserver does not without
@@ -7,7 +7,7 @@
 
 import https from 'node:https';
 import tls from 'node:tls';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { errors, StatusError } from '../errors.js';
 import type { UpgradeHandler } from '../server.js';
@@ -27,6 +27,11 @@ export async function kubeletEndpoint(client: Client, namespace: string | undefi
   const pod = await client.get<Pod>(R.pods, namespace, name);
   const nodeName = pod.spec?.nodeName;
   if (!nodeName) throw errors.badRequest(`pod ${name} does not have a host assigned`);
+  return nodeKubeletEndpoint(client, nodeName);
+}
+
+/** Where a node's kubelet port is, from its status. */
+export async function nodeKubeletEndpoint(client: Client, nodeName: string): Promise<KubeletEndpoint> {
   const node = await client.get<Node>(R.nodes, undefined, nodeName);
   const host = node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
   const port = node.status?.daemonEndpoints?.kubeletEndpoint?.Port;
@@ -85,29 +90,44 @@ export interface NodeProxyDeps {
   dialTimeoutMs?: number;
 }
 
-function logProxy(deps: NodeProxyDeps): SubresourceHandler {
+/** Forwards a GET to the kubelet at `path` and pipes its answer back as it streams. */
+async function forwardGet(deps: NodeProxyDeps, req: IncomingMessage, res: ServerResponse, ep: KubeletEndpoint, path: string): Promise<void> {
   const dialMs = deps.dialTimeoutMs ?? DIAL_TIMEOUT_MS;
+  const upstream = await new Promise<IncomingMessage>((resolve, reject) => {
+    // A connection of its own (agent: false): a follow stream holds it for as long as it runs.
+    const out = https.request({ host: ep.host, port: ep.port, path, method: 'GET', headers: forwardedHeaders(req, deps.token, false), rejectUnauthorized: false, agent: false }, resolve);
+    out.on('error', (e: NodeJS.ErrnoException) => reject(unreachable('GET', ep, path, e)));
+    out.on('socket', (socket) => dialDeadline(socket as tls.TLSSocket, dialMs, (e) => out.destroy(e)));
+    // A client that leaves (kubectl logs -f stopped) ends the kubelet's stream too.
+    res.on('close', () => out.destroy());
+    out.end();
+  });
+  const headers = Object.entries(upstream.headers).filter(([k]) => !HOP_BY_HOP.has(k));
+  res.writeHead(upstream.statusCode ?? 502, Object.fromEntries(headers));
+  res.flushHeaders();
+  upstream.pipe(res);
+  await new Promise<void>((resolve) => {
+    upstream.on('error', () => res.destroy());
+    res.on('close', resolve);
+  });
+}
+
+function logProxy(deps: NodeProxyDeps): SubresourceHandler {
   return async (req, res, info) => {
     if (info.verb !== 'get') throw errors.methodNotAllowed();
     const ep = await kubeletEndpoint(deps.client, info.namespace, info.name!);
-    const path = req.url ?? '/';
-    const upstream = await new Promise<IncomingMessage>((resolve, reject) => {
-      // A connection of its own (agent: false): a follow stream holds it for as long as it runs.
-      const out = https.request({ host: ep.host, port: ep.port, path, method: 'GET', headers: forwardedHeaders(req, deps.token, false), rejectUnauthorized: false, agent: false }, resolve);
-      out.on('error', (e: NodeJS.ErrnoException) => reject(unreachable('GET', ep, path, e)));
-      out.on('socket', (socket) => dialDeadline(socket as tls.TLSSocket, dialMs, (e) => out.destroy(e)));
-      // A client that leaves (kubectl logs -f stopped) ends the kubelet's stream too.
-      res.on('close', () => out.destroy());
-      out.end();
-    });
-    const headers = Object.entries(upstream.headers).filter(([k]) => !HOP_BY_HOP.has(k));
-    res.writeHead(upstream.statusCode ?? 502, Object.fromEntries(headers));
-    res.flushHeaders();
-    upstream.pipe(res);
-    await new Promise<void>((resolve) => {
-      upstream.on('error', () => res.destroy());
-      res.on('close', resolve);
-    });
+    await forwardGet(deps, req, res, ep, req.url ?? '/');
+  };
+}
+
+/** nodes/NAME/proxy/PATH: GET https://NODE:KUBELET_PORT/PATH, as kube-apiserver's node proxy;
+ *  `local` answers for the node that runs in this process. */
+export function nodesProxy(deps: NodeProxyDeps, local?: { nodeName: string; handler: SubresourceHandler }): SubresourceHandler {
+  return async (req, res, info, resource, url) => {
+    if (info.verb !== 'get') throw errors.methodNotAllowed();
+    if (local && info.name === local.nodeName) return local.handler(req, res, info, resource, url);
+    const ep = await nodeKubeletEndpoint(deps.client, info.name!);
+    await forwardGet(deps, req, res, ep, `/${info.rest.map(encodeURIComponent).join('/')}${url.search}`);
   };
 }
 

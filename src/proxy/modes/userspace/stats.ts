@@ -1,35 +1,57 @@
 // Per-service-port metric handles, bound once per service port rather than looked up by
-// labels on every connection, and shared by the TCP and UDP listeners.
+// labels on every connection, and shared by the TCP and UDP listeners. Beside the Prometheus
+// series (per service port), plain counters per endpoint feed the live page's rates.
 
 import type { ProxyMetrics } from '../../metrics.js';
+import type { ServicePortInfo } from '../../state/types.js';
+import type { EndpointTraffic } from '../../traffic.js';
 
 export interface ServiceStats {
-  opened(): void;
-  /** A connection or flow ended having carried these bytes (in: client → endpoint). */
-  closed(bytesIn: number, bytesOut: number): void;
+  opened(endpoint: string): void;
+  /** A connection or flow to `endpoint` ended having carried these bytes (in: client → endpoint). */
+  closed(endpoint: string, bytesIn: number, bytesOut: number): void;
   connectFailed(endpoint: string): void;
   /** Connections and flows open now. */
   open(): number;
+  /** The counters of every endpoint that has carried a connection. */
+  traffic(): EndpointTraffic[];
 }
 
-export function serviceStats(m: ProxyMetrics, service: string): ServiceStats {
-  const active = m.activeConnections.labels({ service });
-  const bytesIn = m.bytes.labels({ service, direction: 'in' });
-  const bytesOut = m.bytes.labels({ service, direction: 'out' });
+type Counts = Pick<EndpointTraffic, 'connections' | 'open' | 'bytesIn' | 'bytesOut'>;
+
+export function serviceStats(m: ProxyMetrics, service: Pick<ServicePortInfo, 'key' | 'namespace' | 'name'>): ServiceStats {
+  const key = service.key;
+  const active = m.activeConnections.labels({ service: key });
+  const bytesIn = m.bytes.labels({ service: key, direction: 'in' });
+  const bytesOut = m.bytes.labels({ service: key, direction: 'out' });
+  const perEndpoint = new Map<string, Counts>();
+  const counts = (endpoint: string): Counts => {
+    let c = perEndpoint.get(endpoint);
+    if (!c) perEndpoint.set(endpoint, (c = { connections: 0, open: 0, bytesIn: 0, bytesOut: 0 }));
+    return c;
+  };
   let open = 0;
   return {
-    opened() {
+    opened(endpoint) {
       open++;
       active.inc();
+      const c = counts(endpoint);
+      c.connections++;
+      c.open++;
     },
-    closed(i, o) {
+    closed(endpoint, i, o) {
       open--;
       active.dec();
       bytesIn.inc(i);
       bytesOut.inc(o);
+      const c = counts(endpoint);
+      c.open--;
+      c.bytesIn += i;
+      c.bytesOut += o;
     },
-    connectFailed: (endpoint) => m.connectFailures.inc({ service, endpoint }),
+    connectFailed: (endpoint) => m.connectFailures.inc({ service: key, endpoint }),
     open: () => open,
+    traffic: () => [...perEndpoint].map(([endpoint, c]) => ({ service: key, namespace: service.namespace, name: service.name, endpoint, ...c })),
   };
 }
 

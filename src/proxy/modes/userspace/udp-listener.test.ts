@@ -8,7 +8,7 @@ import { listenUdp } from './udp-listener.js';
 
 after(closeAll);
 
-const noStats = { opened: () => undefined, closed: () => undefined, connectFailed: () => undefined, open: () => 0 };
+const noStats = { opened: () => undefined, closed: () => undefined, connectFailed: () => undefined, open: () => 0, traffic: () => [] };
 
 test('UDP flows: one per client, forgotten after the idle timeout, gone with their endpoint', async () => {
   const clock = new FakeClock(0);
