@@ -41,6 +41,16 @@ const PUBLIC_PATHS = new Set(['/version', '/healthz', '/livez', '/readyz']);
  *  request is authenticated already. */
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer, info: ResourceRequest) => void;
 
+/** Serves every request under a path prefix (e.g. the dashboard's /ui/). */
+export type RouteHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>;
+
+interface Route {
+  prefix: string;
+  handler: RouteHandler;
+  /** Served without a token: only what shows nothing of the cluster (a page's static files). */
+  public: boolean;
+}
+
 /** A Prometheus registry (prom-client's Registry fits). */
 export interface MetricsSource {
   metrics(): Promise<string>;
@@ -67,6 +77,7 @@ export class ApiServer {
   private readonly openApiRefs: ResourceRef[];
   private readonly upgrades = new Map<string, UpgradeHandler>();
   private readonly metrics: MetricsSource[] = [];
+  private readonly routes: Route[] = [];
   /** OpenAPI documents never change while the server runs: built once, on first request. */
   private readonly openApiDocs = new Map<string, object | undefined>();
 
@@ -115,6 +126,12 @@ export class ApiServer {
   /** Serve WebSocket upgrades on a subresource, e.g. `pods/exec`. */
   addUpgrade(name: string, handler: UpgradeHandler): void {
     this.upgrades.set(name, handler);
+  }
+
+  /** Serve the paths under `prefix` with code outside the API package; the longest prefix wins. */
+  addRoute(prefix: string, handler: RouteHandler, opts: { public?: boolean } = {}): void {
+    this.routes.push({ prefix, handler, public: opts.public ?? false });
+    this.routes.sort((a, b) => b.prefix.length - a.prefix.length);
   }
 
   /** Serve a computed resource (e.g. componentstatuses). */
@@ -171,7 +188,9 @@ export class ApiServer {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'https://localhost');
     const path = url.pathname.replace(/\/+$/, '') || '/';
-    if (!PUBLIC_PATHS.has(path) && !this.authenticated(req)) throw errors.unauthorized();
+    const route = this.routes.find((r) => url.pathname.startsWith(r.prefix));
+    if (!PUBLIC_PATHS.has(path) && !route?.public && !this.authenticated(req)) throw errors.unauthorized();
+    if (route) return route.handler(req, res, url);
 
     if (path === '/version') return sendJson(res, 200, VERSION_INFO);
     if (path === '/healthz' || path === '/livez' || path === '/readyz') {

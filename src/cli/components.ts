@@ -10,7 +10,11 @@ import { startWorkloadControllers } from '../controllers/workloads.js';
 import { startServiceControllers } from '../controllers/services.js';
 import { startPodHandlers } from '../node/pod-handlers.js';
 import { singleHost, type PodPlacement } from '../node/pod-placement.js';
-import { nodeProxy, nodesProxy } from '../api/http/node-proxy.js';
+import { kubeletJson, nodeProxy, nodesProxy } from '../api/http/node-proxy.js';
+import { R } from '../client/client.js';
+import type { Node } from '../apis/core/nodes.js';
+import type { TrafficReport } from '../proxy/traffic.js';
+import { mountDashboard } from './dashboard/dashboard.js';
 import { errors } from '../api/errors.js';
 import { sendJson } from '../api/http/respond.js';
 import type { SubresourceHandler } from '../api/http/resource-handler.js';
@@ -61,7 +65,17 @@ export async function startComponents(server: ApiServer, o: ComponentOptions): P
     const node = await startNodeComponents(client, { ...o, nodeName });
     stops.push(...node.stops.reverse());
     if (node.proxy) server.addMetrics(node.proxy.metrics);
-    server.addSubresource('nodes/proxy', nodesProxy({ client: client('kube-apiserver'), token: o.nodeToken ?? '' }, node.proxy && localTraffic(nodeName, node.proxy)));
+    const kubelets = { client: client('kube-apiserver'), token: o.nodeToken ?? '' };
+    server.addSubresource('nodes/proxy', nodesProxy(kubelets, node.proxy && localTraffic(nodeName, node.proxy)));
+    mountDashboard(server, {
+      client: client('dashboard'),
+      clusterDomain: o.clusterDomain,
+      clusterCIDR: o.podCIDR,
+      traffic: {
+        nodeNames: async () => (await kubelets.client.list<Node>(R.nodes)).items.map((n) => n.metadata.name!),
+        report: (name) => (node.proxy && name === nodeName ? Promise.resolve(node.proxy.traffic()) : kubeletJson<TrafficReport>(kubelets, name, '/traffic')),
+      },
+    });
     if (!o.disable.has('dns')) {
       const dns = await startDns({
         client: client('coredns'),

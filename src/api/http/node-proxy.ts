@@ -90,18 +90,23 @@ export interface NodeProxyDeps {
   dialTimeoutMs?: number;
 }
 
-/** Forwards a GET to the kubelet at `path` and pipes its answer back as it streams. */
-async function forwardGet(deps: NodeProxyDeps, req: IncomingMessage, res: ServerResponse, ep: KubeletEndpoint, path: string): Promise<void> {
+/** Sends a GET to the kubelet at `path` on a connection of its own (agent: false: a follow
+ *  stream holds it for as long as it runs); resolves with the response as it starts. */
+function kubeletGet(deps: NodeProxyDeps, ep: KubeletEndpoint, path: string, headers: Record<string, string | string[]>, client?: ServerResponse): Promise<IncomingMessage> {
   const dialMs = deps.dialTimeoutMs ?? DIAL_TIMEOUT_MS;
-  const upstream = await new Promise<IncomingMessage>((resolve, reject) => {
-    // A connection of its own (agent: false): a follow stream holds it for as long as it runs.
-    const out = https.request({ host: ep.host, port: ep.port, path, method: 'GET', headers: forwardedHeaders(req, deps.token, false), rejectUnauthorized: false, agent: false }, resolve);
+  return new Promise<IncomingMessage>((resolve, reject) => {
+    const out = https.request({ host: ep.host, port: ep.port, path, method: 'GET', headers, rejectUnauthorized: false, agent: false }, resolve);
     out.on('error', (e: NodeJS.ErrnoException) => reject(unreachable('GET', ep, path, e)));
     out.on('socket', (socket) => dialDeadline(socket as tls.TLSSocket, dialMs, (e) => out.destroy(e)));
     // A client that leaves (kubectl logs -f stopped) ends the kubelet's stream too.
-    res.on('close', () => out.destroy());
+    client?.on('close', () => out.destroy());
     out.end();
   });
+}
+
+/** Forwards a GET to the kubelet at `path` and pipes its answer back as it streams. */
+async function forwardGet(deps: NodeProxyDeps, req: IncomingMessage, res: ServerResponse, ep: KubeletEndpoint, path: string): Promise<void> {
+  const upstream = await kubeletGet(deps, ep, path, forwardedHeaders(req, deps.token, false), res);
   const headers = Object.entries(upstream.headers).filter(([k]) => !HOP_BY_HOP.has(k));
   res.writeHead(upstream.statusCode ?? 502, Object.fromEntries(headers));
   res.flushHeaders();
@@ -110,6 +115,17 @@ async function forwardGet(deps: NodeProxyDeps, req: IncomingMessage, res: Server
     upstream.on('error', () => res.destroy());
     res.on('close', resolve);
   });
+}
+
+/** A node's kubelet answer at `path`, parsed (the API server's own reads, e.g. a node's traffic). */
+export async function kubeletJson<T>(deps: NodeProxyDeps, nodeName: string, path: string): Promise<T> {
+  const ep = await nodeKubeletEndpoint(deps.client, nodeName);
+  const res = await kubeletGet(deps, ep, path, { authorization: `Bearer ${deps.token}` });
+  let body = '';
+  res.setEncoding('utf8');
+  for await (const chunk of res) body += chunk;
+  if (res.statusCode !== 200) throw new StatusError(res.statusCode ?? 502, 'InternalError', `node ${nodeName}: ${path} answered ${res.statusCode}: ${body.slice(0, 200)}`);
+  return JSON.parse(body) as T;
 }
 
 function logProxy(deps: NodeProxyDeps): SubresourceHandler {
