@@ -1,6 +1,6 @@
 // What the proxy has carried, per endpoint of each service port: the counters a live page turns
-// into rates. Userspace counts in its listeners (bytes when a connection or flow closes); a
-// mode without counters reports none.
+// into rates. Userspace counts in its listeners (bytes of open connections included); a mode
+// without counters reports none.
 
 export interface EndpointTraffic {
   /** The service port's key, `namespace/name:portName/protocol`. */

@@ -1,7 +1,5 @@
-// The page's API access: the token as a bearer header, list then watch from that
-// resourceVersion (re-listing after a 410 or a dropped stream), and the traffic event stream.
-
-import type { KubeObject } from '../apis/types.js';
+// The page's API access: the token as a bearer header, plain GETs, and a server-sent event
+// stream read with fetch (EventSource cannot send the header).
 
 export class Unauthorized extends Error {}
 
@@ -21,48 +19,9 @@ export class Api {
     return body as T;
   }
 
-  /** Keeps `onChange` fed with the collection's current items until `signal` aborts. */
-  async watchList<T extends KubeObject>(path: string, onChange: (items: Map<string, T>) => void, signal: AbortSignal): Promise<void> {
-    const items = new Map<string, T>();
-    const key = (o: T): string => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
-    while (!signal.aborted) {
-      try {
-        const list = await this.get<{ items: T[]; metadata: { resourceVersion: string } }>(path);
-        items.clear();
-        for (const o of list.items) items.set(key(o), o);
-        onChange(items);
-        const sep = path.includes('?') ? '&' : '?';
-        const res = await this.fetch(`${path}${sep}watch=true&allowWatchBookmarks=true&resourceVersion=${list.metadata.resourceVersion}`, signal);
-        const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-        let buf = '';
-        for (;;) {
-          const { value, done } = await reader.read();
-          if (done) break;
-          buf += value;
-          let nl: number;
-          let changed = false;
-          while ((nl = buf.indexOf('\n')) >= 0) {
-            const line = buf.slice(0, nl);
-            buf = buf.slice(nl + 1);
-            if (!line.trim()) continue;
-            const ev = JSON.parse(line) as { type: string; object: T };
-            if (ev.type === 'ERROR') throw new Error('watch expired');
-            if (ev.type === 'BOOKMARK') continue;
-            if (ev.type === 'DELETED') items.delete(key(ev.object));
-            else items.set(key(ev.object), ev.object);
-            changed = true;
-          }
-          if (changed) onChange(items);
-        }
-      } catch (e) {
-        if (e instanceof Unauthorized || signal.aborted) throw e;
-        await new Promise((r) => setTimeout(r, 500));
-      }
-    }
-  }
-
-  /** Calls `onEvent` with each server-sent event's parsed data until `signal` aborts. */
-  async events<T>(path: string, onEvent: (data: T) => void, signal: AbortSignal): Promise<void> {
+  /** Calls `onEvent` with each server-sent event's name and parsed data until `signal` aborts;
+   *  reconnects (after `onReconnect`) when the stream drops. */
+  async events(path: string, onEvent: (event: string, data: unknown) => void, signal: AbortSignal, onReconnect: () => void): Promise<void> {
     while (!signal.aborted) {
       try {
         const res = await this.fetch(path, signal);
@@ -74,15 +33,18 @@ export class Api {
           buf += value;
           let end: number;
           while ((end = buf.indexOf('\n\n')) >= 0) {
-            const data = buf.slice(0, end).split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
+            const lines = buf.slice(0, end).split('\n');
             buf = buf.slice(end + 2);
-            if (data) onEvent(JSON.parse(data) as T);
+            const field = (name: string): string => lines.filter((l) => l.startsWith(`${name}: `)).map((l) => l.slice(name.length + 2)).join('\n');
+            const data = field('data');
+            if (data) onEvent(field('event') || 'message', JSON.parse(data));
           }
         }
       } catch (e) {
         if (e instanceof Unauthorized || signal.aborted) throw e;
       }
       await new Promise((r) => setTimeout(r, 1000));
+      onReconnect();
     }
   }
 }

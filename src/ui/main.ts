@@ -7,7 +7,7 @@ import type { EndpointSlice } from '../apis/discovery/endpointslices.js';
 import type { Node } from '../apis/core/nodes.js';
 import type { Pod } from '../apis/core/pods.js';
 import type { KubeObject } from '../apis/types.js';
-import type { ExplainView, TrafficEvent } from '../cli/dashboard/wire.js';
+import type { ExplainView, ObjectChange, TrafficEvent } from '../cli/dashboard/wire.js';
 import { Api, Unauthorized } from './api.js';
 import { serviceView, type ServiceView } from './model.js';
 import { esc, renderCard, type Rate } from './render-card.js';
@@ -33,6 +33,7 @@ const state = {
   slices: new Map<string, EndpointSlice>(),
   pods: new Map<string, Pod>(),
   nodes: new Map<string, Node>(),
+  namespaces: new Map<string, KubeObject>(),
   events: new Map<string, KubeEvent>(),
   /** `namespace/name` → endpoint → rate. */
   rates: new Map<string, Map<string, Rate>>(),
@@ -66,26 +67,35 @@ async function start(token: string): Promise<void> {
   $('cards').hidden = false;
   $('panel').hidden = false;
   for (const id of ['namespace', 'filter']) ($(id) as HTMLInputElement).disabled = false;
-  const forever = new AbortController();
-  const fail = (e: unknown): void => void (e instanceof Unauthorized && signIn('The token is no longer accepted.'));
-  api.watchList<KubeObject>('/api/v1/namespaces', (items) => fillNamespaces([...items.values()].map((n) => n.metadata.name!)), forever.signal).catch(fail);
-  api.watchList<Node>('/api/v1/nodes', (items) => ((state.nodes = new Map(items)), schedule()), forever.signal).catch(fail);
-  api.events<TrafficEvent>('/ui/api/traffic', onTraffic, forever.signal).catch(fail);
   watchNamespace();
 }
 
+type Collection = 'namespaces' | 'nodes' | 'services' | 'slices' | 'pods' | 'events';
+
+/** One stream for everything shown: a namespace change starts another. */
 function watchNamespace(): void {
   nsWatch?.abort();
   nsWatch = new AbortController();
-  const ns = encodeURIComponent(state.namespace);
-  const fail = (e: unknown): void => void (e instanceof Unauthorized && signIn('The token is no longer accepted.'));
-  const into = <T extends KubeObject>(key: 'services' | 'slices' | 'pods' | 'events', path: string): void =>
-    void api.watchList<T>(path, (items) => ((state[key] = new Map(items) as never), schedule()), nsWatch!.signal).catch(fail);
-  for (const k of ['services', 'slices', 'pods', 'events'] as const) state[k].clear();
-  into('services', `/api/v1/namespaces/${ns}/services`);
-  into('slices', `/apis/discovery.k8s.io/v1/namespaces/${ns}/endpointslices`);
-  into('pods', `/api/v1/namespaces/${ns}/pods`);
-  into('events', `/api/v1/namespaces/${ns}/events`);
+  const collections: Collection[] = ['namespaces', 'nodes', 'services', 'slices', 'pods', 'events'];
+  const clear = (kinds: Collection[]): void => kinds.forEach((k) => state[k].clear());
+  clear(collections);
+  const onEvent = (event: string, data: unknown): void => {
+    if (event === 'traffic') return onTraffic(data as TrafficEvent);
+    if (event === 'reset') clear([(data as { kind: Collection }).kind]);
+    if (event === 'changes') {
+      for (const c of data as ObjectChange[]) {
+        const key = `${c.object.metadata.namespace ?? ''}/${c.object.metadata.name}`;
+        const m = state[c.kind] as Map<string, unknown>;
+        if (c.type === 'DELETED') m.delete(key);
+        else m.set(key, c.object);
+      }
+    }
+    fillNamespaces([...state.namespaces.values()].map((n) => n.metadata.name!));
+    schedule();
+  };
+  api
+    .events(`/ui/api/stream?namespace=${encodeURIComponent(state.namespace)}`, onEvent, nsWatch.signal, () => clear(collections))
+    .catch((e: unknown) => void (e instanceof Unauthorized && signIn('The token is no longer accepted.')));
   schedule();
 }
 
@@ -285,9 +295,16 @@ $('login-form').addEventListener('submit', (e) => {
   void start($<HTMLInputElement>('token').value.trim());
 });
 
-// A token in the URL's fragment (never sent to the server) signs in once and is then removed.
-const fromHash = new URLSearchParams(location.hash.slice(1)).get('token');
-if (fromHash) history.replaceState(null, '', location.pathname);
-const saved = fromHash ?? sessionStorage.getItem(TOKEN_KEY);
+// A token in the URL's fragment (never sent to the server) signs in and is then removed.
+function tokenFromHash(): string | null {
+  const token = new URLSearchParams(location.hash.slice(1)).get('token');
+  if (token) history.replaceState(null, '', location.pathname);
+  return token;
+}
+window.addEventListener('hashchange', () => {
+  const token = tokenFromHash();
+  if (token) void start(token);
+});
+const saved = tokenFromHash() ?? sessionStorage.getItem(TOKEN_KEY);
 if (saved) void start(saved);
 else signIn();

@@ -126,7 +126,8 @@ export function serviceView(svc: Service, o: { slices: EndpointSlice[]; pods: Po
       const key = e.targetRef?.name ?? e.addresses[0];
       const pod = o.pods.find((p) => p.metadata.namespace === namespace && p.metadata.name === e.targetRef?.name);
       const view = pods.get(key) ?? podView(pod, { name: key, node: e.nodeName, ip: e.addresses[0] });
-      view.state = stateOf(e.conditions);
+      // A pod being deleted is Terminating at once, before its slice says so.
+      view.state = pod?.metadata.deletionTimestamp ? 'terminating' : stateOf(e.conditions);
       for (const port of ports) {
         const ep = `${e.addresses[0]}:${port}`;
         endpoints.push(ep);

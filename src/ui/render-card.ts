@@ -11,7 +11,7 @@ export interface Rate {
   open: number;
 }
 
-const W = 200;
+const W = 172;
 const H = 46;
 
 export const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -45,7 +45,7 @@ export interface CardSvg {
 
 export function renderCard(v: ServiceView, rates: Map<string, Rate>): CardSvg {
   const g = new dagre.graphlib.Graph({ compound: true, multigraph: false });
-  g.setGraph({ rankdir: 'LR', nodesep: 14, ranksep: 70, marginx: 8, marginy: 8 });
+  g.setGraph({ rankdir: 'LR', nodesep: 14, ranksep: 56, marginx: 8, marginy: 8 });
   g.setDefaultEdgeLabel(() => ({}));
   const boxes = new Map<string, Box>();
   const add = (id: string, box: Box, parent?: string): void => {
@@ -61,20 +61,22 @@ export function renderCard(v: ServiceView, rates: Map<string, Rate>): CardSvg {
   const labels = new Map<string, string>();
   v.slices.forEach((s, i) => {
     add(`s${i}`, { kind: 'slice', ref: `EndpointSlice/${s.name}`, lines: [s.name, `${s.endpoints.length} endpoint${s.endpoints.length === 1 ? '' : 's'}`], cls: 'slice' });
-    g.setEdge('svc', `s${i}`, { width: 90, height: 14, labelpos: 'c' });
-    labels.set(`svc>s${i}`, v.selector ?? 'no selector');
+    const label = v.selector ?? 'no selector';
+    g.setEdge('svc', `s${i}`, { width: labelWidth(label), height: 14, labelpos: 'c' });
+    labels.set(`svc>s${i}`, label);
   });
   for (const node of new Set(v.pods.map((p) => p.node))) {
     g.setNode(`n:${node}`, { label: node, paddingTop: 22 });
-    boxes.set(`n:${node}`, { kind: 'pod', ref: `Node/${node}`, lines: [node || '(not scheduled)'], cls: 'node' });
+    boxes.set(`n:${node}`, { kind: 'pod', ref: `Node/${node}`, lines: [node || '(none)'], cls: 'node' });
   }
   v.pods.forEach((p, i) => {
     const rate = podRate(p, rates);
     add(`p${i}`, { kind: 'pod', ref: `Pod/${p.name}`, lines: [p.name, `${p.ip || 'no IP'} · ${p.state}${p.revision ? ` · ${p.revision}` : ''}`], cls: `pod ${p.state}` }, `n:${p.node}`);
     const slice = v.slices.findIndex((s) => s.endpoints.some((e) => p.endpoints.includes(e)));
     const from = slice >= 0 ? `s${slice}` : 'svc';
-    g.setEdge(from, `p${i}`, { width: 120, height: 14, labelpos: 'c' });
-    labels.set(`${from}>p${i}`, slice >= 0 ? formatRate(rate) : `selected (${v.selector}), not an endpoint`);
+    const label = slice >= 0 ? formatRate(rate) : 'selected, not an endpoint';
+    g.setEdge(from, `p${i}`, { width: labelWidth(label), height: 14, labelpos: 'c' });
+    labels.set(`${from}>p${i}`, label);
   });
   dagre.layout(g);
   const { width = 0, height = 0 } = g.graph();
@@ -88,7 +90,7 @@ export function renderCard(v: ServiceView, rates: Map<string, Rate>): CardSvg {
     const edge = g.edge(e);
     const d = edge.points.map((pt: { x: number; y: number }, i: number) => `${i ? 'L' : 'M'}${pt.x.toFixed(1)},${pt.y.toFixed(1)}`).join(' ');
     const label = labels.get(`${e.v}>${e.w}`);
-    const dashed = label?.startsWith('selected') ? ' dashed' : '';
+    const dashed = e.v === 'svc' && e.w.startsWith('p') ? ' dashed' : '';
     parts.push(`<path class="edge${dashed}" d="${d}" marker-end="url(#arrow)"/>`);
     if (label) parts.push(`<text class="edge-label" x="${edge.x}" y="${edge.y}" text-anchor="middle">${esc(label)}</text>`);
   }
@@ -109,4 +111,7 @@ export function renderCard(v: ServiceView, rates: Map<string, Rate>): CardSvg {
   return { svg: `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">${defs}${parts.join('')}</svg>`, width, height };
 }
 
-const clip = (s: string): string => (s.length > 30 ? s.slice(0, 29) + '…' : s);
+/** About the width of 11px text. */
+const labelWidth = (s: string): number => Math.min(s.length * 6.2, 220);
+
+const clip = (s: string): string => (s.length > 26 ? s.slice(0, 25) + '…' : s);

@@ -1,7 +1,6 @@
 // The live page on the API server's port: /ui/ serves the page's static files (the login form
 // and the bundle, nothing of the cluster, so without a token); /ui/api/ (token required, as
-// every API path) serves the traffic stream and explain. The page reads objects with list and
-// watch on the ordinary API paths, with the token the user gave it.
+// every API path) serves the page's stream (objects and traffic) and explain.
 
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
@@ -15,7 +14,7 @@ import type { EndpointSlice } from '../../apis/discovery/endpointslices.js';
 import type { Node } from '../../apis/core/nodes.js';
 import type { Pod } from '../../apis/core/pods.js';
 import { explainView, parseExplainQuery } from './explain-view.js';
-import { trafficStream, type TrafficSource } from './traffic-stream.js';
+import { pageStream, type TrafficSource } from './page-stream.js';
 
 /** Built by scripts/build-ui.mjs next to dist/cli. */
 const UI_DIR = fileURLToPath(new URL('../../ui/', import.meta.url));
@@ -46,10 +45,10 @@ export function mountDashboard(server: ApiServer, o: DashboardOptions): void {
     res.end(body);
   }, { public: true });
 
-  const traffic = trafficStream(o.traffic, o.trafficIntervalMs ?? 1000);
+  const stream = pageStream(o.client, o.traffic, o.trafficIntervalMs ?? 1000);
   server.addRoute('/ui/api/', async (req, res, url) => {
     if (req.method !== 'GET') throw errors.methodNotAllowed();
-    if (url.pathname === '/ui/api/traffic') return traffic(req, res);
+    if (url.pathname === '/ui/api/stream') return stream(req, res, url);
     if (url.pathname !== '/ui/api/explain') throw errors.noSuchPath();
     const q = parseExplainQuery(url.searchParams);
     const [services, slices, nodes, pods] = await Promise.all([

@@ -31,3 +31,12 @@ export interface ExplainView {
   dns: string[];
 }
 
+
+/** The collections the page's stream carries. */
+export type StreamKind = 'namespaces' | 'nodes' | 'services' | 'slices' | 'pods' | 'events';
+
+export interface ObjectChange {
+  kind: StreamKind;
+  type: string;
+  object: { metadata: { name?: string; namespace?: string } };
+}
