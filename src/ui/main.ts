@@ -27,7 +27,8 @@ const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) 
 const TOKEN_KEY = 'tinykube-token';
 
 const state = {
-  namespace: 'default',
+  /** ?namespace=NS in the page's URL picks the first one shown. */
+  namespace: new URLSearchParams(location.search).get('namespace') ?? 'default',
   filter: '',
   services: new Map<string, Service>(),
   slices: new Map<string, EndpointSlice>(),

@@ -11,9 +11,8 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { endpointFromKubeconfig } from '../../src/client/https.js';
 import { Tinykube, EXAMPLES } from './harness.js';
+import { CHROMIUM, CHROMIUM_ARGS } from '../support/chromium.js';
 
-export const CHROMIUM = '/usr/bin/chromium';
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const ARTIFACTS = join(new URL('../..', import.meta.url).pathname, 'test-artifacts', 'dashboard');
 const missing = existsSync(CHROMIUM) ? undefined : `${CHROMIUM} is not installed (apt-get install chromium)`;
 // Under CI a missing browser fails the suite rather than skipping it.
