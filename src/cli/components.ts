@@ -66,14 +66,21 @@ export async function startComponents(server: ApiServer, o: ComponentOptions): P
     stops.push(...node.stops.reverse());
     if (node.proxy) server.addMetrics(node.proxy.metrics);
     const kubelets = { client: client('kube-apiserver'), token: o.nodeToken ?? '' };
-    server.addSubresource('nodes/proxy', nodesProxy(kubelets, node.proxy && localTraffic(nodeName, node.proxy)));
+    // On the netns network the agents' kubelet ports are inside node namespaces: never dialled
+    // from the host's namespace.
+    const dial = !o.placement;
+    if (dial) server.addSubresource('nodes/proxy', nodesProxy(kubelets, node.proxy && localTraffic(nodeName, node.proxy)));
     mountDashboard(server, {
       client: client('dashboard'),
       clusterDomain: o.clusterDomain,
       clusterCIDR: o.podCIDR,
       traffic: {
         nodeNames: async () => (await kubelets.client.list<Node>(R.nodes)).items.map((n) => n.metadata.name!),
-        report: (name) => (node.proxy && name === nodeName ? Promise.resolve(node.proxy.traffic()) : kubeletJson<TrafficReport>(kubelets, name, '/traffic')),
+        report: async (name) => {
+          if (node.proxy && name === nodeName) return node.proxy.traffic();
+          if (!dial) throw errors.unavailable(`node ${name}'s kubelet port is inside its network namespace`);
+          return kubeletJson<TrafficReport>(kubelets, name, '/traffic');
+        },
       },
     });
     if (!o.disable.has('dns')) {
