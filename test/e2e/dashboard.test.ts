@@ -105,17 +105,22 @@ describe('the live page, in chromium', { skip, timeout: 240_000 }, () => {
   });
 
   it('a deleted pod goes Terminating, then away', async () => {
-    const pod = t.k(['get', 'pods', '-l', 'app=webapp', '-o', 'jsonpath={.items[0].metadata.name}']);
-    // Every state a pod box takes, as the page draws it (a frame may be short).
-    await page.evaluate((ref) => {
-      const w = window as unknown as { seen: string[] };
-      w.seen = [];
-      new MutationObserver(() => document.querySelectorAll(`[data-ref="${ref}"]`).forEach((b) => w.seen.push(b.getAttribute('class')!))).observe(document.body, { subtree: true, childList: true });
-    }, `Pod/${pod}`);
+    // A pod of the Service held by a finalizer: Terminating until the test lets it go (the
+    // built-in servers stop at once, so an ordinary pod is Terminating for a moment only).
+    const pod = 'lingering';
+    t.k(['apply', '-f', '-'], `apiVersion: v1
+kind: Pod
+metadata: {name: ${pod}, labels: {app: webapp}, finalizers: [example.com/hold]}
+spec:
+  containers: [{name: webapp, image: ikubernetes/myapp:v1, ports: [{name: http, containerPort: 8080}]}]
+`);
+    const box = `${card('webapp')} [data-ref="Pod/${pod}"]`;
+    await page.locator(`${box}.ready`).waitFor();
     t.k(['delete', 'pod', pod, '--wait=false']);
-    await page.waitForFunction((ref) => !document.querySelector(`[data-ref="${ref}"]`), `Pod/${pod}`, { timeout: 60_000 });
-    const seen = await page.evaluate(() => (window as unknown as { seen: string[] }).seen);
-    assert.ok(seen.some((c) => c.includes('terminating')), `states seen: ${[...new Set(seen)].join(' | ')}`);
+    await page.locator(`${box}.terminating`).waitFor();
+    await shot('04-terminating');
+    t.k(['patch', 'pod', pod, '--type', 'json', '-p', '[{"op":"remove","path":"/metadata/finalizers"}]']);
+    await page.locator(box).waitFor({ state: 'detached', timeout: 30_000 });
     await page.locator(`${card('webapp')} .box.pod.ready`).nth(3).waitFor();
   });
 
@@ -127,11 +132,37 @@ describe('the live page, in chromium', { skip, timeout: 240_000 }, () => {
     })();
     try {
       await page.locator(`${card('webapp')} .edge-label`, { hasText: /[1-9][\d.]* conn\/s|0\.[1-9] conn\/s/ }).first().waitFor({ timeout: 20_000 });
-      await shot('04-traffic');
+      await shot('05-traffic');
     } finally {
       sending = false;
       await send;
     }
+  });
+
+  it("a selected pod's Events", async () => {
+    await page.locator(`${card('webapp')} .box.pod.ready`).first().click();
+    await page.locator('#events li', { hasText: 'Scheduled: Successfully assigned default/webapp-' }).waitFor();
+    await page.locator('#events li', { hasText: 'Started: Started container webapp' }).waitFor();
+  });
+
+  it('a rollout: old pods drain while new ones take over', async () => {
+    const revisions = async (): Promise<string[]> => page.evaluate(() => (window as unknown as { revisions: string[] }).revisions);
+    await page.evaluate(() => {
+      const w = window as unknown as { revisions: string[] };
+      w.revisions = [];
+      // Each moment's set of pod-template-hashes among the card's pods.
+      new MutationObserver(() => {
+        const hashes = [...document.querySelectorAll('#svc-webapp .box.pod')].map((b) => /· ([a-z0-9]{6,10})$/.exec(b.getAttribute('aria-label') ?? '')?.[1]);
+        w.revisions.push([...new Set(hashes)].sort().join(','));
+      }).observe(document.body, { subtree: true, childList: true });
+    });
+    const before = t.k(['get', 'rs', '-l', 'app=webapp', '-o', 'jsonpath={.items[0].metadata.labels.pod-template-hash}']);
+    t.k('set image deployment/webapp webapp=ikubernetes/myapp:v2');
+    t.k('rollout status deployment/webapp --timeout 60s');
+    await page.waitForFunction((old) => ![...document.querySelectorAll('#svc-webapp .box.pod')].some((b) => b.getAttribute('aria-label')?.endsWith(old)), before, { timeout: 60_000 });
+    const seen = await revisions();
+    assert.ok(seen.some((r) => r.split(',').length === 2 && r.includes(before)), `revisions seen together: ${[...new Set(seen)].join(' | ')}`);
+    await shot('06-rolled-out');
   });
 
   it('explain for a NodePort, from the outside client', async () => {
@@ -145,13 +176,13 @@ describe('the live page, in chromium', { skip, timeout: 240_000 }, () => {
     assert.match(option!, new RegExp(`:${nodePort}$`));
     await page.selectOption('#explain-address', option!);
     await page.click('#explain-form button');
-    await shot('05-explain-nodeport');
+    await shot('07-explain-nodeport');
     await page.locator('#explain-out pre').first().waitFor();
     const hit = page.locator('#explain-out .hit', { hasText: `${option} (NodePort)` });
     assert.equal(await hit.count(), 1, (await page.locator('#explain-out').textContent())!);
     assert.match((await hit.textContent())!, /forwards to one of \d endpoints/);
     const out = (await page.locator('#explain-out').textContent())!;
     assert.match(out, /webapp-np\.default\.svc\.cluster\.local → A 127\.96\./);
-    await shot('05-explain-nodeport');
+    await shot('07-explain-nodeport');
   });
 });
