@@ -11,7 +11,7 @@ export interface Rate {
   open: number;
 }
 
-const W = 172;
+const W = 184;
 const H = 46;
 
 export const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);

@@ -4,7 +4,8 @@
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import https from 'node:https';
 import http from 'node:http';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import { endpointFromKubeconfig } from '../../src/client/https.js';
 import { Tinykube, EXAMPLES } from './harness.js';
 import { CHROMIUM, CHROMIUM_ARGS } from '../support/chromium.js';
 
+const BIN = join(new URL('../..', import.meta.url).pathname, 'bin', 'tinykube.js');
 const ARTIFACTS = join(new URL('../..', import.meta.url).pathname, 'test-artifacts', 'dashboard');
 const missing = existsSync(CHROMIUM) ? undefined : `${CHROMIUM} is not installed (apt-get install chromium)`;
 // Under CI a missing browser fails the suite rather than skipping it.
@@ -52,6 +54,7 @@ describe('the live page, in chromium', { skip, timeout: 240_000 }, () => {
 
   before(async () => {
     if (missing) throw new Error(missing);
+    rmSync(ARTIFACTS, { recursive: true, force: true });
     mkdirSync(ARTIFACTS, { recursive: true });
     t = await Tinykube.start();
     ({ server, token } = endpointFromKubeconfig(t.kubeconfig));
@@ -83,7 +86,10 @@ describe('the live page, in chromium', { skip, timeout: 240_000 }, () => {
   });
 
   it('a Deployment + Service appears, with its addresses, selector and ready pods', async () => {
-    await page.goto(`${server}/ui/#token=${encodeURIComponent(token)}`);
+    const printed = spawnSync(process.execPath, [BIN, 'dashboard', '--kubeconfig', t.kubeconfig], { encoding: 'utf8' });
+    const url = printed.stdout.split('\n')[0];
+    assert.equal(url, `${server}/ui/#token=${encodeURIComponent(token)}`, printed.stderr);
+    await page.goto(url);
     await page.locator(card('kubernetes')).waitFor();
     assert.equal(new URL(page.url()).hash, '', 'the token leaves the address bar');
     t.k(['apply', '-f', join(EXAMPLES, 'webapp.yaml'), '-f', join(EXAMPLES, 'nodeport.yaml')]);
