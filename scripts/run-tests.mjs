@@ -23,8 +23,10 @@ const all = [...find(join(root, 'src')), ...find(join(root, 'test'))].sort();
 const isE2e = (f) => f.includes('/test/e2e/');
 const files = which === 'unit' ? all.filter((f) => !isE2e(f)) : which === 'e2e' ? all.filter(isE2e) : all;
 
-const build = spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: root, stdio: 'inherit' });
-if (build.status !== 0) process.exit(build.status ?? 1);
+for (const step of [['npx', 'tsc', '-p', 'tsconfig.json'], [process.execPath, 'scripts/build-ui.mjs']]) {
+  const build = spawnSync(step[0], step.slice(1), { cwd: root, stdio: 'inherit' });
+  if (build.status !== 0) process.exit(build.status ?? 1);
+}
 
 const r = spawnSync(
   process.execPath,

@@ -43,6 +43,16 @@ const isPublic = (path: string): boolean => path === '/version' || HEALTH_ENDPOI
  *  request is authenticated already. */
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer, info: ResourceRequest) => void;
 
+/** Serves every request under a path prefix (e.g. the dashboard's /ui/). */
+export type RouteHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>;
+
+interface Route {
+  prefix: string;
+  handler: RouteHandler;
+  /** Served without a token: only what shows nothing of the cluster (a page's static files). */
+  public: boolean;
+}
+
 /** A Prometheus registry (prom-client's Registry fits). */
 export interface MetricsSource {
   metrics(): Promise<string>;
@@ -70,7 +80,7 @@ export class ApiServer {
   private readonly openApiRefs: ResourceRef[];
   private readonly upgrades = new Map<string, UpgradeHandler>();
   private readonly metrics: MetricsSource[] = [];
-  private readonly paths = new Map<string, (req: IncomingMessage, res: ServerResponse) => Promise<void>>();
+  private readonly routes: Route[] = [];
   /** OpenAPI documents never change while the server runs: built once, on first request. */
   private readonly openApiDocs = new Map<string, object | undefined>();
   private shuttingDown = false;
@@ -140,9 +150,10 @@ export class ApiServer {
     this.upgrades.set(name, handler);
   }
 
-  /** Serve a path outside the API (authenticated like the rest), e.g. kubelet certificates. */
-  addPath(path: string, handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>): void {
-    this.paths.set(path, handler);
+  /** Serve the paths under `prefix` with code outside the API package; the longest prefix wins. */
+  addRoute(prefix: string, handler: RouteHandler, opts: { public?: boolean } = {}): void {
+    this.routes.push({ prefix, handler, public: opts.public ?? false });
+    this.routes.sort((a, b) => b.prefix.length - a.prefix.length);
   }
 
   /** Serve a computed resource (e.g. componentstatuses). */
@@ -200,7 +211,9 @@ export class ApiServer {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'https://localhost');
     const path = url.pathname.replace(/\/+$/, '') || '/';
-    if (!isPublic(path) && !this.authenticated(req)) throw errors.unauthorized();
+    const route = this.routes.find((r) => url.pathname.startsWith(r.prefix));
+    if (!isPublic(path) && !route?.public && !this.authenticated(req)) throw errors.unauthorized();
+    if (route) return route.handler(req, res, url);
 
     if (path === '/version') return sendJson(res, 200, VERSION_INFO);
     const [, endpoint, single, ...more] = path.split('/');
@@ -211,8 +224,6 @@ export class ApiServer {
       res.end(texts.join('\n'));
       return;
     }
-    const extra = this.paths.get(path);
-    if (extra) return extra(req, res);
     if (path === '/api' || path === '/apis') return this.discovery(req, res, path === '/api');
     if (path === '/openapi/v3' || path.startsWith('/openapi/v3/')) {
       if (!this.openApiDocs.has(path)) {

@@ -123,7 +123,7 @@ export async function agentCommand(args: string[]): Promise<number> {
     throw e;
   });
   const pods = kubelet && (await startPodHandlers(clientFor('kubelet'), agentPlacement(values, dataDir), nodeName));
-  if (pods) kubelet!.serve(pods);
+  if (pods) kubelet!.serve({ ...pods, traffic: node.proxy?.traffic });
   log.info({ server: values.server, nodeName, kubeletPort: kubelet?.port }, 'agent is ready');
   process.stdout.write(`tinykube agent: node ${nodeName} joined ${values.server}\n`);
   await stopping.done;

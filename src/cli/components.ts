@@ -10,10 +10,16 @@ import { startWorkloadControllers } from '../controllers/workloads.js';
 import { startServiceControllers } from '../controllers/services.js';
 import { startPodHandlers } from '../node/pod-handlers.js';
 import { singleHost, type PodPlacement } from '../node/pod-placement.js';
-import { nodeProxy } from '../api/http/node-proxy.js';
+import { kubeletJson, nodeProxy } from '../api/http/node-proxy.js';
 import { KUBELET_CERTIFICATE_PATH, kubeletCertificates } from '../api/http/kubelet-certificates.js';
 import { readCa } from '../api/tls.js';
-import { resourceProxy, type ResourceProxyDeps } from '../api/http/resource-proxy.js';
+import { resourceProxy, type LocalNode, type ResourceProxyDeps } from '../api/http/resource-proxy.js';
+import { R } from '../client/client.js';
+import type { Node } from '../apis/core/nodes.js';
+import type { TrafficReport } from '../proxy/traffic.js';
+import { mountDashboard } from './dashboard/dashboard.js';
+import { errors } from '../api/errors.js';
+import { sendJson } from '../api/http/respond.js';
 import { directDialer, podDialer } from '../node/portforward/dial.js';
 import { startNodeComponents } from './node-components.js';
 import { startDns } from '../dns/index.js';
@@ -60,7 +66,12 @@ export async function startComponents(server: ApiServer, o: ComponentOptions): P
   try {
     // Agents that join (`server`, and `up`'s netns nodes) get their kubelet port's certificate here.
     const ca = readCa(o.dataDir);
-    if (o.nodeToken && ca) server.addPath(KUBELET_CERTIFICATE_PATH, kubeletCertificates(ca));
+    if (o.nodeToken && ca) {
+      const sign = kubeletCertificates(ca);
+      server.addRoute(KUBELET_CERTIFICATE_PATH, (req, res) => sign(req, res));
+    }
+    // The node proxy's counters, once it runs here: nodes/NAME/proxy/traffic and the dashboard.
+    let traffic: (() => TrafficReport) | undefined;
     if (!o.disable.has('node') || o.placement) {
       const pods = await startPodHandlers(client('kubelet'), o.placement ?? singleHost(o.dataDir), nodeName);
       stops.push(() => pods.stop());
@@ -68,7 +79,8 @@ export async function startComponents(server: ApiServer, o: ComponentOptions): P
       server.addUpgrade('pods/exec', pods.exec);
       server.addUpgrade('pods/portforward', pods.portforward);
       const apiClient = client('kube-apiserver');
-      addResourceProxy(server, { client: apiClient, dial: podDialer(apiClient, o.placement ?? singleHost(o.dataDir)), localNode: { name: nodeName, serve: pods.endpoints } });
+      const serve: LocalNode['serve'] = (req, res, path) => (path.split('?')[0] === '/traffic' && traffic ? Promise.resolve(sendJson(res, 200, traffic())) : pods.endpoints(req, res, path));
+      addResourceProxy(server, { client: apiClient, dial: podDialer(apiClient, o.placement ?? singleHost(o.dataDir)), localNode: { name: nodeName, serve } });
     } else if (o.nodeToken) {
       // No node here: the pod's node serves them on its kubelet port, as kube-apiserver proxies,
       // with a serving certificate this server's CA issued it when it joined.
@@ -82,6 +94,23 @@ export async function startComponents(server: ApiServer, o: ComponentOptions): P
     const node = await startNodeComponents(client, { ...o, nodeName });
     stops.push(...node.stops.reverse());
     if (node.proxy) server.addMetrics(node.proxy.metrics);
+    traffic = node.proxy?.traffic;
+    const kubelets = ca && o.nodeToken ? { client: client('kube-apiserver'), token: o.nodeToken, ca: ca.cert } : undefined;
+    mountDashboard(server, {
+      client: client('dashboard'),
+      clusterDomain: o.clusterDomain,
+      clusterCIDR: o.podCIDR,
+      traffic: {
+        nodeNames: async () => (await client('dashboard').list<Node>(R.nodes)).items.map((n) => n.metadata.name!),
+        report: async (name) => {
+          if (traffic && name === nodeName) return traffic();
+          // On the netns networks the agents' kubelet ports are inside node namespaces: never
+          // dialled from the host's namespace.
+          if (o.placement || !kubelets) throw errors.unavailable(`node ${name}'s kubelet port is not reachable from this server`);
+          return kubeletJson<TrafficReport>(kubelets, name, '/traffic');
+        },
+      },
+    });
     if (!o.disable.has('dns')) {
       const dns = await startDns({
         client: client('coredns'),

@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { startControlPlane } from './control-plane.js';
 import { openLog } from './log.js';
 import { explainCommand } from './explain-command.js';
+import { dashboardCommand } from './dashboard-command.js';
 import { agentCommand } from './agent-command.js';
 import { onStop } from './signals.js';
 import { startNetnsCluster } from './netns-cluster.js';
@@ -29,6 +30,7 @@ Commands:
   agent        Join a cluster as a node (node agent + proxy): agent --server URL --token T --ca-file F
   shell        shell [NODE] [--client] [-- CMD...]: a root shell (or CMD) on a node of the netns network
   explain      explain svc/NAME [-n NS]: what the proxy does with a connection to the Service
+  dashboard    Print (--open: open) the URL of the live page of Services, endpoints and traffic
   migrate      --from DATA_DIR --to http://HOST:2379[,...] [--prefix /tinykube]: copy a SQLite data dir's store into etcd
   kubeconfig   Print the path of the kubeconfig of a data dir (--data-dir)
   help         Show this help
@@ -83,6 +85,8 @@ async function main(argv: string[]): Promise<number> {
       return shellCommand(rest);
     case 'explain':
       return explainCommand(rest);
+    case 'dashboard':
+      return dashboardCommand(rest);
     case 'migrate':
       return (await import('./migrate-command.js')).migrateCommand(rest);
     case 'kubeconfig': {

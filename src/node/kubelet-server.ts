@@ -11,11 +11,12 @@ import type { AddressInfo } from 'node:net';
 import { errors } from '../api/errors.js';
 import { hasBearer } from '../api/bearer.js';
 import { parseRequestInfo, type ResourceRequest } from '../api/request-info.js';
-import { refuseUpgrade, sendError, toStatusError } from '../api/http/respond.js';
+import { refuseUpgrade, sendError, sendJson, toStatusError } from '../api/http/respond.js';
 import { createKubeletCsr } from '../api/tls.js';
 import { KUBELET_CERTIFICATE_PATH, type KubeletCertificateRequest } from '../api/http/kubelet-certificates.js';
 import type { HttpsClient } from '../client/https.js';
 import type { PodHandlers } from './pod-handlers.js';
+import type { TrafficReport } from '../proxy/traffic.js';
 
 export const KUBELET_PORT = 10250;
 
@@ -29,10 +30,15 @@ export interface KubeletServerOptions {
   tls: { cert: string; key: string };
 }
 
+export interface KubeletHandlers extends Pick<PodHandlers, 'log' | 'exec' | 'portforward' | 'endpoints'> {
+  /** The node proxy's per-endpoint counters (nodes/NAME/proxy/traffic); absent without a proxy. */
+  traffic?: () => TrafficReport;
+}
+
 export interface KubeletServer {
   port: number;
   /** Starts answering with these handlers; until then requests get 503. */
-  serve(handlers: Pick<PodHandlers, 'log' | 'exec' | 'portforward' | 'endpoints'>): void;
+  serve(handlers: KubeletHandlers): void;
   close(): Promise<void>;
 }
 
@@ -61,11 +67,16 @@ export async function kubeletServingCertificate(client: HttpsClient, nodeName: s
 /** Listens at once, so the port is known when the Node is registered; serves once serve() is
  *  called, after the agent has joined (a wrong token fails there, with 401). */
 export async function listenKubelet(o: KubeletServerOptions): Promise<KubeletServer> {
-  let pods: Pick<PodHandlers, 'log' | 'exec' | 'portforward' | 'endpoints'> | undefined;
+  let pods: KubeletHandlers | undefined;
   const server = https.createServer({ cert: o.tls.cert, key: o.tls.key }, (req, res) => {
     const handle = async (): Promise<void> => {
       if (!hasBearer(req, [o.token])) throw errors.unauthorized();
       const path = new URL(req.url ?? '/', 'https://localhost').pathname;
+      if (path === '/traffic') {
+        if (!pods) throw starting();
+        if (!pods.traffic) throw errors.noSuchPath();
+        return sendJson(res, 200, pods.traffic());
+      }
       if (KUBELET_PATHS.has(path)) {
         if (!pods) throw starting();
         return pods.endpoints(req, res, req.url ?? '/');

@@ -35,6 +35,7 @@ import { ProxyHealth } from './healthcheck/answers.js';
 import { ProxyPorts } from './healthcheck/servers.js';
 import { nodePortIPs } from './state/node-addresses.js';
 import type { ProxyState } from './state/types.js';
+import type { TrafficReport } from './traffic.js';
 
 /** UDP clients one userspace service address forwards for at once (each flow is a socket). */
 const UDP_MAX_FLOWS = 1024;
@@ -89,6 +90,8 @@ export interface RunningProxy {
   modeMessage?: string;
   /** LoadBalancer addresses this node announces now. */
   announced(): string[];
+  /** What this node's proxy has carried, per endpoint (none in a mode without counters). */
+  traffic(): TrafficReport;
 }
 
 interface ModeContext {
@@ -233,5 +236,6 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     mode: choice.mode,
     modeMessage: choice.message,
     announced: () => announcer?.announced() ?? [],
+    traffic: () => ({ node: opts.nodeName, mode: choice.mode, at: clock.now(), endpoints: mode.traffic?.() ?? [] }),
   };
 }

@@ -11,6 +11,7 @@ import { applyChanges } from './state/change.js';
 import { EndpointsChangeTracker, type EndpointsMap } from './state/endpoints-change-tracker.js';
 import { ServiceChangeTracker, type ServicePortMap } from './state/service-change-tracker.js';
 import type { ProxyState } from './state/types.js';
+import type { EndpointTraffic } from './traffic.js';
 
 /** A datapath: renders the whole state and applies it; may throw to have the sync retried. */
 export interface Mode {
@@ -19,6 +20,8 @@ export interface Mode {
   stop(): Promise<void>;
   /** Kernel modes: make the next apply a full sync (rewrite everything, re-read the kernel). */
   requestFullSync?(): void;
+  /** Per-endpoint counters, where the mode keeps them. */
+  traffic?(): EndpointTraffic[];
 }
 
 /**

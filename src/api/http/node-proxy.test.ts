@@ -1,5 +1,5 @@
-// The API server's forwarding of pods/log and pods/exec to a node's kubelet port, against a real
-// kubelet server (listenKubelet with the node's own handlers) on 127.0.0.1.
+// The API server's forwarding of pods/log, pods/exec and nodes/NAME/proxy/PATH to a node's
+// kubelet port, against a real kubelet server (listenKubelet with the node's own handlers) on 127.0.0.1.
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,12 +20,19 @@ import { listenKubelet, type KubeletServer } from '../../node/kubelet-server.js'
 import { logPath } from '../../node/logs.js';
 import { startPodHandlers, type PodHandlers } from '../../node/pod-handlers.js';
 import { singleHost } from '../../node/pod-placement.js';
-import { nodeProxy } from './node-proxy.js';
+import { kubeletJson, nodeProxy } from './node-proxy.js';
 import { createCa, createKubeletCsr, signKubeletServing } from '../tls.js';
 import { resourceProxy } from './resource-proxy.js';
 import { directDialer } from '../../node/portforward/dial.js';
+import type { TrafficReport } from '../../proxy/traffic.js';
 
 const TOKEN = 'node-token-for-tests';
+const REPORT: TrafficReport = {
+  node: 'node1',
+  mode: 'userspace',
+  at: 1,
+  endpoints: [{ service: 'default/web:/TCP', namespace: 'default', name: 'web', endpoint: '127.244.0.8:80', connections: 3, open: 0, bytesIn: 30, bytesOut: 300 }],
+};
 
 /** A kubelet serving certificate for NODE at 127.0.0.1, from the CA, as an agent gets at join. */
 async function servingCert(ca: { cert: string; key: string }, node: string): Promise<{ cert: string; key: string }> {
@@ -90,7 +97,7 @@ describe('node proxy: pods/log and pods/exec forwarded to the kubelet port', { t
     ca = await createCa();
     kubelet = await listenKubelet({ token: TOKEN, host: '127.0.0.1', port: 0, tls: await servingCert(ca, 'node1') });
     handlers = await startPodHandlers(client, singleHost(dataDir), 'node1');
-    kubelet.serve(handlers);
+    kubelet.serve({ ...handlers, traffic: () => REPORT });
     await setNode(client, 'node1', { addresses: [{ type: 'InternalIP', address: '127.0.0.1' }], daemonEndpoints: { kubeletEndpoint: { Port: kubelet.port } } });
     const p = nodeProxy({ client, token: TOKEN, ca: ca.cert });
     proxy = await serveHandler({ request: p.log, upgrade: p.upgrade });
@@ -168,6 +175,19 @@ describe('node proxy: pods/log and pods/exec forwarded to the kubelet port', { t
     assert.equal((await get(`${kubeletUrl()}${path}`, { Authorization: `Bearer ${TOKEN}` })).code, 200);
     const refused = await exec(kubeletUrl(), 'box', ['echo', 'hi']);
     assert.equal(refused.refused?.code, 401);
+  });
+
+  it("a node's /traffic: the node proxy's counters, from the kubelet port", async () => {
+    assert.deepEqual(await kubeletJson<TrafficReport>({ client: api.client(), token: TOKEN, ca: ca.cert }, 'node1', '/traffic'), REPORT);
+    const nodes = await serveHandler({ request: resourceProxy({ client: api.client(), dial: directDialer, nodeToken: TOKEN }).nodes });
+    try {
+      const r = await get(`${nodes.url}/api/v1/nodes/node1/proxy/traffic`);
+      assert.deepEqual({ code: r.code, body: JSON.parse(r.body) }, { code: 200, body: REPORT });
+      assert.equal((await get(`${nodes.url}/api/v1/nodes/node1/proxy/nothing-here`)).code, 404);
+      assert.equal((await get(`${kubeletUrl()}/traffic`)).code, 401);
+    } finally {
+      await nodes.close();
+    }
   });
 
   it('a node without a kubelet endpoint: 400 with the reason', async () => {

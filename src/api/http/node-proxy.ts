@@ -9,7 +9,7 @@
 
 import https from 'node:https';
 import tls, { type PeerCertificate } from 'node:tls';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { errors, StatusError } from '../errors.js';
 import type { UpgradeHandler } from '../server.js';
@@ -30,6 +30,11 @@ export async function kubeletEndpoint(client: Client, namespace: string | undefi
   const pod = await client.get<Pod>(R.pods, namespace, name);
   const nodeName = pod.spec?.nodeName;
   if (!nodeName) throw errors.badRequest(`pod ${name} does not have a host assigned`);
+  return nodeKubeletEndpoint(client, nodeName);
+}
+
+/** Where a node serves its kubelet port. */
+export async function nodeKubeletEndpoint(client: Client, nodeName: string): Promise<KubeletEndpoint> {
   const node = await client.get<Node>(R.nodes, undefined, nodeName);
   const host = node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
   const port = node.status?.daemonEndpoints?.kubeletEndpoint?.Port;
@@ -127,21 +132,36 @@ export interface NodeProxyDeps {
   dialTimeoutMs?: number;
 }
 
-function logProxy(deps: NodeProxyDeps): SubresourceHandler {
+/** GET `path` from the kubelet at `ep`, verified, with these headers; `client`, when it leaves
+ *  (kubectl logs -f stopped), ends the kubelet's stream too. */
+function kubeletGet(deps: NodeProxyDeps, ep: KubeletEndpoint, path: string, headers: Record<string, string | string[]>, client?: ServerResponse): Promise<IncomingMessage> {
   const dialMs = deps.dialTimeoutMs ?? DIAL_TIMEOUT_MS;
+  return new Promise<IncomingMessage>((resolve, reject) => {
+    // A connection of its own (agent: false): a follow stream holds it for as long as it runs.
+    const out = https.request({ host: ep.host, port: ep.port, path, method: 'GET', headers, ...verifyKubelet(deps.ca, ep), agent: false }, resolve);
+    out.on('error', (e: NodeJS.ErrnoException) => reject(unreachable('GET', ep, path, e)));
+    out.on('socket', (socket) => dialDeadline(socket as tls.TLSSocket, dialMs, (e) => out.destroy(e)));
+    client?.on('close', () => out.destroy());
+    out.end();
+  });
+}
+
+/** A node's kubelet answer at `path`, parsed: the API server's own reads (the dashboard's traffic). */
+export async function kubeletJson<T>(deps: NodeProxyDeps, nodeName: string, path: string): Promise<T> {
+  const ep = await nodeKubeletEndpoint(deps.client, nodeName);
+  const res = await kubeletGet(deps, ep, path, { authorization: `Bearer ${deps.token}` });
+  let body = '';
+  res.setEncoding('utf8');
+  for await (const chunk of res) body += chunk;
+  if (res.statusCode !== 200) throw new StatusError(res.statusCode ?? 502, 'InternalError', `node ${nodeName}: ${path} answered ${res.statusCode}: ${body.slice(0, 200)}`);
+  return JSON.parse(body) as T;
+}
+
+function logProxy(deps: NodeProxyDeps): SubresourceHandler {
   return async (req, res, info) => {
     if (info.verb !== 'get') throw errors.methodNotAllowed();
     const ep = await kubeletEndpoint(deps.client, info.namespace, info.name!);
-    const path = req.url ?? '/';
-    const upstream = await new Promise<IncomingMessage>((resolve, reject) => {
-      // A connection of its own (agent: false): a follow stream holds it for as long as it runs.
-      const out = https.request({ host: ep.host, port: ep.port, path, method: 'GET', headers: forwardedHeaders(req, deps.token, false), ...verifyKubelet(deps.ca, ep), agent: false }, resolve);
-      out.on('error', (e: NodeJS.ErrnoException) => reject(unreachable('GET', ep, path, e)));
-      out.on('socket', (socket) => dialDeadline(socket as tls.TLSSocket, dialMs, (e) => out.destroy(e)));
-      // A client that leaves (kubectl logs -f stopped) ends the kubelet's stream too.
-      res.on('close', () => out.destroy());
-      out.end();
-    });
+    const upstream = await kubeletGet(deps, ep, req.url ?? '/', forwardedHeaders(req, deps.token, false), res);
     const headers = Object.entries(upstream.headers).filter(([k]) => !HOP_BY_HOP.has(k));
     res.writeHead(upstream.statusCode ?? 502, Object.fromEntries(headers));
     res.flushHeaders();

@@ -10,7 +10,7 @@ import { listenTcp } from './tcp-listener.js';
 
 after(closeAll);
 
-const noStats = { opened: () => undefined, closed: () => undefined, connectFailed: () => undefined, open: () => 0 };
+const noStats = { opened: () => undefined, closed: () => undefined, connectFailed: () => undefined, open: () => 0, traffic: () => [] };
 const deps = { clock: new FakeClock(0), connectTimeoutMs: 1000, udpIdleTimeoutMs: 1000, udpMaxFlows: 16 };
 
 /** Sends `data`, half-closes, and returns everything read back until the proxy ends the stream. */

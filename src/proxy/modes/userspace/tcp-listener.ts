@@ -55,12 +55,20 @@ function connect(client: net.Socket, ip: string, port: number, r: Route, tried: 
 
 function splice(client: net.Socket, up: net.Socket, r: Route, endpoint: string): void {
   const release = r.balancer.track(endpoint, { close: () => (client.destroy(), up.destroy()) });
-  r.stats.opened();
+  const meter = {
+    get bytesIn() {
+      return client.bytesRead;
+    },
+    get bytesOut() {
+      return client.bytesWritten;
+    },
+  };
+  r.stats.opened(endpoint, meter);
   let open = 2;
   const closed = (): void => {
     if (--open > 0) return;
     release();
-    r.stats.closed(client.bytesRead, client.bytesWritten);
+    r.stats.closed(endpoint, meter);
   };
   client.once('close', closed);
   up.once('close', closed);

@@ -8,7 +8,7 @@ import { listenUdp, type UdpProblems } from './udp-listener.js';
 
 after(closeAll);
 
-const noStats = { opened: () => undefined, closed: () => undefined, connectFailed: () => undefined, open: () => 0 };
+const noStats = { opened: () => undefined, closed: () => undefined, connectFailed: () => undefined, open: () => 0, traffic: () => [] };
 
 /** Records what a listener reports. */
 function recorder(): UdpProblems & { seen: string[] } {

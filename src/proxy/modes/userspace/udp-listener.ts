@@ -72,11 +72,11 @@ export async function listenUdp(ip: string, port: number, route: RouteLookup, de
       flow.timer?.cancel();
       release();
       sock.close();
-      r.stats.closed(flow.bytesIn, flow.bytesOut);
+      r.stats.closed(b.key, flow);
     };
     const flow: Flow = { sock, last: deps.clock.now(), queue: [], bytesIn: 0, bytesOut: 0, close };
     release = r.balancer.track(b.key, flow);
-    r.stats.opened();
+    r.stats.opened(b.key, flow);
     sock.on('message', (reply) => {
       flow.last = deps.clock.now();
       flow.bytesOut += reply.length;

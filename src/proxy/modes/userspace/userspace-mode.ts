@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { ProxyMetrics } from '../../metrics.js';
 import type { Mode } from '../../proxier.js';
 import type { ProxyState, ServicePortInfo } from '../../state/types.js';
+import type { EndpointTraffic } from '../../traffic.js';
 import { Balancer } from './balancer.js';
 import { planUserspace, type BalancerSpec, type ListenerSpec } from './plan.js';
 import type { DatapathDeps, Listener, Route } from './route.js';
@@ -55,7 +56,7 @@ export class UserspaceMode implements Mode {
         drainMs: spec.service.protocol === 'UDP' ? 0 : this.opts.drainMs,
       });
       this.balancers.set(key, entry);
-      if (!this.stats.has(spec.service.key)) this.stats.set(spec.service.key, serviceStats(this.opts.metrics, spec.service.key));
+      if (!this.stats.has(spec.service.key)) this.stats.set(spec.service.key, serviceStats(this.opts.metrics, spec.service));
     }
     for (const [key, { spec, balancer }] of this.balancers) {
       if (plan.balancers.has(key)) continue;
@@ -76,6 +77,10 @@ export class UserspaceMode implements Mode {
     const opening = [...plan.listeners.values()].filter((s) => !this.listeners.has(s.key));
     await Promise.all(opening.map((s) => this.open(s, seen)));
     this.reported = seen;
+  }
+
+  traffic(): EndpointTraffic[] {
+    return [...this.stats.values()].flatMap((s) => s.traffic());
   }
 
   /** Closes every listener and every connection still open through them. */
