@@ -59,9 +59,10 @@ type Target = (typeof TARGETS)[number];
 const clientPod = (target: Target): string => `client-${target.toLowerCase()}`;
 
 const nginxConf = (dir: string): string => `
-# One process that switches to no user (rootless, the namespace's root may not: the host's
-# groups and users are not mapped there), with its temporary files in the data dir.
+# One process that switches to no user and owns its temporary files in the data dir as root
+# (rootless, the namespace's root may not switch: the host's groups and users are not mapped).
 master_process off;
+user root;
 pid ${dir}/nginx.pid;
 error_log ${dir}/nginx-error.log;
 events { worker_connections 4096; }
