@@ -8,6 +8,7 @@ import { InProcessClient } from '../client/in-process.js';
 import { EventRecorder } from '../client/events.js';
 import { startWorkloadControllers } from '../controllers/workloads.js';
 import { startServiceControllers } from '../controllers/services.js';
+import { startServiceAccountsController } from '../controllers/serviceaccounts.js';
 import { startPodHandlers } from '../node/pod-handlers.js';
 import { singleHost, type PodPlacement } from '../node/pod-placement.js';
 import { nodeProxy } from '../api/http/node-proxy.js';
@@ -93,6 +94,8 @@ export async function startControllers(server: ApiServer, o: Pick<ComponentOptio
       lbPools: o.lbPools,
     });
     stops.push(() => services.stop());
+    const accounts = await startServiceAccountsController(client('kube-controller-manager'), o.log.child({ controller: 'serviceaccount' }));
+    stops.push(() => accounts.stop());
     return stops;
   } catch (e) {
     for (const stop of stops.reverse()) await stop();

@@ -1,0 +1,106 @@
+// ConfigMaps, Secrets and ServiceAccounts through real kubectl: the typed `create` commands
+// (protobuf), apply (OpenAPI validation), get tables, describe, and kube-apiserver's errors for
+// bad input, which change nothing stored.
+
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Tinykube, eventually, rows } from './harness.js';
+
+describe('ConfigMaps, Secrets and ServiceAccounts with kubectl', { timeout: 180_000 }, () => {
+  let t: Tinykube;
+  before(async () => {
+    t = await Tinykube.start();
+  });
+  after(async () => {
+    await t?.destroy();
+  });
+
+  it('kubectl create configmap from literals and files; get and describe show the data', () => {
+    const file = join(t.dataDir, 'game.properties');
+    writeFileSync(file, 'lives=3\n');
+    assert.equal(t.k(['create', 'configmap', 'game', '--from-literal=mode=easy', `--from-file=${file}`]).trim(), 'configmap/game created');
+    const table = rows(t.k(['get', 'cm']));
+    assert.deepEqual(
+      table.find((r) => r[0] === 'game')?.slice(0, 2),
+      ['game', '2'],
+    );
+    assert.equal(t.k(['get', 'configmap', 'game', '-o', 'jsonpath={.data.game\\.properties}']), 'lives=3\n');
+    const desc = t.k(['describe', 'configmap', 'game']);
+    assert.match(desc, /^Name:\s+game$/m);
+    assert.match(desc, /^mode:\n----\neasy$/m);
+  });
+
+  it('kubectl create secret generic, tls and docker-registry; get shows TYPE and DATA', () => {
+    t.k(['create', 'secret', 'generic', 'db', '--from-literal=user=admin', '--from-literal=password=s3cr3t']);
+    const dir = t.dataDir;
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=web', '-days', '1', '-keyout', join(dir, 'tls.key'), '-out', join(dir, 'tls.crt')], { stdio: 'ignore' });
+    t.k(['create', 'secret', 'tls', 'web-tls', `--cert=${join(dir, 'tls.crt')}`, `--key=${join(dir, 'tls.key')}`]);
+    t.k(['create', 'secret', 'docker-registry', 'regcred', '--docker-server=registry.example', '--docker-username=u', '--docker-password=p']);
+    const table = rows(t.k(['get', 'secrets']));
+    const byName = new Map(table.map((r) => [r[0], r.slice(1, 3)]));
+    assert.deepEqual(byName.get('db'), ['Opaque', '2']);
+    assert.deepEqual(byName.get('web-tls'), ['kubernetes.io/tls', '2']);
+    assert.deepEqual(byName.get('regcred'), ['kubernetes.io/dockerconfigjson', '1']);
+    assert.equal(Buffer.from(t.k(['get', 'secret', 'db', '-o', 'jsonpath={.data.password}']), 'base64').toString(), 's3cr3t');
+    assert.match(t.k(['describe', 'secret', 'db']), /^password:\s+6 bytes$/m);
+  });
+
+  it('apply validates against OpenAPI and folds stringData into data', () => {
+    const out = t.k(['apply', '-f', '-'], `
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: app-config}
+data: {LOG_LEVEL: debug}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: app-secret}
+stringData: {token: abc}
+`);
+    assert.match(out, /configmap\/app-config created/);
+    assert.match(out, /secret\/app-secret created/);
+    assert.equal(t.k(['get', 'secret', 'app-secret', '-o', 'jsonpath={.data.token}']), Buffer.from('abc').toString('base64'));
+    const bad = t.kubectl(['apply', '-f', '-'], 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: typo}\ndatas: {a: b}\n');
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /unknown field "datas"/);
+  });
+
+  it('a ConfigMap over 1 MiB is refused as kube-apiserver refuses it, and nothing is stored', () => {
+    const big = 'x'.repeat(1024 * 1024 + 1);
+    const r = t.kubectl(['create', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'big' }, data: { blob: big } }));
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /The ConfigMap "big" is invalid: \[\]: Too long: may not be more than 1048576 bytes/);
+    assert.match(t.kubectl(['get', 'cm', 'big']).stderr, /configmaps "big" not found/);
+  });
+
+  it('a Secret with a bad key is refused with the config-key message, and nothing is stored', () => {
+    const r = t.kubectl(['create', 'secret', 'generic', 'badkey', '--from-literal=bad/key=x']);
+    // kubectl checks --from-literal keys itself; a manifest reaches the server.
+    assert.equal(r.code, 1);
+    const m = t.kubectl(['apply', '-f', '-'], 'apiVersion: v1\nkind: Secret\nmetadata: {name: badkey}\ndata: {"bad/key": eA==}\n');
+    assert.equal(m.code, 1);
+    assert.match(
+      m.stderr,
+      /The Secret "badkey" is invalid: data\[bad\/key\]: Invalid value: "bad\/key": a valid config key must consist of alphanumeric characters, '-', '_' or '\.' \(e\.g\. 'key\.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '\[-\._a-zA-Z0-9\]\+'\)/,
+    );
+    assert.match(t.kubectl(['get', 'secret', 'badkey']).stderr, /secrets "badkey" not found/);
+  });
+
+  it('an immutable ConfigMap keeps its data', () => {
+    t.k(['apply', '-f', '-'], 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: frozen}\nimmutable: true\ndata: {a: "1"}\n');
+    const r = t.kubectl(['patch', 'cm', 'frozen', '-p', '{"data":{"a":"2"}}']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /The ConfigMap "frozen" is invalid: data: Forbidden: field is immutable when `immutable` is set/);
+    assert.equal(t.k(['get', 'cm', 'frozen', '-o', 'jsonpath={.data.a}']), '1');
+  });
+
+  it('every namespace has a default ServiceAccount', async () => {
+    t.k(['create', 'namespace', 'team-a']);
+    await eventually(() => t.kubectl(['get', 'sa', 'default', '-n', 'team-a']).code === 0, 10_000, 'default SA in team-a');
+    const table = rows(t.k(['get', 'serviceaccounts', '-A']));
+    for (const ns of ['default', 'kube-system', 'team-a']) assert.ok(table.some((r) => r[0] === ns && r[1] === 'default'), `default SA in ${ns}`);
+  });
+});
