@@ -14,6 +14,10 @@ import { Informer } from '../client/informer.js';
 import { RestartBackoff } from './backoff.js';
 import { realClock, type Clock } from '../util/clock.js';
 import { containerEnv } from './env.js';
+import { cachedSources } from './config-sources.js';
+import { saveStartedEnv } from './started-env.js';
+import type { ConfigMap } from '../apis/core/configmaps.js';
+import type { Secret } from '../apis/core/secrets.js';
 import { resolveContainer } from './images/resolve.js';
 import { logPath } from './logs.js';
 import { NodeHeartbeat } from './node-heartbeat.js';
@@ -78,6 +82,10 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
   for (const p of bound) if (p.status?.podIP && !p.spec?.hostNetwork && !terminal(p)) ips.allocate(p.metadata.uid!, p.status.podIP);
 
   const services = new Informer<Service>(client, R.services);
+  // What pods reference, as kubelet's watch-based configmap and secret managers see it.
+  const configMaps = new Informer<ConfigMap>(client, R.configMaps);
+  const secrets = new Informer<Secret>(client, R.secrets);
+  const configSources = cachedSources(configMaps, secrets);
   const pods = new Informer<Pod>(client, R.pods, { fieldSelector });
   const recorder = new EventRecorder(client, 'kubelet', nodeName);
   const writer = new StatusWriter(client, (ns, name) => pods.get(ns, name), log);
@@ -98,15 +106,20 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
     hostIP: opts.nodeIP,
     prepare(pod, container, podIP) {
       const resolved = resolveContainer(pod, container, { podIP, dataDir });
-      const env = containerEnv(pod, container, services.list(), podIP, opts.nodeIP);
+      const envWarnings: string[] = [];
+      const env = containerEnv(pod, container, services.list(), podIP, opts.nodeIP, configSources, envWarnings);
       const netns = netnsOf.get(pod.metadata.uid!);
       if (netns) checkExecutable(resolved.argv[0]!, env.PATH);
+      saveStartedEnv(dataDir, pod, container.name!, env);
       return {
         argv: resolved.argv,
         cwd: resolved.cwd,
         env,
         netns,
-        ...(resolved.warning ? { warning: resolved.warning } : {}),
+        warnings: [
+          ...(resolved.warning ? [{ reason: 'BuiltinImage', message: resolved.warning }] : []),
+          ...envWarnings.map((message) => ({ reason: 'InvalidEnvironmentVariableNames', message })),
+        ],
       };
     },
     logPath: (pod, container, restartCount) => logPath(dataDir, pod, container, restartCount),
@@ -190,7 +203,7 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
     },
     delete: (pod) => remove(pod, (pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000),
   });
-  await services.start();
+  await Promise.all([services.start(), configMaps.start(), secrets.start()]);
   await pods.start();
   log.info({ podCIDR: opts.podCIDR }, 'node agent started');
 
@@ -200,6 +213,8 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
       heartbeat.stop();
       pods.stop();
       services.stop();
+      configMaps.stop();
+      secrets.stop();
       writer.stop();
       // Pods still stopping with a longer grace period are hurried along too.
       await Promise.all([...workers.values(), ...leaving].map((w) => w.stop(shutdownGraceMs)));

@@ -20,6 +20,8 @@ import type { UpgradeHandler } from '../api/server.js';
 import type { Pod } from '../apis/core/pods.js';
 import type { Service } from '../apis/core/service/types.js';
 import { R, type Client } from '../client/client.js';
+import { fetchSources } from './config-sources.js';
+import { startedEnv } from './started-env.js';
 import { containerEnv } from './env.js';
 import { containerRoot } from './images/resolve.js';
 import { pickContainer } from './logs.js';
@@ -98,9 +100,10 @@ async function prepare(deps: ExecDeps, url: URL, namespace: string | undefined, 
   const podIP = pod.status?.podIP;
   if (phase !== 'Running' || !running || !podIP) throw errors.badRequest(`unable to upgrade connection: container not found ("${container}")`);
   const spec = [...(pod.spec.initContainers ?? []), ...(pod.spec.containers ?? [])].find((c) => c.name === container)!;
-  const env = containerEnv(pod, spec, deps.services(), podIP, pod.status?.hostIP ?? '');
+  const dataDir = deps.placement.dataDir(pod);
+  const env = { ...(startedEnv(dataDir, pod, container) ?? containerEnv(pod, spec, deps.services(), podIP, pod.status?.hostIP ?? '', await fetchSources(deps.client, pod))) };
   if (req.tty) env.TERM = 'xterm';
-  const cwd = containerRoot(deps.placement.dataDir(pod), pod, container);
+  const cwd = containerRoot(dataDir, pod, container);
   await mkdir(cwd, { recursive: true });
   return { req, env, cwd, netns: deps.placement.netns(pod) };
 }

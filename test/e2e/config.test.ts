@@ -97,6 +97,54 @@ stringData: {token: abc}
     assert.equal(t.k(['get', 'cm', 'frozen', '-o', 'jsonpath={.data.a}']), '1');
   });
 
+  it('pods get ConfigMap and Secret keys as env (valueFrom, envFrom with prefix); env does not follow changes', async () => {
+    t.k(['apply', '-f', '-'], `
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: env-config}
+data: {LOG_LEVEL: debug, MODE: fast}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: env-secret}
+stringData: {password: s3cr3t}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: env-pod}
+spec:
+  containers:
+  - name: app
+    image: busybox
+    command: ["sh", "-c", "echo level=$LEVEL; sleep 3600"]
+    envFrom:
+    - configMapRef: {name: env-config}
+      prefix: CFG_
+    env:
+    - name: LEVEL
+      valueFrom: {configMapKeyRef: {name: env-config, key: LOG_LEVEL}}
+    - name: PASSWORD
+      valueFrom: {secretKeyRef: {name: env-secret, key: password}}
+    - name: OPTIONAL
+      valueFrom: {configMapKeyRef: {name: absent, key: x, optional: true}}
+`);
+    await eventually(() => t.k(['get', 'pod', 'env-pod', '-o', 'jsonpath={.status.phase}']) === 'Running', 30_000, 'env-pod running');
+    const env = t.k(['exec', 'env-pod', '--', 'env']);
+    for (const line of ['LEVEL=debug', 'PASSWORD=s3cr3t', 'CFG_LOG_LEVEL=debug', 'CFG_MODE=fast']) assert.match(env, new RegExp(`^${line}$`, 'm'));
+    assert.doesNotMatch(env, /^OPTIONAL=/m);
+    t.k(['patch', 'cm', 'env-config', '-p', '{"data":{"LOG_LEVEL":"info"}}']);
+    assert.match(t.k(['exec', 'env-pod', '--', 'sh', '-c', 'echo $LEVEL']), /^debug$/m);
+    assert.match(t.k(['logs', 'env-pod']), /^level=debug$/m);
+  });
+
+  it('a missing key is CreateContainerConfigError with kubelet\'s message', async () => {
+    t.k(['run', 'missing-key', '--image=busybox', '--overrides', JSON.stringify({
+      spec: { containers: [{ name: 'missing-key', image: 'busybox', command: ['sleep', '3600'], env: [{ name: 'X', valueFrom: { configMapKeyRef: { name: 'env-config', key: 'nope' } } }] }] },
+    })]);
+    await eventually(() => /CreateContainerConfigError/.test(t.k(['get', 'pod', 'missing-key'])), 30_000, 'CreateContainerConfigError');
+    assert.match(t.k(['describe', 'pod', 'missing-key']), /Error: couldn't find key nope in ConfigMap default\/env-config/);
+  });
+
   it('every namespace has a default ServiceAccount', async () => {
     t.k(['create', 'namespace', 'team-a']);
     await eventually(() => t.kubectl(['get', 'sa', 'default', '-n', 'team-a']).code === 0, 10_000, 'default SA in team-a');
