@@ -14,7 +14,10 @@ import { Informer } from '../client/informer.js';
 import { RestartBackoff } from './backoff.js';
 import { realClock, type Clock } from '../util/clock.js';
 import { containerEnv } from './env.js';
-import { cachedSources } from './config-sources.js';
+import { cachedSources, referencedNames } from './config-sources.js';
+import { PodVolumes } from './volumes/pod-volumes.js';
+import type { PayloadContext } from './volumes/payload.js';
+import type { KubeObject } from '../apis/types.js';
 import { saveStartedEnv } from './started-env.js';
 import type { ConfigMap } from '../apis/core/configmaps.js';
 import type { Secret } from '../apis/core/secrets.js';
@@ -61,6 +64,8 @@ export interface NodeAgent {
 const DEFAULT_SHUTDOWN_GRACE_MS = 2_000;
 /** After a failed sandbox set-up, the pod is tried again this much later (kubelet's next sync). */
 const SANDBOX_RETRY_MS = 2_000;
+/** After a FailedMount, the volumes are tried again this much later. */
+const VOLUME_RETRY_MS = 2_000;
 
 const terminal = (pod: Pod): boolean => pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
 
@@ -86,6 +91,8 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
   const configMaps = new Informer<ConfigMap>(client, R.configMaps);
   const secrets = new Informer<Secret>(client, R.secrets);
   const configSources = cachedSources(configMaps, secrets);
+  const volumes = new PodVolumes(dataDir, client);
+  const payloadContext = (podIP: string): PayloadContext => ({ sources: configSources, podIP, hostIP: opts.nodeIP });
   const pods = new Informer<Pod>(client, R.pods, { fieldSelector });
   const recorder = new EventRecorder(client, 'kubelet', nodeName);
   const writer = new StatusWriter(client, (ns, name) => pods.get(ns, name), log);
@@ -138,6 +145,7 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
     }
     netnsOf.delete(uid);
     ips.release(uid);
+    volumes.tearDown(pod);
   }
 
   function remove(pod: Pod, graceMs: number): void {
@@ -174,13 +182,7 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
     setUp.then(
       (netns) => {
         netnsOf.set(uid, netns);
-        const latest = settingUp.get(uid);
-        settingUp.delete(uid);
-        if (!latest || stopped) return void release(pod);
-        const worker = new PodWorker(latest, ip, deps);
-        workers.set(uid, worker);
-        log.debug({ pod: `${pod.metadata.namespace}/${pod.metadata.name}`, ip, netns }, 'running pod');
-        worker.update(latest);
+        startWhenMounted(pod, ip);
       },
       (err: Error) => {
         settingUp.delete(uid);
@@ -193,6 +195,44 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
       },
     );
   }
+
+  /** Sets the pod's volumes up, then runs it; a volume that cannot be set up yet (a missing
+   *  ConfigMap, an unbound claim) is a FailedMount event and another try later. */
+  function startWhenMounted(first: Pod, ip: string): void {
+    const uid = first.metadata.uid!;
+    const pod = settingUp.get(uid);
+    if (!pod || stopped) {
+      settingUp.delete(uid);
+      return void release(first);
+    }
+    // A pod deleted before it ran needs no volumes: its worker only reports it finished.
+    const mounted = pod.metadata.deletionTimestamp ? Promise.resolve() : volumes.setUp(pod, payloadContext(ip));
+    mounted.then(
+      () => {
+        const latest = settingUp.get(uid);
+        settingUp.delete(uid);
+        if (!latest || stopped) return void release(pod);
+        const worker = new PodWorker(latest, ip, deps);
+        workers.set(uid, worker);
+        log.debug({ pod: `${pod.metadata.namespace}/${pod.metadata.name}`, ip, netns: netnsOf.get(uid) }, 'running pod');
+        worker.update(latest);
+      },
+      (err: Error) => {
+        recorder.record(pod, 'Warning', 'FailedMount', err.message);
+        clock.after(VOLUME_RETRY_MS, () => startWhenMounted(first, ip));
+      },
+    );
+  }
+
+  /** A ConfigMap or Secret changed: the volumes of the running pods that project it follow. */
+  function refreshVolumes(kind: 'configMaps' | 'secrets', obj: KubeObject): void {
+    for (const pod of pods.list(obj.metadata.namespace)) {
+      const w = workers.get(pod.metadata.uid!);
+      if (w && referencedNames(pod)[kind].has(obj.metadata.name!)) volumes.refresh(pod, payloadContext(w.podIP));
+    }
+  }
+  configMaps.on({ add: (cm) => refreshVolumes('configMaps', cm), update: (_, cm) => refreshVolumes('configMaps', cm) });
+  secrets.on({ add: (s) => refreshVolumes('secrets', s), update: (_, s) => refreshVolumes('secrets', s) });
 
   pods.on({
     add: sync,

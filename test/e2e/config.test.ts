@@ -5,7 +5,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Tinykube, eventually, rows } from './harness.js';
 
@@ -143,6 +143,49 @@ spec:
     })]);
     await eventually(() => /CreateContainerConfigError/.test(t.k(['get', 'pod', 'missing-key'])), 30_000, 'CreateContainerConfigError');
     assert.match(t.k(['describe', 'pod', 'missing-key']), /Error: couldn't find key nope in ConfigMap default\/env-config/);
+  });
+
+  it('configMap and secret volumes are files under the pod directory that follow changes; a missing ConfigMap is FailedMount', async () => {
+    t.k(['apply', '-f', '-'], `
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: vol-config}
+data: {app.conf: "color=blue"}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: vol-pod}
+spec:
+  containers:
+  - {name: app, image: busybox, command: ["sleep", "3600"], volumeMounts: [{name: config, mountPath: /etc/app}, {name: creds, mountPath: /etc/creds}]}
+  volumes:
+  - {name: config, configMap: {name: vol-config}}
+  - {name: creds, secret: {secretName: env-secret, defaultMode: 0400}}
+  - {name: scratch, emptyDir: {}}
+`);
+    await eventually(() => t.k(['get', 'pod', 'vol-pod', '-o', 'jsonpath={.status.phase}']) === 'Running', 30_000, 'vol-pod running');
+    const uid = t.k(['get', 'pod', 'vol-pod', '-o', 'jsonpath={.metadata.uid}']);
+    const volumes = join(t.dataDir, 'pods', `default_vol-pod_${uid}`, 'volumes');
+    const conf = join(volumes, 'kubernetes.io~configmap', 'config', 'app.conf');
+    assert.equal(readFileSync(conf, 'utf8'), 'color=blue');
+    assert.equal(readlinkSync(conf), '..data/app.conf');
+    const password = join(volumes, 'kubernetes.io~secret', 'creds', 'password');
+    assert.equal(readFileSync(password, 'utf8'), 's3cr3t');
+    assert.equal(statSync(password).mode & 0o777, 0o400);
+    assert.ok(statSync(join(volumes, 'kubernetes.io~empty-dir', 'scratch')).isDirectory());
+    t.k(['patch', 'cm', 'vol-config', '-p', '{"data":{"app.conf":"color=green"}}']);
+    await eventually(() => readFileSync(conf, 'utf8') === 'color=green', 60_000, 'the volume follows the ConfigMap');
+
+    t.k(['run', 'no-config', '--image=busybox', '--overrides', JSON.stringify({
+      spec: { containers: [{ name: 'no-config', image: 'busybox', command: ['sleep', '3600'] }], volumes: [{ name: 'c', configMap: { name: 'absent' } }] },
+    })]);
+    await eventually(
+      () => /MountVolume.SetUp failed for volume "c" : configmap "absent" not found/.test(t.k(['describe', 'pod', 'no-config'])),
+      30_000,
+      'FailedMount event',
+    );
+    t.k(['create', 'configmap', 'absent', '--from-literal=k=v']);
+    await eventually(() => t.k(['get', 'pod', 'no-config', '-o', 'jsonpath={.status.phase}']) === 'Running', 30_000, 'runs once the ConfigMap exists');
   });
 
   it('every namespace has a default ServiceAccount', async () => {
