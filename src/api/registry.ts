@@ -18,6 +18,7 @@ import { leases } from '../apis/coordination/leases.js';
 import { configMaps } from '../apis/core/configmaps.js';
 import { secrets } from '../apis/core/secrets.js';
 import { serviceAccounts } from '../apis/core/serviceaccounts.js';
+import { tokenReviews } from '../apis/authentication/tokenreviews.js';
 
 /** A served resource with everything the REST layer needs about it. */
 export interface Resource {
@@ -86,6 +87,7 @@ export function defaultRegistry(): Registry {
     replicaSets,
     endpointSlices,
     leases,
+    tokenReviews,
   ] as unknown as ResourceType<KubeObject>[]);
 }
 

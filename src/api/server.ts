@@ -10,10 +10,13 @@ import type { Logger } from 'pino';
 import type { Store } from '../store/store.js';
 import type { ApiConfig } from '../apis/types.js';
 import { errors } from './errors.js';
-import { hasBearer } from './bearer.js';
+import { Authenticator, type UserInfo } from './auth/authenticate.js';
+import { authorize } from './auth/authorize.js';
+import { reviewToken, tokenRequestHandler, tokenRequester, type RequestToken } from './http/token-request.js';
+import type { ServiceAccountJwt } from './auth/service-account-jwt.js';
 import { defaultRegistry, type Registry } from './registry.js';
 import { Rest } from './rest/rest.js';
-import { parseRequestInfo, type ResourceRequest } from './request-info.js';
+import { parseRequestInfo, type RequestInfo, type ResourceRequest } from './request-info.js';
 import { handleResource, type ResourceHandlerDeps, type SubresourceHandler, type VirtualResource } from './http/resource-handler.js';
 import { refuseUpgrade, sendError, sendJson, toStatusError } from './http/respond.js';
 import { wantsAggregatedDiscovery } from './http/negotiate.js';
@@ -51,8 +54,10 @@ export interface ApiServerOptions {
   store: Store;
   config: ApiConfig;
   tls: { cert: string; key: string };
-  /** Bearer tokens accepted. */
+  /** Bearer tokens accepted (with full rights). */
   tokens: string[];
+  /** Signs and checks ServiceAccount tokens; without it only `tokens` authenticate. */
+  serviceAccountJwt?: ServiceAccountJwt;
   host: string;
   port: number;
   log: Logger;
@@ -62,6 +67,9 @@ export interface ApiServerOptions {
 export class ApiServer {
   readonly registry: Registry;
   readonly rest: Rest;
+  readonly authenticator: Authenticator;
+  /** TokenRequest, for in-process clients (kubelet) too; none without a signing key. */
+  readonly requestToken?: RequestToken;
   private readonly server: https.Server;
   private readonly deps: ResourceHandlerDeps;
   private readonly openApiRefs: ResourceRef[];
@@ -73,6 +81,8 @@ export class ApiServer {
   constructor(private readonly opts: ApiServerOptions) {
     this.registry = opts.registry ?? defaultRegistry();
     this.rest = new Rest(opts.store, this.registry, opts.config);
+    this.authenticator = new Authenticator(opts.tokens, this.rest, opts.serviceAccountJwt);
+    this.requestToken = opts.serviceAccountJwt ? tokenRequester(this.rest, opts.serviceAccountJwt) : undefined;
     this.deps = {
       rest: this.rest,
       registry: this.registry,
@@ -84,6 +94,8 @@ export class ApiServer {
       virtual: new Map(),
       now: () => new Date(),
     };
+    if (this.requestToken) this.deps.subresources.set('serviceaccounts/token', tokenRequestHandler(this.requestToken));
+    this.deps.virtual.set('tokenreviews', { list: () => [], create: (review) => reviewToken(this.authenticator, review) });
     this.openApiRefs = this.registry.resources.map((r) => ({
       group: r.type.group,
       version: r.type.version,
@@ -163,15 +175,19 @@ export class ApiServer {
     });
   }
 
-  /** Authenticates a request; used for upgrade requests (exec) too. */
-  authenticated(req: IncomingMessage): boolean {
-    return hasBearer(req, this.opts.tokens);
+  /** Authenticates and authorizes a request; used for upgrade requests (exec) too. */
+  private async admit(req: IncomingMessage, info: RequestInfo): Promise<UserInfo> {
+    const user = await this.authenticator.authenticate(req);
+    if (!user) throw errors.unauthorized();
+    authorize(user, info, req.method ?? 'GET');
+    return user;
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'https://localhost');
     const path = url.pathname.replace(/\/+$/, '') || '/';
-    if (!PUBLIC_PATHS.has(path) && !this.authenticated(req)) throw errors.unauthorized();
+    const info = parseRequestInfo(req.method ?? 'GET', path, url.searchParams);
+    if (!PUBLIC_PATHS.has(path)) await this.admit(req, info);
 
     if (path === '/version') return sendJson(res, 200, VERSION_INFO);
     if (path === '/healthz' || path === '/livez' || path === '/readyz') {
@@ -196,7 +212,6 @@ export class ApiServer {
       return sendJson(res, 200, doc);
     }
 
-    const info = parseRequestInfo(req.method ?? 'GET', path, url.searchParams);
     if (info.isResource) return handleResource(this.deps, req, res, info, url);
 
     // /api/v1, /apis/GROUP, /apis/GROUP/VERSION
@@ -208,9 +223,15 @@ export class ApiServer {
   }
 
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    if (!this.authenticated(req)) return refuseUpgrade(socket, errors.unauthorized());
     const url = new URL(req.url ?? '/', 'https://localhost');
     const info = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
+    this.admit(req, info).then(
+      () => this.upgradeAdmitted(req, socket, head, info),
+      (e: unknown) => refuseUpgrade(socket, toStatusError(e)),
+    );
+  }
+
+  private upgradeAdmitted(req: IncomingMessage, socket: Duplex, head: Buffer, info: RequestInfo): void {
     const handler = info.isResource ? this.upgrades.get(`${info.resource}/${info.subresource}`) : undefined;
     if (!info.isResource || !handler) return refuseUpgrade(socket, errors.badRequest('upgrade is not supported on this path'));
     try {

@@ -11,6 +11,7 @@ import type { Store } from '../store/store.js';
 import { openSqliteStore } from '../store/sqlite/sqlite-store.js';
 import { openEtcdStore } from '../store/etcd/etcd-store.js';
 import type { ApiConfig } from '../apis/types.js';
+import { ServiceAccountJwt } from '../api/auth/service-account-jwt.js';
 import { ApiServer } from '../api/server.js';
 import { ensureTls, writeAtomic } from '../api/tls.js';
 import { bootstrap } from '../api/bootstrap.js';
@@ -83,7 +84,16 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
       advertiseAddress,
       securePort: o.apiPort,
     };
-    const server = new ApiServer({ store, config, tls, tokens: [token, secrets.nodeToken], host: o.bindAddress, port: o.apiPort, log: o.log });
+    const server = new ApiServer({
+      store,
+      config,
+      tls,
+      tokens: [token, secrets.nodeToken],
+      serviceAccountJwt: new ServiceAccountJwt(secrets.caKey),
+      host: o.bindAddress,
+      port: o.apiPort,
+      log: o.log,
+    });
     server.addVirtual('componentstatuses', {
       list: () => componentStatuses(o.disable),
       warning: 'v1 ComponentStatus is deprecated in v1.19+',

@@ -194,4 +194,35 @@ spec:
     const table = rows(t.k(['get', 'serviceaccounts', '-A']));
     for (const ns of ['default', 'kube-system', 'team-a']) assert.ok(table.some((r) => r[0] === ns && r[1] === 'default'), `default SA in ${ns}`);
   });
+
+  it('kubectl create token: a bound token that reads but may not write, checked by TokenReview', async () => {
+    await eventually(() => t.kubectl(['get', 'sa', 'default']).code === 0, 10_000, 'default SA');
+    const token = t.k(['create', 'token', 'default', '--duration=20m']).trim();
+    const [, payload] = token.split('.');
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as { sub: string; aud: string[]; exp: number; iat: number };
+    assert.equal(claims.sub, 'system:serviceaccount:default:default');
+    assert.equal(claims.exp - claims.iat, 1200);
+    const as = (args: string[]): ReturnType<Tinykube['kubectl']> => t.kubectl(['--token', token, ...args]);
+    assert.match(as(['get', 'svc', 'kubernetes']).stdout, /^kubernetes\s+ClusterIP/m);
+    const write = as(['create', 'configmap', 'sa-write', '--from-literal=a=b']);
+    assert.equal(write.code, 1);
+    assert.equal(
+      write.stderr.trim(),
+      'error: failed to create configmap: configmaps is forbidden: User "system:serviceaccount:default:default" cannot create resource "configmaps" in API group "" in the namespace "default"',
+    );
+    const del = as(['delete', 'svc', 'kubernetes']);
+    assert.match(del.stderr, /Error from server \(Forbidden\): services "kubernetes" is forbidden: User "system:serviceaccount:default:default" cannot delete resource "services" in API group "" in the namespace "default"/);
+    const review = (tok: string): { authenticated?: boolean; user?: { username?: string } } =>
+      JSON.parse(t.k(['create', '-o', 'json', '-f', '-'], JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token: tok } }))).status;
+    assert.deepEqual([review(token).authenticated, review(token).user?.username], [true, 'system:serviceaccount:default:default']);
+    const forged = `${token.slice(0, token.lastIndexOf('.'))}.${Buffer.from('forged').toString('base64url')}`;
+    assert.equal(review(forged).authenticated, undefined);
+    assert.match(t.kubectl(['--token', forged, 'get', 'svc']).stderr, /Unauthorized/);
+    // A token outlives nothing it is bound to: recreate the ServiceAccount and it is refused.
+    t.k(['delete', 'sa', 'default']);
+    await eventually(() => t.kubectl(['get', 'sa', 'default']).code === 0, 10_000, 'default SA made again');
+    assert.match(as(['get', 'svc']).stderr, /Unauthorized/);
+    const short = t.kubectl(['create', 'token', 'default', '--duration=5m']);
+    assert.match(short.stderr, /spec.expirationSeconds: Invalid value: 300: may not specify a duration less than 10 minutes/);
+  });
 });

@@ -20,6 +20,7 @@ export const serviceAccounts = defineResource<ServiceAccount>({
   resource: 'serviceaccounts',
   shortNames: ['sa'],
   namespaced: true,
+  subresources: ['token'],
   columns: [
     nameColumn(),
     column('Secrets', 'Secrets is a list of the secrets in the same namespace that pods running using this ServiceAccount are allowed to use.'),
