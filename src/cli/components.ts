@@ -8,7 +8,7 @@ import { InProcessClient } from '../client/in-process.js';
 import { EventRecorder } from '../client/events.js';
 import { startWorkloadControllers } from '../controllers/workloads.js';
 import { startServiceControllers } from '../controllers/services.js';
-import { startServiceAccountsController } from '../controllers/serviceaccounts.js';
+import { defaultServiceAccount, rootCaConfigMap, startPerNamespaceController } from '../controllers/per-namespace-object.js';
 import { startPodHandlers } from '../node/pod-handlers.js';
 import { singleHost, type PodPlacement } from '../node/pod-placement.js';
 import { nodeProxy } from '../api/http/node-proxy.js';
@@ -41,7 +41,7 @@ type Stop = () => Promise<void> | void;
  *  started first. */
 export async function startComponents(server: ApiServer, o: ComponentOptions): Promise<Stop[]> {
   const stops: Stop[] = [];
-  const client = (name: string): InProcessClient => new InProcessClient(server.rest, name);
+  const client = (name: string): InProcessClient => new InProcessClient(server.rest, name, server.requestToken);
   const nodeName = o.nodeName ?? hostname().toLowerCase();
   try {
     if (!o.disable.has('node') || o.placement) {
@@ -77,7 +77,7 @@ export async function startComponents(server: ApiServer, o: ComponentOptions): P
 
 /** Starts the controllers (kube-controller-manager's share; the leader runs them); returns
  *  their stops, last started first. */
-export async function startControllers(server: ApiServer, o: Pick<ComponentOptions, 'log' | 'lbPools'>): Promise<Stop[]> {
+export async function startControllers(server: ApiServer, o: Pick<ComponentOptions, 'log' | 'lbPools'> & { caCert: string }): Promise<Stop[]> {
   const stops: Stop[] = [];
   const client = (name: string): InProcessClient => new InProcessClient(server.rest, name);
   try {
@@ -94,8 +94,10 @@ export async function startControllers(server: ApiServer, o: Pick<ComponentOptio
       lbPools: o.lbPools,
     });
     stops.push(() => services.stop());
-    const accounts = await startServiceAccountsController(client('kube-controller-manager'), o.log.child({ controller: 'serviceaccount' }));
+    const accounts = await startPerNamespaceController(client('kube-controller-manager'), o.log.child({ controller: 'serviceaccount' }), defaultServiceAccount);
     stops.push(() => accounts.stop());
+    const rootCa = await startPerNamespaceController(client('kube-controller-manager'), o.log.child({ controller: 'root-ca-cert-publisher' }), rootCaConfigMap(o.caCert));
+    stops.push(() => rootCa.stop());
     return stops;
   } catch (e) {
     for (const stop of stops.reverse()) await stop();

@@ -24,6 +24,8 @@ export interface ControllerManagerOptions {
   timing: LeaderElectionTiming;
   nodeMonitorGracePeriodMs?: number;
   lbPools: string[];
+  /** The cluster CA, published to every namespace for pods' token volumes. */
+  caCert: string;
   log: Logger;
 }
 
@@ -47,7 +49,7 @@ export async function startControllerManager(o: ControllerManagerOptions): Promi
       const namespaces = new NamespaceController(o.server.rest, log.child({ controller: 'namespace' }));
       await namespaces.start();
       stops.push(() => namespaces.stop());
-      stops.push(...(await startControllers(o.server, { log: o.log, lbPools: o.lbPools })));
+      stops.push(...(await startControllers(o.server, { log: o.log, lbPools: o.lbPools, caCert: o.caCert })));
       const nodes = new NodeLifecycleController({
         client: new InProcessClient(o.server.rest, 'node-controller'),
         log: log.child({ controller: 'node-lifecycle' }),

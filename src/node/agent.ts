@@ -12,10 +12,11 @@ import { R, type Client } from '../client/client.js';
 import { EventRecorder } from '../client/events.js';
 import { Informer } from '../client/informer.js';
 import { RestartBackoff } from './backoff.js';
-import { realClock, type Clock } from '../util/clock.js';
+import { realClock, type Clock, type Timer } from '../util/clock.js';
 import { containerEnv } from './env.js';
 import { cachedSources, referencedNames } from './config-sources.js';
 import { PodVolumes } from './volumes/pod-volumes.js';
+import { PodTokens } from './volumes/service-account-tokens.js';
 import type { PayloadContext } from './volumes/payload.js';
 import type { KubeObject } from '../apis/types.js';
 import { saveStartedEnv } from './started-env.js';
@@ -64,6 +65,8 @@ export interface NodeAgent {
 const DEFAULT_SHUTDOWN_GRACE_MS = 2_000;
 /** After a failed sandbox set-up, the pod is tried again this much later (kubelet's next sync). */
 const SANDBOX_RETRY_MS = 2_000;
+/** How often tokens are looked at for renewal (each is renewed at 80% of its life). */
+const TOKEN_RENEW_CHECK_MS = 60_000;
 /** After a FailedMount, the volumes are tried again this much later. */
 const VOLUME_RETRY_MS = 2_000;
 
@@ -92,7 +95,26 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
   const secrets = new Informer<Secret>(client, R.secrets);
   const configSources = cachedSources(configMaps, secrets);
   const volumes = new PodVolumes(dataDir, client);
-  const payloadContext = (podIP: string): PayloadContext => ({ sources: configSources, podIP, hostIP: opts.nodeIP });
+  const tokens = new PodTokens(client, clock);
+  const payloadContext = (pod: Pod, podIP: string): PayloadContext => ({
+    sources: configSources,
+    podIP,
+    hostIP: opts.nodeIP,
+    token: (audience, expirationSeconds) => tokens.get(pod, audience, expirationSeconds),
+  });
+  /** Tokens due for renewal are requested again and written into the pods' volumes. */
+  let renewTimer: Timer | undefined;
+  const renewTokens = (): void => {
+    renewTimer = clock.after(TOKEN_RENEW_CHECK_MS, renewTokens);
+    for (const pod of pods.list()) {
+      const w = workers.get(pod.metadata.uid!);
+      if (!w) continue;
+      tokens.ensure(pod).then(
+        (renewed) => renewed && volumes.refresh(pod, payloadContext(pod, w.podIP)),
+        (err: unknown) => log.warn({ err, pod: pod.metadata.name }, 'could not renew a service account token'),
+      );
+    }
+  };
   const pods = new Informer<Pod>(client, R.pods, { fieldSelector });
   const recorder = new EventRecorder(client, 'kubelet', nodeName);
   const writer = new StatusWriter(client, (ns, name) => pods.get(ns, name), log);
@@ -146,6 +168,7 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
     netnsOf.delete(uid);
     ips.release(uid);
     volumes.tearDown(pod);
+    tokens.forget(uid);
   }
 
   function remove(pod: Pod, graceMs: number): void {
@@ -206,7 +229,7 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
       return void release(first);
     }
     // A pod deleted before it ran needs no volumes: its worker only reports it finished.
-    const mounted = pod.metadata.deletionTimestamp ? Promise.resolve() : volumes.setUp(pod, payloadContext(ip));
+    const mounted = pod.metadata.deletionTimestamp ? Promise.resolve() : tokens.ensure(pod).then(() => volumes.setUp(pod, payloadContext(pod, ip)));
     mounted.then(
       () => {
         const latest = settingUp.get(uid);
@@ -228,7 +251,7 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
   function refreshVolumes(kind: 'configMaps' | 'secrets', obj: KubeObject): void {
     for (const pod of pods.list(obj.metadata.namespace)) {
       const w = workers.get(pod.metadata.uid!);
-      if (w && referencedNames(pod)[kind].has(obj.metadata.name!)) volumes.refresh(pod, payloadContext(w.podIP));
+      if (w && referencedNames(pod)[kind].has(obj.metadata.name!)) volumes.refresh(pod, payloadContext(pod, w.podIP));
     }
   }
   configMaps.on({ add: (cm) => refreshVolumes('configMaps', cm), update: (_, cm) => refreshVolumes('configMaps', cm) });
@@ -245,11 +268,13 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
   });
   await Promise.all([services.start(), configMaps.start(), secrets.start()]);
   await pods.start();
+  renewTimer = clock.after(TOKEN_RENEW_CHECK_MS, renewTokens);
   log.info({ podCIDR: opts.podCIDR }, 'node agent started');
 
   return {
     async stop() {
       stopped = true;
+      renewTimer?.cancel();
       heartbeat.stop();
       pods.stop();
       services.stop();

@@ -173,6 +173,15 @@ spec:
     assert.equal(readFileSync(password, 'utf8'), 's3cr3t');
     assert.equal(statSync(password).mode & 0o777, 0o400);
     assert.ok(statSync(join(volumes, 'kubernetes.io~empty-dir', 'scratch')).isDirectory());
+    // The ServiceAccount admission's volume: a token bound to this pod, the CA, the namespace.
+    const access = t.k(['get', 'pod', 'vol-pod', '-o', 'jsonpath={.spec.volumes[3].name} {.spec.containers[0].volumeMounts[2].mountPath}']).split(' ');
+    assert.match(access[0], /^kube-api-access-[a-z0-9]{5}$/);
+    assert.equal(access[1], '/var/run/secrets/kubernetes.io/serviceaccount');
+    const projected = join(volumes, 'kubernetes.io~projected', access[0]);
+    assert.equal(readFileSync(join(projected, 'namespace'), 'utf8'), 'default');
+    assert.match(readFileSync(join(projected, 'ca.crt'), 'utf8'), /^-----BEGIN CERTIFICATE-----/);
+    const claims = JSON.parse(Buffer.from(readFileSync(join(projected, 'token'), 'utf8').split('.')[1], 'base64url').toString());
+    assert.deepEqual(claims['kubernetes.io'].pod, { name: 'vol-pod', uid });
     t.k(['patch', 'cm', 'vol-config', '-p', '{"data":{"app.conf":"color=green"}}']);
     await eventually(() => readFileSync(conf, 'utf8') === 'color=green', 60_000, 'the volume follows the ConfigMap');
 

@@ -26,6 +26,13 @@ export interface Probe {
   initialDelaySeconds?: number;
 }
 
+export interface VolumeMount {
+  name?: string;
+  mountPath?: string;
+  readOnly?: boolean;
+  subPath?: string;
+}
+
 /** configMapKeyRef / secretKeyRef of an env var. */
 export interface KeySelector {
   name?: string;
@@ -44,6 +51,7 @@ export interface Container {
     value?: string;
     valueFrom?: { fieldRef?: { apiVersion?: string; fieldPath?: string }; configMapKeyRef?: KeySelector; secretKeyRef?: KeySelector };
   }[];
+  volumeMounts?: VolumeMount[];
   envFrom?: { prefix?: string; configMapRef?: { name?: string; optional?: boolean }; secretRef?: { name?: string; optional?: boolean } }[];
   resources?: { limits?: Record<string, string>; requests?: Record<string, string> };
   imagePullPolicy?: string;
@@ -80,7 +88,7 @@ export interface SecretVolumeSource {
 export interface VolumeProjection {
   configMap?: Omit<ConfigMapVolumeSource, 'defaultMode'>;
   secret?: Omit<ConfigMapVolumeSource, 'defaultMode'>;
-  downwardAPI?: { items?: { path: string; fieldRef?: { fieldPath?: string }; mode?: number }[] };
+  downwardAPI?: { items?: { path: string; fieldRef?: { apiVersion?: string; fieldPath?: string }; mode?: number }[] };
   serviceAccountToken?: { audience?: string; expirationSeconds?: number; path: string };
 }
 

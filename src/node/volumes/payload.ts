@@ -22,7 +22,7 @@ export interface PayloadContext {
   podIP: string;
   hostIP: string;
   /** A bound ServiceAccount token for the pod (projected serviceAccountToken). */
-  token?(audience: string | undefined, expirationSeconds: number): string;
+  token?(audience: string | undefined, expirationSeconds: number): string | undefined;
 }
 
 const DEFAULT_MODE = 0o644;
@@ -80,8 +80,9 @@ function projection(pod: Pod, p: VolumeProjection, mode: number, ctx: PayloadCon
     if (item.fieldRef?.fieldPath) out.set(item.path, { data: Buffer.from(fieldRefValue(pod, item.fieldRef.fieldPath, ctx.podIP, ctx.hostIP)), mode: item.mode ?? mode });
   const t = p.serviceAccountToken;
   if (t) {
-    if (!ctx.token) throw new VolumeSetupError('service account tokens are not available on this node');
-    out.set(t.path, { data: Buffer.from(ctx.token(t.audience, t.expirationSeconds ?? 3600)), mode });
+    const token = ctx.token?.(t.audience, t.expirationSeconds ?? 3600);
+    if (token === undefined) throw new VolumeSetupError(`no token for service account "${pod.spec?.serviceAccountName ?? 'default'}"`);
+    out.set(t.path, { data: Buffer.from(token), mode });
   }
 }
 
