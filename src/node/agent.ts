@@ -19,11 +19,15 @@ import { PodVolumes } from './volumes/pod-volumes.js';
 import { PodTokens } from './volumes/service-account-tokens.js';
 import type { PayloadContext } from './volumes/payload.js';
 import type { KubeObject } from '../apis/types.js';
-import { saveStartedEnv } from './started-env.js';
+import { saveMountNsPid, saveStartedEnv } from './started-env.js';
+import { withMounts } from './runtime/mount-script.js';
+import { containerMounts } from './volumes/container-mounts.js';
+
+import { mkdirSync, rmSync } from 'node:fs';
 import type { ConfigMap } from '../apis/core/configmaps.js';
 import type { Secret } from '../apis/core/secrets.js';
 import { resolveContainer } from './images/resolve.js';
-import { logPath } from './logs.js';
+import { logPath, podDir } from './logs.js';
 import { NodeHeartbeat } from './node-heartbeat.js';
 import { readHostFacts } from './node-object.js';
 import { PodIPAllocator } from './pod-ips.js';
@@ -96,6 +100,8 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
   const configSources = cachedSources(configMaps, secrets);
   const volumes = new PodVolumes(dataDir, client);
   const tokens = new PodTokens(client, clock);
+  /** Each running pod's volumes: name → path on this node. */
+  const volumePathsOf = new Map<string, Map<string, string>>();
   const payloadContext = (pod: Pod, podIP: string): PayloadContext => ({
     sources: configSources,
     podIP,
@@ -140,8 +146,16 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
       const netns = netnsOf.get(pod.metadata.uid!);
       if (netns) checkExecutable(resolved.argv[0]!, env.PATH);
       saveStartedEnv(dataDir, pod, container.name!, env);
+      // On the netns network the volumes appear at their mountPaths, in a mount namespace of the
+      // container's own (exec enters it by the pid); on loopback they are only in the pod's dir.
+      const mounts = netns ? containerMounts(container, volumePathsOf.get(pod.metadata.uid!)) : [];
+      const ownMounts = mounts.length > 0 && resolved.cwd !== undefined;
+      const privateDir = join(podDir(dataDir, pod), container.name!, 'mnt');
+      if (ownMounts) mkdirSync(privateDir, { recursive: true });
+      rmSync(join(podDir(dataDir, pod), container.name!, 'mount-ns.pid'), { force: true });
       return {
-        argv: resolved.argv,
+        argv: ownMounts ? withMounts(privateDir, mounts, resolved.cwd!, resolved.argv) : resolved.argv,
+        ...(ownMounts ? { started: (pid: number) => saveMountNsPid(dataDir, pod, container.name!, pid) } : {}),
         cwd: resolved.cwd,
         env,
         netns,
@@ -168,6 +182,7 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
     netnsOf.delete(uid);
     ips.release(uid);
     volumes.tearDown(pod);
+    volumePathsOf.delete(uid);
     tokens.forget(uid);
   }
 
@@ -229,7 +244,9 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
       return void release(first);
     }
     // A pod deleted before it ran needs no volumes: its worker only reports it finished.
-    const mounted = pod.metadata.deletionTimestamp ? Promise.resolve() : tokens.ensure(pod).then(() => volumes.setUp(pod, payloadContext(pod, ip)));
+    const mounted = pod.metadata.deletionTimestamp
+      ? Promise.resolve()
+      : tokens.ensure(pod).then(async () => void volumePathsOf.set(uid, await volumes.setUp(pod, payloadContext(pod, ip))));
     mounted.then(
       () => {
         const latest = settingUp.get(uid);

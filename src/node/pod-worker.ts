@@ -32,6 +32,8 @@ export interface PreparedContainer {
   netns?: string;
   /** Events' texts when the container does not run quite as asked. */
   warnings?: { reason: string; message: string }[];
+  /** Told the pid of the container's main process once it runs. */
+  started?(pid: number): void;
 }
 
 export interface PodEvents {
@@ -212,7 +214,10 @@ export class PodWorker {
     rec.run = { containerID, startedAt, started: probers.started, ready: probers.started && !probers.has('readiness') };
     rec.waiting = undefined;
     this.running.set(rec, { handle, probers, image });
-    if (handle.pid !== undefined) this.event('Normal', 'Started', `Started container ${rec.name}`);
+    if (handle.pid !== undefined) {
+      prepared.started?.(handle.pid);
+      this.event('Normal', 'Started', `Started container ${rec.name}`);
+    }
     probers.start();
     void handle.exited.then((exit) => this.exited(rec, containerID, startedAt, exit));
   }

@@ -1,6 +1,7 @@
-// The environment a container was started with, kept beside its logs: `kubectl exec` runs with
-// it, as a container runtime execs with the container's own env. Values from ConfigMaps and
-// Secrets thus stay as they were when the container started (kubelet does not update env).
+// What `kubectl exec` needs of a running container, kept beside its logs: the environment it
+// was started with (a runtime execs with the container's own env, so values from ConfigMaps
+// and Secrets stay as they were at start: kubelet does not update env), and the pid of its main
+// process when it has a mount namespace of its own (volumes on the netns network).
 
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,6 +9,23 @@ import type { Pod } from '../apis/core/pods.js';
 import { podDir } from './logs.js';
 
 const envPath = (dataDir: string, pod: Pod, container: string): string => join(podDir(dataDir, pod), container, 'env.json');
+const pidPath = (dataDir: string, pod: Pod, container: string): string => join(podDir(dataDir, pod), container, 'mount-ns.pid');
+
+export function saveMountNsPid(dataDir: string, pod: Pod, container: string, pid: number): void {
+  writeFileSync(pidPath(dataDir, pod, container), String(pid));
+}
+
+/** The pid whose mount namespace exec enters; undefined when the container has none (or its
+ *  process is gone). */
+export function mountNsPid(dataDir: string, pod: Pod, container: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(pidPath(dataDir, pod, container), 'utf8'));
+    process.kill(pid, 0);
+    return pid;
+  } catch {
+    return undefined;
+  }
+}
 
 export function saveStartedEnv(dataDir: string, pod: Pod, container: string, env: Record<string, string>): void {
   const path = envPath(dataDir, pod, container);
