@@ -8,6 +8,9 @@ import type { Volume } from '../../apis/core/pod-template.js';
 import type { ConfigSources } from '../env.js';
 import { writeAtomically } from './atomic-writer.js';
 import { volumePayload, VolumeSetupError, type PayloadContext, type Payload } from './payload.js';
+import { PodVolumes } from './pod-volumes.js';
+import type { Client } from '../../client/client.js';
+import type { KubeObject } from '../../apis/types.js';
 
 const pod: Pod = { metadata: { name: 'web', namespace: 'ns1', uid: 'u1', labels: { app: 'web' } }, spec: { containers: [] } };
 const sources: ConfigSources = {
@@ -78,4 +81,45 @@ describe('writeAtomically', () => {
     assert.throws(() => lstatSync(join(dir, 'sub')));
     assert.deepEqual(readdirSync(dir).filter((n) => n.startsWith('..20')).length, 1);
   });
+});
+
+describe('PodVolumes', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'pod-volumes-'));
+  after(() => rmSync(dataDir, { recursive: true, force: true }));
+  // Only get is used: a claim, bound or not, and the PersistentVolume behind it.
+  const objects: Record<string, KubeObject> = {
+    'persistentvolumeclaims/ns1/data': { metadata: { name: 'data' }, spec: { volumeName: 'pvc-123' } },
+    'persistentvolumeclaims/ns1/pending': { metadata: { name: 'pending' }, spec: {} },
+    'persistentvolumes//pvc-123': { metadata: { name: 'pvc-123' }, spec: { hostPath: { path: '/srv/local-path/pvc-123' } } },
+  };
+  const client = {
+    get: async (r: { resource: string }, ns: string | undefined, name: string) => {
+      const o = objects[`${r.resource}/${ns ?? ''}/${name}`];
+      if (!o) throw Object.assign(new Error('not found'), { code: 404 });
+      return o;
+    },
+  } as unknown as Client;
+  const volumes = new PodVolumes(dataDir, client);
+  const withVolumes = (v: Volume[]): Pod => ({ ...pod, spec: { containers: [], volumes: v } });
+
+  it('a claim resolves to its PersistentVolume hostPath; emptyDir and configMap to the pod directory', async () => {
+    const paths = await volumes.setUp(
+      withVolumes([
+        { name: 'data', persistentVolumeClaim: { claimName: 'data' } },
+        { name: 'scratch', emptyDir: {} },
+        { name: 'cfg', configMap: { name: 'cfg' } },
+      ]),
+      ctx,
+    );
+    assert.equal(paths.get('data'), '/srv/local-path/pvc-123');
+    assert.equal(paths.get('scratch'), join(dataDir, 'pods', 'ns1_web_u1', 'volumes', 'kubernetes.io~empty-dir', 'scratch'));
+    assert.equal(readFileSync(join(paths.get('cfg')!, 'app.conf'), 'utf8'), 'a=1');
+  });
+  const failures: [string, Volume, string][] = [
+    ['a missing claim', { name: 'd', persistentVolumeClaim: { claimName: 'nope' } }, 'MountVolume.SetUp failed for volume "d" : persistentvolumeclaim "nope" not found'],
+    ['an unbound claim', { name: 'd', persistentVolumeClaim: { claimName: 'pending' } }, 'MountVolume.SetUp failed for volume "d" : PersistentVolumeClaim is not bound: "pending"'],
+    ['a missing ConfigMap', { name: 'c', configMap: { name: 'nope' } }, 'MountVolume.SetUp failed for volume "c" : configmap "nope" not found'],
+  ];
+  for (const [name, v, message] of failures)
+    it(name, () => assert.rejects(volumes.setUp(withVolumes([v]), ctx), (e: Error) => e instanceof VolumeSetupError && e.message === message));
 });
