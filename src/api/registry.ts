@@ -15,6 +15,10 @@ import { endpointSlices } from '../apis/discovery/endpointslices.js';
 import { deployments } from '../apis/apps/deployments.js';
 import { replicaSets } from '../apis/apps/replicasets.js';
 import { leases } from '../apis/coordination/leases.js';
+import { configMaps } from '../apis/core/configmaps.js';
+import { secrets } from '../apis/core/secrets.js';
+import { serviceAccounts } from '../apis/core/serviceaccounts.js';
+import { tokenReviews } from '../apis/authentication/tokenreviews.js';
 
 /** A served resource with everything the REST layer needs about it. */
 export interface Resource {
@@ -76,10 +80,14 @@ export function defaultRegistry(): Registry {
     nodes,
     events,
     componentStatuses,
+    configMaps,
+    secrets,
+    serviceAccounts,
     deployments,
     replicaSets,
     endpointSlices,
     leases,
+    tokenReviews,
   ] as unknown as ResourceType<KubeObject>[]);
 }
 

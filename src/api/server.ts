@@ -10,10 +10,13 @@ import type { Logger } from 'pino';
 import type { Store } from '../store/store.js';
 import type { ApiConfig } from '../apis/types.js';
 import { errors } from './errors.js';
-import { hasBearer } from './bearer.js';
+import { Authenticator, type UserInfo } from './auth/authenticate.js';
+import { authorize } from './auth/authorize.js';
+import { reviewToken, tokenRequestHandler, tokenRequester, type RequestToken } from './http/token-request.js';
+import type { ServiceAccountJwt } from './auth/service-account-jwt.js';
 import { defaultRegistry, type Registry } from './registry.js';
 import { Rest } from './rest/rest.js';
-import { parseRequestInfo, type ResourceRequest } from './request-info.js';
+import { parseRequestInfo, type RequestInfo, type ResourceRequest } from './request-info.js';
 import { DEFAULT_WATCH_LIMITS, handleResource, type ResourceHandlerDeps, type WatchLimits, type SubresourceHandler, type VirtualResource } from './http/resource-handler.js';
 import { refuseUpgrade, sendError, sendJson, toStatusError } from './http/respond.js';
 import { wantsAggregatedDiscovery } from './http/negotiate.js';
@@ -63,8 +66,10 @@ export interface ApiServerOptions {
   store: Store;
   config: ApiConfig;
   tls: { cert: string; key: string };
-  /** Bearer tokens accepted. */
+  /** Bearer tokens accepted (with full rights). */
   tokens: string[];
+  /** Signs and checks ServiceAccount tokens; without it only `tokens` authenticate. */
+  serviceAccountJwt?: ServiceAccountJwt;
   host: string;
   port: number;
   log: Logger;
@@ -75,6 +80,9 @@ export interface ApiServerOptions {
 export class ApiServer {
   readonly registry: Registry;
   readonly rest: Rest;
+  readonly authenticator: Authenticator;
+  /** TokenRequest, for in-process clients (kubelet) too; none without a signing key. */
+  readonly requestToken?: RequestToken;
   private readonly server: https.Server;
   private readonly deps: ResourceHandlerDeps;
   private readonly openApiRefs: ResourceRef[];
@@ -98,6 +106,8 @@ export class ApiServer {
   constructor(private readonly opts: ApiServerOptions) {
     this.registry = opts.registry ?? defaultRegistry();
     this.rest = new Rest(opts.store, this.registry, opts.config);
+    this.authenticator = new Authenticator(opts.tokens, this.rest, opts.serviceAccountJwt);
+    this.requestToken = opts.serviceAccountJwt ? tokenRequester(this.rest, opts.serviceAccountJwt) : undefined;
     this.deps = {
       rest: this.rest,
       registry: this.registry,
@@ -112,6 +122,8 @@ export class ApiServer {
       onSlowWatcher: (resource, pendingBytes) =>
         opts.log.warn({ resource, pendingBytes }, 'closed a watch whose client reads too slowly; it resumes or re-lists'),
     };
+    if (this.requestToken) this.deps.subresources.set('serviceaccounts/token', tokenRequestHandler(this.requestToken));
+    this.deps.virtual.set('tokenreviews', { list: () => [], create: (review) => reviewToken(this.authenticator, review) });
     this.openApiRefs = this.registry.resources.map((r) => ({
       group: r.type.group,
       version: r.type.version,
@@ -203,16 +215,20 @@ export class ApiServer {
     });
   }
 
-  /** Authenticates a request; used for upgrade requests (exec) too. */
-  authenticated(req: IncomingMessage): boolean {
-    return hasBearer(req, this.opts.tokens);
+  /** Authenticates and authorizes a request; used for upgrade requests (exec) too. */
+  private async admit(req: IncomingMessage, info: RequestInfo): Promise<UserInfo> {
+    const user = await this.authenticator.authenticate(req);
+    if (!user) throw errors.unauthorized();
+    authorize(user, info, req.method ?? 'GET');
+    return user;
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'https://localhost');
     const path = url.pathname.replace(/\/+$/, '') || '/';
     const route = this.routes.find((r) => url.pathname.startsWith(r.prefix));
-    if (!isPublic(path) && !route?.public && !this.authenticated(req)) throw errors.unauthorized();
+    const info = parseRequestInfo(req.method ?? 'GET', path, url.searchParams);
+    if (!isPublic(path) && !route?.public) await this.admit(req, info);
     if (route) return route.handler(req, res, url);
 
     if (path === '/version') return sendJson(res, 200, VERSION_INFO);
@@ -235,7 +251,6 @@ export class ApiServer {
       return sendJson(res, 200, doc);
     }
 
-    const info = parseRequestInfo(req.method ?? 'GET', path, url.searchParams);
     if (info.isResource) return handleResource(this.deps, req, res, info, url);
 
     // /api/v1, /apis/GROUP, /apis/GROUP/VERSION
@@ -247,9 +262,15 @@ export class ApiServer {
   }
 
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    if (!this.authenticated(req)) return refuseUpgrade(socket, errors.unauthorized());
     const url = new URL(req.url ?? '/', 'https://localhost');
     const info = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
+    this.admit(req, info).then(
+      () => this.upgradeAdmitted(req, socket, head, info),
+      (e: unknown) => refuseUpgrade(socket, toStatusError(e)),
+    );
+  }
+
+  private upgradeAdmitted(req: IncomingMessage, socket: Duplex, head: Buffer, info: RequestInfo): void {
     const handler = info.isResource ? this.upgrades.get(`${info.resource}/${info.subresource}`) : undefined;
     if (!info.isResource || !handler) return refuseUpgrade(socket, errors.badRequest('upgrade is not supported on this path'));
     try {

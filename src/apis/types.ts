@@ -100,7 +100,7 @@ export interface ResourceType<T extends KubeObject = KubeObject> {
   categories: string[];
   namespaced: boolean;
   /** Subresources served (besides the main resource). */
-  subresources: ('status' | 'scale' | 'log' | 'exec' | 'binding' | 'attach' | 'portforward' | 'proxy')[];
+  subresources: ('status' | 'scale' | 'log' | 'exec' | 'binding' | 'attach' | 'portforward' | 'proxy' | 'token')[];
   /** metadata.generation starts at 1 and rises with every spec change (k8s strategies that
    *  track generation: deployments, replicasets, endpointslices, ...). */
   tracksGeneration?: boolean;

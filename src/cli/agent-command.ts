@@ -14,6 +14,7 @@ import { DNS_IP, podNs } from '../network/netns/names.js';
 import { parseNetwork, parseProxyMode } from './flags.js';
 import { addressAt, parseIPv4CIDR } from '../util/ip.js';
 import { KUBELET_PORT, kubeletServingCertificate, listenKubelet } from '../node/kubelet-server.js';
+import { startApiRelay } from '../node/api-relay.js';
 import { startPodHandlers } from '../node/pod-handlers.js';
 import { singleHost, type PodPlacement } from '../node/pod-placement.js';
 
@@ -123,12 +124,16 @@ export async function agentCommand(args: string[]): Promise<number> {
     throw e;
   });
   const pods = kubelet && (await startPodHandlers(clientFor('kubelet'), agentPlacement(values, dataDir), nodeName));
+  // Pods reach the API through the `kubernetes` Service; on the netns network via this node.
+  const socket = values.server!.startsWith('unix://') && values.network === 'netns' ? values.server!.slice('unix://'.length) : undefined;
+  const relay = socket ? await startApiRelay(clientFor('kubelet'), socket) : undefined;
   if (pods) kubelet!.serve({ ...pods, traffic: node.proxy?.traffic });
   log.info({ server: values.server, nodeName, kubeletPort: kubelet?.port }, 'agent is ready');
   process.stdout.write(`tinykube agent: node ${nodeName} joined ${values.server}\n`);
   await stopping.done;
   for (const stop of node.stops) await stop();
   pods?.stop();
+  await relay?.close();
   await kubelet?.close();
   for (const c of clients) c.close();
   log.flush();

@@ -8,6 +8,7 @@ import { InProcessClient } from '../client/in-process.js';
 import { EventRecorder } from '../client/events.js';
 import { startWorkloadControllers } from '../controllers/workloads.js';
 import { startServiceControllers } from '../controllers/services.js';
+import { defaultServiceAccount, rootCaConfigMap, startPerNamespaceController } from '../controllers/per-namespace-object.js';
 import { startPodHandlers } from '../node/pod-handlers.js';
 import { singleHost, type PodPlacement } from '../node/pod-placement.js';
 import { kubeletJson, nodeProxy } from '../api/http/node-proxy.js';
@@ -61,7 +62,7 @@ function addResourceProxy(server: ApiServer, deps: ResourceProxyDeps): void {
  *  started first. */
 export async function startComponents(server: ApiServer, o: ComponentOptions): Promise<Stop[]> {
   const stops: Stop[] = [];
-  const client = (name: string): InProcessClient => new InProcessClient(server.rest, name);
+  const client = (name: string): InProcessClient => new InProcessClient(server.rest, name, server.requestToken);
   const nodeName = o.nodeName ?? hostname().toLowerCase();
   try {
     // Agents that join (`server`, and `up`'s netns nodes) get their kubelet port's certificate here.
@@ -131,7 +132,7 @@ export async function startComponents(server: ApiServer, o: ComponentOptions): P
 
 /** Starts the controllers (kube-controller-manager's share; the leader runs them); returns
  *  their stops, last started first. */
-export async function startControllers(server: ApiServer, o: Pick<ComponentOptions, 'log' | 'lbPools' | 'lbIPMode'>): Promise<Stop[]> {
+export async function startControllers(server: ApiServer, o: Pick<ComponentOptions, 'log' | 'lbPools' | 'lbIPMode'> & { caCert: string }): Promise<Stop[]> {
   const stops: Stop[] = [];
   const client = (name: string): InProcessClient => new InProcessClient(server.rest, name);
   try {
@@ -149,6 +150,10 @@ export async function startControllers(server: ApiServer, o: Pick<ComponentOptio
       lbIPMode: o.lbIPMode,
     });
     stops.push(() => services.stop());
+    const accounts = await startPerNamespaceController(client('kube-controller-manager'), o.log.child({ controller: 'serviceaccount' }), defaultServiceAccount);
+    stops.push(() => accounts.stop());
+    const rootCa = await startPerNamespaceController(client('kube-controller-manager'), o.log.child({ controller: 'root-ca-cert-publisher' }), rootCaConfigMap(o.caCert));
+    stops.push(() => rootCa.stop());
     return stops;
   } catch (e) {
     for (const stop of stops.reverse()) await stop();

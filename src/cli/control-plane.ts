@@ -11,6 +11,7 @@ import type { Store } from '../store/store.js';
 import { openSqliteStore } from '../store/sqlite/sqlite-store.js';
 import { openEtcdStore } from '../store/etcd/etcd-store.js';
 import type { ApiConfig } from '../apis/types.js';
+import { ServiceAccountJwt } from '../api/auth/service-account-jwt.js';
 import { ApiServer } from '../api/server.js';
 import { ensureTls, writeAtomic } from '../api/tls.js';
 import { bootstrap } from '../api/bootstrap.js';
@@ -101,7 +102,16 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
       advertiseAddress,
       securePort: o.apiPort,
     };
-    const server = new ApiServer({ store, config, tls, tokens: [token, secrets.nodeToken], host: o.bindAddress, port: o.apiPort, log: o.log });
+    const server = new ApiServer({
+      store,
+      config,
+      tls,
+      tokens: [token, secrets.nodeToken],
+      serviceAccountJwt: new ServiceAccountJwt(secrets.caKey),
+      host: o.bindAddress,
+      port: o.apiPort,
+      log: o.log,
+    });
     const storeAnswers = async (): Promise<void> => void (await within(STORE_CHECK_MS, 'the store', store.currentRevision()));
     const reader = new InProcessClient(server.rest, 'kube-apiserver');
     server.addVirtual('componentstatuses', {
@@ -147,7 +157,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
     await apiserverIdentity.start();
     stops.push(() => apiserverIdentity.stop());
     if (!o.disable.has('controllers')) {
-      manager = await startControllerManager({ server, store, identity, timing, nodeMonitorGracePeriodMs: o.nodeMonitorGracePeriodMs, lbPools: o.lbPools, lbIPMode: o.lbIPMode, log: o.log });
+      manager = await startControllerManager({ server, store, identity, timing, nodeMonitorGracePeriodMs: o.nodeMonitorGracePeriodMs, lbPools: o.lbPools, lbIPMode: o.lbIPMode, caCert: secrets.caCert, log: o.log });
       stops.push(() => manager!.stop());
     }
     stops.push(...(await startComponents(server, { ...o, nodeIP: localAddress, nodeToken: secrets.nodeToken })));

@@ -26,6 +26,8 @@ export interface ControllerManagerOptions {
   nodeMonitorGracePeriodMs?: number;
   lbPools: string[];
   lbIPMode?: 'VIP' | 'Proxy';
+  /** The cluster CA, published to every namespace for pods' token volumes. */
+  caCert: string;
   log: Logger;
 }
 
@@ -57,7 +59,7 @@ export async function startControllerManager(o: ControllerManagerOptions): Promi
       const namespaces = new NamespaceController(o.server.rest, log.child({ controller: 'namespace' }));
       await namespaces.start();
       stops.push(() => namespaces.stop());
-      stops.push(...(await startControllers(o.server, { log: o.log, lbPools: o.lbPools, lbIPMode: o.lbIPMode })));
+      stops.push(...(await startControllers(o.server, { log: o.log, lbPools: o.lbPools, lbIPMode: o.lbIPMode, caCert: o.caCert })));
       const nodes = new NodeLifecycleController({
         client: new InProcessClient(o.server.rest, 'node-controller'),
         log: log.child({ controller: 'node-lifecycle' }),

@@ -95,4 +95,7 @@ export const R = {
   deployments: { group: 'apps', version: 'v1', resource: 'deployments' },
   replicaSets: { group: 'apps', version: 'v1', resource: 'replicasets' },
   leases: { group: 'coordination.k8s.io', version: 'v1', resource: 'leases' },
+  configMaps: { group: '', version: 'v1', resource: 'configmaps' },
+  secrets: { group: '', version: 'v1', resource: 'secrets' },
+  serviceAccounts: { group: '', version: 'v1', resource: 'serviceaccounts' },
 } as const satisfies Record<string, ResourceId>;

@@ -7,11 +7,17 @@ import type { Resource } from '../api/registry.js';
 import type { Rest } from '../api/rest/rest.js';
 import { watch as restWatch } from '../api/rest/watch.js';
 import { bindPod } from '../api/http/binding.js';
+import type { RequestToken } from '../api/http/token-request.js';
 import type { Client, DeleteOptions, ListOptions, ListResult, PatchOptions, PatchType, ResourceId, Watch, WatchCallbacks, WatchOptions, WriteOptions } from './client.js';
 
 export class InProcessClient implements Client {
-  /** `manager` names this component in managedFields. */
-  constructor(private readonly rest: Rest, private readonly manager: string) {}
+  /** `manager` names this component in managedFields; `requestToken` serves
+   *  serviceaccounts/token (the API server's, for a kubelet). */
+  constructor(
+    private readonly rest: Rest,
+    private readonly manager: string,
+    private readonly requestToken?: RequestToken,
+  ) {}
 
   private resource(r: ResourceId): Resource {
     const found = this.rest.registry.lookup(r.group, r.version, r.resource);
@@ -34,6 +40,7 @@ export class InProcessClient implements Client {
       const target = (obj as { target?: { name?: string } }).target?.name ?? '';
       return (await bindPod(this.rest, this.resource(r), namespace, obj.metadata.name!, target)) as T;
     }
+    if (opts.subresource === 'token' && this.requestToken) return (await this.requestToken(namespace!, obj.metadata.name!, obj)) as T;
     if (opts.subresource) throw errors.methodNotAllowed();
     return (await this.rest.create(this.resource(r), namespace, obj, { fieldManager: opts.fieldManager ?? this.manager, dryRun: opts.dryRun })) as T;
   }

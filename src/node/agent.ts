@@ -12,10 +12,22 @@ import { R, type Client } from '../client/client.js';
 import { EventRecorder } from '../client/events.js';
 import { Informer } from '../client/informer.js';
 import { RestartBackoff } from './backoff.js';
-import { realClock, type Clock } from '../util/clock.js';
+import { realClock, type Clock, type Timer } from '../util/clock.js';
 import { containerEnv } from './env.js';
+import { cachedSources, referencedNames } from './config-sources.js';
+import { PodVolumes } from './volumes/pod-volumes.js';
+import { PodTokens } from './volumes/service-account-tokens.js';
+import type { PayloadContext } from './volumes/payload.js';
+import type { KubeObject } from '../apis/types.js';
+import { saveMountNsPid, saveStartedEnv } from './started-env.js';
+import { withMounts } from './runtime/mount-script.js';
+import { containerMounts } from './volumes/container-mounts.js';
+
+import { mkdirSync, rmSync } from 'node:fs';
+import type { ConfigMap } from '../apis/core/configmaps.js';
+import type { Secret } from '../apis/core/secrets.js';
 import { resolveContainer } from './images/resolve.js';
-import { logPath } from './logs.js';
+import { logPath, podDir } from './logs.js';
 import { NodeHeartbeat } from './node-heartbeat.js';
 import { readHostFacts } from './node-object.js';
 import { PodIPAllocator } from './pod-ips.js';
@@ -57,6 +69,10 @@ export interface NodeAgent {
 const DEFAULT_SHUTDOWN_GRACE_MS = 2_000;
 /** After a failed sandbox set-up, the pod is tried again this much later (kubelet's next sync). */
 const SANDBOX_RETRY_MS = 2_000;
+/** How often tokens are looked at for renewal (each is renewed at 80% of its life). */
+const TOKEN_RENEW_CHECK_MS = 60_000;
+/** After a FailedMount, the volumes are tried again this much later. */
+const VOLUME_RETRY_MS = 2_000;
 
 const terminal = (pod: Pod): boolean => pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
 
@@ -78,6 +94,33 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
   for (const p of bound) if (p.status?.podIP && !p.spec?.hostNetwork && !terminal(p)) ips.allocate(p.metadata.uid!, p.status.podIP);
 
   const services = new Informer<Service>(client, R.services);
+  // What pods reference, as kubelet's watch-based configmap and secret managers see it.
+  const configMaps = new Informer<ConfigMap>(client, R.configMaps);
+  const secrets = new Informer<Secret>(client, R.secrets);
+  const configSources = cachedSources(configMaps, secrets);
+  const volumes = new PodVolumes(dataDir, client);
+  const tokens = new PodTokens(client, clock);
+  /** Each running pod's volumes: name → path on this node. */
+  const volumePathsOf = new Map<string, Map<string, string>>();
+  const payloadContext = (pod: Pod, podIP: string): PayloadContext => ({
+    sources: configSources,
+    podIP,
+    hostIP: opts.nodeIP,
+    token: (audience, expirationSeconds) => tokens.get(pod, audience, expirationSeconds),
+  });
+  /** Tokens due for renewal are requested again and written into the pods' volumes. */
+  let renewTimer: Timer | undefined;
+  const renewTokens = (): void => {
+    renewTimer = clock.after(TOKEN_RENEW_CHECK_MS, renewTokens);
+    for (const pod of pods.list()) {
+      const w = workers.get(pod.metadata.uid!);
+      if (!w) continue;
+      tokens.ensure(pod).then(
+        (renewed) => renewed && volumes.refresh(pod, payloadContext(pod, w.podIP)),
+        (err: unknown) => log.warn({ err, pod: pod.metadata.name }, 'could not renew a service account token'),
+      );
+    }
+  };
   const pods = new Informer<Pod>(client, R.pods, { fieldSelector });
   const recorder = new EventRecorder(client, 'kubelet', nodeName);
   const writer = new StatusWriter(client, (ns, name) => pods.get(ns, name), log);
@@ -98,15 +141,28 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
     hostIP: opts.nodeIP,
     prepare(pod, container, podIP) {
       const resolved = resolveContainer(pod, container, { podIP, dataDir });
-      const env = containerEnv(pod, container, services.list(), podIP, opts.nodeIP);
+      const envWarnings: string[] = [];
+      const env = containerEnv(pod, container, services.list(), podIP, opts.nodeIP, configSources, envWarnings);
       const netns = netnsOf.get(pod.metadata.uid!);
       if (netns) checkExecutable(resolved.argv[0]!, env.PATH);
+      saveStartedEnv(dataDir, pod, container.name!, env);
+      // On the netns network the volumes appear at their mountPaths, in a mount namespace of the
+      // container's own (exec enters it by the pid); on loopback they are only in the pod's dir.
+      const mounts = netns ? containerMounts(container, volumePathsOf.get(pod.metadata.uid!)) : [];
+      const ownMounts = mounts.length > 0 && resolved.cwd !== undefined;
+      const privateDir = join(podDir(dataDir, pod), container.name!, 'mnt');
+      if (ownMounts) mkdirSync(privateDir, { recursive: true });
+      rmSync(join(podDir(dataDir, pod), container.name!, 'mount-ns.pid'), { force: true });
       return {
-        argv: resolved.argv,
+        argv: ownMounts ? withMounts(privateDir, mounts, resolved.cwd!, resolved.argv) : resolved.argv,
+        ...(ownMounts ? { started: (pid: number) => saveMountNsPid(dataDir, pod, container.name!, pid) } : {}),
         cwd: resolved.cwd,
         env,
         netns,
-        ...(resolved.warning ? { warning: resolved.warning } : {}),
+        warnings: [
+          ...(resolved.warning ? [{ reason: 'BuiltinImage', message: resolved.warning }] : []),
+          ...envWarnings.map((message) => ({ reason: 'InvalidEnvironmentVariableNames', message })),
+        ],
       };
     },
     logPath: (pod, container, restartCount) => logPath(dataDir, pod, container, restartCount),
@@ -125,6 +181,9 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
     }
     netnsOf.delete(uid);
     ips.release(uid);
+    volumes.tearDown(pod);
+    volumePathsOf.delete(uid);
+    tokens.forget(uid);
   }
 
   function remove(pod: Pod, graceMs: number): void {
@@ -161,13 +220,7 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
     setUp.then(
       (netns) => {
         netnsOf.set(uid, netns);
-        const latest = settingUp.get(uid);
-        settingUp.delete(uid);
-        if (!latest || stopped) return void release(pod);
-        const worker = new PodWorker(latest, ip, deps);
-        workers.set(uid, worker);
-        log.debug({ pod: `${pod.metadata.namespace}/${pod.metadata.name}`, ip, netns }, 'running pod');
-        worker.update(latest);
+        startWhenMounted(pod, ip);
       },
       (err: Error) => {
         settingUp.delete(uid);
@@ -181,6 +234,46 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
     );
   }
 
+  /** Sets the pod's volumes up, then runs it; a volume that cannot be set up yet (a missing
+   *  ConfigMap, an unbound claim) is a FailedMount event and another try later. */
+  function startWhenMounted(first: Pod, ip: string): void {
+    const uid = first.metadata.uid!;
+    const pod = settingUp.get(uid);
+    if (!pod || stopped) {
+      settingUp.delete(uid);
+      return void release(first);
+    }
+    // A pod deleted before it ran needs no volumes: its worker only reports it finished.
+    const mounted = pod.metadata.deletionTimestamp
+      ? Promise.resolve()
+      : tokens.ensure(pod).then(async () => void volumePathsOf.set(uid, await volumes.setUp(pod, payloadContext(pod, ip))));
+    mounted.then(
+      () => {
+        const latest = settingUp.get(uid);
+        settingUp.delete(uid);
+        if (!latest || stopped) return void release(pod);
+        const worker = new PodWorker(latest, ip, deps);
+        workers.set(uid, worker);
+        log.debug({ pod: `${pod.metadata.namespace}/${pod.metadata.name}`, ip, netns: netnsOf.get(uid) }, 'running pod');
+        worker.update(latest);
+      },
+      (err: Error) => {
+        recorder.record(pod, 'Warning', 'FailedMount', err.message);
+        clock.after(VOLUME_RETRY_MS, () => startWhenMounted(first, ip));
+      },
+    );
+  }
+
+  /** A ConfigMap or Secret changed: the volumes of the running pods that project it follow. */
+  function refreshVolumes(kind: 'configMaps' | 'secrets', obj: KubeObject): void {
+    for (const pod of pods.list(obj.metadata.namespace)) {
+      const w = workers.get(pod.metadata.uid!);
+      if (w && referencedNames(pod)[kind].has(obj.metadata.name!)) volumes.refresh(pod, payloadContext(pod, w.podIP));
+    }
+  }
+  configMaps.on({ add: (cm) => refreshVolumes('configMaps', cm), update: (_, cm) => refreshVolumes('configMaps', cm) });
+  secrets.on({ add: (s) => refreshVolumes('secrets', s), update: (_, s) => refreshVolumes('secrets', s) });
+
   pods.on({
     add: sync,
     update: (old, pod) => {
@@ -190,16 +283,20 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
     },
     delete: (pod) => remove(pod, (pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000),
   });
-  await services.start();
+  await Promise.all([services.start(), configMaps.start(), secrets.start()]);
   await pods.start();
+  renewTimer = clock.after(TOKEN_RENEW_CHECK_MS, renewTokens);
   log.info({ podCIDR: opts.podCIDR }, 'node agent started');
 
   return {
     async stop() {
       stopped = true;
+      renewTimer?.cancel();
       heartbeat.stop();
       pods.stop();
       services.stop();
+      configMaps.stop();
+      secrets.stop();
       writer.stop();
       // Pods still stopping with a longer grace period are hurried along too.
       await Promise.all([...workers.values(), ...leaving].map((w) => w.stop(shutdownGraceMs)));

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { Pod } from '../apis/core/pods.js';
 import type { Container } from '../apis/core/pod-template.js';
 import type { Service } from '../apis/core/service/types.js';
-import { containerEnv, expand, serviceEnv } from './env.js';
+import { containerEnv, ContainerConfigError, expand, serviceEnv, type ConfigSources } from './env.js';
 
 const svc = (namespace: string, name: string, spec: Service['spec']): Service => ({ metadata: { namespace, name }, spec });
 
@@ -139,9 +139,55 @@ describe('containerEnv', () => {
   ];
   for (const c of cases) {
     it(c.name, () => {
-      const env = containerEnv(c.pod, container(c.env), services, '127.244.0.5', '127.0.0.9');
+      const env = containerEnv(c.pod, container(c.env), services, '127.244.0.5', '127.0.0.9', noSources);
       assert.ok(env.PATH);
       for (const [k, v] of Object.entries(c.want)) assert.equal(env[k], v, k);
     });
   }
+});
+
+const noSources: ConfigSources = { configMap: () => undefined, secret: () => undefined };
+
+describe('containerEnv from ConfigMaps and Secrets', () => {
+  const sources: ConfigSources = {
+    configMap: (ns, name) =>
+      ns === 'ns1' && name === 'app' ? { metadata: { name, namespace: ns }, data: { LOG_LEVEL: 'debug', MODE: 'fast', 'bad key': 'x' } } : undefined,
+    secret: (ns, name) => (ns === 'ns1' && name === 'db' ? { metadata: { name, namespace: ns }, data: { password: Buffer.from('s3cr3t').toString('base64') } } : undefined),
+  };
+  const run = (c: Partial<Container>): { env: Record<string, string>; warnings: string[] } => {
+    const warnings: string[] = [];
+    const env = containerEnv(pod('ns1'), { name: 'c', image: 'busybox', ...c }, [], '127.244.0.5', '127.0.0.9', sources, warnings);
+    return { env, warnings };
+  };
+  it('configMapKeyRef and secretKeyRef; env wins over envFrom; optional missing ones stay unset', () => {
+    const { env } = run({
+      envFrom: [{ configMapRef: { name: 'app' }, prefix: 'APP_' }, { secretRef: { name: 'nope', optional: true } }],
+      env: [
+        { name: 'LEVEL', valueFrom: { configMapKeyRef: { name: 'app', key: 'LOG_LEVEL' } } },
+        { name: 'PASSWORD', valueFrom: { secretKeyRef: { name: 'db', key: 'password' } } },
+        { name: 'APP_MODE', value: 'slow-$(LEVEL)' },
+        { name: 'MAYBE', valueFrom: { configMapKeyRef: { name: 'app', key: 'missing', optional: true } } },
+        { name: 'GONE', valueFrom: { secretKeyRef: { name: 'gone', key: 'k', optional: true } } },
+      ],
+    });
+    assert.equal(env.LEVEL, 'debug');
+    assert.equal(env.PASSWORD, 's3cr3t');
+    assert.equal(env.APP_LOG_LEVEL, 'debug');
+    assert.equal(env.APP_MODE, 'slow-debug');
+    assert.ok(!('MAYBE' in env) && !('GONE' in env));
+  });
+  it('envFrom skips keys that are not variable names, with kubelet\'s event text', () => {
+    const { env, warnings } = run({ envFrom: [{ configMapRef: { name: 'app' } }] });
+    assert.equal(env.MODE, 'fast');
+    assert.ok(!('bad key' in env));
+    assert.deepEqual(warnings, ['Keys [bad key] from the EnvFrom configmap ns1/app were skipped since they are considered invalid environment variable names.']);
+  });
+  const failures: { name: string; c: Partial<Container>; message: string }[] = [
+    { name: 'a missing key', c: { env: [{ name: 'X', valueFrom: { configMapKeyRef: { name: 'app', key: 'nope' } } }] }, message: "couldn't find key nope in ConfigMap ns1/app" },
+    { name: 'a missing secret key', c: { env: [{ name: 'X', valueFrom: { secretKeyRef: { name: 'db', key: 'user' } } }] }, message: "couldn't find key user in Secret ns1/db" },
+    { name: 'a missing ConfigMap', c: { envFrom: [{ configMapRef: { name: 'gone' } }] }, message: 'configmap "gone" not found' },
+    { name: 'a missing Secret', c: { env: [{ name: 'X', valueFrom: { secretKeyRef: { name: 'gone', key: 'k' } } }] }, message: 'secret "gone" not found' },
+  ];
+  for (const f of failures)
+    it(`${f.name}: CreateContainerConfigError's message`, () => assert.throws(() => run(f.c), (e: Error) => e instanceof ContainerConfigError && e.message === f.message));
 });

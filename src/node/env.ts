@@ -1,9 +1,12 @@
 // A container's environment, as kubelet builds it (pkg/kubelet/kubelet_pods.go
 // makeEnvironmentVariables, pkg/kubelet/envvars): the container's `env` with `$(VAR)` expansion
-// and downward-API field references, then the service variables, plus what tinykube adds for
-// processes that run on the host (PATH, HOSTNAME, POD_IP, POD_NAME, POD_NAMESPACE).
+// and downward-API field references, ConfigMap and Secret keys (`envFrom` first, `env` over
+// it), then the service variables, plus what tinykube adds for processes that run on the host
+// (PATH, HOSTNAME, POD_IP, POD_NAME, POD_NAMESPACE).
 
+import type { ConfigMap } from '../apis/core/configmaps.js';
 import type { Container } from '../apis/core/pod-template.js';
+import type { Secret } from '../apis/core/secrets.js';
 import type { Pod } from '../apis/core/pods.js';
 import { isHeadless, type Service } from '../apis/core/service/types.js';
 
@@ -123,18 +126,92 @@ function podHostname(pod: Pod): string {
   return h.slice(0, 63).replace(/[-.]+$/, '');
 }
 
-/** The whole environment of a container process. `services` may hold every namespace's. */
-export function containerEnv(pod: Pod, container: Container, services: Service[], podIP: string, hostIP: string): Record<string, string> {
+/** The ConfigMaps and Secrets a node can see (kubelet's configmap and secret managers). */
+export interface ConfigSources {
+  configMap(namespace: string, name: string): ConfigMap | undefined;
+  secret(namespace: string, name: string): Secret | undefined;
+}
+
+/** Why a container's config cannot be made: kubelet's CreateContainerConfigError. */
+export class ContainerConfigError extends Error {}
+
+const ENV_VAR_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
+
+type KeySource = { kind: 'ConfigMap' | 'Secret'; name: string; optional?: boolean };
+
+/** The string data of a ConfigMap or (decoded) Secret; undefined when it may be missing. */
+function sourceData(src: KeySource, namespace: string, sources: ConfigSources): Record<string, string> | undefined {
+  if (src.kind === 'ConfigMap') {
+    const cm = sources.configMap(namespace, src.name);
+    if (cm) return cm.data ?? {};
+  } else {
+    const secret = sources.secret(namespace, src.name);
+    if (secret) return Object.fromEntries(Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
+  }
+  if (src.optional) return undefined;
+  throw new ContainerConfigError(`${src.kind.toLowerCase()} "${src.name}" not found`);
+}
+
+/** One key of a ConfigMap or Secret (env valueFrom); undefined when optional and missing. */
+function keyValue(src: KeySource & { key: string }, namespace: string, sources: ConfigSources): string | undefined {
+  const data = sourceData(src, namespace, sources);
+  if (!data) return undefined;
+  if (src.key in data) return data[src.key];
+  if (src.optional) return undefined;
+  throw new ContainerConfigError(`couldn't find key ${src.key} in ${src.kind} ${namespace}/${src.name}`);
+}
+
+/** `envFrom`: every key, with the prefix; keys that are not variable names are skipped and
+ *  reported as kubelet's InvalidEnvironmentVariableNames event says. */
+function envFromVars(container: Container, namespace: string, sources: ConfigSources, warnings: string[]): Record<string, string> {
+  const vars: Record<string, string> = {};
+  for (const from of container.envFrom ?? []) {
+    const ref = from.configMapRef ?? from.secretRef;
+    if (!ref?.name) continue;
+    const kind = from.configMapRef ? 'ConfigMap' : 'Secret';
+    const data = sourceData({ kind, name: ref.name, optional: ref.optional }, namespace, sources);
+    const invalid: string[] = [];
+    for (const [k, v] of Object.entries(data ?? {})) {
+      const name = (from.prefix ?? '') + k;
+      if (ENV_VAR_NAME.test(name)) vars[name] = v;
+      else invalid.push(name);
+    }
+    if (invalid.length)
+      warnings.push(
+        `Keys [${invalid.sort().join(', ')}] from the EnvFrom ${kind.toLowerCase()} ${namespace}/${ref.name} were skipped since they are considered invalid environment variable names.`,
+      );
+  }
+  return vars;
+}
+
+/** The whole environment of a container process. `services` may hold every namespace's.
+ *  Throws ContainerConfigError for a missing ConfigMap, Secret or key that is not optional;
+ *  `warnings` collects what kubelet reports as events. */
+export function containerEnv(
+  pod: Pod,
+  container: Container,
+  services: Service[],
+  podIP: string,
+  hostIP: string,
+  sources: ConfigSources,
+  warnings: string[] = [],
+): Record<string, string> {
   const serviceVars: Record<string, string> = {};
   for (const s of servicesForPod(pod, services)) Object.assign(serviceVars, serviceEnv(s));
+  const namespace = pod.metadata.namespace ?? 'default';
   // Declared variables see the ones declared before them and the service variables.
-  const declared: Record<string, string> = {};
+  const declared: Record<string, string> = envFromVars(container, namespace, sources, warnings);
   for (const e of container.env ?? []) {
     if (!e.name) continue;
     const lookup = (n: string): string | undefined => (n in declared ? declared[n] : serviceVars[n]);
+    const from = e.valueFrom;
     if (e.value !== undefined) declared[e.name] = expand(e.value, lookup);
-    else if (e.valueFrom?.fieldRef?.fieldPath) declared[e.name] = fieldRefValue(pod, e.valueFrom.fieldRef.fieldPath, podIP, hostIP);
-    else declared[e.name] = '';
+    else if (from?.fieldRef?.fieldPath) declared[e.name] = fieldRefValue(pod, from.fieldRef.fieldPath, podIP, hostIP);
+    else if (from?.configMapKeyRef || from?.secretKeyRef) {
+      const ref = (from.configMapKeyRef ?? from.secretKeyRef)!;
+      const value = keyValue({ kind: from.configMapKeyRef ? 'ConfigMap' : 'Secret', name: ref.name ?? '', key: ref.key ?? '', optional: ref.optional }, namespace, sources);
+      if (value !== undefined) declared[e.name] = value;
+    } else declared[e.name] = '';
   }
   return {
     PATH: process.env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',

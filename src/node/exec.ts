@@ -20,6 +20,8 @@ import type { UpgradeHandler } from '../api/server.js';
 import type { Pod } from '../apis/core/pods.js';
 import type { Service } from '../apis/core/service/types.js';
 import { R, type Client } from '../client/client.js';
+import { fetchSources } from './config-sources.js';
+import { mountNsPid, startedEnv } from './started-env.js';
 import { containerEnv } from './env.js';
 import { containerRoot } from './images/resolve.js';
 import { pickContainer } from './logs.js';
@@ -82,6 +84,8 @@ interface Prepared {
   env: Record<string, string>;
   cwd: string;
   netns: string | undefined;
+  /** The container's main process, when it has a mount namespace of its own (its volumes). */
+  mountPid: number | undefined;
 }
 
 /** Checks the request against the pod as the apiserver and kubelet do, before any upgrade. */
@@ -98,11 +102,12 @@ async function prepare(deps: ExecDeps, url: URL, namespace: string | undefined, 
   const podIP = pod.status?.podIP;
   if (phase !== 'Running' || !running || !podIP) throw errors.badRequest(`unable to upgrade connection: container not found ("${container}")`);
   const spec = [...(pod.spec.initContainers ?? []), ...(pod.spec.containers ?? [])].find((c) => c.name === container)!;
-  const env = containerEnv(pod, spec, deps.services(), podIP, pod.status?.hostIP ?? '');
+  const dataDir = deps.placement.dataDir(pod);
+  const env = { ...(startedEnv(dataDir, pod, container) ?? containerEnv(pod, spec, deps.services(), podIP, pod.status?.hostIP ?? '', await fetchSources(deps.client, pod))) };
   if (req.tty) env.TERM = 'xterm';
-  const cwd = containerRoot(deps.placement.dataDir(pod), pod, container);
+  const cwd = containerRoot(dataDir, pod, container);
   await mkdir(cwd, { recursive: true });
-  return { req, env, cwd, netns: deps.placement.netns(pod) };
+  return { req, env, cwd, netns: deps.placement.netns(pod), mountPid: mountNsPid(dataDir, pod, container) };
 }
 
 function offeredProtocol(req: IncomingMessage): string | undefined {
@@ -114,7 +119,9 @@ function offeredProtocol(req: IncomingMessage): string | undefined {
 function run(ws: WebSocket, p: Prepared): void {
   const { req, env, cwd } = p;
   const v5 = ws.protocol === EXEC_PROTOCOLS[0];
-  const argv = inNetns(p.netns, req.tty ? ttyArgv(req.command, env.PATH) : req.command);
+  const command = req.tty ? ttyArgv(req.command, env.PATH) : req.command;
+  // Into the container's own mount namespace, root and working directory when it has them.
+  const argv = p.mountPid ? ['nsenter', '-t', String(p.mountPid), '-m', '-n', '-r', '-w', ...command] : inNetns(p.netns, command);
   const send = (channel: number, data: Buffer | string): void => {
     if (ws.readyState === ws.OPEN) ws.send(Buffer.concat([Buffer.from([channel]), Buffer.from(data)]));
   };

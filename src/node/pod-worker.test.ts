@@ -9,13 +9,14 @@ import type { Container } from '../apis/core/pod-template.js';
 import { RestartBackoff } from './backoff.js';
 import { FakeClock } from '../util/clock.js';
 import type { ApiPodStatus } from './pod-status.js';
-import { PodWorker } from './pod-worker.js';
+import { ContainerConfigError } from './env.js';
+import { CONFIG_RETRY_MS, PodWorker } from './pod-worker.js';
 import type { ProbeOutcome } from './probes/run-probe.js';
 import { FakeRunner } from './runtime/fake-runner.js';
 
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 
-function setup(containers: Container[], spec: Record<string, unknown> = {}, pod: Partial<Pod> = {}) {
+function setup(containers: Container[], spec: Record<string, unknown> = {}, pod: Partial<Pod> = {}, configError?: { message: string | undefined }) {
   const clock = new FakeClock();
   const runner = new FakeRunner();
   const events: string[] = [];
@@ -35,7 +36,10 @@ function setup(containers: Container[], spec: Record<string, unknown> = {}, pod:
     events: { record: (_pod, type, reason, message) => events.push(`${type} ${reason} ${message}`) },
     log: pino({ level: 'silent' }),
     hostIP: '127.0.0.1',
-    prepare: (_pod, c) => ({ argv: c.command ?? ['run'], env: { POD_IP: '127.244.0.2' } }),
+    prepare: (_pod, c) => {
+      if (configError?.message) throw new ContainerConfigError(configError.message);
+      return { argv: c.command ?? ['run'], env: { POD_IP: '127.244.0.2' } };
+    },
     logPath: (_pod, c, n) => `/data/${c}/${n}.log`,
     report: (_pod, status, final) => reports.push({ status, final }),
   });
@@ -57,6 +61,20 @@ describe('PodWorker', () => {
     const s = t.last();
     assert.equal(s.phase, 'Running');
     assert.equal(s.containerStatuses[0].ready, true);
+  });
+
+  it('a missing ConfigMap key: CreateContainerConfigError, tried again later without a restart', () => {
+    const missing = { message: "couldn't find key k in ConfigMap ns/cm" as string | undefined };
+    const t = setup([{ name: 'c', image: 'busybox' }], {}, {}, missing);
+    t.worker.update(t.pod);
+    assert.equal(t.runner.started.length, 0);
+    const waiting = t.last().containerStatuses[0].state.waiting;
+    assert.deepEqual(waiting, { reason: 'CreateContainerConfigError', message: "couldn't find key k in ConfigMap ns/cm" });
+    assert.ok(t.events.includes("Warning Failed Error: couldn't find key k in ConfigMap ns/cm"));
+    missing.message = undefined;
+    t.clock.advance(CONFIG_RETRY_MS);
+    assert.equal(t.runner.started.length, 1);
+    assert.equal(t.last().containerStatuses[0].restartCount, 0);
   });
 
   it('a crash loop: immediate restart, then back-off of 10 s, then 20 s', async () => {

@@ -17,6 +17,11 @@ import { unhealthyMessage, type ProbeKind, type ProbeResult } from './probes/pro
 import type { ProbeRunner } from './probes/run-probe.js';
 import { inNetns } from './pod-placement.js';
 import type { ProcessExit, ProcessHandle, ProcessRunner } from './runtime/process-runner.js';
+import { ContainerConfigError } from './env.js';
+
+/** A container whose config could not be made is tried again this much later (kubelet's pod
+ *  worker backOffPeriod after a failed sync). */
+export const CONFIG_RETRY_MS = 10_000;
 
 /** How a container is to be run (from the images and env modules). */
 export interface PreparedContainer {
@@ -25,8 +30,10 @@ export interface PreparedContainer {
   env: Record<string, string>;
   /** The pod's network namespace, where its processes (and exec probes) run; none: the host's. */
   netns?: string;
-  /** An Event's text when the image does not run as asked. */
-  warning?: string;
+  /** Events' texts when the container does not run quite as asked. */
+  warnings?: { reason: string; message: string }[];
+  /** Told the pid of the container's main process once it runs. */
+  started?(pid: number): void;
 }
 
 export interface PodEvents {
@@ -192,10 +199,11 @@ export class PodWorker {
     try {
       prepared = deps.prepare(this.pod, spec, this.podIP);
     } catch (err) {
-      this.failStart(rec, containerID, startedAt, (err as Error).message);
+      if (err instanceof ContainerConfigError) this.configError(rec, err.message);
+      else this.failStart(rec, containerID, startedAt, (err as Error).message);
       return;
     }
-    if (prepared.warning) this.event('Warning', 'BuiltinImage', prepared.warning);
+    for (const w of prepared.warnings ?? []) this.event('Warning', w.reason, w.message);
     const handle = runner.start({ argv: inNetns(prepared.netns, prepared.argv), env: prepared.env, cwd: prepared.cwd, logPath: deps.logPath(this.pod, rec.name, rec.restartCount) });
     this.event('Normal', 'Created', `Created container ${rec.name}`);
     const target = { podIP: this.podIP, container: spec, env: prepared.env, cwd: prepared.cwd, netns: prepared.netns };
@@ -206,9 +214,26 @@ export class PodWorker {
     rec.run = { containerID, startedAt, started: probers.started, ready: probers.started && !probers.has('readiness') };
     rec.waiting = undefined;
     this.running.set(rec, { handle, probers, image });
-    if (handle.pid !== undefined) this.event('Normal', 'Started', `Started container ${rec.name}`);
+    if (handle.pid !== undefined) {
+      prepared.started?.(handle.pid);
+      this.event('Normal', 'Started', `Started container ${rec.name}`);
+    }
     probers.start();
     void handle.exited.then((exit) => this.exited(rec, containerID, startedAt, exit));
+  }
+
+  /** A ConfigMap, Secret or key it needs is missing: it waits and is tried again, as kubelet
+   *  does, without counting a restart. */
+  private configError(rec: ContainerRecord, message: string): void {
+    this.event('Warning', 'Failed', `Error: ${message}`);
+    rec.waiting = { reason: 'CreateContainerConfigError', message };
+    this.backoffTimers.set(
+      rec,
+      this.deps.clock.after(CONFIG_RETRY_MS, () => {
+        this.backoffTimers.delete(rec);
+        this.sync();
+      }),
+    );
   }
 
   /** The container could not even be prepared (bad image or command). */

@@ -8,6 +8,7 @@ const SUBRESOURCE_VERBS: Record<string, string[]> = {
   status: ['get', 'patch', 'update'],
   scale: ['get', 'patch', 'update'],
   binding: ['create'],
+  token: ['create'],
   log: ['get'],
   exec: ['create', 'get'],
   attach: ['create', 'get'],
@@ -22,6 +23,8 @@ function subresourceKind(r: Resource, sub: string): { group: string; version: st
       return { group: 'autoscaling', version: 'v1', kind: 'Scale' };
     case 'binding':
       return { group: '', version: 'v1', kind: 'Binding' };
+    case 'token':
+      return { group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest' };
     case 'exec':
       return { group: '', version: 'v1', kind: 'PodExecOptions' };
     case 'attach':

@@ -24,9 +24,11 @@ export type SubresourceHandler = (
   url: URL,
 ) => Promise<void>;
 
-/** Resources whose content is computed, not stored (componentstatuses). */
+/** Resources whose content is computed, not stored (componentstatuses, tokenreviews). */
 export interface VirtualResource {
   list(): KubeObject[] | Promise<KubeObject[]>;
+  /** The answer to a create (a review), stored nowhere. */
+  create?(obj: KubeObject): Promise<KubeObject>;
   /** Sent as a Warning header with every answer (e.g. a deprecation). */
   warning?: string;
 }
@@ -317,6 +319,7 @@ async function handleVirtual(
   r: Resource,
   v: VirtualResource,
 ): Promise<void> {
+  if (info.verb === 'create' && v.create) return sendJson(res, 201, await v.create(await objectBody(req, r)));
   const shape = negotiate(req.headers.accept);
   const items = await v.list();
   if (v.warning) setWarnings(res, [v.warning]);

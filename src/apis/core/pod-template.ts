@@ -26,13 +26,33 @@ export interface Probe {
   initialDelaySeconds?: number;
 }
 
+export interface VolumeMount {
+  name?: string;
+  mountPath?: string;
+  readOnly?: boolean;
+  subPath?: string;
+}
+
+/** configMapKeyRef / secretKeyRef of an env var. */
+export interface KeySelector {
+  name?: string;
+  key?: string;
+  optional?: boolean;
+}
+
 export interface Container {
   name?: string;
   image?: string;
   command?: string[];
   args?: string[];
   ports?: ContainerPort[];
-  env?: { name?: string; value?: string; valueFrom?: { fieldRef?: { apiVersion?: string; fieldPath?: string } } }[];
+  env?: {
+    name?: string;
+    value?: string;
+    valueFrom?: { fieldRef?: { apiVersion?: string; fieldPath?: string }; configMapKeyRef?: KeySelector; secretKeyRef?: KeySelector };
+  }[];
+  volumeMounts?: VolumeMount[];
+  envFrom?: { prefix?: string; configMapRef?: { name?: string; optional?: boolean }; secretRef?: { name?: string; optional?: boolean } }[];
   resources?: { limits?: Record<string, string>; requests?: Record<string, string> };
   imagePullPolicy?: string;
   terminationMessagePath?: string;
@@ -44,11 +64,42 @@ export interface Container {
   [key: string]: unknown;
 }
 
+/** A file of a configMap/secret volume: which key, at which relative path, with which mode. */
+export interface KeyToPath {
+  key: string;
+  path: string;
+  mode?: number;
+}
+
+export interface ConfigMapVolumeSource {
+  name?: string;
+  items?: KeyToPath[];
+  defaultMode?: number;
+  optional?: boolean;
+}
+
+export interface SecretVolumeSource {
+  secretName?: string;
+  items?: KeyToPath[];
+  defaultMode?: number;
+  optional?: boolean;
+}
+
+export interface VolumeProjection {
+  configMap?: Omit<ConfigMapVolumeSource, 'defaultMode'>;
+  secret?: Omit<ConfigMapVolumeSource, 'defaultMode'>;
+  downwardAPI?: { items?: { path: string; fieldRef?: { apiVersion?: string; fieldPath?: string }; mode?: number }[] };
+  serviceAccountToken?: { audience?: string; expirationSeconds?: number; path: string };
+}
+
 export interface Volume {
   name?: string;
-  configMap?: { defaultMode?: number };
-  secret?: { defaultMode?: number };
-  projected?: { defaultMode?: number };
+  configMap?: ConfigMapVolumeSource;
+  secret?: SecretVolumeSource;
+  projected?: { sources?: VolumeProjection[]; defaultMode?: number };
+  emptyDir?: { medium?: string; sizeLimit?: string };
+  hostPath?: { path?: string; type?: string };
+  persistentVolumeClaim?: { claimName?: string; readOnly?: boolean };
   [key: string]: unknown;
 }
 

@@ -8,6 +8,7 @@ import { age, ageColumn, column, defineResource, nameColumn, since, validateMeta
 import type { KubeObject } from '../types.js';
 import { isDNS1123Subdomain } from '../validation/meta.js';
 import { defaultPodSpec, validatePodSpec, type Container, type PodSpec } from './pod-template.js';
+import { mountServiceAccountToken } from './service-account-admission.js';
 
 interface ContainerState {
   waiting?: { reason?: string; message?: string };
@@ -254,6 +255,12 @@ export const pods = defineResource<Pod>({
       if (!tolerations.some((x) => (!x.key || x.key === t.key) && (!x.effect || x.effect === t.effect))) tolerations.push({ ...t });
     spec.priority ??= 0;
     spec.preemptionPolicy ??= 'PreemptLowerPriority';
+  },
+  async beforeCreate(pod, ctx) {
+    // The ServiceAccount admission plugin, which reads the pod's ServiceAccount. Kubernetes
+    // refuses a pod whose ServiceAccount does not exist; here it runs without a token.
+    const sa = await ctx.store.get(`/registry/serviceaccounts/${pod.metadata.namespace}/${pod.spec!.serviceAccountName}`);
+    if (sa) mountServiceAccountToken(pod.spec!, (JSON.parse(sa.value) as { automountServiceAccountToken?: boolean }).automountServiceAccountToken);
   },
   validate(pod, old) {
     const errs = validateMeta(pod, old, { namespaced: true, validateName: isDNS1123Subdomain });

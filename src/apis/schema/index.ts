@@ -3,12 +3,14 @@
 import { Deployment, ReplicaSet } from './apps.js';
 import { Scale } from './autoscaling.js';
 import { Lease } from './coordination.js';
+import { ConfigMap, Secret, ServiceAccount, TokenRequest, TokenReview } from './config.js';
 import { Binding, ComponentStatus, Endpoints, Event, Namespace, Node, Pod, Service } from './core.js';
 import { EndpointSlice } from './discovery.js';
 import type { ObjectSchema } from './types.js';
 
 const byApiVersion: Record<string, ObjectSchema[]> = {
-  v1: [Namespace, Service, Endpoints, Pod, Binding, Node, Event, ComponentStatus],
+  v1: [Namespace, Service, Endpoints, Pod, Binding, Node, Event, ComponentStatus, ConfigMap, Secret, ServiceAccount],
+  'authentication.k8s.io/v1': [TokenRequest, TokenReview],
   'apps/v1': [Deployment, ReplicaSet],
   'autoscaling/v1': [Scale],
   'discovery.k8s.io/v1': [EndpointSlice],

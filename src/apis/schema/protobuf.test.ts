@@ -185,7 +185,7 @@ for (const c of handMade) {
 const bad: { name: string; body: Uint8Array; message: RegExp }[] = [
   { name: 'JSON instead of protobuf', body: Buffer.from('{"kind":"Service"}'), message: /the object provided is unrecognized/ },
   { name: 'truncated', body: fixture('service-clusterip-web.bin').subarray(0, 40), message: /the object provided is unrecognized/ },
-  { name: 'an unknown kind', body: envelope('v1', 'Secret', []), message: /no kind "Secret" is registered for version "v1"/ },
+  { name: 'an unknown kind', body: envelope('v1', 'Widget', []), message: /no kind "Widget" is registered for version "v1"/ },
   { name: 'a wrong wire type', body: envelope('v1', 'Service', [...num(1, 5)]), message: /wrong wire type 0 for metadata/ },
   {
     name: 'an undescribed subtree',
