@@ -188,6 +188,9 @@ subsets: [{addresses: [{ip: 172.20.0.1}], ports: [{port: ${servers.httpPort}}]}]
     assert.match(t.k('get endpoints kubernetes -o jsonpath={.subsets[0].addresses[0].ip}'), /^172\.20\.0\.1$/);
     const version = await eventually(() => t.kubectl(['exec', 'client', '--', 'curl', '-sk', '-m', '2', 'https://kubernetes.default/version']).stdout, 20_000, '/version');
     assert.match(version, /"gitVersion"/);
+    // kubectl in the pod, with no kubeconfig: its ServiceAccount token and KUBERNETES_SERVICE_*.
+    const listed = await eventually(() => t.kubectl(['exec', 'client', '--', 'kubectl', 'get', 'svc', '-n', 'other', '-o', 'name']).stdout, 20_000, 'kubectl in a pod');
+    assert.match(listed, /^service\/web$/m);
   });
 
   it('publishes a NodePort and a LoadBalancer on this host', async () => {
