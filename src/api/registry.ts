@@ -15,6 +15,10 @@ import { endpointSlices } from '../apis/discovery/endpointslices.js';
 import { deployments } from '../apis/apps/deployments.js';
 import { replicaSets } from '../apis/apps/replicasets.js';
 import { leases } from '../apis/coordination/leases.js';
+import { statefulSets } from '../apis/apps/statefulsets.js';
+import { controllerRevisions } from '../apis/apps/controllerrevisions.js';
+import { persistentVolumeClaims, persistentVolumes } from '../apis/core/persistent-volumes.js';
+import { storageClasses } from '../apis/storage/storageclasses.js';
 
 /** A served resource with everything the REST layer needs about it. */
 export interface Resource {
@@ -80,6 +84,11 @@ export function defaultRegistry(): Registry {
     replicaSets,
     endpointSlices,
     leases,
+    statefulSets,
+    controllerRevisions,
+    persistentVolumeClaims,
+    persistentVolumes,
+    storageClasses,
   ] as unknown as ResourceType<KubeObject>[]);
 }
 

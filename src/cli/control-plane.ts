@@ -107,7 +107,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
     await apiserverIdentity.start();
     stops.push(() => apiserverIdentity.stop());
     if (!o.disable.has('controllers')) {
-      const manager = await startControllerManager({ server, store, identity, timing, nodeMonitorGracePeriodMs: o.nodeMonitorGracePeriodMs, lbPools: o.lbPools, log: o.log });
+      const manager = await startControllerManager({ server, store, identity, timing, nodeMonitorGracePeriodMs: o.nodeMonitorGracePeriodMs, lbPools: o.lbPools, log: o.log, dataDir: o.dataDir });
       stops.push(() => manager.stop());
     }
     stops.push(...(await startComponents(server, { ...o, nodeIP: advertiseAddress, nodeToken: secrets.nodeToken })));

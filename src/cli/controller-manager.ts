@@ -25,6 +25,8 @@ export interface ControllerManagerOptions {
   nodeMonitorGracePeriodMs?: number;
   lbPools: string[];
   log: Logger;
+  /** The server's data dir (local-path volumes live under it). */
+  dataDir: string;
 }
 
 type Stop = () => Promise<void> | void;
@@ -47,7 +49,7 @@ export async function startControllerManager(o: ControllerManagerOptions): Promi
       const namespaces = new NamespaceController(o.server.rest, log.child({ controller: 'namespace' }));
       await namespaces.start();
       stops.push(() => namespaces.stop());
-      stops.push(...(await startControllers(o.server, { log: o.log, lbPools: o.lbPools })));
+      stops.push(...(await startControllers(o.server, { log: o.log, lbPools: o.lbPools, dataDir: o.dataDir })));
       const nodes = new NodeLifecycleController({
         client: new InProcessClient(o.server.rest, 'node-controller'),
         log: log.child({ controller: 'node-lifecycle' }),

@@ -93,4 +93,9 @@ export const R = {
   deployments: { group: 'apps', version: 'v1', resource: 'deployments' },
   replicaSets: { group: 'apps', version: 'v1', resource: 'replicasets' },
   leases: { group: 'coordination.k8s.io', version: 'v1', resource: 'leases' },
+  statefulSets: { group: 'apps', version: 'v1', resource: 'statefulsets' },
+  controllerRevisions: { group: 'apps', version: 'v1', resource: 'controllerrevisions' },
+  persistentVolumeClaims: { group: '', version: 'v1', resource: 'persistentvolumeclaims' },
+  persistentVolumes: { group: '', version: 'v1', resource: 'persistentvolumes' },
+  storageClasses: { group: 'storage.k8s.io', version: 'v1', resource: 'storageclasses' },
 } as const satisfies Record<string, ResourceId>;

@@ -23,6 +23,7 @@ const OWNER_KINDS: Record<string, { r: ResourceId; namespaced: boolean }> = {
   Endpoints: { r: R.endpoints, namespaced: true },
   EndpointSlice: { r: R.endpointSlices, namespaced: true },
   Node: { r: R.nodes, namespaced: false },
+  StatefulSet: { r: R.statefulSets, namespaced: true },
   Namespace: { r: R.namespaces, namespaced: false },
 };
 

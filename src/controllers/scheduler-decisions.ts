@@ -54,13 +54,14 @@ export function unfitReason(pod: KubeObject, node: Node): string | undefined {
 
 export type Placement = { node: string } | { message: string };
 
-/** The node for pod, or why there is none. `podsOn` counts the pods already on a node. */
-export function place(pod: KubeObject, nodes: Node[], podsOn: (node: string) => number): Placement {
+/** The node for pod, or why there is none. `podsOn` counts the pods already on a node;
+ *  `unfitVolumes` is the volume binding filter. */
+export function place(pod: KubeObject, nodes: Node[], podsOn: (node: string) => number, unfitVolumes?: (node: string) => string | undefined): Placement {
   if (!nodes.length) return { message: 'no nodes available to schedule pods' };
   const reasons = new Map<string, number>();
   const fit: Node[] = [];
   for (const node of nodes) {
-    const why = unfitReason(pod, node);
+    const why = unfitReason(pod, node) ?? unfitVolumes?.(node.metadata.name!);
     if (why) reasons.set(why, (reasons.get(why) ?? 0) + 1);
     else fit.push(node);
   }

@@ -1,18 +1,20 @@
 // The schema of every kind we serve, keyed by `apiVersion/kind` as they appear on the wire.
 
-import { Deployment, ReplicaSet } from './apps.js';
+import { ControllerRevision, DaemonSet, Deployment, ReplicaSet, StatefulSet } from './apps.js';
 import { Scale } from './autoscaling.js';
 import { Lease } from './coordination.js';
 import { Binding, ComponentStatus, Endpoints, Event, Namespace, Node, Pod, Service } from './core.js';
 import { EndpointSlice } from './discovery.js';
+import { PersistentVolume, PersistentVolumeClaim, StorageClass } from './storage.js';
 import type { ObjectSchema } from './types.js';
 
 const byApiVersion: Record<string, ObjectSchema[]> = {
-  v1: [Namespace, Service, Endpoints, Pod, Binding, Node, Event, ComponentStatus],
-  'apps/v1': [Deployment, ReplicaSet],
+  v1: [Namespace, Service, Endpoints, Pod, Binding, Node, Event, ComponentStatus, PersistentVolumeClaim, PersistentVolume],
+  'apps/v1': [Deployment, ReplicaSet, StatefulSet, DaemonSet, ControllerRevision],
   'autoscaling/v1': [Scale],
   'discovery.k8s.io/v1': [EndpointSlice],
   'coordination.k8s.io/v1': [Lease],
+  'storage.k8s.io/v1': [StorageClass],
 };
 
 export const schemas: Map<string, ObjectSchema> = new Map(
