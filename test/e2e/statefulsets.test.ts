@@ -85,7 +85,8 @@ describe('StatefulSets and PersistentVolumeClaims with kubectl', () => {
   it('creates web-0, web-1, web-2 in order, each after the previous is Ready, with a bound claim each', async () => {
     t.k(['apply', '-f', t.manifest('headless.yaml', HEADLESS)]);
     t.k(['apply', '-f', t.manifest('web.yaml', sts('web', { replicas: 3 }))]);
-    assert.match(rollout('web'), /statefulset rolling update complete 3 pods at revision web-\w+/);
+    // kubectl words a RollingUpdate with a partition (defaulted to 0) so.
+    assert.match(rollout('web'), /partitioned roll out complete: 3 new pods have been updated/);
     await settled('web', ['web-0', 'web-1', 'web-2']);
     assert.deepEqual(rows(t.k('get sts web'))[0].slice(0, 2), ['web', '3/3']);
     for (const [prev, next] of [['web-0', 'web-1'], ['web-1', 'web-2']]) {
@@ -133,14 +134,16 @@ describe('StatefulSets and PersistentVolumeClaims with kubectl', () => {
   });
 
   it('scales down from the highest ordinal, keeps the claims, and scales back up onto them', async () => {
-    const seen: string[] = [];
+    let out = '';
     const watch = t.kubectlStream(['get', 'pods', '-l', 'app=web', '-w', '--output-watch-events', '-o', 'custom-columns=EVENT:.type,NAME:.object.metadata.name', '--no-headers']);
-    watch.stdout!.on('data', (d: Buffer) => seen.push(...d.toString().split('\n').filter((l) => l.startsWith('DELETED')).map((l) => l.split(/\s+/)[1])));
+    watch.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    const seen = (type: string): string[] => out.split('\n').filter((l) => l.startsWith(type)).map((l) => l.split(/\s+/)[1]);
     try {
+      await eventually(() => seen('ADDED').length === 3, 10_000, 'the watch listing 3 pods');
       assert.match(t.k('scale sts web --replicas=1'), /statefulset.apps\/web scaled/);
       await settled('web', ['web-0']);
-      await eventually(() => seen.length === 2, 20_000, 'two pods deleted');
-      assert.deepEqual(seen, ['web-2', 'web-1']);
+      await eventually(() => seen('DELETED').length === 2, 20_000, 'two pods deleted');
+      assert.deepEqual(seen('DELETED'), ['web-2', 'web-1']);
     } finally {
       watch.kill();
     }
@@ -158,7 +161,7 @@ describe('StatefulSets and PersistentVolumeClaims with kubectl', () => {
     await eventually(() => pods('web').get('web-1')?.[2] === 'nginx:1.26' && pods('web').get('web-1')?.[1] === 'True', 60_000, 'web-1 updated');
     assert.equal(pods('web').get('web-0')?.[2], 'nginx:1.25');
     t.k(['patch', 'sts', 'web', '-p', '{"spec":{"updateStrategy":{"rollingUpdate":{"partition":0}}}}']);
-    assert.match(rollout('web'), /statefulset rolling update complete 2 pods at revision web-\w+/);
+    assert.match(rollout('web'), /partitioned roll out complete: 2 new pods have been updated/);
     await settled('web', ['web-0', 'web-1'], 'nginx:1.26');
     const history = rows(t.k('rollout history sts/web').split('\n').slice(1).join('\n'));
     assert.deepEqual(history.map((r) => r[0]), ['1', '2']);

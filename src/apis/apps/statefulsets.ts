@@ -3,6 +3,7 @@
 // printStatefulSet.
 
 import { field, type FieldError } from '../../api/errors.js';
+import { canonicalJson } from '../../util/canonical-json.js';
 import { age, ageColumn, column, containerCells, containersColumn, defineResource, imagesColumn, nameColumn, validateMeta } from '../descriptor.js';
 import { defaultClaim, validateClaimSpec, type PersistentVolumeClaim } from '../core/persistent-volumes.js';
 import { isDNS1123Label, isDNS1123Subdomain } from '../validation/meta.js';
@@ -63,7 +64,7 @@ function validateStatefulSetSpec(spec: StatefulSetSpec | undefined): FieldError[
 /** Only the fields a rollout or a scale changes may change. */
 function validateStatefulSetUpdate(spec: StatefulSetSpec | undefined, old: StatefulSetSpec | undefined): FieldError[] {
   const rest = (s: StatefulSetSpec | undefined): string =>
-    JSON.stringify(Object.fromEntries(Object.entries(s ?? {}).filter(([k]) => !MUTABLE.includes(k)).sort()));
+    canonicalJson(Object.fromEntries(Object.entries(s ?? {}).filter(([k]) => !MUTABLE.includes(k))));
   const errs = validateSelectorUnchanged(spec, old);
   if (rest(spec) !== rest(old))
     errs.push(
