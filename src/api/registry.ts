@@ -16,6 +16,7 @@ import { deployments } from '../apis/apps/deployments.js';
 import { replicaSets } from '../apis/apps/replicasets.js';
 import { leases } from '../apis/coordination/leases.js';
 import { statefulSets } from '../apis/apps/statefulsets.js';
+import { daemonSets } from '../apis/apps/daemonsets.js';
 import { controllerRevisions } from '../apis/apps/controllerrevisions.js';
 import { persistentVolumeClaims, persistentVolumes } from '../apis/core/persistent-volumes.js';
 import { storageClasses } from '../apis/storage/storageclasses.js';
@@ -85,6 +86,7 @@ export function defaultRegistry(): Registry {
     endpointSlices,
     leases,
     statefulSets,
+    daemonSets,
     controllerRevisions,
     persistentVolumeClaims,
     persistentVolumes,

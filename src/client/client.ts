@@ -94,6 +94,7 @@ export const R = {
   replicaSets: { group: 'apps', version: 'v1', resource: 'replicasets' },
   leases: { group: 'coordination.k8s.io', version: 'v1', resource: 'leases' },
   statefulSets: { group: 'apps', version: 'v1', resource: 'statefulsets' },
+  daemonSets: { group: 'apps', version: 'v1', resource: 'daemonsets' },
   controllerRevisions: { group: 'apps', version: 'v1', resource: 'controllerrevisions' },
   persistentVolumeClaims: { group: '', version: 'v1', resource: 'persistentvolumeclaims' },
   persistentVolumes: { group: '', version: 'v1', resource: 'persistentvolumes' },

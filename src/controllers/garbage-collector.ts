@@ -24,6 +24,7 @@ const OWNER_KINDS: Record<string, { r: ResourceId; namespaced: boolean }> = {
   EndpointSlice: { r: R.endpointSlices, namespaced: true },
   Node: { r: R.nodes, namespaced: false },
   StatefulSet: { r: R.statefulSets, namespaced: true },
+  DaemonSet: { r: R.daemonSets, namespaced: true },
   Namespace: { r: R.namespaces, namespaced: false },
 };
 

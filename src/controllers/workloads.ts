@@ -1,5 +1,5 @@
 // Starts the workload controllers over shared informers: ReplicaSets, Deployments,
-// StatefulSets, volume binding and provisioning, the garbage collector and the scheduler. Controllers register their handlers first and start working
+// StatefulSets, DaemonSets, volume binding and provisioning, the garbage collector and the scheduler. Controllers register their handlers first and start working
 // only once every informer has synced, so no decision is made on a partial cache.
 
 import type { Logger } from 'pino';
@@ -15,6 +15,8 @@ import { GarbageCollector } from './garbage-collector.js';
 import { ReplicaSetController } from './replicaset.js';
 import { Scheduler } from './scheduler.js';
 import { StatefulSetController } from './statefulset.js';
+import { DaemonSetController } from './daemonset.js';
+import type { DaemonSet } from '../apis/apps/daemonsets.js';
 import { PersistentVolumeController } from './persistent-volume.js';
 import type { PersistentVolume, PersistentVolumeClaim } from '../apis/core/persistent-volumes.js';
 import type { StorageClass } from '../apis/storage/storageclasses.js';
@@ -55,19 +57,21 @@ export async function startWorkloadControllers(opts: WorkloadControllersOptions)
   const services = new Informer(client, R.services);
   const endpointSlices = new Informer(client, R.endpointSlices);
   const statefulSets = new Informer<StatefulSet>(client, R.statefulSets);
+  const daemonSets = new Informer<DaemonSet>(client, R.daemonSets);
   const revisions = new Informer<ControllerRevision>(client, R.controllerRevisions);
   const claims = new Informer<PersistentVolumeClaim>(client, R.persistentVolumeClaims);
   const volumes = new Informer<PersistentVolume>(client, R.persistentVolumes);
   const classes = new Informer<StorageClass>(client, R.storageClasses);
   const informers: Informer<KubeObject>[] = [pods, replicaSets, deployments, nodes, services, endpointSlices];
-  informers.push(statefulSets, revisions, claims, volumes, classes);
+  informers.push(statefulSets, daemonSets, revisions, claims, volumes, classes);
 
   const controllers: { start(): void | Promise<void>; stop(): void; idle(): Promise<void> }[] = [
     new ReplicaSetController(context('replicaset-controller'), pods, replicaSets),
     new DeploymentController(context('deployment-controller'), deployments, replicaSets, pods),
-    new GarbageCollector(context('garbage-collector-controller'), [pods, replicaSets, deployments, services, endpointSlices, nodes, statefulSets, revisions, claims]),
+    new GarbageCollector(context('garbage-collector-controller'), [pods, replicaSets, deployments, services, endpointSlices, nodes, statefulSets, daemonSets, revisions, claims]),
     new Scheduler(context('default-scheduler'), pods, nodes, { claims, volumes, classes }),
     new StatefulSetController(context('statefulset-controller'), statefulSets, pods, revisions),
+    new DaemonSetController(context('daemonset-controller'), daemonSets, pods, nodes, revisions),
   ];
   if (opts.storageDir) controllers.push(new PersistentVolumeController(context('persistentvolume-controller'), claims, volumes, classes, opts.storageDir));
   const stop = (): void => {
