@@ -20,6 +20,7 @@ import { daemonSets } from '../apis/apps/daemonsets.js';
 import { controllerRevisions } from '../apis/apps/controllerrevisions.js';
 import { persistentVolumeClaims, persistentVolumes } from '../apis/core/persistent-volumes.js';
 import { storageClasses } from '../apis/storage/storageclasses.js';
+import { ingressClasses, ingresses } from '../apis/networking/ingresses.js';
 
 /** A served resource with everything the REST layer needs about it. */
 export interface Resource {
@@ -91,6 +92,8 @@ export function defaultRegistry(): Registry {
     persistentVolumeClaims,
     persistentVolumes,
     storageClasses,
+    ingresses,
+    ingressClasses,
   ] as unknown as ResourceType<KubeObject>[]);
 }
 

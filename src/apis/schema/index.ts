@@ -6,6 +6,7 @@ import { Lease } from './coordination.js';
 import { Binding, ComponentStatus, Endpoints, Event, Namespace, Node, Pod, Service } from './core.js';
 import { EndpointSlice } from './discovery.js';
 import { PersistentVolume, PersistentVolumeClaim, StorageClass } from './storage.js';
+import { Ingress, IngressClass } from './networking.js';
 import type { ObjectSchema } from './types.js';
 
 const byApiVersion: Record<string, ObjectSchema[]> = {
@@ -15,6 +16,7 @@ const byApiVersion: Record<string, ObjectSchema[]> = {
   'discovery.k8s.io/v1': [EndpointSlice],
   'coordination.k8s.io/v1': [Lease],
   'storage.k8s.io/v1': [StorageClass],
+  'networking.k8s.io/v1': [Ingress, IngressClass],
 };
 
 export const schemas: Map<string, ObjectSchema> = new Map(

@@ -9,7 +9,7 @@ import { LabelSelector, ObjectMeta } from './meta.js';
 const core = inPackage('io.k8s.api.core.v1');
 const storage = inPackage('io.k8s.api.storage.v1');
 
-const TypedLocalObjectReference = core('TypedLocalObjectReference', { apiGroup: ptr(1, str), kind: f(2, str), name: f(3, str) }, true);
+export const TypedLocalObjectReference = core('TypedLocalObjectReference', { apiGroup: ptr(1, str), kind: f(2, str), name: f(3, str) }, true);
 
 const PersistentVolumeClaimCondition = core('PersistentVolumeClaimCondition', {
   type: f(1, str),
