@@ -21,6 +21,7 @@ import { controllerRevisions } from '../apis/apps/controllerrevisions.js';
 import { persistentVolumeClaims, persistentVolumes } from '../apis/core/persistent-volumes.js';
 import { storageClasses } from '../apis/storage/storageclasses.js';
 import { ingressClasses, ingresses } from '../apis/networking/ingresses.js';
+import { cronJobs, jobs } from '../apis/batch/jobs.js';
 
 /** A served resource with everything the REST layer needs about it. */
 export interface Resource {
@@ -94,6 +95,8 @@ export function defaultRegistry(): Registry {
     storageClasses,
     ingresses,
     ingressClasses,
+    jobs,
+    cronJobs,
   ] as unknown as ResourceType<KubeObject>[]);
 }
 

@@ -95,6 +95,8 @@ export const R = {
   leases: { group: 'coordination.k8s.io', version: 'v1', resource: 'leases' },
   statefulSets: { group: 'apps', version: 'v1', resource: 'statefulsets' },
   daemonSets: { group: 'apps', version: 'v1', resource: 'daemonsets' },
+  jobs: { group: 'batch', version: 'v1', resource: 'jobs' },
+  cronJobs: { group: 'batch', version: 'v1', resource: 'cronjobs' },
   controllerRevisions: { group: 'apps', version: 'v1', resource: 'controllerrevisions' },
   persistentVolumeClaims: { group: '', version: 'v1', resource: 'persistentvolumeclaims' },
   persistentVolumes: { group: '', version: 'v1', resource: 'persistentvolumes' },

@@ -25,6 +25,8 @@ const OWNER_KINDS: Record<string, { r: ResourceId; namespaced: boolean }> = {
   Node: { r: R.nodes, namespaced: false },
   StatefulSet: { r: R.statefulSets, namespaced: true },
   DaemonSet: { r: R.daemonSets, namespaced: true },
+  Job: { r: R.jobs, namespaced: true },
+  CronJob: { r: R.cronJobs, namespaced: true },
   Namespace: { r: R.namespaces, namespaced: false },
 };
 

@@ -1,5 +1,5 @@
 // Starts the workload controllers over shared informers: ReplicaSets, Deployments,
-// StatefulSets, DaemonSets, volume binding and provisioning, the garbage collector and the scheduler. Controllers register their handlers first and start working
+// StatefulSets, DaemonSets, Jobs, CronJobs, volume binding and provisioning, the garbage collector and the scheduler. Controllers register their handlers first and start working
 // only once every informer has synced, so no decision is made on a partial cache.
 
 import type { Logger } from 'pino';
@@ -16,6 +16,9 @@ import { ReplicaSetController } from './replicaset.js';
 import { Scheduler } from './scheduler.js';
 import { StatefulSetController } from './statefulset.js';
 import { DaemonSetController } from './daemonset.js';
+import { JobController } from './job.js';
+import { CronJobController } from './cronjob.js';
+import type { CronJob, Job } from '../apis/batch/jobs.js';
 import type { DaemonSet } from '../apis/apps/daemonsets.js';
 import { PersistentVolumeController } from './persistent-volume.js';
 import type { PersistentVolume, PersistentVolumeClaim } from '../apis/core/persistent-volumes.js';
@@ -58,20 +61,24 @@ export async function startWorkloadControllers(opts: WorkloadControllersOptions)
   const endpointSlices = new Informer(client, R.endpointSlices);
   const statefulSets = new Informer<StatefulSet>(client, R.statefulSets);
   const daemonSets = new Informer<DaemonSet>(client, R.daemonSets);
+  const jobs = new Informer<Job>(client, R.jobs);
+  const cronJobs = new Informer<CronJob>(client, R.cronJobs);
   const revisions = new Informer<ControllerRevision>(client, R.controllerRevisions);
   const claims = new Informer<PersistentVolumeClaim>(client, R.persistentVolumeClaims);
   const volumes = new Informer<PersistentVolume>(client, R.persistentVolumes);
   const classes = new Informer<StorageClass>(client, R.storageClasses);
   const informers: Informer<KubeObject>[] = [pods, replicaSets, deployments, nodes, services, endpointSlices];
-  informers.push(statefulSets, daemonSets, revisions, claims, volumes, classes);
+  informers.push(statefulSets, daemonSets, jobs, cronJobs, revisions, claims, volumes, classes);
 
   const controllers: { start(): void | Promise<void>; stop(): void; idle(): Promise<void> }[] = [
     new ReplicaSetController(context('replicaset-controller'), pods, replicaSets),
     new DeploymentController(context('deployment-controller'), deployments, replicaSets, pods),
-    new GarbageCollector(context('garbage-collector-controller'), [pods, replicaSets, deployments, services, endpointSlices, nodes, statefulSets, daemonSets, revisions, claims]),
+    new GarbageCollector(context('garbage-collector-controller'), [pods, replicaSets, deployments, services, endpointSlices, nodes, statefulSets, daemonSets, jobs, cronJobs, revisions, claims]),
     new Scheduler(context('default-scheduler'), pods, nodes, { claims, volumes, classes }),
     new StatefulSetController(context('statefulset-controller'), statefulSets, pods, revisions),
     new DaemonSetController(context('daemonset-controller'), daemonSets, pods, nodes, revisions),
+    new JobController(context('job-controller'), jobs, pods),
+    new CronJobController(context('cronjob-controller'), cronJobs, jobs),
   ];
   if (opts.storageDir) controllers.push(new PersistentVolumeController(context('persistentvolume-controller'), claims, volumes, classes, opts.storageDir));
   const stop = (): void => {

@@ -7,6 +7,7 @@ import { Binding, ComponentStatus, Endpoints, Event, Namespace, Node, Pod, Servi
 import { EndpointSlice } from './discovery.js';
 import { PersistentVolume, PersistentVolumeClaim, StorageClass } from './storage.js';
 import { Ingress, IngressClass } from './networking.js';
+import { CronJob, Job } from './batch.js';
 import type { ObjectSchema } from './types.js';
 
 const byApiVersion: Record<string, ObjectSchema[]> = {
@@ -17,6 +18,7 @@ const byApiVersion: Record<string, ObjectSchema[]> = {
   'coordination.k8s.io/v1': [Lease],
   'storage.k8s.io/v1': [StorageClass],
   'networking.k8s.io/v1': [Ingress, IngressClass],
+  'batch/v1': [Job, CronJob],
 };
 
 export const schemas: Map<string, ObjectSchema> = new Map(
