@@ -19,6 +19,13 @@ import { configMaps } from '../apis/core/configmaps.js';
 import { secrets } from '../apis/core/secrets.js';
 import { serviceAccounts } from '../apis/core/serviceaccounts.js';
 import { tokenReviews } from '../apis/authentication/tokenreviews.js';
+import { statefulSets } from '../apis/apps/statefulsets.js';
+import { daemonSets } from '../apis/apps/daemonsets.js';
+import { controllerRevisions } from '../apis/apps/controllerrevisions.js';
+import { persistentVolumeClaims, persistentVolumes } from '../apis/core/persistent-volumes.js';
+import { storageClasses } from '../apis/storage/storageclasses.js';
+import { ingressClasses, ingresses } from '../apis/networking/ingresses.js';
+import { cronJobs, jobs } from '../apis/batch/jobs.js';
 
 /** A served resource with everything the REST layer needs about it. */
 export interface Resource {
@@ -88,6 +95,16 @@ export function defaultRegistry(): Registry {
     endpointSlices,
     leases,
     tokenReviews,
+    statefulSets,
+    daemonSets,
+    controllerRevisions,
+    persistentVolumeClaims,
+    persistentVolumes,
+    storageClasses,
+    ingresses,
+    ingressClasses,
+    jobs,
+    cronJobs,
   ] as unknown as ResourceType<KubeObject>[]);
 }
 

@@ -114,6 +114,7 @@ export class ApiServer {
       subresources: new Map<string, SubresourceHandler>([
         ['deployments/scale', scaleHandler(this.rest)],
         ['replicasets/scale', scaleHandler(this.rest)],
+        ['statefulsets/scale', scaleHandler(this.rest)],
         ['pods/binding', bindingHandler(this.rest)],
       ]),
       virtual: new Map(),

@@ -2,6 +2,7 @@
 // its own name in managedFields and Events: controllers, the node agent, the proxy, DNS.
 
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { ApiServer } from '../api/server.js';
 import { InProcessClient } from '../client/in-process.js';
@@ -132,7 +133,7 @@ export async function startComponents(server: ApiServer, o: ComponentOptions): P
 
 /** Starts the controllers (kube-controller-manager's share; the leader runs them); returns
  *  their stops, last started first. */
-export async function startControllers(server: ApiServer, o: Pick<ComponentOptions, 'log' | 'lbPools' | 'lbIPMode'> & { caCert: string }): Promise<Stop[]> {
+export async function startControllers(server: ApiServer, o: Pick<ComponentOptions, 'log' | 'lbPools' | 'lbIPMode' | 'dataDir'> & { caCert: string }): Promise<Stop[]> {
   const stops: Stop[] = [];
   const client = (name: string): InProcessClient => new InProcessClient(server.rest, name);
   try {
@@ -140,6 +141,7 @@ export async function startControllers(server: ApiServer, o: Pick<ComponentOptio
       client: client('kube-controller-manager'),
       log: o.log,
       recorder: (component) => new EventRecorder(client(component), component),
+      storageDir: join(o.dataDir, 'storage'),
     });
     stops.push(() => workloads.stop());
     const services = await startServiceControllers({

@@ -157,7 +157,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
     await apiserverIdentity.start();
     stops.push(() => apiserverIdentity.stop());
     if (!o.disable.has('controllers')) {
-      manager = await startControllerManager({ server, store, identity, timing, nodeMonitorGracePeriodMs: o.nodeMonitorGracePeriodMs, lbPools: o.lbPools, lbIPMode: o.lbIPMode, caCert: secrets.caCert, log: o.log });
+      manager = await startControllerManager({ server, store, identity, timing, nodeMonitorGracePeriodMs: o.nodeMonitorGracePeriodMs, lbPools: o.lbPools, lbIPMode: o.lbIPMode, caCert: secrets.caCert, log: o.log, dataDir: o.dataDir });
       stops.push(() => manager!.stop());
     }
     stops.push(...(await startComponents(server, { ...o, nodeIP: localAddress, nodeToken: secrets.nodeToken })));

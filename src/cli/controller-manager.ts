@@ -29,6 +29,8 @@ export interface ControllerManagerOptions {
   /** The cluster CA, published to every namespace for pods' token volumes. */
   caCert: string;
   log: Logger;
+  /** The server's data dir (local-path volumes live under it). */
+  dataDir: string;
 }
 
 type Stop = () => Promise<void> | void;
@@ -59,7 +61,7 @@ export async function startControllerManager(o: ControllerManagerOptions): Promi
       const namespaces = new NamespaceController(o.server.rest, log.child({ controller: 'namespace' }));
       await namespaces.start();
       stops.push(() => namespaces.stop());
-      stops.push(...(await startControllers(o.server, { log: o.log, lbPools: o.lbPools, lbIPMode: o.lbIPMode, caCert: o.caCert })));
+      stops.push(...(await startControllers(o.server, { log: o.log, lbPools: o.lbPools, lbIPMode: o.lbIPMode, caCert: o.caCert, dataDir: o.dataDir })));
       const nodes = new NodeLifecycleController({
         client: new InProcessClient(o.server.rest, 'node-controller'),
         log: log.child({ controller: 'node-lifecycle' }),

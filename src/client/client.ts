@@ -98,4 +98,12 @@ export const R = {
   configMaps: { group: '', version: 'v1', resource: 'configmaps' },
   secrets: { group: '', version: 'v1', resource: 'secrets' },
   serviceAccounts: { group: '', version: 'v1', resource: 'serviceaccounts' },
+  statefulSets: { group: 'apps', version: 'v1', resource: 'statefulsets' },
+  daemonSets: { group: 'apps', version: 'v1', resource: 'daemonsets' },
+  jobs: { group: 'batch', version: 'v1', resource: 'jobs' },
+  cronJobs: { group: 'batch', version: 'v1', resource: 'cronjobs' },
+  controllerRevisions: { group: 'apps', version: 'v1', resource: 'controllerrevisions' },
+  persistentVolumeClaims: { group: '', version: 'v1', resource: 'persistentvolumeclaims' },
+  persistentVolumes: { group: '', version: 'v1', resource: 'persistentvolumes' },
+  storageClasses: { group: 'storage.k8s.io', version: 'v1', resource: 'storageclasses' },
 } as const satisfies Record<string, ResourceId>;

@@ -23,6 +23,10 @@ const OWNER_KINDS: Record<string, { r: ResourceId; namespaced: boolean }> = {
   Endpoints: { r: R.endpoints, namespaced: true },
   EndpointSlice: { r: R.endpointSlices, namespaced: true },
   Node: { r: R.nodes, namespaced: false },
+  StatefulSet: { r: R.statefulSets, namespaced: true },
+  DaemonSet: { r: R.daemonSets, namespaced: true },
+  Job: { r: R.jobs, namespaced: true },
+  CronJob: { r: R.cronJobs, namespaced: true },
   Namespace: { r: R.namespaces, namespaced: false },
 };
 

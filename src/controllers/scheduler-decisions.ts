@@ -76,14 +76,15 @@ function isStarting(node: Node, now: number): boolean {
   return !isReady(node) && ready?.reason !== 'NodeStatusUnknown' && now - created < NODE_STARTING_MS;
 }
 
-/** The node for pod, or one to wait for, or why there is none. */
-export function place(pod: KubeObject, nodes: Node[], load: (node: string) => NodeLoad, now: number): Placement {
+/** The node for pod, or one to wait for, or why there is none. `unfitVolumes` is the volume
+ *  binding filter. */
+export function place(pod: KubeObject, nodes: Node[], load: (node: string) => NodeLoad, now: number, unfitVolumes?: (node: string) => string | undefined): Placement {
   if (!nodes.length) return { message: 'no nodes available to schedule pods' };
   const reasons = new Map<string, number>();
   const fit: Node[] = [];
   const starting: Node[] = [];
   for (const node of nodes) {
-    const why = unfitReason(pod, node);
+    const why = unfitReason(pod, node) ?? unfitVolumes?.(node.metadata.name!);
     if (!why) fit.push(node);
     else {
       reasons.set(why, (reasons.get(why) ?? 0) + 1);

@@ -12,6 +12,8 @@ import { rfc3339 } from '../util/time.js';
 import { controllerOf, isConflict, isNotFound, logRetry } from './controller-ref.js';
 import { isPodTerminal } from './replicaset-pods.js';
 import { place, type NodeLoad } from './scheduler-decisions.js';
+import { checkVolumes, type VolumeCaches } from './scheduler-volumes.js';
+import { SELECTED_NODE } from './volume-binding-decisions.js';
 import type { ControllerContext } from './workloads-context.js';
 
 export const SCHEDULER_NAME = 'default-scheduler';
@@ -19,6 +21,8 @@ export const SCHEDULER_NAME = 'default-scheduler';
 const UNSCHEDULABLE_RETRY_MS = 10_000;
 /** How soon a pod waiting for a starting node looks again (its Ready update comes sooner). */
 const STARTING_NODE_RETRY_MS = 1_000;
+/** How soon a pod waiting for its claims to be provisioned is looked at again. */
+const VOLUME_WAIT_MS = 300;
 
 const isPending = (pod: KubeObject): boolean =>
   !pod.spec?.nodeName && (pod.spec?.schedulerName ?? SCHEDULER_NAME) === SCHEDULER_NAME && !pod.metadata.deletionTimestamp && !isPodTerminal(pod);
@@ -33,6 +37,7 @@ export class Scheduler {
     private readonly ctx: ControllerContext,
     private readonly pods: Informer,
     private readonly nodes: Informer<Node>,
+    private readonly volumes?: VolumeCaches,
   ) {
     // One worker: each decision sees the pods the previous one placed.
     this.queue = new WorkQueue((key) => this.schedule(key), {
@@ -45,6 +50,8 @@ export class Scheduler {
     };
     pods.on({ add: podChanged, update: (_o, p) => podChanged(p), delete: (p) => this.assumed.delete(cacheKey(p)) });
     nodes.on({ add: () => this.retryAll(), update: () => this.retryAll() });
+    // A claim created, given a class or bound may make its pods schedulable.
+    volumes?.claims.on({ add: () => this.retryAll(), update: () => this.retryAll(), delete: () => undefined });
   }
 
   start(): void {
@@ -92,9 +99,16 @@ export class Scheduler {
     const pod = this.pods.get(namespace, name);
     if (!pod || !isPending(pod) || this.assumed.has(key)) return;
     const loads = this.loads(pod);
-    const decision = place(pod, this.nodes.list(), (n) => loads.get(n) ?? { pods: 0, siblings: 0 }, this.ctx.now().getTime());
+    const volumes = this.volumes ? checkVolumes(pod, this.volumes) : undefined;
+    const decision =
+      volumes && 'message' in volumes ? volumes : place(pod, this.nodes.list(), (n) => loads.get(n) ?? { pods: 0, siblings: 0 }, this.ctx.now().getTime(), volumes?.unfit);
     if ('waitFor' in decision) {
       this.queue.addAfter(key, STARTING_NODE_RETRY_MS);
+      return;
+    }
+    if ('node' in decision && volumes && 'waitFor' in volumes && volumes.waitFor.length) {
+      await this.selectNode(volumes.waitFor, decision.node);
+      this.queue.addAfter(key, VOLUME_WAIT_MS);
       return;
     }
     if ('node' in decision) {
@@ -117,6 +131,19 @@ export class Scheduler {
     this.ctx.events.record(pod, 'Warning', 'FailedScheduling', decision.message);
     await this.markUnschedulable(pod, decision.message);
     this.queue.addAfter(key, UNSCHEDULABLE_RETRY_MS);
+  }
+
+  /** Tells the provisioner where the claims' first consumer goes (WaitForFirstConsumer). */
+  private async selectNode(claims: KubeObject[], node: string): Promise<void> {
+    for (const claim of claims) {
+      if (claim.metadata.annotations?.[SELECTED_NODE]) continue;
+      const annotations = { ...(claim.metadata.annotations ?? {}), [SELECTED_NODE]: node };
+      try {
+        await this.ctx.client.update(R.persistentVolumeClaims, claim.metadata.namespace, { ...claim, metadata: { ...claim.metadata, annotations } });
+      } catch (e) {
+        if (!isNotFound(e) && !isConflict(e)) throw e;
+      }
+    }
   }
 
   private async markUnschedulable(pod: KubeObject, message: string): Promise<void> {

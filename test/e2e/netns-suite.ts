@@ -142,6 +142,30 @@ spec:
   ports: [{port: 80}]
 ---
 apiVersion: v1
+kind: Service
+metadata: {name: db}
+spec:
+  clusterIP: None
+  selector: {app: db}
+  ports: [{port: 8080}]
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db}
+spec:
+  serviceName: db
+  replicas: 2
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec:
+      containers:
+      - name: netexec
+        image: registry.k8s.io/e2e-test-images/agnhost:2.53
+        args: [netexec, --http-port=8080]
+        ports: [{containerPort: 8080}]
+---
+apiVersion: v1
 kind: Pod
 metadata: {name: client}
 spec:
@@ -218,6 +242,18 @@ export function netnsSuite(mode: 'nftables' | 'iptables', rootless = false): voi
       const out = t.k(['exec', 'client', '--', 'nslookup', 'webapp-headless']);
       const answered = [...out.matchAll(/Address: (10\.244\.\d+\.\d+)/g)].map((m) => m[1]).sort();
       assert.deepEqual(answered, ips);
+    });
+
+    it('resolves a StatefulSet pod by its stable name through the headless Service, from another pod', async () => {
+      for (const pod of ['db-0', 'db-1']) {
+        const ip = t.k(`get pod ${pod} -o jsonpath={.status.podIP}`);
+        const out = await eventually(() => {
+          const r = t.kubectl(['exec', 'client', '--', 'nslookup', `${pod}.db.default.svc.cluster.local`]);
+          return r.code === 0 && /Address: 10\.244/.test(r.stdout) ? r.stdout : undefined;
+        }, 20_000, `an answer for ${pod}`);
+        assert.deepEqual([...out!.matchAll(/Address: (10\.244\.\d+\.\d+)/g)].map((m) => m[1]), [ip]);
+        assert.equal(t.k(['exec', 'client', '--', 'wget', '-qO-', '-T', '2', `http://${pod}.db:8080/hostname`]).trim(), pod);
+      }
     });
 
     it('answers on the NodePort of every node and on the LoadBalancer address, from outside', async () => {

@@ -1,4 +1,4 @@
-// The scale subresource (autoscaling/v1 Scale) of deployments and replicasets: what
+// The scale subresource (autoscaling/v1 Scale) of deployments, replicasets and statefulsets: what
 // `kubectl scale` reads and patches.
 
 import type { KubeObject } from '../../apis/types.js';

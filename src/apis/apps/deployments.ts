@@ -40,7 +40,7 @@ export interface Deployment extends Workload {
 const STRATEGIES = ['Recreate', 'RollingUpdate'];
 
 /** ValidatePositiveIntOrPercent: `25%` or a non-negative integer. */
-function validateIntOrPercent(v: IntOrString | undefined, path: string): FieldError[] {
+export function validateIntOrPercent(v: IntOrString | undefined, path: string): FieldError[] {
   if (typeof v === 'string') {
     if (/^[0-9]+%$/.test(v)) return [];
     // Go prints an IntOrString through its String(): the bare text.

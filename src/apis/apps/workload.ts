@@ -88,8 +88,10 @@ function validateLabelSelector(s: LabelSelectorSpec, path: string): FieldError[]
   return errs;
 }
 
-/** The spec checks both kinds make: replicas, selector, template matching the selector. */
-export function validateWorkloadSpec(spec: WorkloadSpec | undefined): FieldError[] {
+/** The spec checks every apps/v1 kind makes: replicas, selector, template matching the selector.
+ *  `kind` words the messages: Deployments and ReplicaSets share ReplicaSet's. */
+export function validateWorkloadSpec(spec: WorkloadSpec | undefined, kind: 'ReplicaSet' | 'StatefulSet' | 'DaemonSet' = 'ReplicaSet'): FieldError[] {
+  const word = kind === 'ReplicaSet' ? 'deployment' : kind.toLowerCase();
   const s = spec ?? {};
   const errs: FieldError[] = [...nonNegative(s.replicas, 'spec.replicas'), ...nonNegative(s.minReadySeconds, 'spec.minReadySeconds')];
   if (!s.selector) {
@@ -97,8 +99,8 @@ export function validateWorkloadSpec(spec: WorkloadSpec | undefined): FieldError
   } else {
     errs.push(...validateLabelSelector(s.selector, 'spec.selector'));
     if (!Object.keys(s.selector.matchLabels ?? {}).length && !s.selector.matchExpressions?.length)
-      // Kubernetes words it so for ReplicaSets too.
-      errs.push(invalidGo('spec.selector', goSelector(s.selector), 'empty selector is invalid for deployment'));
+      // Kubernetes words it "deployment" for ReplicaSets too.
+      errs.push(invalidGo('spec.selector', goSelector(s.selector), `empty selector is invalid for ${word}`));
   }
   let selector: LabelSelector | undefined;
   try {
@@ -113,7 +115,7 @@ export function validateWorkloadSpec(spec: WorkloadSpec | undefined): FieldError
     errs.push(...validatePodTemplate(s.template, 'spec.template'));
   }
   if (s.template?.spec?.activeDeadlineSeconds !== undefined)
-    errs.push(field.invalid('spec.template.spec.activeDeadlineSeconds', s.template.spec.activeDeadlineSeconds, 'activeDeadlineSeconds in ReplicaSet is not Supported'));
+    errs.push(field.invalid('spec.template.spec.activeDeadlineSeconds', s.template.spec.activeDeadlineSeconds, `activeDeadlineSeconds in ${kind} is not Supported`));
   return errs;
 }
 

@@ -3,6 +3,7 @@
 // what admission adds on create, which spec fields an update may touch, and the Table row
 // (READY, STATUS, RESTARTS computed as pkg/printers/internalversion printPod does).
 
+import { canonicalJson } from '../../util/canonical-json.js';
 import { field, type FieldError } from '../../api/errors.js';
 import { age, ageColumn, column, defineResource, nameColumn, since, validateMeta } from '../descriptor.js';
 import type { KubeObject } from '../types.js';
@@ -173,21 +174,12 @@ function withUpdatableFieldsOf(spec: PodSpec, from: PodSpec): PodSpec {
   };
 }
 
-/** Canonical JSON for comparing specs (key order does not matter, absent equals undefined). */
-function canonical(v: unknown): string {
-  return JSON.stringify(v, (_k, val: unknown) =>
-    val && typeof val === 'object' && !Array.isArray(val)
-      ? Object.fromEntries(Object.entries(val as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)))
-      : val,
-  );
-}
-
 function validatePodUpdate(pod: Pod, old: Pod): FieldError[] {
   const spec = pod.spec ?? {};
   const oldSpec = old.spec ?? {};
-  if (canonical(withUpdatableFieldsOf(oldSpec, spec)) === canonical(spec)) return [];
+  if (canonicalJson(withUpdatableFieldsOf(oldSpec, spec)) === canonicalJson(spec)) return [];
   const changed = [...new Set([...Object.keys(spec), ...Object.keys(oldSpec)])]
-    .filter((k) => canonical(spec[k]) !== canonical(withUpdatableFieldsOf(oldSpec, spec)[k]))
+    .filter((k) => canonicalJson(spec[k]) !== canonicalJson(withUpdatableFieldsOf(oldSpec, spec)[k]))
     .sort();
   return [field.forbidden('spec', `${POD_UPDATE_FORBIDDEN}\n  changed: ${changed.map((k) => `spec.${k}`).join(', ')}`)];
 }

@@ -1,20 +1,26 @@
 // The schema of every kind we serve, keyed by `apiVersion/kind` as they appear on the wire.
 
-import { Deployment, ReplicaSet } from './apps.js';
+import { ControllerRevision, DaemonSet, Deployment, ReplicaSet, StatefulSet } from './apps.js';
 import { Scale } from './autoscaling.js';
 import { Lease } from './coordination.js';
 import { ConfigMap, Secret, ServiceAccount, TokenRequest, TokenReview } from './config.js';
 import { Binding, ComponentStatus, Endpoints, Event, Namespace, Node, Pod, Service } from './core.js';
 import { EndpointSlice } from './discovery.js';
+import { PersistentVolume, PersistentVolumeClaim, StorageClass } from './storage.js';
+import { Ingress, IngressClass } from './networking.js';
+import { CronJob, Job } from './batch.js';
 import type { ObjectSchema } from './types.js';
 
 const byApiVersion: Record<string, ObjectSchema[]> = {
-  v1: [Namespace, Service, Endpoints, Pod, Binding, Node, Event, ComponentStatus, ConfigMap, Secret, ServiceAccount],
+  v1: [Namespace, Service, Endpoints, Pod, Binding, Node, Event, ComponentStatus, ConfigMap, Secret, ServiceAccount, PersistentVolumeClaim, PersistentVolume],
   'authentication.k8s.io/v1': [TokenRequest, TokenReview],
-  'apps/v1': [Deployment, ReplicaSet],
+  'apps/v1': [Deployment, ReplicaSet, StatefulSet, DaemonSet, ControllerRevision],
   'autoscaling/v1': [Scale],
   'discovery.k8s.io/v1': [EndpointSlice],
   'coordination.k8s.io/v1': [Lease],
+  'storage.k8s.io/v1': [StorageClass],
+  'networking.k8s.io/v1': [Ingress, IngressClass],
+  'batch/v1': [Job, CronJob],
 };
 
 export const schemas: Map<string, ObjectSchema> = new Map(

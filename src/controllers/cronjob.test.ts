@@ -1,0 +1,101 @@
+// The CronJob controller on a fake clock: a Job per scheduled time, named after the minute;
+// Forbid and Replace; suspend; history limits.
+
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import pino from 'pino';
+import type { Job } from '../apis/batch/jobs.js';
+import { R, type Client } from '../client/client.js';
+import { EventRecorder } from '../client/events.js';
+import { Informer } from '../client/informer.js';
+import { rfc3339 } from '../util/time.js';
+import { startTestApi, type TestApi } from '../../test/support/api.js';
+import { CronJobController } from './cronjob.js';
+import { waitFor } from './workloads-test-support.js';
+
+const log = pino({ level: 'silent' });
+
+describe('CronJob controller', () => {
+  let api: TestApi;
+  let client: Client;
+  let controller: CronJobController;
+  let now = new Date();
+  const informers: Informer[] = [];
+
+  before(async () => {
+    api = await startTestApi();
+    client = api.client('cronjob-controller');
+    const cronJobs = new Informer(client, R.cronJobs);
+    const jobs = new Informer(client, R.jobs);
+    informers.push(cronJobs, jobs);
+    controller = new CronJobController({ client, log, events: new EventRecorder(client, 'cronjob-controller'), now: () => now }, cronJobs as never, jobs as never);
+    await Promise.all(informers.map((i) => i.start()));
+    controller.start();
+  });
+  after(async () => {
+    controller.stop();
+    for (const i of informers) i.stop();
+    await api.close();
+  });
+
+  const cronJob = (name: string, policy: string, extra: Record<string, unknown> = {}) => ({
+    apiVersion: 'batch/v1',
+    kind: 'CronJob',
+    metadata: { name, namespace: 'default' },
+    spec: {
+      schedule: '* * * * *',
+      concurrencyPolicy: policy,
+      successfulJobsHistoryLimit: 1,
+      jobTemplate: { spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] } } } },
+      ...extra,
+    },
+  });
+  const jobsOf = async (cj: string): Promise<Job[]> =>
+    (await client.list<Job>(R.jobs, 'default')).items.filter((j) => j.metadata.ownerReferences?.[0]?.name === cj && !j.metadata.deletionTimestamp);
+  /** Moves the clock to the next minute and pokes the controller (its own timer is real time). */
+  const tick = async (name: string): Promise<void> => {
+    now = new Date(Math.floor(now.getTime() / 60_000) * 60_000 + 60_000 + 1000);
+    const cj = await client.get(R.cronJobs, 'default', name);
+    await client.update(R.cronJobs, 'default', { ...cj, metadata: { ...cj.metadata, annotations: { poke: rfc3339(now) } } });
+  };
+  const finish = async (job: Job): Promise<void> => {
+    const t = rfc3339(now);
+    await client.update(R.jobs, 'default', { ...job, status: { ...job.status, startTime: t, completionTime: t, conditions: [{ type: 'Complete', status: 'True', lastTransitionTime: t }] } }, { subresource: 'status' });
+  };
+
+  it('Forbid: one Job per scheduled minute, named after it; none while one runs', async () => {
+    now = new Date();
+    await client.create(R.cronJobs, 'default', cronJob('forbid', 'Forbid'));
+    await tick('forbid');
+    const [first] = await waitFor(async () => (await jobsOf('forbid')).length === 1 && jobsOf('forbid'), 'a first Job');
+    assert.equal(first.metadata.name, `forbid-${Math.floor(now.getTime() / 60_000)}`);
+    await waitFor(async () => (await client.get(R.cronJobs, 'default', 'forbid')).status?.active?.length === 1, 'status.active');
+    await tick('forbid');
+    await controller.idle();
+    assert.equal((await jobsOf('forbid')).length, 1, 'Forbid skips while the first runs');
+    await finish(first);
+    await tick('forbid');
+    await waitFor(async () => (await jobsOf('forbid')).length === 2, 'a second Job');
+    const second = (await jobsOf('forbid')).find((j) => j.metadata.name !== first.metadata.name)!;
+    await finish(second);
+    // successfulJobsHistoryLimit 1: the older finished Job goes.
+    await waitFor(async () => (await jobsOf('forbid')).map((j) => j.metadata.name).join() === second.metadata.name, 'the first Job pruned');
+  });
+
+  it('Replace deletes the running Job; suspend stops scheduling', async () => {
+    await client.create(R.cronJobs, 'default', cronJob('replace', 'Replace'));
+    await tick('replace');
+    const [first] = await waitFor(async () => (await jobsOf('replace')).length === 1 && jobsOf('replace'), 'a first Job');
+    await tick('replace');
+    await waitFor(async () => {
+      const js = await jobsOf('replace');
+      return js.length === 1 && js[0].metadata.name !== first.metadata.name;
+    }, 'the first Job replaced');
+    const cj = await client.get(R.cronJobs, 'default', 'replace');
+    await client.update(R.cronJobs, 'default', { ...cj, spec: { ...cj.spec, suspend: true } });
+    const before = (await jobsOf('replace')).map((j) => j.metadata.name);
+    await tick('replace');
+    await controller.idle();
+    assert.deepEqual((await jobsOf('replace')).map((j) => j.metadata.name), before);
+  });
+});
