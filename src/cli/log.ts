@@ -22,7 +22,7 @@ export function openLog(dataDir: string, level: string): Logger {
 
 /** A component's own log: its lines go to `file` in klog's form (started afresh, as a
  *  process's log starts with the process) and on to `parent`, with the same bindings. */
-export function componentLog(parent: Logger, file: string): { log: Logger; close: () => void } {
+export function componentLog(parent: Logger, file: string): { log: Logger; close: () => Promise<void> } {
   mkdirSync(dirname(file), { recursive: true });
   const out = pino.destination({ dest: openSync(file, 'w'), sync: false });
   const log = pino(
@@ -39,5 +39,10 @@ export function componentLog(parent: Logger, file: string): { log: Logger; close
     },
     { write: (line: string) => out.write(klogLine(JSON.parse(line) as Record<string, unknown>, process.pid)) },
   );
-  return { log, close: () => out.end() };
+  const close = (): Promise<void> =>
+    new Promise((resolve) => {
+      out.once('close', () => resolve());
+      out.end();
+    });
+  return { log, close };
 }
