@@ -27,6 +27,7 @@ import { R } from '../client/client.js';
 import { isNotFound } from '../controllers/controller-ref.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { startComponents, type ComponentOptions } from './components.js';
+import { applyKubeProxyDaemonSet } from '../proxy/kube-proxy-daemonset.js';
 import { addressAt, parseIPv4CIDR } from '../util/ip.js';
 
 /** A store that does not answer a read within this long is unhealthy. */
@@ -161,6 +162,8 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
       stops.push(() => manager!.stop());
     }
     stops.push(...(await startComponents(server, { ...o, nodeIP: localAddress, nodeToken: secrets.nodeToken })));
+    // This node's proxy shown as kubeadm shows it (agents' nodes join the same DaemonSet).
+    if (!o.disable.has('proxy')) await applyKubeProxyDaemonSet(new InProcessClient(server.rest, 'tinykube'));
     const publishKubeconfig = (): void => writeKubeconfig(kubeconfigPath, `https://${localAddress}:${port}`, tls.caCert, token);
     if (!o.deferKubeconfig) publishKubeconfig();
     return {

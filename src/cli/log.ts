@@ -2,8 +2,9 @@
 // so the terminal running `up` stays readable.
 
 import { mkdirSync, openSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import pino, { type Logger } from 'pino';
+import { klogLine } from './klog.js';
 
 export function openLog(dataDir: string, level: string): Logger {
   const dir = join(dataDir, 'logs');
@@ -17,4 +18,31 @@ export function openLog(dataDir: string, level: string): Logger {
       { level: 'warn', stream: pino.destination(2) },
     ]),
   );
+}
+
+/** A component's own log: its lines go to `file` in klog's form (started afresh, as a
+ *  process's log starts with the process) and on to `parent`, with the same bindings. */
+export function componentLog(parent: Logger, file: string): { log: Logger; close: () => Promise<void> } {
+  mkdirSync(dirname(file), { recursive: true });
+  const out = pino.destination({ dest: openSync(file, 'w'), sync: false });
+  const log = pino(
+    {
+      level: parent.level,
+      base: undefined,
+      hooks: {
+        logMethod(args, method, level) {
+          const to = parent.child(this.bindings());
+          Reflect.apply(to[this.levels.labels[level] as pino.Level], to, args);
+          method.apply(this, args);
+        },
+      },
+    },
+    { write: (line: string) => out.write(klogLine(JSON.parse(line) as Record<string, unknown>, process.pid)) },
+  );
+  const close = (): Promise<void> =>
+    new Promise((resolve) => {
+      out.once('close', () => resolve());
+      out.end();
+    });
+  return { log, close };
 }

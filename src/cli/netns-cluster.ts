@@ -14,6 +14,7 @@ import type { Pod } from '../apis/core/pods.js';
 import { R, type Client } from '../client/client.js';
 import { InProcessClient } from '../client/in-process.js';
 import { applyClusterDns } from '../dns/cluster-dns.js';
+import { applyKubeProxyDaemonSet } from '../proxy/kube-proxy-daemonset.js';
 import { createClusterNetwork, destroyClusterNetwork } from '../network/netns/cluster.js';
 import { podNs, type ClusterPlan, type NodeNetwork } from '../network/netns/names.js';
 import type { PodPlacement } from '../node/pod-placement.js';
@@ -83,6 +84,8 @@ export async function startNetnsCluster(o: NetnsClusterOptions): Promise<NetnsCl
       agents.push(startAgent(o, plan, node, { server: socket, tokenFile, caFile }));
     }
     await nodesReady(admin, plan.nodes.map((n) => n.ns), agents, o.log, o.abort);
+    // Each node agent's proxy as a pod of kubeadm's kube-proxy DaemonSet.
+    if (!o.disable.has('proxy')) await applyKubeProxyDaemonSet(admin);
     // After the nodes, so the scheduler spreads the DNS pods over them.
     if (!o.disable.has('dns')) {
       await applyClusterDns(admin, {

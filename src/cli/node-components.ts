@@ -1,12 +1,15 @@
 // What runs on a node: the node agent (kubelet) and the proxy (kube-proxy). `up` runs them in
 // its own process with in-process clients; `tinykube agent` runs them anywhere, over HTTPS.
 
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Client } from '../client/client.js';
 import { EventRecorder } from '../client/events.js';
 import { startNodeAgent } from '../node/agent.js';
 import { startProxy, type ProxyOptions, type RunningProxy } from '../proxy/index.js';
 import type { PodNetwork } from '../node/pod-placement.js';
+import { PROXY_HEALTHZ_PORT, PROXY_LOG } from '../proxy/kube-proxy-daemonset.js';
+import { componentLog } from './log.js';
 
 export interface NodeComponentOptions {
   dataDir: string;
@@ -44,16 +47,19 @@ export async function startNodeComponents(clientFor: (component: string) => Clie
     let proxy: RunningProxy | undefined;
     if (!o.disable.has('proxy')) {
       const client = clientFor('kube-proxy');
+      // Also in a file of its own: the kube-proxy DaemonSet's pod on this node shows it.
+      const proxyLog = componentLog(o.log, join(o.dataDir, PROXY_LOG));
+      stops.unshift(() => proxyLog.close());
       proxy = await startProxy({
         client,
-        log: o.log,
+        log: proxyLog.log,
         events: new EventRecorder(client, 'kube-proxy', o.nodeName),
         nodeName: o.nodeName,
         nodeIPs: [o.nodeIP],
         nodePortAddresses: o.nodePortAddresses,
         defaultScheduler: o.proxyScheduler,
         // kube-proxy's ports, on the node's addresses.
-        healthzPort: 10256,
+        healthzPort: PROXY_HEALTHZ_PORT,
         metricsPort: 10249,
         ...o.proxy,
       });

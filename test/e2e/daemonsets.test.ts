@@ -1,6 +1,6 @@
 // DaemonSets with the real kubectl on the one node of `tinykube up`: a pod per eligible node
 // (nodeSelector, taints and tolerations), rolling update with rollout status, history and undo,
-// garbage collection with the set, and bad input refused.
+// garbage collection with the set, and bad input refused; and the node's own kube-proxy pod.
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -39,6 +39,27 @@ describe('DaemonSets with kubectl', () => {
       const ps = pods(app);
       return ps.length === 1 && ps[0][1] === node && ps[0][2] === image && ps[0][3] === 'True' ? ps[0] : undefined;
     }, 60_000, `one ${app} pod with ${image} Ready on ${node}`);
+
+  it("shows the node's proxy as kubeadm does: the kube-proxy DaemonSet's pod in kube-system, its logs the proxy's", async () => {
+    const proxyPod = () =>
+      eventually(() => {
+        const r = rows(t.k('get pods -n kube-system -l k8s-app=kube-proxy -o wide'));
+        return r.length === 1 && r[0][1] === '1/1' && r[0][2] === 'Running' ? r[0] : undefined;
+      }, 30_000, 'one kube-proxy pod Running and Ready');
+    const [name, , , , , ip, at] = (await proxyPod())!;
+    assert.match(name, /^kube-proxy-[a-z0-9]{5}$/);
+    assert.equal(at, node);
+    // hostNetwork, as kubeadm's: the pod's IP is the node's.
+    assert.equal(ip, t.k(['get', 'node', node, '-o', 'jsonpath={.status.addresses[?(@.type=="InternalIP")].address}']));
+    assert.deepEqual(rows(t.k('get ds -n kube-system'))[0].slice(0, 7), ['kube-proxy', '1', '1', '1', '1', '1', 'kubernetes.io/os=linux']);
+    // klog lines of the proxy this node runs, from its start, whichever pod shows them.
+    const serving = /^I\d{4} [\d:.]+ +\d+ proxy\] "proxy serving" mode="userspace"/m;
+    assert.match(t.k('logs -n kube-system ds/kube-proxy'), serving);
+    t.k(['delete', 'pod', '-n', 'kube-system', name]);
+    const [again] = (await proxyPod())!;
+    assert.notEqual(again, name);
+    assert.match(t.k(['logs', '-n', 'kube-system', again]), serving);
+  });
 
   it('runs a pod on every node its nodeSelector matches, once the node is labeled', async () => {
     t.k(['apply', '-f', t.manifest('logger.yaml', ds('logger', '      nodeSelector: {disk: ssd}\n'))]);

@@ -325,6 +325,17 @@ export function netnsSuite(mode: 'nftables' | 'iptables', rootless = false): voi
       }
     });
 
+    it("lists kube-system as kubeadm's: a Ready kube-proxy pod on every node whose logs are that node's proxy, and CoreDNS", () => {
+      assert.deepEqual(rows(t.k('get ds kube-proxy -n kube-system'))[0].slice(0, 6), ['kube-proxy', '3', '3', '3', '3', '3']);
+      const listed = rows(t.k('get pods -n kube-system -o wide'));
+      const proxies = listed.filter((r) => /^kube-proxy-[a-z0-9]{5}$/.test(r[0]));
+      // [node, IP]: one on each node, on the node's own address (hostNetwork).
+      assert.deepEqual(proxies.map((r) => [r[6], r[5]]).sort(), [1, 2, 3].map((i) => [`${prefix}-node-${i}`, `172.20.0.1${i}`]));
+      assert.ok(proxies.every((r) => r[1] === '1/1' && r[2] === 'Running'), `kube-proxy pods: ${JSON.stringify(proxies)}`);
+      assert.equal(listed.filter((r) => r[0].startsWith('coredns-') && r[1] === '1/1' && r[2] === 'Running').length, 2);
+      for (const [pod] of proxies) assert.match(t.k(['logs', '-n', 'kube-system', pod]), new RegExp(`proxy\\] "proxy serving" mode="${mode}"`));
+    });
+
     it('refuses at once a connection to a Service without endpoints (REJECT)', () => {
       const started = Date.now();
       const r = t.kubectl(['exec', 'client', '--', 'wget', '--tries=1', '-nv', '-O-', '-T', '5', 'http://nobody/']);

@@ -38,6 +38,11 @@ describe('resolveContainer', () => {
     assert.equal(r.builtin, undefined);
   });
 
+  it("tinykube/kube-proxy follows this node's proxy log from its start", () => {
+    const r = resolveContainer(pod, { name: 'kube-proxy', image: 'tinykube/kube-proxy' }, ctx);
+    assert.deepEqual(r.argv, ['tail', '-n', '+1', '-F', join(dataDir, 'logs', 'kube-proxy.log')]);
+  });
+
   const builtins: { name: string; c: Container; want: Partial<BuiltinSpec>; warning?: RegExp }[] = [
     { name: 'myapp v2 on a declared port, plus its own 80', c: { image: 'ikubernetes/myapp:v2', ports: [{ containerPort: 8080 }] }, want: { kind: 'myapp', version: 'v2', listeners: [http(8080), http(80, false)] } },
     { name: 'myapp without a version tag is v1', c: { image: 'wangyanglinux/myapp' }, want: { kind: 'myapp', version: 'v1', listeners: [http(80, false)] } },

@@ -11,6 +11,7 @@ import type { Pod } from '../../apis/core/pods.js';
 import { podDir } from '../logs.js';
 import { agnhostPlan } from './agnhost.js';
 import { DNS_IMAGE } from '../../dns/cluster-dns.js';
+import { PROXY_IMAGE, PROXY_LOG } from '../../proxy/kube-proxy-daemonset.js';
 import { parseImage, type ImageRef } from './image-ref.js';
 import type { BuiltinKind, BuiltinSpec, Listener } from './spec.js';
 
@@ -148,9 +149,13 @@ export function containerRoot(dataDir: string, pod: Pod, container: string): str
 /** Every container runs in a directory of its own (so `/shell?cmd=ls` or `touch x` stays inside
  *  the pod), created here. */
 export function resolveContainer(pod: Pod, container: Container, ctx: { podIP: string; dataDir: string }): ResolvedContainer {
-  const plan = planFor(parseImage(container.image ?? ''), container);
+  const ref = parseImage(container.image ?? '');
   const cwd = containerRoot(ctx.dataDir, pod, container.name ?? '');
   mkdirSync(cwd, { recursive: true });
+  // The kube-proxy DaemonSet's pod: its output is the log of the proxy this node agent runs,
+  // from the proxy's start (kube-proxy-daemonset.ts).
+  if (ref.repository === PROXY_IMAGE) return { argv: ['tail', '-n', '+1', '-F', join(ctx.dataDir, PROXY_LOG)], cwd };
+  const plan = planFor(ref, container);
   if ('argv' in plan) return { argv: plan.argv, cwd };
   const spec: BuiltinSpec = { ...plan.spec, host: ctx.podIP };
   return {
