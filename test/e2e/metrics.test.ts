@@ -17,7 +17,7 @@ spec:
 ---
 apiVersion: v1
 kind: Pod
-metadata: {name: quiet}
+metadata: {name: quiet, labels: {app: quiet}}
 spec:
   containers:
   - {name: web, image: nginx}
@@ -56,6 +56,10 @@ describe('metrics.k8s.io and kubectl top', { timeout: 90_000 }, () => {
     assert.ok(millicores(cell('quiet', 'web')[2]!) < 100, table);
     // nginx is a node process: tens of MiB resident.
     assert.ok(Number(cell('quiet', 'web')[3]!.replace('Mi', '')) >= 5, table);
+  });
+
+  it('kubectl top pods -l selects on the pods\' labels', () => {
+    assert.deepEqual(rows(t.k(['top', 'pods', '-l', 'app=quiet'])).slice(1).map((r) => r[0]), ['quiet']);
   });
 
   it('kubectl top nodes prints the node with its CPU and memory percentages', async () => {

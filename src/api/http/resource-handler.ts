@@ -10,6 +10,7 @@ import type { Rest, DeleteOptions, ListOptions, WriteOptions } from '../rest/res
 import { patchTypeOf } from '../rest/patch.js';
 import { parseFieldValidation } from '../rest/field-validation.js';
 import { watch } from '../rest/watch.js';
+import { makePredicate } from '../rest/filter.js';
 import { toTable, type IncludeObject } from '../table.js';
 import { negotiate, type ResponseShape } from './negotiate.js';
 import { readBody, decodeBody, mediaType } from './body.js';
@@ -323,9 +324,10 @@ async function handleVirtual(
 ): Promise<void> {
   if (info.verb === 'create' && v.create) return sendJson(res, 201, await v.create(await objectBody(req, r)));
   const shape = negotiate(req.headers.accept);
-  const items = await v.list(r.type.namespaced ? info.namespace : undefined);
-  if (v.warning) setWarnings(res, [v.warning]);
   const q = new URL(req.url ?? '/', 'http://x').searchParams;
+  const keep = makePredicate(r, { labelSelector: q.get('labelSelector') ?? undefined, fieldSelector: q.get('fieldSelector') ?? undefined });
+  const items = (await v.list(r.type.namespaced ? info.namespace : undefined)).filter((i) => !keep || keep(i));
+  if (v.warning) setWarnings(res, [v.warning]);
   if (info.verb === 'get') {
     const obj = items.find((i) => i.metadata.name === info.name);
     if (!obj) throw errors.notFound(r.type.resource, r.type.group, info.name!);

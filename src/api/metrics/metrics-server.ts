@@ -4,6 +4,7 @@
 
 import type { Logger } from 'pino';
 import type { Node } from '../../apis/core/nodes.js';
+import type { Pod } from '../../apis/core/pods.js';
 import type { NodeMetrics, PodMetrics, Usage as UsageFigures } from '../../apis/metrics/metrics.js';
 import { R, type Client } from '../../client/client.js';
 import { parseResourceMetrics, type Usage, type UsageSample } from './resource-metrics.js';
@@ -76,8 +77,15 @@ export class MetricsServer {
     return this.current().map((u) => u.node);
   }
 
-  pods(namespace: string | undefined): PodMetrics[] {
-    return this.current().flatMap((u) => u.pods.filter((p) => namespace === undefined || p.metadata.namespace === namespace));
+  /** With their pods' labels, which `kubectl top pods -l` selects on. */
+  async pods(namespace: string | undefined): Promise<PodMetrics[]> {
+    const { items } = await this.deps.client.list<Pod>(R.pods, namespace);
+    const labels = new Map(items.map((p) => [`${p.metadata.namespace}/${p.metadata.name}`, p.metadata.labels]));
+    return this.current().flatMap((u) =>
+      u.pods
+        .filter((p) => labels.has(`${p.metadata.namespace}/${p.metadata.name}`))
+        .map((p) => ({ ...p, metadata: { ...p.metadata, labels: labels.get(`${p.metadata.namespace}/${p.metadata.name}`) ?? {} } })),
+    );
   }
 
   private current(): ReturnType<typeof usageBetween>[] {
