@@ -26,6 +26,7 @@ import { persistentVolumeClaims, persistentVolumes } from '../apis/core/persiste
 import { storageClasses } from '../apis/storage/storageclasses.js';
 import { ingressClasses, ingresses } from '../apis/networking/ingresses.js';
 import { cronJobs, jobs } from '../apis/batch/jobs.js';
+import { nodeMetrics, podMetrics } from '../apis/metrics/metrics.js';
 
 /** A served resource with everything the REST layer needs about it. */
 export interface Resource {
@@ -105,6 +106,8 @@ export function defaultRegistry(): Registry {
     ingressClasses,
     jobs,
     cronJobs,
+    nodeMetrics,
+    podMetrics,
   ] as unknown as ResourceType<KubeObject>[]);
 }
 

@@ -124,7 +124,7 @@ export class ApiServer {
         opts.log.warn({ resource, pendingBytes }, 'closed a watch whose client reads too slowly; it resumes or re-lists'),
     };
     if (this.requestToken) this.deps.subresources.set('serviceaccounts/token', tokenRequestHandler(this.requestToken));
-    this.deps.virtual.set('tokenreviews', { list: () => [], create: (review) => reviewToken(this.authenticator, review) });
+    this.deps.virtual.set('tokenreviews.authentication.k8s.io', { list: () => [], create: (review) => reviewToken(this.authenticator, review) });
     this.openApiRefs = this.registry.resources.map((r) => ({
       group: r.type.group,
       version: r.type.version,
@@ -169,7 +169,7 @@ export class ApiServer {
     this.routes.sort((a, b) => b.prefix.length - a.prefix.length);
   }
 
-  /** Serve a computed resource (e.g. componentstatuses). */
+  /** Serve a computed resource: `componentstatuses`, `pods.metrics.k8s.io`. */
   addVirtual(resource: string, v: VirtualResource): void {
     this.deps.virtual.set(resource, v);
   }

@@ -12,7 +12,7 @@ import { startServiceControllers } from '../controllers/services.js';
 import { defaultServiceAccount, rootCaConfigMap, startPerNamespaceController } from '../controllers/per-namespace-object.js';
 import { startPodHandlers } from '../node/pod-handlers.js';
 import { singleHost, type PodPlacement } from '../node/pod-placement.js';
-import { kubeletJson, nodeProxy } from '../api/http/node-proxy.js';
+import { kubeletJson, kubeletText, nodeProxy } from '../api/http/node-proxy.js';
 import { KUBELET_CERTIFICATE_PATH, kubeletCertificates } from '../api/http/kubelet-certificates.js';
 import { readCa } from '../api/tls.js';
 import { resourceProxy, type LocalNode, type ResourceProxyDeps } from '../api/http/resource-proxy.js';
@@ -25,6 +25,9 @@ import { sendJson } from '../api/http/respond.js';
 import { directDialer, podDialer } from '../node/portforward/dial.js';
 import { startNodeComponents } from './node-components.js';
 import { startDns } from '../dns/index.js';
+import { MetricsServer } from '../api/metrics/metrics-server.js';
+import { renderResourceMetrics } from '../api/metrics/resource-metrics.js';
+import { nodeUsage } from '../node/resource-usage.js';
 
 export interface ComponentOptions {
   dataDir: string;
@@ -98,6 +101,23 @@ export async function startComponents(server: ApiServer, o: ComponentOptions): P
     if (node.proxy) server.addMetrics(node.proxy.metrics);
     traffic = node.proxy?.traffic;
     const kubelets = ca && o.nodeToken ? { client: client('kube-apiserver'), token: o.nodeToken, ca: ca.cert } : undefined;
+    // metrics.k8s.io: pods that run under this process's eyes (loopback, `up`'s netns nodes) are
+    // measured here; agents elsewhere are scraped on their kubelet port, as metrics-server does.
+    const hostsPods = !o.disable.has('node') || o.placement !== undefined;
+    const metricsClient = client('metrics-server');
+    const metrics = new MetricsServer({
+      client: metricsClient,
+      log: o.log,
+      scrape: async (name) => {
+        if (hostsPods) return renderResourceMetrics(await nodeUsage(metricsClient, o.placement ?? singleHost(o.dataDir), name));
+        if (!kubelets) throw errors.unavailable(`node ${name}'s kubelet port is not reachable from this server`);
+        return kubeletText(kubelets, name, '/metrics/resource');
+      },
+    });
+    metrics.start();
+    stops.push(() => metrics.stop());
+    server.addVirtual('nodes.metrics.k8s.io', { list: () => metrics.nodes() });
+    server.addVirtual('pods.metrics.k8s.io', { list: (ns) => metrics.pods(ns) });
     mountDashboard(server, {
       client: client('dashboard'),
       clusterDomain: o.clusterDomain,

@@ -19,7 +19,7 @@ import { PodVolumes } from './volumes/pod-volumes.js';
 import { PodTokens } from './volumes/service-account-tokens.js';
 import type { PayloadContext } from './volumes/payload.js';
 import type { KubeObject } from '../apis/types.js';
-import { saveMountNsPid, saveStartedEnv } from './started-env.js';
+import { saveMainPid, saveMountNsPid, saveStartedEnv } from './started-env.js';
 import { withMounts } from './runtime/mount-script.js';
 import { containerMounts } from './volumes/container-mounts.js';
 
@@ -155,7 +155,10 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
       rmSync(join(podDir(dataDir, pod), container.name!, 'mount-ns.pid'), { force: true });
       return {
         argv: ownMounts ? withMounts(privateDir, mounts, resolved.cwd!, resolved.argv) : resolved.argv,
-        ...(ownMounts ? { started: (pid: number) => saveMountNsPid(dataDir, pod, container.name!, pid) } : {}),
+        started: (pid: number) => {
+          saveMainPid(dataDir, pod, container.name!, pid);
+          if (ownMounts) saveMountNsPid(dataDir, pod, container.name!, pid);
+        },
         cwd: resolved.cwd,
         env,
         netns,

@@ -17,7 +17,7 @@ export interface PodHandlers {
   log: SubresourceHandler;
   exec: UpgradeHandler;
   portforward: UpgradeHandler;
-  /** /healthz and /pods, what nodes/NAME/proxy reaches. */
+  /** /healthz, /pods and /metrics/resource, what nodes/NAME/proxy reaches. */
   endpoints: KubeletEndpoints;
   stop(): void;
 }
@@ -29,7 +29,7 @@ export async function startPodHandlers(client: Client, placement: PodPlacement, 
     log: logsHandler({ client, placement }),
     exec: execHandler({ client, placement, services: () => services.list() }),
     portforward: portForwardHandler({ client, placement }),
-    endpoints: kubeletEndpoints(client, nodeName),
+    endpoints: kubeletEndpoints(client, placement, nodeName),
     stop: () => services.stop(),
   };
 }

@@ -1,15 +1,33 @@
 // What `kubectl exec` needs of a running container, kept beside its logs: the environment it
 // was started with (a runtime execs with the container's own env, so values from ConfigMaps
 // and Secrets stay as they were at start: kubelet does not update env), and the pid of its main
-// process when it has a mount namespace of its own (volumes on the netns network).
+// process when it has a mount namespace of its own (volumes on the netns network). The main
+// process's pid and start time are kept too: its process group is what /metrics/resource measures.
 
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Pod } from '../apis/core/pods.js';
 import { podDir } from './logs.js';
+import { processStartTime } from './runtime/process-ledger.js';
 
 const envPath = (dataDir: string, pod: Pod, container: string): string => join(podDir(dataDir, pod), container, 'env.json');
 const pidPath = (dataDir: string, pod: Pod, container: string): string => join(podDir(dataDir, pod), container, 'mount-ns.pid');
+
+const mainPidPath = (dataDir: string, pod: Pod, container: string): string => join(podDir(dataDir, pod), container, 'main.pid');
+
+export function saveMainPid(dataDir: string, pod: Pod, container: string, pid: number): void {
+  writeFileSync(mainPidPath(dataDir, pod, container), `${pid} ${processStartTime(pid) ?? ''}`);
+}
+
+/** The container's main pid while that very process runs (same start time: never a reused pid). */
+export function mainPid(dataDir: string, pod: Pod, container: string): number | undefined {
+  try {
+    const [pid, start] = readFileSync(mainPidPath(dataDir, pod, container), 'utf8').split(' ');
+    return start && processStartTime(Number(pid)) === start ? Number(pid) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export function saveMountNsPid(dataDir: string, pod: Pod, container: string, pid: number): void {
   writeFileSync(pidPath(dataDir, pod, container), String(pid));

@@ -229,6 +229,16 @@ export function netnsSuite(mode: 'nftables' | 'iptables', rootless = false): voi
       }
     });
 
+    it('kubectl top measures every node and the pods on each (metrics.k8s.io)', async () => {
+      // The API server scrapes every 10 s: figures exist once two scrapes have seen the pods.
+      const top = await eventually(() => {
+        const r = t.kubectl('top pods -l app=webapp');
+        return r.code === 0 && rows(r.stdout).length === 3 ? r.stdout : undefined;
+      }, 30_000, 'metrics of the three webapp pods', 1000);
+      for (const [, cpu, memory] of rows(top)) assert.match(`${cpu} ${memory}`, /^\d+m [1-9]\d*Mi$/, top);
+      assert.equal(rows(t.k('top nodes')).length, 3);
+    });
+
     it("gives pods the kubelet's /etc/hosts, with their hostAliases", () => {
       const ip = t.k('get pod client -o jsonpath={.status.podIP}');
       const hosts = t.k(['exec', 'client', '--', 'cat', '/etc/hosts']);

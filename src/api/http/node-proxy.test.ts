@@ -20,7 +20,7 @@ import { listenKubelet, type KubeletServer } from '../../node/kubelet-server.js'
 import { logPath } from '../../node/logs.js';
 import { startPodHandlers, type PodHandlers } from '../../node/pod-handlers.js';
 import { singleHost } from '../../node/pod-placement.js';
-import { kubeletJson, nodeProxy } from './node-proxy.js';
+import { kubeletJson, kubeletText, nodeProxy } from './node-proxy.js';
 import { createCa, createKubeletCsr, signKubeletServing } from '../tls.js';
 import { resourceProxy } from './resource-proxy.js';
 import { directDialer } from '../../node/portforward/dial.js';
@@ -175,6 +175,12 @@ describe('node proxy: pods/log and pods/exec forwarded to the kubelet port', { t
     assert.equal((await get(`${kubeletUrl()}${path}`, { Authorization: `Bearer ${TOKEN}` })).code, 200);
     const refused = await exec(kubeletUrl(), 'box', ['echo', 'hi']);
     assert.equal(refused.refused?.code, 401);
+  });
+
+  it("a node's /metrics/resource, as metrics-server scrapes it from the kubelet port", async () => {
+    const text = await kubeletText({ client: api.client(), token: TOKEN, ca: ca.cert }, 'node1', '/metrics/resource');
+    assert.match(text, /^node_cpu_usage_seconds_total [\d.]+ \d+$/m);
+    assert.match(text, /^resource_scrape_error 0$/m);
   });
 
   it("a node's /traffic: the node proxy's counters, from the kubelet port", async () => {

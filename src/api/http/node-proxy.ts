@@ -146,15 +146,20 @@ function kubeletGet(deps: NodeProxyDeps, ep: KubeletEndpoint, path: string, head
   });
 }
 
-/** A node's kubelet answer at `path`, parsed: the API server's own reads (the dashboard's traffic). */
-export async function kubeletJson<T>(deps: NodeProxyDeps, nodeName: string, path: string): Promise<T> {
+/** A node's kubelet answer at `path`: the API server's own reads (the dashboard's traffic,
+ *  the metrics scraper's /metrics/resource). */
+export async function kubeletText(deps: NodeProxyDeps, nodeName: string, path: string): Promise<string> {
   const ep = await nodeKubeletEndpoint(deps.client, nodeName);
   const res = await kubeletGet(deps, ep, path, { authorization: `Bearer ${deps.token}` });
   let body = '';
   res.setEncoding('utf8');
   for await (const chunk of res) body += chunk;
   if (res.statusCode !== 200) throw new StatusError(res.statusCode ?? 502, 'InternalError', `node ${nodeName}: ${path} answered ${res.statusCode}: ${body.slice(0, 200)}`);
-  return JSON.parse(body) as T;
+  return body;
+}
+
+export async function kubeletJson<T>(deps: NodeProxyDeps, nodeName: string, path: string): Promise<T> {
+  return JSON.parse(await kubeletText(deps, nodeName, path)) as T;
 }
 
 function logProxy(deps: NodeProxyDeps): SubresourceHandler {

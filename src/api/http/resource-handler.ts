@@ -10,6 +10,7 @@ import type { Rest, DeleteOptions, ListOptions, WriteOptions } from '../rest/res
 import { patchTypeOf } from '../rest/patch.js';
 import { parseFieldValidation } from '../rest/field-validation.js';
 import { watch } from '../rest/watch.js';
+import { makePredicate } from '../rest/filter.js';
 import { toTable, type IncludeObject } from '../table.js';
 import { negotiate, type ResponseShape } from './negotiate.js';
 import { readBody, decodeBody, mediaType } from './body.js';
@@ -26,7 +27,8 @@ export type SubresourceHandler = (
 
 /** Resources whose content is computed, not stored (componentstatuses, tokenreviews). */
 export interface VirtualResource {
-  list(): KubeObject[] | Promise<KubeObject[]>;
+  /** The objects of one namespace (namespaced resources asked for one), or all. */
+  list(namespace?: string): KubeObject[] | Promise<KubeObject[]>;
   /** The answer to a create (a review), stored nowhere. */
   create?(obj: KubeObject): Promise<KubeObject>;
   /** Sent as a Warning header with every answer (e.g. a deprecation). */
@@ -37,6 +39,7 @@ export interface ResourceHandlerDeps {
   rest: Rest;
   registry: Registry;
   subresources: Map<string, SubresourceHandler>;
+  /** By `resource` (core) or `resource.group`. */
   virtual: Map<string, VirtualResource>;
   now: () => Date;
   watchLimits: WatchLimits;
@@ -77,7 +80,7 @@ export async function handleResource(
     if (!known) throw errors.noSuchPath();
   }
 
-  const virtual = deps.virtual.get(r.type.resource);
+  const virtual = deps.virtual.get(r.type.group ? `${r.type.resource}.${r.type.group}` : r.type.resource);
   if (virtual) return handleVirtual(deps, req, res, info, r, virtual);
 
   const q = url.searchParams;
@@ -321,9 +324,10 @@ async function handleVirtual(
 ): Promise<void> {
   if (info.verb === 'create' && v.create) return sendJson(res, 201, await v.create(await objectBody(req, r)));
   const shape = negotiate(req.headers.accept);
-  const items = await v.list();
-  if (v.warning) setWarnings(res, [v.warning]);
   const q = new URL(req.url ?? '/', 'http://x').searchParams;
+  const keep = makePredicate(r, { labelSelector: q.get('labelSelector') ?? undefined, fieldSelector: q.get('fieldSelector') ?? undefined });
+  const items = (await v.list(r.type.namespaced ? info.namespace : undefined)).filter((i) => !keep || keep(i));
+  if (v.warning) setWarnings(res, [v.warning]);
   if (info.verb === 'get') {
     const obj = items.find((i) => i.metadata.name === info.name);
     if (!obj) throw errors.notFound(r.type.resource, r.type.group, info.name!);

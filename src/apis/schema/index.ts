@@ -9,6 +9,7 @@ import { EndpointSlice } from './discovery.js';
 import { PersistentVolume, PersistentVolumeClaim, StorageClass } from './storage.js';
 import { Ingress, IngressClass } from './networking.js';
 import { CronJob, Job } from './batch.js';
+import { NodeMetrics, PodMetrics } from './metrics.js';
 import type { ObjectSchema } from './types.js';
 
 const byApiVersion: Record<string, ObjectSchema[]> = {
@@ -21,6 +22,7 @@ const byApiVersion: Record<string, ObjectSchema[]> = {
   'storage.k8s.io/v1': [StorageClass],
   'networking.k8s.io/v1': [Ingress, IngressClass],
   'batch/v1': [Job, CronJob],
+  'metrics.k8s.io/v1beta1': [NodeMetrics, PodMetrics],
 };
 
 export const schemas: Map<string, ObjectSchema> = new Map(
