@@ -54,7 +54,6 @@ export class HostGateway {
   private readonly slices: Informer<EndpointSlice>;
   private readonly listeners: ListenerSet<Forward>;
   private readonly fixed: Forward[];
-  private timer?: NodeJS.Timeout;
 
   constructor(private readonly deps: HostGatewayDeps) {
     this.fixed = [
@@ -67,22 +66,20 @@ export class HostGateway {
       (f) => this.listen(f),
       (f, e) => deps.log.warn({ key: f.key, code: e.code }, `host gateway cannot listen on ${HOST_GATEWAY_IP}:${f.key}: ${e.message}`),
     );
-    const changed = (): void => {
-      clearTimeout(this.timer);
-      this.timer = setTimeout(() => void this.reconcile(), 50);
-    };
+    const changed = (): void => this.listeners.reconcileSoon(() => this.desired());
     this.slices.on({ add: changed, update: changed, delete: changed });
   }
 
   async start(): Promise<void> {
     await this.slices.start();
-    await this.reconcile();
+    await this.listeners.reconcile(this.desired());
   }
 
-  private reconcile(): Promise<void> {
+  private desired(): Forward[] {
     const reserved = new Set(this.fixed.map((f) => f.key));
-    return this.listeners.reconcile([...this.fixed, ...endpointForwards(this.slices.list(), reserved)]);
+    return [...this.fixed, ...endpointForwards(this.slices.list(), reserved)];
   }
+
 
   /** `port/PROTOCOL` forwarded now. */
   forwarded(): string[] {
@@ -106,7 +103,6 @@ export class HostGateway {
   }
 
   async stop(): Promise<void> {
-    clearTimeout(this.timer);
     this.slices.stop();
     await this.listeners.close();
   }

@@ -13,6 +13,7 @@ export class ListenerSet<T extends { key: string }> {
   /** Keys that failed, with the item they failed for. */
   private readonly failed = new Map<string, string>();
   private running: Promise<void> = Promise.resolve();
+  private timer?: NodeJS.Timeout;
 
   constructor(
     private readonly listen: (item: T, current: () => T | undefined) => Promise<Listening>,
@@ -28,6 +29,12 @@ export class ListenerSet<T extends { key: string }> {
   reconcile(desired: T[]): Promise<void> {
     this.running = this.running.then(() => this.apply(desired));
     return this.running;
+  }
+
+  /** Reconciles to `desired()` shortly: a burst of informer events makes one pass. */
+  reconcileSoon(desired: () => T[]): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.reconcile(desired()), 50);
   }
 
   private async apply(desired: T[]): Promise<void> {
@@ -56,6 +63,7 @@ export class ListenerSet<T extends { key: string }> {
   }
 
   async close(): Promise<void> {
+    clearTimeout(this.timer);
     await this.running;
     for (const l of this.open.values()) l.close();
     this.open.clear();

@@ -43,7 +43,6 @@ export class Publisher {
   private readonly slices: Informer<EndpointSlice>;
   private readonly listeners: ListenerSet<Publication>;
   private next = 0;
-  private timer?: NodeJS.Timeout;
 
   constructor(private readonly deps: PublisherDeps) {
     this.services = new Informer<Service>(deps.client, R.services);
@@ -59,8 +58,8 @@ export class Publisher {
         if (svc) deps.events.record(svc, 'Warning', 'FailedToPublish', message);
       },
     );
-    const changed = { add: () => this.schedule(), update: () => this.schedule(), delete: () => this.schedule() };
-    this.services.on(changed);
+    const changed = (): void => this.listeners.reconcileSoon(() => publications(this.services.list()));
+    this.services.on({ add: changed, update: changed, delete: changed });
   }
 
   async start(): Promise<void> {
@@ -71,11 +70,6 @@ export class Publisher {
   /** The host addresses published now (`ip:port/PROTOCOL`). */
   published(): string[] {
     return this.listeners.keys();
-  }
-
-  private schedule(): void {
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.listeners.reconcile(publications(this.services.list())), 50);
   }
 
   private listen(pub: Publication, current: () => Publication | undefined): Promise<Listening> {
@@ -93,7 +87,8 @@ export class Publisher {
 
   private async forward(conn: net.Socket, pub: Publication | undefined): Promise<void> {
     conn.on('error', () => conn.destroy());
-    const nodes = pub ? targets(pub, this.nodes.list(), this.slices.list()) : [];
+    // The Service's namespace only: this runs for every connection.
+    const nodes = pub ? targets(pub, this.nodes.list(), this.slices.list(pub.service.split('/')[0])) : [];
     const start = this.next++;
     for (let i = 0; i < nodes.length; i++) {
       const node = nodes[(start + i) % nodes.length]!;
@@ -109,7 +104,6 @@ export class Publisher {
   }
 
   async stop(): Promise<void> {
-    clearTimeout(this.timer);
     for (const inf of [this.services, this.nodes, this.slices]) inf.stop();
     await this.listeners.close();
   }
