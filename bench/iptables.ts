@@ -9,7 +9,7 @@
 //   npx tsx bench/iptables.ts [--services 1000,10000] [--endpoints 2,10] [--rounds 5]
 
 import { loadavg } from 'node:os';
-import type { Execer, ExecResult } from '../src/proxy/modes/execer.js';
+import type { Execer, ExecResult } from '../src/util/execer.js';
 import { IptablesMode } from '../src/proxy/modes/iptables/iptables-mode.js';
 import { TRACE_POD_CIDR } from '../src/proxy/modes/trace-cases.js';
 import { benchArgs, changeRound, inThrowawayNetns, line, median, ms, scaleState, spread, timed, type ChangeKind } from './support/kernel-sync.js';

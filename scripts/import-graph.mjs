@@ -1,5 +1,5 @@
 // The folder-level import graph of src/: which top-level folder (layer) imports which, with
-// counts. With --check it exits 1 on any import that goes up or sideways between layers.
+// counts. With --check it prints only the imports that go up or sideways and exits 1 when there is one.
 //
 // Import specifiers come from TypeScript's own pre-processor (ts.preProcessFile), which already
 // ships with the compiler: it sees `import`, `export … from`, `import type` and `import()`
@@ -11,7 +11,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
 
-/** Bottom to top. A folder may import its own tier's folder and any folder in a lower tier. */
+/** Bottom to top. A folder imports only folders in lower tiers: folders side by side in a tier
+ *  (controllers, proxy, dns) stay independent of each other. */
 const TIERS = [
   ['store', 'util'],
   ['apis'],
@@ -49,7 +50,7 @@ function allowed(from, to, isTest) {
   if (isTest && to === TEST_SUPPORT) return true;
   const a = tier.get(from);
   const b = tier.get(to);
-  return a !== undefined && b !== undefined && b <= a;
+  return a !== undefined && b !== undefined && b < a;
 }
 
 const edges = new Map(); // "from -> to" → { count, tests }
@@ -75,19 +76,20 @@ for (const file of sourceFiles(SRC)) {
   }
 }
 
+const check = process.argv.includes('--check');
 const order = (l) => tier.get(l) ?? TIERS.length;
 const rows = [...edges].sort(([a], [b]) => {
   const [fa, ta] = a.split(' -> ');
   const [fb, tb] = b.split(' -> ');
   return order(fa) - order(fb) || fa.localeCompare(fb) || order(ta) - order(tb) || ta.localeCompare(tb);
 });
-console.log(`layers, bottom to top: ${TIERS.map((t) => t.join(' ')).join(' → ')}`);
-for (const [key, { count, tests }] of rows) {
-  const mark = upward.has(key) ? '  UPWARD' : '';
+if (!check) console.log(`layers, bottom to top: ${TIERS.map((t) => t.join(' ')).join(' → ')}`);
+for (const [key, { count, tests }] of check ? [] : rows) {
+  const mark = upward.has(key) ? '  WRONG WAY' : '';
   console.log(`${key.padEnd(28)} ${String(count).padStart(4)}${tests ? ` (${tests} in tests)` : ''}${mark}`);
 }
-console.log(`${violations.length} upward import${violations.length === 1 ? '' : 's'}`);
-if (process.argv.includes('--check') && violations.length > 0) {
-  for (const v of violations) console.error(`upward import: ${v}`);
+console.log(`import graph: ${violations.length} wrong-way import${violations.length === 1 ? '' : 's'}`);
+if (check && violations.length > 0) {
+  for (const v of violations) console.error(`wrong-way import: ${v}`);
   process.exit(1);
 }

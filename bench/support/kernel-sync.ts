@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { NetnsExecer } from '../../src/proxy/modes/execer.js';
+import { NetnsExecer } from '../../src/util/execer.js';
 import type { ProxyState } from '../../src/proxy/state/types.js';
 import { manyServices, withoutService, withService } from '../../src/proxy/testing/many-services.js';
 import { TRACE_NODE } from '../../src/proxy/modes/trace-cases.js';

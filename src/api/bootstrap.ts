@@ -4,9 +4,9 @@
 // comes from their identity Leases, apiserver-identity.ts).
 
 import type { ApiConfig, KubeObject } from '../apis/types.js';
-import { StatusError } from './errors.js';
+import { StatusError } from '../util/status-errors.js';
 import type { Rest } from './rest/rest.js';
-import { jsonEqual } from './rest/codec.js';
+import { jsonEqual } from '../util/json-equal.js';
 
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 const MANAGER = 'kube-apiserver';

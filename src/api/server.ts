@@ -9,7 +9,7 @@ import { chmodSync, rmSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Store } from '../store/store.js';
 import type { ApiConfig } from '../apis/types.js';
-import { errors } from './errors.js';
+import { errors } from '../util/status-errors.js';
 import { Authenticator, type UserInfo } from './auth/authenticate.js';
 import { authorize } from './auth/authorize.js';
 import { reviewToken, tokenRequestHandler, tokenRequester, type RequestToken } from './http/token-request.js';

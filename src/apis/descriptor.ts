@@ -2,7 +2,7 @@
 // Kubernetes' printers define them, ages of timestamps, and metadata validation on create and
 // update. Each descriptor adds only what is particular to its kind.
 
-import type { FieldError } from '../api/errors.js';
+import type { FieldError } from '../util/status-errors.js';
 import { humanDuration } from '../util/duration.js';
 import type { KubeObject, ResourceType, TableColumn } from './types.js';
 import { validateObjectMeta, validateObjectMetaUpdate } from './validation/meta.js';

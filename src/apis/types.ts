@@ -3,7 +3,7 @@
 // (allocation). The generic REST flow in src/api/ drives these hooks in Kubernetes' order:
 // decode → default → prepare (strategy) → validate → admit (effects) → store.
 
-import type { FieldError } from '../api/errors.js';
+import type { FieldError } from '../util/status-errors.js';
 import type { Store } from '../store/store.js';
 
 export interface OwnerReference {

@@ -16,7 +16,7 @@ import { ApiServer } from '../api/server.js';
 import { ensureTls, writeAtomic } from '../api/tls.js';
 import { bootstrap } from '../api/bootstrap.js';
 import { shareClusterSecrets } from '../api/cluster-secrets.js';
-import { ApiServerIdentity } from '../api/apiserver-identity.js';
+import { ApiServerIdentity } from '../control-plane/apiserver-identity.js';
 import { InProcessClient } from '../client/in-process.js';
 import { DEFAULT_TIMING, type LeaderElectionTiming } from '../client/leader-election.js';
 import { realClock } from '../util/clock.js';

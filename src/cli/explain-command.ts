@@ -11,7 +11,7 @@ import type { Service } from '../apis/core/service/types.js';
 import type { EndpointSlice } from '../apis/discovery/endpointslices.js';
 import { stateFromObjects } from '../proxy/state/build-state.js';
 import { isScheduler } from '../proxy/modes/userspace/scheduler.js';
-import { explainRules, explainService, isRuleMode, RULE_MODES } from './explain.js';
+import { explainRules, explainService, isRuleMode, RULE_MODES } from '../proxy/explain.js';
 
 export async function explainCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({

@@ -21,7 +21,7 @@ import type { PodPlacement } from '../node/pod-placement.js';
 import type { ProxyModeName } from '../proxy/index.js';
 import { startRootlessEdges, type RootlessEdges } from '../network/rootless/edges.js';
 import { OwnNetnsExecer } from '../network/rootless/own-netns-execer.js';
-import { NetnsExecer } from '../proxy/modes/execer.js';
+import { NetnsExecer } from '../util/execer.js';
 import { startControlPlane, type ControlPlane, type ControlPlaneOptions } from './control-plane.js';
 
 export interface NetnsClusterOptions extends Omit<ControlPlaneOptions, 'serviceCIDR' | 'podCIDR' | 'placement'> {

@@ -18,7 +18,7 @@ import type { ClientRequest, IncomingMessage } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import type { KubeObject } from '../apis/types.js';
-import { StatusError, type StatusReason } from '../api/errors.js';
+import { StatusError, type StatusReason } from '../util/status-errors.js';
 import type { Client, DeleteOptions, ListOptions, ListResult, PatchOptions, PatchType, ResourceId, Watch, WatchCallbacks, WatchOptions, WriteOptions } from './client.js';
 
 export interface Endpoint {

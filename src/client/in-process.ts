@@ -2,7 +2,7 @@
 // (same defaulting, validation and admission as over HTTP, without a socket).
 
 import type { KubeObject } from '../apis/types.js';
-import { errors, StatusError } from '../api/errors.js';
+import { errors, StatusError } from '../util/status-errors.js';
 import type { Resource } from '../api/registry.js';
 import type { Rest } from '../api/rest/rest.js';
 import { watch as restWatch } from '../api/rest/watch.js';

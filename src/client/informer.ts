@@ -8,7 +8,7 @@
 // time and watchers spread over servers again. No I/O happens before start().
 
 import type { KubeObject } from '../apis/types.js';
-import { StatusError } from '../api/errors.js';
+import { StatusError } from '../util/status-errors.js';
 import type { Client, ResourceId, Watch } from './client.js';
 
 export interface InformerHandlers<T extends KubeObject> {

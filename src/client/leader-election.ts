@@ -7,7 +7,7 @@
 
 import type { Logger } from 'pino';
 import type { Lease } from '../apis/coordination/leases.js';
-import { StatusError } from '../api/errors.js';
+import { StatusError } from '../util/status-errors.js';
 import { R, type Client } from './client.js';
 import type { Clock, Timer } from '../util/clock.js';
 

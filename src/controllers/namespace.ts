@@ -4,7 +4,7 @@
 
 import type { Logger } from 'pino';
 import type { KubeObject } from '../apis/types.js';
-import { StatusError } from '../api/errors.js';
+import { StatusError } from '../util/status-errors.js';
 import type { Rest } from '../api/rest/rest.js';
 import { watch, type WatchHandle } from '../api/rest/watch.js';
 

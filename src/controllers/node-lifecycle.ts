@@ -14,7 +14,7 @@ import type { Logger } from 'pino';
 import type { Node, Taint } from '../apis/core/nodes.js';
 import type { Pod } from '../apis/core/pods.js';
 import type { Lease } from '../apis/coordination/leases.js';
-import { StatusError } from '../api/errors.js';
+import { StatusError } from '../util/status-errors.js';
 import { R, type Client } from '../client/client.js';
 import { Informer } from '../client/informer.js';
 import type { Clock, Timer } from '../util/clock.js';

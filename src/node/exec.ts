@@ -14,7 +14,7 @@ import { constants } from 'node:os';
 import type { Duplex } from 'node:stream';
 import { delimiter, join } from 'node:path';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { errors, StatusError } from '../api/errors.js';
+import { errors, StatusError } from '../util/status-errors.js';
 import { refuseUpgrade, toStatusError } from '../api/http/respond.js';
 import type { UpgradeHandler } from '../api/server.js';
 import type { Pod } from '../apis/core/pods.js';

@@ -8,7 +8,7 @@
 import https from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { errors } from '../api/errors.js';
+import { errors } from '../util/status-errors.js';
 import { hasBearer } from '../api/bearer.js';
 import { parseRequestInfo, type ResourceRequest } from '../api/request-info.js';
 import { refuseUpgrade, sendError, sendJson, toStatusError } from '../api/http/respond.js';

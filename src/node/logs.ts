@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { open, readdir, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { errors, field, StatusError, type FieldError } from '../api/errors.js';
+import { errors, field, StatusError, type FieldError } from '../util/status-errors.js';
 import type { SubresourceHandler } from '../api/http/resource-handler.js';
 import type { Pod } from '../apis/core/pods.js';
 import { R, type Client } from '../client/client.js';

@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import type { Node } from '../apis/core/nodes.js';
 import type { KubeObject } from '../apis/types.js';
-import { StatusError } from '../api/errors.js';
+import { StatusError } from '../util/status-errors.js';
 import { R, type Client } from '../client/client.js';
 import type { Clock, Timer } from '../util/clock.js';
 import { microTime, newNode, nodeLabels, nodeStatus, type NodeParams } from './node-object.js';

@@ -5,7 +5,7 @@
 
 import type { Logger } from 'pino';
 import type { Pod } from '../apis/core/pods.js';
-import { StatusError } from '../api/errors.js';
+import { StatusError } from '../util/status-errors.js';
 import { R, type Client } from '../client/client.js';
 import { WorkQueue } from '../client/workqueue.js';
 import type { ApiPodStatus } from './pod-status.js';

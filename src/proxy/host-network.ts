@@ -3,7 +3,7 @@
 // (or an agent serving a node namespace) acts on that namespace, never on the host's.
 
 import { networkInterfaces } from 'node:os';
-import type { Execer } from './modes/execer.js';
+import type { Execer } from '../util/execer.js';
 
 /**
  * AnyIP: `local CIDR dev lo` routes make every address of the CIDR local, so the userspace

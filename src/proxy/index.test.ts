@@ -11,7 +11,7 @@ import type { Service } from '../apis/core/service/types.js';
 import type { EndpointSlice } from '../apis/discovery/endpointslices.js';
 import { R, type Client } from '../client/client.js';
 import { EventRecorder } from '../client/events.js';
-import { explainService } from '../cli/explain.js';
+import { explainService } from './explain.js';
 import { startProxy, type RunningProxy } from './index.js';
 import { createService as createServiceIn, putSlice as putSliceIn, until } from './testing/api.js';
 import type { slice, EndpointBrief } from './testing/objects.js';

@@ -23,7 +23,7 @@ import { planConntrackCleanup } from './conntrack/plan.js';
 import { addAnyIPRoutes, localIPv4s, removeAnyIPRoutes } from './host-network.js';
 import { createProxyMetrics, type ProxyMetrics } from './metrics.js';
 import { kernelProbes } from './mode-probes.js';
-import { NetnsExecer, type Execer } from './modes/execer.js';
+import { NetnsExecer, type Execer } from '../util/execer.js';
 import { IptablesMode } from './modes/iptables/iptables-mode.js';
 import { chooseMode, type ProxyModeName } from './modes/ipvs/detect.js';
 import { NftablesMode } from './modes/nftables/nftables-mode.js';

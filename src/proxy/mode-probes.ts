@@ -3,7 +3,7 @@
 // shows the tool is installed, a listing that it may touch this namespace's rules (CAP_NET_ADMIN).
 
 import { detectIpvs, type Probe, type Probes } from './modes/ipvs/detect.js';
-import type { Execer } from './modes/execer.js';
+import type { Execer } from '../util/execer.js';
 
 async function runs(exec: Execer, ...commands: string[][]): Promise<Probe> {
   for (const argv of commands) {

@@ -2,7 +2,7 @@
 // `field==value` and `field!=value` terms, ANDed. `\,`, `\=` and `\\` escape those characters in
 // values. Wording of errors follows k8s.io/apimachinery/pkg/fields/selector.go.
 
-import { errors } from '../api/errors.js';
+import { errors } from './status-errors.js';
 
 export interface FieldTerm {
   field: string;

@@ -3,8 +3,8 @@
 // error wording follow k8s.io/apimachinery/pkg/labels/selector.go, since kubectl shows the
 // server's parse errors verbatim.
 
-import { errors, type FieldError } from '../api/errors.js';
-import { isQualifiedName, isValidLabelValue } from '../apis/validation/meta.js';
+import { errors, type FieldError } from './status-errors.js';
+import { isQualifiedName, isValidLabelValue } from './name-format.js';
 
 export type Operator = 'in' | 'notin' | '=' | '==' | '!=' | 'exists' | '!' | 'gt' | 'lt';
 

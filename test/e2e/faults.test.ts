@@ -12,7 +12,7 @@ import { connect } from 'node:tls';
 import { HttpsClient, endpointFromKubeconfig, type Endpoint } from '../../src/client/https.js';
 import { Informer } from '../../src/client/informer.js';
 import { R } from '../../src/client/client.js';
-import { StatusError } from '../../src/api/errors.js';
+import { StatusError } from '../../src/util/status-errors.js';
 import { createKubeletCsr, ensureTls, readCa, writeCa } from '../../src/api/tls.js';
 import { KUBELET_CERTIFICATE_PATH } from '../../src/api/http/kubelet-certificates.js';
 import { kill, startServer, type Server } from '../support/processes.js';

@@ -17,7 +17,7 @@ import { acquireMachineLock, releaseMachineLock, eventually, portForward } from 
 import { startEtcd, type EtcdCluster } from '../store/etcd-process.js';
 import { HttpsClient, endpointFromKubeconfig } from '../../src/client/https.js';
 import { R } from '../../src/client/client.js';
-import { StatusError } from '../../src/api/errors.js';
+import { StatusError } from '../../src/util/status-errors.js';
 import { ProcessLedger } from '../../src/node/runtime/process-ledger.js';
 import type { KubeObject } from '../../src/apis/types.js';
 import { kill, startServer, startTinykube as start, type Proc, type Server } from '../support/processes.js';

@@ -7,7 +7,7 @@ import { Tinykube, eventually } from './harness.js';
 import { HttpsClient, endpointFromKubeconfig } from '../../src/client/https.js';
 import { Informer } from '../../src/client/informer.js';
 import { R } from '../../src/client/client.js';
-import { StatusError } from '../../src/api/errors.js';
+import { StatusError } from '../../src/util/status-errors.js';
 
 describe('HttpsClient', () => {
   let t: Tinykube;

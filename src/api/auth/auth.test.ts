@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import { StatusError } from '../errors.js';
+import { StatusError } from '../../util/status-errors.js';
 import { parseRequestInfo } from '../request-info.js';
 import { authorize } from './authorize.js';
 import { ServiceAccountJwt, type TokenClaims } from './service-account-jwt.js';

@@ -2,7 +2,7 @@
 // ServiceAccount may only read (get, list, watch, and the non-resource paths with GET);
 // anything else is 403 Forbidden, worded as kube-apiserver's forbiddenMessage.
 
-import { StatusError } from '../errors.js';
+import { StatusError } from '../../util/status-errors.js';
 import type { RequestInfo } from '../request-info.js';
 import type { UserInfo } from './authenticate.js';
 

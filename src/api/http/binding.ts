@@ -1,7 +1,7 @@
 // pods/binding: how a scheduler assigns a pod to a node (sets spec.nodeName once).
 
 import type { KubeObject } from '../../apis/types.js';
-import { errors } from '../errors.js';
+import { errors } from '../../util/status-errors.js';
 import type { Rest } from '../rest/rest.js';
 import { rfc3339 } from '../../util/time.js';
 import { readBody, decodeBody, mediaType } from './body.js';

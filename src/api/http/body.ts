@@ -4,7 +4,7 @@
 import type { IncomingMessage } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import { decodeProtobuf } from '../../apis/schema/protobuf.js';
-import { errors, StatusError } from '../errors.js';
+import { errors, StatusError } from '../../util/status-errors.js';
 
 /** kube-apiserver's default request size limit. */
 const MAX_BODY_BYTES = 3 * 1024 * 1024;

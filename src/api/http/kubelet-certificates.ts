@@ -7,7 +7,7 @@
 // signer; k3s, as here, with a path on its supervisor port that the node token opens.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { errors } from '../errors.js';
+import { errors } from '../../util/status-errors.js';
 import { signKubeletServing } from '../tls.js';
 import { readBody } from './body.js';
 import { sendJson } from './respond.js';

@@ -1,7 +1,7 @@
 // Content negotiation: what the client accepts (Table, PartialObjectMetadata, plain JSON) and
 // which parameters of a media type it named.
 
-import { StatusError } from '../errors.js';
+import { StatusError } from '../../util/status-errors.js';
 
 export type ResponseShape = 'object' | 'table' | 'metadata';
 

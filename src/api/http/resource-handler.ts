@@ -3,7 +3,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KubeObject } from '../../apis/types.js';
-import { errors } from '../errors.js';
+import { errors } from '../../util/status-errors.js';
 import type { Registry, Resource } from '../registry.js';
 import type { ResourceRequest } from '../request-info.js';
 import type { Rest, DeleteOptions, ListOptions, WriteOptions } from '../rest/rest.js';

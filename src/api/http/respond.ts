@@ -2,7 +2,7 @@
 
 import type { ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { errors, StatusError } from '../errors.js';
+import { errors, StatusError } from '../../util/status-errors.js';
 
 export function sendJson(res: ServerResponse, code: number, body: unknown, contentType = 'application/json'): void {
   const text = JSON.stringify(body);

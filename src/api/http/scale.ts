@@ -7,7 +7,7 @@ import { formatLabelSelector } from '../../util/labels.js';
 import { applyJsonPatch } from '../patch/json-patch.js';
 import { applyMergePatch } from '../patch/merge-patch.js';
 import { applyStrategicMergePatch } from '../patch/strategic-merge-patch.js';
-import { errors } from '../errors.js';
+import { errors } from '../../util/status-errors.js';
 import type { Rest } from '../rest/rest.js';
 import { patchTypeOf } from '../rest/patch.js';
 import { readBody, decodeBody, mediaType } from './body.js';

@@ -3,7 +3,7 @@
 // the check of a token, as other components ask for it. Neither is stored.
 
 import type { KubeObject } from '../../apis/types.js';
-import { errors, field, StatusError, type FieldError } from '../errors.js';
+import { errors, field, StatusError, type FieldError } from '../../util/status-errors.js';
 import type { Rest } from '../rest/rest.js';
 import type { Authenticator } from '../auth/authenticate.js';
 import type { BoundObject, ServiceAccountJwt } from '../auth/service-account-jwt.js';

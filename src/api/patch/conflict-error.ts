@@ -1,6 +1,6 @@
 // The 409 an apply gets when it would change fields other managers own, worded as the
 // apiserver's fieldmanager (internal/conflict.go) words it, since kubectl prints it verbatim.
-import { StatusError } from '../errors.js';
+import { StatusError } from '../../util/status-errors.js';
 import { pathString, type FieldSet } from './field-set.js';
 import type { Manager } from './managed-fields.js';
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { StatusError } from '../errors.js';
+import { StatusError } from '../../util/status-errors.js';
 import { applyJsonPatch } from './json-patch.js';
 
 const obj = { metadata: { name: 'x', labels: { a: '1' } }, spec: { ports: [{ port: 80 }] } };

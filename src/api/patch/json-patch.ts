@@ -1,7 +1,7 @@
 // RFC 6902 JSON patch (application/json-patch+json) with fast-json-patch, errors worded as
 // the apiserver (evanphx/json-patch) words them.
 import jsonpatch, { type Operation } from 'fast-json-patch';
-import { StatusError } from '../errors.js';
+import { StatusError } from '../../util/status-errors.js';
 import { badPatch, unprocessablePatch } from './patch-errors.js';
 import { clone, isObject, type JsonObject } from './json-value.js';
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { StatusError } from '../errors.js';
+import { StatusError } from '../../util/status-errors.js';
 import { applyMergePatch } from './merge-patch.js';
 
 // The examples of RFC 7386 appendix A, and the shapes kubectl sends.

@@ -1,7 +1,7 @@
 // The two ways the apiserver rejects a patch (handlers/patch.go): a patch it cannot read is
 // 400 BadRequest; a well-formed patch that cannot be applied to this object is 422 Invalid
 // built by NewGenericServerResponse, whose only detail is a cause carrying the reason.
-import { StatusError, errors } from '../errors.js';
+import { StatusError, errors } from '../../util/status-errors.js';
 
 export function badPatch(message: string): StatusError {
   return errors.badRequest(message);

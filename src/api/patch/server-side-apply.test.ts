@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { StatusError } from '../errors.js';
+import { StatusError } from '../../util/status-errors.js';
 import { schemaFor } from '../../apis/schema/index.js';
 import type { ObjectSchema } from '../../apis/schema/types.js';
 import type { JsonObject } from './json-value.js';

@@ -3,7 +3,7 @@
 // configuration, fields it applied before and dropped now go unless someone else owns them,
 // and changing a field another manager owns is a conflict unless forced (then it moves).
 import type { ObjectSchema } from '../../apis/schema/types.js';
-import { errors } from '../errors.js';
+import { errors } from '../../util/status-errors.js';
 import { mergeApplied, prune } from './apply-merge.js';
 import { conflictError, type Conflict } from './conflict-error.js';
 import { FieldSet } from './field-set.js';

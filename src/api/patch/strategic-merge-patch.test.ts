@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { StatusError } from '../errors.js';
+import { StatusError } from '../../util/status-errors.js';
 import { applyStrategicMergePatch } from './strategic-merge-patch.js';
 import { deploymentSchema, serviceSchema } from './test-schemas.js';
 import { schemaFor } from '../../apis/schema/index.js';

@@ -1,7 +1,7 @@
 // Continue tokens for paginated lists: the revision the first page was read at and the last
 // key returned, so later pages read the same snapshot (as kube-apiserver's tokens do).
 
-import { errors } from '../errors.js';
+import { errors } from '../../util/status-errors.js';
 
 interface Token {
   v: 'meta.k8s.io/v1';

@@ -4,7 +4,7 @@
 
 import type { KubeObject } from '../../apis/types.js';
 import { unknownFields } from '../../apis/schema/unknown-fields.js';
-import { errors } from '../errors.js';
+import { errors } from '../../util/status-errors.js';
 import type { Resource } from '../registry.js';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';

@@ -4,8 +4,10 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestApi, type TestApi } from '../../../test/support/api.js';
-import { R } from '../../client/client.js';
 import type { Pod } from '../../apis/core/pods.js';
+
+// The client sits above api/; its resource reference is written out here.
+const PODS = { group: '', version: 'v1', resource: 'pods' };
 
 const pod = (name: string, finalizers?: string[]): Pod => ({
   apiVersion: 'v1',
@@ -17,11 +19,11 @@ const pod = (name: string, finalizers?: string[]): Pod => ({
 describe('graceful pod deletion', () => {
   let api: TestApi;
   const client = () => api.client();
-  const get = (name: string) => client().get<Pod>(R.pods, 'default', name);
+  const get = (name: string) => client().get<Pod>(PODS, 'default', name);
   const gone = async (name: string) => assert.equal(await get(name).then(() => 200, (e: { code?: number }) => e.code), 404);
   const writeStatus = async (name: string) => {
     const p = await get(name);
-    await client().update(R.pods, 'default', { ...p, status: { ...p.status, phase: 'Running', conditions: [{ type: 'Ready', status: 'False' }] } }, { subresource: 'status' });
+    await client().update(PODS, 'default', { ...p, status: { ...p.status, phase: 'Running', conditions: [{ type: 'Ready', status: 'False' }] } }, { subresource: 'status' });
   };
 
   before(async () => {
@@ -32,25 +34,25 @@ describe('graceful pod deletion', () => {
   });
 
   it('keeps the pod Terminating through status updates until the node deletes it with grace 0', async () => {
-    await client().create(R.pods, 'default', pod('web'));
-    await client().delete(R.pods, 'default', 'web');
+    await client().create(PODS, 'default', pod('web'));
+    await client().delete(PODS, 'default', 'web');
     const terminating = await get('web');
     assert.equal(terminating.metadata.deletionGracePeriodSeconds, 30);
     assert.ok(terminating.metadata.deletionTimestamp);
     await writeStatus('web');
     assert.equal((await get('web')).metadata.deletionGracePeriodSeconds, 30, 'a status update while terminating must not delete the pod');
-    await client().delete(R.pods, 'default', 'web', { gracePeriodSeconds: 0 });
+    await client().delete(PODS, 'default', 'web', { gracePeriodSeconds: 0 });
     await gone('web');
   });
 
   it('a grace-0 delete of a pod with a finalizer leaves the last finalizer to remove it', async () => {
-    await client().create(R.pods, 'default', pod('held', ['example.com/hold']));
-    await client().delete(R.pods, 'default', 'held');
+    await client().create(PODS, 'default', pod('held', ['example.com/hold']));
+    await client().delete(PODS, 'default', 'held');
     await writeStatus('held');
-    await client().delete(R.pods, 'default', 'held', { gracePeriodSeconds: 0 });
+    await client().delete(PODS, 'default', 'held', { gracePeriodSeconds: 0 });
     const p = await get('held');
     assert.equal(p.metadata.deletionGracePeriodSeconds, 0);
-    await client().update(R.pods, 'default', { ...p, metadata: { ...p.metadata, finalizers: [] } });
+    await client().update(PODS, 'default', { ...p, metadata: { ...p.metadata, finalizers: [] } });
     await gone('held');
   });
 });

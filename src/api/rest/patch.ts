@@ -6,7 +6,7 @@ import { applyJsonPatch } from '../patch/json-patch.js';
 import { applyMergePatch } from '../patch/merge-patch.js';
 import { applyStrategicMergePatch } from '../patch/strategic-merge-patch.js';
 import { serverSideApply } from '../patch/server-side-apply.js';
-import { errors } from '../errors.js';
+import { errors } from '../../util/status-errors.js';
 import { clone } from './codec.js';
 import { rfc3339 } from '../../util/time.js';
 

@@ -10,7 +10,7 @@
 
 import type { KubeObject } from '../../apis/types.js';
 import { StoreError, type WatchEvent } from '../../store/store.js';
-import { errors, type Status, StatusError } from '../errors.js';
+import { errors, type Status, StatusError } from '../../util/status-errors.js';
 import { type Resource, listPrefix } from '../registry.js';
 import { decodeObject } from './codec.js';
 import { makePredicate, type SelectorOptions } from './filter.js';

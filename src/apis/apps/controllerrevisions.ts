@@ -2,10 +2,11 @@
 // template that `kubectl rollout history` lists and `rollout undo` goes back to. Validation as
 // ValidateControllerRevision; the Table row as printers.go printControllerRevision.
 
-import { field, type FieldError } from '../../api/errors.js';
+import { field, type FieldError } from '../../util/status-errors.js';
 import { age, ageColumn, column, defineResource, nameColumn, validateMeta } from '../descriptor.js';
 import type { KubeObject } from '../types.js';
-import { isDNS1123Subdomain, validateImmutable } from '../validation/meta.js';
+import { validateImmutable } from '../validation/meta.js';
+import { isDNS1123Subdomain } from '../../util/name-format.js';
 
 export interface ControllerRevision extends KubeObject {
   data?: unknown;

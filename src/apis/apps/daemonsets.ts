@@ -1,11 +1,11 @@
 // DaemonSets (apps/v1): defaults (apps/v1 SetDefaults_DaemonSet), validation
 // (ValidateDaemonSet) and the Table row of printers.go printDaemonSet.
 
-import { field, type FieldError } from '../../api/errors.js';
+import { field, type FieldError } from '../../util/status-errors.js';
 import { formatLabelSelector } from '../../util/labels.js';
 import { age, ageColumn, column, containerCells, containersColumn, defineResource, imagesColumn, nameColumn, validateMeta } from '../descriptor.js';
 import { defaultPodSpec } from '../core/pod-template.js';
-import { isDNS1123Subdomain } from '../validation/meta.js';
+import { isDNS1123Subdomain } from '../../util/name-format.js';
 import { validateIntOrPercent } from './deployments.js';
 import { nonNegative, validateSelectorUnchanged, validateWorkloadSpec, type Workload, type WorkloadSpec } from './workload.js';
 

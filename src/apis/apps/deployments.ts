@@ -1,7 +1,7 @@
 // Deployments (apps/v1): defaults (apps/v1 defaults.go), validation (ValidateDeployment) and
 // the Table row of printers.go printDeployment. Generation bumps are the REST layer's.
 
-import { field, type FieldError } from '../../api/errors.js';
+import { field, type FieldError } from '../../util/status-errors.js';
 import { labelSelectorString, selectorFromLabelSelector } from '../../util/labels.js';
 import {
   age,
@@ -14,7 +14,7 @@ import {
   nameColumn,
   validateMeta,
 } from '../descriptor.js';
-import { isDNS1123Subdomain } from '../validation/meta.js';
+import { isDNS1123Subdomain } from '../../util/name-format.js';
 import {
   defaultWorkload,
   nonNegative,

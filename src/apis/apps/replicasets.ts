@@ -13,7 +13,7 @@ import {
   nameColumn,
   validateMeta,
 } from '../descriptor.js';
-import { isDNS1123Subdomain } from '../validation/meta.js';
+import { isDNS1123Subdomain } from '../../util/name-format.js';
 import { defaultWorkload, validateSelectorUnchanged, validateWorkloadSpec, type Workload } from './workload.js';
 
 export type ReplicaSet = Workload;

@@ -2,11 +2,11 @@
 // (ValidateStatefulSet, ValidateStatefulSetUpdate) and the Table row of printers.go
 // printStatefulSet.
 
-import { field, type FieldError } from '../../api/errors.js';
+import { field, type FieldError } from '../../util/status-errors.js';
 import { canonicalJson } from '../../util/canonical-json.js';
 import { age, ageColumn, column, containerCells, containersColumn, defineResource, imagesColumn, nameColumn, validateMeta } from '../descriptor.js';
 import { defaultClaim, validateClaimSpec, type PersistentVolumeClaim } from '../core/persistent-volumes.js';
-import { isDNS1123Label, isDNS1123Subdomain } from '../validation/meta.js';
+import { isDNS1123Label, isDNS1123Subdomain } from '../../util/name-format.js';
 import { defaultWorkload, nonNegative, validateSelectorUnchanged, validateWorkloadSpec, type Workload, type WorkloadSpec, type WorkloadStatus } from './workload.js';
 
 export interface StatefulSetSpec extends WorkloadSpec {

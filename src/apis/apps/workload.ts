@@ -2,7 +2,7 @@
 // template, replica counts, and an immutable selector (apps/v1). Rules and messages as
 // pkg/apis/apps/validation and apimachinery's ValidateLabelSelector.
 
-import { field, type FieldError } from '../../api/errors.js';
+import { field, type FieldError } from '../../util/status-errors.js';
 import {
   isEverything,
   matchesLabels,
@@ -12,7 +12,8 @@ import {
 } from '../../util/labels.js';
 import { defaultPodSpec, validatePodTemplate, type PodTemplateSpec } from '../core/pod-template.js';
 import type { KubeObject } from '../types.js';
-import { FIELD_IMMUTABLE, invalidEach, isQualifiedName, validateLabels } from '../validation/meta.js';
+import { FIELD_IMMUTABLE, invalidEach, validateLabels } from '../validation/meta.js';
+import { isQualifiedName } from '../../util/name-format.js';
 
 export interface WorkloadSpec {
   replicas?: number;

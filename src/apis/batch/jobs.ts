@@ -2,13 +2,14 @@
 // labels of the Job strategy, validation (ValidateJob, ValidateCronJob) and the Table rows of
 // printers.go printJob / printCronJob.
 
-import { field, type FieldError } from '../../api/errors.js';
+import { field, type FieldError } from '../../util/status-errors.js';
 import { parseCron } from '../../util/cron.js';
 import { formatLabelSelector } from '../../util/labels.js';
 import { age, ageColumn, column, containerCells, containersColumn, defineResource, imagesColumn, nameColumn, since, validateMeta } from '../descriptor.js';
 import { defaultPodSpec, validatePodSpec, type PodTemplateSpec } from '../core/pod-template.js';
 import type { KubeObject } from '../types.js';
-import { isDNS1123Subdomain, validateImmutable } from '../validation/meta.js';
+import { validateImmutable } from '../validation/meta.js';
+import { isDNS1123Subdomain } from '../../util/name-format.js';
 import { nonNegative } from '../apps/workload.js';
 import type { LabelSelectorSpec } from '../../util/labels.js';
 

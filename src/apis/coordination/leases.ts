@@ -1,9 +1,9 @@
 // Leases (coordination.k8s.io/v1): heartbeats and leader election. Validation as ValidateLease.
 
-import { field, type FieldError } from '../../api/errors.js';
+import { field, type FieldError } from '../../util/status-errors.js';
 import { age, ageColumn, column, defineResource, nameColumn, validateMeta } from '../descriptor.js';
 import type { KubeObject } from '../types.js';
-import { isDNS1123Subdomain } from '../validation/meta.js';
+import { isDNS1123Subdomain } from '../../util/name-format.js';
 
 export interface Lease extends KubeObject {
   spec?: {

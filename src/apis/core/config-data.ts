@@ -2,8 +2,8 @@
 // volume, so they are config keys; their data together may not exceed 1 MiB; and once
 // `immutable` is set neither the data nor the flag may change.
 
-import { field, type FieldError } from '../../api/errors.js';
-import { maxLenError, regexError } from '../validation/meta.js';
+import { field, type FieldError } from '../../util/status-errors.js';
+import { maxLenError, regexError } from '../../util/name-format.js';
 
 /** api.MaxSecretSize, which ConfigMaps share. */
 export const MAX_DATA_SIZE = 1024 * 1024;

@@ -1,10 +1,10 @@
 // ConfigMaps (core/v1): validation as ValidateConfigMap / ValidateConfigMapUpdate, printed as
 // kubectl prints them (NAME, DATA, AGE).
 
-import { field, type FieldError } from '../../api/errors.js';
+import { field, type FieldError } from '../../util/status-errors.js';
 import { age, ageColumn, column, defineResource, nameColumn, validateMeta } from '../descriptor.js';
 import type { KubeObject } from '../types.js';
-import { isDNS1123Subdomain } from '../validation/meta.js';
+import { isDNS1123Subdomain } from '../../util/name-format.js';
 import { decodedLength, MAX_DATA_SIZE, validateImmutableData, validateKeys } from './config-data.js';
 
 export interface ConfigMap extends KubeObject {

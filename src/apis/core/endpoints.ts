@@ -1,10 +1,11 @@
 // Endpoints (core/v1): the legacy list of a Service's backends, written by the endpoints
 // controller. Validation as ValidateEndpoints; the ENDPOINTS cell as printers.go formatEndpoints.
 
-import { field, type FieldError } from '../../api/errors.js';
+import { field, type FieldError } from '../../util/status-errors.js';
 import { age, ageColumn, column, defineResource, nameColumn, validateMeta } from '../descriptor.js';
 import type { KubeObject } from '../types.js';
-import { invalidEach, isDNS1123Label, isDNS1123Subdomain } from '../validation/meta.js';
+import { invalidEach } from '../validation/meta.js';
+import { isDNS1123Label, isDNS1123Subdomain } from '../../util/name-format.js';
 import { validateEndpointIP, validatePortNumber } from '../validation/network.js';
 
 export interface EndpointAddress {

@@ -2,10 +2,10 @@
 // subdomains. The Table row and selectable fields follow printers.go printEvent and the event
 // strategy's ToSelectableFields.
 
-import { field, type FieldError } from '../../api/errors.js';
+import { field, type FieldError } from '../../util/status-errors.js';
 import { column, defineResource, nameColumn, since, validateMeta } from '../descriptor.js';
 import type { KubeObject } from '../types.js';
-import { isDNS1123Subdomain } from '../validation/meta.js';
+import { isDNS1123Subdomain } from '../../util/name-format.js';
 
 export interface ObjectReference {
   kind?: string;

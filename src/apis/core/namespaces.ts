@@ -2,10 +2,11 @@
 // before they go. Defaults and strategy as pkg/apis/core/v1/defaults.go and
 // pkg/registry/core/namespace/strategy.go.
 
-import { field, type FieldError } from '../../api/errors.js';
+import { field, type FieldError } from '../../util/status-errors.js';
 import { age, ageColumn, column, defineResource, nameColumn, validateMeta } from '../descriptor.js';
 import type { KubeObject } from '../types.js';
-import { invalidEach, isDNS1123Label, isQualifiedName } from '../validation/meta.js';
+import { invalidEach } from '../validation/meta.js';
+import { isDNS1123Label, isQualifiedName } from '../../util/name-format.js';
 
 export interface Namespace extends KubeObject {
   spec?: { finalizers?: string[] };

@@ -2,10 +2,11 @@
 // row follows printers.go printNode (STATUS from the Ready condition and spec.unschedulable,
 // ROLES from node-role labels).
 
-import { field, type FieldError } from '../../api/errors.js';
+import { field, type FieldError } from '../../util/status-errors.js';
 import { age, ageColumn, column, defineResource, nameColumn, validateMeta } from '../descriptor.js';
 import type { KubeObject } from '../types.js';
-import { invalidEach, isDNS1123Subdomain, isQualifiedName, isValidLabelValue } from '../validation/meta.js';
+import { invalidEach } from '../validation/meta.js';
+import { isDNS1123Subdomain, isQualifiedName, isValidLabelValue } from '../../util/name-format.js';
 
 export interface Taint {
   key: string;

@@ -2,11 +2,12 @@
 // (ValidatePersistentVolumeClaim, ValidatePersistentVolume) and the Table rows of printers.go
 // printPersistentVolumeClaim / printPersistentVolume.
 
-import { field, type FieldError } from '../../api/errors.js';
+import { field, type FieldError } from '../../util/status-errors.js';
 import { age, ageColumn, column, defineResource, nameColumn, validateMeta } from '../descriptor.js';
 import type { KubeObject } from '../types.js';
 import { defaultClass, type StorageClass } from '../storage/storageclasses.js';
-import { isDNS1123Subdomain, validateImmutable } from '../validation/meta.js';
+import { validateImmutable } from '../validation/meta.js';
+import { isDNS1123Subdomain } from '../../util/name-format.js';
 
 export interface PersistentVolumeClaimSpec {
   accessModes?: string[];

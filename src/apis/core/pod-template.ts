@@ -2,9 +2,10 @@
 // defaults (pkg/apis/core/v1/defaults.go) and the validation rules Kubernetes enforces on it
 // (pkg/apis/core/validation ValidatePodSpec), worded as Kubernetes words them.
 
-import { field, type FieldError } from '../../api/errors.js';
+import { field, type FieldError } from '../../util/status-errors.js';
 import type { ObjectMeta } from '../types.js';
-import { invalidEach, isDNS1123Label, isDNS1123Subdomain, validateAnnotations, validateLabels } from '../validation/meta.js';
+import { invalidEach, validateAnnotations, validateLabels } from '../validation/meta.js';
+import { isDNS1123Label, isDNS1123Subdomain } from '../../util/name-format.js';
 import { isValidPortName, validatePortNumber } from '../validation/network.js';
 
 export interface ContainerPort {

@@ -4,10 +4,10 @@
 // (READY, STATUS, RESTARTS computed as pkg/printers/internalversion printPod does).
 
 import { canonicalJson } from '../../util/canonical-json.js';
-import { field, type FieldError } from '../../api/errors.js';
+import { field, type FieldError } from '../../util/status-errors.js';
 import { age, ageColumn, column, defineResource, nameColumn, since, validateMeta } from '../descriptor.js';
 import type { KubeObject } from '../types.js';
-import { isDNS1123Subdomain } from '../validation/meta.js';
+import { isDNS1123Subdomain } from '../../util/name-format.js';
 import { defaultPodSpec, validatePodSpec, type Container, type PodSpec } from './pod-template.js';
 import { mountServiceAccountToken } from './service-account-admission.js';
 

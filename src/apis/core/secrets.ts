@@ -2,10 +2,11 @@
 // stored), type Opaque by default, validation as ValidateSecret / ValidateSecretUpdate with the
 // keys each built-in type requires; printed as NAME, TYPE, DATA, AGE.
 
-import { field, type FieldError } from '../../api/errors.js';
+import { field, type FieldError } from '../../util/status-errors.js';
 import { age, ageColumn, column, defineResource, nameColumn, validateMeta } from '../descriptor.js';
 import type { KubeObject } from '../types.js';
-import { isDNS1123Subdomain, validateImmutable } from '../validation/meta.js';
+import { validateImmutable } from '../validation/meta.js';
+import { isDNS1123Subdomain } from '../../util/name-format.js';
 import { decodedLength, MAX_DATA_SIZE, validateImmutableData, validateKeys } from './config-data.js';
 
 export interface Secret extends KubeObject {

@@ -3,7 +3,7 @@
 
 import { age, ageColumn, column, defineResource, nameColumn, validateMeta } from '../descriptor.js';
 import type { KubeObject } from '../types.js';
-import { isDNS1123Subdomain } from '../validation/meta.js';
+import { isDNS1123Subdomain } from '../../util/name-format.js';
 
 export interface ServiceAccount extends KubeObject {
   secrets?: { name?: string }[];

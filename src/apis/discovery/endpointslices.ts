@@ -2,17 +2,11 @@
 // `kubectl describe svc` read them. Defaults, validation (pkg/apis/discovery/validation) and the
 // Table row (printers.go printEndpointSlice) as in Kubernetes.
 
-import { field, type FieldError } from '../../api/errors.js';
+import { field, type FieldError } from '../../util/status-errors.js';
 import { age, ageColumn, column, defineResource, nameColumn, validateMeta } from '../descriptor.js';
 import type { KubeObject } from '../types.js';
-import {
-  invalidEach,
-  isDNS1123Label,
-  isDNS1123Subdomain,
-  isQualifiedName,
-  validateImmutable,
-  validateLabels,
-} from '../validation/meta.js';
+import { invalidEach, validateImmutable, validateLabels } from '../validation/meta.js';
+import { isDNS1123Label, isDNS1123Subdomain, isQualifiedName } from '../../util/name-format.js';
 import { validateEndpointIP } from '../validation/network.js';
 
 export type AddressType = 'IPv4' | 'IPv6' | 'FQDN';

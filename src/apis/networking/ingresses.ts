@@ -2,11 +2,12 @@
 // them). Validation as ValidateIngressCreate / ValidateIngressClass; the Table rows as
 // printers.go printIngress / printIngressClass.
 
-import { field, type FieldError } from '../../api/errors.js';
+import { field, type FieldError } from '../../util/status-errors.js';
 import { ipFamilyOf } from '../../util/ip.js';
 import { age, ageColumn, column, defineResource, nameColumn, validateMeta } from '../descriptor.js';
 import type { KubeObject } from '../types.js';
-import { isDNS1035Label, isDNS1123Subdomain, validateImmutable } from '../validation/meta.js';
+import { validateImmutable } from '../validation/meta.js';
+import { isDNS1035Label, isDNS1123Subdomain } from '../../util/name-format.js';
 
 interface IngressBackend {
   service?: { name?: string; port?: { name?: string; number?: number } };

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { StatusError } from '../../api/errors.js';
+import { StatusError } from '../../util/status-errors.js';
 import { decodeProtobuf } from './protobuf.js';
 
 // Bodies captured from kubectl 1.32.4 (test/fixtures/protobuf/README.md); the expected objects

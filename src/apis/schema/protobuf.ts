@@ -8,7 +8,7 @@
 // zero that is present was set on purpose (`replicas: 0`).
 
 import protobuf from 'protobufjs/minimal.js';
-import { errors, StatusError } from '../../api/errors.js';
+import { errors, StatusError } from '../../util/status-errors.js';
 import { schemaFor } from './index.js';
 import type { FieldSchema, ObjectSchema, ScalarSchema, Schema } from './types.js';
 import { resolve } from './types.js';

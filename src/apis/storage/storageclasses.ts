@@ -1,10 +1,11 @@
 // StorageClasses (storage.k8s.io/v1): how claims of a class get volumes. Validation as
 // ValidateStorageClass; the Table row as printers.go printStorageClass.
 
-import { field, type FieldError } from '../../api/errors.js';
+import { field, type FieldError } from '../../util/status-errors.js';
 import { age, ageColumn, column, defineResource, nameColumn, validateMeta } from '../descriptor.js';
 import type { KubeObject } from '../types.js';
-import { isDNS1123Subdomain, isQualifiedName, validateImmutable } from '../validation/meta.js';
+import { validateImmutable } from '../validation/meta.js';
+import { isDNS1123Subdomain, isQualifiedName } from '../../util/name-format.js';
 
 export interface StorageClass extends KubeObject {
   provisioner?: string;

@@ -1,14 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  isDNS1035Label,
-  isDNS1123Label,
-  isDNS1123Subdomain,
-  isQualifiedName,
-  isValidLabelValue,
-  validateObjectMeta,
-  validateObjectMetaUpdate,
-} from './meta.js';
+import { isDNS1035Label, isDNS1123Label, isDNS1123Subdomain, isQualifiedName, isValidLabelValue } from '../../util/name-format.js';
+import { validateObjectMeta, validateObjectMetaUpdate } from './meta.js';
 import type { ObjectMeta } from '../types.js';
 
 const LABEL_MSG =

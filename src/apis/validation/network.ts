@@ -1,7 +1,7 @@
 // Ports and endpoint IPs as Kubernetes validates them (util/validation IsValidPortNum,
 // IsValidPortName; core validation ValidateEndpointIP), with Kubernetes' messages.
 
-import { field, type FieldError } from '../../api/errors.js';
+import { field, type FieldError } from '../../util/status-errors.js';
 import {
   ipFamilyOf,
   isLinkLocalMulticastIP,
@@ -9,7 +9,7 @@ import {
   isUnspecifiedIP,
   type IPFamily,
 } from '../../util/ip.js';
-import { maxLenError } from './meta.js';
+import { maxLenError } from '../../util/name-format.js';
 
 export function validatePortNumber(port: number, path: string): FieldError[] {
   return Number.isInteger(port) && port >= 1 && port <= 65535

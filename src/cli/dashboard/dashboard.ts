@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ApiServer } from '../../api/server.js';
-import { errors } from '../../api/errors.js';
+import { errors } from '../../util/status-errors.js';
 import { sendJson } from '../../api/http/respond.js';
 import { R, type Client } from '../../client/client.js';
 import type { Service } from '../../apis/core/service/types.js';

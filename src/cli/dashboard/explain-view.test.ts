@@ -7,7 +7,7 @@ import type { Service } from '../../apis/core/service/types.js';
 import type { EndpointSlice } from '../../apis/discovery/endpointslices.js';
 import type { Node } from '../../apis/core/nodes.js';
 import type { Pod } from '../../apis/core/pods.js';
-import { StatusError } from '../../api/errors.js';
+import { StatusError } from '../../util/status-errors.js';
 import { explainView, parseExplainQuery, type ExplainObjects } from './explain-view.js';
 
 const node = (name: string, ip: string, ready: boolean): Node => ({

@@ -7,9 +7,9 @@ import type { Service } from '../../apis/core/service/types.js';
 import type { EndpointSlice } from '../../apis/discovery/endpointslices.js';
 import type { Node } from '../../apis/core/nodes.js';
 import type { Pod } from '../../apis/core/pods.js';
-import { errors } from '../../api/errors.js';
+import { errors } from '../../util/status-errors.js';
 import { stateFromObjects } from '../../proxy/state/build-state.js';
-import { explainRules, explainService, isRuleMode } from '../explain.js';
+import { explainRules, explainService, isRuleMode } from '../../proxy/explain.js';
 import type { ExplainView } from './wire.js';
 
 export interface ExplainQuery {

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { Pod } from '../../apis/core/pods.js';
 import type { Service } from '../../apis/core/service/types.js';
 import type { Endpoints } from '../../apis/core/endpoints.js';
-import { jsonEqual } from '../../api/rest/codec.js';
+import { jsonEqual } from '../../util/json-equal.js';
 import { R, type Client } from '../../client/client.js';
 import type { EventRecorder } from '../../client/events.js';
 import type { Informer } from '../../client/informer.js';

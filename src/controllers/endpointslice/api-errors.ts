@@ -1,6 +1,6 @@
 // The API answers the endpoint controllers handle rather than retry.
 
-import { StatusError } from '../../api/errors.js';
+import { StatusError } from '../../util/status-errors.js';
 
 export const isNotFound = (e: unknown): boolean => e instanceof StatusError && e.code === 404;
 

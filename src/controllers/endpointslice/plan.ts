@@ -6,7 +6,7 @@
 
 import type { OwnerReference } from '../../apis/types.js';
 import type { AddressType, Endpoint, EndpointPort, EndpointSlice } from '../../apis/discovery/endpointslices.js';
-import { jsonEqual } from '../../api/rest/codec.js';
+import { jsonEqual } from '../../util/json-equal.js';
 import { endpointKey, portsKey, type SliceGroup } from './slice-group.js';
 
 export interface SliceOwner {

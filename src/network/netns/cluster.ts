@@ -3,7 +3,7 @@
 // prefix, pods included, with the processes still inside them and their /etc/netns files.
 
 import { readdir, rm } from 'node:fs/promises';
-import { NetnsExecer, type Execer } from '../../proxy/modes/execer.js';
+import { NetnsExecer, type Execer } from '../../util/execer.js';
 import { clusterCommands } from './commands.js';
 import { ETC_NETNS, ownedBy, planCluster, type ClusterNetworkSpec, type ClusterPlan } from './names.js';
 import { runCommand, runCommands } from './run.js';

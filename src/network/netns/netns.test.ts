@@ -8,7 +8,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import { NetnsExecer } from '../../proxy/modes/execer.js';
+import { NetnsExecer } from '../../util/execer.js';
 import { createClusterNetwork, destroyClusterNetwork, listClusterNamespaces } from './cluster.js';
 import { ETC_NETNS, podNs, podVeth, type ClusterPlan } from './names.js';
 import { createPodSandbox, deletePodSandbox } from './sandbox.js';

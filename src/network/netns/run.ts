@@ -1,7 +1,7 @@
 // Runs the planned commands through an Execer, each in a mount namespace where namespace names
 // are shared (mount-ns.ts); the first failure stops the run with the command and its error.
 
-import type { ExecResult, Execer } from '../../proxy/modes/execer.js';
+import type { ExecResult, Execer } from '../../util/execer.js';
 import type { Command } from './commands.js';
 import { netnsMountPrefix } from './mount-ns.js';
 

@@ -4,7 +4,7 @@
 
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import type { Pod } from '../../apis/core/pods.js';
-import { NetnsExecer, type Execer } from '../../proxy/modes/execer.js';
+import { NetnsExecer, type Execer } from '../../util/execer.js';
 import { podCommands } from './commands.js';
 import { DNS_IP, ETC_NETNS, podNs, podVeth, type NodeNetwork } from './names.js';
 import { podFiles } from './pod-files.js';

@@ -4,7 +4,7 @@
 // the host's from inside the user namespace (setns: Operation not permitted). Started from a
 // throwaway namespace of ours (`unshare --net`), it returns there instead.
 
-import { NetnsExecer, type ExecResult, type Execer } from '../../proxy/modes/execer.js';
+import { NetnsExecer, type ExecResult, type Execer } from '../../util/execer.js';
 
 export class OwnNetnsExecer implements Execer {
   private readonly inner = new NetnsExecer();

@@ -7,11 +7,21 @@
 import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { Duplex } from 'node:stream';
-import { errnoText } from '../../api/http/node-proxy.js';
-import type { Dialer } from '../../api/http/resource-proxy.js';
+import { errnoText } from '../../util/errno-text.js';
 import type { Pod } from '../../apis/core/pods.js';
 import { R, type Client } from '../../client/client.js';
 import { inNetns, type PodPlacement } from '../pod-placement.js';
+
+export interface Location {
+  scheme: 'http' | 'https';
+  ip: string;
+  port: number;
+  /** The pod behind the address, when known (the dialer may need its network namespace). */
+  pod?: { namespace: string; name: string };
+}
+
+/** Opens a TCP connection to a location (from wherever its pod's network is reachable). */
+export type Dialer = (loc: Location) => Promise<Duplex>;
 
 export interface PortTarget {
   podName: string;

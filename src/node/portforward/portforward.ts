@@ -9,7 +9,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { createWebSocketStream, WebSocketServer } from 'ws';
-import { errors } from '../../api/errors.js';
+import { errors } from '../../util/status-errors.js';
 import { refuseUpgrade, toStatusError } from '../../api/http/respond.js';
 import type { UpgradeHandler } from '../../api/server.js';
 import type { Pod } from '../../apis/core/pods.js';

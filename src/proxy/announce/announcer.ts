@@ -6,7 +6,7 @@
 
 import { isIPv4 } from 'node:net';
 import type { Logger } from 'pino';
-import type { Execer } from '../modes/execer.js';
+import type { Execer } from '../../util/execer.js';
 import { announcers } from './choose.js';
 
 /** Linux labels are interface names: at most 15 characters. */

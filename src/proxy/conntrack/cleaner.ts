@@ -3,7 +3,7 @@
 // lasts until its entry times out.
 
 import type { Logger } from 'pino';
-import type { Execer } from '../modes/execer.js';
+import type { Execer } from '../../util/execer.js';
 import { conntrackArgs, familyOf, matchesEntry, parseConntrackList, type ConntrackDeletion, type ConntrackEntry } from './plan.js';
 
 /** conntrack's answer when a filter matched nothing (exit code 1): not an error. */

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { StatusError } from '../../../api/errors.js';
+import { StatusError } from '../../../util/status-errors.js';
 import { openSqliteStore } from '../../../store/sqlite/sqlite-store.js';
 import type { Store } from '../../../store/store.js';
 import type { ApiConfig, WriteContext } from '../../types.js';

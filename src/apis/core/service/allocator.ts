@@ -3,7 +3,7 @@
 // before a write, reserve what the new object needs (honouring requested values, or 422); if the
 // write fails, undo; after an update or delete, release what the object no longer uses.
 
-import { errors, field } from '../../../api/errors.js';
+import { errors, field } from '../../../util/status-errors.js';
 import type { ApiConfig, Undo, WriteContext } from '../../types.js';
 import { addressAt, formatCIDR, offsetOf, parseIPv4CIDR, type IPv4CIDR } from '../../../util/ip.js';
 import { goSlice, invalidGo } from './go-value.js';

@@ -1,7 +1,7 @@
 // Some Service messages print Go values with %#v (slices, structs). errors.ts's field builders
 // render non-scalars as JSON, so these build the exact text Kubernetes sends instead.
 
-import type { FieldError } from '../../../api/errors.js';
+import type { FieldError } from '../../../util/status-errors.js';
 
 /** `[]string{"10.96.0.5"}`, as %#v prints a string slice of the given element type. */
 export function goSlice(values: string[] | undefined, elem = 'string'): string {

@@ -2,7 +2,7 @@
 // does (pkg/registry/core/service/storage/alloc.go), for a single-stack cluster whose family is
 // the service CIDR's.
 
-import { errors, field, type FieldError } from '../../../api/errors.js';
+import { errors, field, type FieldError } from '../../../util/status-errors.js';
 import { ipFamilyOf, type IPFamily } from '../../../util/ip.js';
 import { goSlice, invalidGo } from './go-value.js';
 import { CLUSTER_IP_NONE, type Service, type ServiceSpec } from './types.js';

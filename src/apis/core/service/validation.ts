@@ -5,16 +5,9 @@
 // Runs before allocation (see index.ts), so a zero healthCheckNodePort is not "required" here:
 // allocation fills it in.
 
-import { field, type FieldError } from '../../../api/errors.js';
-import {
-  invalidEach,
-  isDNS1035Label,
-  isDNS1123Label,
-  isDNS1123Subdomain,
-  isQualifiedName,
-  maxLenError,
-  validateLabels,
-} from '../../validation/meta.js';
+import { field, type FieldError } from '../../../util/status-errors.js';
+import { invalidEach, validateLabels } from '../../validation/meta.js';
+import { isDNS1035Label, isDNS1123Label, isDNS1123Subdomain, isQualifiedName, maxLenError } from '../../../util/name-format.js';
 import { validateMeta } from '../../descriptor.js';
 import {
   ipFamilyOf,

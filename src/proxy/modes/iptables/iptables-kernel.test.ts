@@ -7,7 +7,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { NetnsExecer } from '../execer.js';
+import { NetnsExecer } from '../../../util/execer.js';
 import { IptablesMode } from './iptables-mode.js';
 import { GOLDEN, goldenPath, nodePort, webState } from './testdata/golden-states.js';
 import { TRACE_NODE, TRACE_POD_CIDR } from '../trace-cases.js';

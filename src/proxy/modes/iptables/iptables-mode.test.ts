@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { manyServices, withoutService, withService } from '../../testing/many-services.js';
 import { TRACE_NODE, TRACE_POD_CIDR } from '../trace-cases.js';
-import { FakeExecer, type ExecCall } from '../execer.js';
+import { FakeExecer, type ExecCall } from '../../../util/execer.js';
 import { IptablesMode } from './iptables-mode.js';
 import { JUMP_RULES } from './render.js';
 import { webState } from './testdata/golden-states.js';

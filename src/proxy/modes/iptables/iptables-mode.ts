@@ -6,7 +6,7 @@
 
 import type { Mode } from '../../proxier.js';
 import type { ProxyState } from '../../state/types.js';
-import type { Execer } from '../execer.js';
+import type { Execer } from '../../../util/execer.js';
 import { PortRenderings } from '../port-changes.js';
 import { JUMP_RULES, renderCleanup, renderFull, renderPartial, renderPort, type PortRules, type RenderOptions } from './render.js';
 import { parseRuleset } from './ruleset.js';

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { manyServices, withoutService, withService } from '../../testing/many-services.js';
 import { TRACE_CASES, TRACE_NODE, TRACE_POD_CIDR } from '../trace-cases.js';
-import { NetnsExecer } from '../execer.js';
+import { NetnsExecer } from '../../../util/execer.js';
 import { affinitySet } from './names.js';
 import { NftablesMode } from './nftables-mode.js';
 import { renderNftables } from './render.js';

@@ -5,7 +5,7 @@
 import type { Mode } from '../../proxier.js';
 import type { ProxyState } from '../../state/types.js';
 import type { BuildOptions } from './build.js';
-import type { Execer } from '../execer.js';
+import type { Execer } from '../../../util/execer.js';
 import { DEFAULT_TABLE } from './names.js';
 import { TableSync } from './table-sync.js';
 

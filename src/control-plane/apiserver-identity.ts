@@ -12,9 +12,9 @@ import type { Lease } from '../apis/coordination/leases.js';
 import { R, type Client } from '../client/client.js';
 import { microTime } from '../client/leader-election.js';
 import type { Clock, Timer } from '../util/clock.js';
-import { StatusError } from './errors.js';
-import type { Rest } from './rest/rest.js';
-import { reconcileKubernetesEndpoints, type ApiServerAddress } from './bootstrap.js';
+import { StatusError } from '../util/status-errors.js';
+import type { Rest } from '../api/rest/rest.js';
+import { reconcileKubernetesEndpoints, type ApiServerAddress } from '../api/bootstrap.js';
 
 export const IDENTITY_LABEL = 'apiserver.kubernetes.io/identity';
 const ADDRESS_ANNOTATION = 'tinykube.io/advertise-address';

@@ -3,11 +3,11 @@
 // rate between them (CPU) or the newest value (memory). Nothing is stored.
 
 import type { Logger } from 'pino';
-import type { Node } from '../../apis/core/nodes.js';
-import type { Pod } from '../../apis/core/pods.js';
-import type { NodeMetrics, PodMetrics, Usage as UsageFigures } from '../../apis/metrics/metrics.js';
-import { R, type Client } from '../../client/client.js';
-import { parseResourceMetrics, type Usage, type UsageSample } from './resource-metrics.js';
+import type { Node } from '../apis/core/nodes.js';
+import type { Pod } from '../apis/core/pods.js';
+import type { NodeMetrics, PodMetrics, Usage as UsageFigures } from '../apis/metrics/metrics.js';
+import { R, type Client } from '../client/client.js';
+import { parseResourceMetrics, type Usage, type UsageSample } from '../api/metrics/resource-metrics.js';
 
 /** metrics-server's smallest --metric-resolution. */
 export const RESOLUTION_MS = 10_000;

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseResourceMetrics, renderResourceMetrics, type UsageSample } from './resource-metrics.js';
+import { parseResourceMetrics, renderResourceMetrics, type UsageSample } from '../api/metrics/resource-metrics.js';
 import { usageBetween } from './metrics-server.js';
 
 const sample = (atMs: number, spin: number, started = 1_700_000_000): UsageSample => ({

@@ -10,21 +10,21 @@ import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import WebSocket from 'ws';
-import { startTestApi, type TestApi } from '../../../test/support/api.js';
-import type { Node } from '../../apis/core/nodes.js';
-import type { Pod } from '../../apis/core/pods.js';
-import { R, type Client } from '../../client/client.js';
-import { createPod, readRefusal, runningStatus, serveHandler, type HandlerServer } from '../../node/exec-logs-fixture.js';
-import { CHANNEL } from '../../node/exec.js';
-import { listenKubelet, type KubeletServer } from '../../node/kubelet-server.js';
-import { logPath } from '../../node/logs.js';
-import { startPodHandlers, type PodHandlers } from '../../node/pod-handlers.js';
-import { singleHost } from '../../node/pod-placement.js';
+import { startTestApi, type TestApi } from '../../test/support/api.js';
+import type { Node } from '../apis/core/nodes.js';
+import type { Pod } from '../apis/core/pods.js';
+import { R, type Client } from '../client/client.js';
+import { createPod, readRefusal, runningStatus, serveHandler, type HandlerServer } from '../node/exec-logs-fixture.js';
+import { CHANNEL } from '../node/exec.js';
+import { listenKubelet, type KubeletServer } from '../node/kubelet-server.js';
+import { logPath } from '../node/logs.js';
+import { startPodHandlers, type PodHandlers } from '../node/pod-handlers.js';
+import { singleHost } from '../node/pod-placement.js';
 import { kubeletJson, kubeletText, nodeProxy } from './node-proxy.js';
-import { createCa, createKubeletCsr, signKubeletServing } from '../tls.js';
+import { createCa, createKubeletCsr, signKubeletServing } from '../api/tls.js';
 import { resourceProxy } from './resource-proxy.js';
-import { directDialer } from '../../node/portforward/dial.js';
-import type { TrafficReport } from '../../proxy/traffic.js';
+import { directDialer } from '../node/portforward/dial.js';
+import type { TrafficReport } from '../proxy/traffic.js';
 
 const TOKEN = 'node-token-for-tests';
 const REPORT: TrafficReport = {

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
 import { ApiServerIdentity, liveServers } from './apiserver-identity.js';
-import { kubernetesEndpoints } from './bootstrap.js';
+import { kubernetesEndpoints } from '../api/bootstrap.js';
 import { microTime } from '../client/leader-election.js';
 import { FakeClock } from '../util/clock.js';
 import { startTestApi } from '../../test/support/api.js';

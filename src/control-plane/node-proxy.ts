@@ -11,13 +11,14 @@ import https from 'node:https';
 import tls, { type PeerCertificate } from 'node:tls';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { errors, StatusError } from '../errors.js';
-import type { UpgradeHandler } from '../server.js';
-import type { Pod } from '../../apis/core/pods.js';
-import type { Node } from '../../apis/core/nodes.js';
-import { R, type Client } from '../../client/client.js';
-import { refuseUpgrade, toStatusError } from './respond.js';
-import type { SubresourceHandler } from './resource-handler.js';
+import { errnoText, hasErrnoText } from '../util/errno-text.js';
+import { errors, StatusError } from '../util/status-errors.js';
+import type { UpgradeHandler } from '../api/server.js';
+import type { Pod } from '../apis/core/pods.js';
+import type { Node } from '../apis/core/nodes.js';
+import { R, type Client } from '../client/client.js';
+import { refuseUpgrade, toStatusError } from '../api/http/respond.js';
+import type { SubresourceHandler } from '../api/http/resource-handler.js';
 
 export interface KubeletEndpoint {
   host: string;
@@ -48,29 +49,13 @@ const DIAL_TIMEOUT_MS = 30_000;
 /** Hop-by-hop headers: they describe one connection, not the message forwarded. */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'proxy-connection', 'te', 'trailer']);
 
-/** How Go words the errno of a failed dial or read. */
-const SYSCALL_TEXT: Record<string, string> = {
-  ECONNREFUSED: 'connection refused',
-  EHOSTUNREACH: 'no route to host',
-  ENETUNREACH: 'network is unreachable',
-  ETIMEDOUT: 'connection timed out',
-  ECONNRESET: 'connection reset by peer',
-};
-
-/** `connect: connection refused`, `read: connection reset by peer`: Go's words for an errno
- *  (the error's own message when it has none). */
-export function errnoText(e: NodeJS.ErrnoException): string {
-  const why = SYSCALL_TEXT[e.code ?? ''];
-  return why ? `${e.syscall === 'connect' ? 'connect' : 'read'}: ${why}` : e.message;
-}
-
 /** A failure to reach the kubelet, worded as Go's net/http words it in kube-apiserver:
  *  `Get "https://IP:PORT/...": dial tcp IP:PORT: connect: connection refused`. */
 export function unreachable(method: string, ep: KubeletEndpoint, path: string, e: NodeJS.ErrnoException): StatusError {
   const dial = `dial tcp ${ep.host}:${ep.port}`;
   const detail =
     e.code === DIAL_TIMEOUT ? `${dial}: i/o timeout`
-    : SYSCALL_TEXT[e.code ?? ''] && e.syscall === 'connect' ? `${dial}: ${errnoText(e)}`
+    : hasErrnoText(e) && e.syscall === 'connect' ? `${dial}: ${errnoText(e)}`
     : e.code && CERTIFICATE_ERRORS.has(e.code) ? `tls: failed to verify certificate: ${e.message}`
     : e.message;
   const verb = method.charAt(0) + method.slice(1).toLowerCase();

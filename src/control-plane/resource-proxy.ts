@@ -11,25 +11,15 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
-import { errors } from '../errors.js';
-import { errnoText } from './node-proxy.js';
-import type { SubresourceHandler } from './resource-handler.js';
-import type { Node } from '../../apis/core/nodes.js';
-import type { Pod } from '../../apis/core/pods.js';
-import type { Endpoints } from '../../apis/core/endpoints.js';
-import type { Service } from '../../apis/core/service/types.js';
-import { R, type Client } from '../../client/client.js';
-
-export interface Location {
-  scheme: 'http' | 'https';
-  ip: string;
-  port: number;
-  /** The pod behind the address, when known (the dialer may need its network namespace). */
-  pod?: { namespace: string; name: string };
-}
-
-/** Opens a TCP connection to a location (from wherever its pod's network is reachable). */
-export type Dialer = (loc: Location) => Promise<Duplex>;
+import { errors } from '../util/status-errors.js';
+import { errnoText } from '../util/errno-text.js';
+import type { Dialer, Location } from '../node/portforward/dial.js';
+import type { SubresourceHandler } from '../api/http/resource-handler.js';
+import type { Node } from '../apis/core/nodes.js';
+import type { Pod } from '../apis/core/pods.js';
+import type { Endpoints } from '../apis/core/endpoints.js';
+import type { Service } from '../apis/core/service/types.js';
+import { R, type Client } from '../client/client.js';
 
 const SCHEMES = new Set(['http', 'https', '']);
 

@@ -3,13 +3,13 @@
 // affinity and policy — read from the same ProxyState the proxy renders. In a kernel mode,
 // the real rules: the mode's renderer run on that state, cut down to this Service's part.
 
-import { readSettings, weightOf } from '../proxy/modes/userspace/annotations.js';
-import { DESCRIPTIONS, type SchedulerName } from '../proxy/modes/userspace/scheduler.js';
-import { listenerKey } from '../proxy/modes/userspace/plan.js';
-import { iptablesServiceRules } from '../proxy/modes/iptables/service-rules.js';
-import { DEFAULT_TABLE } from '../proxy/modes/nftables/names.js';
-import { nftablesServiceRules } from '../proxy/modes/nftables/service-rules.js';
-import type { AddressPlan, EndpointInfo, ProxyState, ServicePortState } from '../proxy/state/types.js';
+import { readSettings, weightOf } from './modes/userspace/annotations.js';
+import { DESCRIPTIONS, type SchedulerName } from './modes/userspace/scheduler.js';
+import { listenerKey } from './modes/userspace/plan.js';
+import { iptablesServiceRules } from './modes/iptables/service-rules.js';
+import { DEFAULT_TABLE } from './modes/nftables/names.js';
+import { nftablesServiceRules } from './modes/nftables/service-rules.js';
+import type { AddressPlan, EndpointInfo, ProxyState, ServicePortState } from './state/types.js';
 
 /** Why nothing is shown for the Service, if nothing is. */
 function nothingToShow(state: ProxyState, namespace: string, name: string): string | undefined {

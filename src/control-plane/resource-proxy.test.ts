@@ -1,10 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { podLocation, proxiedPath, serviceLocation, splitSchemeNamePort } from './resource-proxy.js';
-import type { Endpoints } from '../../apis/core/endpoints.js';
-import type { Pod } from '../../apis/core/pods.js';
-import type { Service } from '../../apis/core/service/types.js';
-import { StatusError } from '../errors.js';
+import type { Endpoints } from '../apis/core/endpoints.js';
+import type { Pod } from '../apis/core/pods.js';
+import type { Service } from '../apis/core/service/types.js';
+import { StatusError } from '../util/status-errors.js';
 
 const svc = { metadata: { name: 'web', namespace: 'default' }, spec: { ports: [{ name: 'http', port: 80 }, { name: 'metrics', port: 9090 }] } } as Service;
 const eps = {
