@@ -58,7 +58,14 @@ export async function startControllerManager(o: ControllerManagerOptions): Promi
         repairAllocations(o.store).catch((err: unknown) => log.warn({ err }, 'allocation repair failed'));
       }, REPAIR_INTERVAL_MS);
       stops.push(() => clearInterval(repair));
-      const namespaces = new NamespaceController(o.server.rest, log.child({ controller: 'namespace' }));
+      const namespaces = new NamespaceController({
+        client: new InProcessClient(o.server.rest, 'namespace-controller'),
+        // What discovery lists as namespaced and deletable by collection, as the real controller asks.
+        resources: o.server.rest.registry.resources
+          .filter((r) => r.type.namespaced && r.type.verbs.includes('deletecollection'))
+          .map(({ type: { group, version, resource } }) => ({ group, version, resource })),
+        log: log.child({ controller: 'namespace' }),
+      });
       await namespaces.start();
       stops.push(() => namespaces.stop());
       stops.push(...(await startControllers(o.server, { log: o.log, lbPools: o.lbPools, lbIPMode: o.lbIPMode, caCert: o.caCert, dataDir: o.dataDir })));
