@@ -117,6 +117,13 @@ export interface ResourceType<T extends KubeObject = KubeObject> {
   prepareForCreate?(obj: T): void;
   /** Strategy PrepareForUpdate: e.g. keep fields the client may not change. */
   prepareForUpdate?(obj: T, old: T): void;
+  /** Strategy CheckGracefulDelete: whether a deleted object waits before it goes even without
+   *  finalizers (a namespace while it is emptied, a pod on a node for its grace period); it may
+   *  set the object's deletion timestamp, grace period and status. */
+  checkGracefulDelete?(obj: T, opts: { gracePeriodSeconds?: number }, now: Date): boolean;
+  /** Whether an object being deleted stays though no metadata.finalizers are left (a namespace
+   *  until the namespace controller has emptied its spec.finalizers). */
+  heldWhileDeleting?(obj: T): boolean;
   /** Validation after defaulting; `old` on update. Messages as Kubernetes words them. */
   validate?(obj: T, old?: T): FieldError[];
   /** Effects around a write (e.g. ClusterIP/NodePort allocation). They may mutate obj (fill in

@@ -408,8 +408,8 @@ export class Rest {
   }
 
   /**
-   * The object as it looks while its deletion waits (finalizers, propagation policy, a
-   * namespace's own finalizers, a pod's grace period), or undefined to delete it now.
+   * The object as it looks while its deletion waits (finalizers, propagation policy, the
+   * resource's own reasons to wait), or undefined to delete it now.
    */
   private gracefulUpdate(r: Resource, current: KubeObject, opts: DeleteOptions): KubeObject | undefined {
     const obj = clone(current);
@@ -418,20 +418,7 @@ export class Rest {
     if (opts.propagationPolicy === 'Orphan') finalizers.add('orphan');
     if (opts.propagationPolicy === 'Foreground') finalizers.add('foregroundDeletion');
     let waits = finalizers.size > 0;
-    if (r.type.resource === 'namespaces') {
-      waits = true;
-      obj.status = { ...(obj.status ?? {}), phase: 'Terminating' };
-    }
-    if (r.type.resource === 'pods' && obj.spec?.nodeName && !isPodTerminal(obj)) {
-      // A pod on a node is stopped by its node, which then deletes it with grace 0.
-      const grace = opts.gracePeriodSeconds ?? obj.spec.terminationGracePeriodSeconds ?? 30;
-      waits = waits || grace > 0;
-      const already = meta.deletionGracePeriodSeconds;
-      if (already === undefined || grace < already) {
-        meta.deletionGracePeriodSeconds = grace;
-        meta.deletionTimestamp = rfc3339(new Date(this.now().getTime() + grace * 1000));
-      }
-    }
+    if (r.type.checkGracefulDelete?.(obj, opts, this.now())) waits = true;
     if (!waits) return undefined;
     if (finalizers.size) meta.finalizers = [...finalizers];
     if (!meta.deletionTimestamp) {
@@ -508,14 +495,5 @@ function withoutVolatile(obj: KubeObject): KubeObject {
  *  period still running (a pod's node ends that by deleting with grace 0), as the generic
  *  registry's ShouldDeleteDuringUpdate decides. */
 function deletesOnUpdate(r: Resource, next: KubeObject, old: KubeObject): boolean {
-  return !!next.metadata.deletionTimestamp && !next.metadata.finalizers?.length && !old.metadata.deletionGracePeriodSeconds && !isNamespaceWithFinalizers(r, next);
+  return !!next.metadata.deletionTimestamp && !next.metadata.finalizers?.length && !old.metadata.deletionGracePeriodSeconds && !r.type.heldWhileDeleting?.(next);
 }
-
-function isNamespaceWithFinalizers(r: Resource, obj: KubeObject): boolean {
-  return r.type.resource === 'namespaces' && (obj.spec?.finalizers?.length ?? 0) > 0;
-}
-
-function isPodTerminal(pod: KubeObject): boolean {
-  return pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
-}
-

@@ -55,6 +55,12 @@ export const namespaces = defineResource<Namespace>({
     ns.spec = { ...ns.spec, finalizers: old.spec?.finalizers };
     if (ns.spec.finalizers === undefined) delete ns.spec.finalizers;
   },
+  checkGracefulDelete(ns) {
+    // Terminating until the namespace controller has emptied it and cleared spec.finalizers.
+    ns.status = { ...ns.status, phase: 'Terminating' };
+    return true;
+  },
+  heldWhileDeleting: (ns) => (ns.spec?.finalizers?.length ?? 0) > 0,
   validate: (ns, old) => [
     ...validateMeta(ns, old, { namespaced: false, validateName: isDNS1123Label }),
     ...validateFinalizers(ns.spec?.finalizers),

@@ -4,6 +4,7 @@
 // (READY, STATUS, RESTARTS computed as pkg/printers/internalversion printPod does).
 
 import { canonicalJson } from '../../util/canonical-json.js';
+import { rfc3339 } from '../../util/time.js';
 import { field, type FieldError } from '../../util/status-errors.js';
 import { age, ageColumn, column, defineResource, nameColumn, since, validateMeta } from '../descriptor.js';
 import type { KubeObject } from '../types.js';
@@ -253,6 +254,19 @@ export const pods = defineResource<Pod>({
     // refuses a pod whose ServiceAccount does not exist; here it runs without a token.
     const sa = await ctx.store.get(`/registry/serviceaccounts/${pod.metadata.namespace}/${pod.spec!.serviceAccountName}`);
     if (sa) mountServiceAccountToken(pod.spec!, (JSON.parse(sa.value) as { automountServiceAccountToken?: boolean }).automountServiceAccountToken);
+  },
+  checkGracefulDelete(pod, opts, now) {
+    // A pod on a node is stopped by its node, which then deletes it with grace 0; a terminal
+    // pod, or one on no node, goes at once.
+    const phase = pod.status?.phase;
+    if (!pod.spec?.nodeName || phase === 'Succeeded' || phase === 'Failed') return false;
+    const grace = opts.gracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds ?? 30;
+    const already = pod.metadata.deletionGracePeriodSeconds;
+    if (already === undefined || grace < already) {
+      pod.metadata.deletionGracePeriodSeconds = grace;
+      pod.metadata.deletionTimestamp = rfc3339(new Date(now.getTime() + grace * 1000));
+    }
+    return grace > 0;
   },
   validate(pod, old) {
     const errs = validateMeta(pod, old, { namespaced: true, validateName: isDNS1123Subdomain });
