@@ -9,7 +9,6 @@
 
 import http from 'node:http';
 import https from 'node:https';
-import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { errors } from '../util/status-errors.js';
 import { errnoText } from '../util/errno-text.js';

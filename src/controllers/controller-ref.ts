@@ -6,10 +6,20 @@
 import type { Logger } from 'pino';
 import type { KubeObject, OwnerReference } from '../apis/types.js';
 import type { Client, ResourceId } from '../client/client.js';
+import type { Informer } from '../client/informer.js';
 import { matchesLabels, type LabelSelector } from '../util/labels.js';
 
 export function controllerOf(obj: KubeObject): OwnerReference | undefined {
   return obj.metadata.ownerReferences?.find((r) => r.controller);
+}
+
+/** The owner of `kind` in `owners` that obj's controller reference names, if it still is
+ *  that one (same uid). */
+export function ownerIn<T extends KubeObject>(owners: Informer<T>, kind: string, obj: KubeObject): T | undefined {
+  const ref = controllerOf(obj);
+  if (ref?.kind !== kind) return undefined;
+  const owner = owners.get(obj.metadata.namespace, ref.name);
+  return owner?.metadata.uid === ref.uid ? owner : undefined;
 }
 
 /** The reference a controller puts on what it creates or adopts. */

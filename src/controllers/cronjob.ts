@@ -6,59 +6,29 @@
 
 import type { CronJob, Job } from '../apis/batch/jobs.js';
 import { hasCondition } from '../apis/batch/jobs.js';
-import type { KubeObject } from '../apis/types.js';
 import { R } from '../client/client.js';
-import { cacheKey, type Informer } from '../client/informer.js';
-import { WorkQueue } from '../client/workqueue.js';
+import type { Informer } from '../client/informer.js';
 import { lastFireBetween, nextFire, parseCron } from '../util/cron.js';
 import { rfc3339 } from '../util/time.js';
-import { controllerOf, isConflict, isNotFound, logRetry, newControllerRef } from './controller-ref.js';
+import { controllerOf, isConflict, isNotFound, newControllerRef } from './controller-ref.js';
+import { QueueController } from './queue-controller.js';
 import type { ControllerContext } from './workloads-context.js';
 import { writeStatus } from './workloads-status.js';
 
 const SCHEDULED_TIMESTAMP = 'batch.kubernetes.io/cronjob-scheduled-timestamp';
 const isFinished = (j: Job): boolean => hasCondition(j, 'Complete') || hasCondition(j, 'Failed');
 
-export class CronJobController {
-  private readonly queue: WorkQueue;
-  private started = false;
-
+export class CronJobController extends QueueController {
   constructor(
     private readonly ctx: ControllerContext,
     private readonly cronJobs: Informer<CronJob>,
     private readonly jobs: Informer<Job>,
   ) {
-    this.queue = new WorkQueue((key) => this.sync(key), { workers: 1, onError: logRetry(ctx.log, 'cronjob', 'cronjob sync failed; will retry') });
-    cronJobs.on({ add: (c) => this.enqueue(c), update: (_o, c) => this.enqueue(c), delete: () => undefined });
-    const jobChanged = (job: KubeObject): void => {
-      const ref = controllerOf(job);
-      if (ref?.kind !== 'CronJob') return;
-      const cj = cronJobs.get(job.metadata.namespace, ref.name);
-      if (cj?.metadata.uid === ref.uid) this.enqueue(cj);
-    };
-    jobs.on({ add: jobChanged, update: (_o, j) => jobChanged(j), delete: jobChanged });
+    super(ctx.log, { workers: 1, keyField: 'cronjob', failure: 'cronjob sync failed; will retry', objects: cronJobs });
+    this.queueOwners(jobs, cronJobs, 'CronJob');
   }
 
-  start(): void {
-    this.started = true;
-    for (const c of this.cronJobs.list()) this.enqueue(c);
-  }
-
-  stop(): void {
-    this.queue.stop();
-  }
-
-  idle(): Promise<void> {
-    return this.queue.idle();
-  }
-
-  private enqueue(cj: KubeObject, afterMs = 0): void {
-    if (!this.started) return;
-    if (afterMs > 0) this.queue.addAfter(cacheKey(cj), afterMs);
-    else this.queue.add(cacheKey(cj));
-  }
-
-  private async sync(key: string): Promise<void> {
+  protected async sync(key: string): Promise<void> {
     const [namespace, name] = key.split('/');
     const cj = this.cronJobs.get(namespace, name);
     if (!cj || cj.metadata.deletionTimestamp) return;

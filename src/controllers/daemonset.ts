@@ -5,22 +5,18 @@
 import type { DaemonSet } from '../apis/apps/daemonsets.js';
 import type { ControllerRevision } from '../apis/apps/controllerrevisions.js';
 import type { Node } from '../apis/core/nodes.js';
-import type { KubeObject } from '../apis/types.js';
 import { R } from '../client/client.js';
-import { cacheKey, type Informer } from '../client/informer.js';
-import { WorkQueue } from '../client/workqueue.js';
+import type { Informer } from '../client/informer.js';
 import { selectorFromLabelSelector } from '../util/labels.js';
-import { claim, controllerOf, isConflict, isNotFound, logRetry } from './controller-ref.js';
+import { claim, controllerOf, isConflict, isNotFound } from './controller-ref.js';
 import { ensureRevision, HASH_LABEL, ownedRevisions, truncateHistory } from './controller-revisions.js';
 import { daemonPod, daemonSetStatus, planDaemonSet, REVISION_HASH_LABEL } from './daemonset-decisions.js';
 import { isPodActive } from './replicaset-pods.js';
+import { QueueController } from './queue-controller.js';
 import type { ControllerContext } from './workloads-context.js';
 import { writeStatus } from './workloads-status.js';
 
-export class DaemonSetController {
-  private readonly queue: WorkQueue;
-  private started = false;
-
+export class DaemonSetController extends QueueController {
   constructor(
     private readonly ctx: ControllerContext,
     private readonly sets: Informer<DaemonSet>,
@@ -28,39 +24,15 @@ export class DaemonSetController {
     private readonly nodes: Informer<Node>,
     private readonly revisions: Informer<ControllerRevision>,
   ) {
-    this.queue = new WorkQueue((key) => this.sync(key), { workers: 2, onError: logRetry(ctx.log, 'daemonset', 'daemonset sync failed; will retry') });
-    sets.on({ add: (s) => this.enqueue(s), update: (_o, s) => this.enqueue(s), delete: () => undefined });
-    const podChanged = (pod: KubeObject): void => {
-      const ref = controllerOf(pod);
-      if (ref?.kind !== 'DaemonSet') return;
-      const ds = sets.get(pod.metadata.namespace, ref.name);
-      if (ds?.metadata.uid === ref.uid) this.enqueue(ds);
-    };
-    pods.on({ add: podChanged, update: (_o, p) => podChanged(p), delete: podChanged });
+    super(ctx.log, { workers: 2, keyField: 'daemonset', failure: 'daemonset sync failed; will retry', objects: sets });
+    this.queueOwners(pods, sets, 'DaemonSet');
     const all = (): void => {
       for (const ds of sets.list()) this.enqueue(ds);
     };
     nodes.on({ add: all, update: all, delete: all });
   }
 
-  start(): void {
-    this.started = true;
-    for (const s of this.sets.list()) this.enqueue(s);
-  }
-
-  stop(): void {
-    this.queue.stop();
-  }
-
-  idle(): Promise<void> {
-    return this.queue.idle();
-  }
-
-  private enqueue(ds: KubeObject): void {
-    if (this.started) this.queue.add(cacheKey(ds));
-  }
-
-  private async sync(key: string): Promise<void> {
+  protected async sync(key: string): Promise<void> {
     const [namespace, name] = key.split('/');
     const ds = this.sets.get(namespace, name);
     if (!ds || ds.metadata.deletionTimestamp) return;

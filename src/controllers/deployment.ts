@@ -9,10 +9,9 @@ import type { Deployment } from '../apis/apps/deployments.js';
 import type { ReplicaSet } from '../apis/apps/replicasets.js';
 import type { KubeObject } from '../apis/types.js';
 import { R } from '../client/client.js';
-import { cacheKey, type Informer } from '../client/informer.js';
-import { WorkQueue } from '../client/workqueue.js';
+import type { Informer } from '../client/informer.js';
 import { isEverything, matchesLabels, selectorFromLabelSelector } from '../util/labels.js';
-import { claim, controllerOf, isConflict, isNotFound, newControllerRef, logRetry } from './controller-ref.js';
+import { claim, controllerOf, isConflict, isNotFound, newControllerRef, ownerIn } from './controller-ref.js';
 import { equalIgnoreHash, POD_TEMPLATE_HASH, templateHash } from './deployment-hash.js';
 import {
   DESIRED_REPLICAS,
@@ -42,6 +41,7 @@ import {
   type DeploymentStatus,
 } from './deployment-status.js';
 import { isPodTerminal } from './replicaset-pods.js';
+import { QueueController } from './queue-controller.js';
 import type { ControllerContext } from './workloads-context.js';
 import { writeStatus } from './workloads-status.js';
 
@@ -56,9 +56,7 @@ const NOT_COPIED = new Set([
   'deprecated.deployment.rollback.to',
 ]);
 
-export class DeploymentController {
-  private readonly queue: WorkQueue;
-  private started = false;
+export class DeploymentController extends QueueController {
 
   constructor(
     private readonly ctx: ControllerContext,
@@ -66,11 +64,7 @@ export class DeploymentController {
     private readonly replicaSets: Informer<ReplicaSet>,
     private readonly pods: Informer,
   ) {
-    this.queue = new WorkQueue((key) => this.sync(key), {
-      workers: 4,
-      onError: logRetry(ctx.log, 'deployment', 'deployment sync failed; will retry'),
-    });
-    deployments.on({ add: (d) => this.enqueue(d), update: (_o, d) => this.enqueue(d), delete: (d) => this.enqueue(d) });
+    super(ctx.log, { workers: 4, keyField: 'deployment', failure: 'deployment sync failed; will retry', objects: deployments, deletes: true });
     replicaSets.on({
       add: (rs) => this.replicaSetChanged(rs),
       update: (old, rs) => {
@@ -83,30 +77,8 @@ export class DeploymentController {
     pods.on({ delete: (pod) => this.podDeleted(pod) });
   }
 
-  start(): void {
-    this.started = true;
-    for (const d of this.deployments.list()) this.enqueue(d);
-  }
-
-  stop(): void {
-    this.queue.stop();
-  }
-
-  idle(): Promise<void> {
-    return this.queue.idle();
-  }
-
-  private enqueue(d: KubeObject, afterMs = 0): void {
-    if (!this.started) return;
-    if (afterMs > 0) this.queue.addAfter(cacheKey(d), afterMs);
-    else this.queue.add(cacheKey(d));
-  }
-
   private ownerOf(rs: KubeObject): Deployment | undefined {
-    const ref = controllerOf(rs);
-    if (ref?.kind !== 'Deployment') return undefined;
-    const d = this.deployments.get(rs.metadata.namespace, ref.name);
-    return d?.metadata.uid === ref.uid ? d : undefined;
+    return ownerIn(this.deployments, 'Deployment', rs);
   }
 
   private replicaSetChanged(rs: KubeObject): void {
@@ -133,7 +105,7 @@ export class DeploymentController {
     if (d?.spec?.strategy?.type === 'Recreate') this.enqueue(d);
   }
 
-  private async sync(key: string): Promise<void> {
+  protected async sync(key: string): Promise<void> {
     const [namespace, name] = key.split('/');
     const cached = this.deployments.get(namespace, name);
     if (!cached) return;

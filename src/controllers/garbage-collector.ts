@@ -9,9 +9,9 @@
 import type { KubeObject, OwnerReference } from '../apis/types.js';
 import { R, type ResourceId } from '../client/client.js';
 import type { Informer } from '../client/informer.js';
-import { WorkQueue } from '../client/workqueue.js';
-import { isNotFound, removeOwnerRef, logRetry } from './controller-ref.js';
+import { isNotFound, removeOwnerRef } from './controller-ref.js';
 import { decide, FOREGROUND, isDeletingDependents, ORPHAN, type OwnerState } from './garbage-collector-decisions.js';
+import { QueueController } from './queue-controller.js';
 import type { ControllerContext } from './workloads-context.js';
 
 /** Owner kinds the collector can look up, and whether they are namespaced. */
@@ -39,20 +39,15 @@ interface GraphNode {
   obj: KubeObject;
 }
 
-export class GarbageCollector {
-  private readonly queue: WorkQueue;
+export class GarbageCollector extends QueueController {
   private readonly nodes = new Map<string, GraphNode>();
   private readonly dependents = new Map<string, Set<string>>();
-  private started = false;
 
   constructor(
     private readonly ctx: ControllerContext,
     informers: Informer[],
   ) {
-    this.queue = new WorkQueue((uid) => this.sync(uid), {
-      workers: 4,
-      onError: logRetry(ctx.log, 'uid', 'garbage collection failed; will retry'),
-    });
+    super(ctx.log, { workers: 4, keyField: 'uid', failure: 'garbage collection failed; will retry' });
     for (const inf of informers) {
       inf.on({
         add: (obj) => this.upsert(inf.resource, obj),
@@ -62,21 +57,12 @@ export class GarbageCollector {
     }
   }
 
-  start(): void {
-    this.started = true;
-    for (const [uid, node] of this.nodes) if (node.obj.metadata.ownerReferences?.length || isInteresting(node.obj)) this.queue.add(uid);
+  protected override *initialKeys(): Iterable<string> {
+    for (const [uid, node] of this.nodes) if (node.obj.metadata.ownerReferences?.length || isInteresting(node.obj)) yield uid;
   }
 
-  stop(): void {
-    this.queue.stop();
-  }
-
-  idle(): Promise<void> {
-    return this.queue.idle();
-  }
-
-  private enqueue(uid: string | undefined): void {
-    if (this.started && uid) this.queue.add(uid);
+  private enqueueUid(uid: string | undefined): void {
+    if (uid) this.enqueueKey(uid);
   }
 
   private link(obj: KubeObject, add: boolean): void {
@@ -102,9 +88,9 @@ export class GarbageCollector {
     const was = prev?.obj.metadata;
     const refsChanged = JSON.stringify(was?.ownerReferences) !== JSON.stringify(obj.metadata.ownerReferences);
     const deletionChanged = was?.deletionTimestamp !== obj.metadata.deletionTimestamp || JSON.stringify(was?.finalizers) !== JSON.stringify(obj.metadata.finalizers);
-    if ((refsChanged && obj.metadata.ownerReferences?.length) || (deletionChanged && isInteresting(obj))) this.enqueue(uid);
+    if ((refsChanged && obj.metadata.ownerReferences?.length) || (deletionChanged && isInteresting(obj))) this.enqueueUid(uid);
     // An owner deleting its dependents first looks at them all.
-    if (isDeletingDependents(obj) && !prev?.obj.metadata.deletionTimestamp) for (const dep of this.dependents.get(uid) ?? []) this.enqueue(dep);
+    if (isDeletingDependents(obj) && !prev?.obj.metadata.deletionTimestamp) for (const dep of this.dependents.get(uid) ?? []) this.enqueueUid(dep);
   }
 
   private remove(obj: KubeObject): void {
@@ -113,15 +99,15 @@ export class GarbageCollector {
     if (node) this.link(node.obj, false);
     this.nodes.delete(uid);
     // Its dependents may now be garbage; its owners may have been waiting for it.
-    for (const dep of this.dependents.get(uid) ?? []) this.enqueue(dep);
-    for (const ref of obj.metadata.ownerReferences ?? []) this.enqueue(ref.uid);
+    for (const dep of this.dependents.get(uid) ?? []) this.enqueueUid(dep);
+    for (const ref of obj.metadata.ownerReferences ?? []) this.enqueueUid(ref.uid);
   }
 
   private dependentsOf(uid: string): GraphNode[] {
     return [...(this.dependents.get(uid) ?? [])].flatMap((d) => this.nodes.get(d) ?? []);
   }
 
-  private async sync(uid: string): Promise<void> {
+  protected async sync(uid: string): Promise<void> {
     const node = this.nodes.get(uid);
     if (!node) return;
     const { namespace, name } = node.obj.metadata;
@@ -144,7 +130,7 @@ export class GarbageCollector {
         for (const dep of deps) await removeOwnerRef(this.ctx.client, dep.resource, dep.obj, uid);
         return this.removeFinalizer(node.resource, obj, ORPHAN);
       case 'delete-dependents':
-        for (const dep of deps) if (!dep.obj.metadata.deletionTimestamp) this.enqueue(dep.obj.metadata.uid);
+        for (const dep of deps) if (!dep.obj.metadata.deletionTimestamp) this.enqueueUid(dep.obj.metadata.uid);
         if (!action.blocking) await this.removeFinalizer(node.resource, obj, FOREGROUND);
         return;
       case 'drop-refs':

@@ -7,55 +7,26 @@ import type { Job } from '../apis/batch/jobs.js';
 import { hasCondition } from '../apis/batch/jobs.js';
 import type { KubeObject } from '../apis/types.js';
 import { R } from '../client/client.js';
-import { cacheKey, type Informer } from '../client/informer.js';
-import { WorkQueue } from '../client/workqueue.js';
+import type { Informer } from '../client/informer.js';
 import { rfc3339 } from '../util/time.js';
 import { selectorFromLabelSelector } from '../util/labels.js';
-import { claim, controllerOf, isConflict, isNotFound, logRetry, newControllerRef } from './controller-ref.js';
+import { claim, isConflict, isNotFound, newControllerRef } from './controller-ref.js';
 import { finished, finishedConditions, viewPods, wantedActive } from './job-decisions.js';
+import { QueueController } from './queue-controller.js';
 import type { ControllerContext } from './workloads-context.js';
 import { omitZero, writeStatus } from './workloads-status.js';
 
-export class JobController {
-  private readonly queue: WorkQueue;
-  private started = false;
-
+export class JobController extends QueueController {
   constructor(
     private readonly ctx: ControllerContext,
     private readonly jobs: Informer<Job>,
     private readonly pods: Informer,
   ) {
-    this.queue = new WorkQueue((key) => this.sync(key), { workers: 2, onError: logRetry(ctx.log, 'job', 'job sync failed; will retry') });
-    jobs.on({ add: (j) => this.enqueue(j), update: (_o, j) => this.enqueue(j), delete: () => undefined });
-    const podChanged = (pod: KubeObject): void => {
-      const ref = controllerOf(pod);
-      if (ref?.kind !== 'Job') return;
-      const job = jobs.get(pod.metadata.namespace, ref.name);
-      if (job?.metadata.uid === ref.uid) this.enqueue(job);
-    };
-    pods.on({ add: podChanged, update: (_o, p) => podChanged(p), delete: podChanged });
+    super(ctx.log, { workers: 2, keyField: 'job', failure: 'job sync failed; will retry', objects: jobs });
+    this.queueOwners(pods, jobs, 'Job');
   }
 
-  start(): void {
-    this.started = true;
-    for (const j of this.jobs.list()) this.enqueue(j);
-  }
-
-  stop(): void {
-    this.queue.stop();
-  }
-
-  idle(): Promise<void> {
-    return this.queue.idle();
-  }
-
-  private enqueue(job: KubeObject, afterMs = 0): void {
-    if (!this.started) return;
-    if (afterMs > 0) this.queue.addAfter(cacheKey(job), afterMs);
-    else this.queue.add(cacheKey(job));
-  }
-
-  private async sync(key: string): Promise<void> {
+  protected async sync(key: string): Promise<void> {
     const [namespace, name] = key.split('/');
     const job = this.jobs.get(namespace, name);
     if (!job || job.metadata.deletionTimestamp) return;

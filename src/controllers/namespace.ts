@@ -7,8 +7,8 @@ import type { Logger } from 'pino';
 import type { Namespace } from '../apis/core/namespaces.js';
 import { R, type Client, type ResourceId } from '../client/client.js';
 import { Informer } from '../client/informer.js';
-import { WorkQueue } from '../client/workqueue.js';
-import { isNotFound, logRetry } from './controller-ref.js';
+import { isNotFound } from './controller-ref.js';
+import { QueueController } from './queue-controller.js';
 
 /** How soon a namespace whose objects still wait (finalizers, grace periods) is looked at again. */
 const RETRY_MS = 1000;
@@ -20,38 +20,40 @@ export interface NamespaceControllerOptions {
   log: Logger;
 }
 
-export class NamespaceController {
+export class NamespaceController extends QueueController {
   private readonly client: Client;
   private readonly namespaces: Informer<Namespace>;
-  private readonly queue: WorkQueue;
-  private started = false;
 
   constructor(private readonly o: NamespaceControllerOptions) {
+    super(o.log, { workers: 1, keyField: 'namespace', failure: 'namespace cleanup failed; will retry' });
     this.client = o.client;
     this.namespaces = new Informer<Namespace>(o.client, R.namespaces);
-    this.queue = new WorkQueue((name) => this.sync(name), { onError: logRetry(o.log, 'namespace', 'namespace cleanup failed; will retry') });
     const changed = (ns: Namespace): void => {
-      if (this.started && ns.metadata.deletionTimestamp) this.queue.add(ns.metadata.name!);
+      if (ns.metadata.deletionTimestamp) this.enqueueKey(ns.metadata.name!);
     };
     this.namespaces.on({ add: changed, update: (_old, ns) => changed(ns) });
   }
 
-  async start(): Promise<void> {
+  /** Lists and watches namespaces, then starts working. */
+  override async start(): Promise<void> {
     await this.namespaces.start();
-    this.started = true;
-    for (const ns of this.namespaces.list()) if (ns.metadata.deletionTimestamp) this.queue.add(ns.metadata.name!);
+    super.start();
   }
 
-  stop(): void {
-    this.queue.stop();
+  override stop(): void {
+    super.stop();
     this.namespaces.stop();
   }
 
-  private async sync(name: string): Promise<void> {
+  protected override initialKeys(): string[] {
+    return this.namespaces.list().filter((ns) => ns.metadata.deletionTimestamp).map((ns) => ns.metadata.name!);
+  }
+
+  protected async sync(name: string): Promise<void> {
     if (!this.namespaces.get(undefined, name)?.metadata.deletionTimestamp) return;
     let remaining = 0;
     for (const r of this.o.resources) remaining += await this.deleteAll(r, name);
-    if (remaining > 0) return this.queue.addAfter(name, RETRY_MS);
+    if (remaining > 0) return this.enqueueKey(name, RETRY_MS);
     let ns: Namespace;
     try {
       ns = await this.client.get<Namespace>(R.namespaces, undefined, name);

@@ -10,8 +10,8 @@ import type { PersistentVolume, PersistentVolumeClaim } from '../apis/core/persi
 import { defaultClass, type StorageClass } from '../apis/storage/storageclasses.js';
 import { R } from '../client/client.js';
 import { cacheKey, type Informer } from '../client/informer.js';
-import { WorkQueue } from '../client/workqueue.js';
-import { isConflict, isNotFound, logRetry } from './controller-ref.js';
+import { isConflict, isNotFound } from './controller-ref.js';
+import { QueueController } from './queue-controller.js';
 import {
   boundClaim,
   boundClaimStatus,
@@ -23,10 +23,7 @@ import {
 } from './volume-binding-decisions.js';
 import type { ControllerContext } from './workloads-context.js';
 
-export class PersistentVolumeController {
-  private readonly queue: WorkQueue;
-  private started = false;
-
+export class PersistentVolumeController extends QueueController {
   constructor(
     private readonly ctx: ControllerContext,
     private readonly claims: Informer<PersistentVolumeClaim>,
@@ -34,17 +31,16 @@ export class PersistentVolumeController {
     private readonly classes: Informer<StorageClass>,
     private readonly storageDir: string,
   ) {
-    this.queue = new WorkQueue((key) => this.sync(key), { workers: 2, onError: logRetry(ctx.log, 'key', 'volume binding failed; will retry') });
-    const claim = (c: PersistentVolumeClaim): void => this.enqueue(`claim/${cacheKey(c)}`);
-    const volume = (v: PersistentVolume): void => this.enqueue(`volume/${v.metadata.name}`);
+    super(ctx.log, { workers: 2, keyField: 'key', failure: 'volume binding failed; will retry' });
+    const claim = (c: PersistentVolumeClaim): void => this.enqueueKey(`claim/${cacheKey(c)}`);
+    const volume = (v: PersistentVolume): void => this.enqueueKey(`volume/${v.metadata.name}`);
     claims.on({ add: claim, update: (_o, c) => claim(c), delete: (c) => this.claimDeleted(c) });
     volumes.on({ add: volume, update: (_o, v) => volume(v), delete: () => undefined });
     classes.on({ add: () => this.all(), update: () => undefined, delete: () => undefined });
   }
 
   /** Starts working (informers synced); creates the `local-path` class k3s ships if absent. */
-  async start(): Promise<void> {
-    this.started = true;
+  override async start(): Promise<void> {
     if (!this.classes.get(undefined, LOCAL_PATH_CLASS.metadata.name!)) {
       try {
         await this.ctx.client.create(R.storageClasses, undefined, LOCAL_PATH_CLASS);
@@ -52,31 +48,22 @@ export class PersistentVolumeController {
         if (!isConflict(e)) throw e;
       }
     }
-    this.all();
+    super.start();
   }
 
-  stop(): void {
-    this.queue.stop();
-  }
-
-  idle(): Promise<void> {
-    return this.queue.idle();
-  }
-
-  private enqueue(key: string): void {
-    if (this.started) this.queue.add(key);
+  protected override initialKeys(): string[] {
+    return [...this.claims.list().map((c) => `claim/${cacheKey(c)}`), ...this.volumes.list().map((v) => `volume/${v.metadata.name}`)];
   }
 
   private all(): void {
-    for (const c of this.claims.list()) this.enqueue(`claim/${cacheKey(c)}`);
-    for (const v of this.volumes.list()) this.enqueue(`volume/${v.metadata.name}`);
+    for (const key of this.initialKeys()) this.enqueueKey(key);
   }
 
   private claimDeleted(c: PersistentVolumeClaim): void {
-    for (const v of this.volumes.list()) if (v.spec?.claimRef?.uid === c.metadata.uid) this.enqueue(`volume/${v.metadata.name}`);
+    for (const v of this.volumes.list()) if (v.spec?.claimRef?.uid === c.metadata.uid) this.enqueueKey(`volume/${v.metadata.name}`);
   }
 
-  private async sync(key: string): Promise<void> {
+  protected async sync(key: string): Promise<void> {
     const [kind, ...rest] = key.split('/');
     if (kind === 'volume') return this.syncVolume(rest[0]);
     const claim = this.claims.get(rest[0], rest[1]);
@@ -149,7 +136,7 @@ export class PersistentVolumeController {
     const claim = ref && this.claims.get(ref.namespace, ref.name!);
     if (!ref?.uid || (claim && claim.metadata.uid === ref.uid)) {
       if (!ref && pv.status?.phase !== 'Available') await this.setVolumePhase(pv, 'Available');
-      if (claim) this.enqueue(`claim/${cacheKey(claim)}`);
+      if (claim) this.enqueueKey(`claim/${cacheKey(claim)}`);
       return;
     }
     if (pv.status?.phase !== 'Released') await this.setVolumePhase(pv, 'Released');

@@ -6,33 +6,26 @@ import type { KubeObject } from '../apis/types.js';
 import type { ReplicaSet } from '../apis/apps/replicasets.js';
 import { R } from '../client/client.js';
 import { cacheKey, type Informer } from '../client/informer.js';
-import { WorkQueue } from '../client/workqueue.js';
 import { matchesLabels, selectorFromLabelSelector } from '../util/labels.js';
-import { claim, controllerOf, isNotFound, logRetry } from './controller-ref.js';
+import { claim, controllerOf, isNotFound, ownerIn } from './controller-ref.js';
 import { BURST_REPLICAS, podFromTemplate, replicaSetStatus, slowStartBatches } from './replicaset-decisions.js';
 import { Expectations } from './replicaset-expectations.js';
 import { isPodActive, isPodReady, rankPodsForDeletion, secondsUntilAvailable } from './replicaset-pods.js';
+import { QueueController } from './queue-controller.js';
 import type { ControllerContext } from './workloads-context.js';
 import { writeStatus } from './workloads-status.js';
 
-export class ReplicaSetController {
-  private readonly queue: WorkQueue;
+export class ReplicaSetController extends QueueController {
   private readonly expectations: Expectations;
-  private started = false;
 
   constructor(
     private readonly ctx: ControllerContext,
     private readonly pods: Informer,
     private readonly replicaSets: Informer<ReplicaSet>,
   ) {
+    super(ctx.log, { workers: 4, keyField: 'replicaset', failure: 'replicaset sync failed; will retry', objects: replicaSets });
     this.expectations = new Expectations(ctx.now);
-    this.queue = new WorkQueue((key) => this.sync(key), {
-      workers: 4,
-      onError: logRetry(ctx.log, 'replicaset', 'replicaset sync failed; will retry'),
-    });
     replicaSets.on({
-      add: (rs) => this.enqueue(rs),
-      update: (_old, rs) => this.enqueue(rs),
       delete: (rs) => {
         this.expectations.forget(cacheKey(rs));
         this.enqueue(rs);
@@ -41,32 +34,9 @@ export class ReplicaSetController {
     pods.on({ add: (p) => this.podAdded(p), update: (o, p) => this.podUpdated(o, p), delete: (p) => this.podDeleted(p) });
   }
 
-  /** Starts working; the informers must have synced. */
-  start(): void {
-    this.started = true;
-    for (const rs of this.replicaSets.list()) this.enqueue(rs);
-  }
-
-  stop(): void {
-    this.queue.stop();
-  }
-
-  idle(): Promise<void> {
-    return this.queue.idle();
-  }
-
-  private enqueue(rs: KubeObject, afterMs = 0): void {
-    if (!this.started) return;
-    if (afterMs > 0) this.queue.addAfter(cacheKey(rs), afterMs);
-    else this.queue.add(cacheKey(rs));
-  }
-
   /** The ReplicaSet a pod's controller reference names, if it still is that one. */
   private ownerOf(pod: KubeObject): ReplicaSet | undefined {
-    const ref = controllerOf(pod);
-    if (ref?.kind !== 'ReplicaSet') return undefined;
-    const rs = this.replicaSets.get(pod.metadata.namespace, ref.name);
-    return rs?.metadata.uid === ref.uid ? rs : undefined;
+    return ownerIn(this.replicaSets, 'ReplicaSet', pod);
   }
 
   /** An orphan may be adopted by any ReplicaSet whose selector matches it. */
@@ -116,7 +86,7 @@ export class ReplicaSetController {
     this.enqueue(rs);
   }
 
-  private async sync(key: string): Promise<void> {
+  protected async sync(key: string): Promise<void> {
     const [namespace, name] = key.split('/');
     const rs = this.replicaSets.get(namespace, name);
     if (!rs) return this.expectations.forget(key);

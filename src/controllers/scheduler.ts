@@ -7,9 +7,9 @@ import type { KubeObject } from '../apis/types.js';
 import type { Node } from '../apis/core/nodes.js';
 import { R } from '../client/client.js';
 import { cacheKey, type Informer } from '../client/informer.js';
-import { WorkQueue } from '../client/workqueue.js';
 import { rfc3339 } from '../util/time.js';
-import { controllerOf, isConflict, isNotFound, logRetry } from './controller-ref.js';
+import { controllerOf, isConflict, isNotFound } from './controller-ref.js';
+import { QueueController } from './queue-controller.js';
 import { isPodTerminal } from './replicaset-pods.js';
 import { place, type NodeLoad } from './scheduler-decisions.js';
 import { checkVolumes, type VolumeCaches } from './scheduler-volumes.js';
@@ -27,11 +27,9 @@ const VOLUME_WAIT_MS = 300;
 const isPending = (pod: KubeObject): boolean =>
   !pod.spec?.nodeName && (pod.spec?.schedulerName ?? SCHEDULER_NAME) === SCHEDULER_NAME && !pod.metadata.deletionTimestamp && !isPodTerminal(pod);
 
-export class Scheduler {
-  private readonly queue: WorkQueue;
+export class Scheduler extends QueueController {
   /** Bindings made but not yet seen in the pod cache, so the next decision counts them. */
   private readonly assumed = new Map<string, string>();
-  private started = false;
 
   constructor(
     private readonly ctx: ControllerContext,
@@ -40,10 +38,7 @@ export class Scheduler {
     private readonly volumes?: VolumeCaches,
   ) {
     // One worker: each decision sees the pods the previous one placed.
-    this.queue = new WorkQueue((key) => this.schedule(key), {
-      workers: 1,
-      onError: logRetry(ctx.log, 'pod', 'scheduling failed; will retry'),
-    });
+    super(ctx.log, { workers: 1, keyField: 'pod', failure: 'scheduling failed; will retry' });
     const podChanged = (pod: KubeObject): void => {
       if (pod.spec?.nodeName || !isPending(pod)) this.assumed.delete(cacheKey(pod));
       if (isPending(pod)) this.enqueue(pod);
@@ -54,25 +49,12 @@ export class Scheduler {
     volumes?.claims.on({ add: () => this.retryAll(), update: () => this.retryAll(), delete: () => undefined });
   }
 
-  start(): void {
-    this.started = true;
-    this.retryAll();
-  }
-
-  stop(): void {
-    this.queue.stop();
-  }
-
-  idle(): Promise<void> {
-    return this.queue.idle();
-  }
-
-  private enqueue(pod: KubeObject): void {
-    if (this.started) this.queue.add(cacheKey(pod));
+  protected override initialKeys(): string[] {
+    return this.pods.list().filter(isPending).map(cacheKey);
   }
 
   private retryAll(): void {
-    for (const pod of this.pods.list()) if (isPending(pod)) this.enqueue(pod);
+    for (const key of this.initialKeys()) this.enqueueKey(key);
   }
 
   /** The pods on each node, and those of them with the same controller as pod (kube-scheduler's
@@ -94,7 +76,7 @@ export class Scheduler {
     return loads;
   }
 
-  private async schedule(key: string): Promise<void> {
+  protected async sync(key: string): Promise<void> {
     const [namespace, name] = key.split('/');
     const pod = this.pods.get(namespace, name);
     if (!pod || !isPending(pod) || this.assumed.has(key)) return;
@@ -103,12 +85,12 @@ export class Scheduler {
     const decision =
       volumes && 'message' in volumes ? volumes : place(pod, this.nodes.list(), (n) => loads.get(n) ?? { pods: 0, siblings: 0 }, this.ctx.now().getTime(), volumes?.unfit);
     if ('waitFor' in decision) {
-      this.queue.addAfter(key, STARTING_NODE_RETRY_MS);
+      this.enqueueKey(key, STARTING_NODE_RETRY_MS);
       return;
     }
     if ('node' in decision && volumes && 'waitFor' in volumes && volumes.waitFor.length) {
       await this.selectNode(volumes.waitFor, decision.node);
-      this.queue.addAfter(key, VOLUME_WAIT_MS);
+      this.enqueueKey(key, VOLUME_WAIT_MS);
       return;
     }
     if ('node' in decision) {
@@ -130,7 +112,7 @@ export class Scheduler {
     }
     this.ctx.events.record(pod, 'Warning', 'FailedScheduling', decision.message);
     await this.markUnschedulable(pod, decision.message);
-    this.queue.addAfter(key, UNSCHEDULABLE_RETRY_MS);
+    this.enqueueKey(key, UNSCHEDULABLE_RETRY_MS);
   }
 
   /** Tells the provisioner where the claims' first consumer goes (WaitForFirstConsumer). */

@@ -7,52 +7,29 @@ import type { StatefulSet } from '../apis/apps/statefulsets.js';
 import type { ControllerRevision } from '../apis/apps/controllerrevisions.js';
 import type { KubeObject } from '../apis/types.js';
 import { R } from '../client/client.js';
-import { cacheKey, type Informer } from '../client/informer.js';
-import { WorkQueue } from '../client/workqueue.js';
+import type { Informer } from '../client/informer.js';
 import { matchesLabels, selectorFromLabelSelector } from '../util/labels.js';
-import { claim, controllerOf, isConflict, isNotFound, logRetry } from './controller-ref.js';
+import { claim, controllerOf, isConflict, isNotFound } from './controller-ref.js';
 import { ensureRevision, ownedRevisions, truncateHistory } from './controller-revisions.js';
 import { claimsFor, ordinalOf, planStatefulSet, REVISION_LABEL, statefulSetPod, statefulSetStatus } from './statefulset-decisions.js';
+import { QueueController } from './queue-controller.js';
 import type { ControllerContext } from './workloads-context.js';
 import { writeStatus } from './workloads-status.js';
 
-export class StatefulSetController {
-  private readonly queue: WorkQueue;
-  private started = false;
-
+export class StatefulSetController extends QueueController {
   constructor(
     private readonly ctx: ControllerContext,
     private readonly sets: Informer<StatefulSet>,
     private readonly pods: Informer,
     private readonly revisions: Informer<ControllerRevision>,
   ) {
-    this.queue = new WorkQueue((key) => this.sync(key), { workers: 2, onError: logRetry(ctx.log, 'statefulset', 'statefulset sync failed; will retry') });
-    sets.on({ add: (s) => this.enqueue(s), update: (_o, s) => this.enqueue(s), delete: (s) => this.enqueue(s) });
-    const podChanged = (pod: KubeObject): void => {
-      const ref = controllerOf(pod);
-      if (ref?.kind === 'StatefulSet') {
-        const sts = sets.get(pod.metadata.namespace, ref.name);
-        if (sts?.metadata.uid === ref.uid) this.enqueue(sts);
-      } else if (!ref) for (const sts of sets.list(pod.metadata.namespace)) if (this.selects(sts, pod)) this.enqueue(sts);
+    super(ctx.log, { workers: 2, keyField: 'statefulset', failure: 'statefulset sync failed; will retry', objects: sets, deletes: true });
+    this.queueOwners(pods, sets, 'StatefulSet');
+    // An orphan may be adopted by any StatefulSet whose selector matches it.
+    const orphanChanged = (pod: KubeObject): void => {
+      if (!controllerOf(pod)) for (const sts of sets.list(pod.metadata.namespace)) if (this.selects(sts, pod)) this.enqueue(sts);
     };
-    pods.on({ add: podChanged, update: (_o, p) => podChanged(p), delete: podChanged });
-  }
-
-  start(): void {
-    this.started = true;
-    for (const s of this.sets.list()) this.enqueue(s);
-  }
-
-  stop(): void {
-    this.queue.stop();
-  }
-
-  idle(): Promise<void> {
-    return this.queue.idle();
-  }
-
-  private enqueue(sts: KubeObject): void {
-    if (this.started) this.queue.add(cacheKey(sts));
+    pods.on({ add: orphanChanged, update: (_o, p) => orphanChanged(p), delete: orphanChanged });
   }
 
   private selects(sts: StatefulSet, pod: KubeObject): boolean {
@@ -63,7 +40,7 @@ export class StatefulSetController {
     }
   }
 
-  private async sync(key: string): Promise<void> {
+  protected async sync(key: string): Promise<void> {
     const [namespace, name] = key.split('/');
     const sts = this.sets.get(namespace, name);
     // A deleted set's pods go with the garbage collector.
