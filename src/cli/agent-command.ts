@@ -5,83 +5,66 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { HttpsClient } from '../client/https.js';
 import { openLog } from './log.js';
 import { startNodeComponents, type NodeComponentOptions } from './node-components.js';
 import { netnsPodNetwork } from '../node/runtime/netns-network.js';
 import { DNS_IP, podNs } from '../network/netns/names.js';
-import { parseNetwork, parseProxyMode } from './flags.js';
+import { FlagSet } from './flag-set.js';
+import { FLAGS, parseNetwork, parseProxyMode, type FlagName } from './flags.js';
 import { addressAt, parseIPv4CIDR } from '../util/ip.js';
-import { KUBELET_PORT, kubeletServingCertificate, listenKubelet } from '../node/kubelet-server.js';
+import { kubeletServingCertificate, listenKubelet } from '../node/kubelet-server.js';
 import { startApiRelay } from '../node/api-relay.js';
 import { startPodHandlers } from '../node/pod-handlers.js';
 import { singleHost, type PodPlacement } from '../node/pod-placement.js';
-
 import { onStop } from './signals.js';
+
+const AGENT_FLAGS = new FlagSet(
+  FLAGS,
+  [
+    'server',
+    'token',
+    'token-file',
+    'ca-file',
+    'data-dir',
+    'node-name',
+    'node-ip',
+    'pod-cidr',
+    'disable',
+    'kubelet-port',
+    'node-lease-duration-seconds',
+    'network',
+    'netns-prefix',
+    'proxy-mode',
+    'cluster-cidr',
+    'service-cidr',
+    'announce-interface',
+    'cluster-domain',
+    'dns-ip',
+    'nodeport-addresses',
+    'proxy-scheduler',
+    'log-level',
+  ],
+  {
+    'data-dir': { default: join(process.env.HOME ?? '/root', '.tinykube-agent'), help: "Pods' logs and state (default ~/.tinykube-agent)" },
+    disable: { help: 'node, proxy' },
+    network: {
+      arg: 'loopback|netns',
+      default: 'loopback',
+      help: "netns: each pod in its own network namespace on this node's cni0\nbridge (the node runs inside a namespace `up --network netns` built)",
+    },
+    // No default: only userspace mode on netns binds the range (as AnyIP).
+    'service-cidr': { default: undefined, help: 'ClusterIP range (userspace mode on netns binds it as AnyIP)' },
+  },
+);
 
 const HELP = `Usage: tinykube agent --server URL --token T [flags]
 
-  --server URL[,URL...]   API servers: https://HOST:PORT, or unix:///PATH/api.sock; when one
-                          cannot be reached the agent moves to the next and resumes its watches
-  --token T | --token-file F
-                          The node token (the server's DATA_DIR/node-token)
-  --ca-file F             The cluster CA certificate (the server's DATA_DIR/tls/ca.crt)
-  --data-dir DIR          Pods' logs and state (default ~/.tinykube-agent)
-  --node-name NAME        This node's name (default: the host name)
-  --node-ip IP            This node's address (default 127.0.0.1)
-  --pod-cidr CIDR         Addresses for this node's pods (default 127.244.0.0/16)
-  --disable LIST          node, proxy
-  --kubelet-port N        Serves pods' logs and exec to the API servers on NODE_IP:N (HTTPS,
-                          self-signed, node token required; default 10250; 0 picks a free port)
-  --node-lease-duration-seconds N
-                          The node Lease's duration, renewed every quarter of it (default 40)
-  --network loopback|netns
-                          netns: each pod in its own network namespace on this node's cni0
-                          bridge (the node runs inside a namespace \`up --network netns\` built)
-  --netns-prefix P        Names of the network's namespaces (default tinykube)
-  --proxy-mode MODE       userspace (default on loopback), nftables (default on netns), iptables, ipvs
-  --cluster-cidr CIDR     The pod network (kernel modes masquerade traffic from outside it)
-  --service-cidr CIDR     ClusterIP range (userspace mode on netns binds it as AnyIP)
-  --announce-interface IF Announce this node's LoadBalancer addresses on IF (ARP)
-  --cluster-domain NAME, --dns-ip IP
-                          Pods' resolv.conf (netns; default cluster.local, 10.96.0.10)
-  --nodeport-addresses LIST, --proxy-scheduler NAME, --log-level LEVEL: as for up
-`;
+${AGENT_FLAGS.help()}`;
 
 export async function agentCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      server: { type: 'string' },
-      token: { type: 'string' },
-      'token-file': { type: 'string' },
-      'ca-file': { type: 'string' },
-      'data-dir': { type: 'string', default: join(process.env.HOME ?? '/root', '.tinykube-agent') },
-      'node-name': { type: 'string' },
-      'node-ip': { type: 'string', default: '127.0.0.1' },
-      'pod-cidr': { type: 'string', default: '127.244.0.0/16' },
-      disable: { type: 'string', default: '' },
-      'nodeport-addresses': { type: 'string' },
-      'proxy-scheduler': { type: 'string', default: 'rr' },
-      'log-level': { type: 'string', default: 'info' },
-      'node-lease-duration-seconds': { type: 'string', default: '40' },
-      'kubelet-port': { type: 'string', default: String(KUBELET_PORT) },
-      network: { type: 'string', default: 'loopback' },
-      'netns-prefix': { type: 'string', default: 'tinykube' },
-      'proxy-mode': { type: 'string' },
-      'cluster-cidr': { type: 'string' },
-      'service-cidr': { type: 'string' },
-      'announce-interface': { type: 'string' },
-      'cluster-domain': { type: 'string', default: 'cluster.local' },
-      'dns-ip': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
+  const values = AGENT_FLAGS.parse(args, HELP);
+  if (!values) return 0;
   const token = values.token ?? (values['token-file'] ? readFileSync(values['token-file'], 'utf8').trim() : undefined);
   if (!values.server || !token || !values['ca-file']) {
     process.stderr.write(`tinykube agent: --server, --token (or --token-file) and --ca-file are required\n\n${HELP}`);
@@ -140,36 +123,35 @@ export async function agentCommand(args: string[]): Promise<number> {
   return 0;
 }
 
-type AgentFlags = Record<string, string | boolean | undefined>;
+type AgentFlags = Partial<Record<FlagName, string>>;
 
 /** Where this agent's pods are, for its kubelet port: its data dir, and on netns each pod's own
  *  namespace (the agent itself runs in the node's, which hostNetwork pods share). */
 function agentPlacement(v: AgentFlags, dataDir: string): PodPlacement {
   if (v.network !== 'netns') return singleHost(dataDir);
-  const prefix = v['netns-prefix'] as string;
+  const prefix = v['netns-prefix']!;
   return { dataDir: () => dataDir, netns: (pod) => (pod.spec?.hostNetwork ? undefined : podNs(prefix, pod.metadata.uid!)) };
 }
 
 /** The pods' network and the proxy's datapath the flags ask for. */
 function nodeNetwork(v: AgentFlags, nodeName: string): Pick<NodeComponentOptions, 'network' | 'proxy'> {
-  const str = (k: string): string | undefined => (typeof v[k] === 'string' ? (v[k] as string) : undefined);
-  const network = parseNetwork(str('network'));
-  const mode = parseProxyMode(str('proxy-mode'), network);
-  const serviceCIDR = str('service-cidr');
+  const network = parseNetwork(v.network);
+  const mode = parseProxyMode(v['proxy-mode'], network);
+  const serviceCIDR = v['service-cidr'];
   const proxy = {
     mode,
-    clusterCIDR: str('cluster-cidr'),
-    announceInterface: str('announce-interface'),
+    clusterCIDR: v['cluster-cidr'],
+    announceInterface: v['announce-interface'],
     anyIPCIDRs: network === 'netns' && mode === 'userspace' && serviceCIDR ? [serviceCIDR] : undefined,
   };
   if (network === 'loopback') return { proxy };
-  const podCIDR = parseIPv4CIDR(str('pod-cidr')!);
-  if (!podCIDR) throw new Error(`--pod-cidr: "${str('pod-cidr')}" is not an IPv4 CIDR`);
+  const podCIDR = parseIPv4CIDR(v['pod-cidr']!);
+  if (!podCIDR) throw new Error(`--pod-cidr: "${v['pod-cidr']}" is not an IPv4 CIDR`);
   // The node's namespace is named after the node (src/network/netns/names.ts); its cni0 holds
   // the first address of the pod CIDR, every pod's gateway.
-  const node = { index: 0, ns: nodeName, nodeIP: str('node-ip')!, podCIDR: str('pod-cidr')!, gateway: addressAt(podCIDR, 1) };
+  const node = { index: 0, ns: nodeName, nodeIP: v['node-ip']!, podCIDR: v['pod-cidr']!, gateway: addressAt(podCIDR, 1) };
   return {
     proxy,
-    network: netnsPodNetwork({ prefix: str('netns-prefix')!, node, clusterDomain: str('cluster-domain')!, dnsIP: str('dns-ip') ?? DNS_IP }),
+    network: netnsPodNetwork({ prefix: v['netns-prefix']!, node, clusterDomain: v['cluster-domain']!, dnsIP: v['dns-ip'] ?? DNS_IP }),
   };
 }

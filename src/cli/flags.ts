@@ -1,4 +1,4 @@
-// Flag parsing shared by the commands (`up`, `server`, `agent`).
+// The flags of `up`, `server` and `agent`, each declared once, and the parsing of their values.
 
 import { statSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -8,6 +8,8 @@ import type { LeaderElectionTiming } from '../client/leader-election.js';
 import type { ControlPlaneOptions } from './control-plane.js';
 import type { ProxyModeName } from '../proxy/index.js';
 import { MAX_NODES } from '../network/netns/names.js';
+import { KUBELET_PORT } from '../node/kubelet-server.js';
+import type { FlagSpec } from './flag-set.js';
 
 export type NetworkName = 'rootless' | 'netns' | 'loopback';
 const NETWORKS: NetworkName[] = ['rootless', 'netns', 'loopback'];
@@ -76,28 +78,107 @@ function parsePort(flag: string, v: string | undefined): number {
   return port;
 }
 
-/** The flags of the control plane's timings, as kube-controller-manager names them. */
-const CONTROL_PLANE_TIMING_FLAGS = {
-  'leader-elect-lease-duration': { type: 'string', default: '15s' },
-  'leader-elect-renew-deadline': { type: 'string', default: '10s' },
-  'leader-elect-retry-period': { type: 'string', default: '2s' },
-  'node-monitor-grace-period': { type: 'string', default: '40s' },
-} as const;
+/** Every flag of `up`, `server` and `agent`, declared once (flag-set.ts). */
+export const FLAGS = {
+  // Where the control plane keeps its state and how it serves (`up`, `server`).
+  'data-dir': { arg: 'DIR', help: 'State, certificates, tokens, kubeconfig, logs (default ~/.tinykube)' },
+  'api-port': { arg: 'N', default: '6443', help: 'HTTPS port of the API server (default 6443; 0 picks a free port)' },
+  'bind-address': { arg: 'IP', default: '127.0.0.1', help: 'Address the API server listens on and advertises (default 127.0.0.1)' },
+  'datastore-endpoint': {
+    arg: 'LIST',
+    help: 'etcd endpoints (http://a:2379,http://b:2379); several servers share one;\ndefault: SQLite in the data dir (one server)',
+  },
+  'datastore-prefix': { arg: 'P', help: 'Key prefix in etcd, so clusters can share one (default /tinykube)' },
+  'service-cidr': { arg: 'CIDR', default: '127.96.0.0/16', help: 'ClusterIP range (default 127.96.0.0/16)' },
+  'service-node-port-range': { arg: 'A-B', default: '30000-32767', help: 'NodePort range (default 30000-32767)' },
+  'lb-pool': { arg: 'LIST', default: '127.240.0.0/24', help: 'LoadBalancer address pools, CIDRs or A-B ranges (default 127.240.0.0/24)' },
+  // The control plane's timings, as kube-controller-manager names them.
+  'leader-elect-lease-duration': {
+    arg: 'D, --leader-elect-renew-deadline D, --leader-elect-retry-period D',
+    default: '15s',
+    help: "Leader election of the controllers (default 15s, 10s, 2s); the lease\nduration and retry period also time the API servers' identity leases",
+  },
+  'leader-elect-renew-deadline': { arg: 'D', default: '10s' },
+  'leader-elect-retry-period': { arg: 'D', default: '2s' },
+  'node-monitor-grace-period': { arg: 'D', default: '40s', help: 'A node whose Lease is not renewed for D is Unknown (default 40s)' },
+  // A node, its proxy and its pods' network (`up`, `agent`); each command words `disable`'s
+  // help with its own components.
+  disable: { arg: 'LIST', default: '' },
+  'node-name': { arg: 'NAME', help: "This node's name (default: the host name)" },
+  'pod-cidr': { arg: 'CIDR', default: '127.244.0.0/16', help: 'Pod addresses (default 127.244.0.0/16)' },
+  'cluster-domain': { arg: 'NAME', default: 'cluster.local', help: 'DNS zone of the cluster (default cluster.local)' },
+  'nodeport-addresses': { arg: 'LIST', help: 'CIDRs whose local addresses serve NodePorts (default: the node IP)' },
+  'proxy-scheduler': { arg: 'NAME', default: 'rr', help: 'Default load-balancing scheduler: rr, wrr, lc, wlc, sh, dh, sed, nq, random' },
+  network: {
+    arg: 'rootless|netns|loopback',
+    help: [
+      'rootless (default on Linux): nodes, pods and an outside client as',
+      'network namespaces with a kernel datapath, inside a user namespace',
+      'tinykube holds; no root needed, NodePorts and LoadBalancer addresses',
+      "published on this host's loopback. netns (root): the same namespaces",
+      'in the host. loopback (the fallback where user namespaces are',
+      'unavailable): pods and Services on 127.x, userspace proxy',
+    ].join('\n'),
+  },
+  'netns-prefix': { arg: 'P', default: 'tinykube', help: 'netns networks: names of the namespaces (default tinykube)' },
+  'proxy-mode': { arg: 'MODE', help: 'nftables (default on netns networks), iptables, ipvs (falls back),\nuserspace (default on loopback)' },
+  'log-level': {
+    arg: 'LEVEL',
+    default: 'info',
+    help: 'trace, debug, info, warn or error (default info); logs go to\nDATA_DIR/logs/tinykube.log, warnings also to stderr',
+  },
+  // `up` only.
+  'dns-port': { arg: 'N', help: 'Port of the DNS server (default 53, or 1053 when 53 cannot be bound)' },
+  'dns-upstream': { arg: 'LIST', help: "Resolvers for names outside the cluster (default: the host's resolv.conf)" },
+  'dns-workers': { arg: 'N', default: '1', help: 'Processes answering DNS over UDP (default 1; 2 or more share the socket)' },
+  nodes: { arg: 'N', default: '3', help: 'netns networks: how many nodes (default 3)' },
+  // `agent` only.
+  server: {
+    arg: 'URL[,URL...]',
+    help: 'API servers: https://HOST:PORT, or unix:///PATH/api.sock; when one\ncannot be reached the agent moves to the next and resumes its watches',
+  },
+  token: { arg: "T | --token-file F", help: "The node token (the server's DATA_DIR/node-token)" },
+  'token-file': { arg: 'F' },
+  'ca-file': { arg: 'F', help: "The cluster CA certificate (the server's DATA_DIR/tls/ca.crt)" },
+  'node-ip': { arg: 'IP', default: '127.0.0.1', help: "This node's address (default 127.0.0.1)" },
+  'kubelet-port': {
+    arg: 'N',
+    default: String(KUBELET_PORT),
+    help: `Serves pods' logs and exec to the API servers on NODE_IP:N (HTTPS,\nself-signed, node token required; default ${KUBELET_PORT}; 0 picks a free port)`,
+  },
+  'node-lease-duration-seconds': { arg: 'N', default: '40', help: "The node Lease's duration, renewed every quarter of it (default 40)" },
+  'cluster-cidr': { arg: 'CIDR', help: 'The pod network (kernel modes masquerade traffic from outside it)' },
+  'announce-interface': { arg: 'IF', help: "Announce this node's LoadBalancer addresses on IF (ARP)" },
+  'dns-ip': { arg: 'IP', help: "The DNS server in pods' resolv.conf (netns; default 10.96.0.10)" },
+} satisfies Record<string, FlagSpec>;
 
-export const CONTROL_PLANE_TIMING_HELP = `  --leader-elect-lease-duration D, --leader-elect-renew-deadline D, --leader-elect-retry-period D
-                          Leader election of the controllers (default 15s, 10s, 2s); the lease
-                          duration and retry period also time the API servers' identity leases
-  --node-monitor-grace-period D
-                          A node whose Lease is not renewed for D is Unknown (default 40s)
-`;
+export type FlagName = keyof typeof FLAGS;
 
-function parseControlPlaneTiming(v: Partial<Record<keyof typeof CONTROL_PLANE_TIMING_FLAGS, string>>): {
+/** The flags the control plane's options come from (`up` and `server` take them all). */
+export const CONTROL_PLANE_FLAGS = [
+  'data-dir',
+  'api-port',
+  'bind-address',
+  'datastore-endpoint',
+  'datastore-prefix',
+  'service-cidr',
+  'service-node-port-range',
+  'lb-pool',
+  'leader-elect-lease-duration',
+  'leader-elect-renew-deadline',
+  'leader-elect-retry-period',
+  'node-monitor-grace-period',
+] as const satisfies readonly FlagName[];
+
+type TimingFlag = 'leader-elect-lease-duration' | 'leader-elect-renew-deadline' | 'leader-elect-retry-period' | 'node-monitor-grace-period';
+
+function parseControlPlaneTiming(v: Partial<Record<TimingFlag, string>>): {
   leaderElection: LeaderElectionTiming;
   nodeMonitorGracePeriodMs: number;
 } {
-  const d = (flag: keyof typeof CONTROL_PLANE_TIMING_FLAGS): number => {
+  const d = (flag: TimingFlag): number => {
     try {
-      return parseDuration(v[flag] ?? CONTROL_PLANE_TIMING_FLAGS[flag].default);
+      return parseDuration(v[flag] ?? FLAGS[flag].default);
     } catch (e) {
       throw new Error(`--${flag}: ${(e as Error).message}`);
     }
@@ -109,23 +190,9 @@ function parseControlPlaneTiming(v: Partial<Record<keyof typeof CONTROL_PLANE_TI
   return { leaderElection, nodeMonitorGracePeriodMs: d('node-monitor-grace-period') };
 }
 
-/** The flags `up` and `server` share: where the control plane keeps its state and how it serves. */
-export const CONTROL_PLANE_FLAGS = {
-  'data-dir': { type: 'string' },
-  'api-port': { type: 'string', default: '6443' },
-  'bind-address': { type: 'string', default: '127.0.0.1' },
-  'datastore-endpoint': { type: 'string' },
-  'datastore-prefix': { type: 'string' },
-  'service-cidr': { type: 'string', default: '127.96.0.0/16' },
-  'service-node-port-range': { type: 'string', default: '30000-32767' },
-  'lb-pool': { type: 'string', default: '127.240.0.0/24' },
-  'log-level': { type: 'string', default: 'info' },
-  ...CONTROL_PLANE_TIMING_FLAGS,
-} as const;
+type ControlPlaneFlagValues = Partial<Record<(typeof CONTROL_PLANE_FLAGS)[number], string>>;
 
-type ControlPlaneFlagValues = Partial<Record<keyof typeof CONTROL_PLANE_FLAGS, string>>;
-
-/** The control plane's options from CONTROL_PLANE_FLAGS (the log is opened by the caller). */
+/** The control plane's options from its flags (the log is opened by the caller). */
 export function controlPlaneOptions(v: ControlPlaneFlagValues): Pick<
   ControlPlaneOptions,
   'dataDir' | 'apiPort' | 'bindAddress' | 'datastoreEndpoints' | 'datastorePrefix' | 'serviceCIDR' | 'nodePortRange' | 'lbPools' | 'leaderElection' | 'nodeMonitorGracePeriodMs'

@@ -11,7 +11,8 @@ import { onStop } from './signals.js';
 import { startNetnsCluster } from './netns-cluster.js';
 import type { ClusterPlan } from '../network/netns/names.js';
 import { serverCommand } from './server-command.js';
-import { CONTROL_PLANE_FLAGS, CONTROL_PLANE_TIMING_HELP, checkDataDirOwner, controlPlaneOptions, dataDirOf, list, parseCount, parseNetwork, parseNodes, parseProxyMode, type NetworkName } from './flags.js';
+import { FlagSet } from './flag-set.js';
+import { CONTROL_PLANE_FLAGS, FLAGS, checkDataDirOwner, controlPlaneOptions, dataDirOf, list, parseCount, parseNetwork, parseNodes, parseProxyMode, type NetworkName } from './flags.js';
 import { probeRootless } from '../network/rootless/probe.js';
 import { insideUserns, lifelineEnded } from '../network/rootless/userns.js';
 import { shadowHostDirs } from '../network/rootless/mounts.js';
@@ -19,6 +20,24 @@ import { upInUserns } from './rootless-up.js';
 import { shellCommand } from './shell-command.js';
 
 const COMPONENTS = ['node', 'proxy', 'dns', 'controllers'];
+
+const UP_FLAGS = new FlagSet(FLAGS, [
+  ...CONTROL_PLANE_FLAGS,
+  'disable',
+  'node-name',
+  'pod-cidr',
+  'cluster-domain',
+  'dns-port',
+  'dns-upstream',
+  'dns-workers',
+  'nodeport-addresses',
+  'proxy-scheduler',
+  'network',
+  'nodes',
+  'netns-prefix',
+  'proxy-mode',
+  'log-level',
+], { disable: { help: `Comma-separated components to leave out: ${COMPONENTS.join(', ')}` } });
 
 const HELP = `tinykube — the Kubernetes Service system in one program, driven by the real kubectl
 
@@ -36,39 +55,7 @@ Commands:
   help         Show this help
 
 Flags of up:
-  --data-dir DIR          Where state, certificates and the kubeconfig live (default ~/.tinykube)
-  --api-port N            HTTPS port of the API server (default 6443; 0 picks a free port)
-  --bind-address IP       Address the API server listens on (default 127.0.0.1)
-  --service-cidr CIDR     ClusterIP range (default 127.96.0.0/16)
-  --datastore-endpoint LIST
-                          etcd endpoints (http://a:2379,http://b:2379); default: SQLite in the data dir
-  --datastore-prefix P    Key prefix in etcd, so clusters can share one (default /tinykube)
-  --service-node-port-range A-B
-                          NodePort range (default 30000-32767)
-  --disable LIST          Comma-separated components to leave out: ${COMPONENTS.join(', ')}
-  --node-name NAME        This node's name (default: the host name)
-  --pod-cidr CIDR         Pod addresses (default 127.244.0.0/16)
-  --lb-pool LIST          LoadBalancer address pools, CIDRs or A-B ranges (default 127.240.0.0/24)
-  --cluster-domain NAME   DNS zone of the cluster (default cluster.local)
-  --dns-port N            Port of the DNS server (default 53, or 1053 when 53 cannot be bound)
-  --dns-upstream LIST     Resolvers for names outside the cluster (default: the host's resolv.conf)
-  --dns-workers N         Processes answering DNS over UDP (default 1; 2 or more share the socket)
-  --nodeport-addresses LIST
-                          CIDRs whose local addresses serve NodePorts (default: the node IP)
-  --proxy-scheduler NAME  Default load-balancing scheduler: rr, wrr, lc, wlc, sh, dh, sed, nq, random
-${CONTROL_PLANE_TIMING_HELP}  --network rootless|netns|loopback
-                          rootless (default on Linux): nodes, pods and an outside client as
-                          network namespaces with a kernel datapath, inside a user namespace
-                          tinykube holds; no root needed, NodePorts and LoadBalancer addresses
-                          published on this host's loopback. netns (root): the same namespaces
-                          in the host. loopback (the fallback where user namespaces are
-                          unavailable): pods and Services on 127.x, userspace proxy
-  --nodes N               netns networks: how many nodes (default 3)
-  --netns-prefix P        netns networks: names of the namespaces (default tinykube)
-  --proxy-mode MODE       netns networks: nftables (default), iptables, ipvs (falls back), userspace
-  --log-level LEVEL       trace, debug, info, warn or error (default info); logs go to
-                          DATA_DIR/logs/tinykube.log, warnings also to stderr
-
+${UP_FLAGS.help()}
 Stop with Ctrl-C (SIGINT) or SIGTERM; a second \`up\` on the same data dir resumes.
 `;
 
@@ -107,30 +94,8 @@ async function main(argv: string[]): Promise<number> {
 }
 
 async function up(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      ...CONTROL_PLANE_FLAGS,
-      disable: { type: 'string', default: '' },
-      'node-name': { type: 'string' },
-      'pod-cidr': { type: 'string', default: '127.244.0.0/16' },
-      'cluster-domain': { type: 'string', default: 'cluster.local' },
-      'dns-port': { type: 'string' },
-      'dns-upstream': { type: 'string' },
-      'dns-workers': { type: 'string', default: '1' },
-      'nodeport-addresses': { type: 'string' },
-      'proxy-scheduler': { type: 'string', default: 'rr' },
-      network: { type: 'string' },
-      nodes: { type: 'string', default: '3' },
-      'netns-prefix': { type: 'string', default: 'tinykube' },
-      'proxy-mode': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
+  const values = UP_FLAGS.parse(args, HELP);
+  if (!values) return 0;
   const disable = new Set(list(values.disable));
   for (const c of disable) {
     if (!COMPONENTS.includes(c)) throw new Error(`--disable: unknown component "${c}" (known: ${COMPONENTS.join(', ')})`);
