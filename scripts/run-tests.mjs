@@ -23,7 +23,8 @@ const all = [...find(join(root, 'src')), ...find(join(root, 'test'))].sort();
 const isE2e = (f) => f.includes('/test/e2e/');
 const files = which === 'unit' ? all.filter((f) => !isE2e(f)) : which === 'e2e' ? all.filter(isE2e) : all;
 
-for (const step of [['npx', 'tsc', '-p', 'tsconfig.json'], [process.execPath, 'scripts/build-ui.mjs']]) {
+// The build, then the checks CI must fail on before any test runs: no test-only code in src/.
+for (const step of [['npx', 'tsc', '-p', 'tsconfig.json'], [process.execPath, 'scripts/build-ui.mjs'], [process.execPath, 'scripts/check-test-only.mjs']]) {
   const build = spawnSync(step[0], step.slice(1), { cwd: root, stdio: 'inherit' });
   if (build.status !== 0) process.exit(build.status ?? 1);
 }

@@ -4,7 +4,7 @@ import pino from 'pino';
 import { ApiServerIdentity, liveServers } from './apiserver-identity.js';
 import { kubernetesEndpoints } from './bootstrap.js';
 import { microTime } from '../client/leader-election.js';
-import { FakeClock } from '../util/clock.js';
+import { FakeClock } from '../../test/support/fake-clock.js';
 import { startTestApi } from '../../test/support/api.js';
 import { R } from '../client/client.js';
 import type { Lease } from '../apis/coordination/leases.js';

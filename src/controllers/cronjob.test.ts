@@ -11,7 +11,7 @@ import { Informer } from '../client/informer.js';
 import { rfc3339 } from '../util/time.js';
 import { startTestApi, type TestApi } from '../../test/support/api.js';
 import { CronJobController } from './cronjob.js';
-import { waitFor } from './workloads-test-support.js';
+import { waitFor } from '../../test/support/workloads.js';
 
 const log = pino({ level: 'silent' });
 

@@ -6,7 +6,7 @@ import { R, type Client } from '../client/client.js';
 import { Informer } from '../client/informer.js';
 import { startTestApi, type TestApi } from '../../test/support/api.js';
 import { startWorkloadControllers, type WorkloadControllers } from './workloads.js';
-import { startFakeNode, waitFor, type FakeNode } from './workloads-test-support.js';
+import { startFakeNode, waitFor, type FakeNode } from '../../test/support/workloads.js';
 import { controllerOf } from './controller-ref.js';
 import { isPodActive } from './replicaset-pods.js';
 import { POD_TEMPLATE_HASH } from './deployment-hash.js';

@@ -5,7 +5,7 @@ import type { KubeObject, OwnerReference } from '../apis/types.js';
 import { R, type Client } from '../client/client.js';
 import { startTestApi, type TestApi } from '../../test/support/api.js';
 import { startWorkloadControllers, type WorkloadControllers } from './workloads.js';
-import { startFakeNode, waitFor, type FakeNode } from './workloads-test-support.js';
+import { startFakeNode, waitFor, type FakeNode } from '../../test/support/workloads.js';
 import { controllerOf } from './controller-ref.js';
 import { decide, type Action, type OwnerState } from './garbage-collector-decisions.js';
 

@@ -4,10 +4,10 @@ import pino from 'pino';
 import { NodeLifecycleController, planNode, UNREACHABLE_TAINT } from './node-lifecycle.js';
 import type { Node } from '../apis/core/nodes.js';
 import type { Pod } from '../apis/core/pods.js';
-import { FakeClock } from '../util/clock.js';
+import { FakeClock } from '../../test/support/fake-clock.js';
 import { startTestApi } from '../../test/support/api.js';
 import { R } from '../client/client.js';
-import { waitFor } from './workloads-test-support.js';
+import { waitFor } from '../../test/support/workloads.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const GRACE = 40_000;

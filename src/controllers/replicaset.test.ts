@@ -11,7 +11,7 @@ import { controllerOf } from './controller-ref.js';
 import { rankPodsForDeletion } from './replicaset-pods.js';
 import { slowStartBatches } from './replicaset-decisions.js';
 import { rfc3339 } from '../util/time.js';
-import { waitFor } from './workloads-test-support.js';
+import { waitFor } from '../../test/support/workloads.js';
 
 const log = pino({ level: 'silent' });
 

@@ -9,7 +9,7 @@ import { Informer } from '../client/informer.js';
 import { startTestApi, type TestApi } from '../../test/support/api.js';
 import { Scheduler } from './scheduler.js';
 import { place, type Placement } from './scheduler-decisions.js';
-import { startFakeNode, waitFor, type FakeNode } from './workloads-test-support.js';
+import { startFakeNode, waitFor, type FakeNode } from '../../test/support/workloads.js';
 
 const log = pino({ level: 'silent' });
 const NS = 'default';

@@ -13,7 +13,7 @@ import { startTestApi, type TestApi } from '../../test/support/api.js';
 import { R } from '../client/client.js';
 import type { Service } from '../apis/core/service/types.js';
 import type { EndpointSlice } from '../apis/discovery/endpointslices.js';
-import { startFakeUpstream, type FakeUpstream } from './fake-upstream.js';
+import { startFakeUpstream, type FakeUpstream } from '../../test/support/fake-upstream.js';
 import { startDns, type Dns } from './index.js';
 
 const ADDRESS = '127.53.1.1';

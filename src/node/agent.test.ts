@@ -12,7 +12,7 @@ import type { Pod } from '../apis/core/pods.js';
 import type { Node } from '../apis/core/nodes.js';
 import type { KubeObject } from '../apis/types.js';
 import { startNodeAgent, type NodeAgent } from './agent.js';
-import { FakeClock } from '../util/clock.js';
+import { FakeClock } from '../../test/support/fake-clock.js';
 import type { ApiContainerStatus } from './pod-status.js';
 import { groupMembers, hostProcessRunner, type ProcessRunner } from './runtime/process-runner.js';
 

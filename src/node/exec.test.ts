@@ -8,7 +8,7 @@ import WebSocket from 'ws';
 import { startTestApi, type TestApi } from '../../test/support/api.js';
 import type { Service } from '../apis/core/service/types.js';
 import { R } from '../client/client.js';
-import { createPod, readRefusal, runningStatus, serveHandler, type HandlerServer } from './exec-logs-fixture.js';
+import { createPod, readRefusal, runningStatus, serveHandler, type HandlerServer } from '../../test/support/exec-logs-fixture.js';
 import { CHANNEL, execHandler } from './exec.js';
 import { singleHost } from './pod-placement.js';
 

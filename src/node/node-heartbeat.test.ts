@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import { startTestApi, type TestApi } from '../../test/support/api.js';
 import { R } from '../client/client.js';
 import type { Node } from '../apis/core/nodes.js';
-import { FakeClock } from '../util/clock.js';
+import { FakeClock } from '../../test/support/fake-clock.js';
 import { NodeHeartbeat } from './node-heartbeat.js';
 import { microTime, type HostFacts } from './node-object.js';
 

@@ -13,9 +13,9 @@ import { R, type Client } from '../client/client.js';
 import { EventRecorder } from '../client/events.js';
 import { explainService } from '../cli/explain.js';
 import { startProxy, type RunningProxy } from './index.js';
-import { createService as createServiceIn, putSlice as putSliceIn, until } from './testing/api.js';
-import type { slice, EndpointBrief } from './testing/objects.js';
-import { closeAll, connectOutcome, get, httpBackend, tcpServer, udpAsk, udpBackend } from './testing/servers.js';
+import { createService as createServiceIn, putSlice as putSliceIn, until } from '../../test/proxy/api.js';
+import type { slice, EndpointBrief } from '../../test/proxy/objects.js';
+import { closeAll, connectOutcome, get, httpBackend, tcpServer, udpAsk, udpBackend } from '../../test/proxy/servers.js';
 
 let api: TestApi;
 let client: Client;

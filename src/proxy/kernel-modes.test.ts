@@ -12,9 +12,9 @@ import type { Node } from '../apis/core/nodes.js';
 import { R, type Client } from '../client/client.js';
 import { EventRecorder } from '../client/events.js';
 import { startProxy, type ProxyModeName, type RunningProxy } from './index.js';
-import { NODE_IP, POD_CIDR, requireRootAndTools, SERVICE_CIDR, TestNode } from './testing/netns.js';
+import { NODE_IP, POD_CIDR, requireRootAndTools, SERVICE_CIDR, TestNode } from '../../test/proxy/netns-node.js';
 import { parseConntrackList } from './conntrack/plan.js';
-import { createService, putSlice, until } from './testing/api.js';
+import { createService, putSlice, until } from '../../test/proxy/api.js';
 
 const LB_IP = '172.20.0.201';
 const UDP_PORTS = [{ name: 'dns', port: 5353, protocol: 'UDP' }];

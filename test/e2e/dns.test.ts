@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { eventually, Tinykube } from './harness.js';
-import { startFakeUpstream, type FakeUpstream } from '../../src/dns/fake-upstream.js';
+import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.js';
 
 const hasDig = spawnSync('dig', ['-v']).status === 0;
 const NS = 'dns-e2e';

@@ -14,7 +14,7 @@ import { startTestApi, type TestApi } from '../../../test/support/api.js';
 import type { Node } from '../../apis/core/nodes.js';
 import type { Pod } from '../../apis/core/pods.js';
 import { R, type Client } from '../../client/client.js';
-import { createPod, readRefusal, runningStatus, serveHandler, type HandlerServer } from '../../node/exec-logs-fixture.js';
+import { createPod, readRefusal, runningStatus, serveHandler, type HandlerServer } from '../../../test/support/exec-logs-fixture.js';
 import { CHANNEL } from '../../node/exec.js';
 import { listenKubelet, type KubeletServer } from '../../node/kubelet-server.js';
 import { logPath } from '../../node/logs.js';

@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { type AddressInfo, createServer } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { startEtcd, type EtcdCluster } from '../../../test/store/etcd-process.js';
-import { storeContract } from '../contract.js';
+import { storeContract } from '../../../test/store/contract.js';
 import { StoreError } from '../store.js';
 import { openEtcdStore } from './etcd-store.js';
 

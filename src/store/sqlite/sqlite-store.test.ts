@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { storeContract } from '../contract.js';
+import { storeContract } from '../../../test/store/contract.js';
 import type { StoreError, WatchEvent } from '../store.js';
 import { openSqliteStore } from './sqlite-store.js';
 

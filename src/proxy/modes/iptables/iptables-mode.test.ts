@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { manyServices, withoutService, withService } from '../../testing/many-services.js';
-import { TRACE_NODE, TRACE_POD_CIDR } from '../trace-cases.js';
-import { FakeExecer, type ExecCall } from '../execer.js';
+import { manyServices, withoutService, withService } from '../../../../test/proxy/many-services.js';
+import { TRACE_NODE, TRACE_POD_CIDR } from '../../../../test/proxy/trace-cases.js';
+import { FakeExecer, type ExecCall } from '../../../../test/support/fake-execer.js';
 import { IptablesMode } from './iptables-mode.js';
 import { JUMP_RULES } from './render.js';
-import { webState } from './testdata/golden-states.js';
+import { webState } from '../../../../test/proxy/iptables-golden-states.js';
 
 const KERNEL_NAT = '*nat\n:PREROUTING ACCEPT [0:0]\n:KUBE-SERVICES - [0:0]\n:KUBE-SVC-STALESTALESTALE - [0:0]\nCOMMIT\n';
 

@@ -2,10 +2,10 @@
 // Node, marks the pods bound to it Running and Ready (when `ready(pod)` says so) and finishes
 // their graceful deletion at once, as a kubelet would after stopping them; and a poll helper.
 
-import type { KubeObject } from '../apis/types.js';
-import { R, type Client } from '../client/client.js';
-import { Informer } from '../client/informer.js';
-import { rfc3339 } from '../util/time.js';
+import type { KubeObject } from '../../src/apis/types.js';
+import { R, type Client } from '../../src/client/client.js';
+import { Informer } from '../../src/client/informer.js';
+import { rfc3339 } from '../../src/util/time.js';
 
 export interface FakeNode {
   /** Which bound pods become Ready (default: all). */

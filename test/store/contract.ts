@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
-import type { KeyValue, Store, StoreErrorCode, WatchEvent, WatchOptions } from './store.js';
-import { StoreError } from './store.js';
+import type { KeyValue, Store, StoreErrorCode, WatchEvent, WatchOptions } from '../../src/store/store.js';
+import { StoreError } from '../../src/store/store.js';
 
 export type OpenStore = () => Promise<{ store: Store; close: () => Promise<void> }>;
 

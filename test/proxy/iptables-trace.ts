@@ -5,9 +5,9 @@
 // choices (statistic) and remembered clients (recent) may go either way: every branch is walked
 // and the answer gathers all DNAT targets.
 
-import { offsetOf, parseIPv4CIDR } from '../../../util/ip.js';
-import { JUMP_RULES } from './render.js';
-import { parseRuleset, type Ruleset } from './ruleset.js';
+import { offsetOf, parseIPv4CIDR } from '../../src/util/ip.js';
+import { JUMP_RULES } from '../../src/proxy/modes/iptables/render.js';
+import { parseRuleset, type Ruleset } from '../../src/proxy/modes/iptables/ruleset.js';
 
 export interface Packet {
   sourceIP: string;

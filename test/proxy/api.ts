@@ -1,9 +1,9 @@
 // Writing Services and EndpointSlices into a test API as the controllers would, and waiting
 // for the proxy (which applies changes asynchronously) to catch up.
 
-import type { Service } from '../../apis/core/service/types.js';
-import type { EndpointSlice } from '../../apis/discovery/endpointslices.js';
-import { R, type Client } from '../../client/client.js';
+import type { Service } from '../../src/apis/core/service/types.js';
+import type { EndpointSlice } from '../../src/apis/discovery/endpointslices.js';
+import { R, type Client } from '../../src/client/client.js';
 import { service, slice, type EndpointBrief } from './objects.js';
 
 /** Polls until fn returns something truthy without throwing; fails after ms with the last error. */
