@@ -1,13 +1,20 @@
 #!/usr/bin/env node
 // Runs the test suite with node's own runner (through tsx, so tests are plain .ts files).
-// `node scripts/run-tests.mjs [unit|e2e] [extra files...]`. End-to-end tests start the built
-// program (dist/), so the build runs first.
-import { spawnSync } from 'node:child_process';
+// `node scripts/run-tests.mjs [unit|e2e]`. End-to-end tests start the built program (dist/), so
+// the build runs first. The tests themselves are type-checked alongside the run, and a run that
+// passes with a type error in a test still fails.
+import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const which = process.argv[2] ?? 'all';
 const root = new URL('..', import.meta.url).pathname;
+
+// Node 20's runner applies --test-timeout to each file as a whole. The slowest files (the netns
+// and rootless e2e suites) take about 3 minutes, plus a wait of the same order for the
+// machine-wide e2e lock while the other file in flight holds it; a file still running after
+// this long has hung.
+const FILE_TIMEOUT_MS = 10 * 60_000;
 
 function find(dir, out = []) {
   for (const name of readdirSync(dir)) {
@@ -23,15 +30,21 @@ const all = [...find(join(root, 'src')), ...find(join(root, 'test'))].sort();
 const isE2e = (f) => f.includes('/test/e2e/');
 const files = which === 'unit' ? all.filter((f) => !isE2e(f)) : which === 'e2e' ? all.filter(isE2e) : all;
 
-// The build, then the checks CI must fail on before any test runs: no test-only code in src/.
+// The build, then what CI must fail on before any test runs: no test-only code in src/.
 for (const step of [['npx', 'tsc', '-p', 'tsconfig.json'], [process.execPath, 'scripts/build-ui.mjs'], [process.execPath, 'scripts/check-test-only.mjs']]) {
   const build = spawnSync(step[0], step.slice(1), { cwd: root, stdio: 'inherit' });
   if (build.status !== 0) process.exit(build.status ?? 1);
 }
 
-const r = spawnSync(
-  process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files],
-  { cwd: root, stdio: 'inherit' },
-);
-process.exit(r.status ?? 1);
+/** Runs a command to its end; resolves with its exit code. */
+const run = (cmd, args) =>
+  new Promise((resolve) => spawn(cmd, args, { cwd: root, stdio: 'inherit' }).on('close', (code) => resolve(code ?? 1)));
+
+const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+const [typecheck, domTypecheck, tests] = await Promise.all([
+  run(process.execPath, [tsc, '-p', 'tsconfig.test.json']),
+  run(process.execPath, [tsc, '-p', 'tsconfig.test-dom.json']),
+  run(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', `--test-timeout=${FILE_TIMEOUT_MS}`, '--test-reporter=spec', ...files]),
+]);
+if (typecheck || domTypecheck) console.error('the tests do not type-check (tsc -p tsconfig.test.json / tsconfig.test-dom.json): see above');
+process.exit(tests || typecheck || domTypecheck);

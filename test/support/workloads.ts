@@ -56,17 +56,3 @@ export async function startFakeNode(client: Client, name: string, labels: Record
   return fake;
 }
 
-/** Polls fn until it returns a truthy value; fails after about 10 s. */
-export async function waitFor<T>(fn: () => Promise<T | undefined | false>, what: string): Promise<T> {
-  let last: unknown;
-  for (let i = 0; i < 400; i++) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-}
