@@ -3,7 +3,7 @@
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import dgram from 'node:dgram';
 import net from 'node:net';
@@ -16,12 +16,13 @@ import type { EndpointSlice } from '../apis/discovery/endpointslices.js';
 import { startFakeUpstream, type FakeUpstream } from '../../test/support/fake-upstream.js';
 import { startDns, type Dns } from './index.js';
 import { eventually } from '../../test/support/eventually.js';
+import { requiresCommand } from '../../test/support/requires.js';
 
 const ADDRESS = '127.53.1.1';
 const UPSTREAM = '127.53.1.2';
 const MANY = 40; // endpoints of the big headless service: ~1.3 KB of answers, over 512 bytes
 
-const hasDig = spawnSync('dig', ['-v']).status === 0;
+const needsDig = requiresCommand(['dig', '-v'], 'apt-get install dnsutils');
 type Rcoded = DecodedPacket & { rcode: string };
 
 function query(name: string, type = 'A', extra: Partial<Packet> = {}): Buffer {
@@ -236,7 +237,8 @@ describe('DNS server', () => {
     assert.deepEqual(r.answers?.map((a) => `${a.name} ${a.type}`), ['ext.web.svc.cluster.local CNAME', 'www.example.test A']);
   });
 
-  it('answers dig over UDP and TCP', { skip: !hasDig && 'dig is not installed (apt-get install dnsutils)' }, async () => {
+  it('answers dig over UDP and TCP', { skip: needsDig.skip }, async () => {
+    needsDig.check();
     // Asynchronously: the server runs in this process.
     const dig = async (...args: string[]) =>
       (await promisify(execFile)('dig', [`@${ADDRESS}`, '-p', String(dns.port), '+short', '+tries=1', '+time=2', ...args])).stdout.trim();
