@@ -410,11 +410,19 @@ export function netnsSuite(mode: 'nftables' | 'iptables', rootless = false): voi
       );
       assert.notEqual(other, holder);
       assert.match(await eventually(() => curlOn(client, `http://${lb}/hostname.html`), 30_000, 'the LB address after failover'), /^webapp-/);
-      // Every answer now comes from a pod on a live node.
-      const live = new Set(podsOf('webapp').filter((r) => r[6] !== holder).map((r) => r[0]));
+      // Once the stopped node's pods have left the Service's endpoints, every answer comes from
+      // a pod on a live node: none is lost.
+      let live = new Set<string>();
+      await eventually(() => {
+        const pods = podsOf('webapp').filter((r) => r[6] !== holder);
+        live = new Set(pods.map((r) => r[0]));
+        const liveIPs = new Set(pods.map((r) => r[5]));
+        const ready = t.k(['get', 'endpointslices', '-l', 'kubernetes.io/service-name=webapp-lb', '-o', 'jsonpath={.items[*].endpoints[?(@.conditions.ready==true)].addresses[0]}']).split(' ').filter(Boolean);
+        return ready.length > 0 && ready.every((ip) => liveIPs.has(ip));
+      }, 60_000, 'the ready endpoints of webapp-lb to be on live nodes only');
       for (let i = 0; i < 6; i++) {
         const a = curlOn(client, `http://${lb}/hostname.html`);
-        if (a) assert.ok(live.has(a), `${a} is on a live node`);
+        assert.ok(live.has(a), `answer ${JSON.stringify(a)} from a pod on a live node (${[...live].join(', ')})`);
         await sleep(100);
       }
       process.stdout.write(`# ${mode}: LoadBalancer address moved ${holder} → ${other} in ${Date.now() - started} ms after the agent stopped\n`);
