@@ -27,7 +27,7 @@ import { startTestApi } from '../test/support/api.js';
 import { R, type Client } from '../src/client/client.js';
 import { Informer } from '../src/client/informer.js';
 import { DnsCache } from '../src/dns/cache.js';
-import { startFakeUpstream } from '../src/dns/fake-upstream.js';
+import { startFakeUpstream } from '../test/support/fake-upstream.js';
 import { startDns } from '../src/dns/index.js';
 import { profile } from './support/cpu-profile.js';
 

@@ -11,7 +11,7 @@
 import { loadavg } from 'node:os';
 import type { Execer, ExecResult } from '../src/util/execer.js';
 import { IptablesMode } from '../src/proxy/modes/iptables/iptables-mode.js';
-import { TRACE_POD_CIDR } from '../src/proxy/modes/trace-cases.js';
+import { TRACE_POD_CIDR } from '../test/proxy/trace-cases.js';
 import { benchArgs, changeRound, inThrowawayNetns, line, median, ms, scaleState, spread, timed, type ChangeKind } from './support/kernel-sync.js';
 
 const ADD_ANCHOR = { ms: 141, what: "kube-proxy's 141 ms (nftables, add next to 10,000)" };

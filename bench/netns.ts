@@ -33,7 +33,7 @@ import { destroyClusterNetwork } from '../src/network/netns/cluster.js';
 import { podNs } from '../src/network/netns/names.js';
 import { enterCluster } from '../src/cli/shell-command.js';
 import { Tinykube, eventually } from '../test/e2e/harness.js';
-import { canRunNetns, leftovers } from '../test/e2e/netns-suite.js';
+import { leftovers, netns } from '../test/e2e/netns-suite.js';
 import { asUser, rootlessBlocker, rootlessUser } from '../test/support/rootless.js';
 import { parseWrk, wrkArgs, wrkTrouble, type WrkResult } from './support/wrk.js';
 
@@ -255,7 +255,7 @@ function print(rows: Row[], ways: InRow[]): void {
 }
 
 async function main(): Promise<void> {
-  if (!canRunNetns) throw new Error('bench/netns.ts needs root and iproute2: it builds network namespaces');
+  netns.check(); // it builds network namespaces
   if (NETWORKS.includes('rootless') && rootlessBlocker()) throw new Error(`the rootless network cannot run here: ${rootlessBlocker()}`);
   for (const tool of ['wrk', NGINX, 'haproxy']) {
     if (spawnSync(tool, ['-v']).error) throw new Error(`${tool} not found (Debian: apt-get install -y wrk nginx-light haproxy)`);

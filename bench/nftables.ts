@@ -11,7 +11,7 @@
 import { loadavg } from 'node:os';
 import type { Execer } from '../src/util/execer.js';
 import { TableSync } from '../src/proxy/modes/nftables/table-sync.js';
-import { TRACE_POD_CIDR } from '../src/proxy/modes/trace-cases.js';
+import { TRACE_POD_CIDR } from '../test/proxy/trace-cases.js';
 import { benchArgs, changeRound, inThrowawayNetns, line, median, ms, scaleState, spread, timed, type ChangeKind } from './support/kernel-sync.js';
 
 const OPTS = { podCIDR: TRACE_POD_CIDR };

@@ -7,8 +7,8 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { NetnsExecer } from '../../src/util/execer.js';
 import type { ProxyState } from '../../src/proxy/state/types.js';
-import { manyServices, withoutService, withService } from '../../src/proxy/testing/many-services.js';
-import { TRACE_NODE } from '../../src/proxy/modes/trace-cases.js';
+import { manyServices, withoutService, withService } from '../../test/proxy/many-services.js';
+import { TRACE_NODE } from '../../test/proxy/trace-cases.js';
 
 export interface Scale {
   services: number;

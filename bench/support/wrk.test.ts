@@ -3,15 +3,17 @@
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseWrk, wrkArgs, wrkTrouble } from './wrk.js';
+import { requiresCommand } from '../../test/support/requires.js';
 
-const hasWrk = !spawnSync('wrk', ['-v']).error;
+const needsWrk = requiresCommand(['wrk', '-v'], 'apt-get install wrk');
 
-describe('parseWrk', { skip: !hasWrk && 'needs wrk' }, () => {
+describe('parseWrk', { skip: needsWrk.skip }, () => {
+  before(needsWrk.check);
   let server: http.Server;
   let base: string;
   before(async () => {

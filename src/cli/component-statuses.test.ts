@@ -24,7 +24,7 @@ describe('component statuses', () => {
       now: () => NOW,
     });
     assert.deepEqual(
-      statuses.map((s) => [s.metadata.name, s.conditions[0]]),
+      statuses.map((s) => [s.metadata.name, (s.conditions as unknown[])[0]]),
       [
         ['scheduler', { type: 'Healthy', status: 'True', message: 'ok' }],
         ['controller-manager', { type: 'Healthy', status: 'True', message: 'ok' }],

@@ -5,14 +5,10 @@ import { R } from './client.js';
 import { Informer } from './informer.js';
 import { WorkQueue } from './workqueue.js';
 import { EventRecorder } from './events.js';
+import { eventually } from '../../test/support/eventually.js';
 
 function svc(name: string, labels: Record<string, string> = {}) {
   return { metadata: { name, labels }, spec: { ports: [{ port: 80 }] } };
-}
-
-async function until(fn: () => boolean): Promise<void> {
-  for (let i = 0; i < 200 && !fn(); i++) await new Promise((r) => setTimeout(r, 10));
-  assert.ok(fn(), 'condition never held');
 }
 
 test('informer lists, then reports adds, updates (old and new) and deletes', async () => {
@@ -33,7 +29,7 @@ test('informer lists, then reports adds, updates (old and new) and deletes', asy
   await client.create(R.services, 'default', svc('x'));
   await client.patch(R.services, 'default', 'x', 'merge', { metadata: { labels: { v: '1' } } });
   await client.delete(R.services, 'default', 'x');
-  await until(() => seen.length === 3);
+  await eventually(() => seen.length === 3);
   assert.deepEqual(seen, ['add x', 'update -->1', 'delete x']);
   assert.equal(inf.get('default', 'x'), undefined);
   assert.ok(inf.get('default', 'before'));
@@ -51,13 +47,13 @@ test('informer re-lists after its watch ends (compaction) and reports what it mi
   });
   await inf.start();
   await client.create(R.services, 'default', svc('a'));
-  await until(() => seen.includes('add a'));
+  await eventually(() => seen.includes('add a'));
   inf.stop();
   await client.delete(R.services, 'default', 'a');
   await client.create(R.services, 'default', svc('b'));
   await api.store.compact(await api.store.currentRevision());
   await inf.start();
-  await until(() => seen.includes('add b') && seen.includes('delete a'));
+  await eventually(() => seen.includes('add b') && seen.includes('delete a'));
   inf.stop();
   await api.close();
 });
@@ -79,7 +75,7 @@ test('work queue runs a key once per burst, again when changed while running, an
   q.add('slow'); // added while running: runs again afterwards
   release();
   q.add('flaky');
-  await until(() => runs.filter((k) => k === 'flaky').length === 2);
+  await eventually(() => runs.filter((k) => k === 'flaky').length === 2);
   await q.idle();
   assert.equal(runs.filter((k) => k === 'a').length, 1);
   assert.equal(runs.filter((k) => k === 'slow').length, 2);
@@ -119,12 +115,12 @@ test('informer resumes a broken watch from its last resourceVersion, without a r
   const inf = new Informer(client, R.services, { namespace: 'default', minBackoffMs: 10 }).on({ add: (o) => seen.push(`add ${o.metadata.name}`) });
   await inf.start();
   await client.create(R.services, 'default', svc('a'));
-  await until(() => seen.includes('add a'));
+  await eventually(() => seen.includes('add a'));
   // The connection breaks; meanwhile another change happens.
   watches[0].cancel();
   await inner.create(R.services, 'default', svc('b'));
   watches[0].end(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }));
-  await until(() => seen.includes('add b'));
+  await eventually(() => seen.includes('add b'));
   assert.equal(lists, 1);
   assert.equal(watches.length, 2);
   assert.deepEqual(seen.sort(), ['add a', 'add b', 'add kubernetes']);

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
 import { decide, LeaderElector, microTime, type LeaseSpec } from './leader-election.js';
-import { FakeClock } from '../util/clock.js';
+import { FakeClock } from '../../test/support/fake-clock.js';
 import { startTestApi } from '../../test/support/api.js';
 import { R } from './client.js';
 import type { Lease } from '../apis/coordination/leases.js';

@@ -4,11 +4,12 @@ import pino from 'pino';
 import { ApiServerIdentity, liveServers } from './apiserver-identity.js';
 import { kubernetesEndpoints } from '../api/bootstrap.js';
 import { microTime } from '../client/leader-election.js';
-import { FakeClock } from '../util/clock.js';
+import { FakeClock } from '../../test/support/fake-clock.js';
 import { startTestApi } from '../../test/support/api.js';
 import { R } from '../client/client.js';
 import type { Lease } from '../apis/coordination/leases.js';
-import type { KubeObject } from '../apis/types.js';
+import type { Endpoints } from '../apis/core/endpoints.js';
+import type { EndpointSlice } from '../apis/discovery/endpointslices.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const lease = (ip: string, port: number, renewedAgoMs: number): Lease => ({
@@ -25,18 +26,19 @@ describe('liveServers', () => {
 
 describe('kubernetesEndpoints', () => {
   it('one subset and slice per port, addresses sorted; no server: empty', () => {
-    const got = kubernetesEndpoints([{ ip: '10.0.0.2', port: 6443 }, { ip: '127.0.0.1', port: 7000 }, { ip: '10.0.0.1', port: 6443 }]);
+    const endpointsOf = (servers: Parameters<typeof kubernetesEndpoints>[0]) => kubernetesEndpoints(servers) as { endpoints: Endpoints; slices: EndpointSlice[] };
+    const got = endpointsOf([{ ip: '10.0.0.2', port: 6443 }, { ip: '127.0.0.1', port: 7000 }, { ip: '10.0.0.1', port: 6443 }]);
     assert.deepEqual(got.endpoints.subsets, [
       { addresses: [{ ip: '10.0.0.1' }, { ip: '10.0.0.2' }], ports: [{ name: 'https', port: 6443, protocol: 'TCP' }] },
       { addresses: [{ ip: '127.0.0.1' }], ports: [{ name: 'https', port: 7000, protocol: 'TCP' }] },
     ]);
-    assert.deepEqual(got.slices.map((s) => [s.metadata.name, s.endpoints.map((e: { addresses: string[] }) => e.addresses[0]).join()]), [
+    assert.deepEqual(got.slices.map((s) => [s.metadata.name, (s.endpoints ?? []).map((e) => e.addresses[0]).join()]), [
       ['kubernetes', '10.0.0.1,10.0.0.2'],
       ['kubernetes-7000', '127.0.0.1'],
     ]);
-    const none = kubernetesEndpoints([]);
+    const none = endpointsOf([]);
     assert.deepEqual(none.endpoints.subsets, []);
-    assert.deepEqual(none.slices.map((s) => [s.metadata.name, s.endpoints.length]), [['kubernetes', 0]]);
+    assert.deepEqual(none.slices.map((s) => [s.metadata.name, s.endpoints?.length]), [['kubernetes', 0]]);
   });
 });
 
@@ -46,7 +48,7 @@ describe('ApiServerIdentity', () => {
     const clock = new FakeClock(Date.now());
     const server = (id: string, port: number) =>
       new ApiServerIdentity({ rest: api.rest, client: api.client('kube-apiserver'), id, address: { ip: '127.0.0.1', port }, leaseDurationMs: 15_000, renewPeriodMs: 2_000, clock, log: pino({ level: 'silent' }) });
-    const ports = async () => ((await api.client().get<KubeObject>(R.endpoints, 'default', 'kubernetes')).subsets ?? []).map((s: { ports: { port: number }[] }) => s.ports[0].port);
+    const ports = async () => ((await api.client().get<Endpoints>(R.endpoints, 'default', 'kubernetes')).subsets ?? []).map((s) => s.ports?.[0]?.port);
     const slices = async () => (await api.client().list(R.endpointSlices, 'default', { labelSelector: 'kubernetes.io/service-name=kubernetes' })).items.map((s) => s.metadata.name).sort();
     try {
       const a = server('a', 6443);

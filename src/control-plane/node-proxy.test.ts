@@ -14,7 +14,7 @@ import { startTestApi, type TestApi } from '../../test/support/api.js';
 import type { Node } from '../apis/core/nodes.js';
 import type { Pod } from '../apis/core/pods.js';
 import { R, type Client } from '../client/client.js';
-import { createPod, readRefusal, runningStatus, serveHandler, type HandlerServer } from '../node/exec-logs-fixture.js';
+import { createPod, readRefusal, runningStatus, serveHandler, type HandlerServer } from '../../test/support/exec-logs-fixture.js';
 import { CHANNEL } from '../node/exec.js';
 import { listenKubelet, type KubeletServer } from '../node/kubelet-server.js';
 import { logPath } from '../node/logs.js';
@@ -167,7 +167,7 @@ describe('node proxy: pods/log and pods/exec forwarded to the kubelet port', { t
 
   it('the kubelet port answers 401 to a wrong or missing token, on log and exec', async () => {
     const path = '/api/v1/namespaces/default/pods/box/log';
-    for (const headers of [{}, { Authorization: 'Bearer wrong' }]) {
+    for (const headers of [{}, { Authorization: 'Bearer wrong' }] as Record<string, string>[]) {
       const r = await get(`${kubeletUrl()}${path}`, headers);
       assert.equal(r.code, 401);
       assert.equal(JSON.parse(r.body).reason, 'Unauthorized');

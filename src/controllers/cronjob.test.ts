@@ -11,7 +11,7 @@ import { Informer } from '../client/informer.js';
 import { rfc3339 } from '../util/time.js';
 import { startTestApi, type TestApi } from '../../test/support/api.js';
 import { CronJobController } from './cronjob.js';
-import { waitFor } from './workloads-test-support.js';
+import { eventually } from '../../test/support/eventually.js';
 
 const log = pino({ level: 'silent' });
 
@@ -67,30 +67,30 @@ describe('CronJob controller', () => {
     now = new Date();
     await client.create(R.cronJobs, 'default', cronJob('forbid', 'Forbid'));
     await tick('forbid');
-    const [first] = await waitFor(async () => (await jobsOf('forbid')).length === 1 && jobsOf('forbid'), 'a first Job');
+    const [first] = await eventually(async () => (await jobsOf('forbid')).length === 1 && jobsOf('forbid'), 10_000, 'a first Job');
     assert.equal(first.metadata.name, `forbid-${Math.floor(now.getTime() / 60_000)}`);
-    await waitFor(async () => (await client.get(R.cronJobs, 'default', 'forbid')).status?.active?.length === 1, 'status.active');
+    await eventually(async () => (await client.get(R.cronJobs, 'default', 'forbid')).status?.active?.length === 1, 10_000, 'status.active');
     await tick('forbid');
     await controller.idle();
     assert.equal((await jobsOf('forbid')).length, 1, 'Forbid skips while the first runs');
     await finish(first);
     await tick('forbid');
-    await waitFor(async () => (await jobsOf('forbid')).length === 2, 'a second Job');
+    await eventually(async () => (await jobsOf('forbid')).length === 2, 10_000, 'a second Job');
     const second = (await jobsOf('forbid')).find((j) => j.metadata.name !== first.metadata.name)!;
     await finish(second);
     // successfulJobsHistoryLimit 1: the older finished Job goes.
-    await waitFor(async () => (await jobsOf('forbid')).map((j) => j.metadata.name).join() === second.metadata.name, 'the first Job pruned');
+    await eventually(async () => (await jobsOf('forbid')).map((j) => j.metadata.name).join() === second.metadata.name, 10_000, 'the first Job pruned');
   });
 
   it('Replace deletes the running Job; suspend stops scheduling', async () => {
     await client.create(R.cronJobs, 'default', cronJob('replace', 'Replace'));
     await tick('replace');
-    const [first] = await waitFor(async () => (await jobsOf('replace')).length === 1 && jobsOf('replace'), 'a first Job');
+    const [first] = await eventually(async () => (await jobsOf('replace')).length === 1 && jobsOf('replace'), 10_000, 'a first Job');
     await tick('replace');
-    await waitFor(async () => {
+    await eventually(async () => {
       const js = await jobsOf('replace');
       return js.length === 1 && js[0].metadata.name !== first.metadata.name;
-    }, 'the first Job replaced');
+    }, 10_000, 'the first Job replaced');
     const cj = await client.get(R.cronJobs, 'default', 'replace');
     await client.update(R.cronJobs, 'default', { ...cj, spec: { ...cj.spec, suspend: true } });
     const before = (await jobsOf('replace')).map((j) => j.metadata.name);

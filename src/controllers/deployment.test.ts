@@ -6,10 +6,11 @@ import { R, type Client } from '../client/client.js';
 import { Informer } from '../client/informer.js';
 import { startTestApi, type TestApi } from '../../test/support/api.js';
 import { startWorkloadControllers, type WorkloadControllers } from './workloads.js';
-import { startFakeNode, waitFor, type FakeNode } from './workloads-test-support.js';
+import { startFakeNode, type FakeNode } from '../../test/support/workloads.js';
 import { controllerOf } from './controller-ref.js';
 import { isPodActive } from './replicaset-pods.js';
 import { POD_TEMPLATE_HASH } from './deployment-hash.js';
+import { eventually } from '../../test/support/eventually.js';
 
 const log = pino({ level: process.env.LOG_LEVEL ?? 'silent' });
 const NS = 'default';
@@ -27,7 +28,6 @@ function deployment(name: string, image: string, extra: Record<string, unknown> 
     },
   };
 }
-
 
 const imageOf = (p: KubeObject): string => p.spec?.template?.spec?.containers?.[0]?.image ?? p.spec?.containers?.[0]?.image;
 
@@ -101,7 +101,7 @@ describe('Deployment controller', () => {
 
   it('creates a ReplicaSet named by the template hash, with revision 1, and reports the rollout complete', async () => {
     await client.create(R.deployments, NS, deployment('web', 'nginx:1.0'));
-    const d = await waitFor(() => rolledOut(client, 'web'), 'rollout');
+    const d = await eventually(() => rolledOut(client, 'web'), 10_000, 'rollout');
     const [rs] = await replicaSetsOf(client, 'web');
     const hash = rs.metadata.labels![POD_TEMPLATE_HASH];
     assert.match(hash, /^[bcdfghjklmnpqrstvwxz2456789]{6,10}$/);
@@ -122,11 +122,11 @@ describe('Deployment controller', () => {
     const watch = observe(client, 'web');
     await watch.start();
     await client.patch(R.deployments, NS, 'web', 'merge', { spec: { template: { spec: { containers: [{ name: 'web', image: 'nginx:2.0' }] } } } });
-    const d = await waitFor(async () => {
+    const d = await eventually(async () => {
       const done = await rolledOut(client, 'web');
       const pods = await activePods(client, 'web');
       return done && pods.length === 3 && pods.every((p) => imageOf(p) === 'nginx:2.0') && done;
-    }, 'v2 rollout');
+    }, 10_000, 'v2 rollout');
     watch.stop();
     assert.ok(watch.max() <= 4, `at most replicas + maxSurge (25% of 3, rounded up: 1) pods at once, saw ${watch.max()}`);
     assert.equal(revision(d), '2');
@@ -137,11 +137,11 @@ describe('Deployment controller', () => {
   it('rolls back to v1 as kubectl rollout undo does, reusing the old ReplicaSet as revision 3', async () => {
     const before = (await replicaSetsOf(client, 'web')).find((rs) => revision(rs) === '1')!;
     await undoTo(client, 'web', '1');
-    await waitFor(async () => {
+    await eventually(async () => {
       const done = await rolledOut(client, 'web');
       const pods = await activePods(client, 'web');
       return done && revision(done) === '3' && pods.length === 3 && pods.every((p) => imageOf(p) === 'nginx:1.0');
-    }, 'undo');
+    }, 10_000, 'undo');
     const rss = await replicaSetsOf(client, 'web');
     assert.equal(rss.length, 2);
     const reused = rss.find((rs) => rs.metadata.uid === before.metadata.uid)!;
@@ -153,60 +153,60 @@ describe('Deployment controller', () => {
     await client.patch(R.deployments, NS, 'web', 'strategic', {
       spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': '2024-01-01T00:00:00Z' } } } },
     });
-    await waitFor(async () => {
+    await eventually(async () => {
       const done = await rolledOut(client, 'web');
       return done && revision(done) === '4';
-    }, 'restart');
+    }, 10_000, 'restart');
     assert.equal((await replicaSetsOf(client, 'web')).length, 3);
     await client.patch(R.deployments, NS, 'web', 'merge', { spec: { replicas: 5 } });
-    await waitFor(async () => (await rolledOut(client, 'web')) && (await activePods(client, 'web')).length === 5, 'scale up');
+    await eventually(async () => (await rolledOut(client, 'web')) && (await activePods(client, 'web')).length === 5, 10_000, 'scale up');
     await client.patch(R.deployments, NS, 'web', 'merge', { spec: { replicas: 1 } });
-    await waitFor(async () => (await rolledOut(client, 'web')) && (await activePods(client, 'web')).length === 1, 'scale down');
+    await eventually(async () => (await rolledOut(client, 'web')) && (await activePods(client, 'web')).length === 1, 10_000, 'scale down');
   });
 
   it('keeps at most revisionHistoryLimit old ReplicaSets', async () => {
     await client.create(R.deployments, NS, deployment('hist', 'nginx:1', { replicas: 1, revisionHistoryLimit: 1 }));
     for (const v of ['2', '3', '4']) {
-      await waitFor(() => rolledOut(client, 'hist'), 'rollout');
+      await eventually(() => rolledOut(client, 'hist'), 10_000, 'rollout');
       await client.patch(R.deployments, NS, 'hist', 'merge', { spec: { template: { spec: { containers: [{ name: 'web', image: `nginx:${v}` }] } } } });
     }
-    await waitFor(async () => {
+    await eventually(async () => {
       const done = await rolledOut(client, 'hist');
       const rss = await replicaSetsOf(client, 'hist');
       return done && revision(done) === '4' && rss.length === 2;
-    }, 'history cleaned up');
+    }, 10_000, 'history cleaned up');
     assert.deepEqual((await replicaSetsOf(client, 'hist')).map(revision).sort(), ['3', '4']);
   });
 
   it('does not roll out while paused, and does once resumed', async () => {
     await client.create(R.deployments, NS, deployment('paused', 'nginx:1', { replicas: 2 }));
-    await waitFor(() => rolledOut(client, 'paused'), 'rollout');
+    await eventually(() => rolledOut(client, 'paused'), 10_000, 'rollout');
     await client.patch(R.deployments, NS, 'paused', 'merge', { spec: { paused: true } });
-    await waitFor(async () => {
+    await eventually(async () => {
       const d = await client.get(R.deployments, NS, 'paused');
       return d.status.conditions.some((c: { reason: string }) => c.reason === 'DeploymentPaused');
-    }, 'paused condition');
+    }, 10_000, 'paused condition');
     await client.patch(R.deployments, NS, 'paused', 'merge', { spec: { replicas: 3, template: { spec: { containers: [{ name: 'web', image: 'nginx:2' }] } } } });
-    await waitFor(async () => (await activePods(client, 'paused')).length === 3, 'scaled while paused');
+    await eventually(async () => (await activePods(client, 'paused')).length === 3, 10_000, 'scaled while paused');
     await controllers.idle();
     assert.equal((await replicaSetsOf(client, 'paused')).length, 1, 'no new ReplicaSet while paused');
     await client.patch(R.deployments, NS, 'paused', 'merge', { spec: { paused: false } });
-    await waitFor(async () => {
+    await eventually(async () => {
       const pods = await activePods(client, 'paused');
       return (await rolledOut(client, 'paused')) && pods.length === 3 && pods.every((p) => imageOf(p) === 'nginx:2');
-    }, 'rollout after resume');
+    }, 10_000, 'rollout after resume');
   });
 
   it('Recreate stops every old pod before starting new ones', async () => {
     await client.create(R.deployments, NS, deployment('recreate', 'nginx:1', { strategy: { type: 'Recreate' } }));
-    await waitFor(() => rolledOut(client, 'recreate'), 'rollout');
+    await eventually(() => rolledOut(client, 'recreate'), 10_000, 'rollout');
     const watch = observe(client, 'recreate');
     await watch.start();
     await client.patch(R.deployments, NS, 'recreate', 'merge', { spec: { template: { spec: { containers: [{ name: 'web', image: 'nginx:2' }] } } } });
-    await waitFor(async () => {
+    await eventually(async () => {
       const pods = await activePods(client, 'recreate');
       return (await rolledOut(client, 'recreate')) && pods.length === 3 && pods.every((p) => imageOf(p) === 'nginx:2');
-    }, 'recreate rollout');
+    }, 10_000, 'recreate rollout');
     watch.stop();
     assert.equal(watch.mixed(), false, 'old and new pods never ran together');
   });
@@ -214,21 +214,21 @@ describe('Deployment controller', () => {
   it('a rollout whose pods never become ready keeps the old pods and exceeds its progress deadline', async () => {
     node.ready = (p) => imageOf(p) !== 'broken';
     await client.create(R.deployments, NS, deployment('stuck', 'nginx:1', { replicas: 4, progressDeadlineSeconds: 60 }));
-    await waitFor(() => rolledOut(client, 'stuck'), 'rollout');
+    await eventually(() => rolledOut(client, 'stuck'), 10_000, 'rollout');
     await client.patch(R.deployments, NS, 'stuck', 'merge', { spec: { template: { spec: { containers: [{ name: 'web', image: 'broken' }] } } } });
     // maxSurge 1, maxUnavailable 1 (25% of 4): one new pod beyond 4 and one old pod gone, no further.
-    const d = await waitFor(async () => {
+    const d = await eventually(async () => {
       const x = await client.get(R.deployments, NS, 'stuck');
       return x.status?.updatedReplicas === 2 && x.status?.replicas === 5 && x.status?.availableReplicas === 3 && x;
-    }, 'stalled rollout');
+    }, 10_000, 'stalled rollout');
     assert.equal(d.status.conditions.find((c: { type: string }) => c.type === 'Progressing').reason, 'ReplicaSetUpdated');
     now = new Date(now.getTime() + 61_000);
     await client.patch(R.deployments, NS, 'stuck', 'merge', { metadata: { labels: { poke: 'now' } } });
-    await waitFor(async () => {
+    await eventually(async () => {
       const x = await client.get(R.deployments, NS, 'stuck');
       const c = x.status.conditions.find((c: { type: string }) => c.type === 'Progressing');
       return c.reason === 'ProgressDeadlineExceeded' && c.status === 'False' && c.message.endsWith('has timed out progressing.');
-    }, 'deadline exceeded');
+    }, 10_000, 'deadline exceeded');
     node.ready = () => true;
   });
 });

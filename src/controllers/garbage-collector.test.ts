@@ -5,13 +5,13 @@ import type { KubeObject, OwnerReference } from '../apis/types.js';
 import { R, type Client } from '../client/client.js';
 import { startTestApi, type TestApi } from '../../test/support/api.js';
 import { startWorkloadControllers, type WorkloadControllers } from './workloads.js';
-import { startFakeNode, waitFor, type FakeNode } from './workloads-test-support.js';
+import { startFakeNode, type FakeNode } from '../../test/support/workloads.js';
 import { controllerOf } from './controller-ref.js';
 import { decide, type Action, type OwnerState } from './garbage-collector-decisions.js';
+import { eventually } from '../../test/support/eventually.js';
 
 const log = pino({ level: 'silent' });
 const NS = 'default';
-
 
 function deployment(name: string): KubeObject {
   return {
@@ -49,13 +49,13 @@ describe('garbage collector', () => {
 
   async function running(name: string): Promise<void> {
     await client.create(R.deployments, NS, deployment(name));
-    await waitFor(async () => (await client.get(R.deployments, NS, name)).status?.availableReplicas === 2, `${name} available`);
+    await eventually(async () => (await client.get(R.deployments, NS, name)).status?.availableReplicas === 2, 10_000, `${name} available`);
   }
 
   it('background: deleting a Deployment removes its ReplicaSets and pods', async () => {
     await running('bg');
     await client.delete(R.deployments, NS, 'bg', { propagationPolicy: 'Background' });
-    await waitFor(async () => (await count(client, R.replicaSets, 'bg')) === 0 && (await count(client, R.pods, 'bg')) === 0, 'everything gone');
+    await eventually(async () => (await count(client, R.replicaSets, 'bg')) === 0 && (await count(client, R.pods, 'bg')) === 0, 10_000, 'everything gone');
   });
 
   it('foreground: the Deployment stays until its dependents are gone', async () => {
@@ -63,7 +63,7 @@ describe('garbage collector', () => {
     await client.delete(R.deployments, NS, 'fg', { propagationPolicy: 'Foreground' });
     const d = await client.get(R.deployments, NS, 'fg');
     assert.deepEqual(d.metadata.finalizers, ['foregroundDeletion']);
-    await waitFor(async () => (await client.list(R.deployments, NS, { fieldSelector: 'metadata.name=fg' })).items.length === 0, 'deployment gone');
+    await eventually(async () => (await client.list(R.deployments, NS, { fieldSelector: 'metadata.name=fg' })).items.length === 0, 10_000, 'deployment gone');
     // Dependents went first: nothing is left the moment the Deployment is gone.
     assert.equal(await count(client, R.replicaSets, 'fg'), 0);
     assert.equal(await count(client, R.pods, 'fg'), 0);
@@ -72,7 +72,7 @@ describe('garbage collector', () => {
   it('orphan: ReplicaSets and pods stay, without the reference to the deleted Deployment', async () => {
     await running('orph');
     await client.delete(R.deployments, NS, 'orph', { propagationPolicy: 'Orphan' });
-    await waitFor(async () => (await client.list(R.deployments, NS, { fieldSelector: 'metadata.name=orph' })).items.length === 0, 'deployment gone');
+    await eventually(async () => (await client.list(R.deployments, NS, { fieldSelector: 'metadata.name=orph' })).items.length === 0, 10_000, 'deployment gone');
     const [rs] = (await client.list(R.replicaSets, NS, { labelSelector: 'app=orph' })).items;
     assert.equal(rs.metadata.ownerReferences, undefined);
     assert.equal(rs.metadata.deletionTimestamp, undefined);
@@ -93,14 +93,14 @@ describe('garbage collector', () => {
     });
     await client.create(R.pods, NS, pod('dangling', [ghost]));
     await client.create(R.pods, NS, pod('shared', [ref(svc), ghost]));
-    await waitFor(async () => (await client.list(R.pods, NS, { fieldSelector: 'metadata.name=dangling' })).items.length === 0, 'dangling pod deleted');
-    const shared = await waitFor(async () => {
+    await eventually(async () => (await client.list(R.pods, NS, { fieldSelector: 'metadata.name=dangling' })).items.length === 0, 10_000, 'dangling pod deleted');
+    const shared = await eventually(async () => {
       const p = await client.get(R.pods, NS, 'shared');
       return p.metadata.ownerReferences?.length === 1 && p;
-    }, 'gone owner dropped');
+    }, 10_000, 'gone owner dropped');
     assert.equal(shared.metadata.ownerReferences![0].uid, svc.metadata.uid);
     await client.delete(R.services, NS, 'owner');
-    await waitFor(async () => (await client.list(R.pods, NS, { fieldSelector: 'metadata.name=shared' })).items.length === 0, 'shared pod deleted');
+    await eventually(async () => (await client.list(R.pods, NS, { fieldSelector: 'metadata.name=shared' })).items.length === 0, 10_000, 'shared pod deleted');
   });
 });
 

@@ -2,16 +2,16 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
 import { NodeLifecycleController, planNode, UNREACHABLE_TAINT } from './node-lifecycle.js';
-import type { Node } from '../apis/core/nodes.js';
+import type { Node, Taint } from '../apis/core/nodes.js';
 import type { Pod } from '../apis/core/pods.js';
-import { FakeClock } from '../util/clock.js';
+import { FakeClock } from '../../test/support/fake-clock.js';
 import { startTestApi } from '../../test/support/api.js';
 import { R } from '../client/client.js';
-import { waitFor } from './workloads-test-support.js';
+import { eventually } from '../../test/support/eventually.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const GRACE = 40_000;
-const node = (ready: string, taints: Node['spec'] extends infer S ? NonNullable<S>['taints'] : never = []): Node => ({
+const node = (ready: string, taints: Taint[] = []): Node => ({
   apiVersion: 'v1',
   kind: 'Node',
   metadata: { name: 'n1' },
@@ -64,31 +64,31 @@ describe('NodeLifecycleController', () => {
       // Renewed at 30 s: still alive at 60 s (30 s after the renewal).
       clock.advance(30_000);
       await renew();
-      await waitFor(async () => {
+      await eventually(async () => {
         await c.monitor();
         return (c as unknown as { probes: Map<string, { at: number }> }).probes.get('n1')?.at === clock.now();
-      }, 'the renewal seen');
+      }, 10_000, 'the renewal seen');
       clock.advance(30_000);
       await c.monitor();
       assert.equal(await readyOf(), 'True');
       // Silent for the grace period: Unknown, tainted, pods not Ready.
       clock.advance(10_000);
-      await waitFor(async () => { await c.monitor(); return (await readyOf()) === 'Unknown'; }, 'node Unknown');
+      await eventually(async () => { await c.monitor(); return (await readyOf()) === 'Unknown'; }, 10_000, 'node Unknown');
       const n = await client.get<Node>(R.nodes, undefined, 'n1');
       assert.deepEqual(n.spec?.taints?.map((t) => t.effect), ['NoSchedule', 'NoExecute']);
-      await waitFor(async () => {
+      await eventually(async () => {
         await c.monitor();
         const p = await client.get<Pod>(R.pods, 'default', 'p');
         return p.status?.conditions?.find((x) => x.type === 'Ready')?.status === 'False';
-      }, 'pod not Ready');
+      }, 10_000, 'pod not Ready');
       // The agent is back and posts Ready: the taints go.
       await renew();
       const back = await client.get<Node>(R.nodes, undefined, 'n1');
       await client.update(R.nodes, undefined, { ...back, status: node('True').status }, { subresource: 'status' });
-      await waitFor(async () => {
+      await eventually(async () => {
         await c.monitor();
         return ((await client.get<Node>(R.nodes, undefined, 'n1')).spec?.taints ?? []).length === 0;
-      }, 'taints removed');
+      }, 10_000, 'taints removed');
     } finally {
       c.stop();
       await api.close();
@@ -114,19 +114,19 @@ describe('NodeLifecycleController', () => {
     try {
       await c.monitor();
       clock.advance(GRACE);
-      await waitFor(async () => {
+      await eventually(async () => {
         await c.monitor();
         return ((await client.get<Node>(R.nodes, undefined, 'n1')).spec?.taints ?? []).some((t) => t.effect === 'NoExecute');
-      }, 'the NoExecute taint');
+      }, 10_000, 'the NoExecute taint');
       await c.monitor();
       assert.deepEqual(await evicted(), []);
       clock.advance(10_000);
-      await waitFor(async () => { await c.monitor(); return (await evicted()).length === 1; }, 'the 10 s pod evicted');
+      await eventually(async () => { await c.monitor(); return (await evicted()).length === 1; }, 10_000, 'the 10 s pod evicted');
       assert.deepEqual(await evicted(), ['ten-seconds']);
       const gone = await client.get<Pod>(R.pods, 'default', 'ten-seconds');
       assert.equal(gone.status?.conditions?.find((x) => x.type === 'DisruptionTarget')?.reason, 'DeletionByTaintManager');
       clock.advance(290_000);
-      await waitFor(async () => { await c.monitor(); return (await evicted()).length === 2; }, 'the default 300 s pod evicted');
+      await eventually(async () => { await c.monitor(); return (await evicted()).length === 2; }, 10_000, 'the default 300 s pod evicted');
       assert.deepEqual(await evicted(), ['default-300s', 'ten-seconds']);
     } finally {
       c.stop();

@@ -11,7 +11,7 @@ import { controllerOf } from './controller-ref.js';
 import { rankPodsForDeletion } from './replicaset-pods.js';
 import { slowStartBatches } from './replicaset-decisions.js';
 import { rfc3339 } from '../util/time.js';
-import { waitFor } from './workloads-test-support.js';
+import { eventually } from '../../test/support/eventually.js';
 
 const log = pino({ level: 'silent' });
 
@@ -37,7 +37,6 @@ async function setPodStatus(client: Client, name: string, status: Record<string,
   const p = await client.get(R.pods, 'default', name);
   await client.update(R.pods, 'default', { ...p, status: { ...p.status, ...status } }, { subresource: 'status' });
 }
-
 
 const podsOf = async (client: Client, app: string): Promise<KubeObject[]> =>
   (await client.list(R.pods, 'default', { labelSelector: `app=${app}` })).items.filter((p) => !p.metadata.deletionTimestamp);
@@ -67,19 +66,19 @@ describe('ReplicaSet controller', () => {
 
   it('creates spec.replicas pods from the template, owned by the ReplicaSet', async () => {
     const rs = await client.create(R.replicaSets, 'default', replicaSet('web', 3));
-    const pods = await waitFor(async () => {
+    const pods = await eventually(async () => {
       const ps = await podsOf(client, 'web');
       return ps.length === 3 && ps;
-    }, '3 pods');
+    }, 10_000, '3 pods');
     for (const p of pods) {
       assert.match(p.metadata.name!, /^web-[a-z0-9]{5}$/);
       assert.deepEqual(p.metadata.labels, { app: 'web', tier: 'web' });
       assert.deepEqual(controllerOf(p), { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web', uid: rs.metadata.uid, controller: true, blockOwnerDeletion: true });
     }
-    const status = await waitFor(async () => {
+    const status = await eventually(async () => {
       const s = (await client.get(R.replicaSets, 'default', 'web')).status;
       return s?.replicas === 3 && s;
-    }, 'status');
+    }, 10_000, 'status');
     assert.equal(status.fullyLabeledReplicas, 3);
     assert.equal(status.readyReplicas, undefined, 'zero counters are left out');
     assert.equal(status.observedGeneration, 1);
@@ -91,58 +90,58 @@ describe('ReplicaSet controller', () => {
     const [first, second] = await podsOf(client, 'web');
     await client.delete(R.pods, 'default', first.metadata.name!);
     await setPodStatus(client, second.metadata.name!, { phase: 'Failed' });
-    await waitFor(async () => {
+    await eventually(async () => {
       const ps = (await podsOf(client, 'web')).filter((p) => p.status?.phase !== 'Failed');
       return ps.length === 3 && !ps.some((p) => p.metadata.name === first.metadata.name);
-    }, 'replacements');
+    }, 10_000, 'replacements');
     for (const p of (await podsOf(client, 'web')).filter((p) => p.status?.phase !== 'Failed')) {
       await setPodStatus(client, p.metadata.name!, { phase: 'Running', conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: rfc3339(now) }] });
     }
-    const status = await waitFor(async () => {
+    const status = await eventually(async () => {
       const s = (await client.get(R.replicaSets, 'default', 'web')).status;
       return s?.readyReplicas === 3 && s;
-    }, 'ready');
+    }, 10_000, 'ready');
     assert.equal(status.availableReplicas, 3);
     assert.equal(status.replicas, 3);
   });
 
   it('counts a ready pod available only after minReadySeconds', async () => {
     await client.create(R.replicaSets, 'default', replicaSet('slow', 1, 30));
-    const [p] = await waitFor(async () => {
+    const [p] = await eventually(async () => {
       const ps = await podsOf(client, 'slow');
       return ps.length === 1 && ps;
-    }, 'pod');
+    }, 10_000, 'pod');
     await setPodStatus(client, p.metadata.name!, { phase: 'Running', conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: rfc3339(now) }] });
-    const s1 = await waitFor(async () => {
+    const s1 = await eventually(async () => {
       const s = (await client.get(R.replicaSets, 'default', 'slow')).status;
       return s?.readyReplicas === 1 && s;
-    }, 'ready');
+    }, 10_000, 'ready');
     assert.equal(s1.availableReplicas, undefined);
     now = new Date(now.getTime() + 31_000);
     await client.patch(R.replicaSets, 'default', 'slow', 'merge', { metadata: { labels: { poke: '1' } } });
-    await waitFor(async () => (await client.get(R.replicaSets, 'default', 'slow')).status?.availableReplicas === 1, 'available');
+    await eventually(async () => (await client.get(R.replicaSets, 'default', 'slow')).status?.availableReplicas === 1, 10_000, 'available');
   });
 
   it('scales down, deleting not-ready pods first', async () => {
     const pods = await podsOf(client, 'web');
     const notReady = pods.find((p) => p.status?.phase !== 'Failed')!;
     await setPodStatus(client, notReady.metadata.name!, { conditions: [{ type: 'Ready', status: 'False' }] });
-    await waitFor(async () => (await client.get(R.replicaSets, 'default', 'web')).status?.readyReplicas === 2, 'not ready seen');
+    await eventually(async () => (await client.get(R.replicaSets, 'default', 'web')).status?.readyReplicas === 2, 10_000, 'not ready seen');
     await client.patch(R.replicaSets, 'default', 'web', 'merge', { spec: { replicas: 2 } });
-    await waitFor(async () => (await podsOf(client, 'web')).filter((p) => p.status?.phase !== 'Failed').length === 2, 'scaled down');
+    await eventually(async () => (await podsOf(client, 'web')).filter((p) => p.status?.phase !== 'Failed').length === 2, 10_000, 'scaled down');
     assert.ok(!(await podsOf(client, 'web')).some((p) => p.metadata.name === notReady.metadata.name));
   });
 
   it('adopts a matching orphan and releases a pod whose labels stop matching', async () => {
     await client.create(R.replicaSets, 'default', replicaSet('adopt', 2));
-    await waitFor(async () => (await podsOf(client, 'adopt')).length === 2, 'pods');
+    await eventually(async () => (await podsOf(client, 'adopt')).length === 2, 10_000, 'pods');
     await client.create(R.pods, 'default', pod('stray', { app: 'adopt' }));
-    await waitFor(async () => controllerOf(await client.get(R.pods, 'default', 'stray'))?.name === 'adopt', 'adoption');
-    await waitFor(async () => (await podsOf(client, 'adopt')).length === 2, 'surplus deleted');
+    await eventually(async () => controllerOf(await client.get(R.pods, 'default', 'stray'))?.name === 'adopt', 10_000, 'adoption');
+    await eventually(async () => (await podsOf(client, 'adopt')).length === 2, 10_000, 'surplus deleted');
     const [kept] = await podsOf(client, 'adopt');
     await client.patch(R.pods, 'default', kept.metadata.name!, 'merge', { metadata: { labels: { app: 'elsewhere' } } });
-    await waitFor(async () => !controllerOf(await client.get(R.pods, 'default', kept.metadata.name!)), 'release');
-    await waitFor(async () => (await podsOf(client, 'adopt')).length === 2, 'replacement');
+    await eventually(async () => !controllerOf(await client.get(R.pods, 'default', kept.metadata.name!)), 10_000, 'release');
+    await eventually(async () => (await podsOf(client, 'adopt')).length === 2, 10_000, 'replacement');
   });
 });
 

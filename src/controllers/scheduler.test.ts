@@ -9,11 +9,11 @@ import { Informer } from '../client/informer.js';
 import { startTestApi, type TestApi } from '../../test/support/api.js';
 import { Scheduler } from './scheduler.js';
 import { place, type Placement } from './scheduler-decisions.js';
-import { startFakeNode, waitFor, type FakeNode } from './workloads-test-support.js';
+import { startFakeNode, type FakeNode } from '../../test/support/workloads.js';
+import { eventually } from '../../test/support/eventually.js';
 
 const log = pino({ level: 'silent' });
 const NS = 'default';
-
 
 const pod = (name: string, spec: Record<string, unknown> = {}): KubeObject => ({
   apiVersion: 'v1',
@@ -53,10 +53,10 @@ describe('scheduler', () => {
 
   it('leaves a pod pending while there is no node, and says why', async () => {
     await client.create(R.pods, NS, pod('early'));
-    const [ev] = await waitFor(async () => {
+    const [ev] = await eventually(async () => {
       const evs = await eventsOf('early');
       return evs.length > 0 && evs;
-    }, 'FailedScheduling');
+    }, 10_000, 'FailedScheduling');
     assert.deepEqual([ev.type, ev.reason, ev.message, ev.source.component], ['Warning', 'FailedScheduling', 'no nodes available to schedule pods', 'default-scheduler']);
     const p = await client.get(R.pods, NS, 'early');
     assert.equal(p.spec.nodeName, undefined);
@@ -66,27 +66,27 @@ describe('scheduler', () => {
 
   it('binds pending pods once a Ready node appears, spreading them by pod count', async () => {
     nodes.push(await startFakeNode(client, 'node-a', { disk: 'ssd' }));
-    await waitFor(async () => (await nodeOf('early')) === 'node-a', 'early bound');
+    await eventually(async () => (await nodeOf('early')) === 'node-a', 10_000, 'early bound');
     const [ev] = (await eventsOf('early')).filter((e) => e.reason === 'Scheduled');
     assert.equal(ev.message, 'Successfully assigned default/early to node-a');
     nodes.push(await startFakeNode(client, 'node-b'));
     for (const n of ['s1', 's2', 's3']) await client.create(R.pods, NS, pod(n));
-    const placed = await waitFor(async () => {
+    const placed = await eventually(async () => {
       const all = await Promise.all(['s1', 's2', 's3'].map(nodeOf));
       return all.every(Boolean) && all;
-    }, 'bound');
+    }, 10_000, 'bound');
     const onB = placed.filter((n) => n === 'node-b').length;
     assert.equal(onB, 2, `node-b had fewer pods, so it takes two of three: ${placed}`);
   });
 
   it('honours nodeSelector, nodeName and cordon', async () => {
     await client.create(R.pods, NS, pod('ssd', { nodeSelector: { disk: 'ssd' } }));
-    await waitFor(async () => (await nodeOf('ssd')) === 'node-a', 'ssd on node-a');
+    await eventually(async () => (await nodeOf('ssd')) === 'node-a', 10_000, 'ssd on node-a');
     await client.create(R.pods, NS, pod('nowhere', { nodeSelector: { disk: 'tape' } }));
-    const [ev] = await waitFor(async () => {
+    const [ev] = await eventually(async () => {
       const evs = await eventsOf('nowhere');
       return evs.length > 0 && evs;
-    }, 'FailedScheduling');
+    }, 10_000, 'FailedScheduling');
     assert.equal(
       ev.message,
       "0/2 nodes are available: 2 node(s) didn't match Pod's node affinity/selector. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.",
@@ -94,29 +94,29 @@ describe('scheduler', () => {
     await client.create(R.pods, NS, pod('pinned', { nodeName: 'node-b' }));
     assert.equal(await nodeOf('pinned'), 'node-b');
     await client.patch(R.nodes, undefined, 'node-b', 'merge', { spec: { unschedulable: true } });
-    await waitFor(async () => informers[1].get(undefined, 'node-b')?.spec?.unschedulable, 'the scheduler sees the cordon');
+    await eventually(async () => informers[1].get(undefined, 'node-b')?.spec?.unschedulable, 10_000, 'the scheduler sees the cordon');
     for (const n of ['c1', 'c2']) await client.create(R.pods, NS, pod(n));
-    const placed = await waitFor(async () => {
+    const placed = await eventually(async () => {
       const all = await Promise.all(['c1', 'c2'].map(nodeOf));
       return all.every(Boolean) && all;
-    }, 'bound');
+    }, 10_000, 'bound');
     assert.deepEqual(placed, ['node-a', 'node-a']);
   });
 
   it('spreads the replicas of one owner, counting a node that becomes Ready a moment later', async () => {
     await client.patch(R.nodes, undefined, 'node-b', 'merge', { spec: { unschedulable: false } });
     await client.create(R.nodes, undefined, { apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-c' } });
-    await waitFor(async () => informers[1].get(undefined, 'node-c') && !informers[1].get(undefined, 'node-b')?.spec?.unschedulable, 'the scheduler sees node-c and node-b uncordoned');
+    await eventually(async () => informers[1].get(undefined, 'node-c') && !informers[1].get(undefined, 'node-b')?.spec?.unschedulable, 10_000, 'the scheduler sees node-c and node-b uncordoned');
     const owner = { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-1', uid: 'f1d2d2f9-0000-4000-8000-000000000001', controller: true };
     const names = ['web-1-a', 'web-1-b', 'web-1-c'];
     for (const n of names) await client.create(R.pods, NS, { ...pod(n), metadata: { name: n, namespace: NS, ownerReferences: [owner] } });
-    await waitFor(async () => (await Promise.all(names.map(nodeOf))).filter(Boolean).length === 2, 'two replicas bound on the Ready nodes');
+    await eventually(async () => (await Promise.all(names.map(nodeOf))).filter(Boolean).length === 2, 10_000, 'two replicas bound on the Ready nodes');
     const node = await client.get(R.nodes, undefined, 'node-c');
     await client.update(R.nodes, undefined, { ...node, status: { conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady' }] } }, { subresource: 'status' });
-    const placed = await waitFor(async () => {
+    const placed = await eventually(async () => {
       const all = await Promise.all(names.map(nodeOf));
       return all.every(Boolean) && all;
-    }, 'all bound');
+    }, 10_000, 'all bound');
     assert.deepEqual([...placed].sort(), ['node-a', 'node-b', 'node-c']);
   });
 
@@ -124,7 +124,7 @@ describe('scheduler', () => {
     await client.create(R.pods, NS, pod('other', { schedulerName: 'my-scheduler' }));
     // Pods are seen in order: once a later pod is bound, the earlier one was looked at.
     await client.create(R.pods, NS, pod('later'));
-    await waitFor(async () => (await nodeOf('later')) !== undefined, 'later bound');
+    await eventually(async () => (await nodeOf('later')) !== undefined, 10_000, 'later bound');
     assert.equal(await nodeOf('other'), undefined);
   });
 });

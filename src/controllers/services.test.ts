@@ -229,7 +229,11 @@ describe('Service controllers', () => {
       endpoints: [{ addresses: ['192.0.2.60'] }],
       ports: [{ name: '', port: 80, protocol: 'TCP' }],
     });
-    await new Promise((r) => setTimeout(r, 100));
+    // A canary written after them must be mirrored. The queue hands out keys first in, first out,
+    // so `ext` was synced before the canary's mirror was written: a mirror of `ext` would exist.
+    await c.service('canary', { ports: [{ port: 80 }] });
+    await c.client.create(R.endpoints, c.ns, { metadata: { name: 'canary' }, subsets: [{ addresses: [{ ip: '192.0.2.70' }], ports: [{ port: 80 }] }] });
+    await until('the canary mirrored', async () => (await c.slices('canary')).length === 1);
     assert.deepEqual((await c.slices('ext')).map((s) => s.metadata.name), ['ext-manual']);
   });
 

@@ -8,7 +8,7 @@ import { R, type Client } from '../client/client.js';
 import type { KubeObject } from '../apis/types.js';
 import { DnsCache } from './cache.js';
 import { answer, type RecordsConfig, type Reply } from './records.js';
-import { zoneText } from './zone-text.js';
+import { zoneText } from '../../test/support/zone-text.js';
 
 const CONFIG: RecordsConfig = { zone: 'cluster.local', ttl: 5, nameservers: ['127.96.0.10'] };
 

@@ -3,7 +3,7 @@
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import dgram from 'node:dgram';
 import net from 'node:net';
@@ -13,14 +13,16 @@ import { startTestApi, type TestApi } from '../../test/support/api.js';
 import { R } from '../client/client.js';
 import type { Service } from '../apis/core/service/types.js';
 import type { EndpointSlice } from '../apis/discovery/endpointslices.js';
-import { startFakeUpstream, type FakeUpstream } from './fake-upstream.js';
+import { startFakeUpstream, type FakeUpstream } from '../../test/support/fake-upstream.js';
 import { startDns, type Dns } from './index.js';
+import { eventually } from '../../test/support/eventually.js';
+import { requiresCommand } from '../../test/support/requires.js';
 
 const ADDRESS = '127.53.1.1';
 const UPSTREAM = '127.53.1.2';
 const MANY = 40; // endpoints of the big headless service: ~1.3 KB of answers, over 512 bytes
 
-const hasDig = spawnSync('dig', ['-v']).status === 0;
+const needsDig = requiresCommand(['dig', '-v'], 'apt-get install dnsutils');
 type Rcoded = DecodedPacket & { rcode: string };
 
 function query(name: string, type = 'A', extra: Partial<Packet> = {}): Buffer {
@@ -100,7 +102,7 @@ describe('DNS server', () => {
       upstreams: [`${UPSTREAM}:${upstream.port}`],
     });
     // The first question after start may come before the first list: wait for a real answer.
-    while ((await udp(dns.port, query('front.web.svc.cluster.local'))).rcode === 'SERVFAIL') await new Promise((r) => setImmediate(r));
+    await eventually(async () => (await udp(dns.port, query('front.web.svc.cluster.local'))).rcode !== 'SERVFAIL', 10_000, 'a first answer that is not SERVFAIL');
   });
 
   after(async () => {
@@ -133,7 +135,7 @@ describe('DNS server', () => {
 
   it('answers as kubeadm\'s CoreDNS: TTL 30, AA without RA in the zone, RA for forwarded names', async () => {
     const r = await udp(dns.port, query('front.web.svc.cluster.local'));
-    assert.deepEqual(r.answers?.map((a) => a.ttl), [30]);
+    assert.deepEqual(r.answers?.map((a) => ('ttl' in a ? a.ttl : undefined)), [30]);
     assert.equal(r.flag_aa, true);
     assert.equal(r.flag_ra, false);
     assert.equal(r.flag_rd, true);
@@ -155,11 +157,11 @@ describe('DNS server', () => {
     const before = await entries();
     // An unrelated Service appears: the replies above stay cached; its own name is one more.
     await client.create(R.services, 'web', { metadata: { name: 'other', namespace: 'web' }, spec: { clusterIP: '127.96.2.3', ports: [{ port: 80 }] } });
-    while ((await udp(dns.port, query('other.web.svc.cluster.local'))).rcode !== 'NOERROR') await new Promise((r) => setImmediate(r));
+    await eventually(async () => (await udp(dns.port, query('other.web.svc.cluster.local'))).rcode === 'NOERROR', 10_000, 'other to resolve');
     assert.equal(await entries(), before + 1);
     // The negative answer for `late` goes the moment `late` exists.
     await client.create(R.services, 'web', { metadata: { name: 'late', namespace: 'web' }, spec: { clusterIP: '127.96.2.2', ports: [{ port: 80 }] } });
-    while ((await udp(dns.port, late)).rcode === 'NXDOMAIN') await new Promise((r) => setImmediate(r));
+    await eventually(async () => (await udp(dns.port, late)).rcode !== 'NXDOMAIN', 10_000, 'late to resolve');
     assert.deepEqual(addresses(await udp(dns.port, late)), ['127.96.2.2']);
     assert.deepEqual(addresses(await udp(dns.port, query('LATE.web.svc.cluster.local'))), ['127.96.2.2']);
   });
@@ -235,7 +237,8 @@ describe('DNS server', () => {
     assert.deepEqual(r.answers?.map((a) => `${a.name} ${a.type}`), ['ext.web.svc.cluster.local CNAME', 'www.example.test A']);
   });
 
-  it('answers dig over UDP and TCP', { skip: !hasDig && 'dig is not installed (apt-get install dnsutils)' }, async () => {
+  it('answers dig over UDP and TCP', { skip: needsDig.skip }, async () => {
+    needsDig.check();
     // Asynchronously: the server runs in this process.
     const dig = async (...args: string[]) =>
       (await promisify(execFile)('dig', [`@${ADDRESS}`, '-p', String(dns.port), '+short', '+tries=1', '+time=2', ...args])).stdout.trim();
@@ -270,7 +273,7 @@ describe('DNS server with UDP worker processes', () => {
       upstreams: [`${UPSTREAM}:${silent.address().port}`],
       workers: 2,
     });
-    while ((await ask('front.web.svc.cluster.local')).rcode === 'SERVFAIL') await new Promise((r) => setImmediate(r));
+    await eventually(async () => (await ask('front.web.svc.cluster.local')).rcode !== 'SERVFAIL', 10_000, 'a first answer from the workers that is not SERVFAIL');
   });
 
   after(async () => {
@@ -287,7 +290,7 @@ describe('DNS server with UDP worker processes', () => {
     const late = 'late.web.svc.cluster.local';
     for (let i = 0; i < 20; i++) assert.equal((await ask(late)).rcode, 'NXDOMAIN'); // cached in both workers by now
     await api.client().create(R.services, 'web', { metadata: { name: 'late', namespace: 'web' }, spec: { clusterIP: '127.96.2.2', ports: [{ port: 80 }] } });
-    while ((await ask(late)).rcode === 'NXDOMAIN') await new Promise((r) => setImmediate(r));
+    await eventually(async () => (await ask(late)).rcode !== 'NXDOMAIN', 10_000, 'late to resolve in the workers');
     for (let i = 0; i < 20; i++) assert.deepEqual(addresses(await ask(late)), ['127.96.2.2']);
     const [overTcp] = await tcpTo(WORKER_ADDRESS, dns.port, [query(late)]);
     assert.deepEqual(addresses(overTcp), ['127.96.2.2']);
@@ -302,7 +305,7 @@ describe('DNS server with UDP worker processes', () => {
     // AAAA: asked by this test only, so every count is its own.
     const served = async () => Number(/^tinykube_dns_responses_total\{type="AAAA",rcode="NOERROR",proto="udp"\} (\d+)/m.exec(await dns.metrics.metrics())?.[1] ?? 0);
     for (let i = 0; i < 10; i++) await udpTo(WORKER_ADDRESS, dns.port, query('front.web.svc.cluster.local', 'AAAA'));
-    while ((await served()) < 10) await new Promise((r) => setTimeout(r, 100)); // workers report every second
+    await eventually(async () => (await served()) >= 10, 10_000, 'the workers to report 10 replies'); // workers report every second
     assert.equal(await served(), 10);
   });
 });

@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import dnsPacket from 'dns-packet';
-import { startFakeUpstream, type FakeUpstream } from './fake-upstream.js';
+import { startFakeUpstream, type FakeUpstream } from '../../test/support/fake-upstream.js';
 import { MAX_CACHE_TTL, Upstream } from './upstream.js';
 
 const SERVER = '127.53.6.1';

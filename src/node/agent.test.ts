@@ -12,9 +12,10 @@ import type { Pod } from '../apis/core/pods.js';
 import type { Node } from '../apis/core/nodes.js';
 import type { KubeObject } from '../apis/types.js';
 import { startNodeAgent, type NodeAgent } from './agent.js';
-import { FakeClock } from '../util/clock.js';
+import { FakeClock } from '../../test/support/fake-clock.js';
 import type { ApiContainerStatus } from './pod-status.js';
 import { groupMembers, hostProcessRunner, type ProcessRunner } from './runtime/process-runner.js';
+import { eventually } from '../../test/support/eventually.js';
 
 const log = pino({ level: 'silent' });
 const NODE = 'node-a';
@@ -32,21 +33,6 @@ function trackingRunner(pids: number[]): ProcessRunner {
 }
 
 const groupAlive = (pid: number): boolean => groupMembers(pid).length > 0;
-
-async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 function podManifest(name: string, container: Record<string, unknown>, spec: Record<string, unknown> = {}): KubeObject {
   return {
@@ -116,10 +102,10 @@ describe('node agent', () => {
 
   it('runs a pod: Running, Ready, an IP of the pod CIDR, output in the log file', async () => {
     await client.create(R.pods, 'default', podManifest('sleeper', SLEEPER));
-    const pod = await eventually('sleeper ready', async () => {
+    const pod = await eventually(async () => {
       const p = await getPod('sleeper');
       return cond(p, 'Ready') === 'True' ? p : undefined;
-    });
+    }, 15_000, 'sleeper ready');
     assert.equal(pod.status?.phase, 'Running');
     assert.match(pod.status?.podIP ?? '', /^127\.244\.7\.\d+$/);
     assert.equal(pod.status?.hostIP, '127.0.0.1');
@@ -129,16 +115,16 @@ describe('node agent', () => {
     assert.equal(cs.started, true);
     assert.match(String(cs.containerID), /^tinykube:\/\/[0-9a-f]{64}$/);
     const logFile = join(dataDir, 'pods', `default_sleeper_${pod.metadata.uid}`, 'main', '0.log');
-    await eventually('log output', async () => readFileSync(logFile, 'utf8').includes('hi'));
+    await eventually(async () => readFileSync(logFile, 'utf8').includes('hi'), 15_000, 'log output');
   });
 
   it('readiness probes drive Ready: a 200 makes it ready, a 500 keeps it not ready', async () => {
     const probe = { httpGet: { path: '/', port: 'http' }, periodSeconds: 1 };
     await client.create(R.pods, 'default', podManifest('web-ok', { ...HTTP_SERVER(200), readinessProbe: probe }));
     await client.create(R.pods, 'default', podManifest('web-bad', { ...HTTP_SERVER(500), readinessProbe: { ...probe, failureThreshold: 1 } }));
-    await eventually('web-ok ready', async () => cond(await getPod('web-ok'), 'Ready') === 'True');
+    await eventually(async () => cond(await getPod('web-ok'), 'Ready') === 'True', 15_000, 'web-ok ready');
     // Until the server listens the probe is refused; then it answers 500.
-    await eventually('an Unhealthy event for the 500', async () => {
+    await eventually(async () => {
       const { items } = await client.list(R.events, 'default');
       return items.find(
         (e) =>
@@ -146,7 +132,7 @@ describe('node agent', () => {
           (e.involvedObject as { name: string }).name === 'web-bad' &&
           e.message === 'Readiness probe failed: HTTP probe failed with statuscode: 500',
       );
-    });
+    }, 15_000, 'an Unhealthy event for the 500');
     const bad = await getPod('web-bad');
     assert.equal(bad.status?.phase, 'Running');
     assert.equal(cond(bad, 'Ready'), 'False');
@@ -157,24 +143,24 @@ describe('node agent', () => {
     const ips = await Promise.all(['sleeper', 'web-ok', 'web-bad'].map(async (n) => (await getPod(n)).status?.podIP));
     assert.equal(new Set(ips).size, 3);
     await client.create(R.pods, 'default', podManifest('host-net', SLEEPER, { hostNetwork: true }));
-    await eventually('host-net running', async () => (await getPod('host-net')).status?.podIP === '127.0.0.1');
+    await eventually(async () => (await getPod('host-net')).status?.podIP === '127.0.0.1', 15_000, 'host-net running');
   });
 
   it('a deleted pod is stopped (SIGTERM to its group) and then removed from the API', async () => {
     const before = pids.length;
     await client.create(R.pods, 'default', podManifest('doomed', SLEEPER));
-    await eventually('doomed running', async () => (await getPod('doomed')).status?.phase === 'Running');
+    await eventually(async () => (await getPod('doomed')).status?.phase === 'Running', 15_000, 'doomed running');
     const pid = pids[before];
     assert.ok(groupAlive(pid));
     await client.delete(R.pods, 'default', 'doomed');
-    await eventually('doomed gone', async () => {
+    await eventually(async () => {
       try {
         await getPod('doomed');
         return false;
       } catch (err) {
         return (err as { code?: number }).code === 404;
       }
-    });
+    }, 15_000, 'doomed gone');
     assert.equal(groupAlive(pid), false);
   });
 
@@ -184,10 +170,10 @@ describe('node agent', () => {
     agent = undefined;
     for (const pid of pids) assert.equal(groupAlive(pid), false, `process group ${pid} survived the stop`);
     await start();
-    const after = await eventually('sleeper running again', async () => {
+    const after = await eventually(async () => {
       const p = await getPod('sleeper');
       return p.status?.containerStatuses?.[0]?.restartCount === 1 && cond(p, 'Ready') === 'True' ? p : undefined;
-    });
+    }, 15_000, 'sleeper running again');
     assert.equal(after.status?.podIP, before.status?.podIP);
     const last = main(after).lastState.terminated;
     assert.deepEqual([last?.reason, last?.exitCode], ['Unknown', 255]);
@@ -199,11 +185,11 @@ describe('node agent', () => {
     await start(clock);
     await client.create(R.pods, 'default', podManifest('crasher', { command: ['/bin/sh', '-c', 'exit 3'] }));
     const waiting = async (restarts: number): Promise<{ reason: string; message?: string }> =>
-      eventually(`crasher in back-off after ${restarts} restarts`, async () => {
+      eventually(async () => {
         const cs = main(await getPod('crasher'));
         const w = cs.state.waiting;
         return cs.restartCount === restarts && w?.reason === 'CrashLoopBackOff' ? w : undefined;
-      });
+      }, 15_000, `crasher in back-off after ${restarts} restarts`);
     // The first restart is immediate; the second waits 10 s of the (fake) clock.
     assert.match((await waiting(1)).message ?? '', /^back-off 10s restarting failed container=main pod=crasher_default\(/);
     clock.advance(10_000);
@@ -222,10 +208,10 @@ describe('node agent', () => {
     ];
     for (const c of cases) await client.create(R.pods, 'default', podManifest(c.name, { command: ['/bin/sh', '-c', c.script] }, { restartPolicy: c.policy }));
     for (const c of cases) {
-      const pod = await eventually(`${c.name} ${c.phase}`, async () => {
+      const pod = await eventually(async () => {
         const p = await getPod(c.name);
         return p.status?.phase === c.phase ? p : undefined;
-      });
+      }, 15_000, `${c.name} ${c.phase}`);
       assert.equal(main(pod).state.terminated?.reason, c.reason, c.name);
       assert.equal(main(pod).restartCount, 0, c.name);
     }

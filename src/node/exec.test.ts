@@ -3,14 +3,14 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
 import { startTestApi, type TestApi } from '../../test/support/api.js';
 import type { Service } from '../apis/core/service/types.js';
 import { R } from '../client/client.js';
-import { createPod, readRefusal, runningStatus, serveHandler, type HandlerServer } from './exec-logs-fixture.js';
+import { createPod, readRefusal, runningStatus, serveHandler, type HandlerServer } from '../../test/support/exec-logs-fixture.js';
 import { CHANNEL, execHandler } from './exec.js';
 import { singleHost } from './pod-placement.js';
+import { eventually } from '../../test/support/eventually.js';
 
 interface Session {
   stdout: string;
@@ -131,8 +131,8 @@ describe('exec', { timeout: 30_000 }, () => {
         return false;
       }
     };
-    while (alive()) await sleep(20);
     assert.ok(pid > 0);
+    await eventually(() => !alive(), 10_000, `the command (pid ${pid}) to end`);
   });
 
   const refusals: { name: string; pod: string; command: string[]; protocol?: string; code: number; message: string }[] = [

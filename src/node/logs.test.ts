@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { startTestApi, type TestApi } from '../../test/support/api.js';
 import type { Pod } from '../apis/core/pods.js';
 import { R } from '../client/client.js';
-import { createPod, runningStatus, serveHandler, type HandlerServer } from './exec-logs-fixture.js';
+import { createPod, runningStatus, serveHandler, type HandlerServer } from '../../test/support/exec-logs-fixture.js';
 import { logPath, logsHandler } from './logs.js';
 import { formatLogTime, timesPath } from './log-times.js';
 

@@ -4,17 +4,15 @@ import { pino } from 'pino';
 import { startTestApi, type TestApi } from '../../test/support/api.js';
 import { R } from '../client/client.js';
 import type { Node } from '../apis/core/nodes.js';
-import { FakeClock } from '../util/clock.js';
+import { FakeClock } from '../../test/support/fake-clock.js';
 import { NodeHeartbeat } from './node-heartbeat.js';
 import { microTime, type HostFacts } from './node-object.js';
+import { eventually } from '../../test/support/eventually.js';
 
 const host: HostFacts = { cpus: 4, memoryBytes: 8 * 1024 ** 3, kernelVersion: '6.1.0', osImage: 'Debian GNU/Linux 12 (bookworm)', architecture: 'amd64', machineID: 'm1', bootID: 'b1' };
 const params = { nodeName: 'n1', nodeIP: '127.0.0.1', podCIDR: '127.244.0.0/16', host };
 /** Polls until read() gives want (the write after a timer lands asynchronously). */
-async function until(read: () => Promise<string>, want: string): Promise<void> {
-  for (let i = 0; i < 200 && (await read()) !== want; i++) await new Promise((r) => setTimeout(r, 10));
-  assert.equal(await read(), want);
-}
+const until = (read: () => Promise<string>, want: string): Promise<boolean> => eventually(async () => (await read()) === want, 5_000, `an answer of ${want}`);
 
 describe('NodeHeartbeat', () => {
   let api: TestApi;

@@ -7,12 +7,12 @@ import { pino } from 'pino';
 import type { Pod } from '../apis/core/pods.js';
 import type { Container } from '../apis/core/pod-template.js';
 import { RestartBackoff } from './backoff.js';
-import { FakeClock } from '../util/clock.js';
+import { FakeClock } from '../../test/support/fake-clock.js';
 import type { ApiPodStatus } from './pod-status.js';
 import { ContainerConfigError } from './env.js';
 import { CONFIG_RETRY_MS, PodWorker } from './pod-worker.js';
 import type { ProbeOutcome } from './probes/run-probe.js';
-import { FakeRunner } from './runtime/fake-runner.js';
+import { FakeRunner } from '../../test/support/fake-runner.js';
 
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 

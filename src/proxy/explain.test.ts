@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { stateFromObjects } from './state/build-state.js';
-import { service, slice } from './testing/objects.js';
+import { service, slice } from '../../test/proxy/objects.js';
 import { explainRules, explainService } from './explain.js';
 
 const node = { nodeName: 'node-1', nodePortIPs: ['127.0.0.1'] };

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { addAnyIPRoutes, localIPv4s, removeAnyIPRoutes } from './host-network.js';
-import { NODE_IP, requireRootAndTools, SERVICE_CIDR, TestNode } from './testing/netns.js';
+import { NODE_IP, requireRootAndTools, SERVICE_CIDR, TestNode } from '../../test/proxy/netns-node.js';
 
 describe('host-network in a node namespace', () => {
   let net: TestNode;

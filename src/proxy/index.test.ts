@@ -13,9 +13,10 @@ import { R, type Client } from '../client/client.js';
 import { EventRecorder } from '../client/events.js';
 import { explainService } from './explain.js';
 import { startProxy, type RunningProxy } from './index.js';
-import { createService as createServiceIn, putSlice as putSliceIn, until } from './testing/api.js';
-import type { slice, EndpointBrief } from './testing/objects.js';
-import { closeAll, connectOutcome, get, httpBackend, tcpServer, udpAsk, udpBackend } from './testing/servers.js';
+import { createService as createServiceIn, putSlice as putSliceIn } from '../../test/proxy/api.js';
+import type { slice, EndpointBrief } from '../../test/proxy/objects.js';
+import { closeAll, connectOutcome, get, httpBackend, tcpServer, udpAsk, udpBackend } from '../../test/proxy/servers.js';
+import { eventually } from '../../test/support/eventually.js';
 
 let api: TestApi;
 let client: Client;
@@ -59,7 +60,7 @@ test('ClusterIP, NodePort and LoadBalancer addresses spread requests over every 
   await client.patch(R.services, 'default', 'web', 'merge', { status: { loadBalancer: { ingress: [{ ip: '127.240.0.77' }] } } }, { subresource: 'status' });
   await putSlice('web', [1, 2, 3].map((i) => ({ ip: `127.244.1.${i}`, pod: `web-${i}` })));
   const nodePort = svc.spec.ports![0].nodePort!;
-  await until(() => get('127.240.0.77', 8080), 'LoadBalancer IP serving');
+  await eventually(() => get('127.240.0.77', 8080), 5_000, 'LoadBalancer IP serving');
   for (const [ip, port] of [[vip(svc), 8080], ['127.0.0.1', nodePort], ['127.240.0.77', 8080]] as const) {
     assert.deepEqual(distinct(await hosts(ip, port, 12)), ['web-1', 'web-2', 'web-3'], `${ip}:${port}`);
   }
@@ -73,12 +74,12 @@ test('sessionAffinity ClientIP: sticky, then off, then on again', async () => {
   await Promise.all([1, 2, 3].map((i) => httpBackend(`127.244.2.${i}`, 8080, `aff-${i}`)));
   const svc = await createService('aff', { sessionAffinity: 'ClientIP', ports: [{ name: 'http', protocol: 'TCP', port: 8080 }] });
   await putSlice('aff', [1, 2, 3].map((i) => ({ ip: `127.244.2.${i}` })));
-  await until(() => get(vip(svc), 8080), 'serving');
+  await eventually(() => get(vip(svc), 8080), 5_000, 'serving');
   assert.equal(distinct(await hosts(vip(svc), 8080, 10)).length, 1, 'sticky');
   await client.patch(R.services, 'default', 'aff', 'merge', { spec: { sessionAffinity: 'None' } });
-  await until(async () => distinct(await hosts(vip(svc), 8080, 6)).length === 3, 'spread after affinity off');
+  await eventually(async () => distinct(await hosts(vip(svc), 8080, 6)).length === 3, 5_000, 'spread after affinity off');
   await client.patch(R.services, 'default', 'aff', 'merge', { spec: { sessionAffinity: 'ClientIP' } });
-  await until(async () => distinct(await hosts(vip(svc), 8080, 10)).length === 1, 'sticky again');
+  await eventually(async () => distinct(await hosts(vip(svc), 8080, 10)).length === 1, 5_000, 'sticky again');
 });
 
 test('every endpoint replaced one by one while a client loops: zero failed requests', async () => {
@@ -91,7 +92,7 @@ test('every endpoint replaced one by one while a client loops: zero failed reque
       ...terminating.map((i) => ({ ip: `127.244.3.${i}`, ready: false, serving: true, terminating: true })),
     ]);
   await set([1, 2, 3]);
-  await until(() => get(vip(svc), 8080), 'serving');
+  await eventually(() => get(vip(svc), 8080), 5_000, 'serving');
   let ok = 0;
   const failures: string[] = [];
   let stop = false;
@@ -111,13 +112,13 @@ test('every endpoint replaced one by one while a client loops: zero failed reque
     live.set(fresh, await httpBackend(`127.244.3.${fresh}`, 8080, `roll-${fresh}`));
     ids = [...ids.filter((i) => i !== old), fresh];
     await set(ids, [old]);
-    await until(() => proxy.state().ports.get('default/roll:http/TCP')?.endpoints.some((e) => e.terminating), 'terminating seen');
+    await eventually(() => proxy.state().ports.get('default/roll:http/TCP')?.endpoints.some((e) => e.terminating), 5_000, 'terminating seen');
     await set(ids);
     // The backend goes away as a pod's server does (in-flight requests answered), possibly before
     // the proxy synced: new connects to it fail over.
     await live.get(old)!.drain();
     const base = ok;
-    await until(() => ok >= base + 5 || failures.length > 0, 'requests keep flowing');
+    await eventually(() => ok >= base + 5 || failures.length > 0, 5_000, 'requests keep flowing');
   }
   stop = true;
   await loop;
@@ -129,7 +130,7 @@ test('every endpoint replaced one by one while a client loops: zero failed reque
 test('a Service without endpoints refuses at once; NodePort too', async () => {
   const svc = await createService('empty', { type: 'NodePort', ports: [{ name: 'http', protocol: 'TCP', port: 8080 }] });
   await putSlice('empty', []);
-  await until(() => proxy.state().ports.has('default/empty:http/TCP'), 'seen');
+  await eventually(() => proxy.state().ports.has('default/empty:http/TCP'), 5_000, 'seen');
   assert.equal(await connectOutcome(vip(svc), 8080), 'ECONNREFUSED');
   assert.equal(await connectOutcome('127.0.0.1', svc.spec.ports![0].nodePort!), 'ECONNREFUSED');
   assert.match(explainService(proxy.state(), 'default', 'empty'), /refused at once — the service has no usable endpoints/);
@@ -151,7 +152,7 @@ test('the same port on TCP and UDP, and a second port', async () => {
     { name: 'dns', port: 5353, protocol: 'UDP' },
     { name: 'metrics', port: 9090, protocol: 'TCP' },
   ]);
-  await until(() => get(vip(svc), 9153), 'serving');
+  await eventually(() => get(vip(svc), 9153), 5_000, 'serving');
   assert.equal(await get(vip(svc), 5353), 'tcp-1');
   assert.equal(await get(vip(svc), 9153), 'metrics-1');
   assert.equal(await udpAsk(vip(svc), 5353, 'hello'), 'udp-1:hello');
@@ -165,10 +166,10 @@ test('UDP: a flow moves off a removed endpoint at once', async () => {
   await putSlice('udp', [{ ip: '127.244.5.1' }], [{ name: 'u', port: 5300, protocol: 'UDP' }]);
   const sock = dgram.createSocket('udp4');
   try {
-    await until(() => udpAsk(vip(svc), 5300, 'a', sock, 200), 'udp serving');
+    await eventually(() => udpAsk(vip(svc), 5300, 'a', sock, 200), 5_000, 'udp serving');
     assert.equal(await udpAsk(vip(svc), 5300, 'b', sock), 'u1:b');
     await putSlice('udp', [{ ip: '127.244.5.2' }], [{ name: 'u', port: 5300, protocol: 'UDP' }]);
-    await until(() => proxy.state().ports.get('default/udp:u/UDP')?.endpoints[0]?.ip === '127.244.5.2', 'update seen');
+    await eventually(() => proxy.state().ports.get('default/udp:u/UDP')?.endpoints[0]?.ip === '127.244.5.2', 5_000, 'update seen');
     assert.equal(await udpAsk(vip(svc), 5300, 'c', sock), 'u2:c', 'same client socket, new endpoint');
   } finally {
     sock.close();
@@ -187,7 +188,7 @@ test('selector-less Service to a server outside the cluster, with PROXY protocol
     'tinykube.io/proxy-protocol': 'v1',
   });
   await putSlice('ext', [{ ip: '127.0.0.1' }], [{ name: 'raw', port: outside.port }]);
-  await until(async () => (await connectOutcome(vip(svc), 7000)) === 'connected', 'serving');
+  await eventually(async () => (await connectOutcome(vip(svc), 7000)) === 'connected', 5_000, 'serving');
   lines.length = 0;
   const reply = await new Promise<string>((resolve, reject) => {
     let got = '';
@@ -207,10 +208,10 @@ test('a port that cannot be bound is reported and the rest goes on', async () =>
   const svc = await createService('busy', { type: 'LoadBalancer', ports: [{ name: 'http', protocol: 'TCP', port: squatter.port, targetPort: 8080 }] });
   await client.patch(R.services, 'default', 'busy', 'merge', { status: { loadBalancer: { ingress: [{ ip: '127.240.0.5' }] } } }, { subresource: 'status' });
   await putSlice('busy', [{ ip: '127.244.6.1' }]);
-  const event = await until(async () => {
+  const event = await eventually(async () => {
     const list = await client.list(R.events, 'default');
     return list.items.find((e) => e.reason === 'FailedToBindPort' && (e.involvedObject as { name: string }).name === 'busy');
-  }, 'event');
+  }, 5_000, 'event');
   assert.match(String(event!.message), /cannot listen on TCP\/127\.240\.0\.5:\d+: EADDRINUSE/);
   assert.equal(await get(vip(svc), squatter.port), 'b-1', 'the ClusterIP serves');
   assert.equal(await get('127.0.0.1', svc.spec.ports![0].nodePort!), 'b-1', 'the NodePort serves');
@@ -221,7 +222,7 @@ test('a failed connect tries the next endpoint and is counted', async () => {
   const svc = await createService('flaky', { ports: [{ name: 'http', protocol: 'TCP', port: 8080 }] });
   // 127.244.7.1 has nothing listening: a pod that died before its endpoint was removed.
   await putSlice('flaky', [{ ip: '127.244.7.1' }, { ip: '127.244.7.2' }]);
-  await until(() => get(vip(svc), 8080), 'serving');
+  await eventually(() => get(vip(svc), 8080), 5_000, 'serving');
   assert.deepEqual(distinct(await hosts(vip(svc), 8080, 6)), ['alive']);
   const text = await proxy.metrics.metrics();
   assert.match(text, /tinykube_proxy_endpoint_connect_failures_total\{service="default\/flaky:http\/TCP",endpoint="127\.244\.7\.1:8080"\} [1-9]/);
@@ -238,6 +239,6 @@ test('metrics: sync duration, programming latency, bytes and connections per ser
     assert.match(text, re);
   }
   await client.delete(R.services, 'default', 'ext');
-  await until(() => !proxy.state().ports.has('default/ext:raw/TCP'), 'ext gone');
+  await eventually(() => !proxy.state().ports.has('default/ext:raw/TCP'), 5_000, 'ext gone');
   assert.doesNotMatch(await proxy.metrics.metrics(), /service="default\/ext:raw\/TCP"/, 'a deleted service leaves no series');
 });

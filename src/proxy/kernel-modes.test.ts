@@ -12,9 +12,10 @@ import type { Node } from '../apis/core/nodes.js';
 import { R, type Client } from '../client/client.js';
 import { EventRecorder } from '../client/events.js';
 import { startProxy, type ProxyModeName, type RunningProxy } from './index.js';
-import { NODE_IP, POD_CIDR, requireRootAndTools, SERVICE_CIDR, TestNode } from './testing/netns.js';
+import { NODE_IP, POD_CIDR, requireRootAndTools, SERVICE_CIDR, TestNode } from '../../test/proxy/netns-node.js';
 import { parseConntrackList } from './conntrack/plan.js';
-import { createService, putSlice, until } from './testing/api.js';
+import { createService, putSlice } from '../../test/proxy/api.js';
+import { eventually } from '../../test/support/eventually.js';
 
 const LB_IP = '172.20.0.201';
 const UDP_PORTS = [{ name: 'dns', port: 5353, protocol: 'UDP' }];
@@ -73,26 +74,26 @@ for (const mode of ['nftables', 'iptables'] as ProxyModeName[]) {
       const svc = await createService(client, 'web', { ports: [{ name: 'http', protocol: 'TCP', port: 80, targetPort: 8080 }] });
       await putSlice(client, 'web', [{ ip: pods[0]! }]);
       const vip = svc.spec.clusterIP!;
-      await until(async () => (await rules()).includes(vip), 'rules for the VIP');
+      await eventually(async () => (await rules()).includes(vip), 5_000, 'rules for the VIP');
       if (mode === 'nftables') {
         const table = (await net.nodeExec.run(['nft', 'list', 'table', 'ip', 'tinykube'])).stdout;
         assert.match(table, new RegExp(`${vip.replace(/\./g, '\\.')} \\. tcp \\. 80 : goto service-`));
       }
       assert.equal(await net.tcp(vip, 80), 'pod-a');
       const latency = await proxy!.metrics.getSingleMetric('kubeproxy_network_programming_duration_seconds')!.get();
-      assert.ok(latency.values.some((v) => v.metricName?.endsWith('_count') && v.value > 0), 'network programming latency recorded');
+      assert.ok(latency.values.some((v) => (v as { metricName?: string }).metricName?.endsWith('_count') && v.value > 0), 'network programming latency recorded');
     });
 
     it("UDP: the conntrack entry toward a removed endpoint is deleted; the same flow then reaches the new one", async () => {
       const svc = await createService(client, 'dns', { ports: [{ name: 'dns', protocol: 'UDP', port: 53, targetPort: 5353 }] });
       const vip = svc.spec.clusterIP!;
       await putSlice(client, 'dns', [{ ip: pods[0]! }], UDP_PORTS);
-      await until(async () => (await net.udp(vip, 53, 40053)) === 'pod-a', 'UDP answer from pod-a');
+      await eventually(async () => (await net.udp(vip, 53, 40053)) === 'pod-a', 5_000, 'UDP answer from pod-a');
       const entries = async (): Promise<string> => (await net.nodeExec.run(['conntrack', '-L', '-p', 'udp', '--orig-dst', vip])).stdout;
       assert.ok(parseConntrackList(await entries()).some((e) => e.origDst === vip && e.origPortDst === 53 && e.replySrc === pods[0]), 'an entry answered by pod-a');
 
       await putSlice(client, 'dns', [{ ip: pods[1]! }], UDP_PORTS);
-      await until(async () => !(await entries()).includes(`src=${pods[0]} `), 'entry toward pod-a deleted');
+      await eventually(async () => !(await entries()).includes(`src=${pods[0]} `), 5_000, 'entry toward pod-a deleted');
       // Without the deletion this flow (same source port) would stay on pod-a for the entry's timeout.
       assert.equal(await net.udp(vip, 53, 40053), 'pod-b');
     });
@@ -102,19 +103,19 @@ for (const mode of ['nftables', 'iptables'] as ProxyModeName[]) {
       await client.patch(R.services, 'default', 'lb', 'merge', { status: { loadBalancer: { ingress: [{ ip: LB_IP }] } } }, { subresource: 'status' });
       await putSlice(client, 'lb', [{ ip: pods[1]! }]);
       const onEth0 = async (): Promise<boolean> => (await net.nodeExec.run(['ip', '-4', 'addr', 'show', 'dev', 'eth0'])).stdout.includes(`${LB_IP}/32`);
-      await until(onEth0, 'LB address on eth0');
+      await eventually(onEth0, 5_000, 'LB address on eth0');
       assert.deepEqual(proxy!.announced(), [LB_IP]);
       // The client finds it by ARP, the node's rules DNAT it to the pod.
-      assert.equal(await until(async () => ((await net.tcp(LB_IP, 80)) === 'pod-b' ? 'pod-b' : ''), 'LB answers'), 'pod-b');
+      assert.equal(await eventually(async () => ((await net.tcp(LB_IP, 80)) === 'pod-b' ? 'pod-b' : ''), 5_000, 'LB answers'), 'pod-b');
 
       await setNode(client, 'node-2', 'True');
       await setNode(client, 'node-1', 'Unknown');
-      await until(async () => !(await onEth0()), 'LB address removed after NotReady');
+      await eventually(async () => !(await onEth0()), 5_000, 'LB address removed after NotReady');
       // The announcer forgets the address once its `ip addr del` has returned, just after the kernel.
-      await until(async () => proxy!.announced().length === 0, 'the announcer to forget the address');
+      await eventually(async () => proxy!.announced().length === 0, 5_000, 'the announcer to forget the address');
       await setNode(client, 'node-1', 'True');
       await setNode(client, 'node-2', 'Unknown');
-      await until(onEth0, 'LB address back');
+      await eventually(onEth0, 5_000, 'LB address back');
     });
 
     it('stop removes the rules and the announced address', async () => {
@@ -142,7 +143,7 @@ describe('startProxy asked for ipvs on this kernel (no IP_VS)', () => {
         assert.equal(proxy.mode, 'nftables');
         assert.match(proxy.modeMessage!, /^can't use the IPVS proxier: .*; falling back to the nftables proxier$/);
         assert.equal((await net.nodeExec.run(['nft', 'list', 'table', 'ip', 'tinykube'])).code, 0);
-        const event = await until(async () => (await client.list(R.events, 'default')).items.find((e) => (e as { reason?: string }).reason === 'ProxyModeFallback'), 'fallback Event');
+        const event = await eventually(async () => (await client.list(R.events, 'default')).items.find((e) => (e as { reason?: string }).reason === 'ProxyModeFallback'), 5_000, 'fallback Event');
         assert.equal((event as { involvedObject?: { kind: string } }).involvedObject?.kind, 'Node');
       } finally {
         await proxy.stop();

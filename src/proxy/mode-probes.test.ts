@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { FakeExecer } from '../util/execer.js';
+import { FakeExecer } from '../../test/support/fake-execer.js';
 import { chooseMode } from './modes/ipvs/detect.js';
 import { kernelProbes } from './mode-probes.js';
 

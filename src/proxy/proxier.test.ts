@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { FakeClock } from '../util/clock.js';
+import { FakeClock } from '../../test/support/fake-clock.js';
 import { createProxyMetrics } from './metrics.js';
 import { FULL_SYNC_PERIOD_MS, Proxier, type Mode } from './proxier.js';
 import type { ProxyState } from './state/types.js';
-import { service, slice } from './testing/objects.js';
+import { service, slice } from '../../test/proxy/objects.js';
 
 class RecordingMode implements Mode {
   readonly name = 'recording';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { FakeClock } from '../util/clock.js';
+import { FakeClock } from '../../test/support/fake-clock.js';
 import { BoundedFrequencyRunner } from './runner.js';
 
 function setup(fail: (n: number) => boolean = () => false) {

@@ -1,6 +1,6 @@
 // How kernel modes run their tools (nft, iptables-restore, iptables-save): an Execer runs one
-// command with stdin, inside a network namespace when given one; FakeExecer records the calls
-// and answers as told. Shared by the modes; it is not a mode itself.
+// command with stdin, inside a network namespace when given one. Shared by the modes; it is not
+// a mode itself. (Tests use test/support/fake-execer.ts.)
 
 import { spawn } from 'node:child_process';
 
@@ -33,22 +33,5 @@ export class NetnsExecer implements Execer {
       child.stdin.on('error', () => {});
       child.stdin.end(stdin);
     });
-  }
-}
-
-export interface ExecCall {
-  argv: string[];
-  stdin: string;
-}
-
-export class FakeExecer implements Execer {
-  readonly calls: ExecCall[] = [];
-  /** Answers each call; success with no output by default. */
-  constructor(private readonly respond: (call: ExecCall) => Partial<ExecResult> = () => ({})) {}
-
-  async run(argv: string[], stdin = ''): Promise<ExecResult> {
-    const call = { argv, stdin };
-    this.calls.push(call);
-    return { code: 0, stdout: '', stderr: '', ...this.respond(call) };
   }
 }

@@ -13,12 +13,11 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { endpointFromKubeconfig } from '../../src/client/https.js';
 import { Tinykube, EXAMPLES } from './harness.js';
 import { CHROMIUM, CHROMIUM_ARGS } from '../support/chromium.js';
+import { requirement } from '../support/requires.js';
 
 const BIN = join(new URL('../..', import.meta.url).pathname, 'bin', 'tinykube.js');
 const ARTIFACTS = join(new URL('../..', import.meta.url).pathname, 'test-artifacts', 'dashboard');
-const missing = existsSync(CHROMIUM) ? undefined : `${CHROMIUM} is not installed (apt-get install chromium)`;
-// Under CI a missing browser fails the suite rather than skipping it.
-const skip = missing && process.env.CI !== 'true' ? missing : false;
+const needsChromium = requirement(existsSync(CHROMIUM) ? undefined : `${CHROMIUM} is not installed (apt-get install chromium)`);
 
 function getStatus(url: string, headers: Record<string, string> = {}): Promise<{ code: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -41,7 +40,7 @@ function httpGet(url: string): Promise<string> {
   });
 }
 
-describe('the live page, in chromium', { skip, timeout: 240_000 }, () => {
+describe('the live page, in chromium', { skip: needsChromium.skip, timeout: 240_000 }, () => {
   let t: Tinykube;
   let browser: Browser;
   let page: Page;
@@ -53,7 +52,7 @@ describe('the live page, in chromium', { skip, timeout: 240_000 }, () => {
   const podBoxes = (svc: string, state: string): Promise<number> => page.locator(`${card(svc)} .box.pod.${state}`).count();
 
   before(async () => {
-    if (missing) throw new Error(missing);
+    needsChromium.check();
     rmSync(ARTIFACTS, { recursive: true, force: true });
     mkdirSync(ARTIFACTS, { recursive: true });
     t = await Tinykube.start();

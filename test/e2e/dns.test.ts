@@ -7,12 +7,13 @@
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { eventually, Tinykube } from './harness.js';
-import { startFakeUpstream, type FakeUpstream } from '../../src/dns/fake-upstream.js';
+import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.js';
+import { requiresCommand } from '../support/requires.js';
 
-const hasDig = spawnSync('dig', ['-v']).status === 0;
+const needsDig = requiresCommand(['dig', '-v'], 'apt-get install dnsutils');
 const NS = 'dns-e2e';
 const MANY = 40;
 
@@ -61,7 +62,8 @@ ${Array.from({ length: MANY }, (_, i) => `  - addresses: ["127.244.200.${i + 1}"
 ---
 ${[0, 1, 2].map(pod).join('---\n')}`;
 
-describe('cluster DNS', { skip: !hasDig && 'dig is not installed (apt-get install dnsutils)' }, () => {
+describe('cluster DNS', { skip: needsDig.skip }, () => {
+  before(needsDig.check);
   let t: Tinykube;
   let upstream: FakeUpstream;
   let server: { address: string; port: string };

@@ -9,14 +9,15 @@ import { existsSync, realpathSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { Tinykube, eventually, rows } from './harness.js';
-import { canRunNetns, leftovers } from './netns-suite.js';
+import { leftovers, netns } from './netns-suite.js';
 
 const PREFIX = 'tkcfg';
 const ROOT = new URL('../..', import.meta.url).pathname;
 // The real kubectl binary (the one on PATH dispatches by server version and wants a config).
 const KUBECTL = join(dirname(realpathSync(execFileSync('which', ['kubectl'], { encoding: 'utf8' }).trim())), 'kubectl.1.32');
 
-describe('netns network: volumes at mountPaths and in-cluster clients', { skip: !canRunNetns && !process.env.CI && 'needs root and iproute2' }, () => {
+describe('netns network: volumes at mountPaths and in-cluster clients', { skip: netns.skip }, () => {
+  before(netns.check);
   let t: Tinykube;
   before(async () => {
     t = await Tinykube.start(['--network', 'netns', '--netns-prefix', PREFIX, '--nodes', '1', '--disable', 'dns']);

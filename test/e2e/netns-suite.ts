@@ -10,9 +10,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXAMPLES, Tinykube, eventually, rows, sleep } from './harness.js';
-import { rootlessUser, skipUnlessRootless } from '../support/rootless.js';
+import { requiresRootless, rootlessUser } from '../support/rootless.js';
+import { requiresNetns } from '../support/requires.js';
 
-export const canRunNetns = process.getuid?.() === 0 && spawnSync('ip', ['netns', 'list']).status === 0;
+export const netns = requiresNetns();
 
 /** Runs a command inside a namespace; stdout, or '' when it fails. */
 export function inNs(ns: string, argv: string[], timeoutMs = 5_000): string {
@@ -181,7 +182,9 @@ const UDP_ASK = (vip: string): string =>
 
 export function netnsSuite(mode: 'nftables' | 'iptables', rootless = false): void {
   const name = `netns network${rootless ? ' (rootless)' : ''}, 3 nodes, --proxy-mode ${mode}`;
-  describe(name, { skip: rootless ? skipUnlessRootless() : !canRunNetns && 'needs root and iproute2' }, () => {
+  const needs = rootless ? requiresRootless() : netns;
+  describe(name, { skip: needs.skip }, () => {
+    before(needs.check);
     const prefix = `tk${rootless ? 'r' : 'e'}${mode.slice(0, 2)}${process.pid % 10000}`;
     let t: Tinykube;
     let client: string;
@@ -407,11 +410,19 @@ export function netnsSuite(mode: 'nftables' | 'iptables', rootless = false): voi
       );
       assert.notEqual(other, holder);
       assert.match(await eventually(() => curlOn(client, `http://${lb}/hostname.html`), 30_000, 'the LB address after failover'), /^webapp-/);
-      // Every answer now comes from a pod on a live node.
-      const live = new Set(podsOf('webapp').filter((r) => r[6] !== holder).map((r) => r[0]));
+      // Once the stopped node's pods have left the Service's endpoints, every answer comes from
+      // a pod on a live node: none is lost.
+      let live = new Set<string>();
+      await eventually(() => {
+        const pods = podsOf('webapp').filter((r) => r[6] !== holder);
+        live = new Set(pods.map((r) => r[0]));
+        const liveIPs = new Set(pods.map((r) => r[5]));
+        const ready = t.k(['get', 'endpointslices', '-l', 'kubernetes.io/service-name=webapp-lb', '-o', 'jsonpath={.items[*].endpoints[?(@.conditions.ready==true)].addresses[0]}']).split(' ').filter(Boolean);
+        return ready.length > 0 && ready.every((ip) => liveIPs.has(ip));
+      }, 60_000, 'the ready endpoints of webapp-lb to be on live nodes only');
       for (let i = 0; i < 6; i++) {
         const a = curlOn(client, `http://${lb}/hostname.html`);
-        if (a) assert.ok(live.has(a), `${a} is on a live node`);
+        assert.ok(live.has(a), `answer ${JSON.stringify(a)} from a pod on a live node (${[...live].join(', ')})`);
         await sleep(100);
       }
       process.stdout.write(`# ${mode}: LoadBalancer address moved ${holder} → ${other} in ${Date.now() - started} ms after the agent stopped\n`);
@@ -421,7 +432,8 @@ export function netnsSuite(mode: 'nftables' | 'iptables', rootless = false): voi
 
 /** `--proxy-mode ipvs` on a kernel without IP_VS: the proxy says why and runs nftables. */
 export function ipvsFallbackSuite(): void {
-  describe('netns network, --proxy-mode ipvs without IP_VS', { skip: !canRunNetns && 'needs root and iproute2' }, () => {
+  describe('netns network, --proxy-mode ipvs without IP_VS', { skip: netns.skip }, () => {
+    before(netns.check);
     const prefix = `tkeipvs${process.pid % 10000}`;
     let t: Tinykube;
     const cluster = netnsCluster(prefix, ['--nodes', '1', '--proxy-mode', 'ipvs', '--disable', 'dns']);
@@ -445,7 +457,8 @@ export function ipvsFallbackSuite(): void {
 /** A crashed `up` leaves its agents and pods running; the next `up` on the data dir clears them
  *  and brings the pods back with their addresses. */
 export function crashRecoverySuite(): void {
-  describe('netns network after a crash (kill -9 of up)', { skip: !canRunNetns && 'needs root and iproute2' }, () => {
+  describe('netns network after a crash (kill -9 of up)', { skip: netns.skip }, () => {
+    before(netns.check);
     const prefix = `tkecr${process.pid % 10000}`;
     let t: Tinykube;
     const cluster = netnsCluster(prefix, ['--nodes', '1', '--disable', 'dns']);
@@ -480,7 +493,8 @@ export function crashRecoverySuite(): void {
 /** The userspace proxy stays selectable on the netns network: it binds Service addresses as
  *  AnyIP inside each node, and DNS queries to kube-dns go through it too. */
 export function userspaceSuite(): void {
-  describe('netns network, --proxy-mode userspace', { skip: !canRunNetns && 'needs root and iproute2' }, () => {
+  describe('netns network, --proxy-mode userspace', { skip: netns.skip }, () => {
+    before(netns.check);
     const prefix = `tkeus${process.pid % 10000}`;
     let t: Tinykube;
     const cluster = netnsCluster(prefix, ['--nodes', '1', '--proxy-mode', 'userspace']);

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startHostServers, type HostServers } from '../support/host-servers.js';
-import { asUser, rootlessUser, skipUnlessRootless } from '../support/rootless.js';
+import { asUser, requiresRootless, rootlessUser } from '../support/rootless.js';
 import { Tinykube, acquireMachineLock, eventually, releaseMachineLock, rows } from './harness.js';
 import { hostCurl, leftovers } from './netns-suite.js';
 
@@ -93,7 +93,10 @@ spec:
   containers: [{name: client, image: busybox, command: [sleep, '3600']}]
 `;
 
-describe('the rootless network (the default), as an unprivileged user', { skip: skipUnlessRootless() }, () => {
+const rootless = requiresRootless();
+
+describe('the rootless network (the default), as an unprivileged user', { skip: rootless.skip }, () => {
+  before(rootless.check);
   let t: Tinykube;
   let servers: HostServers;
   let before_: string;
@@ -218,7 +221,8 @@ subsets: [{addresses: [{ip: 172.20.0.1}], ports: [{port: ${servers.httpPort}}]}]
   });
 });
 
-describe('the rootless network refused or misused', { skip: skipUnlessRootless() }, () => {
+describe('the rootless network refused or misused', { skip: rootless.skip }, () => {
+  before(rootless.check);
   const run = (argv: string[], env: NodeJS.ProcessEnv = {}): { code: number; out: string } => {
     const [cmd, ...args] = asUser(rootlessUser!, argv);
     const r = spawnSync(cmd!, args, { encoding: 'utf8', timeout: 30_000, env: { ...process.env, ...env } });

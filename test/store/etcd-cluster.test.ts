@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import { openEtcdStore } from '../../src/store/etcd/etcd-store.js';
 import type { KeyValue, Store, StoreError, WatchEvent } from '../../src/store/store.js';
 import { leaderOf, startEtcd } from './etcd-process.js';
+import { eventually } from '../support/eventually.js';
 
 const quiet = { warn: () => {}, error: () => {} };
 
@@ -22,11 +23,11 @@ describe('etcd store through etcd failures', () => {
       const s = await openEtcdStore(etcd.endpoints, { logger: quiet });
       const w = record(s, '/r/', await s.currentRevision());
       const written = [await s.create('/r/a', '1')];
-      await until(() => w.events.length === 1);
+      await eventually(() => w.events.length === 1);
       await etcd.members[0]!.kill();
       await etcd.members[0]!.restart();
-      for (const k of ['b', 'c', 'd']) written.push(await retry(() => s.create(`/r/${k}`, k)));
-      await until(() => w.events.length >= 4);
+      for (const k of ['b', 'c', 'd']) written.push(await eventually(() => s.create(`/r/${k}`, k)));
+      await eventually(() => w.events.length >= 4);
       assert.deepEqual(w.events.map((e) => e.kv), written);
       assert.deepEqual(w.errors, []);
       w.cancel();
@@ -61,7 +62,7 @@ describe('etcd store through etcd failures', () => {
       const stored = new Map((await survivors.list('/w/')).items.map((kv) => [kv.key, kv]));
       for (const kv of acked) assert.deepEqual(stored.get(kv.key), kv, `acknowledged write ${kv.key}`);
       assert.ok(stored.size <= acked.length + failed);
-      await until(() => w.events.length >= stored.size);
+      await eventually(() => w.events.length >= stored.size);
       assert.deepEqual(w.events.map((e) => e.kv), [...stored.values()].sort((a, b) => a.modRevision - b.modRevision));
       assert.deepEqual(w.errors, []);
       w.cancel();
@@ -72,23 +73,3 @@ describe('etcd store through etcd failures', () => {
   });
 });
 
-/** Retries while etcd comes back (the client reconnects on its own). */
-async function retry<T>(fn: () => Promise<T>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-}
-
-async function until(cond: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) assert.fail('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}

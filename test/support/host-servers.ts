@@ -4,7 +4,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
-import { startFakeUpstream } from '../../src/dns/fake-upstream.js';
+import { startFakeUpstream } from './fake-upstream.js';
 
 export interface HostServers {
   dnsPort: number;

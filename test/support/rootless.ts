@@ -3,6 +3,7 @@
 // Under CI=true a machine where it cannot run fails the suite instead of skipping it.
 
 import { spawnSync } from 'node:child_process';
+import { requirement, type Requirement } from './requires.js';
 
 export interface TestUser {
   name: string;
@@ -35,8 +36,5 @@ export function rootlessBlocker(): string | undefined {
   return r.status === 0 ? undefined : `user namespaces unavailable to ${rootlessUser.name}: ${(r.stderr || r.error?.message || '').trim()}`;
 }
 
-/** node:test's skip option: false to run; under CI a blocker fails the suite's first test instead. */
-export function skipUnlessRootless(): string | false {
-  const why = rootlessBlocker();
-  return why && process.env.CI !== 'true' ? why : false;
-}
+/** The rootless network's requirement (skipped outside CI, failed under CI when blocked). */
+export const requiresRootless = (): Requirement => requirement(rootlessBlocker());

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FieldSet, pathString } from './field-set.js';
 import { decodeManagedFields, updateManagedFields } from './managed-fields.js';
-import { serviceSchema } from './test-schemas.js';
+import { serviceSchema } from '../../../test/support/patch-schemas.js';
 import type { JsonObject } from './json-value.js';
 
 const PORT80 = 'k:{"port":80,"protocol":"TCP"}';

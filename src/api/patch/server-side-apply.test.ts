@@ -7,7 +7,7 @@ import type { JsonObject } from './json-value.js';
 import { LAST_APPLIED } from './last-applied.js';
 import { updateManagedFields } from './managed-fields.js';
 import { serverSideApply } from './server-side-apply.js';
-import { deploymentSchema, serviceSchema } from './test-schemas.js';
+import { deploymentSchema, serviceSchema } from '../../../test/support/patch-schemas.js';
 
 const NOW = '2024-01-01T00:00:00Z';
 const PORT80 = 'k:{"port":80,"protocol":"TCP"}';

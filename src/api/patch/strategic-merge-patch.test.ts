@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { StatusError } from '../../util/status-errors.js';
 import { applyStrategicMergePatch } from './strategic-merge-patch.js';
-import { deploymentSchema, serviceSchema } from './test-schemas.js';
+import { deploymentSchema, serviceSchema } from '../../../test/support/patch-schemas.js';
 import { schemaFor } from '../../apis/schema/index.js';
 import type { ObjectSchema } from '../../apis/schema/types.js';
 

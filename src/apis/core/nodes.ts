@@ -20,7 +20,7 @@ export interface Node extends KubeObject {
   status?: {
     capacity?: Record<string, string>;
     allocatable?: Record<string, string>;
-    conditions?: { type: string; status: string; reason?: string; message?: string }[];
+    conditions?: { type: string; status: string; reason?: string; message?: string; lastHeartbeatTime?: string; lastTransitionTime?: string }[];
     addresses?: { type: string; address: string }[];
     nodeInfo?: { kubeletVersion?: string; osImage?: string; kernelVersion?: string; containerRuntimeVersion?: string };
     daemonEndpoints?: { kubeletEndpoint?: { Port?: number } };

@@ -16,7 +16,7 @@ import { createPodSandbox, deletePodSandbox } from './sandbox.js';
 const PREFIX = `tkt-${randomBytes(3).toString('hex')}`;
 const host = new NetnsExecer();
 const servers: ChildProcess[] = [];
-const fixture = new URL('./sandbox-fixture.ts', import.meta.url).pathname;
+const fixture = new URL('../../../test/support/sandbox-fixture.ts', import.meta.url).pathname;
 
 async function sh(ns: string | undefined, argv: string[]): Promise<{ code: number; out: string }> {
   const r = await new NetnsExecer(ns).run(argv);

@@ -7,6 +7,7 @@ import net from 'node:net';
 import zlib from 'node:zlib';
 import { dataFrame, decodeFrames, decodeHeaderBlock, encodeHeaderBlock, FLAG_FIN, FRAME, HEADER_DICTIONARY, ping, type Frame } from './spdy-frames.js';
 import { SpdySession } from './spdy-session.js';
+import { eventually } from '../../../test/support/eventually.js';
 
 /** The client's header compressor: one deflate stream, flushed per block. */
 function compressor(): (h: Record<string, string>) => Promise<Buffer> {
@@ -48,11 +49,8 @@ describe('SpdySession', () => {
     client.write(dataFrame(3, Buffer.from('three'), true));
     client.write(dataFrame(1, Buffer.alloc(0), true));
     client.write(ping(7));
-    const until = async (ok: () => boolean): Promise<void> => {
-      for (let i = 0; i < 100 && !ok(); i++) await new Promise((r) => setTimeout(r, 20));
-    };
     const fins = (): Frame[] => frames.filter((f) => f.kind === 'data' && f.flags & FLAG_FIN);
-    await until(() => fins().length === 2 && frames.some((f) => f.kind === 'control' && f.type === FRAME.ping));
+    await eventually(() => fins().length === 2 && frames.some((f) => f.kind === 'control' && f.type === FRAME.ping), 2_000, 'both FINs and the ping');
 
     // Both replies decode as one zlib stream, without the dictionary (stored blocks).
     const replies = frames.filter((f): f is Extract<Frame, { kind: 'control' }> => f.kind === 'control' && f.type === FRAME.synReply);

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Container, Probe } from '../../apis/core/pod-template.js';
-import { FakeClock } from '../../util/clock.js';
+import { FakeClock } from '../../../test/support/fake-clock.js';
 import { ContainerProbers } from './prober.js';
 import type { ProbeKind } from './probe-state.js';
 

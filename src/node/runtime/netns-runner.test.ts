@@ -14,15 +14,11 @@ import { createClusterNetwork, destroyClusterNetwork, listClusterNamespaces } fr
 import { createPodSandbox } from '../../network/netns/sandbox.js';
 import { inNetns } from '../pod-placement.js';
 import { groupMembers, hostProcessRunner } from './process-runner.js';
+import { eventually } from '../../../test/support/eventually.js';
 
 const PREFIX = `tkt-${randomBytes(3).toString('hex')}`;
 const dir = mkdtempSync(join(tmpdir(), 'tinykube-netns-runner-'));
 let podNs = '';
-
-async function until(what: string, cond: () => boolean): Promise<void> {
-  for (let i = 0; i < 200 && !cond(); i++) await sleep(10);
-  assert.ok(cond(), what);
-}
 
 const start = (argv: string[], log: string) => hostProcessRunner.start({ argv: inNetns(podNs, argv), env: { PATH: process.env.PATH! }, logPath: join(dir, log) });
 
@@ -48,7 +44,7 @@ describe('processes in a pod network namespace', () => {
   it('keep their pid in the namespace, and SIGTERM to the group ends the children too', async () => {
     const h = start(['sh', '-c', 'sleep 60 & sleep 60 & wait'], 'group.log');
     const pid = h.pid!;
-    await until('the shell replaced ip and started both sleeps', () => groupMembers(pid).length === 3);
+    await eventually(() => groupMembers(pid).length === 3, 10_000, 'the shell replaced ip and started both sleeps');
     assert.equal(readFileSync(`/proc/${pid}/comm`, 'utf8').trim(), 'sh');
     assert.equal(readlinkSync(`/proc/${pid}/ns/net`), `net:[${statSync(`/run/netns/${podNs}`).ino}]`);
     h.signal('SIGTERM');

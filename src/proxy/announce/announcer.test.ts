@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import pino from 'pino';
-import { FakeExecer, type ExecCall } from '../../util/execer.js';
+import { FakeExecer, type ExecCall } from '../../../test/support/fake-execer.js';
 import { announcers } from './choose.js';
 import { L2Announcer } from './announcer.js';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Node } from '../../apis/core/nodes.js';
 import { stateFromObjects } from '../state/build-state.js';
-import { service, slice } from '../testing/objects.js';
+import { service, slice } from '../../../test/proxy/objects.js';
 import { announcers, loadBalancerTargets, readyNodeNames } from './choose.js';
 
 const node = (name: string, ready?: string): Node => ({

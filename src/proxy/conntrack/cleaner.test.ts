@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import pino from 'pino';
-import { FakeExecer, type ExecCall, type ExecResult } from '../../util/execer.js';
+import { type ExecResult } from '../../util/execer.js';
+import { FakeExecer, type ExecCall } from '../../../test/support/fake-execer.js';
 import { ConntrackCleaner } from './cleaner.js';
 import type { ConntrackDeletion } from './plan.js';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Service } from '../../apis/core/service/types.js';
 import { stateFromObjects } from '../state/build-state.js';
-import { service, slice, type EndpointBrief } from '../testing/objects.js';
+import { service, slice, type EndpointBrief } from '../../../test/proxy/objects.js';
 import type { ProxyState } from '../state/types.js';
 import { conntrackArgs, matchesEntry, parseConntrackList, planConntrackCleanup } from './plan.js';
 

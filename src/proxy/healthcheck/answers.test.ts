@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { stateFromObjects } from '../state/build-state.js';
-import { service, slice } from '../testing/objects.js';
+import { service, slice } from '../../../test/proxy/objects.js';
 import { goTime, healthCheckServices, ProxyHealth, serviceHealthAnswer } from './answers.js';
 
 const NODE = { nodeName: 'n1', nodePortIPs: ['127.0.0.1'] };

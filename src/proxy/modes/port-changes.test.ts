@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { manyServices, withoutService, withService } from '../testing/many-services.js';
+import { manyServices, withoutService, withService } from '../../../test/proxy/many-services.js';
 import { PortRenderings } from './port-changes.js';
-import { TRACE_NODE } from './trace-cases.js';
+import { TRACE_NODE } from '../../../test/proxy/trace-cases.js';
 
 describe('PortRenderings', () => {
   const base = manyServices(50, () => 2, TRACE_NODE);

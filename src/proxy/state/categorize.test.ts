@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { planAddresses } from './categorize.js';
 import { servicePorts } from './service-ports.js';
 import { sliceEndpoints } from './endpoints.js';
-import { service, slice, type EndpointBrief } from '../testing/objects.js';
+import { service, slice, type EndpointBrief } from '../../../test/proxy/objects.js';
 
 const R = { ip: '127.244.0.1', node: 'node-1' };
 const REMOTE = { ip: '127.244.0.2', node: 'node-2' };

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { FakeClock } from '../../util/clock.js';
-import { service, slice } from '../testing/objects.js';
+import { FakeClock } from '../../../test/support/fake-clock.js';
+import { service, slice } from '../../../test/proxy/objects.js';
 import { applyChanges } from './change.js';
 import { EndpointsChangeTracker, type EndpointsMap } from './endpoints-change-tracker.js';
 import { ServiceChangeTracker, type ServicePortMap } from './service-change-tracker.js';

@@ -4,9 +4,10 @@ import { once } from 'node:events';
 import { type AddressInfo, createServer } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { startEtcd, type EtcdCluster } from '../../../test/store/etcd-process.js';
-import { storeContract } from '../contract.js';
+import { storeContract } from '../../../test/store/contract.js';
 import { StoreError } from '../store.js';
 import { openEtcdStore } from './etcd-store.js';
+import { eventually } from '../../../test/support/eventually.js';
 
 // One etcd for the whole file; each case gets a store with a key prefix of its own.
 let etcd: Promise<EtcdCluster> | undefined;
@@ -49,7 +50,7 @@ describe('etcd store', () => {
     const errors: StoreError[] = [];
     const fresh = await open(); // knows nothing yet: the error comes through etcd's cancel
     fresh.watch('/', { afterRevision: kv.modRevision - 1, onEvents: () => {}, onError: (e) => errors.push(e) });
-    await until(() => errors.length > 0);
+    await eventually(() => errors.length > 0);
     assert.equal(errors[0]!.code, 'compacted');
     assert.equal(errors[0]!.compactRevision, at);
     await Promise.all([a.close(), b.close(), fresh.close()]);
@@ -66,7 +67,7 @@ describe('etcd store', () => {
       onProgress: (r) => progress.push(r),
     });
     const elsewhere = await s.create('/busy/a', 'x');
-    await until(() => progress.some((r) => r >= elsewhere.modRevision));
+    await eventually(() => progress.some((r) => r >= elsewhere.modRevision));
     w.cancel();
     await s.close();
   });
@@ -75,7 +76,7 @@ describe('etcd store', () => {
     const s = await openEtcdStore((await cluster()).endpoints, { prefix: `/${randomUUID()}`, compactIntervalMs: 10, retainRevisions: 10 });
     let rev = (await s.create('/a', '0')).modRevision;
     for (let i = 1; i <= 30; i++) rev = (await s.update('/a', String(i), rev)).modRevision;
-    await until(async () => (await s.compactedRevision()) === rev - 10);
+    await eventually(async () => (await s.compactedRevision()) === rev - 10);
     assert.equal((await s.get('/a'))!.value, '30');
     await s.close();
   });
@@ -103,10 +104,3 @@ describe('etcd store', () => {
   });
 });
 
-async function until(cond: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) assert.fail('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}

@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { storeContract } from '../contract.js';
+import { storeContract } from '../../../test/store/contract.js';
 import type { StoreError, WatchEvent } from '../store.js';
 import { openSqliteStore } from './sqlite-store.js';
+import { eventually } from '../../../test/support/eventually.js';
 
 const quiet = { warn: () => {}, error: () => {} };
 
@@ -85,7 +86,7 @@ describe('sqlite store', () => {
     const kv = await s.create('/a', '0');
     let rev = kv.modRevision;
     for (let i = 1; i <= 30; i++) rev = (await s.update('/a', String(i), rev)).modRevision;
-    await until(async () => (await s.compactedRevision()) === rev - 10);
+    await eventually(async () => (await s.compactedRevision()) === rev - 10);
     assert.equal((await s.get('/a'))!.value, '30');
     await s.close();
   });
@@ -98,7 +99,7 @@ describe('sqlite store', () => {
     const events: WatchEvent[] = [];
     s.watch('/', { afterRevision: 0, onEvents: (e) => events.push(...e), onError: (e) => errors.push(e) });
     await s.compact(await s.currentRevision()); // before the replay's first tick
-    await until(async () => errors.length > 0);
+    await eventually(async () => errors.length > 0);
     assert.equal(errors[0]!.code, 'compacted');
     assert.deepEqual(events, []);
     await s.close();
@@ -116,7 +117,7 @@ describe('sqlite store', () => {
     assert.equal(errors.length, 1);
     assert.equal(errors[0]!.code, 'too-slow');
     assert.equal(s.stats().droppedWatchers, 1);
-    await until(async () => fineEvents.length === 6);
+    await eventually(async () => fineEvents.length === 6);
     assert.equal(s.stats().watchers, 1);
     slow.cancel();
     await s.close();
@@ -134,10 +135,3 @@ describe('sqlite store', () => {
   });
 });
 
-async function until(cond: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) assert.fail('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-}

@@ -9,11 +9,11 @@ import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { NetnsExecer } from '../../../util/execer.js';
 import { IptablesMode } from './iptables-mode.js';
-import { GOLDEN, goldenPath, nodePort, webState } from './testdata/golden-states.js';
-import { TRACE_NODE, TRACE_POD_CIDR } from '../trace-cases.js';
-import { service, slice } from '../../testing/objects.js';
+import { GOLDEN, goldenPath, nodePort, webState } from '../../../../test/proxy/iptables-golden-states.js';
+import { TRACE_NODE, TRACE_POD_CIDR } from '../../../../test/proxy/trace-cases.js';
+import { service, slice } from '../../../../test/proxy/objects.js';
 import { stateFromObjects } from '../../state/build-state.js';
-import { manyServices, withoutService, withService } from '../../testing/many-services.js';
+import { manyServices, withoutService, withService } from '../../../../test/proxy/many-services.js';
 import type { ProxyState } from '../../state/types.js';
 
 const NS = `tinykube-test-${randomBytes(4).toString('hex')}`;

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { manyServices, withoutService, withService } from '../../testing/many-services.js';
-import { TRACE_NODE, TRACE_POD_CIDR } from '../trace-cases.js';
-import { FakeExecer, type ExecCall } from '../../../util/execer.js';
+import { manyServices, withoutService, withService } from '../../../../test/proxy/many-services.js';
+import { TRACE_NODE, TRACE_POD_CIDR } from '../../../../test/proxy/trace-cases.js';
+import { FakeExecer, type ExecCall } from '../../../../test/support/fake-execer.js';
 import { IptablesMode } from './iptables-mode.js';
 import { JUMP_RULES } from './render.js';
-import { webState } from './testdata/golden-states.js';
+import { webState } from '../../../../test/proxy/iptables-golden-states.js';
+import { BUILTIN_JUMPS } from '../../../../test/proxy/iptables-trace.js';
 
 const KERNEL_NAT = '*nat\n:PREROUTING ACCEPT [0:0]\n:KUBE-SERVICES - [0:0]\n:KUBE-SVC-STALESTALESTALE - [0:0]\nCOMMIT\n';
 
@@ -32,8 +33,17 @@ describe('IptablesMode', () => {
     const restore = exec.calls[1]!;
     assert.deepEqual(restore.argv, ['iptables-restore', '-w', '5', '--noflush']);
     assert.match(restore.stdin!, /^-X KUBE-SVC-STALESTALESTALE$/m);
-    // Inserted at the top in reverse: from scratch the builtin chain reads in JUMP_RULES order.
-    assert.deepEqual(exec.calls.at(-1)!.argv.slice(5, 8), ['-I', JUMP_RULES[0]!.chain, '1']);
+    // Each jump inserted at the top: from empty builtin chains they build the tracer's, in order.
+    const built: Record<string, Record<string, string[]>> = {};
+    for (const { argv } of exec.calls.filter((c) => c.argv.includes('-I'))) {
+      const [table, chain] = [argv[argv.indexOf('-t') + 1]!, argv[argv.indexOf('-I') + 1]!];
+      assert.equal(argv[argv.indexOf('-I') + 2], '1', 'inserted at the top');
+      const args = argv.slice(argv.indexOf('-I') + 3);
+      const c = args.indexOf('comment');
+      const rule = (c > 0 ? [...args.slice(0, c - 1), ...args.slice(c + 3)] : args).join(' ');
+      ((built[table] ??= {})[chain] ??= []).unshift(rule);
+    }
+    assert.deepEqual(built, BUILTIN_JUMPS);
     assert.equal(mode.needsFullSync, false);
   });
 

@@ -3,13 +3,13 @@ import fs from 'node:fs';
 import { describe, it } from 'node:test';
 import { stateFromObjects } from '../../state/build-state.js';
 import type { ServicePortInfo } from '../../state/types.js';
-import { service, slice } from '../../testing/objects.js';
-import { TRACE_CASES, TRACE_NODE, TRACE_POD_CIDR } from '../trace-cases.js';
+import { service, slice } from '../../../../test/proxy/objects.js';
+import { TRACE_CASES, TRACE_NODE, TRACE_POD_CIDR } from '../../../../test/proxy/trace-cases.js';
 import { sepChain, serviceChains } from './chain-names.js';
 import { probability, renderIptables, type RenderOptions } from './render.js';
 import { parseRuleset } from './ruleset.js';
-import { GOLDEN, goldenPath, nodePort, webState } from './testdata/golden-states.js';
-import { traceIptables } from './trace.js';
+import { GOLDEN, goldenPath, nodePort, webState } from '../../../../test/proxy/iptables-golden-states.js';
+import { traceIptables } from '../../../../test/proxy/iptables-trace.js';
 
 const OPTS: RenderOptions = { podCIDR: TRACE_POD_CIDR };
 

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { TRACE_CASES, TRACE_POD_CIDR } from '../trace-cases.js';
-import { FakeExecer, NetnsExecer } from '../../../util/execer.js';
+import { TRACE_CASES, TRACE_POD_CIDR } from '../../../../test/proxy/trace-cases.js';
+import { NetnsExecer } from '../../../util/execer.js';
+import { FakeExecer } from '../../../../test/support/fake-execer.js';
 import { NftablesMode } from './nftables-mode.js';
 import { renderNftables } from './render.js';
 import { renderNftablesChange } from './table-sync.js';

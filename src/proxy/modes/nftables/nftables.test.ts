@@ -3,12 +3,12 @@ import fs from 'node:fs';
 import { describe, it } from 'node:test';
 import { stateFromObjects } from '../../state/build-state.js';
 import type { ProxyState } from '../../state/types.js';
-import { manyServices, withoutService, withService } from '../../testing/many-services.js';
-import { service, slice } from '../../testing/objects.js';
-import { TRACE_CASES, TRACE_NODE, TRACE_POD_CIDR, type TracePacket } from '../trace-cases.js';
+import { manyServices, withoutService, withService } from '../../../../test/proxy/many-services.js';
+import { service, slice } from '../../../../test/proxy/objects.js';
+import { TRACE_CASES, TRACE_NODE, TRACE_POD_CIDR, type TracePacket } from '../../../../test/proxy/trace-cases.js';
 import { renderNftables } from './render.js';
 import { renderNftablesChange, TableSync } from './table-sync.js';
-import { traceNftables } from './trace.js';
+import { traceNftables } from '../../../../test/proxy/nftables-trace.js';
 
 const OPTS = { podCIDR: TRACE_POD_CIDR };
 const TRACE_OPTS = { localAddresses: TRACE_NODE.nodePortIPs };

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { FakeClock } from '../../../util/clock.js';
+import { FakeClock } from '../../../../test/support/fake-clock.js';
 import { Balancer, type Backend } from './balancer.js';
 
 const be = (n: number, weight = 1): Backend => ({ key: `127.244.0.${n}:80`, ip: `127.244.0.${n}`, port: 80, weight });

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { after, test } from 'node:test';
-import { FakeClock } from '../../../util/clock.js';
-import { closeAll, udpAsk, udpBackend } from '../../testing/servers.js';
+import { FakeClock } from '../../../../test/support/fake-clock.js';
+import { closeAll, udpAsk, udpBackend } from '../../../../test/proxy/servers.js';
 import { Balancer } from './balancer.js';
 import { listenUdp, type UdpProblems } from './udp-listener.js';
 

@@ -2,7 +2,7 @@
 // read (one statement per line, elements one per line); anything else is an error, so the
 // tracer can never silently skip what it does not understand.
 
-import type { BaseChain, Chain, NftSet, Ruleset } from './ruleset.js';
+import type { BaseChain, Chain, NftSet, Ruleset } from '../../src/proxy/modes/nftables/ruleset.js';
 
 const HEADER = /^type (nat|filter) hook (\w+) priority (-?\d+); policy accept;$/;
 

@@ -1,14 +1,13 @@
 // The states whose rendering is kept as golden files: compared byte for byte by iptables.test.ts
 // and, as root, fed to the kernel by iptables-kernel.test.ts.
 
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { stateFromObjects } from '../../../state/build-state.js';
-import type { ProxyState } from '../../../state/types.js';
-import { service, slice } from '../../../testing/objects.js';
-import { TRACE_NODE } from '../../trace-cases.js';
-import { serviceChains } from '../chain-names.js';
-import type { RenderOptions } from '../render.js';
+import { stateFromObjects } from '../../src/proxy/state/build-state.js';
+import type { ProxyState } from '../../src/proxy/state/types.js';
+import { service, slice } from './objects.js';
+import { TRACE_NODE } from './trace-cases.js';
+import { serviceChains } from '../../src/proxy/modes/iptables/chain-names.js';
+import type { RenderOptions } from '../../src/proxy/modes/iptables/render.js';
 
 export const webState = (spec: Parameters<typeof service>[1], ips: string[], node = TRACE_NODE): ProxyState =>
   stateFromObjects([service('web', { clusterIP: '10.96.0.20', clusterIPs: ['10.96.0.20'], ...spec })], [slice('web', ips.map((ip, i) => ({ ip, node: i ? 'node-2' : 'node-1' })))], node);
@@ -42,5 +41,6 @@ export const GOLDEN: { name: string; state: () => ProxyState; opts?: Partial<Ren
   },
 ];
 
-export const goldenPath = (name: string): string => path.join(path.dirname(fileURLToPath(import.meta.url)), `${name}.rules`);
+/** The golden files stay beside the renderer's tests, in src/proxy/modes/iptables/testdata. */
+export const goldenPath = (name: string): string => fileURLToPath(new URL(`../../src/proxy/modes/iptables/testdata/${name}.rules`, import.meta.url));
 

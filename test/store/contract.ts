@@ -5,8 +5,9 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
-import type { KeyValue, Store, StoreErrorCode, WatchEvent, WatchOptions } from './store.js';
-import { StoreError } from './store.js';
+import type { KeyValue, Store, StoreErrorCode, WatchEvent, WatchOptions } from '../../src/store/store.js';
+import { StoreError } from '../../src/store/store.js';
+import { eventually } from '../support/eventually.js';
 
 export type OpenStore = () => Promise<{ store: Store; close: () => Promise<void> }>;
 
@@ -312,7 +313,7 @@ export function storeContract(name: string, open: OpenStore): void {
           const at = await s.currentRevision();
           await s.compact(at);
           const w = record(s, p, start);
-          await until(() => w.errors.length > 0, 'the compacted error');
+          await eventually(() => w.errors.length > 0, 5_000, 'the compacted error');
           assert.equal(w.errors[0]!.code, 'compacted');
           assert.equal(w.errors[0]!.compactRevision, at);
           assert.deepEqual(w.events, []);
@@ -328,7 +329,7 @@ export function storeContract(name: string, open: OpenStore): void {
           await s.compact(at);
           const b = await s.create(`${p}b`, '2');
           const w = record(s, p, at);
-          await until(() => w.events.length === 1, 'one event');
+          await eventually(() => w.events.length === 1, 5_000, 'one event');
           assert.deepEqual(w.events[0]!.kv, b);
           assert.deepEqual(w.errors, []);
           w.cancel();
@@ -346,10 +347,10 @@ export function storeContract(name: string, open: OpenStore): void {
           const b = await s.create(`${p}b`, 'b1');
           await s.create(`/elsewhere${p}`, 'not watched');
           const w = record(s, p, start);
-          await until(() => w.events.length === 3, 'the replay');
+          await eventually(() => w.events.length === 3, 5_000, 'the replay');
           const bd = await s.delete(`${p}b`, b.modRevision);
           const a3 = await s.update(`${p}a`, 'a3', a2.modRevision);
-          await until(() => w.events.length === 5, 'the live events');
+          await eventually(() => w.events.length === 5, 5_000, 'the live events');
           assert.deepEqual(w.events, [
             { type: 'put', kv: a, created: true },
             { type: 'put', kv: a2, prev: a, created: false },
@@ -368,7 +369,7 @@ export function storeContract(name: string, open: OpenStore): void {
           await s.create(`${p}old`, 'x');
           const w = record(s, p, await s.currentRevision());
           const n = await s.create(`${p}new`, 'y');
-          await until(() => w.events.length === 1, 'the new event');
+          await eventually(() => w.events.length === 1, 5_000, 'the new event');
           assert.deepEqual(w.events, [{ type: 'put', kv: n, created: true }]);
           w.cancel();
         }),
@@ -383,9 +384,9 @@ export function storeContract(name: string, open: OpenStore): void {
           const w = record(s, p, start);
           const live = await Promise.all(Array.from({ length: 30 }, (_, i) => s.create(`${p}during-${i}`, 'y')));
           written.push(...live.map((kv) => kv.modRevision));
-          await until(() => w.events.length >= 60, 'all 60 events');
+          await eventually(() => w.events.length >= 60, 5_000, 'all 60 events');
           await s.create(`${p}sentinel`, 'z');
-          await until(() => w.events.length >= 61, 'the sentinel');
+          await eventually(() => w.events.length >= 61, 5_000, 'the sentinel');
           const revs = w.events.map((e) => e.kv.modRevision);
           assert.deepEqual(revs.slice(0, 60), [...written].sort((x, y) => x - y));
           assert.equal(w.events.length, 61);
@@ -400,7 +401,7 @@ export function storeContract(name: string, open: OpenStore): void {
           const listed = await s.list(p);
           const b = await s.create(`${p}b`, '2');
           const w = record(s, p, listed.revision);
-          await until(() => w.events.length === 1, 'the write after the list');
+          await eventually(() => w.events.length === 1, 5_000, 'the write after the list');
           assert.deepEqual(w.events[0]!.kv, b);
           w.cancel();
         }),
@@ -415,7 +416,7 @@ export function storeContract(name: string, open: OpenStore): void {
           cancelled.cancel();
           cancelled.cancel();
           await s.create(`${p}a`, '1');
-          await until(() => other.events.length === 1, 'the other watcher');
+          await eventually(() => other.events.length === 1, 5_000, 'the other watcher');
           assert.deepEqual(cancelled.events, []);
           assert.deepEqual(cancelled.errors, []);
           other.cancel();
@@ -429,7 +430,7 @@ export function storeContract(name: string, open: OpenStore): void {
           const rev = await s.currentRevision();
           const progress: number[] = [];
           const w = record(s, p, rev, { progressNotifyMs: 20, onProgress: (r) => progress.push(r) });
-          await until(() => progress.length > 0, 'a progress notification');
+          await eventually(() => progress.length > 0, 5_000, 'a progress notification');
           assert.ok(progress[0]! >= rev);
           w.cancel();
         }),
@@ -473,10 +474,3 @@ function record(s: Store, prefix: string, afterRevision: number, extra: Partial<
   return { events, errors, cancel };
 }
 
-async function until(cond: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-}

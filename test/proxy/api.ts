@@ -1,25 +1,10 @@
 // Writing Services and EndpointSlices into a test API as the controllers would, and waiting
 // for the proxy (which applies changes asynchronously) to catch up.
 
-import type { Service } from '../../apis/core/service/types.js';
-import type { EndpointSlice } from '../../apis/discovery/endpointslices.js';
-import { R, type Client } from '../../client/client.js';
+import type { Service } from '../../src/apis/core/service/types.js';
+import type { EndpointSlice } from '../../src/apis/discovery/endpointslices.js';
+import { R, type Client } from '../../src/client/client.js';
 import { service, slice, type EndpointBrief } from './objects.js';
-
-/** Polls until fn returns something truthy without throwing; fails after ms with the last error. */
-export async function until<T>(fn: () => Promise<T> | T, what: string, ms = 5_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      if (Date.now() > deadline) throw new Error(`${what}: ${String(e)}`);
-    }
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** Creates a Service in `default`, its cluster IP allocated by the API. */
 export function createService(client: Client, name: string, spec: Partial<Service['spec']>, annotations?: Record<string, string>): Promise<Service> {

@@ -3,10 +3,10 @@
 // table and trace their own rendered text. The network is the netns one: pods 10.244.0.0/16
 // (this node's pods 10.244.1.0/24), node addresses 172.20.0.x, services 10.96.0.0/12.
 
-import type { Service } from '../../apis/core/service/types.js';
-import { stateFromObjects } from '../state/build-state.js';
-import type { ProxyState } from '../state/types.js';
-import { service, slice, type EndpointBrief } from '../testing/objects.js';
+import type { Service } from '../../src/apis/core/service/types.js';
+import { stateFromObjects } from '../../src/proxy/state/build-state.js';
+import type { ProxyState } from '../../src/proxy/state/types.js';
+import { service, slice, type EndpointBrief } from './objects.js';
 
 export const TRACE_POD_CIDR = '10.244.0.0/16';
 export const TRACE_NODE = { nodeName: 'node-1', nodePortIPs: ['172.20.0.1'] };

@@ -4,9 +4,9 @@
 // endpoints.
 // A statement it does not know is an error, never a silent pass.
 
-import type { TracePacket } from '../trace-cases.js';
-import { parseTable } from './parse.js';
-import type { Chain, NftSet, Ruleset } from './ruleset.js';
+import type { TracePacket } from './trace-cases.js';
+import { parseTable } from './nftables-parse.js';
+import type { Chain, NftSet, Ruleset } from '../../src/proxy/modes/nftables/ruleset.js';
 
 export interface TraceOptions {
   /** The node's own addresses: a packet still addressed to one after prerouting goes to input. */

@@ -1,7 +1,7 @@
 // Small builders of Services and EndpointSlices for the proxy's tests.
 
-import type { Service, ServiceSpec } from '../../apis/core/service/types.js';
-import type { Endpoint, EndpointSlice } from '../../apis/discovery/endpointslices.js';
+import type { Service, ServiceSpec } from '../../src/apis/core/service/types.js';
+import type { Endpoint, EndpointSlice } from '../../src/apis/discovery/endpointslices.js';
 
 export function service(name: string, spec: Partial<ServiceSpec> = {}, annotations?: Record<string, string>, namespace = 'default'): Service {
   return {

@@ -5,7 +5,7 @@
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { NetnsExecer } from '../../util/execer.js';
+import { NetnsExecer } from '../../src/util/execer.js';
 
 export const NODE_IP = '172.20.0.11';
 export const CLIENT_IP = '172.20.0.2';

@@ -1,6 +1,6 @@
 // A ProcessRunner for tests: records what was started; a test ends a process with exit().
 
-import type { ProcessExit, ProcessHandle, ProcessRunner, ProcessSpec } from './process-runner.js';
+import type { ProcessExit, ProcessHandle, ProcessRunner, ProcessSpec } from '../../src/node/runtime/process-runner.js';
 
 export interface FakeProcess {
   spec: ProcessSpec;

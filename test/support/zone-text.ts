@@ -1,5 +1,5 @@
 // Resource records as zone-file lines (`svc1.ns.svc.cluster.local. 5 IN A 10.0.0.1`): how the
-// record tables in the tests state answers, and how logs show them.
+// record tables in the DNS tests state answers.
 
 import type { Answer } from 'dns-packet';
 

@@ -1,9 +1,9 @@
 // States with many Services for the kernel modes' scale tests and benchmarks, and the one-Service
 // changes a sync sees: as in the proxy's maps, every other service port keeps its very objects.
 
-import { stateFromObjects } from '../state/build-state.js';
-import type { NodeView } from '../state/build-state.js';
-import type { ProxyState } from '../state/types.js';
+import { stateFromObjects } from '../../src/proxy/state/build-state.js';
+import type { NodeView } from '../../src/proxy/state/build-state.js';
+import type { ProxyState } from '../../src/proxy/state/types.js';
 import { service, slice } from './objects.js';
 
 /** 10.(base + i / 65536).x.y: ClusterIPs from base 96, endpoints from base 200. */

@@ -2,10 +2,10 @@
 // Node, marks the pods bound to it Running and Ready (when `ready(pod)` says so) and finishes
 // their graceful deletion at once, as a kubelet would after stopping them; and a poll helper.
 
-import type { KubeObject } from '../apis/types.js';
-import { R, type Client } from '../client/client.js';
-import { Informer } from '../client/informer.js';
-import { rfc3339 } from '../util/time.js';
+import type { KubeObject } from '../../src/apis/types.js';
+import { R, type Client } from '../../src/client/client.js';
+import { Informer } from '../../src/client/informer.js';
+import { rfc3339 } from '../../src/util/time.js';
 
 export interface FakeNode {
   /** Which bound pods become Ready (default: all). */
@@ -56,17 +56,3 @@ export async function startFakeNode(client: Client, name: string, labels: Record
   return fake;
 }
 
-/** Polls fn until it returns a truthy value; fails after about 10 s. */
-export async function waitFor<T>(fn: () => Promise<T | undefined | false>, what: string): Promise<T> {
-  let last: unknown;
-  for (let i = 0; i < 400; i++) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-}

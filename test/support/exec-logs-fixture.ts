@@ -3,13 +3,13 @@
 
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { parseRequestInfo, type ResourceRequest } from '../api/request-info.js';
-import type { SubresourceHandler } from '../api/http/resource-handler.js';
-import { sendError } from '../api/http/respond.js';
-import type { UpgradeHandler } from '../api/server.js';
-import type { Pod, PodStatus } from '../apis/core/pods.js';
-import type { Container } from '../apis/core/pod-template.js';
-import { R, type Client } from '../client/client.js';
+import { parseRequestInfo, type ResourceRequest } from '../../src/api/request-info.js';
+import type { SubresourceHandler } from '../../src/api/http/resource-handler.js';
+import { sendError } from '../../src/api/http/respond.js';
+import type { UpgradeHandler } from '../../src/api/server.js';
+import type { Pod, PodStatus } from '../../src/apis/core/pods.js';
+import type { Container } from '../../src/apis/core/pod-template.js';
+import { R, type Client } from '../../src/client/client.js';
 
 /** Creates a pod bound to node1 and sets its status as the agent would. */
 export async function createPod(client: Client, name: string, containers: Container[], status: PodStatus, namespace = 'default'): Promise<Pod> {

@@ -1,13 +1,12 @@
 // A packet tracer over rendered iptables rules: the first packet of a connection goes through nat
 // PREROUTING, routing (local address → filter INPUT, else FORWARD), then nat POSTROUTING, with
-// the builtin chains' jumps (JUMP_RULES) in place. It interprets only the subset the renderer
+// the builtin chains' jumps (BUILTIN_JUMPS, stated here, not taken from the renderer) in place. It interprets only the subset the renderer
 // writes and refuses anything else, so the renderer cannot drift from what is tested. Random
 // choices (statistic) and remembered clients (recent) may go either way: every branch is walked
 // and the answer gathers all DNAT targets.
 
-import { offsetOf, parseIPv4CIDR } from '../../../util/ip.js';
-import { JUMP_RULES } from './render.js';
-import { parseRuleset, type Ruleset } from './ruleset.js';
+import { offsetOf, parseIPv4CIDR } from '../../src/util/ip.js';
+import { parseRuleset, type Ruleset } from '../../src/proxy/modes/iptables/ruleset.js';
 
 export interface Packet {
   sourceIP: string;
@@ -134,12 +133,24 @@ export function traceIptables(rulesText: string, packet: Packet, localIPs: strin
   };
 }
 
-/** The builtin chains as the mode leaves them: only the jumps it ensures. */
+/** The builtin chains' rules on a node running the mode, in order, comments left out: kube-proxy's
+ *  iptablesJumpChains, the ones this proxy installs. Written out here rather than taken from the
+ *  renderer, so a wrong jump there makes a wrong trace; iptables-mode.test.ts checks that the
+ *  mode's inserts build exactly these. */
+export const BUILTIN_JUMPS: Record<string, Record<string, string[]>> = {
+  filter: {
+    INPUT: ['-m conntrack --ctstate NEW -j KUBE-EXTERNAL-SERVICES'],
+    FORWARD: ['-m conntrack --ctstate NEW -j KUBE-EXTERNAL-SERVICES', '-m conntrack --ctstate NEW -j KUBE-SERVICES', '-j KUBE-FORWARD'],
+    OUTPUT: ['-m conntrack --ctstate NEW -j KUBE-SERVICES'],
+  },
+  nat: { PREROUTING: ['-j KUBE-SERVICES'], OUTPUT: ['-j KUBE-SERVICES'], POSTROUTING: ['-j KUBE-POSTROUTING'] },
+};
+
+/** The builtin chains as the mode leaves them: only the jumps above. */
 function withJumps(ruleset: Ruleset): Ruleset {
-  const builtin: Record<string, string[]> = { nat: ['PREROUTING', 'OUTPUT', 'POSTROUTING'], filter: ['INPUT', 'FORWARD', 'OUTPUT'] };
-  for (const [table, chains] of Object.entries(builtin)) {
+  for (const [table, chains] of Object.entries(BUILTIN_JUMPS)) {
     const t = ruleset.get(table) ?? ruleset.set(table, new Map()).get(table)!;
-    for (const c of chains) t.set(c, JUMP_RULES.filter((j) => j.table === table && j.chain === c).map((j) => j.args));
+    for (const [chain, rules] of Object.entries(chains)) t.set(chain, rules.map((r) => r.split(' ')));
   }
   return ruleset;
 }

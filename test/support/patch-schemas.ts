@@ -1,5 +1,5 @@
 // Small hand-made schemas shaped like Service and Deployment, for the tests of this folder.
-import type { ObjectSchema, Schema } from '../../apis/schema/types.js';
+import type { ObjectSchema, Schema } from '../../src/apis/schema/types.js';
 
 const str: Schema = { type: 'string' };
 const int: Schema = { type: 'int32' };
