@@ -35,7 +35,12 @@ function decodeExtraKey(raw: string): string {
 /** The user a request acts as: itself without impersonation headers, else the impersonated
  *  user once every part is authorized (400 for malformed headers, 403 for a refused part). */
 export async function impersonate(req: IncomingMessage, requestor: UserInfo, authorizer: Authorizer): Promise<UserInfo> {
-  const h = req.headersDistinct;
+  // Node reads header bytes as latin1; names are UTF-8 on the wire, as Go reads them.
+  const h = Object.fromEntries(
+    Object.entries(req.headersDistinct)
+      .filter(([k]) => k.startsWith('impersonate-'))
+      .map(([k, v]) => [k, (v ?? []).map((x) => Buffer.from(x, 'latin1').toString('utf8'))]),
+  );
   const username = h['impersonate-user']?.[0];
   const groups = h['impersonate-group'] ?? [];
   const uid = h['impersonate-uid']?.[0];
