@@ -17,6 +17,12 @@ export interface RuleSource {
   rules: PolicyRule[];
 }
 
+/** A binding as one of its subjects finds it. */
+interface Entry {
+  binding: RoleBinding;
+  subject: Subject;
+}
+
 const subjectKey = (s: Subject, bindingNamespace: string | undefined): string | undefined => {
   if (s.kind === 'User' || s.kind === 'Group') return `${s.kind}:${s.name}`;
   const ns = s.namespace || bindingNamespace;
@@ -26,10 +32,10 @@ const subjectKey = (s: Subject, bindingNamespace: string | undefined): string | 
 export class PolicyCache {
   private readonly roles = new Map<string, Role>();
   private readonly clusterRoles = new Map<string, Role>();
-  /** Binding key (its store key) → binding. */
-  private readonly bindings = new Map<string, RoleBinding>();
-  /** Subject key → store keys of the bindings naming it. */
-  private readonly bySubject = new Map<string, Set<string>>();
+  /** `SUBJECT` (ClusterRoleBindings) or `NAMESPACE SUBJECT` (RoleBindings) → entries. */
+  private readonly bySubject = new Map<string, Entry[]>();
+  /** Binding store key → the index keys it is under. */
+  private readonly indexKeys = new Map<string, string[]>();
   private watches: Watch[] = [];
   private stopped = false;
 
@@ -40,8 +46,8 @@ export class PolicyCache {
     const revision = await this.store.currentRevision();
     this.roles.clear();
     this.clusterRoles.clear();
-    this.bindings.clear();
     this.bySubject.clear();
+    this.indexKeys.clear();
     for (const prefix of PREFIXES) {
       const { items } = await this.store.list(prefix, { revision });
       for (const kv of items) this.put(kv.key, JSON.parse(kv.value) as Role & RoleBinding);
@@ -73,27 +79,33 @@ export class PolicyCache {
 
   private put(key: string, obj: Role & RoleBinding): void {
     const ns = obj.metadata.namespace;
-    if (key.startsWith(PREFIXES[0]!)) this.roles.set(`${ns}/${obj.metadata.name}`, obj);
-    else if (key.startsWith(PREFIXES[1]!)) this.clusterRoles.set(obj.metadata.name!, obj);
-    else {
-      this.remove(key);
-      this.bindings.set(key, obj);
-      for (const s of obj.subjects ?? []) {
-        const k = subjectKey(s, ns);
-        if (k) (this.bySubject.get(k) ?? this.bySubject.set(k, new Set()).get(k)!).add(key);
-      }
+    if (key.startsWith(PREFIXES[0]!)) return void this.roles.set(`${ns}/${obj.metadata.name}`, obj);
+    if (key.startsWith(PREFIXES[1]!)) return void this.clusterRoles.set(obj.metadata.name!, obj);
+    this.remove(key);
+    const keys: string[] = [];
+    for (const subject of obj.subjects ?? []) {
+      const k = subjectKey(subject, ns);
+      if (!k) continue;
+      const indexKey = ns ? `${ns} ${k}` : k;
+      if (keys.includes(indexKey)) continue;
+      keys.push(indexKey);
+      (this.bySubject.get(indexKey) ?? this.bySubject.set(indexKey, []).get(indexKey)!).push({ binding: obj, subject });
     }
+    this.indexKeys.set(key, keys);
   }
 
   private remove(key: string): void {
     const [, , resource, a, b] = key.split('/');
-    if (resource === 'roles') this.roles.delete(`${a}/${b}`);
-    else if (resource === 'clusterroles') this.clusterRoles.delete(a!);
-    else {
-      const old = this.bindings.get(key);
-      this.bindings.delete(key);
-      for (const s of old?.subjects ?? []) this.bySubject.get(subjectKey(s, old!.metadata.namespace) ?? '')?.delete(key);
+    if (resource === 'roles') return void this.roles.delete(`${a}/${b}`);
+    if (resource === 'clusterroles') return void this.clusterRoles.delete(a!);
+    const name = b ?? a;
+    const namespace = b === undefined ? undefined : a;
+    for (const k of this.indexKeys.get(key) ?? []) {
+      const left = this.bySubject.get(k)!.filter((e) => e.binding.metadata.name !== name || e.binding.metadata.namespace !== namespace);
+      if (left.length) this.bySubject.set(k, left);
+      else this.bySubject.delete(k);
     }
+    this.indexKeys.delete(key);
   }
 
   /** The rules a role reference resolves to; undefined when the role does not exist. */
@@ -102,27 +114,21 @@ export class PolicyCache {
     return role ? (role.rules ?? []) : undefined;
   }
 
-  clusterRole(name: string): Role | undefined {
-    return this.clusterRoles.get(name);
-  }
-
-  /** Visits every rule bound to the user in this namespace (cluster bindings first) until
-   *  `visit` returns false, as DefaultRuleResolver.VisitRulesFor. */
+  /** Visits the rules bound to the user in this namespace (ClusterRoleBindings first, each
+   *  binding once) until `visit` returns false, as DefaultRuleResolver.VisitRulesFor. */
   visitRulesFor(user: UserInfo, namespace: string | undefined, visit: (s: RuleSource) => boolean): void {
-    const keys = [`User:${user.username}`, ...user.groups.map((g) => `Group:${g}`)];
-    if (user.username.startsWith(SA_PREFIX)) keys.push(user.username);
-    const found = keys.flatMap((k) => [...(this.bySubject.get(k) ?? [])].map((bindingKey) => ({ k, bindingKey })));
-    // ClusterRoleBindings, then the namespace's RoleBindings, each once.
-    const seen = new Set<string>();
-    for (const cluster of [true, false]) {
-      for (const { k, bindingKey } of found) {
-        if (seen.has(bindingKey) || bindingKey.startsWith('/registry/clusterrolebindings/') !== cluster) continue;
-        const b = this.bindings.get(bindingKey)!;
-        if (!cluster && (!namespace || b.metadata.namespace !== namespace)) continue;
-        seen.add(bindingKey);
-        const rules = this.roleRules(b.roleRef.kind, b.roleRef.name, b.metadata.namespace);
-        const subject = (b.subjects ?? []).find((s) => subjectKey(s, b.metadata.namespace) === k)!;
-        if (rules && !visit({ binding: b, subject, rules })) return;
+    const subjects = [`User:${user.username}`];
+    for (const g of user.groups) subjects.push(`Group:${g}`);
+    if (user.username.startsWith(SA_PREFIX)) subjects.push(user.username);
+    const seen: RoleBinding[] = [];
+    for (const prefix of namespace ? ['', `${namespace} `] : ['']) {
+      for (const subject of subjects) {
+        for (const { binding, subject: matched } of this.bySubject.get(prefix + subject) ?? []) {
+          if (seen.includes(binding)) continue;
+          seen.push(binding);
+          const rules = this.roleRules(binding.roleRef.kind, binding.roleRef.name, binding.metadata.namespace);
+          if (rules && !visit({ binding, subject: matched, rules })) return;
+        }
       }
     }
   }
