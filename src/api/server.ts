@@ -8,7 +8,7 @@ import net, { type AddressInfo } from 'node:net';
 import { chmodSync, rmSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Store } from '../store/store.js';
-import type { ApiConfig } from '../apis/types.js';
+import type { ApiConfig, KubeObject } from '../apis/types.js';
 import { errors } from './errors.js';
 import { Authenticator, type UserInfo } from './auth/authenticate.js';
 import { Authorizer } from './auth/authorize.js';
@@ -252,7 +252,7 @@ export class ApiServer {
     return { user, admit: (obj, old) => this.admitWrite(attrs, obj, old) };
   }
 
-  private async admitWrite(a: Attributes, obj: Parameters<EscalationCheck['admit']>[1], old: Parameters<EscalationCheck['admit']>[2]): Promise<void> {
+  private async admitWrite(a: Attributes, obj: KubeObject | undefined, old: KubeObject | undefined): Promise<void> {
     await admitNode(a, obj, old);
     await this.escalation.admit(a, obj, old);
   }
