@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import type { Store } from '../store/store.js';
 import type { ApiConfig, KubeObject } from '../apis/types.js';
 import { errors } from './errors.js';
-import { Authenticator, type UserInfo } from './auth/authenticate.js';
+import { Authenticator } from './auth/authenticate.js';
 import { Authorizer } from './auth/authorize.js';
 import { attributesOf, type Attributes } from './auth/attributes.js';
 import { PolicyCache } from './auth/policy-cache.js';
