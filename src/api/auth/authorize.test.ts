@@ -63,7 +63,7 @@ describe('Authorizer (Node,RBAC) on the bootstrap policy', () => {
   ];
   for (const [name, user, method, path, want] of cases) it(`${name}: ${method} ${path}`, async () => assert.equal(await check(user, method, path), want));
 
-  it('a RoleBinding takes effect through the watch, in its namespace only', async () => {
+  it('a RoleBinding takes effect through the watch, in its namespace only, until deleted', async () => {
     await api.rest.create(rbac('rolebindings'), 'default', {
       metadata: { name: 'sa-view' },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:aggregate-to-view' },
@@ -73,6 +73,8 @@ describe('Authorizer (Node,RBAC) on the bootstrap policy', () => {
     assert.match(await check(sa, 'GET', '/api/v1/namespaces/kube-system/services'), /cannot list resource "services"/);
     const d = await authorizer.authorize(attributesOf(sa, parseRequestInfo('GET', '/api/v1/namespaces/default/pods', new URLSearchParams()), 'GET'));
     assert.equal(d.reason, 'RBAC: allowed by RoleBinding "sa-view/default" of ClusterRole "system:aggregate-to-view" to ServiceAccount "default/default"');
+    await api.rest.delete(rbac('rolebindings'), 'default', 'sa-view');
+    await eventually(async () => (await check(sa, 'GET', '/api/v1/namespaces/default/services')) !== 'allowed');
   });
 
   it('reconciling puts back a removed default rule, and leaves an autoupdate=false role alone', async () => {
