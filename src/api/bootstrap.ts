@@ -7,6 +7,7 @@ import type { ApiConfig, KubeObject } from '../apis/types.js';
 import { StatusError } from '../util/status-errors.js';
 import type { Rest } from './rest/rest.js';
 import { jsonEqual } from '../util/json-equal.js';
+import { reconcileBootstrapPolicy } from './auth/bootstrap-policy.js';
 
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 const MANAGER = 'kube-apiserver';
@@ -27,6 +28,7 @@ export async function bootstrap(rest: Rest, config: ApiConfig, opts: { endpoints
     metadata: { name: 'kubernetes', namespace: 'default', labels: { component: 'apiserver', provider: 'kubernetes' } },
     spec: { type: 'ClusterIP', sessionAffinity: 'None', ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: config.securePort }] },
   });
+  await reconcileBootstrapPolicy(rest);
   if (opts.endpoints ?? true) await reconcileKubernetesEndpoints(rest, [{ ip: config.advertiseAddress, port: config.securePort }]);
 }
 

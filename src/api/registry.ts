@@ -27,6 +27,9 @@ import { storageClasses } from '../apis/storage/storageclasses.js';
 import { ingressClasses, ingresses } from '../apis/networking/ingresses.js';
 import { cronJobs, jobs } from '../apis/batch/jobs.js';
 import { nodeMetrics, podMetrics } from '../apis/metrics/metrics.js';
+import { clusterRoles, roles } from '../apis/rbac/roles.js';
+import { clusterRoleBindings, roleBindings } from '../apis/rbac/bindings.js';
+import { localSubjectAccessReviews, selfSubjectAccessReviews, selfSubjectReviews, selfSubjectRulesReviews, subjectAccessReviews } from '../apis/authorization/reviews.js';
 
 /** A served resource with everything the REST layer needs about it. */
 export interface Resource {
@@ -108,6 +111,15 @@ export function defaultRegistry(): Registry {
     cronJobs,
     nodeMetrics,
     podMetrics,
+    roles,
+    clusterRoles,
+    roleBindings,
+    clusterRoleBindings,
+    subjectAccessReviews,
+    selfSubjectAccessReviews,
+    localSubjectAccessReviews,
+    selfSubjectRulesReviews,
+    selfSubjectReviews,
   ] as unknown as ResourceType<KubeObject>[]);
 }
 

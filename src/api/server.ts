@@ -8,16 +8,24 @@ import net, { type AddressInfo } from 'node:net';
 import { chmodSync, rmSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Store } from '../store/store.js';
-import type { ApiConfig } from '../apis/types.js';
+import type { ApiConfig, KubeObject } from '../apis/types.js';
 import { errors } from '../util/status-errors.js';
-import { Authenticator, type UserInfo } from './auth/authenticate.js';
-import { authorize } from './auth/authorize.js';
+import { Authenticator } from './auth/authenticate.js';
+import { Authorizer } from './auth/authorize.js';
+import { attributesOf, type Attributes } from './auth/attributes.js';
+import { PolicyCache } from './auth/policy-cache.js';
+import { RbacAuthorizer } from './auth/rbac-authorizer.js';
+import { NodeAuthorizer } from './auth/node-authorizer.js';
+import { admitNode } from './auth/node-restriction.js';
+import { EscalationCheck } from './auth/escalation.js';
+import { impersonate } from './auth/impersonation.js';
+import { Reviews, selfSubjectReview } from './auth/reviews.js';
 import { reviewToken, tokenRequestHandler, tokenRequester, type RequestToken } from './http/token-request.js';
 import type { ServiceAccountJwt } from './auth/service-account-jwt.js';
 import { defaultRegistry, type Registry } from './registry.js';
 import { Rest } from './rest/rest.js';
 import { parseRequestInfo, type RequestInfo, type ResourceRequest } from './request-info.js';
-import { DEFAULT_WATCH_LIMITS, handleResource, type ResourceHandlerDeps, type WatchLimits, type SubresourceHandler, type VirtualResource } from './http/resource-handler.js';
+import { DEFAULT_WATCH_LIMITS, handleResource, type RequestContext, type ResourceHandlerDeps, type WatchLimits, type SubresourceHandler, type VirtualResource } from './http/resource-handler.js';
 import { refuseUpgrade, sendError, sendJson, toStatusError } from './http/respond.js';
 import { wantsAggregatedDiscovery } from './http/negotiate.js';
 import { aggregatedContentType, aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions } from './http/discovery.js';
@@ -81,6 +89,9 @@ export class ApiServer {
   readonly registry: Registry;
   readonly rest: Rest;
   readonly authenticator: Authenticator;
+  readonly authorizer: Authorizer;
+  private readonly policy: PolicyCache;
+  private readonly escalation: EscalationCheck;
   /** TokenRequest, for in-process clients (kubelet) too; none without a signing key. */
   readonly requestToken?: RequestToken;
   private readonly server: https.Server;
@@ -107,6 +118,11 @@ export class ApiServer {
     this.registry = opts.registry ?? defaultRegistry();
     this.rest = new Rest(opts.store, this.registry, opts.config);
     this.authenticator = new Authenticator(opts.tokens, this.rest, opts.serviceAccountJwt);
+    this.policy = new PolicyCache(opts.store);
+    const pods = this.registry.lookup('', 'v1', 'pods')!;
+    const podsOn = async (node: string) => (await this.rest.list(pods, undefined, { fieldSelector: `spec.nodeName=${node}` })).items;
+    this.authorizer = new Authorizer(new RbacAuthorizer(this.policy), new NodeAuthorizer(podsOn));
+    this.escalation = new EscalationCheck(this.authorizer);
     this.requestToken = opts.serviceAccountJwt ? tokenRequester(this.rest, opts.serviceAccountJwt) : undefined;
     this.deps = {
       rest: this.rest,
@@ -125,6 +141,13 @@ export class ApiServer {
     };
     if (this.requestToken) this.deps.subresources.set('serviceaccounts/token', tokenRequestHandler(this.requestToken));
     this.deps.virtual.set('tokenreviews.authentication.k8s.io', { list: () => [], create: (review) => reviewToken(this.authenticator, review) });
+    const reviews = new Reviews(this.authorizer);
+    const review = (create: NonNullable<VirtualResource['create']>): VirtualResource => ({ list: () => [], create });
+    this.deps.virtual.set('subjectaccessreviews.authorization.k8s.io', review((r) => reviews.subjectAccessReview(r)));
+    this.deps.virtual.set('localsubjectaccessreviews.authorization.k8s.io', review((r, _user, ns) => reviews.subjectAccessReview(r, ns ?? '')));
+    this.deps.virtual.set('selfsubjectaccessreviews.authorization.k8s.io', review((r, user) => reviews.selfSubjectAccessReview(r, user)));
+    this.deps.virtual.set('selfsubjectrulesreviews.authorization.k8s.io', review((r, user) => reviews.selfSubjectRulesReview(r, user)));
+    this.deps.virtual.set('selfsubjectreviews.authentication.k8s.io', review((r, user) => selfSubjectReview(r, user)));
     this.openApiRefs = this.registry.resources.map((r) => ({
       group: r.type.group,
       version: r.type.version,
@@ -181,6 +204,7 @@ export class ApiServer {
   }
 
   async listen(): Promise<number> {
+    await this.policy.start();
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
       this.server.listen(this.opts.port, this.opts.host, () => {
@@ -209,6 +233,7 @@ export class ApiServer {
 
   async close(): Promise<void> {
     this.shuttingDown = true;
+    this.policy.stop();
     for (const u of this.unixServers) u.close();
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
@@ -216,12 +241,20 @@ export class ApiServer {
     });
   }
 
-  /** Authenticates and authorizes a request; used for upgrade requests (exec) too. */
-  private async admit(req: IncomingMessage, info: RequestInfo): Promise<UserInfo> {
-    const user = await this.authenticator.authenticate(req);
-    if (!user) throw errors.unauthorized();
-    authorize(user, info, req.method ?? 'GET');
-    return user;
+  /** Authenticates (and impersonates) and authorizes a request; used for upgrade requests
+   *  (exec) too. Writes then go through NodeRestriction and the RBAC escalation checks. */
+  private async admit(req: IncomingMessage, info: RequestInfo): Promise<RequestContext> {
+    const authenticated = await this.authenticator.authenticate(req);
+    if (!authenticated) throw errors.unauthorized();
+    const user = await impersonate(req, authenticated, this.authorizer);
+    const attrs = attributesOf(user, info, req.method ?? 'GET');
+    await this.authorizer.check(attrs);
+    return { user, admit: (obj, old) => this.admitWrite(attrs, obj, old) };
+  }
+
+  private async admitWrite(a: Attributes, obj: KubeObject | undefined, old: KubeObject | undefined): Promise<void> {
+    await admitNode(a, obj, old);
+    await this.escalation.admit(a, obj, old);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -229,7 +262,7 @@ export class ApiServer {
     const path = url.pathname.replace(/\/+$/, '') || '/';
     const route = this.routes.find((r) => url.pathname.startsWith(r.prefix));
     const info = parseRequestInfo(req.method ?? 'GET', path, url.searchParams);
-    if (!isPublic(path) && !route?.public) await this.admit(req, info);
+    const ctx = isPublic(path) || route?.public ? undefined : await this.admit(req, info);
     if (route) return route.handler(req, res, url);
 
     if (path === '/version') return sendJson(res, 200, VERSION_INFO);
@@ -252,7 +285,10 @@ export class ApiServer {
       return sendJson(res, 200, doc);
     }
 
-    if (info.isResource) return handleResource(this.deps, req, res, info, url);
+    if (info.isResource) {
+      if (!ctx) throw errors.unauthorized();
+      return handleResource(this.deps, req, res, info, url, ctx);
+    }
 
     // /api/v1, /apis/GROUP, /apis/GROUP/VERSION
     const parts = path.split('/').filter(Boolean);

@@ -10,6 +10,7 @@ import { EventRecorder } from '../client/events.js';
 import { startWorkloadControllers } from '../controllers/workloads.js';
 import { startServiceControllers } from '../controllers/services.js';
 import { defaultServiceAccount, rootCaConfigMap, startPerNamespaceController } from '../controllers/per-namespace-object.js';
+import { startClusterRoleAggregation } from '../controllers/clusterrole-aggregation.js';
 import { startPodHandlers } from '../node/pod-handlers.js';
 import { singleHost, type PodPlacement } from '../node/pod-placement.js';
 import { kubeletJson, kubeletText, nodeProxy } from '../control-plane/node-proxy.js';
@@ -176,6 +177,8 @@ export async function startControllers(server: ApiServer, o: Pick<ComponentOptio
     stops.push(() => accounts.stop());
     const rootCa = await startPerNamespaceController(client('kube-controller-manager'), o.log.child({ controller: 'root-ca-cert-publisher' }), rootCaConfigMap(o.caCert));
     stops.push(() => rootCa.stop());
+    const aggregation = await startClusterRoleAggregation(client('clusterrole-aggregation-controller'), o.log.child({ controller: 'clusterrole-aggregation' }));
+    stops.push(() => aggregation.stop());
     return stops;
   } catch (e) {
     for (const stop of stops.reverse()) await stop();

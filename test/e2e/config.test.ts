@@ -204,7 +204,7 @@ spec:
     for (const ns of ['default', 'kube-system', 'team-a']) assert.ok(table.some((r) => r[0] === ns && r[1] === 'default'), `default SA in ${ns}`);
   });
 
-  it('kubectl create token: a bound token that reads but may not write, checked by TokenReview', async () => {
+  it('kubectl create token: a bound token that may do nothing until bound to view, checked by TokenReview', async () => {
     await eventually(() => t.kubectl(['get', 'sa', 'default']).code === 0, 10_000, 'default SA');
     const token = t.k(['create', 'token', 'default', '--duration=20m']).trim();
     const [, payload] = token.split('.');
@@ -212,7 +212,9 @@ spec:
     assert.equal(claims.sub, 'system:serviceaccount:default:default');
     assert.equal(claims.exp - claims.iat, 1200);
     const as = (args: string[]): ReturnType<Tinykube['kubectl']> => t.kubectl(['--token', token, ...args]);
-    assert.match(as(['get', 'svc', 'kubernetes']).stdout, /^kubernetes\s+ClusterIP/m);
+    assert.match(as(['get', 'svc', 'kubernetes']).stderr, /services "kubernetes" is forbidden: User "system:serviceaccount:default:default" cannot get resource "services"/);
+    t.k(['create', 'rolebinding', 'default-view', '--clusterrole=view', '--serviceaccount=default:default']);
+    await eventually(() => /^kubernetes\s+ClusterIP/m.test(as(['get', 'svc', 'kubernetes']).stdout), 10_000, 'the binding to apply');
     const write = as(['create', 'configmap', 'sa-write', '--from-literal=a=b']);
     assert.equal(write.code, 1);
     assert.equal(

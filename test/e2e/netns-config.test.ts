@@ -45,6 +45,8 @@ spec:
   - {name: data, emptyDir: {}}
 `);
     await eventually(() => t.k(['get', 'pod', 'cfg-pod', '-o', 'jsonpath={.status.phase}']) === 'Running', 60_000, 'cfg-pod running');
+    // A ServiceAccount may do nothing until bound (RBAC): let the pod's read.
+    t.k(['create', 'rolebinding', 'default-view', '--clusterrole=view', '--serviceaccount=default:default']);
   });
   after(async () => {
     const dataDir = t?.dataDir;
@@ -62,7 +64,7 @@ spec:
     await eventually(() => t.k(['exec', 'cfg-pod', '--', 'cat', '/etc/tinykube-app/app.conf']) === 'color=green', 60_000, 'the file follows');
   });
 
-  it('kubectl in the pod, with no kubeconfig, lists Services through the kubernetes ClusterIP and may not write', () => {
+  it('kubectl in the pod, with no kubeconfig, lists Services through the kubernetes ClusterIP and may not write (bound to view)', () => {
     assert.equal(t.k(['exec', 'cfg-pod', '--', 'sh', '-c', 'echo $KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT']).trim(), '10.96.0.1:443');
     const out = t.k(['exec', 'cfg-pod', '--', KUBECTL, 'get', 'svc', '-o', 'name']);
     assert.match(out, /^service\/kubernetes$/m);

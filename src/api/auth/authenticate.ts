@@ -12,8 +12,6 @@ export interface UserInfo {
   uid?: string;
   groups: string[];
   extra?: Record<string, string[]>;
-  /** A ServiceAccount: only reads are allowed until RBAC exists. */
-  serviceAccount?: boolean;
 }
 
 const ADMIN: UserInfo = { username: 'system:admin', groups: ['system:masters', 'system:authenticated'] };
@@ -46,7 +44,6 @@ export class Authenticator {
       ...(boundObject?.kind === 'Pod'
         ? { extra: { 'authentication.kubernetes.io/pod-name': [boundObject.name], 'authentication.kubernetes.io/pod-uid': [boundObject.uid] } }
         : {}),
-      serviceAccount: true,
     };
   }
 

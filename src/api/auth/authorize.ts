@@ -1,31 +1,34 @@
-// What a user may do. Until RBAC exists, the admin and node tokens may do anything and a
-// ServiceAccount may only read (get, list, watch, and the non-resource paths with GET);
-// anything else is 403 Forbidden, worded as kube-apiserver's forbiddenMessage.
+// What a user may do, decided as kube-apiserver's `--authorization-mode=Node,RBAC`: members of
+// system:masters may do anything (the privileged-group authorizer before the chain), then the
+// Node authorizer, then RBAC. The first to allow wins; a refusal carries their reasons and
+// becomes a 403 worded as kube-apiserver's forbiddenMessage.
 
-import { StatusError } from '../../util/status-errors.js';
-import type { RequestInfo } from '../request-info.js';
-import type { UserInfo } from './authenticate.js';
+import { forbidden, type Attributes, type Decision } from './attributes.js';
+import type { NodeAuthorizer } from './node-authorizer.js';
+import type { RbacAuthorizer } from './rbac-authorizer.js';
 
-const READ_VERBS = new Set(['get', 'list', 'watch']);
-/** Subresources that act on the pod (exec, attach, ...) even when asked for with GET. */
-const CONNECT_SUBRESOURCES = new Set(['exec', 'attach', 'portforward', 'proxy']);
+export const MASTERS_GROUP = 'system:masters';
 
-export function authorize(user: UserInfo, info: RequestInfo, method: string): void {
-  if (!user.serviceAccount) return;
-  if (!info.isResource) {
-    if (method === 'GET' || method === 'HEAD') return;
-    throw new StatusError(403, 'Forbidden', `forbidden: User "${user.username}" cannot ${method.toLowerCase()} path "${info.path}"`);
+export class Authorizer {
+  constructor(
+    readonly rbac: RbacAuthorizer,
+    private readonly node: NodeAuthorizer,
+  ) {}
+
+  async authorize(a: Attributes): Promise<Decision> {
+    if (a.user.groups.includes(MASTERS_GROUP)) return { allowed: true, reason: '' };
+    const reasons: string[] = [];
+    for (const decide of [() => this.node.authorize(a), async () => this.rbac.authorize(a)]) {
+      const d = await decide();
+      if (d.allowed) return d;
+      if (d.reason) reasons.push(d.reason);
+    }
+    return { allowed: false, reason: reasons.join('\n') };
   }
-  const connect = info.subresource !== undefined && CONNECT_SUBRESOURCES.has(info.subresource);
-  if (READ_VERBS.has(info.verb) && !connect) return;
-  const verb = connect || info.verb === 'connect' ? 'create' : info.verb;
-  const resource = info.subresource ? `${info.resource}/${info.subresource}` : info.resource;
-  const scope = info.namespace ? `in the namespace "${info.namespace}"` : 'at the cluster scope';
-  const why = `User "${user.username}" cannot ${verb} resource "${resource}" in API group "${info.group}" ${scope}`;
-  const qualified = info.group ? `${info.resource}.${info.group}` : info.resource;
-  throw new StatusError(403, 'Forbidden', info.name ? `${qualified} "${info.name}" is forbidden: ${why}` : `${qualified} is forbidden: ${why}`, {
-    ...(info.name ? { name: info.name } : {}),
-    group: info.group,
-    kind: info.resource,
-  });
+
+  /** Throws the 403 kube-apiserver answers when `a` is not allowed. */
+  async check(a: Attributes): Promise<void> {
+    const d = await this.authorize(a);
+    if (!d.allowed) throw forbidden(a, d.reason);
+  }
 }

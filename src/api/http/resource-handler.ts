@@ -6,7 +6,8 @@ import type { KubeObject } from '../../apis/types.js';
 import { errors } from '../../util/status-errors.js';
 import type { Registry, Resource } from '../registry.js';
 import type { ResourceRequest } from '../request-info.js';
-import type { Rest, DeleteOptions, ListOptions, WriteOptions } from '../rest/rest.js';
+import type { Rest, Admit, DeleteOptions, ListOptions, WriteOptions } from '../rest/rest.js';
+import type { UserInfo } from '../auth/authenticate.js';
 import { patchTypeOf } from '../rest/patch.js';
 import { parseFieldValidation } from '../rest/field-validation.js';
 import { watch } from '../rest/watch.js';
@@ -29,8 +30,8 @@ export type SubresourceHandler = (
 export interface VirtualResource {
   /** The objects of one namespace (namespaced resources asked for one), or all. */
   list(namespace?: string): KubeObject[] | Promise<KubeObject[]>;
-  /** The answer to a create (a review), stored nowhere. */
-  create?(obj: KubeObject): Promise<KubeObject>;
+  /** The answer to a create (a review), stored nowhere; `user` is who asks. */
+  create?(obj: KubeObject, user: UserInfo, namespace?: string): KubeObject | Promise<KubeObject>;
   /** Sent as a Warning header with every answer (e.g. a deprecation). */
   warning?: string;
 }
@@ -62,12 +63,19 @@ export const DEFAULT_WATCH_LIMITS: WatchLimits = { minTimeoutSeconds: 1800, buff
 
 const WRITE_SUBRESOURCES = new Set(['status', 'finalize']);
 
+/** Who asks, and the admission their writes go through. */
+export interface RequestContext {
+  user: UserInfo;
+  admit?: Admit;
+}
+
 export async function handleResource(
   deps: ResourceHandlerDeps,
   req: IncomingMessage,
   res: ServerResponse,
   info: ResourceRequest,
   url: URL,
+  ctx: RequestContext,
 ): Promise<void> {
   const r = deps.registry.lookup(info.group, info.version, info.resource);
   if (!r) throw errors.noSuchPath();
@@ -81,7 +89,7 @@ export async function handleResource(
   }
 
   const virtual = deps.virtual.get(r.type.group ? `${r.type.resource}.${r.type.group}` : r.type.resource);
-  if (virtual) return handleVirtual(deps, req, res, info, r, virtual);
+  if (virtual) return handleVirtual(deps, req, res, info, r, virtual, ctx.user);
 
   const q = url.searchParams;
   const shape = negotiate(req.headers.accept);
@@ -92,6 +100,7 @@ export async function handleResource(
     fieldManager: q.get('fieldManager') || managerFromUserAgent(req.headers['user-agent']),
     fieldValidation: parseFieldValidation(q.get('fieldValidation')),
     warnings,
+    admit: ctx.admit,
   });
 
   switch (info.verb) {
@@ -130,12 +139,12 @@ export async function handleResource(
       return sendJson(res, created ? 201 : 200, object);
     }
     case 'delete': {
-      const opts = await deleteOptions(req, q);
+      const opts = { ...(await deleteOptions(req, q)), admit: ctx.admit };
       const { object, deleted } = await deps.rest.delete(r, ns, info.name!, opts);
       return sendJson(res, deleted ? 200 : 202, object);
     }
     case 'deletecollection': {
-      const opts = await deleteOptions(req, q);
+      const opts = { ...(await deleteOptions(req, q)), admit: ctx.admit };
       const items = await deps.rest.deleteCollection(r, ns, listOptions(q), opts);
       return sendJson(res, 200, { kind: r.type.listKind, apiVersion: r.apiVersion, metadata: {}, items });
     }
@@ -321,8 +330,9 @@ async function handleVirtual(
   info: ResourceRequest,
   r: Resource,
   v: VirtualResource,
+  user: UserInfo,
 ): Promise<void> {
-  if (info.verb === 'create' && v.create) return sendJson(res, 201, await v.create(await objectBody(req, r)));
+  if (info.verb === 'create' && v.create) return sendJson(res, 201, await v.create(await objectBody(req, r), user, info.namespace));
   const shape = negotiate(req.headers.accept);
   const q = new URL(req.url ?? '/', 'http://x').searchParams;
   const keep = makePredicate(r, { labelSelector: q.get('labelSelector') ?? undefined, fieldSelector: q.get('fieldSelector') ?? undefined });

@@ -89,14 +89,13 @@ export function tokenRequestHandler(requestToken: RequestToken): SubresourceHand
 export async function reviewToken(authenticator: Authenticator, review: KubeObject): Promise<KubeObject> {
   const spec = (review.spec ?? {}) as { token?: string; audiences?: string[] };
   const user = spec.token ? await authenticator.reviewToken(spec.token, spec.audiences) : undefined;
-  const { serviceAccount: _, ...userInfo } = user ?? { serviceAccount: false };
   return {
     kind: 'TokenReview',
     apiVersion: 'authentication.k8s.io/v1',
     metadata: { creationTimestamp: null },
     spec,
     status: user
-      ? { authenticated: true, user: userInfo, audiences: spec.audiences?.length ? spec.audiences : undefined }
+      ? { authenticated: true, user, audiences: spec.audiences?.length ? spec.audiences : undefined }
       : { user: {}, error: '[invalid bearer token, service account token could not be validated]' },
   };
 }

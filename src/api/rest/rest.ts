@@ -26,7 +26,12 @@ export interface WriteOptions {
   fieldValidation?: FieldValidation;
   /** Collects warnings for the client (Warning headers). */
   warnings?: string[];
+  /** Admission: may refuse the write (throw) once the object is validated. */
+  admit?: Admit;
 }
+
+/** Admission of a write: `obj` is what will be stored (none on delete), `old` what is (none on create). */
+export type Admit = (obj: KubeObject | undefined, old: KubeObject | undefined) => Promise<void>;
 
 export interface ListOptions extends SelectorOptions {
   limit?: number;
@@ -46,6 +51,7 @@ export interface DeleteOptions {
   gracePeriodSeconds?: number;
   propagationPolicy?: 'Orphan' | 'Background' | 'Foreground';
   preconditions?: { uid?: string; resourceVersion?: string };
+  admit?: Admit;
 }
 
 export interface PatchOptions extends WriteOptions {
@@ -159,6 +165,7 @@ export class Rest {
     r.type.defaults?.(obj);
     r.type.prepareForCreate?.(obj);
     this.validate(r, obj);
+    await opts.admit?.(obj, undefined);
     const stored = recordManager(r, undefined, obj, opts.fieldManager, this.now());
 
     const ctx = this.context(opts.dryRun);
@@ -227,7 +234,7 @@ export class Rest {
         }
         try {
           // The apply already recorded its manager: create without recording another.
-          return { object: await this.create(r, namespace, applied, { dryRun: opts.dryRun }), created: true };
+          return { object: await this.create(r, namespace, applied, { dryRun: opts.dryRun, admit: opts.admit }), created: true };
         } catch (e) {
           if (e instanceof StatusError && e.reason === 'AlreadyExists' && attempt < MAX_RETRIES) continue;
           throw e;
@@ -278,6 +285,7 @@ export class Rest {
       const old = current;
       const desired = mutate(clone(old));
       const obj = this.prepareUpdate(r, old, desired, subresource);
+      await opts.admit?.(obj, old);
       const next = managedByPatch ? obj : recordManager(r, old, obj, opts.fieldManager, this.now(), subresource);
       if (jsonEqual(withoutVolatile(next), withoutVolatile(old))) return old;
 
@@ -386,6 +394,7 @@ export class Rest {
     for (let attempt = 0; ; attempt++) {
       const current = await this.get(r, namespace, name);
       checkPreconditions(r, current, opts.preconditions);
+      await opts.admit?.(undefined, current);
       const ctx = this.context(opts.dryRun);
       const graceful = this.gracefulUpdate(r, current, opts);
       if (ctx.dryRun) return { object: graceful ?? current, deleted: !graceful };

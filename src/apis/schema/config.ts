@@ -51,7 +51,7 @@ export const TokenRequest = authentication('TokenRequest', {
   status: f(3, authentication('TokenRequestStatus', { token: f(1, str), expirationTimestamp: f(2, time) })),
 });
 
-const UserInfo = authentication('UserInfo', {
+export const UserInfo = authentication('UserInfo', {
   username: f(1, str),
   uid: f(2, str),
   groups: f(3, atomicList(str)),

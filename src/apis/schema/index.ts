@@ -10,11 +10,15 @@ import { PersistentVolume, PersistentVolumeClaim, StorageClass } from './storage
 import { Ingress, IngressClass } from './networking.js';
 import { CronJob, Job } from './batch.js';
 import { NodeMetrics, PodMetrics } from './metrics.js';
+import { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from './rbac.js';
+import { LocalSubjectAccessReview, SelfSubjectAccessReview, SelfSubjectReview, SelfSubjectRulesReview, SubjectAccessReview } from './authorization.js';
 import type { ObjectSchema } from './types.js';
 
 const byApiVersion: Record<string, ObjectSchema[]> = {
   v1: [Namespace, Service, Endpoints, Pod, Binding, Node, Event, ComponentStatus, ConfigMap, Secret, ServiceAccount, PersistentVolumeClaim, PersistentVolume],
-  'authentication.k8s.io/v1': [TokenRequest, TokenReview],
+  'authentication.k8s.io/v1': [TokenRequest, TokenReview, SelfSubjectReview],
+  'authorization.k8s.io/v1': [SubjectAccessReview, LocalSubjectAccessReview, SelfSubjectAccessReview, SelfSubjectRulesReview],
+  'rbac.authorization.k8s.io/v1': [Role, ClusterRole, RoleBinding, ClusterRoleBinding],
   'apps/v1': [Deployment, ReplicaSet, StatefulSet, DaemonSet, ControllerRevision],
   'autoscaling/v1': [Scale],
   'discovery.k8s.io/v1': [EndpointSlice],
