@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
-const BIN = join(ROOT, 'bin', 'tinykube.js');
+export const BIN = join(ROOT, 'bin', 'tinykube.js');
 
 export interface Result {
   code: number;
