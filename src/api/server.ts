@@ -12,6 +12,7 @@ import type { ApiConfig } from '../apis/types.js';
 import { errors } from './errors.js';
 import { Authenticator, type UserInfo } from './auth/authenticate.js';
 import { authorize } from './auth/authorize.js';
+import type { Auditor } from './audit/auditor.js';
 import { reviewToken, tokenRequestHandler, tokenRequester, type RequestToken } from './http/token-request.js';
 import type { ServiceAccountJwt } from './auth/service-account-jwt.js';
 import { defaultRegistry, type Registry } from './registry.js';
@@ -75,6 +76,8 @@ export interface ApiServerOptions {
   log: Logger;
   registry?: Registry;
   watchLimits?: WatchLimits;
+  /** Writes the audit log (--audit-policy-file, --audit-log-path). */
+  auditor?: Auditor;
 }
 
 export class ApiServer {
@@ -216,10 +219,12 @@ export class ApiServer {
     });
   }
 
-  /** Authenticates and authorizes a request; used for upgrade requests (exec) too. */
-  private async admit(req: IncomingMessage, info: RequestInfo): Promise<UserInfo> {
+  /** Authenticates, audits (HTTP requests) and authorizes a request; used for upgrade
+   *  requests (exec) too. */
+  private async admit(req: IncomingMessage, info: RequestInfo, res?: ServerResponse): Promise<UserInfo> {
     const user = await this.authenticator.authenticate(req);
     if (!user) throw errors.unauthorized();
+    if (res) this.opts.auditor?.begin(req, res, info, user);
     authorize(user, info, req.method ?? 'GET');
     return user;
   }
@@ -229,7 +234,7 @@ export class ApiServer {
     const path = url.pathname.replace(/\/+$/, '') || '/';
     const route = this.routes.find((r) => url.pathname.startsWith(r.prefix));
     const info = parseRequestInfo(req.method ?? 'GET', path, url.searchParams);
-    if (!isPublic(path) && !route?.public) await this.admit(req, info);
+    if (!isPublic(path) && !route?.public) await this.admit(req, info, res);
     if (route) return route.handler(req, res, url);
 
     if (path === '/version') return sendJson(res, 200, VERSION_INFO);

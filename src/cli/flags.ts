@@ -109,6 +109,32 @@ function parseControlPlaneTiming(v: Partial<Record<keyof typeof CONTROL_PLANE_TI
   return { leaderElection, nodeMonitorGracePeriodMs: d('node-monitor-grace-period') };
 }
 
+/** Audit and encryption at rest, named as kube-apiserver names them. */
+const CONTROL_PLANE_SECURITY_FLAGS = {
+  'audit-policy-file': { type: 'string' },
+  'audit-log-path': { type: 'string' },
+  'audit-log-maxsize': { type: 'string', default: '100' },
+  'audit-log-maxbackup': { type: 'string', default: '0' },
+  'audit-log-maxage': { type: 'string', default: '0' },
+  'encryption-provider-config': { type: 'string' },
+} as const;
+
+export const CONTROL_PLANE_SECURITY_HELP = `  --audit-policy-file F   An audit.k8s.io/v1 Policy: which requests are logged, at which level
+  --audit-log-path F      Write audit Events there as JSON lines ("-": standard output)
+  --audit-log-maxsize MB, --audit-log-maxbackup N, --audit-log-maxage DAYS
+                          Rotate the audit log at MB megabytes (default 100); keep N old files
+                          and files younger than DAYS days (0: no limit)
+  --encryption-provider-config F
+                          An apiserver.config.k8s.io/v1 EncryptionConfiguration: resources kept
+                          encrypted in the store (aescbc, aesgcm, identity)
+`;
+
+function wholeNumber(flag: string, v: string): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v)) throw new Error(`--${flag}: "${v}" is not a whole number`);
+  return n;
+}
+
 /** The flags `up` and `server` share: where the control plane keeps its state and how it serves. */
 export const CONTROL_PLANE_FLAGS = {
   'data-dir': { type: 'string' },
@@ -121,6 +147,7 @@ export const CONTROL_PLANE_FLAGS = {
   'lb-pool': { type: 'string', default: '127.240.0.0/24' },
   'log-level': { type: 'string', default: 'info' },
   ...CONTROL_PLANE_TIMING_FLAGS,
+  ...CONTROL_PLANE_SECURITY_FLAGS,
 } as const;
 
 type ControlPlaneFlagValues = Partial<Record<keyof typeof CONTROL_PLANE_FLAGS, string>>;
@@ -128,7 +155,7 @@ type ControlPlaneFlagValues = Partial<Record<keyof typeof CONTROL_PLANE_FLAGS, s
 /** The control plane's options from CONTROL_PLANE_FLAGS (the log is opened by the caller). */
 export function controlPlaneOptions(v: ControlPlaneFlagValues): Pick<
   ControlPlaneOptions,
-  'dataDir' | 'apiPort' | 'bindAddress' | 'datastoreEndpoints' | 'datastorePrefix' | 'serviceCIDR' | 'nodePortRange' | 'lbPools' | 'leaderElection' | 'nodeMonitorGracePeriodMs'
+  'dataDir' | 'apiPort' | 'bindAddress' | 'datastoreEndpoints' | 'datastorePrefix' | 'serviceCIDR' | 'nodePortRange' | 'lbPools' | 'leaderElection' | 'nodeMonitorGracePeriodMs' | 'audit' | 'encryptionProviderConfig'
 > {
   return {
     dataDir: dataDirOf(v['data-dir']),
@@ -140,5 +167,17 @@ export function controlPlaneOptions(v: ControlPlaneFlagValues): Pick<
     nodePortRange: parsePortRange(v['service-node-port-range']!),
     lbPools: list(v['lb-pool']),
     ...parseControlPlaneTiming(v),
+    ...(v['audit-policy-file'] || v['audit-log-path']
+      ? {
+          audit: {
+            policyFile: v['audit-policy-file'],
+            logPath: v['audit-log-path'],
+            maxSizeMB: wholeNumber('audit-log-maxsize', v['audit-log-maxsize'] ?? '100'),
+            maxBackups: wholeNumber('audit-log-maxbackup', v['audit-log-maxbackup'] ?? '0'),
+            maxAgeDays: wholeNumber('audit-log-maxage', v['audit-log-maxage'] ?? '0'),
+          },
+        }
+      : {}),
+    encryptionProviderConfig: v['encryption-provider-config'],
   };
 }

@@ -11,7 +11,7 @@ import { onStop } from './signals.js';
 import { startNetnsCluster } from './netns-cluster.js';
 import type { ClusterPlan } from '../network/netns/names.js';
 import { serverCommand } from './server-command.js';
-import { CONTROL_PLANE_FLAGS, CONTROL_PLANE_TIMING_HELP, checkDataDirOwner, controlPlaneOptions, dataDirOf, list, parseCount, parseNetwork, parseNodes, parseProxyMode, type NetworkName } from './flags.js';
+import { CONTROL_PLANE_FLAGS, CONTROL_PLANE_TIMING_HELP, CONTROL_PLANE_SECURITY_HELP, checkDataDirOwner, controlPlaneOptions, dataDirOf, list, parseCount, parseNetwork, parseNodes, parseProxyMode, type NetworkName } from './flags.js';
 import { probeRootless } from '../network/rootless/probe.js';
 import { insideUserns, lifelineEnded } from '../network/rootless/userns.js';
 import { shadowHostDirs } from '../network/rootless/mounts.js';
@@ -56,7 +56,7 @@ Flags of up:
   --nodeport-addresses LIST
                           CIDRs whose local addresses serve NodePorts (default: the node IP)
   --proxy-scheduler NAME  Default load-balancing scheduler: rr, wrr, lc, wlc, sh, dh, sed, nq, random
-${CONTROL_PLANE_TIMING_HELP}  --network rootless|netns|loopback
+${CONTROL_PLANE_TIMING_HELP}${CONTROL_PLANE_SECURITY_HELP}  --network rootless|netns|loopback
                           rootless (default on Linux): nodes, pods and an outside client as
                           network namespaces with a kernel datapath, inside a user namespace
                           tinykube holds; no root needed, NodePorts and LoadBalancer addresses

@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { startControlPlane } from './control-plane.js';
 import { openLog } from './log.js';
 import { onStop } from './signals.js';
-import { CONTROL_PLANE_FLAGS, CONTROL_PLANE_TIMING_HELP, controlPlaneOptions } from './flags.js';
+import { CONTROL_PLANE_FLAGS, CONTROL_PLANE_TIMING_HELP, CONTROL_PLANE_SECURITY_HELP, controlPlaneOptions } from './flags.js';
 
 const HELP = `Usage: tinykube server [flags]
 
@@ -27,7 +27,7 @@ with: tinykube agent --server https://HOST:PORT[,...] --token-file DATA_DIR/node
   --service-node-port-range A-B
                           NodePort range (default 30000-32767)
   --lb-pool LIST          LoadBalancer address pools (default 127.240.0.0/24)
-${CONTROL_PLANE_TIMING_HELP}  --log-level LEVEL       trace, debug, info, warn or error (default info)
+${CONTROL_PLANE_TIMING_HELP}${CONTROL_PLANE_SECURITY_HELP}  --log-level LEVEL       trace, debug, info, warn or error (default info)
 `;
 
 export async function serverCommand(args: string[]): Promise<number> {
