@@ -1,4 +1,4 @@
-// The API server: HTTPS, bearer-token authentication, then routing to discovery, OpenAPI,
+// The API server: HTTPS, authentication (client certificates, bearer tokens), then routing to discovery, OpenAPI,
 // version/health and the resource handlers.
 
 import https from 'node:https';
@@ -66,7 +66,8 @@ export interface MetricsSource {
 export interface ApiServerOptions {
   store: Store;
   config: ApiConfig;
-  tls: { cert: string; key: string };
+  /** The serving certificate; with `clientCA`, client certificates it signed authenticate. */
+  tls: { cert: string; key: string; clientCA?: string };
   /** Bearer tokens accepted (with full rights). */
   tokens: string[];
   /** Signs and checks ServiceAccount tokens; without it only `tokens` authenticate. */
@@ -136,7 +137,9 @@ export class ApiServer {
       namespaced: r.type.namespaced,
       subresources: r.type.subresources,
     }));
-    this.server = https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, (req, res) => {
+    // Client certificates are asked for, not required: tokens authenticate too.
+    const clientCerts = opts.tls.clientCA ? { requestCert: true, rejectUnauthorized: false, ca: opts.tls.clientCA } : {};
+    this.server = https.createServer({ cert: opts.tls.cert, key: opts.tls.key, ...clientCerts }, (req, res) => {
       this.handle(req, res).catch((e) => this.fail(req, res, e));
     });
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));

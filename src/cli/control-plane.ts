@@ -19,7 +19,7 @@ import { EncryptingStore } from '../store/encryption/encrypting-store.js';
 import { Auditor } from '../api/audit/auditor.js';
 import { readPolicy } from '../api/audit/policy.js';
 import { openAuditLog, type Rotation } from '../api/audit/log-file.js';
-import { ensureTls, writeAtomic } from '../api/tls.js';
+import { ensureClientCert, ensureTls, writeAtomic } from '../api/tls.js';
 import { bootstrap } from '../api/bootstrap.js';
 import { shareClusterSecrets } from '../api/cluster-secrets.js';
 import { ApiServerIdentity } from '../api/apiserver-identity.js';
@@ -112,6 +112,8 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
       ips: [...new Set(['127.0.0.1', localAddress, advertiseAddress, kubernetesIP])],
       dnsNames: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'],
     });
+    const ca = { cert: secrets.caCert, key: secrets.caKey };
+    const adminCert = await ensureClientCert(o.dataDir, 'admin', ca, 'system:admin', ['system:masters']);
     const config: ApiConfig = {
       serviceCIDR: o.serviceCIDR,
       nodePortRange: o.nodePortRange,
@@ -123,7 +125,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
       registry,
       auditor,
       config,
-      tls,
+      tls: { ...tls, clientCA: tls.caCert },
       tokens: [token, secrets.nodeToken],
       serviceAccountJwt: new ServiceAccountJwt(secrets.caKey),
       host: o.bindAddress,
@@ -181,7 +183,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
     stops.push(...(await startComponents(server, { ...o, nodeIP: localAddress, nodeToken: secrets.nodeToken })));
     // This node's proxy shown as kubeadm shows it (agents' nodes join the same DaemonSet).
     if (!o.disable.has('proxy')) await applyKubeProxyDaemonSet(new InProcessClient(server.rest, 'tinykube'));
-    const publishKubeconfig = (): void => writeKubeconfig(kubeconfigPath, `https://${localAddress}:${port}`, tls.caCert, token);
+    const publishKubeconfig = (): void => writeKubeconfig(kubeconfigPath, `https://${localAddress}:${port}`, tls.caCert, { token, cert: adminCert });
     if (!o.deferKubeconfig) publishKubeconfig();
     return {
       server,
