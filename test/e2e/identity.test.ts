@@ -99,11 +99,12 @@ describe('identities', () => {
     // The layout before: no admin certificate, a kubeconfig with the admin token only.
     await t.down();
     const token = readFileSync(join(t.dataDir, 'token'), 'utf8').trim();
-    const old = kubeconfigWith('old-kubeconfig', { token });
+    writeFileSync(t.kubeconfig, readFileSync(kubeconfigWith('old-kubeconfig', { token })));
     rmSync(join(t.dataDir, 'tls', 'admin.crt'));
     rmSync(join(t.dataDir, 'tls', 'admin.key'));
-    writeFileSync(t.kubeconfig, readFileSync(old));
     await t.up();
+    // The old kubeconfig, at the port this start picked (--api-port 0).
+    const old = kubeconfigWith('old-kubeconfig', { token });
     const viaOld = kubectlAs(old, ['get', 'namespaces', '-l', 'who=old']);
     assert.equal(viaOld.status, 0, viaOld.stderr);
     assert.equal(seenAs('old')?.username, 'system:admin');

@@ -74,19 +74,26 @@ export class Auditor {
       if (!longRunning) keep(chunk);
       return write(chunk, ...rest);
     }) as typeof res.write;
-    res.end = ((chunk?: unknown, ...rest: unknown[]) => {
-      start();
-      keep(chunk);
-      return end(chunk, ...rest);
-    }) as typeof res.end;
-    res.once('close', () => {
+    let completed = false;
+    const complete = (): void => {
+      if (completed) return;
+      completed = true;
       const body = Buffer.concat(chunks);
       emit('ResponseComplete', {
         responseStatus: responseStatus(res.statusCode, body),
         ...requestObject(level, req),
         ...(capture ? jsonField('responseObject', body) : {}),
       });
-    });
+    };
+    // Logged before the last bytes go out, so a client that has its answer finds it in the log;
+    // a response cut short (the client left a watch) is logged when its connection closes.
+    res.end = ((chunk?: unknown, ...rest: unknown[]) => {
+      start();
+      keep(chunk);
+      complete();
+      return end(chunk, ...rest);
+    }) as typeof res.end;
+    res.once('close', complete);
   }
 }
 
