@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { Tinykube, eventually, rows } from './harness.js';
 
 describe('ConfigMaps, Secrets and ServiceAccounts with kubectl', { timeout: 180_000 }, () => {
@@ -211,7 +212,16 @@ spec:
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as { sub: string; aud: string[]; exp: number; iat: number };
     assert.equal(claims.sub, 'system:serviceaccount:default:default');
     assert.equal(claims.exp - claims.iat, 1200);
-    const as = (args: string[]): ReturnType<Tinykube['kubectl']> => t.kubectl(['--token', token, ...args]);
+    // kubectl sends the kubeconfig's client certificate along with --token and the server takes
+    // the certificate first (as kube-apiserver does): a token goes in a kubeconfig of its own.
+    const tokenOnly = (tok: string): string => {
+      const kc = parseYaml(readFileSync(t.kubeconfig, 'utf8'));
+      kc.users[0].user = { token: tok };
+      const path = join(t.dataDir, `token-only-${tok.length}-${tok.slice(-8)}`);
+      writeFileSync(path, stringifyYaml(kc), { mode: 0o600 });
+      return path;
+    };
+    const as = (args: string[]): ReturnType<Tinykube['kubectl']> => t.kubectl(['--kubeconfig', tokenOnly(token), ...args]);
     assert.match(as(['get', 'svc', 'kubernetes']).stdout, /^kubernetes\s+ClusterIP/m);
     const write = as(['create', 'configmap', 'sa-write', '--from-literal=a=b']);
     assert.equal(write.code, 1);
@@ -226,7 +236,7 @@ spec:
     assert.deepEqual([review(token).authenticated, review(token).user?.username], [true, 'system:serviceaccount:default:default']);
     const forged = `${token.slice(0, token.lastIndexOf('.'))}.${Buffer.from('forged').toString('base64url')}`;
     assert.equal(review(forged).authenticated, undefined);
-    assert.match(t.kubectl(['--token', forged, 'get', 'svc']).stderr, /Unauthorized/);
+    assert.match(t.kubectl(['--kubeconfig', tokenOnly(forged), 'get', 'svc']).stderr, /Unauthorized/);
     // A token outlives nothing it is bound to: recreate the ServiceAccount and it is refused.
     t.k(['delete', 'sa', 'default']);
     await eventually(() => t.kubectl(['get', 'sa', 'default']).code === 0, 10_000, 'default SA made again');
