@@ -5,7 +5,8 @@
 // it), as k3s keeps its bootstrap data in its datastore; the store's create-if-absent decides
 // between servers starting at once. Every server writes them into its data dir: tls/ca.crt,
 // tls/ca.key, token, node-token. A data dir that already has a CA and tokens (a cluster grown
-// from one machine) offers them as the cluster's.
+// from one machine) offers them as the cluster's. With --encryption-provider-config they are
+// encrypted as Secrets are (api/encryption-config.ts).
 
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -57,5 +58,10 @@ export async function shareClusterSecrets(store: Store, dataDir: string): Promis
 
 async function load(store: Store): Promise<ClusterSecrets | undefined> {
   const kv = await store.get(CLUSTER_SECRETS_KEY);
+  // Stored under an encryption key that no longer writes (or before encryption was on):
+  // rewritten now, so a rotation needs no step for them. Another server may do it first.
+  if (kv?.stale) await store.update(CLUSTER_SECRETS_KEY, kv.value, kv.modRevision).catch((e: unknown) => {
+    if (!(e instanceof StoreError && e.code === 'conflict')) throw e;
+  });
   return kv ? (JSON.parse(kv.value) as ClusterSecrets) : undefined;
 }

@@ -1,4 +1,4 @@
-// The API server: HTTPS, bearer-token authentication, then routing to discovery, OpenAPI,
+// The API server: HTTPS, authentication (client certificates, bearer tokens), then routing to discovery, OpenAPI,
 // version/health and the resource handlers.
 
 import https from 'node:https';
@@ -20,6 +20,7 @@ import { admitNode } from './auth/node-restriction.js';
 import { EscalationCheck } from './auth/escalation.js';
 import { impersonate } from './auth/impersonation.js';
 import { Reviews, selfSubjectReview } from './auth/reviews.js';
+import type { Auditor } from './audit/auditor.js';
 import { reviewToken, tokenRequestHandler, tokenRequester, type RequestToken } from './http/token-request.js';
 import type { ServiceAccountJwt } from './auth/service-account-jwt.js';
 import { defaultRegistry, type Registry } from './registry.js';
@@ -73,7 +74,8 @@ export interface MetricsSource {
 export interface ApiServerOptions {
   store: Store;
   config: ApiConfig;
-  tls: { cert: string; key: string };
+  /** The serving certificate; with `clientCA`, client certificates it signed authenticate. */
+  tls: { cert: string; key: string; clientCA?: string };
   /** Bearer tokens accepted (with full rights). */
   tokens: string[];
   /** Signs and checks ServiceAccount tokens; without it only `tokens` authenticate. */
@@ -83,6 +85,8 @@ export interface ApiServerOptions {
   log: Logger;
   registry?: Registry;
   watchLimits?: WatchLimits;
+  /** Writes the audit log (--audit-policy-file, --audit-log-path). */
+  auditor?: Auditor;
 }
 
 export class ApiServer {
@@ -156,7 +160,9 @@ export class ApiServer {
       namespaced: r.type.namespaced,
       subresources: r.type.subresources,
     }));
-    this.server = https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, (req, res) => {
+    // Client certificates are asked for, not required: tokens authenticate too.
+    const clientCerts = opts.tls.clientCA ? { requestCert: true, rejectUnauthorized: false, ca: opts.tls.clientCA } : {};
+    this.server = https.createServer({ cert: opts.tls.cert, key: opts.tls.key, ...clientCerts }, (req, res) => {
       this.handle(req, res).catch((e) => this.fail(req, res, e));
     });
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
@@ -241,12 +247,14 @@ export class ApiServer {
     });
   }
 
-  /** Authenticates (and impersonates) and authorizes a request; used for upgrade requests
-   *  (exec) too. Writes then go through NodeRestriction and the RBAC escalation checks. */
-  private async admit(req: IncomingMessage, info: RequestInfo): Promise<RequestContext> {
+  /** Authenticates (and impersonates), audits (HTTP requests) and authorizes a request; used
+   *  for upgrade requests (exec) too. Writes then go through NodeRestriction and the RBAC
+   *  escalation checks. */
+  private async admit(req: IncomingMessage, info: RequestInfo, res?: ServerResponse): Promise<RequestContext> {
     const authenticated = await this.authenticator.authenticate(req);
     if (!authenticated) throw errors.unauthorized();
     const user = await impersonate(req, authenticated, this.authorizer);
+    if (res) this.opts.auditor?.begin(req, res, info, user);
     const attrs = attributesOf(user, info, req.method ?? 'GET');
     await this.authorizer.check(attrs);
     return { user, admit: (obj, old) => this.admitWrite(attrs, obj, old) };
@@ -262,7 +270,7 @@ export class ApiServer {
     const path = url.pathname.replace(/\/+$/, '') || '/';
     const route = this.routes.find((r) => url.pathname.startsWith(r.prefix));
     const info = parseRequestInfo(req.method ?? 'GET', path, url.searchParams);
-    const ctx = isPublic(path) || route?.public ? undefined : await this.admit(req, info);
+    const ctx = isPublic(path) || route?.public ? undefined : await this.admit(req, info, res);
     if (route) return route.handler(req, res, url);
 
     if (path === '/version') return sendJson(res, 200, VERSION_INFO);

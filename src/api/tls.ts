@@ -110,6 +110,91 @@ export async function signKubeletServing(ca: { cert: string; key: string }, csrP
   return issueServing(ca, kubeletSubject(nodeName), csr.publicKey, names);
 }
 
+/** A client certificate's subject: CN the user, one O per group (kube-apiserver's x509
+ *  authenticator reads them so). */
+export function clientSubject(user: string, groups: string[]): string {
+  const escape = (v: string): string => v.replace(/([,+"\\<>;=])/g, '\\$1');
+  return [`CN=${escape(user)}`, ...groups.map((g) => `O=${escape(g)}`)].join(', ');
+}
+
+/** A key and a client certificate for `user` in `groups`, signed by the CA (PEM). */
+export async function issueClientCert(ca: { cert: string; key: string }, user: string, groups: string[]): Promise<{ cert: string; key: string }> {
+  const keys = await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify']);
+  return { cert: await signClient(ca, clientSubject(user, groups), keys.publicKey, TEN_YEARS_MS), key: await exportKey(keys.privateKey) };
+}
+
+/** A key and its PKCS#10 request (PEM) for a client certificate of `user` in `groups`. */
+export async function createClientCsr(user: string, groups: string[]): Promise<{ csr: string; key: string }> {
+  const keys = await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify']);
+  const csr = await x509.Pkcs10CertificateRequestGenerator.create({ name: clientSubject(user, groups), keys, signingAlgorithm: ALG });
+  return { csr: csr.toString('pem'), key: await exportKey(keys.privateKey) };
+}
+
+/** What a PEM certificate request asks for, after checking it is signed by its own key. Throws
+ *  an Error saying what is wrong otherwise. */
+export async function readCsr(pem: string): Promise<{ commonName: string; organizations: string[]; dnsNames: string[]; ips: string[]; others: number }> {
+  let csr: x509.Pkcs10CertificateRequest;
+  try {
+    csr = new x509.Pkcs10CertificateRequest(pem);
+  } catch {
+    throw new Error('not a PEM certificate request');
+  }
+  if (!(await csr.verify())) throw new Error('the request is not signed by its key');
+  const san = csr.extensions.find((e): e is x509.SubjectAlternativeNameExtension => e instanceof x509.SubjectAlternativeNameExtension);
+  const names = san?.names.items ?? [];
+  return {
+    commonName: csr.subjectName.getField('CN')[0] ?? '',
+    organizations: csr.subjectName.getField('O'),
+    dnsNames: names.filter((n) => n.type === 'dns').map((n) => n.value),
+    ips: names.filter((n) => n.type === 'ip').map((n) => n.value),
+    others: names.filter((n) => n.type !== 'dns' && n.type !== 'ip').length,
+  };
+}
+
+/** Signs a (checked) request as a client certificate valid for `ttlMs`, with the subject it asks for. */
+export async function signClientCsr(ca: { cert: string; key: string }, pem: string, ttlMs: number): Promise<string> {
+  const csr = new x509.Pkcs10CertificateRequest(pem);
+  return signClient(ca, csr.subject, csr.publicKey, ttlMs);
+}
+
+async function signClient(ca: { cert: string; key: string }, subject: string, publicKey: webcrypto.CryptoKey | x509.PublicKey, ttlMs: number): Promise<string> {
+  const caCert = new x509.X509Certificate(ca.cert);
+  const cert = await x509.X509CertificateGenerator.create({
+    serialNumber: serial(),
+    subject,
+    issuer: caCert.subject,
+    notBefore: new Date(Date.now() - 60_000),
+    notAfter: new Date(Date.now() + ttlMs),
+    publicKey,
+    signingKey: await importKey(ca.key),
+    signingAlgorithm: ALG,
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth]),
+    ],
+  });
+  return cert.toString('pem');
+}
+
+/** DIR/tls/NAME.{crt,key}: a client certificate for `user` in `groups`, issued again when the
+ *  CA changed (a data dir joining a cluster) or its subject differs. */
+export async function ensureClientCert(dir: string, name: string, ca: { cert: string; key: string }, user: string, groups: string[]): Promise<{ cert: string; key: string }> {
+  const crt = join(dir, 'tls', `${name}.crt`);
+  const key = join(dir, 'tls', `${name}.key`);
+  if (existsSync(crt) && existsSync(key)) {
+    const have = readFileSync(crt, 'utf8');
+    if (new x509.X509Certificate(have).subject === new x509.Name(clientSubject(user, groups)).toString() && (await issuedBy(have, ca.cert))) {
+      return { cert: have, key: readFileSync(key, 'utf8') };
+    }
+  }
+  const issued = await issueClientCert(ca, user, groups);
+  mkdirSync(join(dir, 'tls'), { recursive: true, mode: 0o700 });
+  writeAtomic(key, issued.key);
+  writeAtomic(crt, issued.cert);
+  return issued;
+}
+
 /** A new cluster CA (certificate and key, PEM). */
 export async function createCa(): Promise<{ cert: string; key: string }> {
   const keys = await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify']);

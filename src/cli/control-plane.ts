@@ -13,7 +13,13 @@ import { openEtcdStore } from '../store/etcd/etcd-store.js';
 import type { ApiConfig } from '../apis/types.js';
 import { ServiceAccountJwt } from '../api/auth/service-account-jwt.js';
 import { ApiServer } from '../api/server.js';
-import { ensureTls, writeAtomic } from '../api/tls.js';
+import { defaultRegistry } from '../api/registry.js';
+import { readEncryptionConfig } from '../api/encryption-config.js';
+import { EncryptingStore } from '../store/encryption/encrypting-store.js';
+import { Auditor } from '../api/audit/auditor.js';
+import { readPolicy } from '../api/audit/policy.js';
+import { openAuditLog, type Rotation } from '../api/audit/log-file.js';
+import { ensureClientCert, ensureTls, writeAtomic } from '../api/tls.js';
 import { bootstrap } from '../api/bootstrap.js';
 import { shareClusterSecrets } from '../api/cluster-secrets.js';
 import { ApiServerIdentity } from '../control-plane/apiserver-identity.js';
@@ -57,6 +63,10 @@ export interface ControlPlaneOptions extends Omit<ComponentOptions, 'nodeIP'> {
   /** Leave writing the kubeconfig to the caller (publishKubeconfig), once its nodes are up:
    *  kubectl finds the cluster only when it is ready. */
   deferKubeconfig?: boolean;
+  /** The audit log: a policy file and where to write (both needed, as for kube-apiserver). */
+  audit?: { policyFile?: string; logPath?: string } & Rotation;
+  /** An EncryptionConfiguration file: what the store keeps encrypted, and with which keys. */
+  encryptionProviderConfig?: string;
 }
 
 export interface ControlPlane {
@@ -83,10 +93,15 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
   if (!cidr) throw new Error(`--service-cidr ${o.serviceCIDR} is not an IPv4 CIDR`);
   const kubernetesIP = addressAt(cidr, 1);
   const storeLog = o.log.child({ component: 'store' });
-  const store: Store = o.datastoreEndpoints?.length
+  const auditor = o.audit && openAuditor(o.audit);
+  const registry = defaultRegistry();
+  const encryption = o.encryptionProviderConfig ? readEncryptionConfig(o.encryptionProviderConfig, registry.resources) : [];
+  const raw: Store = o.datastoreEndpoints?.length
     ? await openEtcdStore(o.datastoreEndpoints, { prefix: o.datastorePrefix ?? '/tinykube', logger: storeLog })
     : await openSqliteStore(join(o.dataDir, 'state.db'), { logger: storeLog });
+  const store: Store = encryption.length ? new EncryptingStore(raw, encryption) : raw;
   const stops: (() => Promise<void> | void)[] = [];
+  if (auditor) stops.push(() => auditor.close());
   try {
     const secrets = await shareClusterSecrets(store, o.dataDir);
     const token = secrets.adminToken;
@@ -97,6 +112,8 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
       ips: [...new Set(['127.0.0.1', localAddress, advertiseAddress, kubernetesIP])],
       dnsNames: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'],
     });
+    const ca = { cert: secrets.caCert, key: secrets.caKey };
+    const adminCert = await ensureClientCert(o.dataDir, 'admin', ca, 'system:admin', ['system:masters']);
     const config: ApiConfig = {
       serviceCIDR: o.serviceCIDR,
       nodePortRange: o.nodePortRange,
@@ -105,8 +122,10 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
     };
     const server = new ApiServer({
       store,
+      registry,
+      auditor,
       config,
-      tls,
+      tls: { ...tls, clientCA: tls.caCert },
       tokens: [token, secrets.nodeToken],
       serviceAccountJwt: new ServiceAccountJwt(secrets.caKey),
       host: o.bindAddress,
@@ -164,7 +183,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
     stops.push(...(await startComponents(server, { ...o, nodeIP: localAddress, nodeToken: secrets.nodeToken })));
     // This node's proxy shown as kubeadm shows it (agents' nodes join the same DaemonSet).
     if (!o.disable.has('proxy')) await applyKubeProxyDaemonSet(new InProcessClient(server.rest, 'tinykube'));
-    const publishKubeconfig = (): void => writeKubeconfig(kubeconfigPath, `https://${localAddress}:${port}`, tls.caCert, token);
+    const publishKubeconfig = (): void => writeKubeconfig(kubeconfigPath, `https://${localAddress}:${port}`, tls.caCert, { token, cert: adminCert });
     if (!o.deferKubeconfig) publishKubeconfig();
     return {
       server,
@@ -185,6 +204,11 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
     await store.close();
     throw e;
   }
+}
+
+function openAuditor(a: NonNullable<ControlPlaneOptions['audit']>): Auditor {
+  if (!a.policyFile || !a.logPath) throw new Error('the audit log needs both --audit-policy-file and --audit-log-path');
+  return new Auditor(readPolicy(a.policyFile), openAuditLog(a.logPath, a));
 }
 
 /** HOSTNAME-RANDOM, kept in the data dir: a restarted server is the same server (it takes its

@@ -101,6 +101,20 @@ export const FLAGS = {
   'leader-elect-renew-deadline': { arg: 'D', default: '10s' },
   'leader-elect-retry-period': { arg: 'D', default: '2s' },
   'node-monitor-grace-period': { arg: 'D', default: '40s', help: 'A node whose Lease is not renewed for D is Unknown (default 40s)' },
+  // Audit and encryption at rest, named as kube-apiserver names them.
+  'audit-policy-file': { arg: 'F', help: 'An audit.k8s.io/v1 Policy: which requests are logged, at which level' },
+  'audit-log-path': { arg: 'F', help: 'Write audit Events there as JSON lines ("-": standard output)' },
+  'audit-log-maxsize': {
+    arg: 'MB, --audit-log-maxbackup N, --audit-log-maxage DAYS',
+    default: '100',
+    help: 'Rotate the audit log at MB megabytes (default 100); keep N old files\nand files younger than DAYS days (0: no limit)',
+  },
+  'audit-log-maxbackup': { arg: 'N', default: '0' },
+  'audit-log-maxage': { arg: 'DAYS', default: '0' },
+  'encryption-provider-config': {
+    arg: 'F',
+    help: 'An apiserver.config.k8s.io/v1 EncryptionConfiguration: resources kept\nencrypted in the store (aescbc, aesgcm, identity)',
+  },
   // A node, its proxy and its pods' network (`up`, `agent`); each command words `disable`'s
   // help with its own components.
   disable: { arg: 'LIST', default: '' },
@@ -168,6 +182,12 @@ export const CONTROL_PLANE_FLAGS = [
   'leader-elect-renew-deadline',
   'leader-elect-retry-period',
   'node-monitor-grace-period',
+  'audit-policy-file',
+  'audit-log-path',
+  'audit-log-maxsize',
+  'audit-log-maxbackup',
+  'audit-log-maxage',
+  'encryption-provider-config',
 ] as const satisfies readonly FlagName[];
 
 type TimingFlag = 'leader-elect-lease-duration' | 'leader-elect-renew-deadline' | 'leader-elect-retry-period' | 'node-monitor-grace-period';
@@ -190,12 +210,18 @@ function parseControlPlaneTiming(v: Partial<Record<TimingFlag, string>>): {
   return { leaderElection, nodeMonitorGracePeriodMs: d('node-monitor-grace-period') };
 }
 
+function wholeNumber(flag: string, v: string): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v)) throw new Error(`--${flag}: "${v}" is not a whole number`);
+  return n;
+}
+
 type ControlPlaneFlagValues = Partial<Record<(typeof CONTROL_PLANE_FLAGS)[number], string>>;
 
 /** The control plane's options from its flags (the log is opened by the caller). */
 export function controlPlaneOptions(v: ControlPlaneFlagValues): Pick<
   ControlPlaneOptions,
-  'dataDir' | 'apiPort' | 'bindAddress' | 'datastoreEndpoints' | 'datastorePrefix' | 'serviceCIDR' | 'nodePortRange' | 'lbPools' | 'leaderElection' | 'nodeMonitorGracePeriodMs'
+  'dataDir' | 'apiPort' | 'bindAddress' | 'datastoreEndpoints' | 'datastorePrefix' | 'serviceCIDR' | 'nodePortRange' | 'lbPools' | 'leaderElection' | 'nodeMonitorGracePeriodMs' | 'audit' | 'encryptionProviderConfig'
 > {
   return {
     dataDir: dataDirOf(v['data-dir']),
@@ -207,5 +233,17 @@ export function controlPlaneOptions(v: ControlPlaneFlagValues): Pick<
     nodePortRange: parsePortRange(v['service-node-port-range']!),
     lbPools: list(v['lb-pool']),
     ...parseControlPlaneTiming(v),
+    ...(v['audit-policy-file'] || v['audit-log-path']
+      ? {
+          audit: {
+            policyFile: v['audit-policy-file'],
+            logPath: v['audit-log-path'],
+            maxSizeMB: wholeNumber('audit-log-maxsize', v['audit-log-maxsize'] ?? '100'),
+            maxBackups: wholeNumber('audit-log-maxbackup', v['audit-log-maxbackup'] ?? '0'),
+            maxAgeDays: wholeNumber('audit-log-maxage', v['audit-log-maxage'] ?? '0'),
+          },
+        }
+      : {}),
+    encryptionProviderConfig: v['encryption-provider-config'],
   };
 }

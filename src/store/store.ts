@@ -14,6 +14,9 @@ export interface KeyValue {
   createRevision: number;
   /** Revision of the last write to this key. */
   modRevision: number;
+  /** Decrypted with an encryption provider that no longer writes (encryption/): an update
+   *  rewrites it even when nothing else changed, so key rotation is a rewrite of each object. */
+  stale?: boolean;
 }
 
 export type WatchEventType = 'put' | 'delete';

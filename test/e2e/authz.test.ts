@@ -131,11 +131,11 @@ describe('authorization: RBAC, impersonation, the Node authorizer', { timeout: 2
 
   it("a pod's ServiceAccount token gets 403 until it is bound (kubectl and @kubernetes/client-node)", async () => {
     const token = t.k(['-n', 'team', 'create', 'token', 'default', '--bound-object-kind=Pod', `--bound-object-name=${pod}`]).trim();
-    const asPod = ['--token', token, '-n', 'team'];
+    const asPod = ['--kubeconfig', t.tokenKubeconfig(token), '-n', 'team'];
     const refused = t.kubectl(['get', 'pods', ...asPod]);
     assert.equal(refused.stderr.trim(), 'Error from server (Forbidden): pods is forbidden: User "system:serviceaccount:team:default" cannot list resource "pods" in API group "" in the namespace "team"');
     assert.equal(t.kubectl(['get', 'configmaps', ...asPod]).code, 1);
-    assert.equal(t.k(['auth', 'can-i', 'create', 'selfsubjectaccessreviews.authorization.k8s.io', '--token', token]).trim(), 'yes');
+    assert.equal(t.k(['auth', 'can-i', 'create', 'selfsubjectaccessreviews.authorization.k8s.io', '--kubeconfig', t.tokenKubeconfig(token)]).trim(), 'yes');
     const kc = new k8s.KubeConfig();
     kc.loadFromFile(t.kubeconfig);
     const cluster = kc.getCurrentCluster()!;

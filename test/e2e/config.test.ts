@@ -211,7 +211,7 @@ spec:
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as { sub: string; aud: string[]; exp: number; iat: number };
     assert.equal(claims.sub, 'system:serviceaccount:default:default');
     assert.equal(claims.exp - claims.iat, 1200);
-    const as = (args: string[]): ReturnType<Tinykube['kubectl']> => t.kubectl(['--token', token, ...args]);
+    const as = (args: string[]): ReturnType<Tinykube['kubectl']> => t.kubectl(['--kubeconfig', t.tokenKubeconfig(token), ...args]);
     assert.match(as(['get', 'svc', 'kubernetes']).stderr, /services "kubernetes" is forbidden: User "system:serviceaccount:default:default" cannot get resource "services"/);
     t.k(['create', 'rolebinding', 'default-view', '--clusterrole=view', '--serviceaccount=default:default']);
     await eventually(() => /^kubernetes\s+ClusterIP/m.test(as(['get', 'svc', 'kubernetes']).stdout), 10_000, 'the binding to apply');
@@ -228,7 +228,7 @@ spec:
     assert.deepEqual([review(token).authenticated, review(token).user?.username], [true, 'system:serviceaccount:default:default']);
     const forged = `${token.slice(0, token.lastIndexOf('.'))}.${Buffer.from('forged').toString('base64url')}`;
     assert.equal(review(forged).authenticated, undefined);
-    assert.match(t.kubectl(['--token', forged, 'get', 'svc']).stderr, /Unauthorized/);
+    assert.match(t.kubectl(['--kubeconfig', t.tokenKubeconfig(forged), 'get', 'svc']).stderr, /Unauthorized/);
     // A token outlives nothing it is bound to: recreate the ServiceAccount and it is refused.
     t.k(['delete', 'sa', 'default']);
     await eventually(() => t.kubectl(['get', 'sa', 'default']).code === 0, 10_000, 'default SA made again');

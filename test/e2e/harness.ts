@@ -3,13 +3,15 @@
 // removes its temp dirs, even when a test fails.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { chownSync, existsSync, linkSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { asUser, rootlessBlocker, type TestUser } from '../support/rootless.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
-const BIN = join(ROOT, 'bin', 'tinykube.js');
+export const BIN = join(ROOT, 'bin', 'tinykube.js');
 
 export interface Result {
   code: number;
@@ -124,6 +126,17 @@ export class Tinykube {
       env: { ...process.env, ...env },
     });
     return { code: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+  }
+
+  /** A kubeconfig of this cluster whose only credential is `token`: kubectl sends the admin
+   *  kubeconfig's client certificate along with `--token`, and the certificate wins (as on
+   *  kube-apiserver). */
+  tokenKubeconfig(token: string): string {
+    const kc = parseYaml(readFileSync(this.kubeconfig, 'utf8')) as { users: { user: unknown }[] };
+    kc.users[0]!.user = { token };
+    const path = join(this.dataDir, `token-${createHash('sha256').update(token).digest('hex').slice(0, 12)}.kubeconfig`);
+    writeFileSync(path, stringifyYaml(kc), { mode: 0o600 });
+    return path;
   }
 
   /** kubectl that must succeed; returns stdout. */

@@ -1,10 +1,16 @@
-// Who a request is: the cluster's static bearer tokens (admin, nodes) are trusted as they are;
-// a ServiceAccount token is a JWT this cluster signed whose ServiceAccount, and the pod it is
-// bound to, still exist with the uids it names (kube-apiserver's bound-token validation).
+// Who a request is, asked in kube-apiserver's order: a client certificate the cluster CA
+// signed for client use (CN the user, each O a group); the cluster's static bearer tokens
+// (admin, nodes), trusted as they are; a bootstrap token (bootstrap-token.ts); a ServiceAccount token, a JWT this cluster signed whose
+// ServiceAccount, and the pod it is bound to, still exist with the uids it names (kube-apiserver's
+// bound-token validation). A certificate that does not verify authenticates no one (401 unless a
+// token does).
 
 import type { IncomingMessage } from 'node:http';
+import type { TLSSocket } from 'node:tls';
 import type { Rest } from '../rest/rest.js';
 import { hasBearer } from '../bearer.js';
+import type { KubeObject } from '../../apis/types.js';
+import { bootstrapSecretName, bootstrapTokenId, bootstrapTokenUser } from './bootstrap-token.js';
 import { serviceAccountUser, type ServiceAccountJwt, type TokenClaims } from './service-account-jwt.js';
 
 export interface UserInfo {
@@ -16,6 +22,20 @@ export interface UserInfo {
 
 const ADMIN: UserInfo = { username: 'system:admin', groups: ['system:masters', 'system:authenticated'] };
 
+const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
+
+/** The user of a verified client certificate with the clientAuth usage (a serving certificate
+ *  names a node too, and must not stand for it). */
+export function certificateUser(socket: TLSSocket): UserInfo | undefined {
+  if (!socket.authorized || typeof socket.getPeerCertificate !== 'function') return undefined;
+  const peer = socket.getPeerCertificate();
+  const cn = peer?.subject?.CN;
+  if (!cn || !peer.ext_key_usage?.includes(CLIENT_AUTH)) return undefined;
+  const o = peer.subject.O as string | string[] | undefined;
+  const groups = o === undefined ? [] : Array.isArray(o) ? o : [o];
+  return { username: Array.isArray(cn) ? cn[0]! : cn, groups: [...groups.filter((g) => g !== 'system:authenticated'), 'system:authenticated'] };
+}
+
 export const bearerToken = (req: IncomingMessage): string | undefined => /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
 
 export class Authenticator {
@@ -26,9 +46,13 @@ export class Authenticator {
   ) {}
 
   async authenticate(req: IncomingMessage): Promise<UserInfo | undefined> {
+    const cert = certificateUser(req.socket as TLSSocket);
+    if (cert) return cert;
     if (hasBearer(req, this.staticTokens)) return ADMIN;
     const token = bearerToken(req);
-    return token ? this.reviewToken(token) : undefined;
+    if (!token) return undefined;
+    const id = bootstrapTokenId(token);
+    return id ? bootstrapTokenUser(token, await this.secret('kube-system', bootstrapSecretName(id)), Date.now()) : this.reviewToken(token);
   }
 
   /** The user a ServiceAccount token stands for, if it is valid now (TokenReview's answer). */
@@ -45,6 +69,10 @@ export class Authenticator {
         ? { extra: { 'authentication.kubernetes.io/pod-name': [boundObject.name], 'authentication.kubernetes.io/pod-uid': [boundObject.uid] } }
         : {}),
     };
+  }
+
+  private secret(namespace: string, name: string): Promise<KubeObject | undefined> {
+    return this.rest.get(this.rest.registry.lookup('', 'v1', 'secrets')!, namespace, name).catch(() => undefined);
   }
 
   private async stillBound(c: TokenClaims): Promise<boolean> {

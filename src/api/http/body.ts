@@ -9,6 +9,10 @@ import { errors, StatusError } from '../../util/status-errors.js';
 /** kube-apiserver's default request size limit. */
 const MAX_BODY_BYTES = 3 * 1024 * 1024;
 
+/** The bodies read, for the audit log's requestObject. */
+const bodies = new WeakMap<IncomingMessage, Buffer>();
+export const bodyRead = (req: IncomingMessage): Buffer | undefined => bodies.get(req);
+
 export async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -17,7 +21,9 @@ export async function readBody(req: IncomingMessage): Promise<Buffer> {
     if (size > MAX_BODY_BYTES) throw new StatusError(413, 'RequestEntityTooLarge', 'the request is too large');
     chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks);
+  const body = Buffer.concat(chunks);
+  bodies.set(req, body);
+  return body;
 }
 
 export function mediaType(req: IncomingMessage): string {

@@ -287,7 +287,7 @@ export class Rest {
       const obj = this.prepareUpdate(r, old, desired, subresource);
       await opts.admit?.(obj, old);
       const next = managedByPatch ? obj : recordManager(r, old, obj, opts.fieldManager, this.now(), subresource);
-      if (jsonEqual(withoutVolatile(next), withoutVolatile(old))) return old;
+      if (jsonEqual(withoutVolatile(next), withoutVolatile(old)) && !(await this.storedStale(r, namespace, name, old))) return old;
 
       const ctx = this.context(opts.dryRun);
       const undo = await r.type.beforeUpdate?.(next, old, ctx);
@@ -453,6 +453,13 @@ export class Rest {
       }
     }
     return out;
+  }
+
+  /** Whether `old` is stored under an encryption key that no longer writes: then an unchanged
+   *  update still rewrites it (rotation by `kubectl replace`, as kube-apiserver's stale reads). */
+  private async storedStale(r: Resource, namespace: string | undefined, name: string, old: KubeObject): Promise<boolean> {
+    const kv = await this.store.get(objectKey(r, namespace, name));
+    return kv?.stale === true && String(kv.modRevision) === old.metadata.resourceVersion;
   }
 
   private async checkNamespaceOpen(namespace: string | undefined): Promise<void> {
