@@ -32,7 +32,7 @@ import { NodeHeartbeat } from './node-heartbeat.js';
 import { readHostFacts } from './node-object.js';
 import { PodIPAllocator } from './pod-ips.js';
 import { PodWorker, type PodWorkerDeps } from './pod-worker.js';
-import { hostNetwork, type PodNetwork } from './pod-placement.js';
+import { hostNetwork, inNetns, type PodNetwork } from './pod-placement.js';
 import { checkExecutable } from './runtime/executable.js';
 import { runProbe, type ProbeRunner } from './probes/run-probe.js';
 import { ledgeredRunner, ProcessLedger } from './runtime/process-ledger.js';
@@ -157,16 +157,25 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
       const privateDir = join(podDir(dataDir, pod), container.name!, 'mnt');
       if (ownMounts) mkdirSync(privateDir, { recursive: true });
       rmSync(join(podDir(dataDir, pod), container.name!, 'mount-ns.pid'), { force: true });
-      // A container with mounts of its own keeps a process of its own, where they are.
-      const hosted = resolved.hosted && !ownMounts ? { spec: resolved.hosted, netns, podName: pod.metadata.name!, cpuPath: hostedCpuPath(dataDir, pod, container.name!) } : undefined;
+      // A hosted container's mounts are held by a sleeping process in its own mount namespace,
+      // which exec enters (as a pod's pause container holds its namespaces).
+      const hosted = resolved.hosted
+        ? {
+            spec: resolved.hosted,
+            netns,
+            podName: pod.metadata.name!,
+            cpuPath: hostedCpuPath(dataDir, pod, container.name!),
+            ...(ownMounts ? { mountHolder: inNetns(netns, withMounts(privateDir, mounts, resolved.cwd!, ['sleep', 'infinity'])) } : {}),
+          }
+        : undefined;
       // Its presence tells the resource metrics the container is hosted (resource-usage.ts).
       if (hosted) writeFileSync(hosted.cpuPath, '0');
       else rmSync(hostedCpuPath(dataDir, pod, container.name!), { force: true });
       return {
         argv: ownMounts ? withMounts(privateDir, mounts, resolved.cwd!, resolved.argv) : resolved.argv,
-        started: (pid: number) => {
+        started: (pid: number, mountNsPid = pid) => {
           saveMainPid(dataDir, pod, container.name!, pid);
-          if (ownMounts) saveMountNsPid(dataDir, pod, container.name!, pid);
+          if (ownMounts) saveMountNsPid(dataDir, pod, container.name!, mountNsPid);
         },
         cwd: resolved.cwd,
         env,

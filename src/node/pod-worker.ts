@@ -35,8 +35,9 @@ export interface PreparedContainer {
   hosted?: HostedContainer;
   /** Events' texts when the container does not run quite as asked. */
   warnings?: { reason: string; message: string }[];
-  /** Told the pid of the container's main process once it runs. */
-  started?(pid: number): void;
+  /** Told the pid of the container's main process once it runs (and of the process whose
+   *  mount namespace holds its volumes, when that is another). */
+  started?(pid: number, mountNsPid?: number): void;
 }
 
 export interface PodEvents {
@@ -224,7 +225,7 @@ export class PodWorker {
     rec.waiting = undefined;
     this.running.set(rec, { handle, probers, image });
     if (handle.pid !== undefined) {
-      prepared.started?.(handle.pid);
+      prepared.started?.(handle.pid, handle.mountNsPid);
       this.event('Normal', 'Started', `Started container ${rec.name}`);
     }
     probers.start();

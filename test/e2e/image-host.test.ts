@@ -7,7 +7,6 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Tinykube, eventually } from './harness.js';
 import { canRunNetns } from './netns-suite.js';
 
@@ -78,15 +77,21 @@ function imageHostSuite(network: 'loopback' | 'netns'): void {
 
     it('runs both pods in one process, each answering on its own IP with its own log and env', () => {
       assert.equal(mainPid(t, 'netexec', 'main'), mainPid(t, 'web', 'nginx'), 'one host process');
-      assert.match(readFileSync(join(t.dataDir, 'logs', 'tinykube.log'), 'utf8'), /built-in image host started/);
+      const logs = execFileSync('find', [t.dataDir, '-name', '*.log', '-path', '*logs*'], { encoding: 'utf8' }).trim().split('\n');
+      assert.ok(logs.some((f) => readFileSync(f, 'utf8').includes('built-in image host started')), `the agent logs the host's start (${logs.join(', ')})`);
       const shell = JSON.parse(fromPod(t, `/shell?cmd=${encodeURIComponent('echo $GREETING $POD_NAME; ip -o -4 addr')}`)) as { output: string };
       const podIP = t.k(['get', 'pod', 'netexec', '-o', 'jsonpath={.status.podIP}']);
       assert.match(shell.output, /^hello-from-configmap netexec\n/, "/shell has the container's env");
-      assert.ok(shell.output.includes(` ${podIP}/`), `/shell runs in the pod's network: ${shell.output}`);
-      const logs = t.k(['logs', 'netexec']);
-      assert.match(logs, /"GET \/shell\?cmd=.* HTTP\/1.1" 200/);
-      assert.match(logs, /"GET \/healthz HTTP\/1.1" 200 .*kube-probe/, 'the probes reach it');
+      // On loopback every pod IP is on the host's lo (127.0.0.0/8).
+      if (network === 'netns') assert.ok(shell.output.includes(` ${podIP}/`), `/shell runs in the pod's network: ${shell.output}`);
+      const containerLog = t.k(['logs', 'netexec']);
+      assert.match(containerLog, /"GET \/shell\?cmd=.* HTTP\/1.1" 200/);
+      assert.match(containerLog, /"GET \/healthz HTTP\/1.1" 200 .*kube-probe/, 'the probes reach it');
       assert.doesNotMatch(t.k(['logs', 'web']), /\/shell/, "the other pod's log has none of it");
+      // exec runs in the container's directory with its env; on netns its volumes are at their
+      // mountPaths (held by a process of the container's own).
+      assert.equal(t.k(['exec', 'web', '--', 'sh', '-c', 'echo $HOSTNAME; basename $(pwd)']).trim(), 'web\nroot');
+      if (network === 'netns') assert.equal(t.k(['exec', 'web', '--', 'cat', '/var/run/secrets/kubernetes.io/serviceaccount/namespace']), 'default');
     });
 
     it('netexec /exit ends only that container, with its code, and it is restarted', async () => {

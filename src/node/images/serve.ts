@@ -115,7 +115,7 @@ function rawTcpServer(pod: PodInfo, io: ServeIO): net.Server {
 }
 
 async function listenTcp(server: net.Server, host: string, port: number, sockets?: SocketSource): Promise<Running> {
-  // Raw TCP connections, to end them on abort (an http.Server tracks its own).
+  // Open connections, to end them on abort (SIGKILL).
   const conns = new Set<net.Socket>();
   server.on('connection', (c: net.Socket) => {
     conns.add(c);

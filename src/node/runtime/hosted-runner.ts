@@ -7,7 +7,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { constants } from 'node:os';
 import type { Logger } from 'pino';
 import type { HostReply, HostRequest, HostedStart } from '../images/image-host.js';
@@ -15,8 +15,9 @@ import type { ProcessLedger } from './process-ledger.js';
 import type { ProcessExit, ProcessHandle, ProcessRunner, ProcessSpec } from './process-runner.js';
 import { watchLogTimes } from '../log-times.js';
 
-/** What the host is told of a container beside its ProcessSpec. */
-export type HostedContainer = Pick<HostedStart, 'spec' | 'netns' | 'podName' | 'cpuPath'>;
+/** What the host is told of a container beside its ProcessSpec; and, when the container has
+ *  volumes at their mountPaths (netns), the argv of a process that holds them (for exec). */
+export type HostedContainer = Pick<HostedStart, 'spec' | 'netns' | 'podName' | 'cpuPath'> & { mountHolder?: string[] };
 
 /** How often `up`'s log tells the host's memory and the containers it holds. */
 const REPORT_MS = 60_000;
@@ -64,12 +65,20 @@ export class HostedRunner implements ProcessRunner {
       times.stop();
       return e;
     });
-    const req: HostRequest = { op: 'start', id, env: spec.env, cwd: spec.cwd, logPath: spec.logPath, ...spec.hosted };
+    const { mountHolder, ...hosted } = spec.hosted;
+    const req: HostRequest = { op: 'start', id, env: spec.env, cwd: spec.cwd, logPath: spec.logPath, ...hosted };
     host.child.send(req);
     let gone = false;
     void exited.then(() => (gone = true));
+    // The holder lives as long as the container: either ending ends the other.
+    const holder = mountHolder ? this.inner.start({ argv: mountHolder, env: spec.env, cwd: spec.cwd, logPath: join(dirname(spec.logPath), 'mounts.log') }) : undefined;
+    if (holder) {
+      void exited.then(() => holder.signal('SIGKILL'));
+      void holder.exited.then(() => !gone && host.child.connected && host.child.send({ op: 'signal', id, sig: 'SIGKILL' } satisfies HostRequest));
+    }
     return {
       pid: host.child.pid,
+      ...(holder?.pid !== undefined ? { mountNsPid: holder.pid } : {}),
       exited,
       signal: (sig) => {
         if (gone || !host.child.connected) return;
