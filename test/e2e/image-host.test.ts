@@ -1,14 +1,18 @@
-// Built-in-image containers in their node's one image host, through kubectl, on loopback and on
-// the netns network (root): each keeps its own log, env, probes, exit code and restarts, exec
+// Built-in-image containers in their node's one image host, through kubectl, on loopback, on
+// the netns network (root) and on the rootless one (an unprivileged user): each keeps its own
+// log, env, probes, exit code and restarts, exec
 // into it works, deletion stops only it, and a kill -9 of the shared host restarts every
 // container it held (visible as restarts) with nothing stored lost.
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { Tinykube, eventually } from './harness.js';
 import { canRunNetns } from './netns-suite.js';
+import { rootlessUser, skipUnlessRootless } from '../support/rootless.js';
+
+type Network = 'loopback' | 'netns' | 'rootless';
 
 /** Both pods on one node (netns runs more than one). */
 const pods = (node: string): string => `
@@ -59,14 +63,42 @@ function mainPid(t: Tinykube, pod: string, container: string): number {
   return Number(readFileSync(file, 'utf8').split(' ')[0]);
 }
 
+/** The image host's pid as this host sees it: the rootless network runs in a PID namespace of
+ *  its own, where main.pid was written (NSpid's last field). */
+function hostSidePid(network: Network, pid: number): number {
+  if (network !== 'rootless') return pid;
+  const found = readdirSync('/proc').filter((p) => {
+    try {
+      const nspid = /^NSpid:\s+(.*)$/m.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1]?.split(/\s+/) ?? [];
+      return nspid.length > 1 && nspid.at(-1) === String(pid) && readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('image-host');
+    } catch {
+      return false;
+    }
+  });
+  assert.equal(found.length, 1, `one image host with pid ${pid} in its namespace`);
+  return Number(found[0]);
+}
+
 /** `wget` from inside the pod (kubectl exec: the host's tools, in the pod's network). */
 const fromPod = (t: Tinykube, path: string): string => t.k(['exec', 'netexec', '--', 'sh', '-c', `wget -qO- "http://$POD_IP:8080${path}"`]);
 
-function imageHostSuite(network: 'loopback' | 'netns'): void {
-  describe(`built-in containers in the node's image host (${network})`, { timeout: 180_000 }, () => {
+const FLAGS: Record<Network, string[]> = {
+  loopback: [],
+  netns: ['--network', 'netns', '--netns-prefix', 'tkih', '--nodes', '1'],
+  rootless: ['--network', 'rootless', '--netns-prefix', 'tkir', '--nodes', '1'],
+};
+
+/** Under CI a network that cannot run fails the suite (Tinykube.start says why), never skips. */
+const skip = (network: Network): string | false => {
+  if (network === 'netns') return !canRunNetns && process.env.CI !== 'true' && 'needs root and iproute2';
+  return network === 'rootless' && skipUnlessRootless();
+};
+
+function imageHostSuite(network: Network): void {
+  describe(`built-in containers in the node's image host (${network})`, { timeout: 180_000, skip: skip(network) }, () => {
     let t: Tinykube;
     before(async () => {
-      t = await Tinykube.start(network === 'netns' ? ['--network', 'netns', '--netns-prefix', 'tkih', '--nodes', '1'] : []);
+      t = await Tinykube.start(FLAGS[network], undefined, network === 'rootless' ? { user: rootlessUser } : {});
       const node = await eventually(() => t.k(['get', 'nodes', '-o', 'jsonpath={.items[0].metadata.name}']), 60_000, 'a node');
       t.k(['apply', '-f', t.manifest('pods.yaml', pods(node))]);
       await eventually(() => state(t, 'netexec').ready && state(t, 'web').ready, 60_000, 'both pods Ready');
@@ -83,7 +115,7 @@ function imageHostSuite(network: 'loopback' | 'netns'): void {
       const podIP = t.k(['get', 'pod', 'netexec', '-o', 'jsonpath={.status.podIP}']);
       assert.match(shell.output, /^hello-from-configmap netexec\n/, "/shell has the container's env");
       // On loopback every pod IP is on the host's lo (127.0.0.0/8).
-      if (network === 'netns') assert.ok(shell.output.includes(` ${podIP}/`), `/shell runs in the pod's network: ${shell.output}`);
+      if (network !== 'loopback') assert.ok(shell.output.includes(` ${podIP}/`), `/shell runs in the pod's network: ${shell.output}`);
       const containerLog = t.k(['logs', 'netexec']);
       assert.match(containerLog, /"GET \/shell\?cmd=.* HTTP\/1.1" 200/);
       assert.match(containerLog, /"GET \/healthz HTTP\/1.1" 200 .*kube-probe/, 'the probes reach it');
@@ -91,7 +123,7 @@ function imageHostSuite(network: 'loopback' | 'netns'): void {
       // exec runs in the container's directory with its env; on netns its volumes are at their
       // mountPaths (held by a process of the container's own).
       assert.equal(t.k(['exec', 'web', '--', 'sh', '-c', 'echo $HOSTNAME; basename $(pwd)']).trim(), 'web\nroot');
-      if (network === 'netns') assert.equal(t.k(['exec', 'web', '--', 'cat', '/var/run/secrets/kubernetes.io/serviceaccount/namespace']), 'default');
+      if (network !== 'loopback') assert.equal(t.k(['exec', 'web', '--', 'cat', '/var/run/secrets/kubernetes.io/serviceaccount/namespace']), 'default');
     });
 
     it('netexec /exit ends only that container, with its code, and it is restarted', async () => {
@@ -108,7 +140,7 @@ function imageHostSuite(network: 'loopback' | 'netns'): void {
     it('a kill -9 of the image host restarts every container it held; nothing stored is lost', async () => {
       const pid = mainPid(t, 'web', 'nginx');
       const restarts = { netexec: state(t, 'netexec').restarts, web: state(t, 'web').restarts };
-      process.kill(pid, 'SIGKILL');
+      process.kill(hostSidePid(network, pid), 'SIGKILL');
       await eventually(() => {
         const [a, b] = [state(t, 'netexec'), state(t, 'web')];
         return a.restarts === restarts.netexec + 1 && b.restarts === restarts.web + 1 && a.ready && b.ready;
@@ -130,4 +162,5 @@ function imageHostSuite(network: 'loopback' | 'netns'): void {
 }
 
 imageHostSuite('loopback');
-if (canRunNetns || process.env.CI === 'true') imageHostSuite('netns');
+imageHostSuite('netns');
+imageHostSuite('rootless');
