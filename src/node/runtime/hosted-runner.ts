@@ -37,7 +37,7 @@ interface Host {
   waiting: Map<number, { done: (e: ProcessExit) => void; pod: string }>;
 }
 
-export function rssMiB(pid: number | undefined): number {
+function rssMiB(pid: number | undefined): number {
   try {
     return Math.round(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 102.4) / 10;
   } catch {
@@ -61,21 +61,23 @@ export class HostedRunner implements ProcessRunner {
     mkdirSync(dirname(spec.logPath), { recursive: true });
     const times = watchLogTimes(spec.logPath);
     const pod = dirname(dirname(spec.logPath));
-    const exited = new Promise<ProcessExit>((done) => host.waiting.set(id, { done, pod })).then((e) => {
-      times.stop();
-      return e;
-    });
+    const hostExit = new Promise<ProcessExit>((done) => host.waiting.set(id, { done, pod }));
     const { mountHolder, ...hosted } = spec.hosted;
     const req: HostRequest = { op: 'start', id, env: spec.env, cwd: spec.cwd, logPath: spec.logPath, ...hosted };
     host.child.send(req);
     let gone = false;
-    void exited.then(() => (gone = true));
-    // The holder lives as long as the container: either ending ends the other.
+    const kill = (): void => void (!gone && host.child.connected && host.child.send({ op: 'signal', id, sig: 'SIGKILL' } satisfies HostRequest));
+    // The holder lives as long as the container: either ending ends the other, and the
+    // container has exited once both have.
     const holder = mountHolder ? this.inner.start({ argv: mountHolder, env: spec.env, cwd: spec.cwd, logPath: join(dirname(spec.logPath), 'mounts.log') }) : undefined;
-    if (holder) {
-      void exited.then(() => holder.signal('SIGKILL'));
-      void holder.exited.then(() => !gone && host.child.connected && host.child.send({ op: 'signal', id, sig: 'SIGKILL' } satisfies HostRequest));
-    }
+    void holder?.exited.then(kill);
+    const exited = hostExit.then(async (e) => {
+      gone = true;
+      holder?.signal('SIGKILL');
+      await holder?.exited;
+      times.stop();
+      return e;
+    });
     return {
       pid: host.child.pid,
       ...(holder?.pid !== undefined ? { mountNsPid: holder.pid } : {}),
