@@ -121,19 +121,19 @@ async function run(network: 'loopback' | 'netns'): Promise<void> {
   const t = await Tinykube.start(flags);
   try {
     await eventually(() => t.kubectl(['get', 'nodes', '--no-headers']).stdout.split('\n').filter((l) => / Ready /.test(l)).length >= nodes, 120_000, 'nodes Ready');
+    console.log(`\n${network} (${nodes} node${nodes > 1 ? 's' : ''}):`);
+    console.log(`  RSS of tinykube and everything under it:`);
     const idle = await settledRss(t);
+    console.log(`    0 pods     ${mib(idle.kib)} (${idle.processes} processes)`);
     await applyUntilReady(t, t.manifest('base.yaml', deployment('base', BASELINE)), BASELINE);
     const base = await settledRss(t);
+    console.log(`    ${BASELINE} pods   ${mib(base.kib)} (${base.processes} processes)`);
     const ms = await applyUntilReady(t, t.manifest('bench.yaml', deployment('bench', REPLICAS)), BASELINE + REPLICAS);
     const full = await settledRss(t);
-    console.log(`\n${network} (${nodes} node${nodes > 1 ? 's' : ''}):`);
-    console.log(`  ${REPLICAS}-replica Deployment, apply → all Ready   ${(ms / 1000).toFixed(1)} s`);
-    console.log(`  floor: ${REPLICAS} listeners started directly        ${(floor.ms / 1000).toFixed(2)} s   → tinykube takes ${(ms / floor.ms).toFixed(0)}× the floor`);
-    console.log(`  RSS of tinykube and everything under it:`);
-    console.log(`    0 pods     ${mib(idle.kib)} (${idle.processes} processes)`);
-    console.log(`    ${BASELINE} pods   ${mib(base.kib)} (${base.processes} processes)`);
     console.log(`    ${BASELINE + REPLICAS} pods  ${mib(full.kib)} (${full.processes} processes)`);
     console.log(`  marginal per pod (${BASELINE} → ${BASELINE + REPLICAS})   ${((full.kib - base.kib) / 1024 / REPLICAS).toFixed(2)} MiB; the floor's listeners: ${(floor.kib / 1024 / REPLICAS).toFixed(3)} MiB each`);
+    console.log(`  ${REPLICAS}-replica Deployment, apply → all Ready   ${(ms / 1000).toFixed(1)} s`);
+    console.log(`  floor: ${REPLICAS} listeners started directly        ${(floor.ms / 1000).toFixed(2)} s   → tinykube takes ${(ms / floor.ms).toFixed(0)}× the floor`);
   } finally {
     await t.destroy();
   }
