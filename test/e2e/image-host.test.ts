@@ -100,6 +100,8 @@ function imageHostSuite(network: Network): void {
     before(async () => {
       t = await Tinykube.start(FLAGS[network], undefined, network === 'rootless' ? { user: rootlessUser } : {});
       const node = await eventually(() => t.k(['get', 'nodes', '-o', 'jsonpath={.items[0].metadata.name}']), 60_000, 'a node');
+      // The ServiceAccount token is mounted only once the default ServiceAccount exists.
+      await eventually(() => t.kubectl(['get', 'sa', 'default']).code === 0, 20_000, 'the default ServiceAccount');
       t.k(['apply', '-f', t.manifest('pods.yaml', pods(node))]);
       await eventually(() => state(t, 'netexec').ready && state(t, 'web').ready, 60_000, 'both pods Ready');
     });
