@@ -45,8 +45,19 @@ function rssKiB(pid: number): number {
   }
 }
 
-/** The RSS of pid and every process under it (pod processes, node agents, the image host). */
-function treeRssKiB(pid: number): { kib: number; processes: number } {
+/** Proportional set size: shared pages (libc, node's binary) divided among their sharers, so a
+ *  sum over processes counts each page once. */
+function pssKiB(pid: number): number {
+  try {
+    return Number(/^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+/** The RSS (and PSS) of pid and every process under it (pod processes, node agents, the image
+ *  host, the mount holders of pods with volumes on netns). */
+function treeRssKiB(pid: number): { kib: number; pss: number; processes: number } {
   const out = spawnSync('ps', ['-e', '-o', 'pid=,ppid='], { encoding: 'utf8' }).stdout;
   const children = new Map<number, number[]>();
   for (const line of out.trim().split('\n')) {
@@ -55,7 +66,7 @@ function treeRssKiB(pid: number): { kib: number; processes: number } {
   }
   const all = [pid];
   for (let i = 0; i < all.length; i++) all.push(...(children.get(all[i]!) ?? []));
-  return { kib: all.reduce((sum, p) => sum + rssKiB(p), 0), processes: all.length };
+  return { kib: all.reduce((sum, p) => sum + rssKiB(p), 0), pss: all.reduce((sum, p) => sum + pssKiB(p), 0), processes: all.length };
 }
 
 /** The floor: REPLICAS listeners of the same built-in server started directly in this process,
@@ -109,7 +120,7 @@ async function applyUntilReady(t: Tinykube, file: string, pods: number): Promise
   return performance.now() - t0;
 }
 
-async function settledRss(t: Tinykube): Promise<{ kib: number; processes: number }> {
+async function settledRss(t: Tinykube): Promise<{ kib: number; pss: number; processes: number }> {
   await new Promise((r) => setTimeout(r, 3000));
   return treeRssKiB(t.pid!);
 }
@@ -124,14 +135,15 @@ async function run(network: 'loopback' | 'netns'): Promise<void> {
     console.log(`\n${network} (${nodes} node${nodes > 1 ? 's' : ''}):`);
     console.log(`  RSS of tinykube and everything under it:`);
     const idle = await settledRss(t);
-    console.log(`    0 pods     ${mib(idle.kib)} (${idle.processes} processes)`);
+    console.log(`    0 pods     ${mib(idle.kib)}, PSS ${mib(idle.pss)} (${idle.processes} processes)`);
     await applyUntilReady(t, t.manifest('base.yaml', deployment('base', BASELINE)), BASELINE);
     const base = await settledRss(t);
-    console.log(`    ${BASELINE} pods   ${mib(base.kib)} (${base.processes} processes)`);
+    console.log(`    ${BASELINE} pods   ${mib(base.kib)}, PSS ${mib(base.pss)} (${base.processes} processes)`);
     const ms = await applyUntilReady(t, t.manifest('bench.yaml', deployment('bench', REPLICAS)), BASELINE + REPLICAS);
     const full = await settledRss(t);
-    console.log(`    ${BASELINE + REPLICAS} pods  ${mib(full.kib)} (${full.processes} processes)`);
-    console.log(`  marginal per pod (${BASELINE} → ${BASELINE + REPLICAS})   ${((full.kib - base.kib) / 1024 / REPLICAS).toFixed(2)} MiB; the floor's listeners: ${(floor.kib / 1024 / REPLICAS).toFixed(3)} MiB each`);
+    console.log(`    ${BASELINE + REPLICAS} pods  ${mib(full.kib)}, PSS ${mib(full.pss)} (${full.processes} processes)`);
+    const per = (kib: number): string => (kib / 1024 / REPLICAS).toFixed(2);
+    console.log(`  marginal per pod (${BASELINE} → ${BASELINE + REPLICAS})   RSS ${per(full.kib - base.kib)} MiB, PSS ${per(full.pss - base.pss)} MiB; the floor's listeners: ${(floor.kib / 1024 / REPLICAS).toFixed(3)} MiB each`);
     console.log(`  ${REPLICAS}-replica Deployment, apply → all Ready   ${(ms / 1000).toFixed(1)} s`);
     console.log(`  floor: ${REPLICAS} listeners started directly        ${(floor.ms / 1000).toFixed(2)} s   → tinykube takes ${(ms / floor.ms).toFixed(0)}× the floor`);
   } finally {
@@ -147,7 +159,7 @@ async function servicesAllInOne(): Promise<void> {
     for (let i = 0; i < SERVICES; i++) docs.push(deployment(`s${i}`, 2), service(`s${i}`));
     const ms = await applyUntilReady(t, t.manifest('services.yaml', docs.join('---\n')), 2 * SERVICES);
     const rss = await settledRss(t);
-    console.log(`\nloopback, all-in-one: ${SERVICES} Services, ${2 * SERVICES} pods Ready in ${(ms / 1000).toFixed(0)} s; RSS ${mib(rss.kib)} (${rss.processes} processes; goal < 600 MiB)`);
+    console.log(`\nloopback, all-in-one: ${SERVICES} Services, ${2 * SERVICES} pods Ready in ${(ms / 1000).toFixed(0)} s; RSS ${mib(rss.kib)}, PSS ${mib(rss.pss)} (${rss.processes} processes; goal < 600 MiB)`);
   } finally {
     await t.destroy();
   }
