@@ -1,115 +1,183 @@
-// Workload benchmark: from `kubectl apply` of a 100-replica Deployment to every pod Ready,
-// against the floor of starting the same 100 built-in servers directly (no API, no
-// controllers) in the same run; then the memory of tinykube and of its pods with 200 pods.
+// Workload benchmark: a thousand pods of a built-in image, and what they cost.
 //
-//   npx tsx bench/workloads.ts [--replicas 100] [--many 200]
+// Per network (loopback; netns as root, with enough nodes for /24 pod CIDRs):
+// - the memory of `tinykube up` and every process under it (the node's image host included)
+//   with 0 pods, with 100, and after a --replicas Deployment more: the marginal cost per pod;
+// - that Deployment from `kubectl apply` to every pod Ready, against the floor measured in the
+//   same run: the same listeners started directly in one process (serve(), no API, no
+//   controllers, no probes);
+// - with --services N (loopback): N Services over N two-replica Deployments (2N pods), all in
+//   one process with the proxy and the DNS: the total memory.
+//
+//   npx tsx bench/workloads.ts [--replicas 1000] [--networks loopback,netns] [--services 1000]
+//
+// The machine may be shared: the figures are noisy; the ratios against the floor in the same
+// run are the figures to compare.
 
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { Tinykube, eventually } from '../test/e2e/harness.js';
+import { requiresNetns } from '../test/support/requires.js';
+import { serve, type Running } from '../src/node/images/serve.js';
 
-const { values } = parseArgs({ options: { replicas: { type: 'string', default: '100' }, many: { type: 'string', default: '200' } } });
+const { values } = parseArgs({
+  options: {
+    replicas: { type: 'string', default: '1000' },
+    networks: { type: 'string', default: 'loopback,netns' },
+    services: { type: 'string', default: '0' },
+  },
+});
 const REPLICAS = Number(values.replicas);
-const MANY = Number(values.many);
+const SERVICES = Number(values.services);
+const NETWORKS = values.networks!.split(',') as ('loopback' | 'netns')[];
+const BASELINE = 100;
+/** Pods per node on netns: each node's pod CIDR is a /24. */
+const PODS_PER_NODE = 250;
 
-function rssMiB(pid: number): number {
+const mib = (kib: number): string => `${(kib / 1024).toFixed(0)} MiB`;
+
+function rssKiB(pid: number): number {
   try {
-    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
   } catch {
     return 0;
   }
 }
 
-/** Every descendant of pid (pods run as children of the agent). */
-function descendants(pid: number): number[] {
+/** Proportional set size: shared pages (libc, node's binary) divided among their sharers, so a
+ *  sum over processes counts each page once. */
+function pssKiB(pid: number): number {
+  try {
+    return Number(/^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+/** The RSS (and PSS) of pid and every process under it (pod processes, node agents, the image
+ *  host, the mount holders of pods with volumes on netns). */
+function treeRssKiB(pid: number): { kib: number; pss: number; processes: number } {
   const out = spawnSync('ps', ['-e', '-o', 'pid=,ppid='], { encoding: 'utf8' }).stdout;
   const children = new Map<number, number[]>();
   for (const line of out.trim().split('\n')) {
     const [p, pp] = line.trim().split(/\s+/).map(Number);
-    children.set(pp, [...(children.get(pp) ?? []), p]);
+    children.set(pp!, [...(children.get(pp!) ?? []), p!]);
   }
-  const all: number[] = [];
-  const walk = (p: number): void => {
-    for (const c of children.get(p) ?? []) {
-      all.push(c);
-      walk(c);
-    }
-  };
-  walk(pid);
-  return all;
+  const all = [pid];
+  for (let i = 0; i < all.length; i++) all.push(...(children.get(all[i]!) ?? []));
+  return { kib: all.reduce((sum, p) => sum + rssKiB(p), 0), pss: all.reduce((sum, p) => sum + pssKiB(p), 0), processes: all.length };
 }
 
-function portOpen(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect({ host, port }, () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.on('error', () => resolve(false));
-  });
-}
-
-/** The floor: the same built-in server started REPLICAS times, until each one accepts. */
-async function directFloor(): Promise<number> {
-  const procs: ChildProcess[] = [];
+/** The floor: REPLICAS listeners of the same built-in server started directly in this process,
+ *  until every one listens; and the memory they added. */
+async function directFloor(): Promise<{ ms: number; kib: number }> {
+  const before = rssKiB(process.pid);
+  const running: Running[] = [];
+  const io = { log: () => {}, exit: () => {} };
   const t0 = performance.now();
   try {
     for (let i = 0; i < REPLICAS; i++) {
-      const host = `127.244.250.${i + 2}`;
-      // The built server, as `tinykube up` runs it (the bench runner builds first).
-      const [cmd, ...args] = [process.execPath, new URL('../dist/node/images/server.js', import.meta.url).pathname];
-      const spec = { kind: 'myapp', version: 'v1', host, listeners: [{ port: 8080, proto: 'http', required: true }] };
-      procs.push(spawn(cmd, [...args, JSON.stringify(spec)], { stdio: 'ignore', env: { ...process.env, POD_NAME: `floor-${i}`, POD_IP: host } }));
+      const host = `127.243.${Math.floor(i / 250)}.${(i % 250) + 2}`;
+      const spec = { kind: 'myapp' as const, version: 'v1', host, listeners: [{ port: 8080, proto: 'http' as const, required: true }] };
+      running.push(await serve(spec, { name: `floor-${i}`, namespace: 'default', ip: host }, io));
     }
-    for (let i = 0; i < REPLICAS; i++) while (!(await portOpen(`127.244.250.${i + 2}`, 8080))) await new Promise((r) => setTimeout(r, 20));
-    return performance.now() - t0;
+    return { ms: performance.now() - t0, kib: rssKiB(process.pid) - before };
   } finally {
-    for (const p of procs) p.kill('SIGKILL');
+    running.forEach((r) => r.abort());
   }
 }
 
-async function main(): Promise<void> {
-  const floorMs = await directFloor();
-  const dir = mkdtempSync(join(tmpdir(), 'tinykube-bench-wl-'));
-  const bin = new URL('../bin/tinykube.js', import.meta.url).pathname;
-  const up = spawn(process.execPath, [bin, 'up', '--network', 'loopback', '--data-dir', dir, '--api-port', '0', '--disable', 'proxy,dns'], { stdio: 'ignore' });
-  const kubeconfig = join(dir, 'kubeconfig');
-  const kubectl = (...args: string[]) => spawnSync('kubectl', ['--kubeconfig', kubeconfig, '--cache-dir', join(dir, 'cache'), ...args], { encoding: 'utf8' });
-  try {
-    while (!existsSync(kubeconfig)) await new Promise((r) => setTimeout(r, 50));
-    const manifest = join(dir, 'deploy.yaml');
-    writeFileSync(manifest, `apiVersion: apps/v1
+const deployment = (name: string, replicas: number, extra = ''): string => `apiVersion: apps/v1
 kind: Deployment
-metadata: {name: bench}
+metadata: {name: ${name}}
 spec:
-  replicas: ${REPLICAS}
-  selector: {matchLabels: {app: bench}}
+  replicas: ${replicas}
+  selector: {matchLabels: {app: ${name}}}
   template:
-    metadata: {labels: {app: bench}}
+    metadata: {labels: {app: ${name}}}
     spec:
-      containers: [{name: web, image: ikubernetes/myapp:v1, ports: [{containerPort: 8080}]}]
-`);
-    const t0 = performance.now();
-    kubectl('apply', '-f', manifest);
-    const r = kubectl('rollout', 'status', 'deployment/bench', '--timeout=300s');
-    const readyMs = performance.now() - t0;
-    if (r.status !== 0) throw new Error(r.stderr);
+      containers: [{name: web, image: ikubernetes/myapp:v1, ports: [{containerPort: 8080}]${extra}}]
+`;
 
-    kubectl('scale', 'deployment/bench', `--replicas=${MANY}`);
-    kubectl('rollout', 'status', 'deployment/bench', '--timeout=300s');
-    const pods = descendants(up.pid!);
-    const podRss = pods.reduce((sum, p) => sum + rssMiB(p), 0);
-    console.log(`${REPLICAS} replicas: apply → all Ready   ${(readyMs / 1000).toFixed(2)} s`);
-    console.log(`same servers started directly:       ${(floorMs / 1000).toFixed(2)} s   (tinykube takes ${(readyMs / floorMs).toFixed(2)}× the floor)`);
-    console.log(`with ${MANY} pods: tinykube process RSS ${rssMiB(up.pid!).toFixed(0)} MiB; ${pods.length} pod processes ${podRss.toFixed(0)} MiB (${(podRss / Math.max(1, pods.length)).toFixed(1)} MiB each)`);
+const service = (name: string): string => `apiVersion: v1
+kind: Service
+metadata: {name: ${name}}
+spec:
+  selector: {app: ${name}}
+  ports: [{port: 80, targetPort: 8080}]
+`;
+
+/** Applies manifests and waits until every pod in the namespace is Ready; the time it took. */
+async function applyUntilReady(t: Tinykube, files: string[], pods: number): Promise<number> {
+  const t0 = performance.now();
+  for (const file of files) {
+    const r = t.kubectl(['apply', '-f', file]);
+    if (r.code !== 0) throw new Error(`kubectl apply -f ${file}: ${r.code} ${r.stderr}`);
+  }
+  await eventually(() => {
+    const out = t.kubectl(['get', 'pods', '--no-headers', '-o', 'custom-columns=R:.status.containerStatuses[0].ready']).stdout;
+    return out.split('\n').filter((l) => l.trim() === 'true').length >= pods;
+  }, 900_000, `${pods} pods Ready`, 500);
+  return performance.now() - t0;
+}
+
+async function settledRss(t: Tinykube): Promise<{ kib: number; pss: number; processes: number }> {
+  await new Promise((r) => setTimeout(r, 3000));
+  return treeRssKiB(t.pid!);
+}
+
+async function run(network: 'loopback' | 'netns'): Promise<void> {
+  const nodes = network === 'netns' ? Math.ceil((REPLICAS + BASELINE) / PODS_PER_NODE) : 1;
+  const flags = network === 'netns' ? ['--network', 'netns', '--netns-prefix', 'tkbw', '--nodes', String(nodes)] : [];
+  const floor = await directFloor();
+  const t = await Tinykube.start(flags);
+  try {
+    await eventually(() => t.kubectl(['get', 'nodes', '--no-headers']).stdout.split('\n').filter((l) => / Ready /.test(l)).length >= nodes, 120_000, 'nodes Ready');
+    console.log(`\n${network} (${nodes} node${nodes > 1 ? 's' : ''}):`);
+    console.log(`  RSS of tinykube and everything under it:`);
+    const idle = await settledRss(t);
+    console.log(`    0 pods     ${mib(idle.kib)}, PSS ${mib(idle.pss)} (${idle.processes} processes)`);
+    await applyUntilReady(t, [t.manifest('base.yaml', deployment('base', BASELINE))], BASELINE);
+    const base = await settledRss(t);
+    console.log(`    ${BASELINE} pods   ${mib(base.kib)}, PSS ${mib(base.pss)} (${base.processes} processes)`);
+    const ms = await applyUntilReady(t, [t.manifest('bench.yaml', deployment('bench', REPLICAS))], BASELINE + REPLICAS);
+    const full = await settledRss(t);
+    console.log(`    ${BASELINE + REPLICAS} pods  ${mib(full.kib)}, PSS ${mib(full.pss)} (${full.processes} processes)`);
+    const per = (kib: number): string => (kib / 1024 / REPLICAS).toFixed(2);
+    console.log(`  marginal per pod (${BASELINE} → ${BASELINE + REPLICAS})   RSS ${per(full.kib - base.kib)} MiB, PSS ${per(full.pss - base.pss)} MiB; the floor's listeners: ${(floor.kib / 1024 / REPLICAS).toFixed(3)} MiB each`);
+    console.log(`  ${REPLICAS}-replica Deployment, apply → all Ready   ${(ms / 1000).toFixed(1)} s`);
+    console.log(`  floor: ${REPLICAS} listeners started directly        ${(floor.ms / 1000).toFixed(2)} s   → tinykube takes ${(ms / floor.ms).toFixed(0)}× the floor`);
   } finally {
-    up.kill('SIGTERM');
-    await new Promise((r) => up.once('exit', r));
-    rmSync(dir, { recursive: true, force: true });
+    await t.destroy();
   }
 }
 
-await main();
+/** N Services over N Deployments of 2 replicas: 2N pods and 2N endpoints, all in one process. */
+async function servicesAllInOne(): Promise<void> {
+  const t = await Tinykube.start();
+  try {
+    // In files of 50 Services: one kubectl apply of thousands of objects outlasts its timeout.
+    const files: string[] = [];
+    for (let i = 0; i < SERVICES; i += 50) {
+      const docs = Array.from({ length: Math.min(50, SERVICES - i) }, (_, j) => [deployment(`s${i + j}`, 2), service(`s${i + j}`)]).flat();
+      files.push(t.manifest(`services-${i}.yaml`, docs.join('---\n')));
+    }
+    const ms = await applyUntilReady(t, files, 2 * SERVICES);
+    const rss = await settledRss(t);
+    console.log(`\nloopback, all-in-one: ${SERVICES} Services, ${2 * SERVICES} pods Ready in ${(ms / 1000).toFixed(0)} s; RSS ${mib(rss.kib)}, PSS ${mib(rss.pss)} (${rss.processes} processes; goal < 600 MiB)`);
+  } finally {
+    await t.destroy();
+  }
+}
+
+console.log(`workloads: ${REPLICAS} replicas of ikubernetes/myapp (built into the node's image host); noisy on a shared machine`);
+for (const network of NETWORKS) {
+  const netnsSkip = network === 'netns' && requiresNetns().skip;
+  if (netnsSkip) {
+    console.log(`\nnetns: skipped (${netnsSkip})`);
+    continue;
+  }
+  await run(network);
+}
+if (SERVICES > 0) await servicesAllInOne();

@@ -19,24 +19,25 @@ import { PodVolumes } from './volumes/pod-volumes.js';
 import { PodTokens } from './volumes/service-account-tokens.js';
 import type { PayloadContext } from './volumes/payload.js';
 import type { KubeObject } from '../apis/types.js';
-import { saveMainPid, saveMountNsPid, saveStartedEnv } from './started-env.js';
+import { hostedCpuPath, saveMainPid, saveMountNsPid, saveStartedEnv } from './started-env.js';
 import { withMounts } from './runtime/mount-script.js';
 import { containerMounts } from './volumes/container-mounts.js';
 
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import type { ConfigMap } from '../apis/core/configmaps.js';
 import type { Secret } from '../apis/core/secrets.js';
-import { resolveContainer } from './images/resolve.js';
+import { imageHostArgv, resolveContainer } from './images/resolve.js';
 import { logPath, podDir } from './logs.js';
 import { NodeHeartbeat } from './node-heartbeat.js';
 import { readHostFacts } from './node-object.js';
 import { PodIPAllocator } from './pod-ips.js';
 import { PodWorker, type PodWorkerDeps } from './pod-worker.js';
-import { hostNetwork, type PodNetwork } from './pod-placement.js';
+import { hostNetwork, inNetns, type PodNetwork } from './pod-placement.js';
 import { checkExecutable } from './runtime/executable.js';
 import { runProbe, type ProbeRunner } from './probes/run-probe.js';
 import { ledgeredRunner, ProcessLedger } from './runtime/process-ledger.js';
 import { hostProcessRunner, type ProcessRunner } from './runtime/process-runner.js';
+import { HostedRunner } from './runtime/hosted-runner.js';
 import { StatusWriter } from './status-writer.js';
 
 export interface NodeAgentOptions {
@@ -131,9 +132,12 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
   /** Pods whose sandbox is being set up: the latest version seen meanwhile. */
   const settingUp = new Map<string, Pod>();
   let stopped = false;
+  // Built-in images share one process per node, unless a test runs fake processes.
+  const hostedRunner = opts.runner ? undefined : new HostedRunner(ledgeredRunner(hostProcessRunner, ledger), { argv: imageHostArgv(), logPath: join(dataDir, 'node', 'image-host.log'), ledger, log });
+  const runner = hostedRunner ?? ledgeredRunner(opts.runner!, ledger);
   const deps: PodWorkerDeps = {
     clock,
-    runner: ledgeredRunner(opts.runner ?? hostProcessRunner, ledger),
+    runner,
     probe: opts.probe ?? runProbe,
     backoff: new RestartBackoff(),
     events: { record: (pod, type, reason, message) => recorder.record(pod, type, reason, message) },
@@ -153,15 +157,30 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
       const privateDir = join(podDir(dataDir, pod), container.name!, 'mnt');
       if (ownMounts) mkdirSync(privateDir, { recursive: true });
       rmSync(join(podDir(dataDir, pod), container.name!, 'mount-ns.pid'), { force: true });
+      // A hosted container's mounts are held by a sleeping process in its own mount namespace,
+      // which exec enters (as a pod's pause container holds its namespaces).
+      const hosted = resolved.hosted
+        ? {
+            spec: resolved.hosted,
+            netns,
+            podName: pod.metadata.name!,
+            cpuPath: hostedCpuPath(dataDir, pod, container.name!),
+            ...(ownMounts ? { mountHolder: inNetns(netns, withMounts(privateDir, mounts, resolved.cwd!, ['sleep', 'infinity'])) } : {}),
+          }
+        : undefined;
+      // Its presence tells the resource metrics the container is hosted (resource-usage.ts).
+      if (hosted) writeFileSync(hosted.cpuPath, '0');
+      else rmSync(hostedCpuPath(dataDir, pod, container.name!), { force: true });
       return {
         argv: ownMounts ? withMounts(privateDir, mounts, resolved.cwd!, resolved.argv) : resolved.argv,
-        started: (pid: number) => {
+        started: (pid: number, mountNsPid = pid) => {
           saveMainPid(dataDir, pod, container.name!, pid);
-          if (ownMounts) saveMountNsPid(dataDir, pod, container.name!, pid);
+          if (ownMounts) saveMountNsPid(dataDir, pod, container.name!, mountNsPid);
         },
         cwd: resolved.cwd,
         env,
         netns,
+        ...(hosted ? { hosted } : {}),
         warnings: [
           ...(resolved.warning ? [{ reason: 'BuiltinImage', message: resolved.warning }] : []),
           ...envWarnings.map((message) => ({ reason: 'InvalidEnvironmentVariableNames', message })),
@@ -303,6 +322,7 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
       writer.stop();
       // Pods still stopping with a longer grace period are hurried along too.
       await Promise.all([...workers.values(), ...leaving].map((w) => w.stop(shutdownGraceMs)));
+      await hostedRunner?.close();
       // Sandboxes stay: pods keep their network (and IP) across an agent restart, as a node's
       // pods do across a kubelet restart; the network's owner removes them at the end.
       workers.clear();

@@ -17,6 +17,7 @@ import { unhealthyMessage, type ProbeKind, type ProbeResult } from './probes/pro
 import type { ProbeRunner } from './probes/run-probe.js';
 import { inNetns } from './pod-placement.js';
 import type { ProcessExit, ProcessHandle, ProcessRunner } from './runtime/process-runner.js';
+import type { HostedContainer } from './runtime/hosted-runner.js';
 import { ContainerConfigError } from './env.js';
 
 /** A container whose config could not be made is tried again this much later (kubelet's pod
@@ -30,10 +31,13 @@ export interface PreparedContainer {
   env: Record<string, string>;
   /** The pod's network namespace, where its processes (and exec probes) run; none: the host's. */
   netns?: string;
+  /** Served by the node's image host instead of a process of its own. */
+  hosted?: HostedContainer;
   /** Events' texts when the container does not run quite as asked. */
   warnings?: { reason: string; message: string }[];
-  /** Told the pid of the container's main process once it runs. */
-  started?(pid: number): void;
+  /** Told the pid of the container's main process once it runs (and of the process whose
+   *  mount namespace holds its volumes, when that is another). */
+  started?(pid: number, mountNsPid?: number): void;
 }
 
 export interface PodEvents {
@@ -204,7 +208,13 @@ export class PodWorker {
       return;
     }
     for (const w of prepared.warnings ?? []) this.event('Warning', w.reason, w.message);
-    const handle = runner.start({ argv: inNetns(prepared.netns, prepared.argv), env: prepared.env, cwd: prepared.cwd, logPath: deps.logPath(this.pod, rec.name, rec.restartCount) });
+    const handle = runner.start({
+      argv: inNetns(prepared.netns, prepared.argv),
+      env: prepared.env,
+      cwd: prepared.cwd,
+      logPath: deps.logPath(this.pod, rec.name, rec.restartCount),
+      ...(prepared.hosted ? { hosted: prepared.hosted } : {}),
+    });
     this.event('Normal', 'Created', `Created container ${rec.name}`);
     const target = { podIP: this.podIP, container: spec, env: prepared.env, cwd: prepared.cwd, netns: prepared.netns };
     const probers = new ContainerProbers(spec, target, startedAt, clock, deps.probe, {
@@ -215,7 +225,7 @@ export class PodWorker {
     rec.waiting = undefined;
     this.running.set(rec, { handle, probers, image });
     if (handle.pid !== undefined) {
-      prepared.started?.(handle.pid);
+      prepared.started?.(handle.pid, handle.mountNsPid);
       this.event('Normal', 'Started', `Started container ${rec.name}`);
     }
     probers.start();

@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import type { Pod } from '../apis/core/pods.js';
 import { R, type Client } from '../client/client.js';
 import type { PodPlacement } from './pod-placement.js';
-import { mainPid } from './started-env.js';
+import { hostedCpuSeconds, mainPid } from './started-env.js';
 import type { ContainerUsage, Usage, UsageSample } from '../api/metrics/resource-metrics.js';
 
 /** USER_HZ and the page size: what Linux has used on every architecture we run on. */
@@ -50,20 +50,28 @@ export function machineUsage(): Usage {
 }
 
 /** A node's sample: the running containers of its pods (their main pids are kept beside their
- *  logs, under the data dir `placement` names) and the machine. */
+ *  logs, under the data dir `placement` names) and the machine. Containers of the node's image
+ *  host share its process: each has the CPU the host charged to it and an even share of its
+ *  memory. */
 export async function nodeUsage(client: Client, placement: PodPlacement, nodeName: string, now = Date.now()): Promise<UsageSample> {
   const { items } = await client.list<Pod>(R.pods, undefined, { fieldSelector: `spec.nodeName=${nodeName}` });
   const groups = processGroupUsage();
-  const containers: ContainerUsage[] = [];
+  const found: { pod: Pod; name: string; startedAt: string; pid: number; hostedCpu?: number }[] = [];
+  const sharing = new Map<number, number>();
   for (const pod of items) {
     if (pod.status?.phase !== 'Running') continue;
     for (const cs of pod.status.containerStatuses ?? []) {
       const startedAt = cs.state?.running?.startedAt;
       const pid = startedAt ? mainPid(placement.dataDir(pod), pod, cs.name) : undefined;
-      const usage = pid === undefined ? undefined : groups.get(pid);
-      if (!usage) continue;
-      containers.push({ namespace: pod.metadata.namespace!, pod: pod.metadata.name!, container: cs.name, startTime: Date.parse(startedAt!) / 1000, ...usage });
+      if (pid === undefined || !startedAt || !groups.has(pid)) continue;
+      found.push({ pod, name: cs.name, startedAt, pid, hostedCpu: hostedCpuSeconds(placement.dataDir(pod), pod, cs.name) });
+      sharing.set(pid, (sharing.get(pid) ?? 0) + 1);
     }
   }
+  const containers: ContainerUsage[] = found.map(({ pod, name, startedAt, pid, hostedCpu }) => {
+    const group = groups.get(pid)!;
+    const usage = hostedCpu === undefined ? group : { cpuSeconds: hostedCpu, memoryBytes: Math.round(group.memoryBytes / sharing.get(pid)!) };
+    return { namespace: pod.metadata.namespace!, pod: pod.metadata.name!, container: name, startTime: Date.parse(startedAt) / 1000, ...usage };
+  });
   return { timestampMs: now, node: machineUsage(), containers };
 }

@@ -29,6 +29,19 @@ export function mainPid(dataDir: string, pod: Pod, container: string): number | 
   }
 }
 
+/** Where the node's image host keeps a hosted container's CPU seconds (its processes are
+ *  shared, so /proc cannot tell them apart). */
+export const hostedCpuPath = (dataDir: string, pod: Pod, container: string): string => join(podDir(dataDir, pod), container, 'cpu');
+
+/** A hosted container's CPU seconds so far; undefined when it is not hosted. */
+export function hostedCpuSeconds(dataDir: string, pod: Pod, container: string): number | undefined {
+  try {
+    return Number(readFileSync(hostedCpuPath(dataDir, pod, container), 'utf8')) || 0;
+  } catch {
+    return undefined;
+  }
+}
+
 export function saveMountNsPid(dataDir: string, pod: Pod, container: string, pid: number): void {
   writeFileSync(pidPath(dataDir, pod, container), String(pid));
 }

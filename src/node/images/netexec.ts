@@ -5,6 +5,7 @@ import { execFile } from 'node:child_process';
 import dgram from 'node:dgram';
 import http from 'node:http';
 import type { HttpAnswer, PodInfo, RequestView } from './pages.js';
+import type { ContainerContext } from './serve.js';
 
 /** An answer after which the server exits with `exitCode` (/exit, /shutdown). */
 export type NetexecAnswer = HttpAnswer & { exitCode?: number };
@@ -23,10 +24,13 @@ export function netexecUdp(message: string, pod: PodInfo, client: string): strin
   return undefined;
 }
 
-/** Runs `sh -c cmd` and reports as Go's CombinedOutput and exec error text would. */
-function shell(cmd: string): Promise<Record<string, string>> {
+/** Runs `sh -c cmd` (as the container: its env, dir and network) and reports as Go's
+ *  CombinedOutput and exec error text would. */
+function shell(cmd: string, container?: ContainerContext): Promise<Record<string, string>> {
+  const [file, ...args] = container ? container.wrap(['/bin/sh', '-c', cmd]) : ['/bin/sh', '-c', cmd];
+  const opts = container ? { encoding: 'utf8' as const, env: container.env, cwd: container.cwd } : { encoding: 'utf8' as const };
   return new Promise((resolve) => {
-    execFile('/bin/sh', ['-c', cmd], { encoding: 'utf8' }, (err, stdout, stderr) => {
+    execFile(file!, args, opts, (err, stdout, stderr) => {
       const out: Record<string, string> = {};
       if (err) {
         const e = err as NodeJS.ErrnoException & { code?: number | string; signal?: string | null };
@@ -91,7 +95,7 @@ async function dial(q: URLSearchParams): Promise<NetexecAnswer> {
   return json({ ...(responses.length ? { responses } : {}), ...(errors.length ? { errors } : {}) });
 }
 
-export async function netexecHttp(pod: PodInfo, req: RequestView): Promise<NetexecAnswer> {
+export async function netexecHttp(pod: PodInfo, req: RequestView, container?: ContainerContext): Promise<NetexecAnswer> {
   const url = new URL(req.url, 'http://x');
   const q = url.searchParams;
   switch (url.pathname) {
@@ -115,7 +119,7 @@ export async function netexecHttp(pod: PodInfo, req: RequestView): Promise<Netex
     case '/hostName':
       return text(pod.name);
     case '/shell':
-      return json(await shell(q.get('shellCommand') || q.get('cmd') || ''));
+      return json(await shell(q.get('shellCommand') || q.get('cmd') || '', container));
     case '/dial':
       return dial(q);
     case '/redirect': {

@@ -20,6 +20,9 @@ export interface ResolvedContainer {
   cwd?: string;
   /** The built-in server's kind (`myapp`, `netexec`, ...), when one runs. */
   builtin?: string;
+  /** What the node's image host is told to serve, for a built-in image it can host; argv is
+   *  then the same server as a process of its own. */
+  hosted?: BuiltinSpec;
   /** Why the container does not run as asked; the agent reports it as an Event. */
   warning?: string;
 }
@@ -141,6 +144,9 @@ function scriptArgv(fromRoot: string): string[] {
 /** The built-in server every built-in image but the DNS runs. */
 export const builtinServerArgv = (): string[] => scriptArgv('node/images/server');
 
+/** The node's image host, which serves many built-in containers in one process. */
+export const imageHostArgv = (): string[] => scriptArgv('node/images/image-host');
+
 /** Where a container's commands run: a directory of its own under the pod's. */
 export function containerRoot(dataDir: string, pod: Pod, container: string): string {
   return join(podDir(dataDir, pod), container, 'root');
@@ -162,6 +168,7 @@ export function resolveContainer(pod: Pod, container: Container, ctx: { podIP: s
     argv: [...builtinServerArgv(), JSON.stringify(spec)],
     cwd,
     builtin: spec.kind,
+    ...(spec.ownProcess ? {} : { hosted: spec }),
     ...(plan.warning ? { warning: plan.warning } : {}),
   };
 }

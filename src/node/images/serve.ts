@@ -9,7 +9,25 @@ import { pageAnswer, udpAnswer, type PodInfo, type RequestView } from './pages.j
 import type { BuiltinSpec, Listener } from './spec.js';
 
 export interface Running {
+  /** Graceful, as nginx quits: no new connections, requests in flight are answered. */
   close(): Promise<void>;
+  /** At once, as SIGKILL: listeners and every open connection closed. */
+  abort(): void;
+}
+
+/** Where listening sockets come from: bound here, or handed over already bound (the node's
+ *  image host gets them from inside a pod's network namespace, image-host.ts). */
+export interface SocketSource {
+  tcp(host: string, port: number): Promise<net.Server>;
+  udp(host: string, port: number): Promise<dgram.Socket>;
+}
+
+/** What a container's commands (netexec /shell) run with; none: this process's own. */
+export interface ContainerContext {
+  env: Record<string, string>;
+  cwd?: string;
+  /** The argv that runs a command in the pod's network namespace. */
+  wrap(argv: string[]): string[];
 }
 
 export interface ServeIO {
@@ -17,6 +35,28 @@ export interface ServeIO {
   log(line: string): void;
   /** Ends the container with this exit code (netexec /exit). */
   exit(code: number): void;
+  sockets?: SocketSource;
+  container?: ContainerContext;
+  /** CPU time spent on this container's requests (its handlers' own work), in microseconds:
+   *  a process shared by many containers cannot measure them from /proc. */
+  charge?(micros: number): void;
+}
+
+/** Runs fn and charges the CPU time it took to io. */
+function charged<T>(io: ServeIO, fn: () => T): T {
+  if (!io.charge) return fn();
+  const t0 = process.cpuUsage();
+  try {
+    return fn();
+  } finally {
+    const d = process.cpuUsage(t0);
+    io.charge(d.user + d.system);
+  }
+}
+
+/** The pod a server answers for, from the environment the agent gives its containers. */
+export function podFromEnv(env: Record<string, string | undefined>, host: string, fallbackName: string): PodInfo {
+  return { name: env.POD_NAME ?? env.HOSTNAME ?? fallbackName, namespace: env.POD_NAMESPACE ?? 'default', ip: env.POD_IP ?? host };
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -39,12 +79,12 @@ export function accessLogLine(req: RequestView, status: number, bytes: number, a
 
 const address = (ip: string | undefined, port: number | undefined): string => `${ip ?? ''}:${port ?? 0}`;
 
-function answer(spec: BuiltinSpec, pod: PodInfo, req: RequestView): Promise<NetexecAnswer> {
-  return spec.kind === 'netexec' ? netexecHttp(pod, req) : Promise.resolve(pageAnswer(spec, pod, req));
+function answer(spec: BuiltinSpec, pod: PodInfo, req: RequestView, io: ServeIO): Promise<NetexecAnswer> {
+  return spec.kind === 'netexec' ? netexecHttp(pod, req, io.container) : Promise.resolve(pageAnswer(spec, pod, req));
 }
 
 function httpServer(spec: BuiltinSpec, pod: PodInfo, io: ServeIO): net.Server {
-  return http.createServer((req, res) => {
+  return http.createServer((req, res) => charged(io, () => {
     const view: RequestView = {
       method: req.method ?? 'GET',
       url: req.url ?? '/',
@@ -52,17 +92,17 @@ function httpServer(spec: BuiltinSpec, pod: PodInfo, io: ServeIO): net.Server {
       client: address(req.socket.remoteAddress, req.socket.remotePort),
       headers: req.headers,
     };
-    answer(spec, pod, view)
+    answer(spec, pod, view, io)
       .catch((e: unknown): NetexecAnswer => ({ status: 500, headers: {}, body: `${e instanceof Error ? e.message : String(e)}\n` }))
-      .then((a) => {
+      .then((a) => charged(io, () => {
         const body = Buffer.from(a.body);
         io.log(accessLogLine(view, a.status, req.method === 'HEAD' ? 0 : body.length, new Date()));
         res.writeHead(a.status, { ...a.headers, 'Content-Length': body.length });
         res.end(body, () => {
           if (a.exitCode !== undefined) io.exit(a.exitCode);
         });
-      });
-  });
+      }));
+  }));
 }
 
 /** agnhost serve-hostname --tcp: the hostname, then close. */
@@ -74,45 +114,83 @@ function rawTcpServer(pod: PodInfo, io: ServeIO): net.Server {
   });
 }
 
-function listenTcp(server: net.Server, host: string, port: number): Promise<Running> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve({
-        close: () =>
-          new Promise<void>((done) => {
-            // Graceful, as nginx quits: no new connections, requests in flight are answered.
-            server.close(() => done());
-            if (server instanceof http.Server) server.closeIdleConnections();
-          }),
-      });
-    });
+async function listenTcp(server: net.Server, host: string, port: number, sockets?: SocketSource): Promise<Running> {
+  // Open connections, to end them on abort (SIGKILL).
+  const conns = new Set<net.Socket>();
+  server.on('connection', (c: net.Socket) => {
+    conns.add(c);
+    c.once('close', () => conns.delete(c));
   });
+  const handle = sockets ? await sockets.tcp(host, port) : undefined;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    const listening = (): void => {
+      server.off('error', reject);
+      resolve();
+    };
+    if (handle) server.listen(handle, listening);
+    else server.listen(port, host, listening);
+  });
+  return {
+    close: () =>
+      new Promise<void>((done) => {
+        server.close(() => done());
+        if (server instanceof http.Server) server.closeIdleConnections();
+      }),
+    abort: () => {
+      server.close();
+      for (const c of conns) c.destroy();
+    },
+  };
 }
 
-function listenUdp(spec: BuiltinSpec, pod: PodInfo, io: ServeIO, port: number): Promise<Running> {
-  const sock = dgram.createSocket('udp4');
-  sock.on('message', (msg, rinfo) => {
+async function listenUdp(spec: BuiltinSpec, pod: PodInfo, io: ServeIO, port: number): Promise<Running> {
+  const sock = io.sockets ? await io.sockets.udp(spec.host, port) : dgram.createSocket('udp4');
+  sock.on('message', (msg, rinfo) => charged(io, () => {
     const client = address(rinfo.address, rinfo.port);
     const text = msg.toString();
     io.log(`UDP request from ${client}: ${JSON.stringify(text)}`);
     const reply = spec.kind === 'netexec' ? netexecUdp(text, pod, client) : udpAnswer(spec, pod, text, client);
     if (reply !== undefined) sock.send(reply, rinfo.port, rinfo.address);
-  });
-  return new Promise((resolve, reject) => {
-    sock.once('error', reject);
-    sock.bind(port, spec.host, () => {
-      sock.off('error', reject);
-      resolve({ close: () => new Promise<void>((done) => sock.close(() => done())) });
+  }));
+  if (!io.sockets) {
+    await new Promise<void>((resolve, reject) => {
+      sock.once('error', reject);
+      sock.bind(port, spec.host, () => {
+        sock.off('error', reject);
+        resolve();
+      });
     });
-  });
+  }
+  let closed = false;
+  const close = (): Promise<void> =>
+    new Promise<void>((done) => {
+      if (closed) return done();
+      closed = true;
+      sock.close(() => done());
+    });
+  return { close, abort: () => void close() };
 }
 
 function listen(spec: BuiltinSpec, pod: PodInfo, io: ServeIO, l: Listener): Promise<Running> {
   if (l.proto === 'udp') return listenUdp(spec, pod, io, l.port);
   const server = l.proto === 'tcp' ? rawTcpServer(pod, io) : httpServer(spec, pod, io);
-  return listenTcp(server, spec.host, l.port);
+  return listenTcp(server, spec.host, l.port, io.sockets);
+}
+
+/** After SIGTERM a server keeps accepting this long before it closes its listeners: the pod's
+ *  endpoint is marked terminating at the same moment, and proxies need a moment to stop
+ *  sending new connections (what a preStop sleep does for real images). */
+const LINGER_MS = 1000;
+/** A request that is still running this long after closing does not hold the exit. */
+const DRAIN_MS = 5000;
+
+/** SIGTERM's course for a built-in server: linger, close, drain (bounded); then it exits 0. */
+export async function stopGracefully(running: Running): Promise<void> {
+  await new Promise((r) => setTimeout(r, LINGER_MS));
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([running.close(), new Promise((r) => (timer = setTimeout(r, DRAIN_MS)))]);
+  clearTimeout(timer);
 }
 
 /** Starts every listener; a required one that cannot bind fails the whole start. */
@@ -121,6 +199,7 @@ export async function serve(spec: BuiltinSpec, pod: PodInfo, io: ServeIO): Promi
   const closeAll = async (): Promise<void> => {
     await Promise.all(running.map((r) => r.close()));
   };
+  const abortAll = (): void => running.forEach((r) => r.abort());
   for (const l of spec.listeners) {
     const where = `${spec.host}:${l.port}/${l.proto === 'udp' ? 'UDP' : 'TCP'}`;
     try {
@@ -135,5 +214,5 @@ export async function serve(spec: BuiltinSpec, pod: PodInfo, io: ServeIO): Promi
       io.log(`${why} (the image's default port; not declared, so skipped)`);
     }
   }
-  return { close: closeAll };
+  return { close: closeAll, abort: abortAll };
 }

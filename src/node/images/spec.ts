@@ -36,4 +36,7 @@ export interface BuiltinSpec {
   text?: string;
   /** The image, for the echo server's answer. */
   image?: string;
+  /** Runs as a process of its own instead of in the node's image host: for an image whose
+   *  CPU use must show per pod in the resource metrics beyond its request handlers' own work. */
+  ownProcess?: boolean;
 }

@@ -11,12 +11,16 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { dirname } from 'node:path';
 import { constants } from 'node:os';
 import { watchLogTimes } from '../log-times.js';
+import type { HostedContainer } from './hosted-runner.js';
 
 export interface ProcessSpec {
   argv: string[];
   env: Record<string, string>;
   cwd?: string;
   logPath: string;
+  /** A built-in image's container, for the node's image host (hosted-runner.ts); the other
+   *  runners run argv. */
+  hosted?: HostedContainer;
 }
 
 export interface ProcessExit {
@@ -28,6 +32,8 @@ export interface ProcessExit {
 
 export interface ProcessHandle {
   pid?: number;
+  /** The process whose mount namespace holds the container's volumes, when not pid's. */
+  mountNsPid?: number;
   exited: Promise<ProcessExit>;
   /** Signals the whole process group; no-op once it is gone. */
   signal(sig: NodeJS.Signals): void;

@@ -1,0 +1,124 @@
+// The node's image host: one long-lived process serves every built-in-image container of its
+// node, each with its own listeners on its own pod IP (runtime/hosted-runner.ts starts it and
+// speaks to it over the IPC channel). A container here keeps what a process of its own had: its
+// log file, its exit code (netexec /exit), SIGTERM's linger-close-drain and SIGKILL's abrupt end,
+// and /shell run with its env, in its directory and network. On the netns network a short-lived
+// socket broker inside the pod's namespace binds its sockets and hands them over, so they live
+// there whoever holds them. A built-in container costs a few listeners, not a Node.js process.
+
+import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
+import { SocketBroker } from '../../network/rootless/socket-broker.js';
+import { inNetns } from '../pod-placement.js';
+import type { PodInfo } from './pages.js';
+import { podFromEnv, serve, stopGracefully, type Running, type ServeIO } from './serve.js';
+import type { BuiltinSpec } from './spec.js';
+
+export interface HostedStart {
+  op: 'start';
+  id: number;
+  spec: BuiltinSpec;
+  env: Record<string, string>;
+  cwd?: string;
+  logPath: string;
+  /** Where the container's CPU seconds are kept for the node's resource metrics. */
+  cpuPath: string;
+  /** The pod's network namespace (its name for `ip netns exec`); none: this process's. */
+  netns?: string;
+  /** The pod's name when its env has none. */
+  podName: string;
+}
+
+export type HostRequest = HostedStart | { op: 'signal'; id: number; sig: 'SIGTERM' | 'SIGKILL' };
+
+export type HostReply = { op: 'exit'; id: number; exitCode: number };
+
+/** How often changed CPU figures are written out (metrics are scraped every 15 s or so). */
+const CPU_FLUSH_MS = 5_000;
+
+class HostedContainer {
+  private readonly fd: number;
+  private running?: Running;
+  /** A signal that came while the listeners were being opened. */
+  private pending?: 'SIGTERM' | 'SIGKILL';
+  private stopping = false;
+  private done = false;
+  cpuMicros = 0;
+  cpuWritten = 0;
+
+  constructor(readonly req: HostedStart, private readonly onExit: (code: number) => void) {
+    this.fd = openSync(req.logPath, 'a');
+  }
+
+  private log(line: string): void {
+    if (!this.done) writeSync(this.fd, `${line}\n`);
+  }
+
+  async start(): Promise<void> {
+    const { spec, env, cwd, netns } = this.req;
+    const pod: PodInfo = podFromEnv(env, spec.host, this.req.podName);
+    const broker = netns ? await SocketBroker.start(`/run/netns/${netns}`) : undefined;
+    const io: ServeIO = {
+      log: (line) => this.log(line),
+      exit: (code) => this.exit(code, true),
+      charge: (micros) => (this.cpuMicros += micros),
+      container: { env, cwd, wrap: (argv) => inNetns(netns, argv) },
+      ...(broker ? { sockets: { tcp: (h, p) => broker.listen(h, p), udp: (h, p) => broker.udp(h, p) } } : {}),
+    };
+    try {
+      this.running = await serve(spec, pod, io);
+    } catch (e) {
+      this.log(e instanceof Error ? e.message : String(e));
+      return this.exit(1, false);
+    } finally {
+      void broker?.stop();
+    }
+    if (this.pending) this.signal(this.pending);
+  }
+
+  signal(sig: 'SIGTERM' | 'SIGKILL'): void {
+    if (this.done) return;
+    if (!this.running) {
+      this.pending = sig;
+      return;
+    }
+    if (sig === 'SIGKILL') return this.exit(137, true);
+    if (this.stopping) return;
+    this.stopping = true;
+    void stopGracefully(this.running).then(() => this.exit(0, false));
+  }
+
+  private exit(code: number, abort: boolean): void {
+    if (this.done) return;
+    if (abort) this.running?.abort();
+    this.done = true;
+    closeSync(this.fd);
+    this.onExit(code);
+  }
+}
+
+const containers = new Map<number, HostedContainer>();
+
+const send = (r: HostReply): void => void (process.connected && process.send!(r));
+
+function flushCpu(): void {
+  for (const c of containers.values()) {
+    if (c.cpuMicros === c.cpuWritten) continue;
+    c.cpuWritten = c.cpuMicros;
+    writeFileSync(c.req.cpuPath, String(c.cpuMicros / 1e6));
+  }
+}
+
+process.on('message', (req: HostRequest) => {
+  if (req.op === 'start') {
+    const c = new HostedContainer(req, (exitCode) => {
+      containers.delete(req.id);
+      send({ op: 'exit', id: req.id, exitCode });
+    });
+    containers.set(req.id, c);
+    void c.start();
+  } else containers.get(req.id)?.signal(req.sig);
+});
+setInterval(flushCpu, CPU_FLUSH_MS);
+// The agent gone (its channel closed): its containers go with it, as a container runtime's
+// shim would not, but a restarted agent starts them again anyway.
+process.on('disconnect', () => process.exit(0));
