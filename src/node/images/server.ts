@@ -11,6 +11,7 @@ const pod = {
   name: env.POD_NAME ?? env.HOSTNAME ?? hostname(),
   namespace: env.POD_NAMESPACE ?? 'default',
   ip: env.POD_IP ?? spec.host,
+  env,
 };
 
 /** After SIGTERM a server keeps accepting this long before it closes its listeners: the pod's
