@@ -28,6 +28,7 @@ import { appletArgv } from './images/busybox.js';
 import { imageMeta } from './images/image-meta.js';
 import { parseImage } from './images/image-ref.js';
 import { pickContainer } from './logs.js';
+import { hostTool } from './runtime/host-tool.js';
 
 export const EXEC_PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io'];
 
@@ -127,9 +128,9 @@ function offeredProtocol(req: IncomingMessage): string | undefined {
 function run(ws: WebSocket, p: Prepared): void {
   const { req, env, cwd } = p;
   const v5 = ws.protocol === EXEC_PROTOCOLS[0];
-  const command = req.tty ? ttyArgv(p.argv, env.PATH) : p.argv;
+  const command = req.tty ? ttyArgv(p.argv, process.env.PATH ?? '') : p.argv;
   // Into the container's own mount namespace, root and working directory when it has them.
-  const argv = p.mountPid ? ['nsenter', '-t', String(p.mountPid), '-m', '-n', '-r', '-w', ...command] : inNetns(p.netns, command);
+  const argv = p.mountPid ? [hostTool('nsenter'), '-t', String(p.mountPid), '-m', '-n', '-r', '-w', ...command] : inNetns(p.netns, command);
   const send = (channel: number, data: Buffer | string): void => {
     if (ws.readyState === ws.OPEN) ws.send(Buffer.concat([Buffer.from([channel]), Buffer.from(data)]));
   };
