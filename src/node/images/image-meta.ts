@@ -111,5 +111,3 @@ export function effectiveArgv(meta: Pick<ImageMeta, 'entrypoint' | 'cmd'>, comma
   return [...meta.entrypoint, ...(args?.length ? args : meta.cmd)];
 }
 
-/** The home directory a runtime gives the image's user in HOME. */
-export const homeOf = (user: string): string => (!user || user === 'root' || user === '0' ? '/root' : `/home/${user}`);

@@ -13,7 +13,7 @@ import { agnhostPlan } from './agnhost.js';
 import { DNS_IMAGE } from '../../dns/cluster-dns.js';
 import { PROXY_IMAGE, PROXY_LOG } from '../../proxy/kube-proxy-daemonset.js';
 import { parseImage, type ImageRef } from './image-ref.js';
-import { effectiveArgv, homeOf, imageMeta, nginxVersion, type ImageMeta } from './image-meta.js';
+import { effectiveArgv, imageMeta, nginxVersion, type ImageMeta } from './image-meta.js';
 import { appletArgv, busyboxBin } from './busybox.js';
 import type { BuiltinKind, BuiltinSpec, Listener } from './spec.js';
 import type { ContainerMount } from '../runtime/mount-script.js';
@@ -162,11 +162,12 @@ export function containerCwd(dataDir: string, pod: Pod, container: Container): s
   return workdir && workdir !== '/' ? join(root, workdir) : root;
 }
 
-/** The image's ENV as a runtime gives it (HOME for its user), with the busybox applets first on
- *  PATH for busybox-based images; undefined `bin` when the host has no busybox. */
+/** The image's ENV, with the busybox applets first on PATH for busybox-based images (undefined
+ *  `bin` when the host has no busybox). No HOME: the user's home would be the node's own (/root,
+ *  with its ~/.kube/config), which a container must not read as its own. */
 function imageEnv(meta: ImageMeta | undefined, bin: string | undefined): Record<string, string> {
   if (!meta) return {};
-  const env: Record<string, string> = { ...meta.env, HOME: homeOf(meta.user) };
+  const env: Record<string, string> = { ...meta.env };
   if (bin) env.PATH = `${bin}:${env.PATH}`;
   return env;
 }
