@@ -144,15 +144,18 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
     log,
     hostIP: opts.nodeIP,
     prepare(pod, container, podIP) {
-      const resolved = resolveContainer(pod, container, { podIP, dataDir });
+      const volumeMounts = containerMounts(container, volumePathsOf.get(pod.metadata.uid!));
+      const resolved = resolveContainer(pod, container, { podIP, dataDir, mounts: volumeMounts });
       const envWarnings: string[] = [];
-      const env = containerEnv(pod, container, services.list(), podIP, opts.nodeIP, configSources, envWarnings);
+      const env = containerEnv(pod, container, services.list(), podIP, opts.nodeIP, configSources, envWarnings, resolved.imageEnv);
       const netns = netnsOf.get(pod.metadata.uid!);
       if (netns) checkExecutable(resolved.argv[0]!, env.PATH);
       saveStartedEnv(dataDir, pod, container.name!, env);
-      // On the netns network the volumes appear at their mountPaths, in a mount namespace of the
-      // container's own (exec enters it by the pid); on loopback they are only in the pod's dir.
-      const mounts = netns ? containerMounts(container, volumePathsOf.get(pod.metadata.uid!)) : [];
+      // On the netns network the volumes appear at their mountPaths, and the image's WORKDIR at
+      // its path, in a mount namespace of the container's own (exec enters it by the pid); on
+      // loopback they are only in the pod's dir.
+      const workdir = resolved.workdir && resolved.cwd ? [{ mountPath: resolved.workdir, source: resolved.cwd, readOnly: false }] : [];
+      const mounts = netns ? [...volumeMounts, ...workdir] : [];
       const ownMounts = mounts.length > 0 && resolved.cwd !== undefined;
       const privateDir = join(podDir(dataDir, pod), container.name!, 'mnt');
       if (ownMounts) mkdirSync(privateDir, { recursive: true });
@@ -172,7 +175,7 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
       if (hosted) writeFileSync(hosted.cpuPath, '0');
       else rmSync(hostedCpuPath(dataDir, pod, container.name!), { force: true });
       return {
-        argv: ownMounts ? withMounts(privateDir, mounts, resolved.cwd!, resolved.argv) : resolved.argv,
+        argv: ownMounts ? withMounts(privateDir, mounts, resolved.workdir ?? resolved.cwd!, resolved.argv) : resolved.argv,
         started: (pid: number, mountNsPid = pid) => {
           saveMainPid(dataDir, pod, container.name!, pid);
           if (ownMounts) saveMountNsPid(dataDir, pod, container.name!, mountNsPid);
@@ -181,10 +184,7 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
         env,
         netns,
         ...(hosted ? { hosted } : {}),
-        warnings: [
-          ...(resolved.warning ? [{ reason: 'BuiltinImage', message: resolved.warning }] : []),
-          ...envWarnings.map((message) => ({ reason: 'InvalidEnvironmentVariableNames', message })),
-        ],
+        warnings: [...resolved.warnings, ...envWarnings.map((message) => ({ reason: 'InvalidEnvironmentVariableNames', message }))],
       };
     },
     logPath: (pod, container, restartCount) => logPath(dataDir, pod, container, restartCount),

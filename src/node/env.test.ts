@@ -144,6 +144,15 @@ describe('containerEnv', () => {
       for (const [k, v] of Object.entries(c.want)) assert.equal(env[k], v, k);
     });
   }
+
+  it("merges the image's ENV below as a runtime does: the pod's env wins, HOSTNAME is the runtime's", () => {
+    const image = { PATH: '/bb:/usr/bin', NODE_VERSION: '16.20.2', YARN_VERSION: '1.22.19', HOSTNAME: 'image-host' };
+    const env = containerEnv(pod('ns1'), container([{ name: 'YARN_VERSION', value: 'mine' }]), services, '127.244.0.5', '127.0.0.9', noSources, [], image);
+    assert.deepEqual(
+      [env.PATH, env.NODE_VERSION, env.YARN_VERSION, env.HOSTNAME, env.KUBERNETES_SERVICE_PORT],
+      ['/bb:/usr/bin', '16.20.2', 'mine', 'web-1', '443'],
+    );
+  });
 });
 
 const noSources: ConfigSources = { configMap: () => undefined, secret: () => undefined };

@@ -186,7 +186,8 @@ function envFromVars(container: Container, namespace: string, sources: ConfigSou
 
 /** The whole environment of a container process. `services` may hold every namespace's.
  *  Throws ContainerConfigError for a missing ConfigMap, Secret or key that is not optional;
- *  `warnings` collects what kubelet reports as events. */
+ *  `warnings` collects what kubelet reports as events. The image's ENV is the layer below, as a
+ *  runtime merges it: the pod's variables win, and the runtime sets HOSTNAME itself. */
 export function containerEnv(
   pod: Pod,
   container: Container,
@@ -195,6 +196,7 @@ export function containerEnv(
   hostIP: string,
   sources: ConfigSources,
   warnings: string[] = [],
+  imageEnv: Record<string, string> = {},
 ): Record<string, string> {
   const serviceVars: Record<string, string> = {};
   for (const s of servicesForPod(pod, services)) Object.assign(serviceVars, serviceEnv(s));
@@ -215,6 +217,7 @@ export function containerEnv(
   }
   return {
     PATH: process.env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+    ...imageEnv,
     HOSTNAME: podHostname(pod),
     POD_IP: podIP,
     POD_NAME: pod.metadata.name ?? '',

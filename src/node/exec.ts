@@ -23,8 +23,12 @@ import { R, type Client } from '../client/client.js';
 import { fetchSources } from './config-sources.js';
 import { mountNsPid, startedEnv } from './started-env.js';
 import { containerEnv } from './env.js';
-import { containerRoot } from './images/resolve.js';
+import { busyboxOf, containerCwd } from './images/resolve.js';
+import { appletArgv } from './images/busybox.js';
+import { imageMeta } from './images/image-meta.js';
+import { parseImage } from './images/image-ref.js';
 import { pickContainer } from './logs.js';
+import { hostTool } from './runtime/host-tool.js';
 
 export const EXEC_PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io'];
 
@@ -81,6 +85,8 @@ export function ttyArgv(command: string[], path: string): string[] {
 
 interface Prepared {
   req: ExecRequest;
+  /** The command as it runs here (an image's `/bin/sh` may be a busybox applet). */
+  argv: string[];
   env: Record<string, string>;
   cwd: string;
   netns: string | undefined;
@@ -105,9 +111,12 @@ async function prepare(deps: ExecDeps, url: URL, namespace: string | undefined, 
   const dataDir = deps.placement.dataDir(pod);
   const env = { ...(startedEnv(dataDir, pod, container) ?? containerEnv(pod, spec, deps.services(), podIP, pod.status?.hostIP ?? '', await fetchSources(deps.client, pod))) };
   if (req.tty) env.TERM = 'xterm';
-  const cwd = containerRoot(dataDir, pod, container);
+  const cwd = containerCwd(dataDir, pod, spec);
   await mkdir(cwd, { recursive: true });
-  return { req, env, cwd, netns: deps.placement.netns(pod), mountPid: mountNsPid(dataDir, pod, container) };
+  // `/bin/sh` in a busybox-based image is its applet, as in the image.
+  const { bin } = busyboxOf(imageMeta(parseImage(spec.image ?? '')), dataDir);
+  const argv = bin ? appletArgv(bin, req.command) : req.command;
+  return { req, argv, env, cwd, netns: deps.placement.netns(pod), mountPid: mountNsPid(dataDir, pod, container) };
 }
 
 function offeredProtocol(req: IncomingMessage): string | undefined {
@@ -119,9 +128,9 @@ function offeredProtocol(req: IncomingMessage): string | undefined {
 function run(ws: WebSocket, p: Prepared): void {
   const { req, env, cwd } = p;
   const v5 = ws.protocol === EXEC_PROTOCOLS[0];
-  const command = req.tty ? ttyArgv(req.command, env.PATH) : req.command;
+  const command = req.tty ? ttyArgv(p.argv, process.env.PATH ?? '') : p.argv;
   // Into the container's own mount namespace, root and working directory when it has them.
-  const argv = p.mountPid ? ['nsenter', '-t', String(p.mountPid), '-m', '-n', '-r', '-w', ...command] : inNetns(p.netns, command);
+  const argv = p.mountPid ? [hostTool('nsenter'), '-t', String(p.mountPid), '-m', '-n', '-r', '-w', ...command] : inNetns(p.netns, command);
   const send = (channel: number, data: Buffer | string): void => {
     if (ws.readyState === ws.OPEN) ws.send(Buffer.concat([Buffer.from([channel]), Buffer.from(data)]));
   };

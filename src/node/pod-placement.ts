@@ -4,6 +4,7 @@
 // netns nodes each keep their own data dir, and each pod has its own namespace.
 
 import type { Pod } from '../apis/core/pods.js';
+import { hostTool } from './runtime/host-tool.js';
 
 export interface PodPlacement {
   dataDir(pod: Pod): string;
@@ -16,7 +17,7 @@ export const singleHost = (dataDir: string): PodPlacement => ({ dataDir: () => d
 /** The argv that runs `argv` inside network namespace `ns` (iproute2's `ip netns exec`, which
  *  execs the command: same pid and process group, and /etc/netns/NS files over /etc). */
 export function inNetns(ns: string | undefined, argv: string[]): string[] {
-  return ns ? ['ip', 'netns', 'exec', ns, ...argv] : argv;
+  return ns ? [hostTool('ip'), 'netns', 'exec', ns, ...argv] : argv;
 }
 
 /** The node agent's side of a pod's network: set up before its containers start, torn down

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, realpathSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { Tinykube, eventually, rows } from './harness.js';
 import { leftovers, netns } from './netns-suite.js';
 
@@ -71,6 +71,18 @@ spec:
     const write = t.kubectl(['exec', 'cfg-pod', '--', KUBECTL, 'create', 'configmap', 'from-pod']);
     assert.notEqual(write.code, 0);
     assert.match(write.stderr + write.stdout, /configmaps is forbidden: User "system:serviceaccount:default:default" cannot create resource "configmaps" in API group "" in the namespace "default"/);
+  });
+
+  it("an image's WORKDIR is that path in the pod (exec and the shell prompt start there); busybox's ping works", async () => {
+    t.k(['run', 'frontend', '--image=lyzhang1999/frontend:latest', '--port=3000']);
+    await eventually(() => t.kubectl('wait --for=condition=Ready pod/frontend --timeout=2s').code === 0, 60_000, 'frontend Ready');
+    assert.equal(t.k(['exec', 'frontend', '--', 'pwd']), '/frontend\n');
+    const tty = spawnSync('script', ['-qfec', `kubectl --kubeconfig ${t.kubeconfig} exec -it frontend -- sh`, '/dev/null'], { input: 'ls -d $PWD\nexit\n', encoding: 'utf8', timeout: 20_000 });
+    assert.match(tty.stdout, /^\/frontend # /m);
+    assert.match(tty.stdout, /^\/frontend\r?$/m);
+    assert.ok(!existsSync('/frontend'), 'no WORKDIR on the host');
+    const ip = t.k('get pod frontend -o jsonpath={.status.podIP}');
+    assert.match(t.k(['exec', 'cfg-pod', '--', 'ping', '-c', '1', '-W', '2', ip]), /^1 packets transmitted, 1 packets received, 0% packet loss$/m);
   });
 
   it("@kubernetes/client-node's loadFromCluster() lists Services from the pod", () => {

@@ -7,6 +7,8 @@ export interface PodInfo {
   name: string;
   namespace: string;
   ip: string;
+  /** The container's environment, for images configured by it (postgres). */
+  env?: Record<string, string | undefined>;
 }
 
 export interface RequestView {
@@ -25,7 +27,6 @@ export interface HttpAnswer {
   body: string;
 }
 
-const NGINX_VERSION = 'nginx/1.27.3';
 /** The nginx inside the ikubernetes/myapp images. */
 const MYAPP_NGINX_VERSION = 'nginx/1.12.2';
 
@@ -54,6 +55,81 @@ Commercial support is available at
 </body>
 </html>
 `;
+
+// The same page before nginx 1.21 (the 612 bytes that old tutorials show).
+const NGINX_WELCOME_OLD = `<!DOCTYPE html>
+<html>
+<head>
+<title>Welcome to nginx!</title>
+<style>
+    body {
+        width: 35em;
+        margin: 0 auto;
+        font-family: Tahoma, Verdana, Arial, sans-serif;
+    }
+</style>
+</head>
+<body>
+<h1>Welcome to nginx!</h1>
+<p>If you see this page, the nginx web server is successfully installed and
+working. Further configuration is required.</p>
+
+<p>For online documentation and support please refer to
+<a href="http://nginx.org/">nginx.org</a>.<br/>
+Commercial support is available at
+<a href="http://nginx.com/">nginx.com</a>.</p>
+
+<p><em>Thank you for using nginx.</em></p>
+</body>
+</html>
+`;
+
+/** nginx's welcome page of that version. */
+function nginxWelcome(version: string): string {
+  const [major, minor] = version.split('.').map(Number);
+  return major! < 1 || (major === 1 && minor! < 21) ? NGINX_WELCOME_OLD : NGINX_WELCOME;
+}
+
+/** lyzhang1999/backend: Flask 2 behind Werkzeug's development server. */
+const FLASK_SERVER = 'Werkzeug/2.2.3 Python/3.8.16';
+const WERKZEUG_NOT_FOUND = `<!doctype html>
+<html lang=en>
+<title>404 Not Found</title>
+<h1>Not Found</h1>
+<p>The requested URL was not found on the server. If you entered the URL manually please check your spelling and try again.</p>
+`;
+
+/** lyzhang1999/frontend: create-react-app's development server (webpack-dev-server on Express),
+ *  which answers every page path with the app's index.html. */
+const REACT_INDEX = `<!DOCTYPE html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8" />
+    <link rel="icon" href="/favicon.ico" />
+    <meta name="viewport" content="width=device-width, initial-scale=1" />
+    <meta name="theme-color" content="#000000" />
+    <meta name="description" content="Web site created using create-react-app" />
+    <title>React App</title>
+  <script defer src="/static/js/bundle.js"></script></head>
+  <body>
+    <noscript>You need to enable JavaScript to run this app.</noscript>
+    <div id="root"></div>
+  </body>
+</html>
+`;
+
+const json = (status: number, value: unknown): HttpAnswer => ({
+  status,
+  headers: { 'Content-Type': 'application/json', Server: FLASK_SERVER },
+  body: `${JSON.stringify(value)}\n`,
+});
+
+function flaskBackend(pod: PodInfo, req: RequestView): HttpAnswer {
+  const path = pathOf(req.url);
+  if (path === '/healthy') return json(200, { healthy: true });
+  if (path === '/host_name') return json(200, { host_name: pod.name });
+  return { status: 404, headers: { 'Content-Type': 'text/html; charset=utf-8', Server: FLASK_SERVER }, body: WERKZEUG_NOT_FOUND };
+}
 
 const nginxNotFound = (server: string): string =>
   `<html>\r\n<head><title>404 Not Found</title></head>\r\n<body>\r\n<center><h1>404 Not Found</h1></center>\r\n<hr><center>${server}</center>\r\n</body>\r\n</html>\r\n`;
@@ -116,8 +192,14 @@ export function pageAnswer(spec: BuiltinSpec, pod: PodInfo, req: RequestView): H
         MYAPP_NGINX_VERSION,
         req,
       );
-    case 'nginx':
-      return staticSite({ '/index.html': NGINX_WELCOME }, NGINX_VERSION, req);
+    case 'nginx': {
+      const version = spec.version ?? '1.27.3';
+      return staticSite({ '/index.html': nginxWelcome(version) }, `nginx/${version}`, req);
+    }
+    case 'flask-backend':
+      return flaskBackend(pod, req);
+    case 'react-frontend':
+      return { status: 200, headers: { 'X-Powered-By': 'Express', 'Content-Type': 'text/html; charset=utf-8' }, body: REACT_INDEX };
     case 'tomcat':
       return html(
         200,

@@ -6,6 +6,8 @@ import http from 'node:http';
 import net from 'node:net';
 import { netexecHttp, netexecUdp, type NetexecAnswer } from './netexec.js';
 import { pageAnswer, udpAnswer, type PodInfo, type RequestView } from './pages.js';
+import { startupLines, werkzeugLine } from './image-logs.js';
+import { pgSession, startPostgres, type PgRoles } from './postgres.js';
 import type { BuiltinSpec, Listener } from './spec.js';
 
 export interface Running {
@@ -56,7 +58,7 @@ function charged<T>(io: ServeIO, fn: () => T): T {
 
 /** The pod a server answers for, from the environment the agent gives its containers. */
 export function podFromEnv(env: Record<string, string | undefined>, host: string, fallbackName: string): PodInfo {
-  return { name: env.POD_NAME ?? env.HOSTNAME ?? fallbackName, namespace: env.POD_NAMESPACE ?? 'default', ip: env.POD_IP ?? host };
+  return { name: env.POD_NAME ?? env.HOSTNAME ?? fallbackName, namespace: env.POD_NAMESPACE ?? 'default', ip: env.POD_IP ?? host, env };
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -96,7 +98,10 @@ function httpServer(spec: BuiltinSpec, pod: PodInfo, io: ServeIO): net.Server {
       .catch((e: unknown): NetexecAnswer => ({ status: 500, headers: {}, body: `${e instanceof Error ? e.message : String(e)}\n` }))
       .then((a) => charged(io, () => {
         const body = Buffer.from(a.body);
-        io.log(accessLogLine(view, a.status, req.method === 'HEAD' ? 0 : body.length, new Date()));
+        const at = new Date();
+        // The React dev server logs no requests; Flask logs Werkzeug's lines; the rest nginx's.
+        if (spec.kind === 'flask-backend') io.log(werkzeugLine(view, a.status, at));
+        else if (spec.kind !== 'react-frontend') io.log(accessLogLine(view, a.status, req.method === 'HEAD' ? 0 : body.length, at));
         res.writeHead(a.status, { ...a.headers, 'Content-Length': body.length });
         res.end(body, () => {
           if (a.exitCode !== undefined) io.exit(a.exitCode);
@@ -172,9 +177,15 @@ async function listenUdp(spec: BuiltinSpec, pod: PodInfo, io: ServeIO, port: num
   return { close, abort: () => void close() };
 }
 
-function listen(spec: BuiltinSpec, pod: PodInfo, io: ServeIO, l: Listener): Promise<Running> {
+/** PostgreSQL's wire protocol; each connection logs as a backend process of its own pid. */
+function postgresServer(roles: PgRoles, io: ServeIO): net.Server {
+  let pid = 60;
+  return net.createServer((sock) => pgSession(sock, roles, ++pid, io.log));
+}
+
+function listen(spec: BuiltinSpec, pod: PodInfo, io: ServeIO, l: Listener, roles: PgRoles | undefined): Promise<Running> {
   if (l.proto === 'udp') return listenUdp(spec, pod, io, l.port);
-  const server = l.proto === 'tcp' ? rawTcpServer(pod, io) : httpServer(spec, pod, io);
+  const server = l.proto === 'tcp' ? rawTcpServer(pod, io) : l.proto === 'postgres' && roles ? postgresServer(roles, io) : httpServer(spec, pod, io);
   return listenTcp(server, spec.host, l.port, io.sockets);
 }
 
@@ -193,8 +204,10 @@ export async function stopGracefully(running: Running): Promise<void> {
   clearTimeout(timer);
 }
 
-/** Starts every listener; a required one that cannot bind fails the whole start. */
+/** Starts every listener; a required one that cannot bind fails the whole start, as does the
+ *  postgres entrypoint's refusal (no password). */
 export async function serve(spec: BuiltinSpec, pod: PodInfo, io: ServeIO): Promise<Running> {
+  const roles = spec.kind === 'postgres' && spec.pg ? startPostgres(spec.pg, pod.env ?? {}, io.log) : undefined;
   const running: Running[] = [];
   const closeAll = async (): Promise<void> => {
     await Promise.all(running.map((r) => r.close()));
@@ -203,8 +216,10 @@ export async function serve(spec: BuiltinSpec, pod: PodInfo, io: ServeIO): Promi
   for (const l of spec.listeners) {
     const where = `${spec.host}:${l.port}/${l.proto === 'udp' ? 'UDP' : 'TCP'}`;
     try {
-      running.push(await listen(spec, pod, io, l));
-      io.log(`${spec.kind}: listening on ${where}${l.proto === 'http' ? ' (HTTP)' : ''}`);
+      running.push(await listen(spec, pod, io, l, roles));
+      const own = startupLines(spec, pod, l.port, new Date());
+      if (own) own.forEach((line) => io.log(line));
+      else io.log(`${spec.kind}: listening on ${where}${l.proto === 'http' ? ' (HTTP)' : ''}`);
     } catch (e) {
       const why = `${spec.kind}: cannot listen on ${where}: ${e instanceof Error ? e.message : String(e)}`;
       if (l.required) {

@@ -12,10 +12,14 @@ export type BuiltinKind =
   | 'serve-hostname'
   | 'netexec'
   | 'echo'
-  | 'pause';
+  | 'pause'
+  | 'flask-backend'
+  | 'react-frontend'
+  | 'postgres';
 
-/** `http` serves HTTP over TCP; `tcp` and `udp` are the raw protocols of agnhost. */
-export type ListenerProto = 'http' | 'tcp' | 'udp';
+/** `http` serves HTTP over TCP; `tcp` and `udp` are the raw protocols of agnhost; `postgres`
+ *  is PostgreSQL's wire protocol. */
+export type ListenerProto = 'http' | 'tcp' | 'udp' | 'postgres';
 
 export interface Listener {
   port: number;
@@ -30,7 +34,7 @@ export interface BuiltinSpec {
   /** The pod IP the listeners bind. */
   host: string;
   listeners: Listener[];
-  /** The image's version where its answers show one (`v2` for myapp:v2). */
+  /** The image's version where its answers show one (`v2` for myapp:v2, `1.7.9` for nginx). */
   version?: string;
   /** The text http-echo answers with. */
   text?: string;
@@ -39,4 +43,6 @@ export interface BuiltinSpec {
   /** Runs as a process of its own instead of in the node's image host: for an image whose
    *  CPU use must show per pod in the resource metrics beyond its request handlers' own work. */
   ownProcess?: boolean;
+  /** postgres: where its PGDATA and init scripts are on the node. */
+  pg?: { data: string; initdb?: string };
 }

@@ -7,6 +7,8 @@
 // created in the overlay only; the mounts the overlay hides below that parent are bound again.
 // Symlinks in a mountPath (/var/run → /run) are resolved inside the new root first.
 
+import { hostTool } from './host-tool.js';
+
 export interface ContainerMount {
   /** Where the container sees it. */
   mountPath: string;
@@ -21,6 +23,10 @@ const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 export function mountScript(privateDir: string, mounts: ContainerMount[]): string {
   const lines = [
     'set -e',
+    // The node's tools build the root (the container's PATH may hold busybox's applets first);
+    // the container's own PATH is given back for its command.
+    'CONTAINER_PATH=$PATH',
+    'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
     `P=${q(privateDir)}`,
     // The mount points to restore under an overlay, before any of ours exists.
     "M=$(awk '{print $5}' /proc/self/mountinfo)",
@@ -61,11 +67,11 @@ export function mountScript(privateDir: string, mounts: ContainerMount[]): strin
     lines.push(`mkdir -p "$R$t${i}"`, `mount --rbind ${q(m.source)} "$R$t${i}"`);
     if (m.readOnly) lines.push(`mount -o remount,bind,ro "$R$t${i}"`);
   });
-  lines.push('cwd=$1', 'shift', 'exec chroot "$R" env --chdir="$cwd" "$@"');
+  lines.push('cwd=$1', 'shift', 'exec chroot "$R" env --chdir="$cwd" PATH="$CONTAINER_PATH" "$@"');
   return lines.join('\n');
 }
 
 /** The argv that runs `argv` in `cwd` with the mounts (inside the pod's network namespace). */
 export function withMounts(privateDir: string, mounts: ContainerMount[], cwd: string, argv: string[]): string[] {
-  return ['sh', '-c', mountScript(privateDir, mounts), 'tinykube-mounts', cwd, ...argv];
+  return [hostTool('sh'), '-c', mountScript(privateDir, mounts), 'tinykube-mounts', cwd, ...argv];
 }
