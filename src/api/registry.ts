@@ -27,6 +27,8 @@ import { storageClasses } from '../apis/storage/storageclasses.js';
 import { ingressClasses, ingresses } from '../apis/networking/ingresses.js';
 import { cronJobs, jobs } from '../apis/batch/jobs.js';
 import { nodeMetrics, podMetrics } from '../apis/metrics/metrics.js';
+import { horizontalPodAutoscalers } from '../apis/autoscaling/horizontalpodautoscalers.js';
+import { horizontalPodAutoscalersV1 } from '../apis/autoscaling/hpa-v1.js';
 
 /** A served resource with everything the REST layer needs about it. */
 export interface Resource {
@@ -108,6 +110,8 @@ export function defaultRegistry(): Registry {
     cronJobs,
     nodeMetrics,
     podMetrics,
+    horizontalPodAutoscalers,
+    horizontalPodAutoscalersV1,
   ] as unknown as ResourceType<KubeObject>[]);
 }
 
