@@ -8,7 +8,7 @@ import net, { type AddressInfo } from 'node:net';
 import { chmodSync, rmSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Store } from '../store/store.js';
-import type { ApiConfig } from '../apis/types.js';
+import type { ApiConfig, KubeObject } from '../apis/types.js';
 import { errors } from './errors.js';
 import { Authenticator, type UserInfo } from './auth/authenticate.js';
 import { authorize } from './auth/authorize.js';
@@ -172,6 +172,11 @@ export class ApiServer {
   /** Serve a computed resource: `componentstatuses`, `pods.metrics.k8s.io`. */
   addVirtual(resource: string, v: VirtualResource): void {
     this.deps.virtual.set(resource, v);
+  }
+
+  /** A computed resource's objects, for components in this process (none until it is served). */
+  async listVirtual(resource: string, namespace?: string): Promise<KubeObject[]> {
+    return (await this.deps.virtual.get(resource)?.list(namespace)) ?? [];
   }
 
   private readonly unixServers: net.Server[] = [];

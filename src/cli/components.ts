@@ -26,6 +26,8 @@ import { directDialer, podDialer } from '../node/portforward/dial.js';
 import { startNodeComponents } from './node-components.js';
 import { startDns } from '../dns/index.js';
 import { MetricsServer } from '../api/metrics/metrics-server.js';
+import { startHorizontalPodAutoscaler } from '../controllers/podautoscaler/index.js';
+import type { PodMetrics } from '../apis/metrics/metrics.js';
 import { renderResourceMetrics } from '../api/metrics/resource-metrics.js';
 import { nodeUsage } from '../node/resource-usage.js';
 
@@ -174,6 +176,13 @@ export async function startControllers(server: ApiServer, o: Pick<ComponentOptio
     stops.push(() => services.stop());
     const accounts = await startPerNamespaceController(client('kube-controller-manager'), o.log.child({ controller: 'serviceaccount' }), defaultServiceAccount);
     stops.push(() => accounts.stop());
+    const autoscaler = await startHorizontalPodAutoscaler({
+      client: client('kube-controller-manager'),
+      log: o.log.child({ controller: 'horizontal-pod-autoscaler' }),
+      events: new EventRecorder(client('horizontal-pod-autoscaler'), 'horizontal-pod-autoscaler'),
+      podMetrics: async (ns) => (await server.listVirtual('pods.metrics.k8s.io', ns)) as PodMetrics[],
+    });
+    stops.push(() => autoscaler.stop());
     const rootCa = await startPerNamespaceController(client('kube-controller-manager'), o.log.child({ controller: 'root-ca-cert-publisher' }), rootCaConfigMap(o.caCert));
     stops.push(() => rootCa.stop());
     return stops;
