@@ -115,6 +115,7 @@ function planFor(ref: ImageRef, c: Container): Plan {
   if (name === 'echoserver' || name === 'echo-server') return { spec: { kind: 'echo', listeners: withDefault(declaredListeners(c, true), 8080), image: repository } };
   if (name === 'serve_hostname' || name === 'serve-hostname') return { spec: { kind: 'serve-hostname', listeners: withDefault(declaredListeners(c, false), 9376) } };
   if (name === 'pause') return { spec: { kind: 'pause', listeners: [] } };
+  if (name === 'hpa-example') return httpImage('hpa-example', c, 80);
   const entrypoint = TOOL_IMAGES.get(name);
   if (entrypoint) return { argv: toolArgv(c, entrypoint) };
   if (c.command?.length && isAbsolute(c.command[0]) && existsSync(c.command[0])) return { argv: words };
