@@ -62,7 +62,7 @@ export async function nodeUsage(client: Client, placement: PodPlacement, nodeNam
       const pid = startedAt ? mainPid(placement.dataDir(pod), pod, cs.name) : undefined;
       const usage = pid === undefined ? undefined : groups.get(pid);
       if (!usage) continue;
-      containers.push({ namespace: pod.metadata.namespace!, pod: pod.metadata.name!, container: cs.name, startTime: Date.parse(startedAt!) / 1000, ...usage });
+      containers.push({ namespace: pod.metadata.namespace!, pod: pod.metadata.name!, container: cs.name, startTime: Date.parse(startedAt!) / 1000, pid, ...usage });
     }
   }
   return { timestampMs: now, node: machineUsage(), containers };
