@@ -87,7 +87,7 @@ export async function startComponents(server: ApiServer, o: ComponentOptions): P
       server.addUpgrade('pods/portforward', pods.portforward);
       const apiClient = client('kube-apiserver');
       const serve: LocalNode['serve'] = (req, res, path) => (path.split('?')[0] === '/traffic' && traffic ? Promise.resolve(sendJson(res, 200, traffic())) : pods.endpoints(req, res, path));
-      addResourceProxy(server, { client: apiClient, dial: podDialer(apiClient, o.placement ?? singleHost(o.dataDir)), localNode: { name: nodeName, serve } });
+      addResourceProxy(server, { client: apiClient, dial: podDialer(apiClient, o.placement ?? singleHost(o.dataDir)), nodeToken: o.nodeToken, localNode: { name: nodeName, serve } });
     } else if (o.nodeToken) {
       // No node here: the pod's node serves them on its kubelet port, as kube-apiserver proxies,
       // with a serving certificate this server's CA issued it when it joined.

@@ -26,6 +26,8 @@ export interface Location {
   port: number;
   /** The pod behind the address, when known (the dialer may need its network namespace). */
   pod?: { namespace: string; name: string };
+  /** The node whose kubelet port this is (nodes/proxy), likewise. */
+  node?: string;
 }
 
 /** Opens a TCP connection to a location (from wherever its pod's network is reachable). */
@@ -167,7 +169,7 @@ export function resourceProxy(deps: ResourceProxyDeps): { services: SubresourceH
       const ip = node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
       const port = parsed.port ? Number(parsed.port) : node.status?.daemonEndpoints?.kubeletEndpoint?.Port;
       if (!ip || !port) throw errors.unavailable(`node ${parsed.name} has no address and kubelet port to proxy to`);
-      const loc: Location = { scheme: parsed.scheme === 'http' ? 'http' : 'https', ip, port };
+      const loc: Location = { scheme: parsed.scheme === 'http' ? 'http' : 'https', ip, port, node: parsed.name };
       await forward(deps, req, res, loc, url, info.name!, deps.nodeToken ? { authorization: `Bearer ${deps.nodeToken}` } : {});
     },
     services: async (req, res, info, _r, url) => {

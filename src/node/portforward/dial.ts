@@ -76,11 +76,12 @@ export function connected(conn: Duplex): Promise<Duplex> {
 }
 
 /** The API server proxy's dialer where the pods' networks are known (`up`): a pod's address
- *  is dialled from inside its network namespace, any other address directly. */
+ *  is dialled from inside its network namespace, a node's kubelet port from inside the node's,
+ *  any other address directly. */
 export function podDialer(client: Client, placement: PodPlacement): Dialer {
   return async (loc) => {
     const pod = loc.pod && (await client.get<Pod>(R.pods, loc.pod.namespace, loc.pod.name).catch(() => undefined));
-    const netns = pod ? placement.netns(pod) : undefined;
+    const netns = pod ? placement.netns(pod) : loc.node ? placement.nodeNetns?.(loc.node) : undefined;
     return connected(dialPod({ podName: loc.pod?.name ?? '', podUID: '', podIP: loc.ip, netns }, loc.port));
   };
 }
