@@ -236,10 +236,10 @@ export class HorizontalController {
         conditions.set('ScalingActive', { status: 'False', reason: err.reason, message: `the HPA was unable to compute the replica count: ${err.message}` });
       }
     }
-    if (firstError && (!best || invalid > 0)) {
+    // As upstream: with some metrics invalid, the valid ones may still scale up, never down.
+    if (firstError && (!best || best.replicas < current)) {
       this.ctx.events.record(hpa, 'Warning', 'FailedComputeMetricsReplicas', `invalid metrics (${invalid} invalid out of ${metrics.length}), first error is: ${firstError.message}`);
-      // As upstream: a scale up still happens when some metric asks for it; otherwise nothing.
-      if (!best || best.replicas <= current) return { statuses };
+      return { statuses };
     }
     conditions.set('ScalingActive', { status: 'True', reason: 'ValidMetricFound', message: `the HPA was able to successfully calculate a replica count from ${best!.name}` });
     return { replicas: best!.replicas, metric: best!.name, statuses };
