@@ -30,6 +30,8 @@ import { nodeMetrics, podMetrics } from '../apis/metrics/metrics.js';
 import { clusterRoles, roles } from '../apis/rbac/roles.js';
 import { clusterRoleBindings, roleBindings } from '../apis/rbac/bindings.js';
 import { localSubjectAccessReviews, selfSubjectAccessReviews, selfSubjectReviews, selfSubjectRulesReviews, subjectAccessReviews } from '../apis/authorization/reviews.js';
+import { horizontalPodAutoscalers } from '../apis/autoscaling/horizontalpodautoscalers.js';
+import { horizontalPodAutoscalersV1 } from '../apis/autoscaling/hpa-v1.js';
 
 /** A served resource with everything the REST layer needs about it. */
 export interface Resource {
@@ -120,6 +122,8 @@ export function defaultRegistry(): Registry {
     localSubjectAccessReviews,
     selfSubjectRulesReviews,
     selfSubjectReviews,
+    horizontalPodAutoscalers,
+    horizontalPodAutoscalersV1,
   ] as unknown as ResourceType<KubeObject>[]);
 }
 

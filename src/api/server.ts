@@ -203,6 +203,11 @@ export class ApiServer {
     this.deps.virtual.set(resource, v);
   }
 
+  /** A computed resource's objects, for components in this process (none until it is served). */
+  async listVirtual(resource: string, namespace?: string): Promise<KubeObject[]> {
+    return (await this.deps.virtual.get(resource)?.list(namespace)) ?? [];
+  }
+
   private readonly unixServers: net.Server[] = [];
 
   get httpServer(): https.Server {

@@ -104,6 +104,9 @@ export interface ResourceType<T extends KubeObject = KubeObject> {
   /** metadata.generation starts at 1 and rises with every spec change (k8s strategies that
    *  track generation: deployments, replicasets, endpointslices, ...). */
   tracksGeneration?: boolean;
+  /** A version served from another version's objects in the store (autoscaling/v1 HPAs from
+   *  v2): converted on every read and write. */
+  storedAs?: { fromStored(obj: KubeObject): T; toStored(obj: T): KubeObject };
   /** Verbs served on the main resource (discovery). */
   verbs: string[];
   /** Table columns and the cells of one row (same order). */

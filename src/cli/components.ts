@@ -27,6 +27,8 @@ import { directDialer, podDialer } from '../node/portforward/dial.js';
 import { startNodeComponents } from './node-components.js';
 import { startDns } from '../dns/index.js';
 import { MetricsServer } from '../control-plane/metrics-server.js';
+import { startHorizontalPodAutoscaler } from '../controllers/podautoscaler/index.js';
+import type { PodMetrics } from '../apis/metrics/metrics.js';
 import { renderResourceMetrics } from '../api/metrics/resource-metrics.js';
 import { nodeUsage } from '../node/resource-usage.js';
 
@@ -86,7 +88,7 @@ export async function startComponents(server: ApiServer, o: ComponentOptions): P
       server.addUpgrade('pods/portforward', pods.portforward);
       const apiClient = client('kube-apiserver');
       const serve: LocalNode['serve'] = (req, res, path) => (path.split('?')[0] === '/traffic' && traffic ? Promise.resolve(sendJson(res, 200, traffic())) : pods.endpoints(req, res, path));
-      addResourceProxy(server, { client: apiClient, dial: podDialer(apiClient, o.placement ?? singleHost(o.dataDir)), localNode: { name: nodeName, serve } });
+      addResourceProxy(server, { client: apiClient, dial: podDialer(apiClient, o.placement ?? singleHost(o.dataDir)), nodeToken: o.nodeToken, localNode: { name: nodeName, serve } });
     } else if (o.nodeToken) {
       // No node here: the pod's node serves them on its kubelet port, as kube-apiserver proxies,
       // with a serving certificate this server's CA issued it when it joined.
@@ -175,6 +177,13 @@ export async function startControllers(server: ApiServer, o: Pick<ComponentOptio
     stops.push(() => services.stop());
     const accounts = await startPerNamespaceController(client('kube-controller-manager'), o.log.child({ controller: 'serviceaccount' }), defaultServiceAccount);
     stops.push(() => accounts.stop());
+    const autoscaler = await startHorizontalPodAutoscaler({
+      client: client('kube-controller-manager'),
+      log: o.log.child({ controller: 'horizontal-pod-autoscaler' }),
+      events: new EventRecorder(client('horizontal-pod-autoscaler'), 'horizontal-pod-autoscaler'),
+      podMetrics: async (ns) => (await server.listVirtual('pods.metrics.k8s.io', ns)) as PodMetrics[],
+    });
+    stops.push(() => autoscaler.stop());
     const rootCa = await startPerNamespaceController(client('kube-controller-manager'), o.log.child({ controller: 'root-ca-cert-publisher' }), rootCaConfigMap(o.caCert));
     stops.push(() => rootCa.stop());
     const aggregation = await startClusterRoleAggregation(client('clusterrole-aggregation-controller'), o.log.child({ controller: 'clusterrole-aggregation' }));

@@ -55,6 +55,8 @@ export async function startNetnsCluster(o: NetnsClusterOptions): Promise<NetnsCl
   const placement: PodPlacement = {
     dataDir: (pod: Pod) => nodeDataDir(o.dataDir, pod.spec?.nodeName ?? ''),
     netns: (pod: Pod) => (pod.spec?.hostNetwork ? pod.spec?.nodeName : podNs(o.prefix, pod.metadata.uid!)),
+    // A node's namespace is named after it: its kubelet port (nodes/NAME/proxy) is dialled there.
+    nodeNetns: (nodeName: string) => nodeName,
   };
   const agents: ChildProcess[] = [];
   let cp: ControlPlane | undefined;

@@ -156,7 +156,7 @@ export function resourceProxy(deps: ResourceProxyDeps): { services: SubresourceH
       const ip = node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
       const port = parsed.port ? Number(parsed.port) : node.status?.daemonEndpoints?.kubeletEndpoint?.Port;
       if (!ip || !port) throw errors.unavailable(`node ${parsed.name} has no address and kubelet port to proxy to`);
-      const loc: Location = { scheme: parsed.scheme === 'http' ? 'http' : 'https', ip, port };
+      const loc: Location = { scheme: parsed.scheme === 'http' ? 'http' : 'https', ip, port, node: parsed.name };
       await forward(deps, req, res, loc, url, info.name!, deps.nodeToken ? { authorization: `Bearer ${deps.nodeToken}` } : {});
     },
     services: async (req, res, info, _r, url) => {

@@ -51,7 +51,7 @@ function podRequest(req: IncomingMessage, subs: string[]): { info: ResourceReque
 }
 
 /** The kubelet's own endpoints (kubelet-endpoints.ts), next to the pods' subresources. */
-const KUBELET_PATHS = new Set(['/healthz', '/pods', '/pods/', '/metrics/resource']);
+const KUBELET_PATHS = new Set(['/healthz', '/pods', '/pods/', '/metrics', '/metrics/resource', '/stats/summary', '/stats/summary/']);
 
 const starting = () => errors.unavailable('the kubelet is starting');
 

@@ -10,6 +10,8 @@ export interface PodPlacement {
   dataDir(pod: Pod): string;
   /** The pod's network namespace; none: the host's. */
   netns(pod: Pod): string | undefined;
+  /** A node's network namespace, where its kubelet port listens; none: reachable from here. */
+  nodeNetns?(nodeName: string): string | undefined;
 }
 
 export const singleHost = (dataDir: string): PodPlacement => ({ dataDir: () => dataDir, netns: () => undefined });

@@ -71,7 +71,7 @@ export async function nodeUsage(client: Client, placement: PodPlacement, nodeNam
   const containers: ContainerUsage[] = found.map(({ pod, name, startedAt, pid, hostedCpu }) => {
     const group = groups.get(pid)!;
     const usage = hostedCpu === undefined ? group : { cpuSeconds: hostedCpu, memoryBytes: Math.round(group.memoryBytes / sharing.get(pid)!) };
-    return { namespace: pod.metadata.namespace!, pod: pod.metadata.name!, container: name, startTime: Date.parse(startedAt) / 1000, ...usage };
+    return { namespace: pod.metadata.namespace!, pod: pod.metadata.name!, container: name, startTime: Date.parse(startedAt) / 1000, pid, ...usage };
   });
   return { timestampMs: now, node: machineUsage(), containers };
 }

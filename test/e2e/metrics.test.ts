@@ -81,4 +81,28 @@ describe('metrics.k8s.io and kubectl top', { timeout: 90_000 }, () => {
     assert.match(text, /container_memory_working_set_bytes\{container="spin",namespace="default",pod="burner"\} \d+ \d+/);
     assert.match(text, /^node_cpu_usage_seconds_total [\d.]+ \d+$/m);
   });
+
+  it("a node's /metrics is the kubelet's own series", () => {
+    const node = t.k(['get', 'nodes', '-o', 'jsonpath={.items[0].metadata.name}']);
+    const text = t.k(['get', '--raw', `/api/v1/nodes/${node}/proxy/metrics`]);
+    assert.match(text, new RegExp(`^kubelet_node_name\\{node="${node}"\\} 1$`, 'm'));
+    const running = Number(/^kubelet_running_pods (\d+)$/m.exec(text)?.[1]);
+    assert.ok(running >= 2, text);
+    assert.match(text, /^process_resident_memory_bytes \d+$/m);
+  });
+
+  it("a node's /stats/summary: the Summary API's node and pods, with CPU rates from the second read", () => {
+    const node = t.k(['get', 'nodes', '-o', 'jsonpath={.items[0].metadata.name}']);
+    const read = () => JSON.parse(t.k(['get', '--raw', `/api/v1/nodes/${node}/proxy/stats/summary`]));
+    read();
+    const s = read();
+    assert.equal(s.node.nodeName, node);
+    assert.ok(s.node.memory.workingSetBytes > 0);
+    const burner = s.pods.find((p: { podRef: { name: string } }) => p.podRef.name === 'burner');
+    assert.ok(burner, JSON.stringify(s.pods.map((p: { podRef: unknown }) => p.podRef)));
+    const spin = burner.containers.find((c: { name: string }) => c.name === 'spin');
+    assert.ok(spin.cpu.usageNanoCores > 100_000_000, JSON.stringify(spin));
+    assert.ok(burner.cpu.usageCoreNanoSeconds >= spin.cpu.usageCoreNanoSeconds);
+    assert.equal(typeof burner.network.rxBytes, 'number');
+  });
 });

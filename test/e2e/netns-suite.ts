@@ -242,6 +242,23 @@ export function netnsSuite(mode: 'nftables' | 'iptables', rootless = false): voi
       assert.equal(rows(t.k('top nodes')).length, 3);
     });
 
+    it("reaches every node's kubelet port inside its namespace: nodes/NODE/proxy healthz, metrics and stats/summary", () => {
+      let measured = 0;
+      for (const node of t.k('get nodes -o jsonpath={.items[*].metadata.name}').split(' ')) {
+        assert.equal(t.k(`get --raw /api/v1/nodes/${node}/proxy/healthz`), 'ok');
+        assert.match(t.k(`get --raw /api/v1/nodes/${node}/proxy/metrics`), new RegExp(`^kubelet_node_name\\{node="${node}"\\} 1$`, 'm'));
+        const summary = JSON.parse(t.k(`get --raw /api/v1/nodes/${node}/proxy/stats/summary`));
+        assert.equal(summary.node.nodeName, node);
+        // A pod's network figures are its own namespace's eth0.
+        const webapp = summary.pods.find((p: { podRef: { name: string } }) => p.podRef.name.startsWith('webapp-'));
+        if (!webapp) continue;
+        assert.equal(webapp.network.name, 'eth0', JSON.stringify(webapp.network));
+        assert.ok(webapp.network.rxBytes > 0, JSON.stringify(webapp.network));
+        measured++;
+      }
+      assert.ok(measured >= 2, `webapp pods measured on ${measured} nodes`);
+    });
+
     it("gives pods the kubelet's /etc/hosts, with their hostAliases", () => {
       const ip = t.k('get pod client -o jsonpath={.status.podIP}');
       const hosts = t.k(['exec', 'client', '--', 'cat', '/etc/hosts']);

@@ -13,6 +13,8 @@ export interface ContainerUsage extends Usage {
   container: string;
   /** Unix seconds. */
   startTime: number;
+  /** The container's main process, where the node measured it (not rendered). */
+  pid?: number;
 }
 
 export interface UsageSample {

@@ -1,17 +1,20 @@
 // Objects in the store are JSON without resourceVersion: the store's modRevision *is* the
-// resourceVersion, set on the way out (as the etcd3 storage of kube-apiserver does).
+// resourceVersion, set on the way out (as the etcd3 storage of kube-apiserver does). A version
+// served from another's objects (ResourceType.storedAs) is converted here, both ways.
 
 import type { KeyValue } from '../../store/store.js';
 import type { KubeObject } from '../../apis/types.js';
 import type { Resource } from '../registry.js';
 
-export function encodeObject(obj: KubeObject): string {
+export function encodeObject(r: Resource, input: KubeObject): string {
+  const obj = r.type.storedAs ? r.type.storedAs.toStored(input) : input;
   const { resourceVersion: _rv, ...metadata } = obj.metadata;
   return JSON.stringify({ ...obj, metadata });
 }
 
 export function decodeObject(r: Resource, kv: KeyValue): KubeObject {
-  const obj = JSON.parse(kv.value) as KubeObject;
+  const stored = JSON.parse(kv.value) as KubeObject;
+  const obj = r.type.storedAs ? r.type.storedAs.fromStored(stored) : stored;
   obj.apiVersion = r.apiVersion;
   obj.kind = r.type.kind;
   obj.metadata.resourceVersion = String(kv.modRevision);

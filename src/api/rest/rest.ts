@@ -175,7 +175,7 @@ export class Rest {
       return stored;
     }
     try {
-      const kv = await this.store.create(objectKey(r, stored.metadata.namespace, stored.metadata.name!), encodeObject(stored));
+      const kv = await this.store.create(objectKey(r, stored.metadata.namespace, stored.metadata.name!), encodeObject(r, stored));
       return decodeObject(r, kv);
     } catch (e) {
       await undo?.();
@@ -303,7 +303,7 @@ export class Rest {
           kv = await this.store.delete(key, Number(old.metadata.resourceVersion));
           await r.type.afterDelete?.(decodeObject(r, kv), ctx);
         } else {
-          kv = await this.store.update(key, encodeObject(next), Number(old.metadata.resourceVersion));
+          kv = await this.store.update(key, encodeObject(r, next), Number(old.metadata.resourceVersion));
           await r.type.afterUpdate?.(next, old, ctx);
         }
         return decodeObject(r, kv);
@@ -401,7 +401,7 @@ export class Rest {
       try {
         if (graceful) {
           if (jsonEqual(graceful, current)) return { object: current, deleted: false };
-          const kv = await this.store.update(key, encodeObject(graceful), Number(current.metadata.resourceVersion));
+          const kv = await this.store.update(key, encodeObject(r, graceful), Number(current.metadata.resourceVersion));
           return { object: decodeObject(r, kv), deleted: false };
         }
         const kv = await this.store.delete(key, Number(current.metadata.resourceVersion));

@@ -32,7 +32,7 @@ export interface PodStatus {
   phase?: 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Unknown';
   reason?: string;
   message?: string;
-  conditions?: { type: string; status: string; reason?: string }[];
+  conditions?: { type: string; status: string; reason?: string; lastTransitionTime?: string }[];
   podIP?: string;
   podIPs?: { ip: string }[];
   hostIP?: string;

@@ -1,7 +1,7 @@
 // The schema of every kind we serve, keyed by `apiVersion/kind` as they appear on the wire.
 
 import { ControllerRevision, DaemonSet, Deployment, ReplicaSet, StatefulSet } from './apps.js';
-import { Scale } from './autoscaling.js';
+import { HorizontalPodAutoscalerV1, HorizontalPodAutoscalerV2, Scale } from './autoscaling.js';
 import { Lease } from './coordination.js';
 import { ConfigMap, Secret, ServiceAccount, TokenRequest, TokenReview } from './config.js';
 import { Binding, ComponentStatus, Endpoints, Event, Namespace, Node, Pod, Service } from './core.js';
@@ -20,7 +20,8 @@ const byApiVersion: Record<string, ObjectSchema[]> = {
   'authorization.k8s.io/v1': [SubjectAccessReview, LocalSubjectAccessReview, SelfSubjectAccessReview, SelfSubjectRulesReview],
   'rbac.authorization.k8s.io/v1': [Role, ClusterRole, RoleBinding, ClusterRoleBinding],
   'apps/v1': [Deployment, ReplicaSet, StatefulSet, DaemonSet, ControllerRevision],
-  'autoscaling/v1': [Scale],
+  'autoscaling/v1': [Scale, HorizontalPodAutoscalerV1],
+  'autoscaling/v2': [HorizontalPodAutoscalerV2],
   'discovery.k8s.io/v1': [EndpointSlice],
   'coordination.k8s.io/v1': [Lease],
   'storage.k8s.io/v1': [StorageClass],

@@ -21,6 +21,7 @@ describe('pageAnswer', () => {
     { name: 'node-hello', spec: spec('node-hello'), url: '/', status: 200, body: 'Hello Kubernetes!' },
     { name: 'http-echo', spec: spec('http-echo', { text: 'apple' }), url: '/any', status: 200, body: 'apple\n' },
     { name: 'serve-hostname', spec: spec('serve-hostname'), url: '/', status: 200, body: 'web-7d4' },
+    { name: 'hpa-example (php-apache)', spec: spec('hpa-example'), url: '/', status: 200, body: 'OK!' },
     { name: 'echo: pod and request', spec: spec('echo', { image: 'mycorp/app' }), url: '/a?b=1', status: 200, body: /Hostname: web-7d4\n.*image: mycorp\/app.*client_address=127\.0\.0\.1:4000.*request_uri=\/a\?b=1.*user-agent=curl\/8/s },
   ];
   for (const c of cases) {

@@ -180,6 +180,14 @@ function echoText(spec: BuiltinSpec, pod: PodInfo, req: RequestView): string {
   ].join('\n');
 }
 
+/** registry.k8s.io/hpa-example's index.php: a million square roots, then `OK!`. The loop is
+ *  the point: each request costs CPU, so load drives an HPA. */
+function phpApache(): HttpAnswer {
+  let x = 0.0001;
+  for (let i = 0; i <= 1_000_000; i++) x += Math.sqrt(x);
+  return { status: 200, headers: { 'Content-Type': 'text/html; charset=UTF-8', Server: 'Apache/2.4.10 (Debian)', 'X-Powered-By': 'PHP/5.6.40' }, body: Number.isFinite(x) ? 'OK!' : '' };
+}
+
 /** The answer of every built-in HTTP image except netexec. */
 export function pageAnswer(spec: BuiltinSpec, pod: PodInfo, req: RequestView): HttpAnswer {
   switch (spec.kind) {
@@ -214,6 +222,8 @@ export function pageAnswer(spec: BuiltinSpec, pod: PodInfo, req: RequestView): H
       return text(`${spec.text ?? ''}\n`);
     case 'serve-hostname':
       return text(pod.name);
+    case 'hpa-example':
+      return phpApache();
     default:
       return text(echoText(spec, pod, req));
   }

@@ -63,6 +63,7 @@ describe('resolveContainer', () => {
     { name: 'agnhost serve-hostname from args', c: { image: 'k8s.gcr.io/e2e-test-images/agnhost:2.20', args: ['serve-hostname'] }, want: { kind: 'serve-hostname', listeners: [http(9376)] } },
     { name: 'agnhost without args pauses', c: { image: 'gcr.io/kubernetes-e2e-test-images/agnhost:2.8' }, want: { kind: 'pause', listeners: [] } },
     { name: 'the pause image', c: { image: 'registry.k8s.io/pause:3.9' }, want: { kind: 'pause' } },
+    { name: 'the HPA walkthrough\'s php-apache', c: { image: 'registry.k8s.io/hpa-example', ports: [{ containerPort: 80 }] }, want: { kind: 'hpa-example', listeners: [http(80, true)] } },
     { name: 'hello-app from the GKE docs', c: { image: 'us-docker.pkg.dev/google-samples/containers/gke/hello-app:1.0' }, want: { kind: 'hello-app', version: '1.0.0' } },
     { name: 'gcr hello-app', c: { image: 'gcr.io/google-samples/hello-app:2.0' }, want: { kind: 'hello-app', version: '2.0.0', listeners: [http(8080, false)] } },
     { name: 'http-echo text and listen address', c: { image: 'hashicorp/http-echo', args: ['-text=apple', '-listen=:5679'] }, want: { kind: 'http-echo', text: 'apple', listeners: [http(5679, false)] } },

@@ -123,6 +123,7 @@ function planFor(ref: ImageRef, c: Container, meta: ImageMeta | undefined, files
   if (name === 'echoserver' || name === 'echo-server') return { spec: { kind: 'echo', listeners: withDefault(declaredListeners(c, true), 8080), image: repository } };
   if (name === 'serve_hostname' || name === 'serve-hostname') return { spec: { kind: 'serve-hostname', listeners: withDefault(declaredListeners(c, false), 9376) } };
   if (name === 'pause') return { spec: { kind: 'pause', listeners: [] } };
+  if (name === 'hpa-example') return httpImage('hpa-example', c, 80, { ownProcess: true });
   if (repository === 'lyzhang1999/backend') return httpImage('flask-backend', c, 5000);
   if (repository === 'lyzhang1999/frontend') return httpImage('react-frontend', c, 3000);
   if (name === 'postgres') return postgresPlan(c, files);

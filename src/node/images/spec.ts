@@ -15,7 +15,10 @@ export type BuiltinKind =
   | 'pause'
   | 'flask-backend'
   | 'react-frontend'
-  | 'postgres';
+  | 'postgres'
+  // The HPA walkthrough's php-apache: every request burns CPU in the pod's own process, which
+  // metrics measure per container (node/resource-usage.ts): it must keep a process of its own.
+  | 'hpa-example';
 
 /** `http` serves HTTP over TCP; `tcp` and `udp` are the raw protocols of agnhost; `postgres`
  *  is PostgreSQL's wire protocol. */

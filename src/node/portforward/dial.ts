@@ -18,6 +18,8 @@ export interface Location {
   port: number;
   /** The pod behind the address, when known (the dialer may need its network namespace). */
   pod?: { namespace: string; name: string };
+  /** The node whose kubelet port this is (nodes/proxy), likewise. */
+  node?: string;
 }
 
 /** Opens a TCP connection to a location (from wherever its pod's network is reachable). */
@@ -86,11 +88,12 @@ export function connected(conn: Duplex): Promise<Duplex> {
 }
 
 /** The API server proxy's dialer where the pods' networks are known (`up`): a pod's address
- *  is dialled from inside its network namespace, any other address directly. */
+ *  is dialled from inside its network namespace, a node's kubelet port from inside the node's,
+ *  any other address directly. */
 export function podDialer(client: Client, placement: PodPlacement): Dialer {
   return async (loc) => {
     const pod = loc.pod && (await client.get<Pod>(R.pods, loc.pod.namespace, loc.pod.name).catch(() => undefined));
-    const netns = pod ? placement.netns(pod) : undefined;
+    const netns = pod ? placement.netns(pod) : loc.node ? placement.nodeNetns?.(loc.node) : undefined;
     return connected(dialPod({ podName: loc.pod?.name ?? '', podUID: '', podIP: loc.ip, netns }, loc.port));
   };
 }
