@@ -1,5 +1,5 @@
-// The DNS wire format around dns-packet: the header of a message that may not decode, replies
-// with the right flags, EDNS0 sizes and truncation (RFC 1035 4.2.1, RFC 6891, RFC 2181 9).
+// The DNS wire format around dns-packet: replies with the right flags, EDNS0 sizes and
+// truncation (RFC 1035 4.2.1, RFC 6891, RFC 2181 9). Queries are read by query.ts.
 
 import dnsPacket, { type Answer } from 'dns-packet';
 import type { Query } from './query.js';
