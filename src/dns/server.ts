@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import type { Handler } from './handler.js';
 import type { DnsMetrics } from './metrics.js';
 import { patchReply } from './reply-cache.js';
-import { createUdpSocket, setSocketBuffers, StoredReplySender } from './udp-socket.js';
+import { DnsUdpSocket, setSocketBuffers } from './udp-socket.js';
 
 export interface ServerOptions {
   address: string;
@@ -41,8 +41,8 @@ export class DnsServer {
 
   constructor(private readonly o: ServerOptions) {
     if (o.udp !== false) {
-      const udp = (this.udp = createUdpSocket(o.address));
-      const sender = new StoredReplySender(udp);
+      const sender = new DnsUdpSocket(o.address);
+      const udp = (this.udp = sender.socket);
       udp.on('message', (msg, from) => this.onDatagram(udp, sender, msg, from));
       udp.on('error', (err) => o.log.warn({ err }, 'DNS UDP socket error'));
     }
@@ -80,9 +80,9 @@ export class DnsServer {
     ]);
   }
 
-  private onDatagram(udp: dgram.Socket, sender: StoredReplySender, msg: Buffer, from: dgram.RemoteInfo): void {
+  private onDatagram(udp: dgram.Socket, sender: DnsUdpSocket, msg: Buffer, from: dgram.RemoteInfo): void {
     const stored = this.o.handler.stored(msg, 'udp');
-    if (stored) return sender.send(stored, msg, from.port, from.address);
+    if (stored) return sender.sendStored(stored, msg, from.port, from.address);
     if (this.pendingUdp >= (this.o.maxPendingUdp ?? 4096)) {
       this.o.metrics.dropped.inc({ reason: 'overload' });
       return;

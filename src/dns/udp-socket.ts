@@ -1,7 +1,9 @@
 // The DNS server's UDP socket and how a stored reply leaves it without allocating: the reply
-// is patched into one buffer owned by the socket and sent from there. The buffer is reused only
-// once the previous send has finished (its callback has run: at once for the usual synchronous
-// send, later when the kernel's send buffer was full); meanwhile a copy is sent.
+// is patched into one buffer owned by the socket and sent from there. Replies go back to the
+// address a query came from, so the socket's lookup is the identity and synchronous: send()
+// reaches the kernel before it returns, and usually finishes there. When the kernel's send
+// buffer was full the send waits in libuv's queue holding our buffer; while anything is queued,
+// a copy is sent instead.
 
 import dgram from 'node:dgram';
 import net from 'node:net';
@@ -15,14 +17,6 @@ import { UDP_MAX_SIZE } from './wire.js';
  */
 export const SOCKET_BUFFER_BYTES = 4 << 20;
 
-/** A UDP socket for `address`; replies go back to the address a query came from, so no DNS lookup is needed to send. */
-export function createUdpSocket(address: string): dgram.Socket {
-  return dgram.createSocket({
-    type: net.isIPv6(address) ? 'udp6' : 'udp4',
-    lookup: (host, _family, callback) => callback(null, host, net.isIPv6(host) ? 6 : 4),
-  });
-}
-
 /** Sets the socket's kernel buffers (once bound); a refusal (a capped or odd platform) leaves the defaults. */
 export function setSocketBuffers(socket: dgram.Socket): void {
   try {
@@ -33,17 +27,21 @@ export function setSocketBuffers(socket: dgram.Socket): void {
   }
 }
 
-export class StoredReplySender {
+/** The DNS UDP socket for `address`, with the buffer stored replies are sent from. */
+export class DnsUdpSocket {
+  readonly socket: dgram.Socket;
   private readonly out = Buffer.allocUnsafe(UDP_MAX_SIZE);
-  private sending = 0;
-  private readonly sent = (): void => void this.sending--;
 
-  constructor(private readonly socket: dgram.Socket) {}
+  constructor(address: string) {
+    this.socket = dgram.createSocket({
+      type: net.isIPv6(address) ? 'udp6' : 'udp4',
+      lookup: (host, _family, callback) => callback(null, host, net.isIPv6(host) ? 6 : 4),
+    });
+  }
 
   /** Sends `stored` patched for the query `msg` to port/address. */
-  send(stored: Buffer, msg: Buffer, port: number, address: string): void {
-    if (this.sending > 0 || stored.length > this.out.length) return void this.socket.send(patchReply(stored, msg), port, address);
-    this.sending++;
-    this.socket.send(this.out, 0, patchInto(stored, msg, this.out), port, address, this.sent);
+  sendStored(stored: Buffer, msg: Buffer, port: number, address: string): void {
+    if (stored.length > this.out.length || this.socket.getSendQueueCount() > 0) return void this.socket.send(patchReply(stored, msg), port, address);
+    this.socket.send(this.out, 0, patchInto(stored, msg, this.out), port, address);
   }
 }

@@ -8,7 +8,7 @@
 import type dgram from 'node:dgram';
 import type { Served } from './handler.js';
 import { ReplyCache, REPLY_CACHE_SIZE } from './reply-cache.js';
-import { createUdpSocket, setSocketBuffers, StoredReplySender } from './udp-socket.js';
+import { DnsUdpSocket, setSocketBuffers } from './udp-socket.js';
 import type { FromWorker, ToWorker } from './udp-workers.js';
 
 /** Questions sent to the primary and not yet answered; beyond this, new misses are dropped. */
@@ -23,12 +23,12 @@ const pending = new Map<number, dgram.RemoteInfo>();
 const served = new Set<Served>();
 let nextId = 0;
 
-const socket = createUdpSocket(address);
-const sender = new StoredReplySender(socket);
+const sender = new DnsUdpSocket(address);
+const socket = sender.socket;
 socket.on('message', (msg, from) => {
   const hit = replies.lookup(msg, 'udp');
   if (hit !== undefined) {
-    sender.send(hit.bytes, msg, from.port, from.address);
+    sender.sendStored(hit.bytes, msg, from.port, from.address);
     if (hit.label.n++ === 0) served.add(hit.label);
     return;
   }
