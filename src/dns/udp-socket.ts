@@ -33,9 +33,10 @@ export class DnsUdpSocket {
   private readonly out = Buffer.allocUnsafe(UDP_MAX_SIZE);
 
   constructor(address: string) {
+    const family = net.isIPv6(address) ? 6 : 4;
     this.socket = dgram.createSocket({
-      type: net.isIPv6(address) ? 'udp6' : 'udp4',
-      lookup: (host, _family, callback) => callback(null, host, net.isIPv6(host) ? 6 : 4),
+      type: family === 6 ? 'udp6' : 'udp4',
+      lookup: (host, _options, callback) => callback(null, host, family),
     });
   }
 
