@@ -30,6 +30,7 @@ import { DnsCache } from '../src/dns/cache.js';
 import { startFakeUpstream } from '../test/support/fake-upstream.js';
 import { startDns } from '../src/dns/index.js';
 import { profile } from './support/cpu-profile.js';
+import { serviceIP } from './support/dns-names.js';
 
 const { values } = parseArgs({
   options: {
@@ -69,7 +70,6 @@ const dir = mkdtempSync(join(tmpdir(), 'tinykube-bench-dns-'));
 const api = await startTestApi({ serviceCIDR: '127.96.0.0/16' });
 const client = api.client();
 for (const name of ['bench', 'client']) await client.create(R.namespaces, undefined, { metadata: { name } });
-const ipOf = (i: number): string => `127.96.${100 + Math.floor(i / 250)}.${(i % 250) + 1}`;
 const endpointIP = (i: number): string => `127.244.9.${i + 1}`;
 const service = (name: string, clusterIP: string) => ({
   metadata: { name, namespace: 'bench' },
@@ -86,7 +86,7 @@ await client.create(R.endpointSlices, 'bench', {
 /** Creates Services svc-FROM .. svc-(TO-1), 100 at a time. */
 async function createServices(c: Client, from: number, to: number): Promise<void> {
   for (let i = from; i < to; i += 100) {
-    await Promise.all(Array.from({ length: Math.min(100, to - i) }, (_, j) => c.create(R.services, 'bench', service(`svc-${i + j}`, ipOf(i + j)))));
+    await Promise.all(Array.from({ length: Math.min(100, to - i) }, (_, j) => c.create(R.services, 'bench', service(`svc-${i + j}`, serviceIP(i + j)))));
   }
 }
 
@@ -114,10 +114,12 @@ interface Result {
   lost: number;
 }
 
-/** dnsperf for `seconds` at 100 outstanding queries; percentiles from its per-query lines. */
+/** dnsperf for `seconds` at 100 outstanding queries; percentiles from its per-query lines. Its own
+ *  socket gets 1 MiB of receive buffer: with its default, the first burst of 100 headless replies
+ *  (1.7 KB each) overflowed it and ~75 queries were lost, each holding a slot until the timeout. */
 async function dnsperf(server: string, port: number, file: string, seconds = SECONDS): Promise<Result> {
   const edns = file === files.headless ? ['-e'] : [];
-  const { stdout } = await promisify(execFile)('dnsperf', ['-s', server, '-p', String(port), '-d', file, '-l', String(seconds), '-q', '100', '-v', ...edns], {
+  const { stdout } = await promisify(execFile)('dnsperf', ['-s', server, '-p', String(port), '-d', file, '-l', String(seconds), '-q', '100', '-b', '1024', '-v', ...edns], {
     maxBuffer: 1 << 30,
   });
   const latencies = [...stdout.matchAll(/^> \w+ \S+ \S+ ([\d.]+)$/gm)].map((m) => Number(m[1])).sort((a, b) => a - b);
@@ -215,7 +217,7 @@ for (const count of COUNTS) {
     const hosts = join(dir, 'hosts');
     writeFileSync(
       hosts,
-      Array.from({ length: count }, (_, i) => `${ipOf(i)} svc-${i}.bench.svc.cluster.local\n`).join('') +
+      Array.from({ length: count }, (_, i) => `${serviceIP(i)} svc-${i}.bench.svc.cluster.local\n`).join('') +
         Array.from({ length: HEADLESS_ENDPOINTS }, (_, i) => `${endpointIP(i)} headless.bench.svc.cluster.local\n`).join(''),
     );
     const dnsmasq = spawn('dnsmasq', [

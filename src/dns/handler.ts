@@ -3,17 +3,19 @@
 // chased upstream too. Transports (server.ts, udp-workers.ts) only move bytes.
 //
 // Replies are kept as wire bytes (reply-cache.ts): a repeated question, negative or not, is
-// answered by cached() without decoding anything. A cluster reply records what it read from
-// the cluster view and is dropped when exactly that changes; forwarded ones live a second at
-// most, so their TTLs are never more than 1 s stale.
+// answered by stored() without decoding anything, and counted in batches (a hit allocates
+// nothing; the duration histogram times computed replies). A miss reads only the header, the
+// question and OPT (query.ts). A cluster reply records what it read from the cluster view and
+// is dropped when exactly that changes; forwarded ones live a second at most, so their TTLs are
+// never more than 1 s stale.
 
-import dnsPacket, { type DecodedPacket } from 'dns-packet';
 import type { Backend } from './cache.js';
 import type { DnsMetrics } from './metrics.js';
 import { answer, type Question, type RecordsConfig, type Reply } from './records.js';
-import { patchReply, ReplyCache, replyKey, REPLY_CACHE_SIZE, sameQuestion } from './reply-cache.js';
+import { emptyQuery, readQuery } from './query.js';
+import { ReplyCache, replyKey, REPLY_CACHE_SIZE, sameQuestion } from './reply-cache.js';
 import type { Upstream } from './upstream.js';
-import { ednsOf, encodeReply, errorReply, readHeader, TCP_MAX_SIZE, udpLimit } from './wire.js';
+import { encodeReply, errorReply, TCP_MAX_SIZE, udpLimit } from './wire.js';
 
 const OPCODE_QUERY = 0;
 /** Query types counted by name; any other is `other`, so odd queries cannot grow the metrics. */
@@ -37,14 +39,17 @@ export interface Computed {
   stored?: { key: string; expires: number };
 }
 
-interface Counted {
+/** Hits on one stored reply not yet added to the metrics. */
+export interface Served {
   label: ReplyLabel;
-  count: (seconds: number) => void;
+  n: number;
 }
 
 export class Handler {
-  private readonly replies = new ReplyCache<Counted>(REPLY_CACHE_SIZE);
+  private readonly replies = new ReplyCache<Served>(REPLY_CACHE_SIZE);
   private readonly droppedListeners: ((keys: string[]) => void)[] = [];
+  /** Stored replies served since the metrics last looked (the transport is in the cache key: one Served per entry). */
+  private readonly served = new Map<Served, Transport>();
 
   constructor(
     private readonly backend: Backend,
@@ -53,6 +58,7 @@ export class Handler {
     private readonly metrics: DnsMetrics,
   ) {
     metrics.replyCacheSize = () => this.replies.size;
+    metrics.beforeCollect = () => this.flushServed();
   }
 
   /** Drops the replies computed from these parts of the cluster view (DnsCache.onChange). */
@@ -71,41 +77,35 @@ export class Handler {
     this.droppedListeners.push(fn);
   }
 
-  /** The reply from the cache, synchronously, or undefined: then call compute(). */
-  cached(msg: Buffer, transport: Transport): Buffer | undefined {
-    if (msg.length < 12) return undefined;
-    const start = performance.now();
-    const key = replyKey(msg, transport);
-    const hit = key === undefined ? undefined : this.replies.get(key);
+  /** The stored reply for msg, synchronously, or undefined: then call compute(). The caller
+   *  patches the asker's ID and question case in (reply-cache.ts patchReply / patchInto). */
+  stored(msg: Buffer, transport: Transport): Buffer | undefined {
+    const hit = this.replies.lookup(msg, transport);
     if (hit === undefined) return undefined;
-    const reply = patchReply(hit.bytes, msg);
-    hit.label.count((performance.now() - start) / 1e3);
-    return reply;
+    if (hit.label.n++ === 0) {
+      if (this.served.size >= REPLY_CACHE_SIZE) this.flushServed(); // evicted entries stay here until flushed: bound them
+      this.served.set(hit.label, transport);
+    }
+    return hit.bytes;
   }
 
   /** The reply computed afresh (and cached when it may be reused); undefined when the message
    *  deserves none (not a query, or too short). */
   async compute(msg: Buffer, transport: Transport): Promise<Computed | undefined> {
     const start = performance.now();
-    const h = readHeader(msg);
-    if (!h || h.response) {
-      this.metrics.dropped.inc({ reason: h ? 'response' : 'short' });
+    const query = emptyQuery();
+    const read = readQuery(msg, query);
+    if (read === 'short' || query.response) {
+      this.metrics.dropped.inc({ reason: read === 'short' ? 'short' : 'response' });
       return undefined;
     }
     const fail = (rcode: Parameters<typeof errorReply>[1], type = 'unknown'): Computed =>
-      this.count({ bytes: errorReply(h, rcode), label: { type, rcode, source: 'error' } }, transport, start);
-    let query: DecodedPacket;
-    try {
-      query = dnsPacket.decode(msg);
-    } catch {
-      return fail('FORMERR');
-    }
-    if (h.opcode !== OPCODE_QUERY) return fail('NOTIMP');
-    const question = query.questions?.length === 1 ? query.questions[0] : undefined;
-    if (!question) return fail('FORMERR');
-    if ((ednsOf(query)?.ednsVersion ?? 0) > 0) return fail('BADVERS', question.type);
+      this.count({ bytes: errorReply(query, rcode), label: { type, rcode, source: 'error' } }, transport, start);
+    if (read === 'formerr') return fail('FORMERR');
+    if (query.opcode !== OPCODE_QUERY) return fail('NOTIMP');
+    if (query.ednsVersion > 0) return fail('BADVERS', query.type);
 
-    const q: Question = { name: question.name, type: question.type };
+    const q: Question = { name: query.name, type: query.type };
     const maxSize = transport === 'udp' ? udpLimit(query) : TCP_MAX_SIZE;
     const deps = new Set<string>();
     const local = answer(recording(this.backend, deps), q, this.config);
@@ -114,20 +114,20 @@ export class Handler {
     else reply = await this.forward(q);
     // As CoreDNS: authoritative for the zone, and no recursion offered there (dig warns
     // "recursion requested but not available"); forwarded replies offer it.
-    const bytes = encodeReply(h, query, reply, { authoritative: local !== undefined, recursionAvailable: !local, maxSize });
+    const bytes = encodeReply(query, reply, { authoritative: local !== undefined, recursionAvailable: !local, maxSize });
     const label: ReplyLabel = { type: q.type, rcode: reply.rcode, source: local ? 'cluster' : 'upstream' };
     const computed = this.count({ bytes, label }, transport, start);
     const key = replyKey(msg, transport);
     if (key !== undefined && (reply.rcode === 'NOERROR' || reply.rcode === 'NXDOMAIN') && sameQuestion(bytes, msg)) {
       const seconds = local && !local.chase ? this.config.ttl : FORWARDED_REPLY_SECONDS;
       const expires = Date.now() + seconds * 1000;
-      this.replies.set(key, { bytes, expires, deps: [...deps], label: { label, count: this.counter(label, transport) } });
+      this.replies.set(key, { bytes, expires, deps: [...deps], label: { label, n: 0 } });
       computed.stored = { key, expires };
     }
     return computed;
   }
 
-  /** Counts replies served elsewhere from a mirror of this cache (worker processes). */
+  /** Counts replies served from stored bytes: batched here, or by worker processes from their mirror. */
   countServed(label: ReplyLabel, transport: Transport, n: number): void {
     this.metrics.responses.inc(this.responseLabels(label, transport), n);
     if (label.source === 'upstream') {
@@ -155,19 +155,12 @@ export class Handler {
     return c;
   }
 
-  /** What a cache hit counts, bound once per entry so a hit does not build label sets. */
-  private counter(label: ReplyLabel, transport: Transport): (seconds: number) => void {
-    const responses = this.metrics.responses.labels(this.responseLabels(label, transport));
-    const duration = this.metrics.duration.labels({ source: label.source });
-    const upstream = label.source === 'upstream';
-    return (seconds) => {
-      responses.inc();
-      duration.observe(seconds);
-      if (upstream) {
-        this.metrics.forwarded.inc();
-        this.metrics.cacheHits.inc();
-      }
-    };
+  private flushServed(): void {
+    for (const [s, transport] of this.served) {
+      this.countServed(s.label, transport, s.n);
+      s.n = 0;
+    }
+    this.served.clear();
   }
 
   private responseLabels(label: ReplyLabel, proto: Transport): { type: string; rcode: string; proto: Transport } {

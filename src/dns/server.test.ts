@@ -166,6 +166,27 @@ describe('DNS server', () => {
     assert.deepEqual(addresses(await udp(dns.port, query('LATE.web.svc.cluster.local'))), ['127.96.2.2']);
   });
 
+  it('gives each of a burst of cached answers its own ID and question case', async () => {
+    await udp(dns.port, query('front.web.svc.cluster.local')); // stored
+    const s = dgram.createSocket('udp4');
+    const spellings = new Map<number, string>();
+    const replies: Rcoded[] = [];
+    await new Promise<void>((resolve) => {
+      s.on('message', (m) => replies.push(dnsPacket.decode(m) as Rcoded) === 200 && resolve());
+      for (let id = 1; id <= 200; id++) {
+        const name = [...'front.web.svc.cluster.local'].map((c, i) => ((id >> i % 8) & 1 ? c.toUpperCase() : c)).join('');
+        spellings.set(id, name);
+        s.send(dnsPacket.encode({ type: 'query', id, flags: dnsPacket.RECURSION_DESIRED, questions: [{ name, type: 'A' }] }), dns.port, ADDRESS);
+      }
+    });
+    s.close();
+    assert.deepEqual(replies.map((r) => r.id ?? 0).sort((a, b) => a - b), [...spellings.keys()]);
+    for (const r of replies) {
+      assert.equal(r.questions?.[0].name, spellings.get(r.id!));
+      assert.deepEqual(addresses(r), ['127.96.2.1']);
+    }
+  });
+
   it('answers several queries on one TCP connection', async () => {
     const replies = await tcp(dns.port, [query('front.web.svc.cluster.local'), query('nope.web.svc.cluster.local'), query('_http._tcp.front.web.svc.cluster.local', 'SRV')]);
     assert.deepEqual(replies.map((r) => r.rcode).sort(), ['NOERROR', 'NOERROR', 'NXDOMAIN']);

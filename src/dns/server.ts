@@ -1,14 +1,17 @@
 // The DNS transports: UDP datagrams, and TCP with a two-byte length before each message
 // (RFC 1035 4.2.2), several queries per connection, replies as they are ready (RFC 7766: a
 // slow forwarded query does not hold back the cached ones behind it), closed after an idle
-// time. A cached reply is sent synchronously, without a promise. Every limit is there so a flood cannot grow memory: queries
+// time. A stored reply is sent synchronously, without a promise (over UDP from the socket's
+// own buffer: udp-socket.ts). Every limit is there so a flood cannot grow memory: queries
 // waiting for a reply, connections, bytes buffered per connection.
 
-import dgram from 'node:dgram';
+import type dgram from 'node:dgram';
 import net from 'node:net';
 import type { Logger } from 'pino';
 import type { Handler } from './handler.js';
 import type { DnsMetrics } from './metrics.js';
+import { patchReply } from './reply-cache.js';
+import { DnsUdpSocket, setSocketBuffers } from './udp-socket.js';
 
 export interface ServerOptions {
   address: string;
@@ -38,8 +41,9 @@ export class DnsServer {
 
   constructor(private readonly o: ServerOptions) {
     if (o.udp !== false) {
-      const udp = (this.udp = dgram.createSocket(net.isIPv6(o.address) ? 'udp6' : 'udp4'));
-      udp.on('message', (msg, from) => this.onDatagram(udp, msg, from));
+      const sender = new DnsUdpSocket(o.address);
+      const udp = (this.udp = sender.socket);
+      udp.on('message', (msg, from) => this.onDatagram(udp, sender, msg, from));
       udp.on('error', (err) => o.log.warn({ err }, 'DNS UDP socket error'));
     }
     this.tcp = net.createServer((conn) => this.onConnection(conn));
@@ -52,7 +56,7 @@ export class DnsServer {
     if (udp) {
       await new Promise<void>((resolve, reject) => {
         udp.once('error', reject);
-        udp.bind(this.o.port, this.o.address, () => (udp.off('error', reject), resolve()));
+        udp.bind(this.o.port, this.o.address, () => (udp.off('error', reject), setSocketBuffers(udp), resolve()));
       });
     }
     try {
@@ -76,9 +80,9 @@ export class DnsServer {
     ]);
   }
 
-  private onDatagram(udp: dgram.Socket, msg: Buffer, from: dgram.RemoteInfo): void {
-    const hit = this.o.handler.cached(msg, 'udp');
-    if (hit) return void udp.send(hit, from.port, from.address);
+  private onDatagram(udp: dgram.Socket, sender: DnsUdpSocket, msg: Buffer, from: dgram.RemoteInfo): void {
+    const stored = this.o.handler.stored(msg, 'udp');
+    if (stored) return sender.sendStored(stored, msg, from.port, from.address);
     if (this.pendingUdp >= (this.o.maxPendingUdp ?? 4096)) {
       this.o.metrics.dropped.inc({ reason: 'overload' });
       return;
@@ -105,9 +109,9 @@ export class DnsServer {
       while (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
         const msg = buf.subarray(2, 2 + buf.readUInt16BE(0));
         buf = buf.subarray(2 + msg.length);
-        const hit = this.o.handler.cached(msg, 'tcp');
-        if (hit) {
-          writeFrame(conn, hit);
+        const stored = this.o.handler.stored(msg, 'tcp');
+        if (stored) {
+          writeFrame(conn, patchReply(stored, msg));
           continue;
         }
         if (++pending >= maxPending) conn.pause();

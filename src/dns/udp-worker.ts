@@ -5,37 +5,31 @@
 // says which replies to drop when the cluster changes. Hits are counted here and reported to
 // the primary's metrics every second.
 
-import dgram from 'node:dgram';
-import net from 'node:net';
-import type { ReplyLabel } from './handler.js';
-import { patchReply, ReplyCache, replyKey, REPLY_CACHE_SIZE } from './reply-cache.js';
+import type dgram from 'node:dgram';
+import type { Served } from './handler.js';
+import { ReplyCache, REPLY_CACHE_SIZE } from './reply-cache.js';
+import { DnsUdpSocket, setSocketBuffers } from './udp-socket.js';
 import type { FromWorker, ToWorker } from './udp-workers.js';
 
 /** Questions sent to the primary and not yet answered; beyond this, new misses are dropped. */
 const MAX_PENDING = 4096;
 
-interface Count {
-  label: ReplyLabel;
-  n: number;
-}
-
 const address = process.env.TINYKUBE_DNS_ADDRESS!;
 const port = Number(process.env.TINYKUBE_DNS_PORT);
 const send = (m: FromWorker): void => void process.send!(m);
 
-const replies = new ReplyCache<Count>(REPLY_CACHE_SIZE);
+const replies = new ReplyCache<Served>(REPLY_CACHE_SIZE);
 const pending = new Map<number, dgram.RemoteInfo>();
-const served = new Set<Count>();
+const served = new Set<Served>();
 let nextId = 0;
 
-const socket = dgram.createSocket(net.isIPv6(address) ? 'udp6' : 'udp4');
+const sender = new DnsUdpSocket(address);
+const socket = sender.socket;
 socket.on('message', (msg, from) => {
-  const key = msg.length >= 12 ? replyKey(msg, 'udp') : undefined;
-  const hit = key === undefined ? undefined : replies.get(key);
+  const hit = replies.lookup(msg, 'udp');
   if (hit !== undefined) {
-    socket.send(patchReply(hit.bytes, msg), from.port, from.address);
-    hit.label.n++;
-    served.add(hit.label);
+    sender.sendStored(hit.bytes, msg, from.port, from.address);
+    if (hit.label.n++ === 0) served.add(hit.label);
     return;
   }
   if (pending.size >= MAX_PENDING) return send({ t: 'overload' });
@@ -68,4 +62,4 @@ setInterval(() => {
 
 // To stop us the primary disconnects the IPC channel: cluster then closes the socket, and
 // with nothing left to do the process exits.
-socket.bind(port, address, () => send({ t: 'listening' }));
+socket.bind(port, address, () => (setSocketBuffers(socket), send({ t: 'listening' })));

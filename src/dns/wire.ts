@@ -1,7 +1,8 @@
-// The DNS wire format around dns-packet: the header of a message that may not decode, replies
-// with the right flags, EDNS0 sizes and truncation (RFC 1035 4.2.1, RFC 6891, RFC 2181 9).
+// The DNS wire format around dns-packet: replies with the right flags, EDNS0 sizes and
+// truncation (RFC 1035 4.2.1, RFC 6891, RFC 2181 9). Queries are read by query.ts.
 
-import dnsPacket, { type Answer, type DecodedPacket, type OptAnswer } from 'dns-packet';
+import dnsPacket, { type Answer } from 'dns-packet';
+import type { Query } from './query.js';
 import type { Rcode, Reply } from './records.js';
 
 /** Without EDNS0 a UDP reply is at most 512 bytes (RFC 1035). */
@@ -12,36 +13,14 @@ export const TCP_MAX_SIZE = 65535;
 
 const RCODES: Record<Rcode, number> = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5 };
 const BADVERS = 16;
-const QR = 1 << 15;
 const OPCODE_SHIFT = 11;
-const OPCODE_MASK = 0xf << OPCODE_SHIFT;
 
-export interface Header {
-  id: number;
-  response: boolean;
-  opcode: number;
-  recursionDesired: boolean;
-}
-
-/** The fixed 12-byte header, readable even when the rest is garbage; undefined when too short. */
-export function readHeader(msg: Buffer): Header | undefined {
-  if (msg.length < 12) return undefined;
-  const flags = msg.readUInt16BE(2);
-  return {
-    id: msg.readUInt16BE(0),
-    response: (flags & QR) !== 0,
-    opcode: (flags & OPCODE_MASK) >> OPCODE_SHIFT,
-    recursionDesired: (flags & dnsPacket.RECURSION_DESIRED) !== 0,
-  };
-}
-
-export const ednsOf = (query: DecodedPacket): OptAnswer | undefined =>
-  query.additionals?.find((a): a is OptAnswer => a.type === 'OPT');
+/** What a reply takes from the query's header. */
+export type Header = Pick<Query, 'id' | 'opcode' | 'recursionDesired'>;
 
 /** How large a UDP reply may be: the EDNS0 payload size offered, within [512, 4096]. */
-export function udpLimit(query: DecodedPacket): number {
-  const opt = ednsOf(query);
-  return opt ? Math.min(Math.max(opt.udpPayloadSize, UDP_MIN_SIZE), UDP_MAX_SIZE) : UDP_MIN_SIZE;
+export function udpLimit(query: Query): number {
+  return query.edns ? Math.min(Math.max(query.udpPayloadSize, UDP_MIN_SIZE), UDP_MAX_SIZE) : UDP_MIN_SIZE;
 }
 
 export interface EncodeOptions {
@@ -54,18 +33,17 @@ export interface EncodeOptions {
 }
 
 /** Encodes a reply to `query`; when it is larger than maxSize, sends what fits with TC set. */
-export function encodeReply(h: Header, query: DecodedPacket | undefined, reply: Reply, o: EncodeOptions): Buffer {
-  const opt = query && ednsOf(query);
-  const optRR: Answer[] = opt ? [{ name: '.', type: 'OPT', udpPayloadSize: UDP_MAX_SIZE, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: [] }] : [];
-  let flags = (h.opcode << OPCODE_SHIFT) | RCODES[reply.rcode];
-  if (h.recursionDesired) flags |= dnsPacket.RECURSION_DESIRED;
+export function encodeReply(query: Query, reply: Reply, o: EncodeOptions): Buffer {
+  const optRR: Answer[] = query.edns ? [{ name: '.', type: 'OPT', udpPayloadSize: UDP_MAX_SIZE, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: [] }] : [];
+  let flags = (query.opcode << OPCODE_SHIFT) | RCODES[reply.rcode];
+  if (query.recursionDesired) flags |= dnsPacket.RECURSION_DESIRED;
   if (o.recursionAvailable) flags |= dnsPacket.RECURSION_AVAILABLE;
   if (o.authoritative) flags |= dnsPacket.AUTHORITATIVE_ANSWER;
   const packet = {
     type: 'response' as const,
-    id: h.id,
+    id: query.id,
     flags,
-    questions: query?.questions ?? [],
+    questions: [{ name: query.name, type: query.type as 'A', class: query.qclass as 'IN' }],
     answers: reply.answers,
     authorities: reply.authorities,
     additionals: [...reply.additionals, ...optRR],

@@ -1,0 +1,4 @@
+// The Services the DNS benchmarks ask about, shared by the server they start and the hosts file dnsmasq serves.
+
+/** Service svc-i's ClusterIP: 250 per /24 from 127.96.100.1 (room for 10,000 and more). */
+export const serviceIP = (i: number): string => `127.96.${100 + Math.floor(i / 250)}.${(i % 250) + 1}`;
