@@ -50,7 +50,18 @@ export async function ensureTls(dir: string, names: ServingNames): Promise<TlsFi
 }
 
 /** A serving certificate for `subject` and `names`, signed by the CA (PEM). */
-async function issueServing(ca: { cert: string; key: string }, subject: string, publicKey: webcrypto.CryptoKey | x509.PublicKey, names: ServingNames): Promise<string> {
+function issueServing(ca: { cert: string; key: string }, subject: string, publicKey: webcrypto.CryptoKey | x509.PublicKey, names: ServingNames): Promise<string> {
+  return issueLeaf(ca, subject, publicKey, [x509.ExtendedKeyUsage.serverAuth], [servingNames(names)]);
+}
+
+/** A ten-year certificate for `subject`'s key, signed by the CA, for the usages given (PEM). */
+async function issueLeaf(
+  ca: { cert: string; key: string },
+  subject: string,
+  publicKey: webcrypto.CryptoKey | x509.PublicKey,
+  usages: x509.ExtendedKeyUsageType[],
+  extensions: x509.Extension[] = [],
+): Promise<string> {
   const caCert = new x509.X509Certificate(ca.cert);
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: serial(),
@@ -64,8 +75,8 @@ async function issueServing(ca: { cert: string; key: string }, subject: string, 
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
-      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-      servingNames(names),
+      new x509.ExtendedKeyUsageExtension(usages),
+      ...extensions,
     ],
   });
   return cert.toString('pem');
@@ -120,62 +131,9 @@ export function clientSubject(user: string, groups: string[]): string {
 /** A key and a client certificate for `user` in `groups`, signed by the CA (PEM). */
 export async function issueClientCert(ca: { cert: string; key: string }, user: string, groups: string[]): Promise<{ cert: string; key: string }> {
   const keys = await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify']);
-  return { cert: await signClient(ca, clientSubject(user, groups), keys.publicKey, TEN_YEARS_MS), key: await exportKey(keys.privateKey) };
+  return { cert: await issueLeaf(ca, clientSubject(user, groups), keys.publicKey, [x509.ExtendedKeyUsage.clientAuth]), key: await exportKey(keys.privateKey) };
 }
 
-/** A key and its PKCS#10 request (PEM) for a client certificate of `user` in `groups`. */
-export async function createClientCsr(user: string, groups: string[]): Promise<{ csr: string; key: string }> {
-  const keys = await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify']);
-  const csr = await x509.Pkcs10CertificateRequestGenerator.create({ name: clientSubject(user, groups), keys, signingAlgorithm: ALG });
-  return { csr: csr.toString('pem'), key: await exportKey(keys.privateKey) };
-}
-
-/** What a PEM certificate request asks for, after checking it is signed by its own key. Throws
- *  an Error saying what is wrong otherwise. */
-export async function readCsr(pem: string): Promise<{ commonName: string; organizations: string[]; dnsNames: string[]; ips: string[]; others: number }> {
-  let csr: x509.Pkcs10CertificateRequest;
-  try {
-    csr = new x509.Pkcs10CertificateRequest(pem);
-  } catch {
-    throw new Error('not a PEM certificate request');
-  }
-  if (!(await csr.verify())) throw new Error('the request is not signed by its key');
-  const san = csr.extensions.find((e): e is x509.SubjectAlternativeNameExtension => e instanceof x509.SubjectAlternativeNameExtension);
-  const names = san?.names.items ?? [];
-  return {
-    commonName: csr.subjectName.getField('CN')[0] ?? '',
-    organizations: csr.subjectName.getField('O'),
-    dnsNames: names.filter((n) => n.type === 'dns').map((n) => n.value),
-    ips: names.filter((n) => n.type === 'ip').map((n) => n.value),
-    others: names.filter((n) => n.type !== 'dns' && n.type !== 'ip').length,
-  };
-}
-
-/** Signs a (checked) request as a client certificate valid for `ttlMs`, with the subject it asks for. */
-export async function signClientCsr(ca: { cert: string; key: string }, pem: string, ttlMs: number): Promise<string> {
-  const csr = new x509.Pkcs10CertificateRequest(pem);
-  return signClient(ca, csr.subject, csr.publicKey, ttlMs);
-}
-
-async function signClient(ca: { cert: string; key: string }, subject: string, publicKey: webcrypto.CryptoKey | x509.PublicKey, ttlMs: number): Promise<string> {
-  const caCert = new x509.X509Certificate(ca.cert);
-  const cert = await x509.X509CertificateGenerator.create({
-    serialNumber: serial(),
-    subject,
-    issuer: caCert.subject,
-    notBefore: new Date(Date.now() - 60_000),
-    notAfter: new Date(Date.now() + ttlMs),
-    publicKey,
-    signingKey: await importKey(ca.key),
-    signingAlgorithm: ALG,
-    extensions: [
-      new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
-      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth]),
-    ],
-  });
-  return cert.toString('pem');
-}
 
 /** DIR/tls/NAME.{crt,key}: a client certificate for `user` in `groups`, issued again when the
  *  CA changed (a data dir joining a cluster) or its subject differs. */

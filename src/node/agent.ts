@@ -168,7 +168,7 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
             netns,
             podName: pod.metadata.name!,
             cpuPath: hostedCpuPath(dataDir, pod, container.name!),
-            ...(ownMounts ? { mountHolder: inNetns(netns, withMounts(privateDir, mounts, resolved.cwd!, ['sleep', 'infinity'])) } : {}),
+            ...(ownMounts ? { mountHolder: inNetns(netns, withMounts(privateDir, mounts, resolved.workdir ?? resolved.cwd!, ['sleep', 'infinity'])) } : {}),
           }
         : undefined;
       // Its presence tells the resource metrics the container is hosted (resource-usage.ts).

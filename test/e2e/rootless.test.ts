@@ -193,7 +193,9 @@ subsets: [{addresses: [{ip: 172.20.0.1}], ports: [{port: ${servers.httpPort}}]}]
     assert.match(t.k('get endpoints kubernetes -o jsonpath={.subsets[0].addresses[0].ip}'), /^172\.20\.0\.1$/);
     const version = await eventually(() => t.kubectl(['exec', 'client', '--', 'curl', '-sk', '-m', '2', 'https://kubernetes.default/version']).stdout, 20_000, '/version');
     assert.match(version, /"gitVersion"/);
-    // kubectl in the pod, with no kubeconfig: its ServiceAccount token and KUBERNETES_SERVICE_*.
+    // kubectl in the pod, with no kubeconfig: its ServiceAccount token (allowed to read once
+    // bound to view) and KUBERNETES_SERVICE_*.
+    t.k(['create', 'rolebinding', 'client-view', '-n', 'other', '--clusterrole=view', '--serviceaccount=default:default']);
     const listed = await eventually(() => t.kubectl(['exec', 'client', '--', 'kubectl', 'get', 'svc', '-n', 'other', '-o', 'name']).stdout, 20_000, 'kubectl in a pod');
     assert.match(listed, /^service\/web$/m);
   });

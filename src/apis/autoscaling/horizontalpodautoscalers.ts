@@ -258,9 +258,9 @@ export const hpaTable: Pick<ResourceType<HorizontalPodAutoscaler>, 'columns' | '
   ],
 };
 
-export const horizontalPodAutoscalers = defineResource<HorizontalPodAutoscaler>({
+/** What autoscaling/v2 and v1 share: one resource in two versions. */
+export const HPA_RESOURCE = {
   group: 'autoscaling',
-  version: 'v2',
   kind: 'HorizontalPodAutoscaler',
   resource: 'horizontalpodautoscalers',
   shortNames: ['hpa'],
@@ -268,6 +268,11 @@ export const horizontalPodAutoscalers = defineResource<HorizontalPodAutoscaler>(
   namespaced: true,
   subresources: ['status'],
   tracksGeneration: true,
+} satisfies Partial<ResourceType<KubeObject>>;
+
+export const horizontalPodAutoscalers = defineResource<HorizontalPodAutoscaler>({
+  ...HPA_RESOURCE,
+  version: 'v2',
   ...hpaTable,
   defaults: defaultHpa,
   prepareForCreate(hpa) {

@@ -15,6 +15,7 @@ import { defineResource, validateMeta } from '../descriptor.js';
 import type { KubeObject } from '../types.js';
 import { isDNS1123Subdomain } from '../../util/name-format.js';
 import {
+  HPA_RESOURCE,
   hpaTable,
   validateHpaSpec,
   type HorizontalPodAutoscaler,
@@ -180,15 +181,8 @@ export function hpaFromV1(v1: HorizontalPodAutoscalerV1): HorizontalPodAutoscale
 }
 
 export const horizontalPodAutoscalersV1 = defineResource<HorizontalPodAutoscalerV1>({
-  group: 'autoscaling',
+  ...HPA_RESOURCE,
   version: 'v1',
-  kind: 'HorizontalPodAutoscaler',
-  resource: 'horizontalpodautoscalers',
-  shortNames: ['hpa'],
-  categories: ['all'],
-  namespaced: true,
-  subresources: ['status'],
-  tracksGeneration: true,
   storedAs: { fromStored: hpaToV1, toStored: (obj) => hpaFromV1(obj) },
   columns: hpaTable.columns,
   row: (hpa, now) => hpaTable.row(hpaFromV1(hpa), now),

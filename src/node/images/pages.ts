@@ -30,19 +30,8 @@ export interface HttpAnswer {
 /** The nginx inside the ikubernetes/myapp images. */
 const MYAPP_NGINX_VERSION = 'nginx/1.12.2';
 
-// nginx's stock index.html, which tutorials check by its title.
-const NGINX_WELCOME = `<!DOCTYPE html>
-<html>
-<head>
-<title>Welcome to nginx!</title>
-<style>
-html { color-scheme: light dark; }
-body { width: 35em; margin: 0 auto;
-font-family: Tahoma, Verdana, Arial, sans-serif; }
-</style>
-</head>
-<body>
-<h1>Welcome to nginx!</h1>
+// The body of nginx's stock index.html, the same in every version.
+const NGINX_WELCOME_BODY = `<h1>Welcome to nginx!</h1>
 <p>If you see this page, the nginx web server is successfully installed and
 working. Further configuration is required.</p>
 
@@ -55,6 +44,20 @@ Commercial support is available at
 </body>
 </html>
 `;
+
+// nginx's stock index.html, which tutorials check by its title.
+const NGINX_WELCOME = `<!DOCTYPE html>
+<html>
+<head>
+<title>Welcome to nginx!</title>
+<style>
+html { color-scheme: light dark; }
+body { width: 35em; margin: 0 auto;
+font-family: Tahoma, Verdana, Arial, sans-serif; }
+</style>
+</head>
+<body>
+${NGINX_WELCOME_BODY}`;
 
 // The same page before nginx 1.21 (the 612 bytes that old tutorials show).
 const NGINX_WELCOME_OLD = `<!DOCTYPE html>
@@ -70,19 +73,7 @@ const NGINX_WELCOME_OLD = `<!DOCTYPE html>
 </style>
 </head>
 <body>
-<h1>Welcome to nginx!</h1>
-<p>If you see this page, the nginx web server is successfully installed and
-working. Further configuration is required.</p>
-
-<p>For online documentation and support please refer to
-<a href="http://nginx.org/">nginx.org</a>.<br/>
-Commercial support is available at
-<a href="http://nginx.com/">nginx.com</a>.</p>
-
-<p><em>Thank you for using nginx.</em></p>
-</body>
-</html>
-`;
+${NGINX_WELCOME_BODY}`;
 
 /** nginx's welcome page of that version. */
 function nginxWelcome(version: string): string {
