@@ -85,9 +85,14 @@ export class Rest {
   }
 
   async get(r: Resource, namespace: string | undefined, name: string): Promise<KubeObject> {
+    return decodeObject(r, await this.read(r, namespace, name));
+  }
+
+  /** The stored entry, as the store returns it (with `stale` under encryption at rest). */
+  private async read(r: Resource, namespace: string | undefined, name: string): Promise<KeyValue> {
     const kv = await this.store.get(objectKey(r, namespace, name));
     if (!kv) throw errors.notFound(r.type.resource, r.type.group, name);
-    return decodeObject(r, kv);
+    return kv;
   }
 
   async list(r: Resource, namespace: string | undefined, opts: ListOptions = {}): Promise<ListResult> {
@@ -240,7 +245,6 @@ export class Rest {
           throw e;
         }
       }
-      const current = decodeObject(r, kv);
       if (type === 'apply') this.checkFields(r, body as KubeObject, opts);
       const object = await this.guaranteedUpdate(r, namespace, name, opts, (cur) => {
         const patched = applyPatch(r, cur, type, body, opts.fieldManager ?? '', opts.force === true, this.now());
@@ -248,7 +252,7 @@ export class Rest {
         const rv = patched.metadata?.resourceVersion;
         if (rv && rv !== cur.metadata.resourceVersion) throw errors.modified(r.type.resource, r.type.group, name);
         return patched;
-      }, opts.subresource, current, type === 'apply');
+      }, opts.subresource, kv, type === 'apply');
       return { object, created: false };
     }
   }
@@ -276,18 +280,20 @@ export class Rest {
     opts: WriteOptions,
     mutate: (current: KubeObject) => KubeObject,
     subresource?: string,
-    first?: KubeObject,
+    first?: KeyValue,
     managedByPatch = false,
   ): Promise<KubeObject> {
-    let current = first;
+    let stored = first;
     for (let attempt = 0; ; attempt++) {
-      if (!current) current = await this.get(r, namespace, name);
-      const old = current;
+      stored ??= await this.read(r, namespace, name);
+      const old = decodeObject(r, stored);
       const desired = mutate(clone(old));
       const obj = this.prepareUpdate(r, old, desired, subresource);
       await opts.admit?.(obj, old);
       const next = managedByPatch ? obj : recordManager(r, old, obj, opts.fieldManager, this.now(), subresource);
-      if (jsonEqual(withoutVolatile(next), withoutVolatile(old)) && !(await this.storedStale(r, namespace, name, old))) return old;
+      // Unchanged, and not stored under a key that no longer writes (rotation by `kubectl
+      // replace`, as kube-apiserver rewrites stale reads): nothing to store.
+      if (jsonEqual(withoutVolatile(next), withoutVolatile(old)) && !stored.stale) return old;
 
       const ctx = this.context(opts.dryRun);
       const undo = await r.type.beforeUpdate?.(next, old, ctx);
@@ -310,7 +316,7 @@ export class Rest {
       } catch (e) {
         await undo?.();
         if (e instanceof StoreError && e.code === 'conflict' && attempt < MAX_RETRIES) {
-          current = e.current ? decodeObject(r, e.current) : undefined;
+          stored = e.current;
           continue;
         }
         if (e instanceof StoreError && e.code === 'conflict') throw errors.modified(r.type.resource, r.type.group, name);
@@ -453,13 +459,6 @@ export class Rest {
       }
     }
     return out;
-  }
-
-  /** Whether `old` is stored under an encryption key that no longer writes: then an unchanged
-   *  update still rewrites it (rotation by `kubectl replace`, as kube-apiserver's stale reads). */
-  private async storedStale(r: Resource, namespace: string | undefined, name: string, old: KubeObject): Promise<boolean> {
-    const kv = await this.store.get(objectKey(r, namespace, name));
-    return kv?.stale === true && String(kv.modRevision) === old.metadata.resourceVersion;
   }
 
   private async checkNamespaceOpen(namespace: string | undefined): Promise<void> {
