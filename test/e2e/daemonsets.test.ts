@@ -23,7 +23,7 @@ describe('DaemonSets with kubectl', () => {
   let node: string;
   before(async () => {
     t = await Tinykube.start();
-    node = (await eventually(() => rows(t.k('get nodes')).find((r) => r[1] === 'Ready')?.[0], 30_000, 'a Ready node'))!;
+    node = await t.readyNode();
   });
   after(async () => {
     await t?.destroy();

@@ -139,6 +139,11 @@ export class Tinykube {
     return path;
   }
 
+  /** The name of a Ready node, once there is one. */
+  readyNode(timeoutMs = 30_000): Promise<string> {
+    return eventually(() => rows(this.k('get nodes')).find((r) => r[1] === 'Ready')?.[0], timeoutMs, 'a Ready node');
+  }
+
   /** kubectl that must succeed; returns stdout. */
   k(args: string[] | string, input?: string): string {
     const r = this.kubectl(args, input);

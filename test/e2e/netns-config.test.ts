@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync, realpathSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { Tinykube, eventually, rows } from './harness.js';
+import { Tinykube, eventually } from './harness.js';
 import { leftovers, netns } from './netns-suite.js';
 
 const PREFIX = 'tkcfg';
@@ -21,7 +21,7 @@ describe('netns network: volumes at mountPaths and in-cluster clients', { skip: 
   let t: Tinykube;
   before(async () => {
     t = await Tinykube.start(['--network', 'netns', '--netns-prefix', PREFIX, '--nodes', '1', '--disable', 'dns']);
-    await eventually(() => rows(t.k('get nodes')).some((r) => r[1] === 'Ready'), 60_000, 'a Ready node');
+    await t.readyNode(60_000);
     await eventually(() => t.kubectl(['get', 'cm', 'kube-root-ca.crt']).code === 0 && t.kubectl(['get', 'sa', 'default']).code === 0, 20_000, 'default SA and CA');
     t.k(['apply', '-f', '-'], `
 apiVersion: v1

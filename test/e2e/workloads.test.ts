@@ -10,7 +10,7 @@ describe('Deployments with kubectl', () => {
   let t: Tinykube;
   before(async () => {
     t = await Tinykube.start();
-    await eventually(() => rows(t.k('get nodes'))[0]?.[1] === 'Ready', 30_000, 'a Ready node');
+    await t.readyNode();
   });
   after(async () => {
     await t?.destroy();
