@@ -104,6 +104,8 @@ for (const mode of ['nftables', 'iptables'] as ProxyModeName[]) {
       await putSlice(client, 'lb', [{ ip: pods[1]! }]);
       const onEth0 = async (): Promise<boolean> => (await net.nodeExec.run(['ip', '-4', 'addr', 'show', 'dev', 'eth0'])).stdout.includes(`${LB_IP}/32`);
       await eventually(onEth0, 5_000, 'LB address on eth0');
+      // The announcer records the address once its `ip addr add` has returned, just after the kernel.
+      await eventually(async () => proxy!.announced().length > 0, 5_000, 'the announcer to record the address');
       assert.deepEqual(proxy!.announced(), [LB_IP]);
       // The client finds it by ARP, the node's rules DNAT it to the pod.
       assert.equal(await eventually(async () => ((await net.tcp(LB_IP, 80)) === 'pod-b' ? 'pod-b' : ''), 5_000, 'LB answers'), 'pod-b');
