@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 // Runs the test suite with node's own runner (through tsx, so tests are plain .ts files).
-// `node scripts/run-tests.mjs [unit|e2e]`. End-to-end tests start the built program (dist/), so
+// `node scripts/run-tests.mjs [unit|e2e|all] [FILE...]`: the group's files, or only those named. End-to-end tests start the built program (dist/), so
 // the build runs first. The tests themselves are type-checked alongside the run, and a run that
 // passes with a type error in a test still fails.
 import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 const which = process.argv[2] ?? 'all';
+const named = process.argv.slice(3).map((f) => resolve(f));
 const root = new URL('..', import.meta.url).pathname;
 
 // Node 20's runner applies --test-timeout to each file as a whole, so a file still running after
@@ -29,7 +30,12 @@ function find(dir, out = []) {
 
 const all = [...find(join(root, 'src')), ...find(join(root, 'test'))].sort();
 const isE2e = (f) => f.includes('/test/e2e/');
-const files = which === 'unit' ? all.filter((f) => !isE2e(f)) : which === 'e2e' ? all.filter(isE2e) : all;
+const inGroup = which === 'unit' ? all.filter((f) => !isE2e(f)) : which === 'e2e' ? all.filter(isE2e) : all;
+const files = named.length ? inGroup.filter((f) => named.includes(f)) : inGroup;
+if (named.length && files.length !== named.length) {
+  console.error(`not a ${which} test file: ${named.filter((f) => !files.includes(f)).join(' ')}`);
+  process.exit(2);
+}
 
 // The build, then what CI must fail on before any test runs: a wrong-way import, or test-only
 // code in src/ (CI runs `npm test`).
