@@ -45,10 +45,9 @@ async function run(argv: string[], stdin?: string): Promise<string> {
 const byEndpoint = (traffic: { service: string; endpoint: string; connections: number }[]): Record<string, number> =>
   Object.fromEntries(traffic.map((t) => [`${t.service} ${t.endpoint}`, t.connections]));
 
+/** Endpoints whose counters counted nothing are left out. */
 const EXPECTED = {
   'default/web:http/TCP 10.244.1.5:8080': 7,
-  'default/web:http/TCP 10.244.2.5:8080': 0,
-  'default/dns:dns/UDP 10.244.1.2:53': 0,
   'default/dns:dns-tcp/TCP 10.244.1.2:53': 3,
 };
 

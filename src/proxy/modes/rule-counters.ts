@@ -12,13 +12,14 @@ import type { EndpointTraffic } from '../traffic.js';
 /** Packets counted, by counter name. */
 export type RuleCounts = Map<string, number>;
 
-/** The endpoints of `state` that have a counter in `counts`, with what it counted. */
+/** The endpoints of `state` whose counter in `counts` has counted connections (as userspace
+ *  reports the endpoints that have carried one): a node names only what passed through it. */
 export function endpointTraffic(state: ProxyState, counterName: (svc: ServicePortInfo, ep: EndpointInfo) => string, counts: RuleCounts): EndpointTraffic[] {
   const out: EndpointTraffic[] = [];
   for (const { service: svc, endpoints } of state.ports.values()) {
     for (const ep of endpoints) {
       const connections = counts.get(counterName(svc, ep));
-      if (connections !== undefined) out.push({ service: svc.key, namespace: svc.namespace, name: svc.name, endpoint: `${ep.ip}:${ep.port}`, connections });
+      if (connections) out.push({ service: svc.key, namespace: svc.namespace, name: svc.name, endpoint: `${ep.ip}:${ep.port}`, connections });
     }
   }
   return out;
