@@ -184,16 +184,30 @@ describe('node proxy: pods/log and pods/exec forwarded to the kubelet port', { t
   });
 
   it("a node's /traffic through a dialer (a kubelet port inside a node namespace), verified as over a direct connection", async () => {
+    // The Node names a port nothing listens on: only the dialled connection reaches the kubelet.
+    const closed = await new Promise<number>((resolve) => {
+      const s = net.createServer().listen(0, '127.0.0.1', () => {
+        const { port } = s.address() as AddressInfo;
+        s.close(() => resolve(port));
+      });
+    });
+    const client = api.client();
+    const kubeletPort = (Port: number): Promise<unknown> => client.patch(R.nodes, undefined, 'node1', 'merge', { status: { daemonEndpoints: { kubeletEndpoint: { Port } } } }, { subresource: 'status' });
+    await kubeletPort(closed);
     const dialled: Location[] = [];
     const dial: Dialer = (loc) => {
       dialled.push(loc);
-      return directDialer(loc);
+      return directDialer({ ...loc, port: kubelet.port });
     };
-    assert.deepEqual(await kubeletJson<TrafficReport>({ client: api.client(), token: TOKEN, ca: ca.cert, dial }, 'node1', '/traffic'), REPORT);
-    assert.deepEqual(dialled, [{ scheme: 'https', ip: '127.0.0.1', port: kubelet.port, node: 'node1' }]);
-    // Another CA's certificate is refused over the dialled connection too.
-    const other = await createCa();
-    await assert.rejects(kubeletJson({ client: api.client(), token: TOKEN, ca: other.cert, dial }, 'node1', '/traffic'), /failed to verify certificate/);
+    try {
+      assert.deepEqual(await kubeletJson<TrafficReport>({ client, token: TOKEN, ca: ca.cert, dial }, 'node1', '/traffic'), REPORT);
+      assert.deepEqual(dialled, [{ scheme: 'https', ip: '127.0.0.1', port: closed, node: 'node1' }]);
+      // Another CA's certificate is refused over the dialled connection too.
+      const other = await createCa();
+      await assert.rejects(kubeletJson({ client, token: TOKEN, ca: other.cert, dial }, 'node1', '/traffic'), /failed to verify certificate/);
+    } finally {
+      await kubeletPort(kubelet.port);
+    }
   });
 
   it("a node's /traffic: the node proxy's counters, from the kubelet port", async () => {

@@ -125,11 +125,12 @@ export interface NodeProxyDeps {
 async function kubeletGet(deps: NodeProxyDeps, ep: KubeletEndpoint, path: string, headers: Record<string, string | string[]>, client?: ServerResponse): Promise<IncomingMessage> {
   const dialMs = deps.dialTimeoutMs ?? DIAL_TIMEOUT_MS;
   const socket = deps.dial && (await deps.dial({ scheme: 'https', ip: ep.host, port: ep.port, node: ep.nodeName }).catch((e: NodeJS.ErrnoException) => Promise.reject(unreachable('GET', ep, path, e))));
-  // Over the dialled connection, the same verification.
-  const over = socket ? { createConnection: () => tls.connect({ socket, host: ep.host, ...verifyKubelet(deps.ca, ep) }) } : {};
+  // A connection of its own: a follow stream holds it for as long as it runs. The dialled one
+  // (with the same verification) or a new one (agent: false); an agent would ignore
+  // createConnection and dial the address from here.
+  const connection = socket ? { createConnection: () => tls.connect({ socket, host: ep.host, ...verifyKubelet(deps.ca, ep) }) } : { agent: false as const };
   return new Promise<IncomingMessage>((resolve, reject) => {
-    // A connection of its own (agent: false): a follow stream holds it for as long as it runs.
-    const out = https.request({ host: ep.host, port: ep.port, path, method: 'GET', headers, ...verifyKubelet(deps.ca, ep), agent: false, ...over }, resolve);
+    const out = https.request({ host: ep.host, port: ep.port, path, method: 'GET', headers, ...verifyKubelet(deps.ca, ep), ...connection }, resolve);
     out.on('error', (e: NodeJS.ErrnoException) => reject(unreachable('GET', ep, path, e)));
     out.on('socket', (socket) => dialDeadline(socket as tls.TLSSocket, dialMs, (e) => out.destroy(e)));
     client?.on('close', () => out.destroy());
