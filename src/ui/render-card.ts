@@ -133,7 +133,7 @@ export function renderCard(v: ServiceView, rates: Map<string, Rate>): CardSvg {
   return { svg: `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">${defs}${parts.join('')}</svg>`, width, height };
 }
 
-/** About the width of 11px text. */
-const labelWidth = (s: string): number => Math.min(s.length * 6.2, 220);
+/** About the width of 11px text; room for a rate and the node that counted it. */
+const labelWidth = (s: string): number => Math.min(s.length * 6.2, 300);
 
 const clip = (s: string): string => (s.length > 26 ? s.slice(0, 25) + '…' : s);
