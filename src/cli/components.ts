@@ -79,7 +79,7 @@ export async function startComponents(server: ApiServer, o: ComponentOptions): P
       server.addRoute(KUBELET_CERTIFICATE_PATH, (req, res) => sign(req, res));
     }
     // The node proxy's counters, once it runs here: nodes/NAME/proxy/traffic and the dashboard.
-    let traffic: (() => TrafficReport) | undefined;
+    let traffic: (() => Promise<TrafficReport>) | undefined;
     if (!o.disable.has('node') || o.placement) {
       const pods = await startPodHandlers(client('kubelet'), o.placement ?? singleHost(o.dataDir), nodeName);
       stops.push(() => pods.stop());
@@ -87,7 +87,7 @@ export async function startComponents(server: ApiServer, o: ComponentOptions): P
       server.addUpgrade('pods/exec', pods.exec);
       server.addUpgrade('pods/portforward', pods.portforward);
       const apiClient = client('kube-apiserver');
-      const serve: LocalNode['serve'] = (req, res, path) => (path.split('?')[0] === '/traffic' && traffic ? Promise.resolve(sendJson(res, 200, traffic())) : pods.endpoints(req, res, path));
+      const serve: LocalNode['serve'] = (req, res, path) => (path.split('?')[0] === '/traffic' && traffic ? traffic().then((t) => sendJson(res, 200, t)) : pods.endpoints(req, res, path));
       addResourceProxy(server, { client: apiClient, dial: podDialer(apiClient, o.placement ?? singleHost(o.dataDir)), nodeToken: o.nodeToken, localNode: { name: nodeName, serve } });
     } else if (o.nodeToken) {
       // No node here: the pod's node serves them on its kubelet port, as kube-apiserver proxies,
@@ -129,10 +129,10 @@ export async function startComponents(server: ApiServer, o: ComponentOptions): P
         nodeNames: async () => (await client('dashboard').list<Node>(R.nodes)).items.map((n) => n.metadata.name!),
         report: async (name) => {
           if (traffic && name === nodeName) return traffic();
-          // On the netns networks the agents' kubelet ports are inside node namespaces: never
-          // dialled from the host's namespace.
-          if (o.placement || !kubelets) throw errors.unavailable(`node ${name}'s kubelet port is not reachable from this server`);
-          return kubeletJson<TrafficReport>(kubelets, name, '/traffic');
+          if (!kubelets) throw errors.unavailable(`node ${name}'s kubelet port is not reachable from this server`);
+          // On the netns networks the agents' kubelet ports are inside node namespaces: dialled
+          // from inside, as nodes/NAME/proxy is.
+          return kubeletJson<TrafficReport>(o.placement ? { ...kubelets, dial: podDialer(kubelets.client, o.placement) } : kubelets, name, '/traffic');
         },
       },
     });

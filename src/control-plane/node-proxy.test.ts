@@ -23,7 +23,7 @@ import { singleHost } from '../node/pod-placement.js';
 import { kubeletJson, kubeletText, nodeProxy } from './node-proxy.js';
 import { createCa, createKubeletCsr, signKubeletServing } from '../api/tls.js';
 import { resourceProxy } from './resource-proxy.js';
-import { directDialer } from '../node/portforward/dial.js';
+import { directDialer, type Dialer, type Location } from '../node/portforward/dial.js';
 import type { TrafficReport } from '../proxy/traffic.js';
 
 const TOKEN = 'node-token-for-tests';
@@ -97,7 +97,7 @@ describe('node proxy: pods/log and pods/exec forwarded to the kubelet port', { t
     ca = await createCa();
     kubelet = await listenKubelet({ token: TOKEN, host: '127.0.0.1', port: 0, tls: await servingCert(ca, 'node1') });
     handlers = await startPodHandlers(client, singleHost(dataDir), 'node1');
-    kubelet.serve({ ...handlers, traffic: () => REPORT });
+    kubelet.serve({ ...handlers, traffic: async () => REPORT });
     await setNode(client, 'node1', { addresses: [{ type: 'InternalIP', address: '127.0.0.1' }], daemonEndpoints: { kubeletEndpoint: { Port: kubelet.port } } });
     const p = nodeProxy({ client, token: TOKEN, ca: ca.cert });
     proxy = await serveHandler({ request: p.log, upgrade: p.upgrade });
@@ -181,6 +181,33 @@ describe('node proxy: pods/log and pods/exec forwarded to the kubelet port', { t
     const text = await kubeletText({ client: api.client(), token: TOKEN, ca: ca.cert }, 'node1', '/metrics/resource');
     assert.match(text, /^node_cpu_usage_seconds_total [\d.]+ \d+$/m);
     assert.match(text, /^resource_scrape_error 0$/m);
+  });
+
+  it("a node's /traffic through a dialer (a kubelet port inside a node namespace), verified as over a direct connection", async () => {
+    // The Node names a port nothing listens on: only the dialled connection reaches the kubelet.
+    const closed = await new Promise<number>((resolve) => {
+      const s = net.createServer().listen(0, '127.0.0.1', () => {
+        const { port } = s.address() as AddressInfo;
+        s.close(() => resolve(port));
+      });
+    });
+    const client = api.client();
+    const kubeletPort = (Port: number): Promise<unknown> => client.patch(R.nodes, undefined, 'node1', 'merge', { status: { daemonEndpoints: { kubeletEndpoint: { Port } } } }, { subresource: 'status' });
+    await kubeletPort(closed);
+    const dialled: Location[] = [];
+    const dial: Dialer = (loc) => {
+      dialled.push(loc);
+      return directDialer({ ...loc, port: kubelet.port });
+    };
+    try {
+      assert.deepEqual(await kubeletJson<TrafficReport>({ client, token: TOKEN, ca: ca.cert, dial }, 'node1', '/traffic'), REPORT);
+      assert.deepEqual(dialled, [{ scheme: 'https', ip: '127.0.0.1', port: closed, node: 'node1' }]);
+      // Another CA's certificate is refused over the dialled connection too.
+      const other = await createCa();
+      await assert.rejects(kubeletJson({ client, token: TOKEN, ca: other.cert, dial }, 'node1', '/traffic'), /failed to verify certificate/);
+    } finally {
+      await kubeletPort(kubelet.port);
+    }
   });
 
   it("a node's /traffic: the node proxy's counters, from the kubelet port", async () => {

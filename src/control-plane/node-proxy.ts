@@ -19,6 +19,7 @@ import type { Node } from '../apis/core/nodes.js';
 import { R, type Client } from '../client/client.js';
 import { refuseUpgrade, toStatusError } from '../api/http/respond.js';
 import type { SubresourceHandler } from '../api/http/resource-handler.js';
+import type { Dialer } from '../node/portforward/dial.js';
 
 export interface KubeletEndpoint {
   host: string;
@@ -115,15 +116,21 @@ export interface NodeProxyDeps {
   ca: string;
   /** How long connecting to a kubelet may take (default 30 s, as kube-apiserver's dialer). */
   dialTimeoutMs?: number;
+  /** Where kubelet ports are not reachable from here (`up`'s node namespaces): connects to them. */
+  dial?: Dialer;
 }
 
 /** GET `path` from the kubelet at `ep`, verified, with these headers; `client`, when it leaves
  *  (kubectl logs -f stopped), ends the kubelet's stream too. */
-function kubeletGet(deps: NodeProxyDeps, ep: KubeletEndpoint, path: string, headers: Record<string, string | string[]>, client?: ServerResponse): Promise<IncomingMessage> {
+async function kubeletGet(deps: NodeProxyDeps, ep: KubeletEndpoint, path: string, headers: Record<string, string | string[]>, client?: ServerResponse): Promise<IncomingMessage> {
   const dialMs = deps.dialTimeoutMs ?? DIAL_TIMEOUT_MS;
+  const socket = deps.dial && (await deps.dial({ scheme: 'https', ip: ep.host, port: ep.port, node: ep.nodeName }).catch((e: NodeJS.ErrnoException) => Promise.reject(unreachable('GET', ep, path, e))));
+  // A connection of its own: a follow stream holds it for as long as it runs. The dialled one
+  // (with the same verification) or a new one (agent: false); an agent would ignore
+  // createConnection and dial the address from here.
+  const connection = socket ? { createConnection: () => tls.connect({ socket, host: ep.host, ...verifyKubelet(deps.ca, ep) }) } : { agent: false as const };
   return new Promise<IncomingMessage>((resolve, reject) => {
-    // A connection of its own (agent: false): a follow stream holds it for as long as it runs.
-    const out = https.request({ host: ep.host, port: ep.port, path, method: 'GET', headers, ...verifyKubelet(deps.ca, ep), agent: false }, resolve);
+    const out = https.request({ host: ep.host, port: ep.port, path, method: 'GET', headers, ...verifyKubelet(deps.ca, ep), ...connection }, resolve);
     out.on('error', (e: NodeJS.ErrnoException) => reject(unreachable('GET', ep, path, e)));
     out.on('socket', (socket) => dialDeadline(socket as tls.TLSSocket, dialMs, (e) => out.destroy(e)));
     client?.on('close', () => out.destroy());

@@ -32,7 +32,7 @@ export interface KubeletServerOptions {
 
 export interface KubeletHandlers extends Pick<PodHandlers, 'log' | 'exec' | 'portforward' | 'endpoints'> {
   /** The node proxy's per-endpoint counters (nodes/NAME/proxy/traffic); absent without a proxy. */
-  traffic?: () => TrafficReport;
+  traffic?: () => Promise<TrafficReport>;
 }
 
 export interface KubeletServer {
@@ -75,7 +75,7 @@ export async function listenKubelet(o: KubeletServerOptions): Promise<KubeletSer
       if (path === '/traffic') {
         if (!pods) throw starting();
         if (!pods.traffic) throw errors.noSuchPath();
-        return sendJson(res, 200, pods.traffic());
+        return sendJson(res, 200, await pods.traffic());
       }
       if (KUBELET_PATHS.has(path)) {
         if (!pods) throw starting();

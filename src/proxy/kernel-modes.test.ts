@@ -84,6 +84,31 @@ for (const mode of ['nftables', 'iptables'] as ProxyModeName[]) {
       assert.ok(latency.values.some((v) => (v as { metricName?: string }).metricName?.endsWith('_count') && v.value > 0), 'network programming latency recorded');
     });
 
+    it("counts each connection in its endpoint's counter, and keeps the count through an endpoints change", async () => {
+      const svc = await createService(client, 'counted', { ports: [{ name: 'http', protocol: 'TCP', port: 80, targetPort: 8080 }] });
+      const vip = svc.spec.clusterIP!;
+      const [a, b] = [`${pods[0]}:8080`, `${pods[1]}:8080`];
+      const counted = async (): Promise<Record<string, number>> =>
+        Object.fromEntries((await proxy!.traffic()).endpoints.filter((e) => e.name === 'counted').map((e) => [e.endpoint, e.connections]));
+      /** The mode's rules name the Service and that pod. */
+      const programmed = async (pod: string): Promise<boolean> => (await rules()).split('\n').some((l) => l.includes('counted') && l.includes(pod));
+      await putSlice(client, 'counted', [{ ip: pods[0]! }]);
+      await eventually(() => programmed(pods[0]!), 5_000, "pod-a's rules");
+      assert.deepEqual(await counted(), {}, 'nothing counted yet');
+      for (let i = 0; i < 3; i++) assert.equal(await net.tcp(vip, 80), 'pod-a');
+      assert.deepEqual(await counted(), { [a]: 3 });
+      // The service's chain is written again with two endpoints; pod-a's counter is kept.
+      await putSlice(client, 'counted', [{ ip: pods[0]! }, { ip: pods[1]! }]);
+      await eventually(() => programmed(pods[1]!), 5_000, "pod-b's rules");
+      const answers: Record<string, number> = { 'pod-a': 0, 'pod-b': 0 };
+      for (let i = 0; i < 12; i++) answers[await net.tcp(vip, 80)]!++;
+      // An endpoint that carried nothing is not reported (as userspace does).
+      assert.deepEqual(await counted(), { [a]: 3 + answers['pod-a']!, ...(answers['pod-b'] ? { [b]: answers['pod-b'] } : {}) });
+      const report = await proxy!.traffic();
+      assert.deepEqual([report.node, report.mode], ['node-1', mode]);
+      assert.ok(report.endpoints.every((e) => e.bytesIn === undefined && e.open === undefined), 'kernel counters count connections only');
+    });
+
     it("UDP: the conntrack entry toward a removed endpoint is deleted; the same flow then reaches the new one", async () => {
       const svc = await createService(client, 'dns', { ports: [{ name: 'dns', protocol: 'UDP', port: 53, targetPort: 5353 }] });
       const vip = svc.spec.clusterIP!;

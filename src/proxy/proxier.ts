@@ -20,8 +20,8 @@ export interface Mode {
   stop(): Promise<void>;
   /** Kernel modes: make the next apply a full sync (rewrite everything, re-read the kernel). */
   requestFullSync?(): void;
-  /** Per-endpoint counters, where the mode keeps them. */
-  traffic?(): EndpointTraffic[];
+  /** Per-endpoint counters, where the mode keeps them (the kernel modes read them). */
+  traffic?(): Promise<EndpointTraffic[]>;
 }
 
 /**

@@ -1,6 +1,6 @@
 // What the proxy has carried, per endpoint of each service port: the counters a live page turns
-// into rates. Userspace counts in its listeners (bytes of open connections included); a mode
-// without counters reports none.
+// into rates. Userspace counts in its listeners (bytes of open connections included); the
+// kernel modes read their rules' counters, which count connections only (modes/rule-counters.ts).
 
 export interface EndpointTraffic {
   /** The service port's key, `namespace/name:portName/protocol`. */
@@ -11,11 +11,11 @@ export interface EndpointTraffic {
   endpoint: string;
   /** Connections (TCP) or flows (UDP) opened to it since the proxy started. */
   connections: number;
-  /** Open now. */
-  open: number;
-  /** Client → endpoint. */
-  bytesIn: number;
-  bytesOut: number;
+  /** Open now; absent where the mode does not know (kernel modes). */
+  open?: number;
+  /** Client → endpoint; absent, as bytesOut, where the mode does not count bytes (kernel modes). */
+  bytesIn?: number;
+  bytesOut?: number;
 }
 
 /** One node's counters at one moment, as its proxy reports them. */

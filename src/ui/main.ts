@@ -10,7 +10,7 @@ import type { KubeObject } from '../apis/types.js';
 import type { ExplainView, ObjectChange, TrafficEvent } from '../cli/dashboard/wire.js';
 import { Api, Unauthorized } from './api.js';
 import { serviceView, type ServiceView } from './model.js';
-import { esc, renderCard, type Rate } from './render-card.js';
+import { addRates, esc, RATE_MEANING, renderCard, type Rate } from './render-card.js';
 import { highlightExplain } from './highlight.js';
 
 interface KubeEvent extends KubeObject {
@@ -55,6 +55,8 @@ function signIn(message = ''): void {
   $('status').textContent = 'not signed in';
   $('login-error').textContent = message;
 }
+
+$('legend').title = RATE_MEANING;
 
 async function start(token: string): Promise<void> {
   api = new Api(token);
@@ -110,16 +112,17 @@ function fillNamespaces(names: string[]): void {
 
 function onTraffic(ev: TrafficEvent): void {
   const rates = new Map<string, Map<string, Rate>>();
+  const modes = new Map(ev.nodes.map((n) => [n.node, n.mode]));
   for (const e of ev.endpoints) {
     const key = `${e.namespace}/${e.name}`;
     const m = rates.get(key) ?? new Map<string, Rate>();
-    const r = m.get(e.endpoint) ?? { connectionsPerSecond: 0, bytesPerSecond: 0, open: 0 };
-    m.set(e.endpoint, { connectionsPerSecond: r.connectionsPerSecond + e.connectionsPerSecond, bytesPerSecond: r.bytesPerSecond + e.bytesPerSecond, open: r.open + e.open });
+    const counted: Rate = { ...e, counters: [`${e.node} (${modes.get(e.node) ?? '?'})`] };
+    const r = m.get(e.endpoint);
+    m.set(e.endpoint, r ? addRates(r, counted) : counted);
     rates.set(key, m);
   }
   state.rates = rates;
-  const modes = ev.nodes.map((n) => (n.error ? `${n.node}: unreachable` : `${n.node}: ${n.mode}`)).join(', ');
-  $('status').dataset.traffic = modes;
+  $('status').dataset.traffic = ev.nodes.map((n) => (n.error ? `${n.node}: unreachable` : `${n.node}: ${n.mode}`)).join(', ');
   schedule();
 }
 

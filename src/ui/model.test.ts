@@ -8,7 +8,7 @@ import type { EndpointSlice } from '../apis/discovery/endpointslices.js';
 import type { Node } from '../apis/core/nodes.js';
 import type { Pod } from '../apis/core/pods.js';
 import { serviceView } from './model.js';
-import { renderCard } from './render-card.js';
+import { addRates, formatRate, renderCard, type Rate } from './render-card.js';
 
 const svc = (spec: Service['spec'], annotations?: Record<string, string>): Service => ({ metadata: { name: 'web', namespace: 'default', annotations }, spec });
 const node: Node = { metadata: { name: 'n1' }, status: { addresses: [{ type: 'InternalIP', address: '127.0.0.1' }] } };
@@ -44,8 +44,9 @@ test('a NodePort Service: its addresses, scheduler, affinity, and pods with thei
     ['ccc', 'not-an-endpoint', []],
   ]);
   assert.equal(v.problem, undefined);
-  const card = renderCard(v, new Map([['127.244.0.1:8080', { connectionsPerSecond: 2, bytesPerSecond: 2048, open: 1 }]]));
-  assert.match(card.svg, /2\.0 conn\/s · 2\.0 KiB\/s · 1 open/);
+  const card = renderCard(v, new Map([['127.244.0.1:8080', { connectionsPerSecond: 2, bytesPerSecond: 2048, open: 1, counters: ['n1 (userspace)'] }]]));
+  assert.match(card.svg, /2\.0 conn\/s · 2\.0 KiB\/s · 1 open · by n1 \(userspace\)/);
+  assert.match(card.svg, /<title>conn\/s: connections opened per second/);
   assert.match(card.svg, /data-ref="Pod\/ccc"/);
   assert.match(card.svg, />app=web</);
 });
@@ -68,3 +69,12 @@ for (const c of problems) {
     assert.equal(serviceView(c.service, { slices: [], pods: c.pods, nodes: [node] }).problem, c.want);
   });
 }
+
+test('rates of one pod counted by two nodes in a kernel mode: connections add up, no bytes, both nodes named', () => {
+  const kernel = (node: string, cps: number): Rate => ({ connectionsPerSecond: cps, counters: [`${node} (nftables)`] });
+  const sum = addRates(kernel('node-2', 1.5), kernel('node-1', 2));
+  assert.deepEqual(sum, { connectionsPerSecond: 3.5, counters: ['node-1 (nftables)', 'node-2 (nftables)'] });
+  assert.equal(formatRate(sum), '3.5 conn/s · by node-1 (nftables), node-2 (nftables)');
+  // Beside a userspace count, its bytes stay.
+  assert.equal(formatRate(addRates(sum, { connectionsPerSecond: 1, bytesPerSecond: 100, open: 0, counters: ['n3 (userspace)'] })), '4.5 conn/s · 100 B/s · by n3 (userspace), node-1 (nftables), node-2 (nftables)');
+});

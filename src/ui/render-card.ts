@@ -7,8 +7,12 @@ import type { PodView, ServiceView } from './model.js';
 
 export interface Rate {
   connectionsPerSecond: number;
-  bytesPerSecond: number;
-  open: number;
+  /** Both ways; absent when no proxy that counted counts bytes (the kernel modes' rule counters). */
+  bytesPerSecond?: number;
+  /** Open now; absent as bytes. */
+  open?: number;
+  /** Who counted, `node (mode)`: a kernel mode counts on the client's node, userspace on the node it listens on. */
+  counters: string[];
 }
 
 const W = 184;
@@ -18,15 +22,29 @@ export const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.ch
 
 export function formatRate(r: Rate | undefined): string {
   if (!r) return '';
-  const bytes = r.bytesPerSecond >= 1024 ? `${(r.bytesPerSecond / 1024).toFixed(1)} KiB/s` : `${Math.round(r.bytesPerSecond)} B/s`;
-  return `${r.connectionsPerSecond.toFixed(1)} conn/s · ${bytes}${r.open ? ` · ${r.open} open` : ''}`;
+  const b = r.bytesPerSecond;
+  const bytes = b === undefined ? [] : [b >= 1024 ? `${(b / 1024).toFixed(1)} KiB/s` : `${Math.round(b)} B/s`];
+  return [`${r.connectionsPerSecond.toFixed(1)} conn/s`, ...bytes, ...(r.open ? [`${r.open} open`] : []), `by ${r.counters.join(', ')}`].join(' · ');
+}
+
+/** What a rate label means, for its tooltip. */
+export const RATE_MEANING =
+  'conn/s: connections opened per second to this pod; B/s: bytes per second both ways; by: the node whose proxy counted them, in its mode. ' +
+  'nftables and iptables count a connection when its first packet is DNATed on the node the client is on, and count no bytes.';
+
+const plus = (a: number | undefined, b: number | undefined): number | undefined => (a === undefined && b === undefined ? undefined : (a ?? 0) + (b ?? 0));
+
+/** Two counts of the same pod (two endpoints, or two nodes' proxies) together. */
+export function addRates(a: Rate, b: Rate): Rate {
+  const bytes = plus(a.bytesPerSecond, b.bytesPerSecond);
+  const open = plus(a.open, b.open);
+  return { connectionsPerSecond: a.connectionsPerSecond + b.connectionsPerSecond, ...(bytes === undefined ? {} : { bytesPerSecond: bytes }), ...(open === undefined ? {} : { open }), counters: [...new Set([...a.counters, ...b.counters])].sort() };
 }
 
 /** A pod's rate: the sum over the endpoints it backs. */
 export function podRate(pod: PodView, rates: Map<string, Rate>): Rate | undefined {
   const mine = pod.endpoints.map((e) => rates.get(e)).filter((r): r is Rate => !!r);
-  if (!mine.length) return undefined;
-  return mine.reduce((a, r) => ({ connectionsPerSecond: a.connectionsPerSecond + r.connectionsPerSecond, bytesPerSecond: a.bytesPerSecond + r.bytesPerSecond, open: a.open + r.open }));
+  return mine.length ? mine.reduce(addRates) : undefined;
 }
 
 interface Box {
@@ -59,6 +77,8 @@ export function renderCard(v: ServiceView, rates: Map<string, Rate>): CardSvg {
     g.setEdge(`a${i}`, 'svc', {});
   });
   const labels = new Map<string, string>();
+  /** Edges whose label is a rate. */
+  const rated = new Set<string>();
   v.slices.forEach((s, i) => {
     add(`s${i}`, { kind: 'slice', ref: `EndpointSlice/${s.name}`, lines: [s.name, `${s.endpoints.length} endpoint${s.endpoints.length === 1 ? '' : 's'}`], cls: 'slice' });
     const label = v.selector ?? 'no selector';
@@ -77,6 +97,7 @@ export function renderCard(v: ServiceView, rates: Map<string, Rate>): CardSvg {
     const label = slice >= 0 ? formatRate(rate) : 'selected, not an endpoint';
     g.setEdge(from, `p${i}`, { width: labelWidth(label), height: 14, labelpos: 'c' });
     labels.set(`${from}>p${i}`, label);
+    if (rate) rated.add(`${from}>p${i}`);
   });
   dagre.layout(g);
   const { width = 0, height = 0 } = g.graph();
@@ -92,7 +113,8 @@ export function renderCard(v: ServiceView, rates: Map<string, Rate>): CardSvg {
     const label = labels.get(`${e.v}>${e.w}`);
     const dashed = e.v === 'svc' && e.w.startsWith('p') ? ' dashed' : '';
     parts.push(`<path class="edge${dashed}" d="${d}" marker-end="url(#arrow)"/>`);
-    if (label) parts.push(`<text class="edge-label" x="${edge.x}" y="${edge.y}" text-anchor="middle">${esc(label)}</text>`);
+    const meaning = rated.has(`${e.v}>${e.w}`) ? `<title>${esc(RATE_MEANING)}</title>` : '';
+    if (label) parts.push(`<text class="edge-label" x="${edge.x}" y="${edge.y}" text-anchor="middle">${meaning}${esc(label)}</text>`);
   }
   for (const id of g.nodes()) {
     if (id.startsWith('n:')) continue;
@@ -111,7 +133,7 @@ export function renderCard(v: ServiceView, rates: Map<string, Rate>): CardSvg {
   return { svg: `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">${defs}${parts.join('')}</svg>`, width, height };
 }
 
-/** About the width of 11px text. */
-const labelWidth = (s: string): number => Math.min(s.length * 6.2, 220);
+/** About the width of 11px text; room for a rate and the node that counted it. */
+const labelWidth = (s: string): number => Math.min(s.length * 6.2, 300);
 
 const clip = (s: string): string => (s.length > 26 ? s.slice(0, 25) + '…' : s);

@@ -8,7 +8,11 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import https from 'node:https';
 import { join } from 'node:path';
+import { endpointFromKubeconfig } from '../../src/client/https.js';
+import type { TrafficEvent } from '../../src/cli/dashboard/wire.js';
+import type { TrafficReport } from '../../src/proxy/traffic.js';
 import { EXAMPLES, Tinykube, eventually, rows, sleep } from './harness.js';
 import { requiresRootless, rootlessUser } from '../support/rootless.js';
 import { requiresNetns } from '../support/requires.js';
@@ -27,6 +31,26 @@ export const curl = (ns: string, url: string): string => inNs(ns, ['curl', '-s',
 export function hostCurl(url: string): string {
   const r = spawnSync('curl', ['-s', '-m', '3', url], { encoding: 'utf8' });
   return r.status === 0 ? r.stdout.trim() : '';
+}
+
+/** The live page stream's first `traffic` event (GET /ui/api/stream, as the page reads it). */
+export function firstTrafficEvent(kubeconfig: string): Promise<TrafficEvent> {
+  const { server, token } = endpointFromKubeconfig(kubeconfig);
+  return new Promise((resolve, reject) => {
+    const req = https.get(`${server}/ui/api/stream?namespace=default`, { headers: { Authorization: `Bearer ${token}` }, rejectUnauthorized: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => {
+        body += d;
+        const m = /event: traffic\ndata: (.*)\n\n/.exec(body);
+        if (!m) return;
+        req.destroy();
+        resolve(JSON.parse(m[1]!) as TrafficEvent);
+      });
+    });
+    req.on('error', reject);
+    req.setTimeout(15_000, () => req.destroy(new Error('no traffic event in 15 s')));
+  });
 }
 
 /** Namespaces, /etc/netns entries and processes a cluster of this prefix would leave. */
@@ -295,6 +319,19 @@ export function netnsSuite(mode: 'nftables' | 'iptables', rootless = false): voi
       if (rootless) return;
       const lb = await eventually(() => t.k('get svc webapp-lb -o jsonpath={.status.loadBalancer.ingress[0].ip}'), 10_000, 'an LB address');
       assert.match(await eventually(() => curlOn(client, `http://${lb}/hostname.html`), 10_000, 'the LB address'), /^webapp-/);
+    });
+
+    it("counts a NodePort's connections in the kernel rules of the node addressed, read by the live page from every node", async () => {
+      const port = t.k('get svc webapp-lb -o jsonpath={.spec.ports[0].nodePort}');
+      const nodes = rows(t.k('get nodes -o wide')).map((r) => ({ name: r[0]!, ip: r[5]! }));
+      const counted = (node: string): number =>
+        (JSON.parse(t.k(`get --raw /api/v1/nodes/${node}/proxy/traffic`)) as TrafficReport).endpoints.filter((e) => e.name === 'webapp-lb').reduce((n, e) => n + e.connections, 0);
+      const before = nodes.map((n) => counted(n.name));
+      for (let i = 0; i < 4; i++) assert.match(curlOn(client, `http://${nodes[0]!.ip}:${port}/hostname.html`), /^webapp-/);
+      assert.deepEqual(nodes.map((n, i) => counted(n.name) - before[i]!), [4, 0, 0], 'connections counted, by node');
+      const event = await firstTrafficEvent(t.kubeconfig);
+      assert.deepEqual(event.nodes.map((n) => [n.node, n.mode ?? n.error]).sort(), nodes.map((n) => [n.name, mode]).sort());
+      assert.ok(event.endpoints.some((e) => e.node === nodes[0]!.name && e.name === 'webapp-lb' && e.connections > 0 && e.bytesPerSecond === undefined), JSON.stringify(event.endpoints));
     });
 
     if (rootless) it('publishes LoadBalancer addresses and NodePorts on this host, and says when a port cannot be', async () => {

@@ -10,17 +10,20 @@ export function parseTable(text: string): Ruleset {
   const lines = text.split('\n').map((l) => l.trim()).filter((l) => l && !/^(add|delete) table /.test(l));
   const head = /^table (ip) (\S+) \{$/.exec(lines[0] ?? '');
   if (!head) throw new Error(`nft parse: expected "table ip NAME {", got ${JSON.stringify(lines[0])}`);
-  const r: Ruleset = { family: 'ip', table: head[2]!, sets: [], chains: [] };
+  const r: Ruleset = { family: 'ip', table: head[2]!, counters: [], sets: [], chains: [] };
+  let counter = false;
   let chain: Chain | undefined;
   let set: NftSet | undefined;
   let inElements = false;
   for (const line of lines.slice(1)) {
-    const open = /^(set|map|chain) (\S+) \{$/.exec(line);
+    const open = /^(set|map|chain|counter) (\S+) \{$/.exec(line);
     if (line === '}') {
       if (inElements) inElements = false;
+      else if (counter) counter = false;
       else if (chain || set) chain = set = undefined;
     } else if (open) {
-      if (open[1] === 'chain') r.chains.push((chain = { name: open[2]!, rules: [] }));
+      if (open[1] === 'counter') counter = !!r.counters.push(open[2]!);
+      else if (open[1] === 'chain') r.chains.push((chain = { name: open[2]!, rules: [] }));
       else r.sets.push((set = { name: open[2]!, type: '', verdicts: open[1] === 'map', elements: [] }));
     } else if (set && inElements) {
       set.elements.push(line.replace(/,$/, ''));

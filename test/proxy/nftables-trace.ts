@@ -22,6 +22,8 @@ export interface TracePath {
   masquerade: boolean;
   /** Dynamic sets the source address was added to. */
   updates: string[];
+  /** Named counters the packet was counted in. */
+  counted: string[];
 }
 
 export interface TraceResult {
@@ -41,6 +43,7 @@ interface Pkt {
   dnat?: string;
   masquerade: boolean;
   updates: string[];
+  counted: string[];
 }
 
 type Terminal = 'accept' | 'drop' | 'reject';
@@ -72,7 +75,7 @@ function parseVerdict(v: string): Then {
 /** The packet after `dnat to ip:port`; NAT statements end the chain's evaluation. */
 function dnat(p: Pkt, target: string): { p: Pkt; then: Then } {
   const [ip, port] = target.split(':');
-  return { p: { ...p, updates: [...p.updates], daddr: ip!, dport: Number(port), dnat: target }, then: 'accept' };
+  return { p: { ...p, updates: [...p.updates], counted: [...p.counted], daddr: ip!, dport: Number(port), dnat: target }, then: 'accept' };
 }
 
 class Tracer {
@@ -87,7 +90,7 @@ class Tracer {
   trace(packet: TracePacket): TracePath[] {
     let branches: Branch[] = [
       {
-        p: { saddr: packet.sourceIP, daddr: packet.destIP, proto: packet.protocol.toLowerCase(), dport: packet.destPort, mark: 0, masquerade: false, updates: [] },
+        p: { saddr: packet.sourceIP, daddr: packet.destIP, proto: packet.protocol.toLowerCase(), dport: packet.destPort, mark: 0, masquerade: false, updates: [], counted: [] },
         flow: 'accept',
       },
     ];
@@ -99,6 +102,7 @@ class Tracer {
       ...(p.dnat ? { endpoint: p.dnat } : {}),
       masquerade: p.masquerade,
       updates: p.updates,
+      counted: p.counted,
     }));
   }
 
@@ -150,7 +154,7 @@ class Tracer {
 
   /** One rule: its matches in order, then its statement(s). */
   private evalRule(rule: string, p0: Pkt): { p: Pkt; then: Then }[] {
-    const p: Pkt = { ...p0, updates: [...p0.updates] };
+    const p: Pkt = { ...p0, updates: [...p0.updates], counted: [...p0.counted] };
     let rest = rule;
     const take = (re: RegExp): RegExpExecArray | null => {
       const m = re.exec(rest);
@@ -185,6 +189,9 @@ class Tracer {
         p.mark = m[1] === '|' ? p.mark | Number(m[2]) : p.mark ^ Number(m[2]);
       } else if ((m = take(/^update @(\S+) \{ ip saddr \}/))) {
         p.updates.push(m[1]!);
+      } else if ((m = take(/^counter name (\S+)/))) {
+        if (!this.r.counters.includes(m[1]!)) throw new Error(`nft trace: no counter ${m[1]}`);
+        p.counted.push(m[1]!);
       } else if ((m = take(/^numgen random mod (\d+) == 0\b/))) {
         // A draw: both outcomes are followed (the rest of the rule, or the next rule).
         if (Number(m[1]) < 2) throw new Error(`nft trace: a draw that always matches in: ${rule}`);

@@ -13,7 +13,7 @@ const report = (at: number, connections: number, bytes: number): TrafficReport =
 const cases: { name: string; previous?: TrafficReport; current: TrafficReport; want: [number, number] }[] = [
   { name: 'first reading: no rate yet', current: report(1000, 5, 100), want: [0, 0] },
   { name: 'per second over the interval', previous: report(1000, 5, 100), current: report(3000, 9, 500), want: [2, 200] },
-  { name: 'counters went down (proxy restarted): zero, not negative', previous: report(1000, 9, 500), current: report(2000, 1, 10), want: [0, 0] },
+  { name: 'counters went down (restarted from zero): what they hold now, never negative', previous: report(1000, 9, 500), current: report(2000, 1, 10), want: [1, 10] },
 ];
 
 for (const c of cases) {
@@ -23,3 +23,12 @@ for (const c of cases) {
     assert.equal(r.node, 'n1');
   });
 }
+
+test('traffic rates: a kernel mode counts connections, no bytes, nothing open', () => {
+  const kernel = (at: number, connections: number): TrafficReport => ({ node: 'n2', mode: 'nftables', at, endpoints: [{ service: 'default/web:/TCP', namespace: 'default', name: 'web', endpoint: '10.0.0.1:80', connections }] });
+  const [r] = trafficRates(kernel(1000, 3), kernel(1500, 5));
+  assert.equal(r.connectionsPerSecond, 4);
+  assert.equal(r.bytesPerSecond, undefined);
+  assert.equal(r.open, undefined);
+  assert.equal(r.node, 'n2');
+});

@@ -8,10 +8,12 @@ export interface EndpointRate {
   namespace: string;
   name: string;
   endpoint: string;
+  /** The kernel modes count a connection when its first packet is DNATed. */
   connectionsPerSecond: number;
-  /** Both directions. */
-  bytesPerSecond: number;
-  open: number;
+  /** Both directions; absent where the node's proxy mode does not count bytes (kernel modes). */
+  bytesPerSecond?: number;
+  /** Absent where the mode does not know (kernel modes). */
+  open?: number;
   connections: number;
 }
 

@@ -7,7 +7,11 @@
 import type { Mode } from '../../proxier.js';
 import type { ProxyState } from '../../state/types.js';
 import type { Execer } from '../../../util/execer.js';
+import type { EndpointTraffic } from '../../traffic.js';
 import { PortRenderings } from '../port-changes.js';
+import { endpointTraffic } from '../rule-counters.js';
+import { sepChain } from './chain-names.js';
+import { parseSepCounters, SAVE_COUNTERS } from './counters.js';
 import { JUMP_RULES, renderCleanup, renderFull, renderPartial, renderPort, type PortRules, type RenderOptions } from './render.js';
 import { parseRuleset } from './ruleset.js';
 
@@ -18,6 +22,8 @@ export class IptablesMode implements Mode {
   readonly name = 'iptables';
   private fullSyncNeeded = true;
   private readonly ports: PortRenderings<PortRules>;
+  /** What the kernel's chains were last made from: the KUBE-SEP chains to read. */
+  private applied: ProxyState | undefined;
 
   constructor(
     private readonly exec: Execer,
@@ -48,6 +54,13 @@ export class IptablesMode implements Mode {
       await this.ensureJumps();
     }
     this.fullSyncNeeded = false;
+    this.applied = state;
+  }
+
+  /** The KUBE-SEP DNAT rules' counters, one `iptables-save -c` (Mode.traffic). */
+  async traffic(): Promise<EndpointTraffic[]> {
+    const state = this.applied;
+    return state ? endpointTraffic(state, sepChain, parseSepCounters(await this.check(SAVE_COUNTERS))) : [];
   }
 
   /** Removes the jumps, then every chain of ours. */
@@ -60,6 +73,7 @@ export class IptablesMode implements Mode {
     }
     await this.check(RESTORE, renderCleanup(await this.kernelNatChains()));
     this.fullSyncNeeded = true;
+    this.applied = undefined;
   }
 
   private async kernelNatChains(): Promise<Set<string>> {

@@ -70,6 +70,8 @@ export interface PortParts {
   chains: Chain[];
   sets: NftSet[];
   elements: { map: string; element: string }[];
+  /** Its endpoints' named counters. */
+  counters: string[];
   /** Endpoint IPs: traffic from one to itself after DNAT is masqueraded. */
   hairpin: string[];
 }
@@ -91,7 +93,7 @@ function ipv4Only(sp: ServicePortState, nodePortIPs: string[]): ServicePortState
 /** Chains, sets and map elements of one service port, on a node with these NodePort addresses. */
 export function servicePortParts(state: ServicePortState, nodePortIPs: string[], opts: BuildOptions): PortParts {
   const sp = ipv4Only(state, nodePortIPs);
-  const out: PortParts = { chains: [], sets: [], elements: [], hairpin: [] };
+  const out: PortParts = { chains: [], sets: [], elements: [], counters: [], hairpin: [] };
   const svc = sp.service;
   const proto = svc.protocol.toLowerCase();
   const { cluster, local } = categorize(svc, sp.endpoints);
@@ -143,14 +145,19 @@ export function servicePortParts(state: ServicePortState, nodePortIPs: string[],
 
   const endpoints = [...new Set([...(usesCluster ? cluster : []), ...(usesLocal ? local : [])])].sort(compareEndpoints);
   out.hairpin = endpoints.map((e) => e.ip);
+  out.counters = endpoints.map((e) => n.endpointCounter(svc, e));
   if (svc.affinityTimeoutSeconds === undefined) return out;
   // ClientIP affinity needs a chain per endpoint to remember who was sent there.
   for (const ep of endpoints) {
     out.sets.push({ name: n.affinitySet(svc, ep), type: 'ipv4_addr', flags: 'dynamic,timeout', timeoutSeconds: svc.affinityTimeoutSeconds, elements: [] });
-    out.chains.push({ name: n.endpointChain(svc, ep), rules: [`update @${n.affinitySet(svc, ep)} { ip saddr }`, `meta l4proto ${proto} dnat to ${ep.ip}:${ep.port}`] });
+    out.chains.push({ name: n.endpointChain(svc, ep), rules: [`update @${n.affinitySet(svc, ep)} { ip saddr }`, dnatRule(svc, ep)] });
   }
   return out;
 }
+
+/** DNAT to one endpoint, counted in its named counter: the rule sees a connection's first
+ *  packet only (nat chains), so the counter's packets are the connections sent there. */
+const dnatRule = (svc: ServicePortInfo, ep: EndpointInfo): string => `meta l4proto ${svc.protocol.toLowerCase()} counter name ${n.endpointCounter(svc, ep)} dnat to ${ep.ip}:${ep.port}`;
 
 /**
  * A uniform random pick as a cascade of draws (iptables' statistic): rule i matches with
@@ -159,9 +166,8 @@ export function servicePortParts(state: ServicePortState, nodePortIPs: string[],
  * With affinity, a client seen recently goes to its endpoint's chain first.
  */
 function pickRules(svc: ServicePortInfo, eps: EndpointInfo[]): string[] {
-  const proto = svc.protocol.toLowerCase();
   const draw = (i: number): string => (i < eps.length - 1 ? `numgen random mod ${eps.length - i} == 0 ` : '');
-  if (svc.affinityTimeoutSeconds === undefined) return eps.map((e, i) => `${draw(i)}meta l4proto ${proto} dnat to ${e.ip}:${e.port}`);
+  if (svc.affinityTimeoutSeconds === undefined) return eps.map((e, i) => `${draw(i)}${dnatRule(svc, e)}`);
   const sticky = eps.map((e) => `ip saddr @${n.affinitySet(svc, e)} goto ${n.endpointChain(svc, e)}`);
   return [...sticky, ...eps.map((e, i) => `${draw(i)}goto ${n.endpointChain(svc, e)}`)];
 }
@@ -180,9 +186,11 @@ export function assembleRuleset(parts: Iterable<PortParts>, nodePortIPs: string[
   };
   const chains = fixedChains();
   const sets: NftSet[] = [];
+  const counters: string[] = [];
   const hairpin = new Set<string>();
   for (const p of parts) {
     chains.push(...p.chains);
+    counters.push(...p.counters);
     sets.push(...p.sets);
     for (const e of p.elements) maps[e.map]!.push(e.element);
     for (const ip of p.hairpin) hairpin.add(ip);
@@ -191,6 +199,7 @@ export function assembleRuleset(parts: Iterable<PortParts>, nodePortIPs: string[
   return {
     family: 'ip',
     table: opts.table ?? n.DEFAULT_TABLE,
+    counters,
     sets: [
       { name: n.NODEPORT_IPS_SET, type: 'ipv4_addr', elements: nodePortIPs.filter((ip) => isIPv4(ip)).sort() },
       { name: n.HAIRPIN_SET, type: 'ipv4_addr . ipv4_addr', elements: [...hairpin].sort().map(hairpinElement) },

@@ -55,5 +55,9 @@ function endpointBase(svc: ServicePortInfo, ep: EndpointInfo): string {
 
 /** Chain DNATing to one endpoint (services with ClientIP affinity). */
 export const endpointChain = (svc: ServicePortInfo, ep: EndpointInfo): string => `endpoint-${endpointBase(svc, ep)}`;
+/** Named counter of the connections DNATed to one endpoint; counters are apart from chains, so
+ *  it may share its name with the endpoint's chain. Named, it outlives the flush of the chains
+ *  whose rules count in it, and one `nft list counters` reads them all. */
+export const endpointCounter = (svc: ServicePortInfo, ep: EndpointInfo): string => `endpoint-${endpointBase(svc, ep)}`;
 /** Dynamic set of clients recently sent to one endpoint (ClientIP affinity). */
 export const affinitySet = (svc: ServicePortInfo, ep: EndpointInfo): string => `affinity-${endpointBase(svc, ep)}`;

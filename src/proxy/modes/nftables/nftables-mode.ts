@@ -6,7 +6,10 @@ import type { Mode } from '../../proxier.js';
 import type { ProxyState } from '../../state/types.js';
 import type { BuildOptions } from './build.js';
 import type { Execer } from '../../../util/execer.js';
-import { DEFAULT_TABLE } from './names.js';
+import type { EndpointTraffic } from '../../traffic.js';
+import { endpointTraffic } from '../rule-counters.js';
+import { listCountersArgv, parseNftCounters } from './counters.js';
+import { DEFAULT_TABLE, endpointCounter } from './names.js';
 import { TableSync } from './table-sync.js';
 
 const NFT_APPLY = ['nft', '-f', '-'];
@@ -16,6 +19,8 @@ export class NftablesMode implements Mode {
   /** Whether the kernel holds what `table` last rendered; false → the next sync is full. */
   private synced = false;
   private readonly table: TableSync;
+  /** What the kernel's table was last made from: its counters' names. */
+  private applied: ProxyState | undefined;
 
   constructor(private readonly exec: Execer, private readonly opts: BuildOptions) {
     this.table = new TableSync(opts);
@@ -36,12 +41,23 @@ export class NftablesMode implements Mode {
     this.synced = false;
     await this.nft(text);
     this.synced = true;
+    this.applied = state;
+  }
+
+  /** The endpoints' counters, one `nft -j list counters` (Mode.traffic). */
+  async traffic(): Promise<EndpointTraffic[]> {
+    const state = this.applied;
+    if (!state) return [];
+    const r = await this.exec.run(listCountersArgv(this.opts.table ?? DEFAULT_TABLE));
+    if (r.code !== 0) throw new Error(`nft list counters failed (exit ${r.code}): ${r.stderr.trim()}`);
+    return endpointTraffic(state, endpointCounter, parseNftCounters(r.stdout));
   }
 
   /** Removes the table. */
   async stop(): Promise<void> {
     const t = `ip ${this.opts.table ?? DEFAULT_TABLE}`;
     this.synced = false;
+    this.applied = undefined;
     await this.nft(`add table ${t}\ndelete table ${t}\n`);
   }
 

@@ -66,6 +66,8 @@ describe('packet tracer: the shared cases', () => {
       assert.equal(r.verdict, c.expect.verdict);
       assert.deepEqual(r.endpoints, c.expect.endpoints ?? []);
       if (c.expect.masquerade !== undefined) assert.equal(r.masquerade, c.expect.masquerade);
+      // Every connection DNATed is counted once, in the counter of the endpoint it went to.
+      for (const p of r.paths) assert.deepEqual(p.counted.map((name) => name.split('__')[1]), p.endpoint ? [p.endpoint.replace(':', '/')] : [], `${p.endpoint ?? p.verdict}: ${p.counted}`);
     });
   }
 });

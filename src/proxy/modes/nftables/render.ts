@@ -25,6 +25,8 @@ export function renderFull(r: Ruleset): string {
 
 /** What a change sync adds, rewrites and removes; elements by set or map name. */
 export interface TableDelta {
+  addedCounters: string[];
+  removedCounters: string[];
   addedSets: NftSet[];
   removedSets: NftSet[];
   addedChains: Chain[];
@@ -48,6 +50,7 @@ export function formatChange(opts: BuildOptions, d: TableDelta): string {
   const kind = (s: NftSet): string => (s.verdicts ? 'map' : 'set');
   // Order matters inside the transaction: nothing may refer to what does not exist yet, and
   // nothing may be deleted while still referred to.
+  for (const c of d.addedCounters) out.push(`add counter ${t} ${c}`);
   for (const s of d.addedSets) out.push(`add ${kind(s)} ${t} ${s.name} { ${declarationBody(s)} }`);
   for (const c of d.addedChains) out.push(`add chain ${t} ${c.name}${c.base ? ` { ${chainHeader(c.base)} }` : ''}`);
   for (const c of d.changedChains) out.push(`flush chain ${t} ${c.name}`);
@@ -62,5 +65,6 @@ export function formatChange(opts: BuildOptions, d: TableDelta): string {
   for (const c of d.removedChains) out.push(`flush chain ${t} ${c.name}`);
   for (const c of d.removedChains) out.push(`delete chain ${t} ${c.name}`);
   for (const s of d.removedSets) out.push(`delete ${kind(s)} ${t} ${s.name}`);
+  for (const c of d.removedCounters) out.push(`delete counter ${t} ${c}`);
   return out.map((l) => `${l}\n`).join('');
 }

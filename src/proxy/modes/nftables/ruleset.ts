@@ -27,6 +27,8 @@ export interface NftSet {
 export interface Ruleset {
   family: 'ip';
   table: string;
+  /** Named counters (one per endpoint of a service port): a rule names one to count in it. */
+  counters: string[];
   sets: NftSet[];
   chains: Chain[];
 }
@@ -45,9 +47,10 @@ export function chainHeader(b: BaseChain): string {
   return `type ${b.type} hook ${b.hook} priority ${b.priority}; policy accept;`;
 }
 
-/** The table in block syntax, sets and maps first (rules refer to them). */
+/** The table in block syntax, counters, sets and maps first (rules refer to them). */
 export function formatTable(r: Ruleset): string {
   const lines = [`table ${r.family} ${r.table} {`];
+  for (const c of r.counters) lines.push(`\tcounter ${c} {`, '\t}');
   for (const s of r.sets) lines.push(...setDeclaration(s, '\t'));
   for (const c of r.chains) {
     lines.push(`\tchain ${c.name} {`);

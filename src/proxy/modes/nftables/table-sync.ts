@@ -49,7 +49,7 @@ export class TableSync {
 
   /** The kernel commands of the changed ports; undefined when a set must be re-created. */
   private delta(changes: PortChange<PortParts>[]): TableDelta | undefined {
-    const d: TableDelta = { addedSets: [], removedSets: [], addedChains: [], changedChains: [], removedChains: [], deleted: new Map(), added: new Map() };
+    const d: TableDelta = { addedCounters: [], removedCounters: [], addedSets: [], removedSets: [], addedChains: [], changedChains: [], removedChains: [], deleted: new Map(), added: new Map() };
     const counts = new Map<string, Map<string, number>>();
     for (const { before, after } of changes) {
       const oldSets = new Map(before?.sets.map((s) => [s.name, s]));
@@ -60,6 +60,11 @@ export class TableSync {
         else if (!sameDeclaration(old, s)) return undefined;
       }
       d.removedSets.push(...(before?.sets ?? []).filter((s) => !newSets.has(s.name)));
+      // A kept endpoint keeps its counter (and what it counted) through its chains' rewrite.
+      const oldCounters = new Set(before?.counters);
+      const newCounters = new Set(after?.counters);
+      d.addedCounters.push(...[...newCounters].filter((c) => !oldCounters.has(c)));
+      d.removedCounters.push(...[...oldCounters].filter((c) => !newCounters.has(c)));
       const oldChains = new Map(before?.chains.map((c) => [c.name, c]));
       const newChains = new Set(after?.chains.map((c) => c.name));
       for (const c of after?.chains ?? []) {

@@ -79,7 +79,7 @@ export class UserspaceMode implements Mode {
     this.reported = seen;
   }
 
-  traffic(): EndpointTraffic[] {
+  async traffic(): Promise<EndpointTraffic[]> {
     return [...this.stats.values()].flatMap((s) => s.traffic());
   }
 

@@ -1,0 +1,18 @@
+// Reading the KUBE-SEP chains' DNAT rule counters from `iptables-save -c -t nat` (one command
+// whatever the number of Services), parsed here (pure): `[packets:bytes] -A KUBE-SEP-… -j DNAT`.
+
+import type { RuleCounts } from '../rule-counters.js';
+import { SEP_PREFIX } from './chain-names.js';
+
+export const SAVE_COUNTERS = ['iptables-save', '-c', '-t', 'nat'];
+
+const DNAT_RULE = new RegExp(`^\\[(\\d+):\\d+\\] -A (${SEP_PREFIX}\\S+) .*-j DNAT\\b`);
+
+export function parseSepCounters(saved: string): RuleCounts {
+  const out: RuleCounts = new Map();
+  for (const line of saved.split('\n')) {
+    const m = DNAT_RULE.exec(line);
+    if (m) out.set(m[2]!, Number(m[1]));
+  }
+  return out;
+}

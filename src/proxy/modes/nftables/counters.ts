@@ -1,0 +1,15 @@
+// Reading the endpoints' named counters: `nft -j list counters table ip NAME`, one command
+// whatever the number of Services, parsed here (pure) from nft's JSON.
+
+import type { RuleCounts } from '../rule-counters.js';
+
+interface NftJson {
+  nftables?: { counter?: { name: string; packets: number } }[];
+}
+
+export const listCountersArgv = (table: string): string[] => ['nft', '-j', 'list', 'counters', 'table', 'ip', table];
+
+export function parseNftCounters(json: string): RuleCounts {
+  const doc = JSON.parse(json) as NftJson;
+  return new Map((doc.nftables ?? []).flatMap((o) => (o.counter ? [[o.counter.name, o.counter.packets] as const] : [])));
+}
