@@ -127,4 +127,14 @@ endpoints:
     assert.deepEqual(slices['manual-v4'].slice(1, 4), ['IPv4', '8080', '127.244.9.5']);
     assert.deepEqual(slices['manual-v6'].slice(1, 4), ['IPv6', '8080', 'fd00:10:244::5']);
   });
+
+  it('allocations survive a restart: the addresses stay taken', async () => {
+    const before = view('require').clusterIPs;
+    await t.down();
+    await t.up();
+    assert.deepEqual(view('require').clusterIPs, before);
+    const again = t.kubectl(['create', '-f', '-'], `apiVersion: v1\nkind: Service\nmetadata:\n  name: again\nspec:\n  ipFamilies: [IPv6]\n  clusterIP: "${before[1]}"\n  ports:\n  - port: 80\n`);
+    assert.notEqual(again.code, 0);
+    assert.match(again.stderr, new RegExp(`failed to allocate IP ${before[1]}: provided IP is already allocated`));
+  });
 });
