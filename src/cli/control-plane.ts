@@ -34,7 +34,8 @@ import { isNotFound } from '../controllers/controller-ref.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { startComponents, type ComponentOptions } from './components.js';
 import { applyKubeProxyDaemonSet } from '../proxy/kube-proxy-daemonset.js';
-import { addressAt, parseIPv4CIDR } from '../util/ip.js';
+import { parseServiceCIDRs } from '../apis/core/service/index.js';
+import { cidrAddressAt } from '../util/cidr.js';
 
 /** A store that does not answer a read within this long is unhealthy. */
 const STORE_CHECK_MS = 2_000;
@@ -89,9 +90,8 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
   const kubeconfigPath = join(o.dataDir, 'kubeconfig');
   // A kubeconfig of an earlier run must not send kubectl here before the cluster is ready.
   if (o.deferKubeconfig) rmSync(kubeconfigPath, { force: true });
-  const cidr = parseIPv4CIDR(o.serviceCIDR);
-  if (!cidr) throw new Error(`--service-cidr ${o.serviceCIDR} is not an IPv4 CIDR`);
-  const kubernetesIP = addressAt(cidr, 1);
+  // The `kubernetes` Service is single-stack, on the first address of the primary range.
+  const kubernetesIP = cidrAddressAt(parseServiceCIDRs(o.serviceCIDR)[0], 1);
   const storeLog = o.log.child({ component: 'store' });
   const auditor = o.audit && openAuditor(o.audit);
   const registry = defaultRegistry();

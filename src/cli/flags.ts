@@ -4,6 +4,8 @@ import { statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseDuration } from '../util/duration.js';
+import { formatCIDRText } from '../util/cidr.js';
+import { parseServiceCIDRs } from '../apis/core/service/index.js';
 import type { LeaderElectionTiming } from '../client/leader-election.js';
 import type { ControlPlaneOptions } from './control-plane.js';
 import type { ProxyModeName } from '../proxy/index.js';
@@ -89,7 +91,11 @@ export const FLAGS = {
     help: 'etcd endpoints (http://a:2379,http://b:2379); several servers share one;\ndefault: SQLite in the data dir (one server)',
   },
   'datastore-prefix': { arg: 'P', help: 'Key prefix in etcd, so clusters can share one (default /tinykube)' },
-  'service-cidr': { arg: 'CIDR', default: '127.96.0.0/16', help: 'ClusterIP range (default 127.96.0.0/16)' },
+  'service-cidr': {
+    arg: 'CIDR[,CIDR]',
+    default: '127.96.0.0/16',
+    help: 'ClusterIP ranges: one, or an IPv4 and an IPv6 one for dual-stack, the\nprimary family first (default 127.96.0.0/16)',
+  },
   'service-node-port-range': { arg: 'A-B', default: '30000-32767', help: 'NodePort range (default 30000-32767)' },
   'lb-pool': { arg: 'LIST', default: '127.240.0.0/24', help: 'LoadBalancer address pools, CIDRs or A-B ranges (default 127.240.0.0/24)' },
   // The control plane's timings, as kube-controller-manager names them.
@@ -229,7 +235,7 @@ export function controlPlaneOptions(v: ControlPlaneFlagValues): Pick<
     bindAddress: v['bind-address']!,
     datastoreEndpoints: list(v['datastore-endpoint']),
     datastorePrefix: v['datastore-prefix'],
-    serviceCIDR: v['service-cidr']!,
+    serviceCIDR: parseServiceCIDRs(v['service-cidr']!).map(formatCIDRText).join(','),
     nodePortRange: parsePortRange(v['service-node-port-range']!),
     lbPools: list(v['lb-pool']),
     ...parseControlPlaneTiming(v),

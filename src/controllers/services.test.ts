@@ -358,3 +358,47 @@ describe('LoadBalancer addresses across a restart', () => {
     }
   });
 });
+
+describe('Service controllers on a dual-stack cluster', () => {
+  it('one EndpointSlice per family, Endpoints in the primary family, LoadBalancer addresses per family', async () => {
+    const api = await startTestApi({ serviceCIDR: '127.96.0.0/16,fd00:10:96::/108' });
+    const client = api.client('kube-controller-manager');
+    const { stop } = await startServiceControllers({
+      client,
+      log,
+      events: new EventRecorder(client, 'ds'),
+      lbPools: ['127.240.8.1/32', 'fd00:240::10-fd00:240::11'],
+    });
+    const c = new Cluster(api, client, 'default');
+    try {
+      await client.create(R.nodes, undefined, { metadata: { name: 'node1' } });
+      const svc = await c.service('web', { ipFamilyPolicy: 'PreferDualStack', ipFamilies: ['IPv6'], selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 }] });
+      assert.deepEqual(svc.spec.ipFamilies, ['IPv6', 'IPv4']);
+      await c.pod('web-1');
+      await client.patch(R.pods, 'default', 'web-1', 'merge', {
+        status: { phase: 'Running', podIP: '127.244.0.21', podIPs: [{ ip: '127.244.0.21' }, { ip: 'fd00:10:244::21' }], conditions: [{ type: 'Ready', status: 'True' }] },
+      }, { subresource: 'status' });
+      const byType = await until('a slice per family, each with the pod', async () => {
+        const m = new Map((await c.slices('web')).map((s) => [s.addressType, (s.endpoints ?? []).map((e) => e.addresses.join(','))]));
+        return same(m.get('IPv4'), ['127.244.0.21']) && same(m.get('IPv6'), ['fd00:10:244::21']) && m;
+      });
+      assert.equal(byType.size, 2);
+      await until('Endpoints in the primary family (IPv6)', async () => (await c.endpoints('web'))?.subsets?.[0]?.addresses?.[0]?.ip === 'fd00:10:244::21');
+
+      const ingress = async (name: string) => (await client.get<Service>(R.services, 'default', name)).status?.loadBalancer?.ingress?.map((i) => i.ip) ?? [];
+      await c.service('dual', { type: 'LoadBalancer', ipFamilyPolicy: 'RequireDualStack', ipFamilies: ['IPv6', 'IPv4'], selector: { app: 'x' }, ports: [{ port: 80 }] });
+      assert.deepEqual(await until('an address per family, in ipFamilies order', async () => (await ingress('dual')).length === 2 && ingress('dual')), ['fd00:240::10', '127.240.8.1']);
+      await c.service('six', { type: 'LoadBalancer', ipFamilies: ['IPv6'], selector: { app: 'y' }, ports: [{ port: 80 }] });
+      assert.deepEqual(await until('six assigned', async () => (await ingress('six')).length === 1 && ingress('six')), ['fd00:240::11']);
+      // The IPv4 pool is empty now: a dual-stack Service gets nothing rather than half.
+      await c.service('dual-2', { type: 'LoadBalancer', ipFamilyPolicy: 'PreferDualStack', selector: { app: 'z' }, ports: [{ port: 80 }] });
+      await until('dual-2 fails', async () => (await c.events('dual-2')).some((e) => e.reason === 'AllocationFailed'));
+      assert.deepEqual(await ingress('dual-2'), []);
+      await client.delete(R.services, 'default', 'dual');
+      assert.deepEqual(await until('dual-2 gets the freed addresses', async () => (await ingress('dual-2')).length === 2 && ingress('dual-2')), ['127.240.8.1', 'fd00:240::10']);
+    } finally {
+      stop();
+      await api.close();
+    }
+  });
+});

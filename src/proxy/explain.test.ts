@@ -39,6 +39,16 @@ test('explainService says what happens on each address', async (t) => {
       for (const re of c.want) assert.match(text, re);
     });
   }
+  await t.test('a dual-stack Service, family by family: each address reaches its own family only', () => {
+    const svc = service('d', { type: 'NodePort', clusterIP: '127.96.0.20', clusterIPs: ['127.96.0.20', 'fd00:10:96::20'], ipFamilies: ['IPv4', 'IPv6'], ports: [{ name: 'http', protocol: 'TCP', port: 80, targetPort: 8080, nodePort: 30080 }] });
+    const v4 = slice('d', [{ ip: '127.244.0.5', pod: 'd-1' }]);
+    const v6 = { ...slice('d', [{ ip: 'fd00:10:244::5', pod: 'd-1' }], undefined, 'd-v6'), addressType: 'IPv6' as const };
+    const text = explainService(stateFromObjects([svc], [v4, v6], { nodeName: 'node-1', nodePortIPs: ['127.0.0.1', '::1'] }), 'default', 'd');
+    assert.match(text, /  IPv4:\n    endpoints \(1\):\n      127\.244\.0\.5:8080 .*\n    127\.96\.0\.20:80 \(ClusterIP\): .*forwards to one of 1 endpoints cluster-wide.*\n    127\.0\.0\.1:30080 \(NodePort\)/);
+    assert.match(text, /  IPv6:\n    endpoints \(1\):\n      \[fd00:10:244::5\]:8080 .*\n    \[fd00:10:96::20\]:80 \(ClusterIP\): .*forwards to one of 1 endpoints.*\n    \[::1\]:30080 \(NodePort\)/);
+    const noV6 = explainService(stateFromObjects([svc], [v4], { nodeName: 'node-1', nodePortIPs: ['127.0.0.1'] }), 'default', 'd');
+    assert.match(noV6, /\[fd00:10:96::20\]:80 \(ClusterIP\): refused at once — the service has no usable endpoints/, 'IPv4 endpoints do not serve the IPv6 address');
+  });
   await t.test('headless or unknown services have no address', () => {
     const text = explainService(stateFromObjects([service('h', { clusterIP: 'None', clusterIPs: ['None'] })], [], node), 'default', 'h');
     assert.match(text, /headless or ExternalName/);

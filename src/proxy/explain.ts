@@ -1,7 +1,9 @@
 // `tinykube explain svc/NAME`: in plain words, what the datapath does with a new connection to
 // each address of a Service — listener, verdict, endpoint set with conditions, scheduler,
-// affinity and policy — read from the same ProxyState the proxy renders. In a kernel mode,
-// the real rules: the mode's renderer run on that state, cut down to this Service's part.
+// affinity and policy — read from the same ProxyState the proxy renders. A dual-stack Service is
+// shown family by family: as kube-proxy runs one proxier per family, an address leads only to
+// endpoints of its own family. In a kernel mode, the real rules: the mode's renderer run on that
+// state, cut down to this Service's part.
 
 import { readSettings, weightOf } from './modes/userspace/annotations.js';
 import { DESCRIPTIONS, type SchedulerName } from './modes/userspace/scheduler.js';
@@ -9,7 +11,9 @@ import { listenerKey } from './modes/userspace/plan.js';
 import { iptablesServiceRules } from './modes/iptables/service-rules.js';
 import { DEFAULT_TABLE } from './modes/nftables/names.js';
 import { nftablesServiceRules } from './modes/nftables/service-rules.js';
+import { planAddresses } from './state/categorize.js';
 import type { AddressPlan, EndpointInfo, ProxyState, ServicePortState } from './state/types.js';
+import { ipFamilyOf, type IPFamily } from '../util/ip.js';
 
 /** Why nothing is shown for the Service, if nothing is. */
 function nothingToShow(state: ProxyState, namespace: string, name: string): string | undefined {
@@ -29,11 +33,23 @@ export function explainService(state: ProxyState, namespace: string, name: strin
     `Service ${namespace}/${name} (type ${svc.type}), as the proxy on node ${state.nodeName} carries it (userspace mode).`,
     'The endpoint sees the proxy as the source address of every connection.',
   ];
-  for (const p of ports) lines.push('', ...explainPort(p, defaultScheduler));
+  for (const p of ports) lines.push('', ...explainPort(p, defaultScheduler, state.nodePortIPs));
   return lines.join('\n') + '\n';
 }
 
-function explainPort(p: ServicePortState, defaultScheduler: SchedulerName): string[] {
+/** The port's endpoints and addresses, per family when its cluster IPs are of both. */
+function byFamily(p: ServicePortState, nodePortIPs: string[]): { family?: IPFamily; endpoints: EndpointInfo[]; addresses: AddressPlan[] }[] {
+  const families = [...new Set(p.service.clusterIPs.map(ipFamilyOf))].filter((f): f is IPFamily => !!f);
+  if (families.length < 2) return [{ endpoints: p.endpoints, addresses: p.addresses }];
+  return families.map((family) => {
+    const of = (ips: string[]): string[] => ips.filter((ip) => ipFamilyOf(ip) === family);
+    const svc = { ...p.service, clusterIPs: of(p.service.clusterIPs), externalIPs: of(p.service.externalIPs), loadBalancerIPs: of(p.service.loadBalancerIPs) };
+    const endpoints = p.endpoints.filter((e) => ipFamilyOf(e.ip) === family);
+    return { family, endpoints, addresses: planAddresses(svc, endpoints, of(nodePortIPs)) };
+  });
+}
+
+function explainPort(p: ServicePortState, defaultScheduler: SchedulerName, nodePortIPs: string[]): string[] {
   const s = p.service;
   const settings = readSettings(s, defaultScheduler);
   const out = [`Port ${s.portName ? `"${s.portName}" ` : ''}${s.port}/${s.protocol}:`];
@@ -46,22 +62,29 @@ function explainPort(p: ServicePortState, defaultScheduler: SchedulerName): stri
   out.push(`  traffic policy: internal ${s.internalPolicyLocal ? 'Local' : 'Cluster'}, external ${s.externalPolicyLocal ? 'Local' : 'Cluster'}.`);
   if (settings.proxyProtocol) out.push(`  PROXY protocol ${settings.proxyProtocol}: each connection to an endpoint starts with a header giving the client's address.`);
   for (const problem of settings.problems) out.push(`  warning: ${problem}`);
-  out.push(`  endpoints (${p.endpoints.length}):`);
-  if (!p.endpoints.length) out.push('    none');
-  for (const e of p.endpoints) out.push(`    ${describeEndpoint(e, weightOf(e, settings.weights))}`);
-  for (const a of p.addresses) out.push(`  ${describeAddress(s.protocol, a)}`);
-  if (!p.addresses.length) out.push('  no addresses.');
+  for (const { family, endpoints, addresses } of byFamily(p, nodePortIPs)) {
+    const indent = family ? '    ' : '  ';
+    if (family) out.push(`  ${family}:`);
+    out.push(`${indent}endpoints (${endpoints.length}):`);
+    if (!endpoints.length) out.push(`${indent}  none`);
+    for (const e of endpoints) out.push(`${indent}  ${describeEndpoint(e, weightOf(e, settings.weights))}`);
+    for (const a of addresses) out.push(`${indent}${describeAddress(s.protocol, a)}`);
+    if (!addresses.length) out.push(`${indent}no addresses.`);
+  }
   return out;
 }
+
+/** `ip:port`, an IPv6 address in brackets as URLs write it. */
+const hostPort = (ip: string, port: number): string => (ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`);
 
 function describeEndpoint(e: EndpointInfo, weight: number): string {
   const conditions = [e.ready ? 'ready' : 'not ready', e.serving ? 'serving' : 'not serving', ...(e.terminating ? ['terminating'] : [])];
   const where = e.nodeName ? `on ${e.nodeName}${e.isLocal ? ' (this node)' : ''}` : 'no node';
-  return `${e.ip}:${e.port}  ${conditions.join(', ')}  ${where}${e.targetName ? `  ${e.targetName}` : ''}${weight !== 1 ? `  weight ${weight}` : ''}`;
+  return `${hostPort(e.ip, e.port)}  ${conditions.join(', ')}  ${where}${e.targetName ? `  ${e.targetName}` : ''}${weight !== 1 ? `  weight ${weight}` : ''}`;
 }
 
 function describeAddress(protocol: string, a: AddressPlan): string {
-  const where = `${a.ip}:${a.port} (${a.kind})`;
+  const where = `${hostPort(a.ip, a.port)} (${a.kind})`;
   const listener = listenerKey(protocol, a.ip, a.port);
   switch (a.verdict) {
     case 'forward': {

@@ -10,11 +10,13 @@ const svc = (spec: Partial<Service['spec']> = {}, labels: Record<string, string>
   spec: { selector: { app: 'web' }, clusterIP: '127.96.0.5', ipFamilies: ['IPv4'], ports: [{ port: 80, targetPort: 8080, protocol: 'TCP' }], ...spec },
 });
 
+/** `ip` may list both families ("10.244.0.1,fd00::1"), as a dual-stack pod's podIPs. */
 function pod(name: string, ip: string, o: { ready?: boolean; deleting?: boolean; ports?: { name: string; containerPort: number }[] } = {}): Pod {
+  const ips = ip.split(',');
   return {
     metadata: { name, namespace: 'default', uid: `u-${name}`, ...(o.deleting ? { deletionTimestamp: '2026-01-01T00:00:00Z' } : {}) },
     spec: { nodeName: 'node1', containers: [{ name: 'c', ports: o.ports ?? [] }] },
-    status: { phase: 'Running', podIP: ip, conditions: [{ type: 'Ready', status: o.ready === false ? 'False' : 'True' }] },
+    status: { phase: 'Running', podIP: ips[0], podIPs: ips.map((x) => ({ ip: x })), conditions: [{ type: 'Ready', status: o.ready === false ? 'False' : 'True' }] },
   };
 }
 
@@ -48,6 +50,19 @@ describe('desiredSubsets', () => {
         pod('d', '127.244.0.4'),
       ],
       want: ['127.244.0.3||p1:100,p2:101', '127.244.0.1||p1:100', '127.244.0.2||p2:101'],
+    },
+    {
+      // The Endpoints controller lists the Service's primary family only (podToEndpointAddressForService).
+      name: 'dual-stack pods: the address of the primary family',
+      svc: svc({ clusterIP: 'fd00:10:96::5', ipFamilies: ['IPv6', 'IPv4'] }),
+      pods: [pod('a', '10.244.0.1,fd00:10:244::1'), pod('b', '10.244.0.2')],
+      want: ['fd00:10:244::1||:8080'],
+    },
+    {
+      name: 'an IPv4-primary dual-stack Service: the IPv4 addresses',
+      svc: svc({ ipFamilies: ['IPv4', 'IPv6'] }),
+      pods: [pod('a', '10.244.0.1,fd00:10:244::1'), pod('b', 'fd00:10:244::2')],
+      want: ['10.244.0.1||:8080'],
     },
     { name: 'headless without ports: addresses alone', svc: svc({ clusterIP: 'None', ports: [] }), pods: [pod('a', '127.244.0.1')], want: ['127.244.0.1||'] },
   ];

@@ -1,7 +1,8 @@
 // LoadBalancer addresses for bare metal (the cloud-controller-manager's service controller with
 // MetalLB's address pools): every Service of type LoadBalancer of our class (or none) gets an
-// address from the pools in status.loadBalancer.ingress; while none is free it stays
-// `<pending>` with a Warning Event, and it gets one as soon as another Service lets go.
+// address from the pools in status.loadBalancer.ingress (one per family of its ipFamilies that
+// has a pool, in that order); while none is free it stays `<pending>` with a Warning Event, and
+// it gets one as soon as another Service lets go.
 
 import type { Logger } from 'pino';
 import type { Service } from '../../apis/core/service/types.js';
@@ -9,6 +10,7 @@ import { R, type Client } from '../../client/client.js';
 import type { EventRecorder } from '../../client/events.js';
 import type { Informer } from '../../client/informer.js';
 import { labelSelectorString, selectorFromSet } from '../../util/labels.js';
+import { ipFamilyOf, type IPFamily } from '../../util/ip.js';
 import { SyncLoop } from '../endpointslice/sync-loop.js';
 import { Allocator, type LBRequest } from './allocator.js';
 import type { Pool } from './pools.js';
@@ -26,12 +28,13 @@ export const isOurs = (s: Service | undefined): s is Service =>
 
 const annotation = (s: Service, keys: string[]): string | undefined => keys.map((k) => s.metadata.annotations?.[k]).find((v) => v);
 
-export function requestOf(s: Service): LBRequest {
-  // The annotation may list one address per family; ours are IPv4.
-  const listed = annotation(s, REQUEST_ANNOTATIONS)?.split(',').map((x) => x.trim()).find((x) => x && !x.includes(':'));
+/** What the Service asks of the pools of one family. */
+export function requestOf(s: Service, family: IPFamily): LBRequest {
+  // The annotation lists at most one address per family.
+  const asked = [s.spec.loadBalancerIP, ...(annotation(s, REQUEST_ANNOTATIONS)?.split(',') ?? [])].map((x) => x?.trim());
   return {
     key: keyOf(s),
-    requested: s.spec.loadBalancerIP || listed || undefined,
+    requested: asked.find((x) => x && ipFamilyOf(x) === family),
     sharingKey: annotation(s, SHARING_ANNOTATIONS),
     ports: (s.spec.ports ?? []).map((p) => ({ port: p.port, protocol: p.protocol ?? 'TCP' })),
     externalTrafficPolicy: s.spec.externalTrafficPolicy ?? 'Cluster',
@@ -39,7 +42,8 @@ export function requestOf(s: Service): LBRequest {
   };
 }
 
-const statusIP = (s: Service): string | undefined => s.status?.loadBalancer?.ingress?.find((i) => i.ip)?.ip;
+const statusIPs = (s: Service): string[] => (s.status?.loadBalancer?.ingress ?? []).flatMap((i) => (i.ip ? [i.ip] : []));
+const statusIP = (s: Service, family: IPFamily): string | undefined => statusIPs(s).find((ip) => ipFamilyOf(ip) === family);
 
 export interface LoadBalancerInputs {
   client: Client;
@@ -53,13 +57,15 @@ export interface LoadBalancerInputs {
 }
 
 export class LoadBalancerController {
-  private readonly allocator: Allocator;
+  /** One per family that has pools. */
+  private readonly allocators = new Map<IPFamily, Allocator>();
   /** Services waiting for an address. */
   private readonly pending = new Set<string>();
   private readonly loop: SyncLoop;
 
   constructor(private readonly deps: LoadBalancerInputs) {
-    this.allocator = new Allocator(deps.pools);
+    for (const family of new Set(deps.pools.map((p) => p.family)))
+      this.allocators.set(family, new Allocator(deps.pools.filter((p) => p.family === family)));
     // One worker: pending Services are served in the order they were created.
     this.loop = new SyncLoop((key) => this.sync(key), {
       workers: 1,
@@ -74,10 +80,11 @@ export class LoadBalancerController {
    *  taken back first (oldest Service first), so a restart changes none of them. */
   start(): void {
     const services = this.deps.services.list().filter(isOurs).sort((a, b) => (created(a) < created(b) ? -1 : 1));
-    for (const s of services) {
-      const ip = statusIP(s);
-      if (ip) this.allocator.restore(requestOf(s), ip);
-    }
+    for (const s of services)
+      for (const ip of statusIPs(s)) {
+        const family = ipFamilyOf(ip);
+        if (family) this.allocators.get(family)?.restore(requestOf(s, family), ip);
+      }
     this.loop.start(services.map(keyOf));
   }
 
@@ -94,33 +101,59 @@ export class LoadBalancerController {
     for (const s of waiting) this.loop.add(keyOf(s));
   }
 
+  /** The families the Service gets addresses in: those of its ipFamilies that have pools. */
+  private familiesOf(svc: Service): IPFamily[] {
+    return (svc.spec.ipFamilies ?? ['IPv4']).filter((f): f is IPFamily => this.allocators.has(f as IPFamily));
+  }
+
+  /** Lets go of the Service's addresses (in every family but `keep`); true if one came free. */
+  private release(key: string, keep: IPFamily[] = []): boolean {
+    let freed = false;
+    for (const [family, a] of this.allocators) if (!keep.includes(family)) freed = a.release(key) || freed;
+    return freed;
+  }
+
   private async sync(key: string): Promise<void> {
     const [namespace, name] = key.split('/');
     const svc = this.deps.services.get(namespace, name);
-    const before = this.allocator.ipOf(key);
     if (!isOurs(svc)) {
       // Deleted, another type (the API clears its status) or someone else's class.
       this.pending.delete(key);
-      if (this.allocator.release(key)) this.retryPending();
+      if (this.release(key)) this.retryPending();
       return;
     }
-    const result = this.allocator.assign(requestOf(svc), statusIP(svc));
-    if (before && this.allocator.isFree(before)) this.retryPending();
-    if ('error' in result) {
+    const families = this.familiesOf(svc);
+    let freed = this.release(key, families);
+    const ips: string[] = [];
+    const errors: string[] = [];
+    for (const family of families) {
+      const a = this.allocators.get(family)!;
+      const before = a.ipOf(key);
+      const result = a.assign(requestOf(svc, family), statusIP(svc, family));
+      freed ||= !!before && a.isFree(before);
+      if ('error' in result) errors.push(result.error);
+      else ips.push(result.ip);
+    }
+    if (!families.length) errors.push('no available IPs');
+    // All families or none: a dual-stack Service does not keep half its addresses.
+    if (errors.length) freed = this.release(key) || freed;
+    if (freed) this.retryPending();
+    if (errors.length) {
       this.pending.add(key);
-      if (statusIP(svc)) await this.writeStatus(svc, undefined);
-      this.deps.events.record(svc, 'Warning', 'AllocationFailed', `Failed to allocate IP for "${key}": ${result.error}`);
+      if (statusIPs(svc).length) await this.writeStatus(svc, []);
+      this.deps.events.record(svc, 'Warning', 'AllocationFailed', `Failed to allocate IP for "${key}": ${errors.join('; ')}`);
       return;
     }
     this.pending.delete(key);
-    const have = svc.status?.loadBalancer?.ingress;
-    if (statusIP(svc) === result.ip && have!.length === 1 && have![0]!.ipMode === (this.deps.ipMode ?? 'VIP')) return;
-    await this.writeStatus(svc, result.ip);
-    this.deps.events.record(svc, 'Normal', 'IPAllocated', `Assigned IP ["${result.ip}"]`);
+    const have = svc.status?.loadBalancer?.ingress ?? [];
+    const mode = this.deps.ipMode ?? 'VIP';
+    if (have.length === ips.length && have.every((i, n) => i.ip === ips[n] && i.ipMode === mode)) return;
+    await this.writeStatus(svc, ips);
+    this.deps.events.record(svc, 'Normal', 'IPAllocated', `Assigned IP [${ips.map((ip) => `"${ip}"`).join(' ')}]`);
   }
 
-  private async writeStatus(svc: Service, ip: string | undefined): Promise<void> {
-    const ingress = ip ? [{ ip, ipMode: this.deps.ipMode ?? 'VIP' }] : null;
+  private async writeStatus(svc: Service, ips: string[]): Promise<void> {
+    const ingress = ips.length ? ips.map((ip) => ({ ip, ipMode: this.deps.ipMode ?? 'VIP' })) : null;
     await this.deps.client.patch(R.services, svc.metadata.namespace, svc.metadata.name!, 'merge', { status: { loadBalancer: { ingress } } }, { subresource: 'status' });
   }
 }

@@ -5,7 +5,8 @@
 
 import { errors, field } from '../../../util/status-errors.js';
 import type { ApiConfig, Undo, WriteContext } from '../../types.js';
-import { addressAt, formatCIDR, offsetOf, parseIPv4CIDR, type IPv4CIDR } from '../../../util/ip.js';
+import { canonicalIP, cidrAddressAt, cidrOffsetOf, formatCIDRText, type CIDR } from '../../../util/cidr.js';
+import type { IPFamily } from '../../../util/ip.js';
 import { goSlice, invalidGo } from './go-value.js';
 import { initIPFamilyFields } from './ip-families.js';
 import { pickFree, staticBand, type Pool } from './pool.js';
@@ -19,6 +20,7 @@ import {
   release,
   type Owner,
 } from './reservations.js';
+import { allocatableOffsets, parseServiceCIDRs } from './service-cidrs.js';
 import {
   isHeadless,
   needsClusterIP,
@@ -31,33 +33,46 @@ import {
 /** Well-known services get well-known addresses: the first and the tenth of the CIDR. */
 const WELL_KNOWN_OFFSETS: Record<string, number> = { 'default/kubernetes': 1, 'kube-system/kube-dns': 10 };
 
+interface IPRange {
+  cidr: CIDR;
+  pool: Pool;
+}
+
 interface Pools {
-  cidr: IPv4CIDR;
-  ips: Pool;
+  /** The cluster's service families, primary first. */
+  families: IPFamily[];
+  ips: Map<IPFamily, IPRange>;
   nodePorts: Pool;
   portRange: string;
 }
 
 let cached: { key: string; pools: Pools } | undefined;
 
+/** One address pool per service CIDR. */
+function ipRange(cidr: CIDR): IPRange {
+  const { first, last } = allocatableOffsets(cidr);
+  return {
+    cidr,
+    pool: {
+      first,
+      last,
+      preferFrom: first + staticBand(last - first + 1, 16, 16, 256),
+      reserved: new Set(Object.values(WELL_KNOWN_OFFSETS)),
+      prefix: IP_ADDRESS_PREFIX,
+      key: (n) => ipKey(cidrAddressAt(cidr, n)),
+      numberOf: (k) => cidrOffsetOf(cidr, k.slice(IP_ADDRESS_PREFIX.length)),
+    },
+  };
+}
+
 function poolsFor(config: ApiConfig): Pools {
   const key = `${config.serviceCIDR} ${config.nodePortRange.min}-${config.nodePortRange.max}`;
   if (cached?.key === key) return cached.pools;
-  const cidr = parseIPv4CIDR(config.serviceCIDR);
-  if (!cidr) throw new Error(`service CIDR ${config.serviceCIDR} is not an IPv4 CIDR`);
+  const cidrs = parseServiceCIDRs(config.serviceCIDR);
   const { min, max } = config.nodePortRange;
   const pools: Pools = {
-    cidr,
-    // Never the network address (offset 0) nor the broadcast address (the last).
-    ips: {
-      first: 1,
-      last: cidr.size - 2,
-      preferFrom: 1 + staticBand(cidr.size, 16, 16, 256),
-      reserved: new Set(Object.values(WELL_KNOWN_OFFSETS)),
-      prefix: IP_ADDRESS_PREFIX,
-      key: (n) => ipKey(addressAt(cidr, n)),
-      numberOf: (k) => offsetOf(cidr, k.slice(IP_ADDRESS_PREFIX.length)),
-    },
+    families: cidrs.map((c) => c.family),
+    ips: new Map(cidrs.map((c) => [c.family, ipRange(c)])),
     nodePorts: {
       first: min,
       last: max,
@@ -121,32 +136,40 @@ class Claims {
 const invalid = (svc: Service, path: string, value: number, detail: string) =>
   errors.invalid('Service', '', svc.metadata.name ?? '', [field.invalid(path, value, detail)]);
 
-async function allocClusterIP(svc: Service, claims: Claims, pools: Pools): Promise<void> {
+/** Cluster IPs for the families from index `from` on (1: the secondary of an upgrade). */
+async function allocClusterIPs(svc: Service, claims: Claims, pools: Pools, from = 0): Promise<void> {
   const spec = svc.spec;
   if (!needsClusterIP(spec) || isHeadless(spec)) return;
-  const requested = spec.clusterIPs?.[0];
-  if (requested) {
-    const fail = (why: string) =>
-      errors.invalid('Service', '', svc.metadata.name ?? '', [
-        invalidGo('spec.clusterIPs', goSlice(spec.clusterIPs), `failed to allocate IP ${requested}: ${why}`),
-      ]);
-    const n = offsetOf(pools.cidr, requested);
-    if (n === undefined || n < pools.ips.first || n > pools.ips.last)
-      throw fail(
-        `the provided IP (${requested}) is not in the valid range. The range of valid IPs is ${formatCIDR(pools.cidr)}`,
-      );
-    if (!(await claims.take(ipKey(requested)))) throw fail('provided IP is already allocated');
-    return;
+  const ips = (spec.clusterIPs ??= []);
+  for (const [i, family] of (spec.ipFamilies ?? []).entries()) {
+    if (i < from) continue;
+    // initIPFamilyFields let only configured families through.
+    const range = pools.ips.get(family as IPFamily)!;
+    ips[i] = ips[i] ? await takeRequestedIP(svc, claims, range, ips[i]) : await nextIP(svc, claims, range);
   }
+  spec.clusterIP = ips[0];
+}
+
+async function takeRequestedIP(svc: Service, claims: Claims, range: IPRange, requested: string): Promise<string> {
+  const fail = (why: string) =>
+    errors.invalid('Service', '', svc.metadata.name ?? '', [
+      invalidGo('spec.clusterIPs', goSlice(svc.spec.clusterIPs), `failed to allocate IP ${requested}: ${why}`),
+    ]);
+  const n = cidrOffsetOf(range.cidr, requested);
+  if (n === undefined || n < range.pool.first || n > range.pool.last)
+    throw fail(`the provided IP (${requested}) is not in the valid range. The range of valid IPs is ${formatCIDRText(range.cidr)}`);
+  if (!(await claims.take(ipKey(requested)))) throw fail('provided IP is already allocated');
+  return requested;
+}
+
+async function nextIP(svc: Service, claims: Claims, range: IPRange): Promise<string> {
   const wellKnown = WELL_KNOWN_OFFSETS[`${svc.metadata.namespace}/${svc.metadata.name}`];
   const n: number | undefined =
-    wellKnown !== undefined && wellKnown <= pools.ips.last && (await claims.take(pools.ips.key(wellKnown)))
+    wellKnown !== undefined && wellKnown <= range.pool.last && (await claims.take(range.pool.key(wellKnown)))
       ? wellKnown
-      : await claims.next(pools.ips, new Set());
+      : await claims.next(range.pool, new Set());
   if (n === undefined) throw errors.internal('failed to allocate a serviceIP: range is full');
-  const ip = addressAt(pools.cidr, n);
-  spec.clusterIP = ip;
-  spec.clusterIPs = [ip];
+  return cidrAddressAt(range.cidr, n);
 }
 
 const allocatesNodePorts = (spec: ServiceSpec): boolean =>
@@ -231,8 +254,8 @@ async function guarded(svc: Service, ctx: WriteContext, steps: (claims: Claims, 
 
 export function allocateOnCreate(svc: Service, ctx: WriteContext): Promise<Undo> {
   return guarded(svc, ctx, async (claims, pools) => {
-    initIPFamilyFields(svc, undefined, 'IPv4');
-    await allocClusterIP(svc, claims, pools);
+    initIPFamilyFields(svc, undefined, pools.families);
+    await allocClusterIPs(svc, claims, pools);
     await allocNodePorts(svc, undefined, claims, pools);
     await allocHealthCheckNodePort(svc, undefined, claims, pools);
   });
@@ -240,9 +263,12 @@ export function allocateOnCreate(svc: Service, ctx: WriteContext): Promise<Undo>
 
 export function allocateOnUpdate(svc: Service, old: Service, ctx: WriteContext): Promise<Undo> {
   return guarded(svc, ctx, async (claims, pools) => {
-    initIPFamilyFields(svc, old.spec, 'IPv4');
-    // Only ExternalName -> another type needs a new IP: cluster IPs are otherwise immutable.
-    if (!needsClusterIP(old.spec)) await allocClusterIP(svc, claims, pools);
+    initIPFamilyFields(svc, old.spec, pools.families);
+    // ExternalName -> another type needs new IPs, an upgrade to dual-stack its secondary IP;
+    // cluster IPs are otherwise immutable (a downgrade's IP is released after the write).
+    if (!needsClusterIP(old.spec)) await allocClusterIPs(svc, claims, pools);
+    else if (!isHeadless(old.spec) && old.spec.ipFamilies?.length === 1 && svc.spec.ipFamilies?.length === 2)
+      await allocClusterIPs(svc, claims, pools, 1);
     await allocNodePorts(svc, old.spec, claims, pools);
     await allocHealthCheckNodePort(svc, old.spec, claims, pools);
   });

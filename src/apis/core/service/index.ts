@@ -12,6 +12,7 @@ import { validateService } from './validation.js';
 
 export type { Service } from './types.js';
 export { repairAllocations } from './repair.js';
+export { parseServiceCIDRs } from './service-cidrs.js';
 
 export const services = defineResource<Service>({
   group: '',

@@ -4,11 +4,13 @@
 // repair (repair.ts) cannot rebuild from the stored Services.
 
 import { StoreError, type KeyValue, type Store } from '../../../store/store.js';
+import { canonicalIP } from '../../../util/cidr.js';
 
 export const IP_ADDRESS_PREFIX = '/registry/tinykube/ipaddresses/';
 export const NODE_PORT_PREFIX = '/registry/tinykube/nodeports/';
 
-export const ipKey = (ip: string): string => IP_ADDRESS_PREFIX + ip;
+/** Keyed by the address's canonical text, so that `fd00::a` and `fd00:0::0a` are one key. */
+export const ipKey = (ip: string): string => IP_ADDRESS_PREFIX + (canonicalIP(ip) ?? ip);
 export const nodePortKey = (port: number): string => NODE_PORT_PREFIX + port;
 
 /** The service a reservation belongs to. The uid tells a re-created service from its namesake. */
