@@ -9,7 +9,8 @@ import type { KubeObject } from '../apis/types.js';
 import { DnsCache } from './cache.js';
 import { answer, type RecordsConfig, type Reply } from './records.js';
 import { zoneText } from '../../test/support/zone-text.js';
-import { SERVICES_PREFIX } from '../apis/core/service/repair.js';
+import { storeClusterIPService } from '../../test/support/stored-service.js';
+import { ip6ArpaName } from '../../test/support/ip6-arpa.js';
 
 const CONFIG: RecordsConfig = { zone: 'cluster.local', ttl: 5, nameservers: ['127.96.0.10', 'fd00:96::a'] };
 
@@ -44,28 +45,6 @@ async function seed(client: Client): Promise<void> {
   await client.create(R.endpointSlices, 'testns', slice('hdual', v6, PORTS, 'hdual-v6', 'testns', 'IPv6'));
 }
 
-/**
- * Dual-stack and IPv6 ClusterIP Services as kube-apiserver stores them. Written to the store
- * directly: what the cache reads is the stored object, and the API's own dual-stack allocation
- * is tested with the API (src/apis/core/service).
- */
-async function storeServices(api: TestApi): Promise<void> {
-  const stored = (name: string, clusterIPs: string[]) => ({
-    apiVersion: 'v1',
-    kind: 'Service',
-    metadata: { name, namespace: 'testns', uid: `uid-${name}`, creationTimestamp: '2026-01-01T00:00:00Z' },
-    spec: {
-      type: 'ClusterIP',
-      clusterIP: clusterIPs[0],
-      clusterIPs,
-      ipFamilies: clusterIPs.map((ip) => (ip.includes(':') ? 'IPv6' : 'IPv4')),
-      ipFamilyPolicy: clusterIPs.length > 1 ? 'RequireDualStack' : 'SingleStack',
-      ports: PORTS,
-    },
-  });
-  await api.store.create(`${SERVICES_PREFIX}testns/dual`, JSON.stringify(stored('dual', ['127.96.1.5', 'fd00:96::5'])));
-  await api.store.create(`${SERVICES_PREFIX}testns/six`, JSON.stringify(stored('six', ['FD00:96:0::6'])));
-}
 
 interface Case {
   name: string;
@@ -83,13 +62,6 @@ interface Case {
 
 const SOA = (serial: number) => `cluster.local. 5 IN SOA ns.dns.cluster.local. hostmaster.cluster.local. ${serial} 7200 1800 86400 5`;
 
-/** The ip6.arpa name of an IPv6 address, spelled out here apart from parse.ts. */
-function nibbles(ip: string): string {
-  const [head, tail] = ip.split('::').map((part) => (part ? part.split(':') : []));
-  const groups = tail ? [...head, ...Array<string>(8 - head.length - tail.length).fill('0'), ...tail] : head;
-  return `${[...groups.map((g) => g.padStart(4, '0')).join('')].reverse().join('.')}.ip6.arpa`;
-}
-
 const D = 'dual.testns.svc.cluster.local.';
 const H = 'hdual.testns.svc.cluster.local.';
 /** The specification's records in IPv6 (AAAA beside A, ip6.arpa nibbles beside in-addr.arpa). */
@@ -105,11 +77,11 @@ const DUAL_STACK_CASES: Case[] = [
   { name: 'SRV of an IPv6 service: AAAA additional', qname: '_dns._udp.six.testns.svc.cluster.local.', qtype: 'SRV', rcode: 'NOERROR',
     answer: ['_dns._udp.six.testns.svc.cluster.local. 5 IN SRV 0 100 53 six.testns.svc.cluster.local.'],
     extra: ['six.testns.svc.cluster.local. 5 IN AAAA fd00:96::6'] },
-  { name: 'PTR of an IPv6 cluster IP under ip6.arpa', qname: `${nibbles('fd00:96::5')}.`, qtype: 'PTR', rcode: 'NOERROR',
-    answer: [`${nibbles('fd00:96::5')}. 5 IN PTR ${D}`] },
+  { name: 'PTR of an IPv6 cluster IP under ip6.arpa', qname: `${ip6ArpaName('fd00:96::5')}.`, qtype: 'PTR', rcode: 'NOERROR',
+    answer: [`${ip6ArpaName('fd00:96::5')}. 5 IN PTR ${D}`] },
   { name: 'PTR of the IPv4 cluster IP of the same service', qname: '5.1.96.127.in-addr.arpa.', qtype: 'PTR', rcode: 'NOERROR',
     answer: [`5.1.96.127.in-addr.arpa. 5 IN PTR ${D}`] },
-  { name: 'PTR of an unknown IPv6 address is forwarded', qname: `${nibbles('fd00:96::99')}.`, qtype: 'PTR', rcode: '', forward: true },
+  { name: 'PTR of an unknown IPv6 address is forwarded', qname: `${ip6ArpaName('fd00:96::99')}.`, qtype: 'PTR', rcode: '', forward: true },
   // Headless (spec 2.4.1, 2.4.2, 2.4.3)
   { name: 'AAAA of a headless service: every ready IPv6 endpoint', qname: H, qtype: 'AAAA', rcode: 'NOERROR',
     answer: [`${H} 5 IN AAAA fd00:244::b`, `${H} 5 IN AAAA fd00:244::c`, `${H} 5 IN AAAA fd00:244::`] },
@@ -126,8 +98,8 @@ const DUAL_STACK_CASES: Case[] = [
     answer: [`pet-0.${H}`, `127-244-0-12.${H}`, `fd00-244--c.${H}`, `fd00-244--0.${H}`].map((t) => `_http._tcp.${H} 5 IN SRV 0 20 80 ${t}`),
     extra: [`pet-0.${H} 5 IN A 127.244.0.11`, `pet-0.${H} 5 IN AAAA fd00:244::b`, `127-244-0-12.${H} 5 IN A 127.244.0.12`,
       `fd00-244--c.${H} 5 IN AAAA fd00:244::c`, `fd00-244--0.${H} 5 IN AAAA fd00:244::`] },
-  { name: 'PTR of an IPv6 endpoint with a hostname', qname: `${nibbles('fd00:244::b')}.`, qtype: 'PTR', rcode: 'NOERROR', answer: [`${nibbles('fd00:244::b')}. 5 IN PTR pet-0.${H}`] },
-  { name: 'PTR of an IPv6 endpoint without one', qname: `${nibbles('fd00:244::c')}.`, qtype: 'PTR', rcode: 'NOERROR', answer: [`${nibbles('fd00:244::c')}. 5 IN PTR fd00-244--c.${H}`] },
+  { name: 'PTR of an IPv6 endpoint with a hostname', qname: `${ip6ArpaName('fd00:244::b')}.`, qtype: 'PTR', rcode: 'NOERROR', answer: [`${ip6ArpaName('fd00:244::b')}. 5 IN PTR pet-0.${H}`] },
+  { name: 'PTR of an IPv6 endpoint without one', qname: `${ip6ArpaName('fd00:244::c')}.`, qtype: 'PTR', rcode: 'NOERROR', answer: [`${ip6ArpaName('fd00:244::c')}. 5 IN PTR fd00-244--c.${H}`] },
   // Pods (spec 2.6; CoreDNS `pods insecure` takes the IPv6 form too)
   { name: 'A of an IPv6 pod name is NODATA', qname: 'fd00--1.testns.pod.cluster.local.', qtype: 'A', rcode: 'NOERROR', answer: [], negative: true },
   { name: 'pod AAAA record, every group spelled out', qname: 'fd00-0-0-0-0-0-0-1.testns.pod.cluster.local.', qtype: 'AAAA', rcode: 'NOERROR',
@@ -198,7 +170,9 @@ describe('records', () => {
   before(async () => {
     api = await startTestApi();
     await seed(api.client());
-    await storeServices(api);
+    // Dual-stack and IPv6 ClusterIPs (the second one in a non-canonical spelling).
+    await storeClusterIPService(api, 'testns', 'dual', ['127.96.1.5', 'fd00:96::5'], PORTS);
+    await storeClusterIPService(api, 'testns', 'six', ['FD00:96:0::6'], PORTS);
     cache = new DnsCache(api.client());
     await cache.start();
   });
