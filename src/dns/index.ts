@@ -16,6 +16,7 @@ import { Handler } from './handler.js';
 import { applyKubeDnsService, removeKubeDnsEndpoint } from './kube-dns-service.js';
 import { DnsMetrics } from './metrics.js';
 import { parseResolvConf } from './resolv-conf.js';
+import { reverseZones } from './reverse-zones.js';
 import { DnsServer, type ServerOptions } from './server.js';
 import { UdpWorkers } from './udp-workers.js';
 import { Upstream } from './upstream.js';
@@ -46,6 +47,11 @@ export interface DnsOptions {
   metricsPort?: number;
   /** Processes reading UDP; above 1, worker processes share the socket (udp-workers.ts). */
   workers?: number;
+  /** The service and pod CIDRs (either family): answered with authority in their reverse zones
+   *  (CoreDNS `kubernetes cluster.local 10.96.0.0/12 fd00:96::/108`), so a PTR for an address
+   *  there that no Service has is NXDOMAIN rather than forwarded. Unset: every reverse name
+   *  the cluster does not know is forwarded (kubeadm's `fallthrough in-addr.arpa ip6.arpa`). */
+  reverseCidrs?: string[];
   /** The kube-dns ClusterIPs when they are managed elsewhere (DNS running as pods behind a
    *  selector); unset: this server applies kube-dns with its own EndpointSlice. */
   clusterIPs?: string[];
@@ -71,7 +77,7 @@ export async function startDns(opts: DnsOptions): Promise<Dns> {
 
   const metrics = new DnsMetrics();
   const cache = new DnsCache(opts.client);
-  const records = { zone, ttl: opts.ttl ?? DEFAULT_TTL, nameservers: [] as string[] };
+  const records = { zone, ttl: opts.ttl ?? DEFAULT_TTL, nameservers: [] as string[], reverseZones: (opts.reverseCidrs ?? []).flatMap(reverseZones) };
   const upstream = new Upstream({ servers: upstreams });
   const handler = new Handler(cache, records, upstream, metrics);
   cache.onChange((changed) => handler.invalidate(changed));

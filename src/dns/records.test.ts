@@ -11,6 +11,7 @@ import { answer, type RecordsConfig, type Reply } from './records.js';
 import { zoneText } from '../../test/support/zone-text.js';
 import { storeClusterIPService } from '../../test/support/stored-service.js';
 import { ip6ArpaName } from '../../test/support/ip6-arpa.js';
+import { reverseZones } from './reverse-zones.js';
 
 const CONFIG: RecordsConfig = { zone: 'cluster.local', ttl: 5, nameservers: ['127.96.0.10', 'fd00:96::a'] };
 
@@ -54,13 +55,34 @@ interface Case {
   answer?: string[];
   /** SOA in authority: for NXDOMAIN and NODATA. */
   negative?: boolean;
+  /** Asked with the service and pod CIDRs' reverse zones configured; the SOA is this zone's. */
+  reverseZone?: string;
   extra?: string[];
   chase?: string;
   /** Not ours: forwarded upstream. */
   forward?: true;
 }
 
-const SOA = (serial: number) => `cluster.local. 5 IN SOA ns.dns.cluster.local. hostmaster.cluster.local. ${serial} 7200 1800 86400 5`;
+const SOA = (serial: number, zone = 'cluster.local') => `${zone}. 5 IN SOA ns.dns.${zone}. hostmaster.${zone}. ${serial} 7200 1800 86400 5`;
+/** The service CIDRs 127.96.0.0/16 and fd00:96::/112, the pod CIDR 127.244.0.0/16. */
+const ZONED: RecordsConfig = { ...CONFIG, reverseZones: ['127.96.0.0/16', 'fd00:96::/112', '127.244.0.0/16'].flatMap(reverseZones) };
+const V4_ZONE = '96.127.in-addr.arpa';
+const V6_ZONE = `${'0.'.repeat(20)}6.9.0.0.0.0.d.f.ip6.arpa`;
+const REVERSE_ZONE_CASES: Case[] = [
+  { name: 'zoned: PTR of a known IPv6 cluster IP', qname: `${ip6ArpaName('fd00:96::5')}.`, qtype: 'PTR', rcode: 'NOERROR', reverseZone: V6_ZONE,
+    answer: [`${ip6ArpaName('fd00:96::5')}. 5 IN PTR dual.testns.svc.cluster.local.`] },
+  { name: 'zoned: PTR of an unused IPv6 service address is NXDOMAIN, not forwarded', qname: `${ip6ArpaName('fd00:96::99')}.`, qtype: 'PTR',
+    rcode: 'NXDOMAIN', reverseZone: V6_ZONE, answer: [], negative: true },
+  { name: 'zoned: PTR of an unused IPv4 service address is NXDOMAIN', qname: '9.9.96.127.in-addr.arpa.', qtype: 'PTR', rcode: 'NXDOMAIN',
+    reverseZone: V4_ZONE, answer: [], negative: true },
+  { name: 'zoned: A of the reverse name of a known address is NODATA', qname: '5.1.96.127.in-addr.arpa.', qtype: 'A', rcode: 'NOERROR',
+    reverseZone: V4_ZONE, answer: [], negative: true },
+  { name: 'zoned: SOA of a reverse zone', qname: `${V6_ZONE}.`, qtype: 'SOA', rcode: 'NOERROR', reverseZone: V6_ZONE,
+    answer: [`${V6_ZONE}. 5 IN SOA ns.dns.${V6_ZONE}. hostmaster.${V6_ZONE}. SERIAL 7200 1800 86400 5`] },
+  { name: 'zoned: PTR of an endpoint in the pod CIDR', qname: '2.0.244.127.in-addr.arpa.', qtype: 'PTR', rcode: 'NOERROR',
+    reverseZone: '244.127.in-addr.arpa', answer: ['2.0.244.127.in-addr.arpa. 5 IN PTR pet-0.hdls.testns.svc.cluster.local.'] },
+  { name: 'zoned: an address outside the cluster CIDRs is still forwarded', qname: '9.9.9.10.in-addr.arpa.', qtype: 'PTR', rcode: '', forward: true, reverseZone: '' },
+];
 
 const D = 'dual.testns.svc.cluster.local.';
 const H = 'hdual.testns.svc.cluster.local.';
@@ -162,6 +184,7 @@ const CASES: Case[] = [
   { name: 'too many labels is NXDOMAIN', qname: 'a.b.c.svc1.testns.svc.cluster.local.', qtype: 'A', rcode: 'NXDOMAIN', answer: [], negative: true },
   { name: 'outside the zone is forwarded', qname: 'example.com.', qtype: 'A', rcode: '', forward: true },
   ...DUAL_STACK_CASES,
+  ...REVERSE_ZONE_CASES,
 ];
 
 describe('records', () => {
@@ -183,12 +206,12 @@ describe('records', () => {
 
   for (const c of CASES) {
     it(c.name, () => {
-      const r = answer(cache, { name: c.qname.replace(/\.$/, ''), type: c.qtype }, CONFIG);
+      const r = answer(cache, { name: c.qname.replace(/\.$/, ''), type: c.qtype }, c.reverseZone === undefined ? CONFIG : ZONED);
       if (c.forward) return assert.equal(r, undefined);
       assert.ok(r);
       assert.equal(r.rcode, c.rcode);
-      assert.deepEqual(r.answers.map(zoneText).sort(), [...(c.answer ?? [])].sort());
-      assert.deepEqual(r.authorities.map(zoneText), c.negative ? [SOA(cache.serial())] : []);
+      assert.deepEqual(r.answers.map(zoneText).sort(), (c.answer ?? []).map((a) => a.replace('SERIAL', String(cache.serial()))).sort());
+      assert.deepEqual(r.authorities.map(zoneText), c.negative ? [SOA(cache.serial(), c.reverseZone || undefined)] : []);
       assert.deepEqual(r.additionals.map(zoneText).sort(), [...(c.extra ?? [])].sort());
       assert.equal(r.chase, c.chase);
     });

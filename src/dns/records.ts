@@ -22,6 +22,9 @@ export interface RecordsConfig {
   ttl: number;
   /** The cluster DNS Service's addresses: the zone's name server. */
   nameservers: string[];
+  /** Reverse zones of the service and pod CIDRs (reverse-zones.ts), answered here with
+   *  authority; reverse names elsewhere that no Service knows are forwarded. */
+  reverseZones?: string[];
 }
 
 export type Rcode = 'NOERROR' | 'FORMERR' | 'SERVFAIL' | 'NXDOMAIN' | 'NOTIMP' | 'REFUSED';
@@ -44,6 +47,8 @@ export interface Question {
 export function answer(b: Backend, q: Question, c: RecordsConfig): Reply | undefined {
   const name = q.name.toLowerCase().replace(/\.$/, '');
   const ip = parseReverse(name);
+  const reverseZone = c.reverseZones?.find((z) => name === z || name.endsWith(`.${z}`));
+  if (reverseZone !== undefined) return b.hasSynced() ? inReverseZone(b, q, name, ip, reverseZone, c) : reply('SERVFAIL', []);
   if (ip !== undefined) return q.type === 'PTR' && b.hasSynced() ? reverse(b, q, ip, c) : undefined;
   if (name !== c.zone && !name.endsWith(`.${c.zone}`)) return undefined;
   if (!b.hasSynced()) return reply('SERVFAIL', []);
@@ -132,6 +137,19 @@ function inZone(b: Backend, q: Question, req: RecordRequest, c: RecordsConfig, d
   return orNoData(dedup(addresses(q.name, members.map((m) => m.ip), c.ttl, q.type)));
 }
 
+/**
+ * A name in the reverse zone of a cluster CIDR, as CoreDNS without fallthrough there: the
+ * zone's SOA at its apex, PTR for addresses the cluster knows, NODATA for their other types,
+ * and NXDOMAIN (with this zone's SOA) for the rest: no one upstream knows these addresses.
+ */
+function inReverseZone(b: Backend, q: Question, name: string, ip: string | undefined, zone: string, c: RecordsConfig): Reply {
+  const zoneSOA = soa(b, c, zone);
+  if (name === zone) return q.type === 'SOA' ? reply('NOERROR', [{ ...zoneSOA, name: q.name }]) : reply('NOERROR', [], [zoneSOA]);
+  const known = ip === undefined ? undefined : reverse(b, q, ip, c);
+  if (!known) return reply('NXDOMAIN', [], [zoneSOA]);
+  return q.type === 'PTR' ? known : reply('NOERROR', [], [zoneSOA]);
+}
+
 /** PTR for a cluster IP (the Service's name) or an endpoint address (its hostname under the Service). */
 function reverse(b: Backend, q: Question, ip: string, c: RecordsConfig): Reply | undefined {
   const targets = b.servicesByIP(ip).flatMap((svc) => {
@@ -155,15 +173,16 @@ function endpointsOf(b: Backend, svc: DnsService): { endpoint: DnsEndpoint; port
     .flatMap((s) => s.endpoints.filter((e) => e.ready || svc.publishNotReadyAddresses).map((endpoint) => ({ endpoint, ports: s.ports })));
 }
 
-function soa(b: Backend, c: RecordsConfig): Answer {
+/** The SOA of the cluster zone, or of a reverse zone (named after it as CoreDNS does). */
+function soa(b: Backend, c: RecordsConfig, zone = c.zone): Answer {
   return {
-    name: c.zone,
+    name: zone,
     type: 'SOA',
     ttl: c.ttl,
     class: 'IN',
     data: {
-      mname: `ns.dns.${c.zone}`,
-      rname: `hostmaster.${c.zone}`,
+      mname: `ns.dns.${zone}`,
+      rname: `hostmaster.${zone}`,
       serial: b.serial(),
       refresh: 7200,
       retry: 1800,

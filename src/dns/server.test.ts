@@ -375,6 +375,7 @@ describe('DNS server over IPv6 (dual-stack)', () => {
       log: pino({ level: 'silent' }),
       listenAddress: V4,
       extraAddresses: [V6],
+      reverseCidrs: ['127.96.0.0/16', 'fd00:96::/112'],
       port: 0,
       metricsPort: 0,
       upstreams: [`[${V6}]:${upstream.port}`],
@@ -409,6 +410,11 @@ describe('DNS server over IPv6 (dual-stack)', () => {
     assert.equal(await dig('+short', '-x', 'fd00:96::31'), `dual.web.${ZONE}.`);
     assert.equal(await dig('+short', '-x', 'fd00:244::2'), `db-0.db.web.${ZONE}.`);
     assert.equal(await dig('+short', '-x', '5678:abcd::2'), `5678-abcd--2.db.web.${ZONE}.`);
+    // An unused address of the v6 service CIDR: NXDOMAIN from its reverse zone, not forwarded.
+    const unused = await dig('+noall', '+comments', '+authority', '-x', 'fd00:96::99');
+    assert.match(unused, /status: NXDOMAIN/);
+    assert.match(unused, /^(0\.){20}6\.9\.0\.0\.0\.0\.d\.f\.ip6\.arpa\.\s+30\s+IN\s+SOA\s/m);
+    assert.equal(upstream.queries.get(ip6ArpaName('fd00:96::99')), undefined);
     // Headless: AAAA per endpoint, by hostname and by CoreDNS's dashed IPv6 name (spec 2.4.1).
     assert.equal((await dig('+short', 'AAAA', `db.web.${ZONE}`)).split('\n').sort().join(' '), '5678:abcd::2 fd00:244::2');
     assert.equal(await dig('+short', 'AAAA', `db-0.db.web.${ZONE}`), 'fd00:244::2');
