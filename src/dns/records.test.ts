@@ -161,6 +161,9 @@ const CASES: Case[] = [
   { name: 'publishNotReadyAddresses publishes not-ready endpoints', qname: 'unready.testns.svc.cluster.local.', qtype: 'A', rcode: 'NOERROR', answer: ['unready.testns.svc.cluster.local. 5 IN A 127.244.0.9'] },
   // ExternalName (spec 2.5)
   { name: 'ExternalName is a CNAME chased upstream', qname: 'ext.testns.svc.cluster.local.', qtype: 'A', rcode: 'NOERROR', answer: ['ext.testns.svc.cluster.local. 5 IN CNAME www.example.test.'], chase: 'www.example.test' },
+  { name: 'ExternalName answers AAAA with the same CNAME', qname: 'ext.testns.svc.cluster.local.', qtype: 'AAAA', rcode: 'NOERROR', answer: ['ext.testns.svc.cluster.local. 5 IN CNAME www.example.test.'], chase: 'www.example.test' },
+  { name: 'AAAA through an in-zone ExternalName to an IPv4 service: the CNAME, then NODATA', qname: 'alias.testns.svc.cluster.local.', qtype: 'AAAA', rcode: 'NOERROR',
+    answer: ['alias.testns.svc.cluster.local. 5 IN CNAME svc1.testns.svc.cluster.local.'], negative: true },
   { name: 'CNAME query of an ExternalName', qname: 'ext.testns.svc.cluster.local.', qtype: 'CNAME', rcode: 'NOERROR', answer: ['ext.testns.svc.cluster.local. 5 IN CNAME www.example.test.'] },
   { name: 'SRV of an ExternalName is NODATA', qname: 'ext.testns.svc.cluster.local.', qtype: 'SRV', rcode: 'NOERROR', answer: [], negative: true },
   { name: 'ExternalName inside the zone resolves here', qname: 'alias.testns.svc.cluster.local.', qtype: 'A', rcode: 'NOERROR',
