@@ -2,8 +2,8 @@
 // callgrind with instrumentation off until the caches are warm, then counts every instruction
 // (the server's, the runtime's and the kernel-call wrappers', not the kernel's) while dnsperf
 // sends a fixed number of queries. Unlike queries/s this does not depend on the machine's load.
-// Query sets: cluster names (svc-N.bench.svc.cluster.local) and the ndots:5 search path (a miss
-// in the client's namespace, NXDOMAIN, then the name).
+// Query sets: cluster names (svc-N.bench.svc.cluster.local), the same dual-stack names asked
+// for AAAA, and the ndots:5 search path (a miss in the client's namespace, NXDOMAIN, then the name).
 //
 //   npx tsx bench/dns-instructions.ts [--services 1000] [--queries 10000]
 
@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { parseArgs, promisify } from 'node:util';
-import { serviceIP } from './support/dns-names.js';
+import { serviceIP, serviceIP6 } from './support/dns-names.js';
 
 const { values } = parseArgs({ options: { services: { type: 'string', default: '1000' }, queries: { type: 'string', default: '10000' } } });
 const SERVICES = Number(values.services);
@@ -37,9 +37,11 @@ const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'tinykube-bench-dns-ir-'));
 const files = {
   'cluster names': join(dir, 'cluster.txt'),
+  'cluster names AAAA': join(dir, 'cluster6.txt'),
   'search path': join(dir, 'search.txt'),
 };
 writeFileSync(files['cluster names'], Array.from({ length: NAMES }, (_, i) => `svc-${i}.bench.svc.cluster.local A\n`).join(''));
+writeFileSync(files['cluster names AAAA'], Array.from({ length: NAMES }, (_, i) => `svc-${i}.bench.svc.cluster.local AAAA\n`).join(''));
 writeFileSync(files['search path'], Array.from({ length: NAMES }, (_, i) => `svc-${i}.bench.client.svc.cluster.local A\nsvc-${i}.bench.svc.cluster.local A\n`).join(''));
 
 const callgrind = (out: string): string[] => ['--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${out}`];
@@ -102,7 +104,7 @@ const tinykube = await measure('tinykube', async () => {
 const dnsmasqOut = join(dir, 'dnsmasq.cg');
 const dnsmasq = await measure('dnsmasq', async () => {
   const hosts = join(dir, 'hosts');
-  writeFileSync(hosts, Array.from({ length: SERVICES }, (_, i) => `${serviceIP(i)} svc-${i}.bench.svc.cluster.local\n`).join(''));
+  writeFileSync(hosts, Array.from({ length: SERVICES }, (_, i) => `${serviceIP(i)} svc-${i}.bench.svc.cluster.local\n${serviceIP6(i)} svc-${i}.bench.svc.cluster.local\n`).join(''));
   const child = spawn('valgrind', [...callgrind(dnsmasqOut), 'dnsmasq', '--keep-in-foreground', '-C', '/dev/null', '--no-resolv', '--no-hosts', `--addn-hosts=${hosts}`,
     '--local=/cluster.local/', `--listen-address=${DNSMASQ}`, '--bind-interfaces', `--port=${DNSMASQ_PORT}`, '--pid-file=', '--user=root', '--cache-size=10000'], { stdio: 'ignore' });
   while (!(await answers(DNSMASQ, DNSMASQ_PORT))) await new Promise((resolve) => setTimeout(resolve, 500));
@@ -111,7 +113,7 @@ const dnsmasq = await measure('dnsmasq', async () => {
 
 rmSync(dir, { recursive: true, force: true });
 console.log(`Instructions per query (callgrind, least of ${ROUNDS} rounds of ${QUERIES} queries after ${WARM_UP} of each set uncounted; ${SERVICES} Services, ${NAMES} names asked):`);
-console.log(`${'query set'.padEnd(16)} ${'tinykube'.padStart(10)} ${'dnsmasq'.padStart(10)} ${'ratio'.padStart(7)}`);
+console.log(`${'query set'.padEnd(20)} ${'tinykube'.padStart(10)} ${'dnsmasq'.padStart(10)} ${'ratio'.padStart(7)}`);
 for (const set of Object.keys(files)) {
-  console.log(`${set.padEnd(16)} ${tinykube[set].toFixed(0).padStart(10)} ${dnsmasq[set].toFixed(0).padStart(10)} ${(tinykube[set] / dnsmasq[set]).toFixed(2).padStart(7)}`);
+  console.log(`${set.padEnd(20)} ${tinykube[set].toFixed(0).padStart(10)} ${dnsmasq[set].toFixed(0).padStart(10)} ${(tinykube[set] / dnsmasq[set]).toFixed(2).padStart(7)}`);
 }

@@ -2,6 +2,7 @@
 // file, external names forwarded by both to the same fake upstream) in one run, at each
 // Service count and each number of tinykube UDP workers:
 //   - cluster names        svc-N.bench.svc.cluster.local
+//   - cluster names AAAA   the same dual-stack Services asked for their IPv6 ClusterIP
 //   - search path          a pod in namespace `client` asking `svc-N.bench` with ndots:5: first
 //                          svc-N.bench.client.svc.cluster.local (NXDOMAIN), then the real name
 //   - headless             one Service with 100 ready endpoints (EDNS0, ~1.7 KB replies)
@@ -24,13 +25,14 @@ import { runInNewContext } from 'node:vm';
 import dnsPacket from 'dns-packet';
 import pino from 'pino';
 import { startTestApi } from '../test/support/api.js';
-import { R, type Client } from '../src/client/client.js';
+import { R } from '../src/client/client.js';
 import { Informer } from '../src/client/informer.js';
 import { DnsCache } from '../src/dns/cache.js';
 import { startFakeUpstream } from '../test/support/fake-upstream.js';
 import { startDns } from '../src/dns/index.js';
 import { profile } from './support/cpu-profile.js';
-import { serviceIP } from './support/dns-names.js';
+import { serviceIP, serviceIP6 } from './support/dns-names.js';
+import { storeClusterIPService } from '../test/support/stored-service.js';
 
 const { values } = parseArgs({
   options: {
@@ -83,10 +85,12 @@ await client.create(R.endpointSlices, 'bench', {
   ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
 });
 
-/** Creates Services svc-FROM .. svc-(TO-1), 100 at a time. */
-async function createServices(c: Client, from: number, to: number): Promise<void> {
+/** Stores dual-stack Services svc-FROM .. svc-(TO-1), 100 at a time (as the API stores them:
+ *  the bench's API has one service range). */
+async function createServices(from: number, to: number): Promise<void> {
+  const ports = [{ name: 'http', protocol: 'TCP', port: 80 }];
   for (let i = from; i < to; i += 100) {
-    await Promise.all(Array.from({ length: Math.min(100, to - i) }, (_, j) => c.create(R.services, 'bench', service(`svc-${i + j}`, serviceIP(i + j)))));
+    await Promise.all(Array.from({ length: Math.min(100, to - i) }, (_, j) => storeClusterIPService(api, 'bench', `svc-${i + j}`, [serviceIP(i + j), serviceIP6(i + j)], ports)));
   }
 }
 
@@ -95,6 +99,7 @@ const upstream = await startFakeUpstream(UPSTREAM, externals);
 
 const files = {
   'cluster names': join(dir, 'cluster.txt'),
+  'cluster names AAAA': join(dir, 'cluster6.txt'),
   'search path': join(dir, 'search.txt'),
   headless: join(dir, 'headless.txt'),
   'cached external': join(dir, 'external.txt'),
@@ -102,6 +107,7 @@ const files = {
 const queryFiles = (count: number): void => {
   const names = Math.min(NAMES, count);
   writeFileSync(files['cluster names'], Array.from({ length: names }, (_, i) => `svc-${i}.bench.svc.cluster.local A\n`).join(''));
+  writeFileSync(files['cluster names AAAA'], Array.from({ length: names }, (_, i) => `svc-${i}.bench.svc.cluster.local AAAA\n`).join(''));
   writeFileSync(files['search path'], Array.from({ length: names }, (_, i) => `svc-${i}.bench.client.svc.cluster.local A\nsvc-${i}.bench.svc.cluster.local A\n`).join(''));
   writeFileSync(files.headless, 'headless.bench.svc.cluster.local A\n');
   writeFileSync(files['cached external'], Object.keys(externals).map((n) => `${n} A\n`).join(''));
@@ -192,7 +198,7 @@ let profileLines: string[] = [];
 let created = 0;
 for (const count of COUNTS) {
   const started = Date.now();
-  await createServices(client, created, count);
+  await createServices(created, count);
   created = count;
   console.log(`${count} Services (+ headless with ${HEADLESS_ENDPOINTS} endpoints) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   queryFiles(count);
@@ -217,7 +223,7 @@ for (const count of COUNTS) {
     const hosts = join(dir, 'hosts');
     writeFileSync(
       hosts,
-      Array.from({ length: count }, (_, i) => `${serviceIP(i)} svc-${i}.bench.svc.cluster.local\n`).join('') +
+      Array.from({ length: count }, (_, i) => `${serviceIP(i)} svc-${i}.bench.svc.cluster.local\n${serviceIP6(i)} svc-${i}.bench.svc.cluster.local\n`).join('') +
         Array.from({ length: HEADLESS_ENDPOINTS }, (_, i) => `${endpointIP(i)} headless.bench.svc.cluster.local\n`).join(''),
     );
     const dnsmasq = spawn('dnsmasq', [

@@ -32,6 +32,8 @@ export function clusterDnsObjects(s: ClusterDnsSpec): { service: KubeObject; dep
     spec: {
       selector: LABELS,
       clusterIP: s.clusterIP,
+      // An IPv6 ClusterIP too where the cluster has a v6 service range; one family elsewhere.
+      ipFamilyPolicy: 'PreferDualStack',
       ports: [
         { name: 'dns', port: 53, protocol: 'UDP', targetPort: 53 },
         { name: 'dns-tcp', port: 53, protocol: 'TCP', targetPort: 53 },
@@ -46,6 +48,8 @@ export function clusterDnsObjects(s: ClusterDnsSpec): { service: KubeObject; dep
     { name: 'TINYKUBE_DNS_IPS', value: s.clusterIP },
     { name: 'TINYKUBE_CLUSTER_DOMAIN', value: s.clusterDomain },
     { name: 'TINYKUBE_DNS_UPSTREAMS', value: (s.upstreams ?? []).join(',') },
+    // Every pod IP, so a dual-stack pod serves on its IPv6 address too (pod-main.ts).
+    { name: 'POD_IPS', valueFrom: { fieldRef: { fieldPath: 'status.podIPs' } } },
   ];
   const deployment = {
     apiVersion: 'apps/v1',

@@ -16,6 +16,7 @@ import { Handler } from './handler.js';
 import { applyKubeDnsService, removeKubeDnsEndpoint } from './kube-dns-service.js';
 import { DnsMetrics } from './metrics.js';
 import { parseResolvConf } from './resolv-conf.js';
+import { reverseZones } from './reverse-zones.js';
 import { DnsServer, type ServerOptions } from './server.js';
 import { UdpWorkers } from './udp-workers.js';
 import { Upstream } from './upstream.js';
@@ -33,6 +34,10 @@ export interface DnsOptions {
   /** `cluster.local` unless set. */
   clusterDomain?: string;
   listenAddress?: string;
+  /** More addresses served over UDP and TCP on the same port: in dual-stack, the IPv6 one
+   *  beside an IPv4 listenAddress (a pod's second podIP). Worker processes and metrics stay on
+   *  listenAddress; these are read in this process. */
+  extraAddresses?: string[];
   /** Unset: 53, or FALLBACK_PORT when 53 cannot be bound. 0: any free port (tests). */
   port?: number;
   /** Upstream resolvers (`IP` or `IP:port`); unset: the host's /etc/resolv.conf. */
@@ -42,6 +47,11 @@ export interface DnsOptions {
   metricsPort?: number;
   /** Processes reading UDP; above 1, worker processes share the socket (udp-workers.ts). */
   workers?: number;
+  /** The service and pod CIDRs (either family): answered with authority in their reverse zones
+   *  (CoreDNS `kubernetes cluster.local 10.96.0.0/12 fd00:96::/108`), so a PTR for an address
+   *  there that no Service has is NXDOMAIN rather than forwarded. Unset: every reverse name
+   *  the cluster does not know is forwarded (kubeadm's `fallthrough in-addr.arpa ip6.arpa`). */
+  reverseCidrs?: string[];
   /** The kube-dns ClusterIPs when they are managed elsewhere (DNS running as pods behind a
    *  selector); unset: this server applies kube-dns with its own EndpointSlice. */
   clusterIPs?: string[];
@@ -50,6 +60,8 @@ export interface DnsOptions {
 export interface Dns {
   stop(): Promise<void>;
   address: string;
+  /** address, then the extra ones. */
+  addresses: string[];
   port: number;
   metrics: Registry;
   /** The UDP worker processes (none with one worker: UDP is served in this process). */
@@ -60,12 +72,12 @@ export async function startDns(opts: DnsOptions): Promise<Dns> {
   const log = opts.log.child({ component: 'dns' });
   const address = opts.listenAddress ?? DEFAULT_ADDRESS;
   const zone = (opts.clusterDomain ?? 'cluster.local').toLowerCase().replace(/^\.|\.$/g, '');
-  const upstreams = opts.upstreams ?? hostUpstreams(address);
+  const upstreams = opts.upstreams ?? hostUpstreams([address, ...(opts.extraAddresses ?? [])]);
   if (upstreams.length === 0) log.warn('no upstream DNS servers: names outside the cluster will fail (set --dns-upstream)');
 
   const metrics = new DnsMetrics();
   const cache = new DnsCache(opts.client);
-  const records = { zone, ttl: opts.ttl ?? DEFAULT_TTL, nameservers: [] as string[] };
+  const records = { zone, ttl: opts.ttl ?? DEFAULT_TTL, nameservers: [] as string[], reverseZones: (opts.reverseCidrs ?? []).flatMap(reverseZones) };
   const upstream = new Upstream({ servers: upstreams });
   const handler = new Handler(cache, records, upstream, metrics);
   cache.onChange((changed) => handler.invalidate(changed));
@@ -81,14 +93,21 @@ export async function startDns(opts: DnsOptions): Promise<Dns> {
 
   const workers = opts.workers ?? 1;
   const { server, port } = await listen({ address, handler, metrics, log, udp: workers <= 1 }, opts.port);
+  const servers = [server];
   const udpWorkers = workers > 1 ? new UdpWorkers({ address, port, count: workers, handler, metrics, log }) : undefined;
   try {
     await udpWorkers?.start();
+    for (const extra of opts.extraAddresses ?? []) {
+      const s = new DnsServer({ address: extra, port, handler, metrics, log });
+      await s.listen();
+      servers.push(s);
+    }
   } catch (err) {
     await udpWorkers?.stop();
-    await server.close();
+    await Promise.all(servers.map((s) => s.close()));
     throw err;
   }
+  const addresses = [address, ...(opts.extraAddresses ?? [])];
   const metricsServer = http.createServer((req, res) => {
     // /ready as CoreDNS's ready plugin: only once the cache holds the cluster, so a DNS pod's
     // readiness probe keeps it out of kube-dns until it can answer.
@@ -108,16 +127,18 @@ export async function startDns(opts: DnsOptions): Promise<Dns> {
   if (opts.clusterIPs) records.nameservers = opts.clusterIPs;
   else {
     try {
-      records.nameservers = await applyKubeDnsService(opts.client, { address, dnsPort: port, metricsPort });
+      records.nameservers = await applyKubeDnsService(opts.client, { addresses, dnsPort: port, metricsPort });
     } catch (err) {
       log.error({ err }, 'could not create the kube-dns Service');
     }
   }
   handler.clear(); // NS answers given before the name servers were known
-  log.info({ address, port, zone, upstreams, clusterIPs: records.nameservers }, `cluster DNS serving ${zone} on ${address}:${port}`);
+  const where = addresses.map((a) => (a.includes(':') ? `[${a}]:${port}` : `${a}:${port}`)).join(', ');
+  log.info({ addresses, port, zone, upstreams, clusterIPs: records.nameservers }, `cluster DNS serving ${zone} on ${where}`);
 
   return {
     address,
+    addresses,
     port,
     metrics: metrics.registry,
     workerPids: udpWorkers?.pids ?? [],
@@ -127,7 +148,7 @@ export async function startDns(opts: DnsOptions): Promise<Dns> {
       upstream.close();
       await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
       await udpWorkers?.stop();
-      await server.close();
+      await Promise.all(servers.map((s) => s.close()));
     },
   };
 }
@@ -151,9 +172,9 @@ async function listen(o: Omit<ServerOptions, 'port'>, port: number | undefined):
 }
 
 /** The host's resolvers, minus ourselves (forwarding to ourselves would loop). */
-function hostUpstreams(self: string): string[] {
+function hostUpstreams(self: string[]): string[] {
   try {
-    return parseResolvConf(readFileSync('/etc/resolv.conf', 'utf8')).nameservers.filter((ns) => ns !== self);
+    return parseResolvConf(readFileSync('/etc/resolv.conf', 'utf8')).nameservers.filter((ns) => !self.includes(ns));
   } catch {
     return [];
   }

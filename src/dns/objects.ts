@@ -5,6 +5,7 @@
 import type { KubeObject, ObjectMeta } from '../apis/types.js';
 import { isHeadless, type Service } from '../apis/core/service/types.js';
 import type { EndpointSlice } from '../apis/discovery/endpointslices.js';
+import { canonicalIP } from './parse.js';
 
 type SlimMeta = Pick<ObjectMeta, 'name' | 'namespace' | 'resourceVersion'>;
 
@@ -59,7 +60,7 @@ export function toDnsService(obj: KubeObject): DnsService {
   return {
     metadata: slimMeta(s),
     mode,
-    clusterIPs: mode === 'ClusterIP' ? (spec.clusterIPs ?? (spec.clusterIP ? [spec.clusterIP] : [])) : [],
+    clusterIPs: mode === 'ClusterIP' ? (spec.clusterIPs ?? (spec.clusterIP ? [spec.clusterIP] : [])).map(canonicalIP) : [],
     externalName: mode === 'ExternalName' ? (spec.externalName ?? '').toLowerCase().replace(/\.$/, '') : '',
     ports: (spec.ports ?? []).map((p) => ({ name: (p.name ?? '').toLowerCase(), protocol: (p.protocol ?? 'TCP').toLowerCase(), port: p.port })),
     publishNotReadyAddresses: spec.publishNotReadyAddresses === true,
@@ -74,7 +75,7 @@ export function toDnsSlice(obj: KubeObject): DnsSlice {
     service: s.metadata.labels?.[SERVICE_NAME_LABEL] ?? '',
     endpoints: ipAddresses
       ? (s.endpoints ?? []).map((e) => ({
-          addresses: e.addresses ?? [],
+          addresses: (e.addresses ?? []).map(canonicalIP),
           hostname: (e.hostname ?? '').toLowerCase(),
           // Kubernetes: a nil ready condition means ready.
           ready: e.conditions?.ready !== false,

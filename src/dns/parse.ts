@@ -54,9 +54,34 @@ export function parseReverse(name: string): string | undefined {
   if (name.endsWith('.ip6.arpa')) {
     const nibbles = name.slice(0, -'.ip6.arpa'.length).split('.');
     if (nibbles.length !== 32 || !nibbles.every((n) => /^[0-9a-f]$/.test(n))) return undefined;
-    const hex = nibbles.reverse().join('');
-    const groups = hex.match(/.{4}/g)!.join(':');
-    return new URL(`http://[${groups}]`).hostname.slice(1, -1); // the canonical (compressed) form
+    return canonicalIPv6(nibbles.reverse().join('').match(/.{4}/g)!.join(':'));
   }
   return undefined;
+}
+
+/**
+ * RFC 5952 text of an IPv6 address (lower case, the longest run of zero groups as `::`), or
+ * undefined when `text` is none. WHATWG URL hosts serialize IPv6 exactly so, which spares a
+ * hand-written formatter; cluster IPs, endpoint addresses and reverse names all meet in this
+ * form, so `fd00:0::A` in an EndpointSlice and its ip6.arpa name find each other.
+ */
+export function canonicalIPv6(text: string): string | undefined {
+  try {
+    return new URL(`http://[${text}]`).hostname.slice(1, -1);
+  } catch {
+    return undefined;
+  }
+}
+
+/** An address as the DNS keeps it: IPv6 in canonical form, IPv4 as given. */
+export const canonicalIP = (ip: string): string => (ip.includes(':') ? (canonicalIPv6(ip) ?? ip) : ip);
+
+/**
+ * The name of an endpoint without a hostname, as CoreDNS's endpointHostname: its address with
+ * `.` or `:` as `-` (`10-244-1-5`, `fd00--5`), and `0` after a trailing `-` (`fd00::` →
+ * `fd00--0`) since a label may not end in one.
+ */
+export function endpointHostname(ip: string): string {
+  const name = ip.replace(/[.:]/g, '-');
+  return name.endsWith('-') ? `${name}0` : name;
 }

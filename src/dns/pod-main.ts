@@ -1,7 +1,7 @@
 // The built-in image `tinykube/coredns`: the cluster DNS server as a pod, as CoreDNS runs on
 // Kubernetes, for networks where the DNS must live where pods can reach it (netns). It reaches
 // the API through the address and credentials the Deployment gives it (src/dns/cluster-dns.ts),
-// serves on its pod IP, and logs to stdout like any container.
+// serves on its pod IPs (both families in dual-stack), and logs to stdout like any container.
 
 import { readFileSync } from 'node:fs';
 import pino from 'pino';
@@ -19,10 +19,13 @@ const client = new HttpsClient(
   { server: env('TINYKUBE_SERVER'), ca: readFileSync(env('TINYKUBE_CA_FILE'), 'utf8'), token: readFileSync(env('TINYKUBE_TOKEN_FILE'), 'utf8').trim() },
   'coredns',
 );
+const podIP = env('POD_IP');
 const dns = await startDns({
   client,
   log,
-  listenAddress: env('POD_IP'),
+  listenAddress: podIP,
+  // status.podIPs through the downward API: comma-separated, as the kubelet gives it.
+  extraAddresses: (process.env.POD_IPS ?? '').split(',').filter((ip) => ip && ip !== podIP),
   port: 53,
   metricsPort: 9153,
   clusterDomain: process.env.TINYKUBE_CLUSTER_DOMAIN,

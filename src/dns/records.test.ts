@@ -9,13 +9,16 @@ import type { KubeObject } from '../apis/types.js';
 import { DnsCache } from './cache.js';
 import { answer, type RecordsConfig, type Reply } from './records.js';
 import { zoneText } from '../../test/support/zone-text.js';
+import { storeClusterIPService } from '../../test/support/stored-service.js';
+import { ip6ArpaName } from '../../test/support/ip6-arpa.js';
+import { reverseZones } from './reverse-zones.js';
 
-const CONFIG: RecordsConfig = { zone: 'cluster.local', ttl: 5, nameservers: ['127.96.0.10'] };
+const CONFIG: RecordsConfig = { zone: 'cluster.local', ttl: 5, nameservers: ['127.96.0.10', 'fd00:96::a'] };
 
 const svc = (name: string, spec: Record<string, unknown>, ns = 'testns'): KubeObject => ({ metadata: { name, namespace: ns }, spec });
-const slice = (service: string, endpoints: unknown[], ports: unknown[], name = `${service}-abc`, ns = 'testns'): KubeObject => ({
+const slice = (service: string, endpoints: unknown[], ports: unknown[], name = `${service}-abc`, ns = 'testns', addressType = 'IPv4'): KubeObject => ({
   metadata: { name, namespace: ns, labels: { 'kubernetes.io/service-name': service } },
-  addressType: 'IPv4',
+  addressType,
   endpoints,
   ports,
 });
@@ -36,7 +39,13 @@ async function seed(client: Client): Promise<void> {
   await client.create(R.services, 'testns', svc('ext', { type: 'ExternalName', externalName: 'www.example.test' }));
   await client.create(R.services, 'testns', svc('alias', { type: 'ExternalName', externalName: 'svc1.testns.svc.cluster.local' }));
   await client.create(R.services, 'other', svc('svc1', { clusterIP: '127.96.1.2', ports: [PORTS[0]] }, 'other'));
+  // Dual-stack and IPv6: a Pod of a StatefulSet (`pet-0`) has an address in each family's slice.
+  await client.create(R.services, 'testns', svc('hdual', { clusterIP: 'None', ports: PORTS }));
+  await client.create(R.endpointSlices, 'testns', slice('hdual', [ep('127.244.0.11', true, 'pet-0'), ep('127.244.0.12')], PORTS));
+  const v6 = [ep('fd00:244::b', true, 'pet-0'), ep('FD00:244:0::C'), ep('fd00:244::'), ep('fd00:244::d', false)];
+  await client.create(R.endpointSlices, 'testns', slice('hdual', v6, PORTS, 'hdual-v6', 'testns', 'IPv6'));
 }
+
 
 interface Case {
   name: string;
@@ -46,13 +55,78 @@ interface Case {
   answer?: string[];
   /** SOA in authority: for NXDOMAIN and NODATA. */
   negative?: boolean;
+  /** Asked with the service and pod CIDRs' reverse zones configured; the SOA is this zone's. */
+  reverseZone?: string;
   extra?: string[];
   chase?: string;
   /** Not ours: forwarded upstream. */
   forward?: true;
 }
 
-const SOA = (serial: number) => `cluster.local. 5 IN SOA ns.dns.cluster.local. hostmaster.cluster.local. ${serial} 7200 1800 86400 5`;
+const SOA = (serial: number, zone = 'cluster.local') => `${zone}. 5 IN SOA ns.dns.${zone}. hostmaster.${zone}. ${serial} 7200 1800 86400 5`;
+/** The service CIDRs 127.96.0.0/16 and fd00:96::/112, the pod CIDR 127.244.0.0/16. */
+const ZONED: RecordsConfig = { ...CONFIG, reverseZones: ['127.96.0.0/16', 'fd00:96::/112', '127.244.0.0/16'].flatMap(reverseZones) };
+const V4_ZONE = '96.127.in-addr.arpa';
+const V6_ZONE = `${'0.'.repeat(20)}6.9.0.0.0.0.d.f.ip6.arpa`;
+const REVERSE_ZONE_CASES: Case[] = [
+  { name: 'zoned: PTR of a known IPv6 cluster IP', qname: `${ip6ArpaName('fd00:96::5')}.`, qtype: 'PTR', rcode: 'NOERROR', reverseZone: V6_ZONE,
+    answer: [`${ip6ArpaName('fd00:96::5')}. 5 IN PTR dual.testns.svc.cluster.local.`] },
+  { name: 'zoned: PTR of an unused IPv6 service address is NXDOMAIN, not forwarded', qname: `${ip6ArpaName('fd00:96::99')}.`, qtype: 'PTR',
+    rcode: 'NXDOMAIN', reverseZone: V6_ZONE, answer: [], negative: true },
+  { name: 'zoned: PTR of an unused IPv4 service address is NXDOMAIN', qname: '9.9.96.127.in-addr.arpa.', qtype: 'PTR', rcode: 'NXDOMAIN',
+    reverseZone: V4_ZONE, answer: [], negative: true },
+  { name: 'zoned: A of the reverse name of a known address is NODATA', qname: '5.1.96.127.in-addr.arpa.', qtype: 'A', rcode: 'NOERROR',
+    reverseZone: V4_ZONE, answer: [], negative: true },
+  { name: 'zoned: SOA of a reverse zone', qname: `${V6_ZONE}.`, qtype: 'SOA', rcode: 'NOERROR', reverseZone: V6_ZONE,
+    answer: [`${V6_ZONE}. 5 IN SOA ns.dns.${V6_ZONE}. hostmaster.${V6_ZONE}. SERIAL 7200 1800 86400 5`] },
+  { name: 'zoned: PTR of an endpoint in the pod CIDR', qname: '2.0.244.127.in-addr.arpa.', qtype: 'PTR', rcode: 'NOERROR',
+    reverseZone: '244.127.in-addr.arpa', answer: ['2.0.244.127.in-addr.arpa. 5 IN PTR pet-0.hdls.testns.svc.cluster.local.'] },
+  { name: 'zoned: an address outside the cluster CIDRs is still forwarded', qname: '9.9.9.10.in-addr.arpa.', qtype: 'PTR', rcode: '', forward: true, reverseZone: '' },
+];
+
+const D = 'dual.testns.svc.cluster.local.';
+const H = 'hdual.testns.svc.cluster.local.';
+/** The specification's records in IPv6 (AAAA beside A, ip6.arpa nibbles beside in-addr.arpa). */
+const DUAL_STACK_CASES: Case[] = [
+  // ClusterIP (spec 2.3.1, 2.3.2, 2.3.3)
+  { name: 'A of a dual-stack service', qname: D, qtype: 'A', rcode: 'NOERROR', answer: [`${D} 5 IN A 127.96.1.5`] },
+  { name: 'AAAA of a dual-stack service', qname: D, qtype: 'AAAA', rcode: 'NOERROR', answer: [`${D} 5 IN AAAA fd00:96::5`] },
+  { name: 'AAAA of an IPv6 service, its address in canonical form', qname: 'six.testns.svc.cluster.local.', qtype: 'AAAA', rcode: 'NOERROR',
+    answer: ['six.testns.svc.cluster.local. 5 IN AAAA fd00:96::6'] },
+  { name: 'A of an IPv6 service is NODATA', qname: 'six.testns.svc.cluster.local.', qtype: 'A', rcode: 'NOERROR', answer: [], negative: true },
+  { name: 'SRV of a dual-stack service: A and AAAA additionals', qname: `_http._tcp.${D}`, qtype: 'SRV', rcode: 'NOERROR',
+    answer: [`_http._tcp.${D} 5 IN SRV 0 100 80 ${D}`], extra: [`${D} 5 IN A 127.96.1.5`, `${D} 5 IN AAAA fd00:96::5`] },
+  { name: 'SRV of an IPv6 service: AAAA additional', qname: '_dns._udp.six.testns.svc.cluster.local.', qtype: 'SRV', rcode: 'NOERROR',
+    answer: ['_dns._udp.six.testns.svc.cluster.local. 5 IN SRV 0 100 53 six.testns.svc.cluster.local.'],
+    extra: ['six.testns.svc.cluster.local. 5 IN AAAA fd00:96::6'] },
+  { name: 'PTR of an IPv6 cluster IP under ip6.arpa', qname: `${ip6ArpaName('fd00:96::5')}.`, qtype: 'PTR', rcode: 'NOERROR',
+    answer: [`${ip6ArpaName('fd00:96::5')}. 5 IN PTR ${D}`] },
+  { name: 'PTR of the IPv4 cluster IP of the same service', qname: '5.1.96.127.in-addr.arpa.', qtype: 'PTR', rcode: 'NOERROR',
+    answer: [`5.1.96.127.in-addr.arpa. 5 IN PTR ${D}`] },
+  { name: 'PTR of an unknown IPv6 address is forwarded', qname: `${ip6ArpaName('fd00:96::99')}.`, qtype: 'PTR', rcode: '', forward: true },
+  // Headless (spec 2.4.1, 2.4.2, 2.4.3)
+  { name: 'AAAA of a headless service: every ready IPv6 endpoint', qname: H, qtype: 'AAAA', rcode: 'NOERROR',
+    answer: [`${H} 5 IN AAAA fd00:244::b`, `${H} 5 IN AAAA fd00:244::c`, `${H} 5 IN AAAA fd00:244::`] },
+  { name: 'A of the same headless service: the IPv4 endpoints only', qname: H, qtype: 'A', rcode: 'NOERROR',
+    answer: [`${H} 5 IN A 127.244.0.11`, `${H} 5 IN A 127.244.0.12`] },
+  { name: 'AAAA of a StatefulSet pod by hostname', qname: `pet-0.${H}`, qtype: 'AAAA', rcode: 'NOERROR', answer: [`pet-0.${H} 5 IN AAAA fd00:244::b`] },
+  { name: 'A of the same pod by hostname', qname: `pet-0.${H}`, qtype: 'A', rcode: 'NOERROR', answer: [`pet-0.${H} 5 IN A 127.244.0.11`] },
+  { name: 'AAAA of an endpoint by its dashed IPv6 address', qname: `fd00-244--c.${H}`, qtype: 'AAAA', rcode: 'NOERROR', answer: [`fd00-244--c.${H} 5 IN AAAA fd00:244::c`] },
+  { name: 'A of an IPv6 endpoint name is NODATA', qname: `fd00-244--c.${H}`, qtype: 'A', rcode: 'NOERROR', answer: [], negative: true },
+  { name: 'an IPv6 endpoint name ending in :: gets a 0 (CoreDNS)', qname: `fd00-244--0.${H}`, qtype: 'AAAA', rcode: 'NOERROR', answer: [`fd00-244--0.${H} 5 IN AAAA fd00:244::`] },
+  { name: 'a not-ready IPv6 endpoint has no name', qname: `fd00-244--d.${H}`, qtype: 'AAAA', rcode: 'NXDOMAIN', answer: [], negative: true },
+  // One SRV per name (pet-0 once for both families); CoreDNS weighs them before that merge.
+  { name: 'SRV of a dual-stack headless service: A and AAAA additionals', qname: `_http._tcp.${H}`, qtype: 'SRV', rcode: 'NOERROR',
+    answer: [`pet-0.${H}`, `127-244-0-12.${H}`, `fd00-244--c.${H}`, `fd00-244--0.${H}`].map((t) => `_http._tcp.${H} 5 IN SRV 0 20 80 ${t}`),
+    extra: [`pet-0.${H} 5 IN A 127.244.0.11`, `pet-0.${H} 5 IN AAAA fd00:244::b`, `127-244-0-12.${H} 5 IN A 127.244.0.12`,
+      `fd00-244--c.${H} 5 IN AAAA fd00:244::c`, `fd00-244--0.${H} 5 IN AAAA fd00:244::`] },
+  { name: 'PTR of an IPv6 endpoint with a hostname', qname: `${ip6ArpaName('fd00:244::b')}.`, qtype: 'PTR', rcode: 'NOERROR', answer: [`${ip6ArpaName('fd00:244::b')}. 5 IN PTR pet-0.${H}`] },
+  { name: 'PTR of an IPv6 endpoint without one', qname: `${ip6ArpaName('fd00:244::c')}.`, qtype: 'PTR', rcode: 'NOERROR', answer: [`${ip6ArpaName('fd00:244::c')}. 5 IN PTR fd00-244--c.${H}`] },
+  // Pods (spec 2.6; CoreDNS `pods insecure` takes the IPv6 form too)
+  { name: 'A of an IPv6 pod name is NODATA', qname: 'fd00--1.testns.pod.cluster.local.', qtype: 'A', rcode: 'NOERROR', answer: [], negative: true },
+  { name: 'pod AAAA record, every group spelled out', qname: 'fd00-0-0-0-0-0-0-1.testns.pod.cluster.local.', qtype: 'AAAA', rcode: 'NOERROR',
+    answer: ['fd00-0-0-0-0-0-0-1.testns.pod.cluster.local. 5 IN AAAA fd00::1'] },
+];
 
 const CASES: Case[] = [
   // ClusterIP Services (spec 2.3)
@@ -87,6 +161,9 @@ const CASES: Case[] = [
   { name: 'publishNotReadyAddresses publishes not-ready endpoints', qname: 'unready.testns.svc.cluster.local.', qtype: 'A', rcode: 'NOERROR', answer: ['unready.testns.svc.cluster.local. 5 IN A 127.244.0.9'] },
   // ExternalName (spec 2.5)
   { name: 'ExternalName is a CNAME chased upstream', qname: 'ext.testns.svc.cluster.local.', qtype: 'A', rcode: 'NOERROR', answer: ['ext.testns.svc.cluster.local. 5 IN CNAME www.example.test.'], chase: 'www.example.test' },
+  { name: 'ExternalName answers AAAA with the same CNAME', qname: 'ext.testns.svc.cluster.local.', qtype: 'AAAA', rcode: 'NOERROR', answer: ['ext.testns.svc.cluster.local. 5 IN CNAME www.example.test.'], chase: 'www.example.test' },
+  { name: 'AAAA through an in-zone ExternalName to an IPv4 service: the CNAME, then NODATA', qname: 'alias.testns.svc.cluster.local.', qtype: 'AAAA', rcode: 'NOERROR',
+    answer: ['alias.testns.svc.cluster.local. 5 IN CNAME svc1.testns.svc.cluster.local.'], negative: true },
   { name: 'CNAME query of an ExternalName', qname: 'ext.testns.svc.cluster.local.', qtype: 'CNAME', rcode: 'NOERROR', answer: ['ext.testns.svc.cluster.local. 5 IN CNAME www.example.test.'] },
   { name: 'SRV of an ExternalName is NODATA', qname: 'ext.testns.svc.cluster.local.', qtype: 'SRV', rcode: 'NOERROR', answer: [], negative: true },
   { name: 'ExternalName inside the zone resolves here', qname: 'alias.testns.svc.cluster.local.', qtype: 'A', rcode: 'NOERROR',
@@ -97,7 +174,9 @@ const CASES: Case[] = [
   { name: 'pod name that is no address', qname: 'web-0.testns.pod.cluster.local.', qtype: 'A', rcode: 'NXDOMAIN', answer: [], negative: true },
   { name: 'pod in a missing namespace', qname: '1-2-3-4.nope.pod.cluster.local.', qtype: 'A', rcode: 'NXDOMAIN', answer: [], negative: true },
   { name: 'dns-version TXT', qname: 'dns-version.cluster.local.', qtype: 'TXT', rcode: 'NOERROR', answer: ['dns-version.cluster.local. 28800 IN TXT "1.1.0"'] },
-  { name: 'NS of the apex', qname: 'cluster.local.', qtype: 'NS', rcode: 'NOERROR', answer: ['cluster.local. 5 IN NS ns.dns.cluster.local.'], extra: ['ns.dns.cluster.local. 5 IN A 127.96.0.10'] },
+  { name: 'NS of the apex, with the name server in both families', qname: 'cluster.local.', qtype: 'NS', rcode: 'NOERROR', answer: ['cluster.local. 5 IN NS ns.dns.cluster.local.'],
+    extra: ['ns.dns.cluster.local. 5 IN A 127.96.0.10', 'ns.dns.cluster.local. 5 IN AAAA fd00:96::a'] },
+  { name: 'AAAA of the name server', qname: 'ns.dns.cluster.local.', qtype: 'AAAA', rcode: 'NOERROR', answer: ['ns.dns.cluster.local. 5 IN AAAA fd00:96::a'] },
   { name: 'A of the name server', qname: 'ns.dns.cluster.local.', qtype: 'A', rcode: 'NOERROR', answer: ['ns.dns.cluster.local. 5 IN A 127.96.0.10'] },
   { name: 'A of the apex is NODATA', qname: 'cluster.local.', qtype: 'A', rcode: 'NOERROR', answer: [], negative: true },
   { name: 'existing namespace is NODATA', qname: 'testns.svc.cluster.local.', qtype: 'A', rcode: 'NOERROR', answer: [], negative: true },
@@ -107,6 +186,8 @@ const CASES: Case[] = [
   { name: 'neither svc nor pod is NXDOMAIN', qname: 'svc1.testns.foo.cluster.local.', qtype: 'A', rcode: 'NXDOMAIN', answer: [], negative: true },
   { name: 'too many labels is NXDOMAIN', qname: 'a.b.c.svc1.testns.svc.cluster.local.', qtype: 'A', rcode: 'NXDOMAIN', answer: [], negative: true },
   { name: 'outside the zone is forwarded', qname: 'example.com.', qtype: 'A', rcode: '', forward: true },
+  ...DUAL_STACK_CASES,
+  ...REVERSE_ZONE_CASES,
 ];
 
 describe('records', () => {
@@ -115,6 +196,9 @@ describe('records', () => {
   before(async () => {
     api = await startTestApi();
     await seed(api.client());
+    // Dual-stack and IPv6 ClusterIPs (the second one in a non-canonical spelling).
+    await storeClusterIPService(api, 'testns', 'dual', ['127.96.1.5', 'fd00:96::5'], PORTS);
+    await storeClusterIPService(api, 'testns', 'six', ['FD00:96:0::6'], PORTS);
     cache = new DnsCache(api.client());
     await cache.start();
   });
@@ -125,12 +209,12 @@ describe('records', () => {
 
   for (const c of CASES) {
     it(c.name, () => {
-      const r = answer(cache, { name: c.qname.replace(/\.$/, ''), type: c.qtype }, CONFIG);
+      const r = answer(cache, { name: c.qname.replace(/\.$/, ''), type: c.qtype }, c.reverseZone === undefined ? CONFIG : ZONED);
       if (c.forward) return assert.equal(r, undefined);
       assert.ok(r);
       assert.equal(r.rcode, c.rcode);
-      assert.deepEqual(r.answers.map(zoneText).sort(), [...(c.answer ?? [])].sort());
-      assert.deepEqual(r.authorities.map(zoneText), c.negative ? [SOA(cache.serial())] : []);
+      assert.deepEqual(r.answers.map(zoneText).sort(), (c.answer ?? []).map((a) => a.replace('SERIAL', String(cache.serial()))).sort());
+      assert.deepEqual(r.authorities.map(zoneText), c.negative ? [SOA(cache.serial(), c.reverseZone || undefined)] : []);
       assert.deepEqual(r.additionals.map(zoneText).sort(), [...(c.extra ?? [])].sort());
       assert.equal(r.chase, c.chase);
     });

@@ -9,7 +9,7 @@
 import type { Answer } from 'dns-packet';
 import type { Backend } from './cache.js';
 import type { DnsEndpoint, DnsPort, DnsService } from './objects.js';
-import { parseRequest, parseReverse, type RecordRequest } from './parse.js';
+import { canonicalIPv6, endpointHostname, parseRequest, parseReverse, type RecordRequest } from './parse.js';
 
 export const SCHEMA_VERSION = '1.1.0';
 const VERSION_TTL = 28800;
@@ -22,6 +22,9 @@ export interface RecordsConfig {
   ttl: number;
   /** The cluster DNS Service's addresses: the zone's name server. */
   nameservers: string[];
+  /** Reverse zones of the service and pod CIDRs (reverse-zones.ts), answered here with
+   *  authority; reverse names elsewhere that no Service knows are forwarded. */
+  reverseZones?: string[];
 }
 
 export type Rcode = 'NOERROR' | 'FORMERR' | 'SERVFAIL' | 'NXDOMAIN' | 'NOTIMP' | 'REFUSED';
@@ -44,6 +47,8 @@ export interface Question {
 export function answer(b: Backend, q: Question, c: RecordsConfig): Reply | undefined {
   const name = q.name.toLowerCase().replace(/\.$/, '');
   const ip = parseReverse(name);
+  const reverseZone = c.reverseZones?.find((z) => name === z || name.endsWith(`.${z}`));
+  if (reverseZone !== undefined) return b.hasSynced() ? inReverseZone(b, q, name, ip, reverseZone, c) : reply('SERVFAIL', []);
   if (ip !== undefined) return q.type === 'PTR' && b.hasSynced() ? reverse(b, q, ip, c) : undefined;
   if (name !== c.zone && !name.endsWith(`.${c.zone}`)) return undefined;
   if (!b.hasSynced()) return reply('SERVFAIL', []);
@@ -60,12 +65,12 @@ function inZone(b: Backend, q: Question, req: RecordRequest, c: RecordsConfig, d
   switch (req.kind) {
     case 'apex':
       if (q.type === 'SOA') return reply('NOERROR', [{ ...soa(b, c), name: q.name }]);
-      if (q.type === 'NS') return reply('NOERROR', [rr('NS', `ns.dns.${c.zone}`)], [], addresses(`ns.dns.${c.zone}`, c.nameservers, 'A', c.ttl));
+      if (q.type === 'NS') return reply('NOERROR', [rr('NS', `ns.dns.${c.zone}`)], [], addresses(`ns.dns.${c.zone}`, c.nameservers, c.ttl));
       return noData();
     case 'version':
       return q.type === 'TXT' ? reply('NOERROR', [rr('TXT', SCHEMA_VERSION, VERSION_TTL)]) : noData();
     case 'nameserver':
-      return orNoData(addresses(q.name, c.nameservers, q.type, c.ttl));
+      return orNoData(addresses(q.name, c.nameservers, c.ttl, q.type));
     case 'subtree':
       return noData();
     case 'namespace':
@@ -73,7 +78,7 @@ function inZone(b: Backend, q: Question, req: RecordRequest, c: RecordsConfig, d
     case 'pod': {
       const ip = podIP(req.pod);
       if (!ip || !b.namespaceExists(req.namespace)) return noName();
-      return orNoData(addresses(q.name, [ip], q.type, c.ttl));
+      return orNoData(addresses(q.name, [ip], c.ttl, q.type));
     }
     case 'invalid':
       return noName();
@@ -108,9 +113,9 @@ function inZone(b: Backend, q: Question, req: RecordRequest, c: RecordsConfig, d
     if (req.port !== undefined && matched.length === 0) return noName();
     if (q.type === 'SRV') {
       const answers = matched.map((p) => rr('SRV', { priority: 0, weight: weight(matched.length), port: p.port, target: svcName }));
-      return orNoData(answers, svc.clusterIPs.flatMap((ip) => addresses(svcName, [ip], family(ip), c.ttl)));
+      return orNoData(answers, addresses(svcName, svc.clusterIPs, c.ttl));
     }
-    return orNoData(addresses(q.name, svc.clusterIPs, q.type, c.ttl));
+    return orNoData(addresses(q.name, svc.clusterIPs, c.ttl, q.type));
   }
 
   const members = endpointsOf(b, svc).flatMap(({ endpoint, ports: slicePorts }) => {
@@ -118,7 +123,7 @@ function inZone(b: Backend, q: Question, req: RecordRequest, c: RecordsConfig, d
     const matched = ports(slicePorts);
     if (req.port !== undefined && matched.length === 0) return [];
     return endpoint.addresses
-      .map((ip) => ({ ip, host: endpoint.hostname || ip.replace(/[.:]/g, '-'), ports: matched }))
+      .map((ip) => ({ ip, host: endpoint.hostname || endpointHostname(ip), ports: matched }))
       .filter((m) => req.endpoint === undefined || m.host === req.endpoint);
   });
   if (members.length === 0) return noName(); // spec 2.4.1: a headless Service without ready endpoints
@@ -127,9 +132,22 @@ function inZone(b: Backend, q: Question, req: RecordRequest, c: RecordsConfig, d
     const answers = srv.map(({ m, p }) =>
       rr('SRV', { priority: 0, weight: weight(srv.length), port: p.port, target: `${m.host}.${svcName}` }),
     );
-    return orNoData(dedup(answers), dedup(srv.flatMap(({ m }) => addresses(`${m.host}.${svcName}`, [m.ip], family(m.ip), c.ttl))));
+    return orNoData(dedup(answers), dedup(srv.flatMap(({ m }) => addresses(`${m.host}.${svcName}`, [m.ip], c.ttl))));
   }
-  return orNoData(dedup(addresses(q.name, members.map((m) => m.ip), q.type, c.ttl)));
+  return orNoData(dedup(addresses(q.name, members.map((m) => m.ip), c.ttl, q.type)));
+}
+
+/**
+ * A name in the reverse zone of a cluster CIDR, as CoreDNS without fallthrough there: the
+ * zone's SOA at its apex, PTR for addresses the cluster knows, NODATA for their other types,
+ * and NXDOMAIN (with this zone's SOA) for the rest: no one upstream knows these addresses.
+ */
+function inReverseZone(b: Backend, q: Question, name: string, ip: string | undefined, zone: string, c: RecordsConfig): Reply {
+  const zoneSOA = soa(b, c, zone);
+  if (name === zone) return q.type === 'SOA' ? reply('NOERROR', [{ ...zoneSOA, name: q.name }]) : reply('NOERROR', [], [zoneSOA]);
+  const known = ip === undefined ? undefined : reverse(b, q, ip, c);
+  if (!known) return reply('NXDOMAIN', [], [zoneSOA]);
+  return q.type === 'PTR' ? known : reply('NOERROR', [], [zoneSOA]);
 }
 
 /** PTR for a cluster IP (the Service's name) or an endpoint address (its hostname under the Service). */
@@ -139,7 +157,7 @@ function reverse(b: Backend, q: Question, ip: string, c: RecordsConfig): Reply |
     if (svc.clusterIPs.includes(ip)) return [svcName];
     return endpointsOf(b, svc)
       .filter(({ endpoint }) => endpoint.addresses.includes(ip))
-      .map(({ endpoint }) => `${endpoint.hostname || ip.replace(/[.:]/g, '-')}.${svcName}`);
+      .map(({ endpoint }) => `${endpoint.hostname || endpointHostname(ip)}.${svcName}`);
   });
   if (targets.length === 0) return undefined; // not a cluster address: upstream may know it
   return reply(
@@ -155,15 +173,16 @@ function endpointsOf(b: Backend, svc: DnsService): { endpoint: DnsEndpoint; port
     .flatMap((s) => s.endpoints.filter((e) => e.ready || svc.publishNotReadyAddresses).map((endpoint) => ({ endpoint, ports: s.ports })));
 }
 
-function soa(b: Backend, c: RecordsConfig): Answer {
+/** The SOA of the cluster zone, or of a reverse zone (named after it as CoreDNS does). */
+function soa(b: Backend, c: RecordsConfig, zone = c.zone): Answer {
   return {
-    name: c.zone,
+    name: zone,
     type: 'SOA',
     ttl: c.ttl,
     class: 'IN',
     data: {
-      mname: `ns.dns.${c.zone}`,
-      rname: `hostmaster.${c.zone}`,
+      mname: `ns.dns.${zone}`,
+      rname: `hostmaster.${zone}`,
       serial: b.serial(),
       refresh: 7200,
       retry: 1800,
@@ -173,10 +192,16 @@ function soa(b: Backend, c: RecordsConfig): Answer {
   };
 }
 
-/** A or AAAA records for the addresses of the asked family. */
-function addresses(name: string, ips: string[], type: string, ttl: number): Answer[] {
-  if (type !== 'A' && type !== 'AAAA') return [];
-  return ips.filter((ip) => family(ip) === type).map((ip) => ({ name, type, ttl, class: 'IN', data: ip }) as Answer);
+/** A and AAAA records for the addresses (additional sections carry both families); with
+ *  `type`, only those of the asked family, so an A question for a v6-only name is NODATA. */
+function addresses(name: string, ips: string[], ttl: number, type?: string): Answer[] {
+  if (type !== undefined && type !== 'A' && type !== 'AAAA') return [];
+  const out: Answer[] = [];
+  for (const ip of ips) {
+    const rrType = family(ip);
+    if (type === undefined || rrType === type) out.push({ name, type: rrType, ttl, class: 'IN', data: ip } as Answer);
+  }
+  return out;
 }
 
 const family = (ip: string): 'A' | 'AAAA' => (ip.includes(':') ? 'AAAA' : 'A');
@@ -184,16 +209,11 @@ const family = (ip: string): 'A' | 'AAAA' => (ip.includes(':') ? 'AAAA' : 'A');
 /** RFC 2782 weights: equal shares of 100 among records of the same priority. */
 const weight = (n: number): number => Math.floor(100 / n);
 
-/** `10-244-1-5` → `10.244.1.5`; `fd00--1` → `fd00::1`. */
+/** `10-244-1-5` → `10.244.1.5`; `fd00--1` → `fd00::1` (CoreDNS `pods insecure`). */
 function podIP(label: string): string | undefined {
   const v4 = label.split('-');
   if (v4.length === 4 && v4.every((o) => /^(0|[1-9]\d{0,2})$/.test(o) && Number(o) < 256)) return v4.join('.');
-  if (!/^[0-9a-f-]+$/.test(label)) return undefined;
-  try {
-    return new URL(`http://[${label.replace(/-/g, ':')}]`).hostname.slice(1, -1);
-  } catch {
-    return undefined;
-  }
+  return /^[0-9a-f-]+$/.test(label) ? canonicalIPv6(label.replace(/-/g, ':')) : undefined;
 }
 
 function dedup(answers: Answer[]): Answer[] {

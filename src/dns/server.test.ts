@@ -17,6 +17,8 @@ import { startFakeUpstream, type FakeUpstream } from '../../test/support/fake-up
 import { startDns, type Dns } from './index.js';
 import { eventually } from '../../test/support/eventually.js';
 import { requiresCommand } from '../../test/support/requires.js';
+import { storeClusterIPService } from '../../test/support/stored-service.js';
+import { ip6ArpaName } from '../../test/support/ip6-arpa.js';
 
 const ADDRESS = '127.53.1.1';
 const UPSTREAM = '127.53.1.2';
@@ -330,3 +332,123 @@ describe('DNS server with UDP worker processes', () => {
     assert.equal(await served(), 10);
   });
 });
+
+describe('DNS server over IPv6 (dual-stack)', () => {
+  const V4 = '127.53.1.4';
+  const V6 = '::1'; // the one IPv6 loopback address: no root needed
+  const ZONE = 'svc.cluster.local';
+  let api: TestApi;
+  let upstream: FakeUpstream;
+  let dns: Dns;
+  const dig = async (...args: string[]) =>
+    (await promisify(execFile)('dig', [`@${V6}`, '-p', String(dns.port), '+tries=1', '+time=2', ...args])).stdout.trim();
+  const ask6 = (msg: Buffer): Promise<Rcoded> =>
+    new Promise((resolve, reject) => {
+      const s = dgram.createSocket('udp6');
+      s.on('message', (m) => {
+        s.close();
+        try {
+          resolve(dnsPacket.decode(m) as Rcoded);
+        } catch (e) {
+          reject(e as Error);
+        }
+      });
+      s.send(msg, dns.port, V6);
+    });
+
+  before(async () => {
+    api = await startTestApi();
+    const client = api.client();
+    const ports = [{ name: 'http', protocol: 'TCP', port: 80 }];
+    await client.create(R.namespaces, undefined, { metadata: { name: 'web' } });
+    await storeClusterIPService(api, 'web', 'dual', ['127.96.3.1', 'fd00:96::31'], ports);
+    await client.create(R.services, 'web', { metadata: { name: 'db', namespace: 'web' }, spec: { clusterIP: 'None', ports } });
+    await client.create(R.endpointSlices, 'web', {
+      metadata: { name: 'db-v6', namespace: 'web', labels: { 'kubernetes.io/service-name': 'db' } },
+      addressType: 'IPv6',
+      endpoints: [{ addresses: ['fd00:244::2'], hostname: 'db-0' }, { addresses: ['5678:abcd::2'] }],
+      ports,
+    });
+    upstream = await startFakeUpstream(V6, { 'www.example.test': ['192.0.2.10', '2001:db8::10'] });
+    dns = await startDns({
+      client,
+      log: pino({ level: 'silent' }),
+      listenAddress: V4,
+      extraAddresses: [V6],
+      reverseCidrs: ['127.96.0.0/16', 'fd00:96::/112'],
+      port: 0,
+      metricsPort: 0,
+      upstreams: [`[${V6}]:${upstream.port}`],
+    });
+    await eventually(async () => (await ask6(query(`dual.web.${ZONE}`))).rcode !== 'SERVFAIL', 10_000, 'a first answer over IPv6 that is not SERVFAIL');
+  });
+
+  after(async () => {
+    await dns.stop();
+    await upstream.close();
+    await api.close();
+  });
+
+  it('publishes an EndpointSlice per family for kube-dns', async () => {
+    const slices = await api.client().list<EndpointSlice>(R.endpointSlices, 'kube-system', { labelSelector: 'kubernetes.io/service-name=kube-dns' });
+    assert.deepEqual(slices.items.map((s) => `${s.addressType} ${s.endpoints?.[0].addresses}`).sort(), [`IPv4 ${V4}`, `IPv6 ${V6}`]);
+    assert.deepEqual(dns.addresses, [V4, V6]);
+  });
+
+  it('answers dig over IPv6, UDP and TCP, record by record as the specification in IPv6', { skip: needsDig.skip }, async () => {
+    needsDig.check();
+    assert.equal(await dig('+short', 'AAAA', `dual.web.${ZONE}`), 'fd00:96::31');
+    assert.equal(await dig('+short', '+tcp', 'AAAA', `dual.web.${ZONE}`), 'fd00:96::31');
+    assert.equal(await dig('+short', 'A', `dual.web.${ZONE}`), '127.96.3.1');
+    // SRV: the target's A and AAAA in the additional section (spec 2.3.2).
+    assert.equal((await dig('+noall', '+answer', '+additional', 'SRV', `_http._tcp.dual.web.${ZONE}`)).replace(/[ \t]+/g, ' '), [
+      `_http._tcp.dual.web.${ZONE}. 30 IN SRV 0 100 80 dual.web.${ZONE}.`,
+      `dual.web.${ZONE}. 30 IN A 127.96.3.1`,
+      `dual.web.${ZONE}. 30 IN AAAA fd00:96::31`,
+    ].join('\n'));
+    // PTR under ip6.arpa, dig spelling the nibbles (spec 2.3.3, 2.4.3).
+    assert.equal(await dig('+short', '-x', 'fd00:96::31'), `dual.web.${ZONE}.`);
+    assert.equal(await dig('+short', '-x', 'fd00:244::2'), `db-0.db.web.${ZONE}.`);
+    assert.equal(await dig('+short', '-x', '5678:abcd::2'), `5678-abcd--2.db.web.${ZONE}.`);
+    // An unused address of the v6 service CIDR: NXDOMAIN from its reverse zone, not forwarded.
+    const unused = await dig('+noall', '+comments', '+authority', '-x', 'fd00:96::99');
+    assert.match(unused, /status: NXDOMAIN/);
+    assert.match(unused, /^(0\.){20}6\.9\.0\.0\.0\.0\.d\.f\.ip6\.arpa\.\s+30\s+IN\s+SOA\s/m);
+    assert.equal(upstream.queries.get(ip6ArpaName('fd00:96::99')), undefined);
+    // Headless: AAAA per endpoint, by hostname and by CoreDNS's dashed IPv6 name (spec 2.4.1).
+    assert.equal((await dig('+short', 'AAAA', `db.web.${ZONE}`)).split('\n').sort().join(' '), '5678:abcd::2 fd00:244::2');
+    assert.equal(await dig('+short', 'AAAA', `db-0.db.web.${ZONE}`), 'fd00:244::2');
+    assert.equal(await dig('+short', 'AAAA', `5678-abcd--2.db.web.${ZONE}`), '5678:abcd::2');
+    // An A question for an IPv6-only name: NOERROR, no answer, the SOA (NODATA).
+    const nodata = await dig('+noall', '+comments', '+authority', 'A', `db-0.db.web.${ZONE}`);
+    assert.match(nodata, /status: NOERROR/);
+    assert.match(nodata, /ANSWER: 0,/);
+    assert.match(nodata, /^cluster\.local\.\s+30\s+IN\s+SOA\s+ns\.dns\.cluster\.local\. hostmaster\.cluster\.local\./m);
+    // Pods by their IPv6 address (spec 2.6, CoreDNS `pods insecure`).
+    assert.equal(await dig('+short', 'AAAA', 'fd00-244--2.web.pod.cluster.local'), 'fd00:244::2');
+  });
+
+  it('forwards to an IPv6 upstream', async () => {
+    const aaaa = await ask6(query('www.example.test', 'AAAA'));
+    assert.deepEqual(aaaa.answers?.map((a) => (a.type === 'AAAA' ? a.data : a.type)), ['2001:db8::10']);
+    assert.equal(upstream.queries.get('www.example.test'), 1);
+  });
+
+  it('every answer, over either family, parses with dns-packet and survives re-encoding', async () => {
+    const names = [`dual.web.${ZONE}`, `_http._tcp.dual.web.${ZONE}`, `db.web.${ZONE}`, `db-0.db.web.${ZONE}`, `5678-abcd--2.db.web.${ZONE}`,
+      `nope.web.${ZONE}`, 'fd00-244--2.web.pod.cluster.local', ip6ArpaName('fd00:96::31'), ip6ArpaName('5678:abcd::2'), 'cluster.local'];
+    const types = ['A', 'AAAA', 'SRV', 'PTR', 'NS', 'SOA', 'TXT', 'ANY', 'CNAME'];
+    let seed = 21;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (let i = 0; i < 120; i++) {
+      const name = [...names[Math.floor(random() * names.length)]].map((c) => (random() < 0.5 ? c.toUpperCase() : c)).join('');
+      const type = types[Math.floor(random() * types.length)];
+      const msg = query(name, type);
+      const r = i % 2 ? await ask6(msg) : await udpTo(V4, dns.port, msg);
+      assert.equal(r.questions?.[0].name, name);
+      assert.deepEqual(dnsPacket.decode(dnsPacket.encode(r)), r, `${name} ${type}`);
+      for (const a of r.answers ?? []) if (a.type === 'AAAA') assert.ok(net.isIPv6(a.data), a.data);
+    }
+  });
+});
+

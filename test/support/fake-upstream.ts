@@ -1,6 +1,7 @@
-// A stand-in upstream resolver for tests and benchmarks, on a loopback address: A records from
-// a table, NXDOMAIN for the rest, UDP and TCP. Over UDP it truncates like a real server
-// (TC set, no answers) when the reply exceeds 512 bytes, so the TCP fallback gets exercised.
+// A stand-in upstream resolver for tests and benchmarks, on a loopback address of either
+// family: A and AAAA records from a table, NXDOMAIN for the rest, UDP and TCP. Over UDP it
+// truncates like a real server (TC set, no answers) when the reply exceeds 512 bytes, so the
+// TCP fallback gets exercised.
 
 import dgram from 'node:dgram';
 import net from 'node:net';
@@ -27,8 +28,9 @@ export async function startFakeUpstream(address: string, table: Record<string, s
     const name = question.name.toLowerCase();
     queries.set(name, (queries.get(name) ?? 0) + 1);
     const ips = table[name];
-    const answers: Answer[] =
-      question.type === 'A' ? (ips ?? []).map((ip) => ({ name: question.name, type: 'A', ttl: 300, class: 'IN', data: ip })) : [];
+    const answers: Answer[] = (ips ?? [])
+      .filter((ip) => question.type === (net.isIPv6(ip) ? 'AAAA' : 'A'))
+      .map((ip) => ({ name: question.name, type: question.type as 'A', ttl: 300, class: 'IN', data: ip }));
     const authorities: Answer[] = answers.length
       ? []
       : [{ name: 'test', type: 'SOA', ttl: 60, class: 'IN', data: { mname: 'ns.test', rname: 'hostmaster.test', serial: 1, refresh: 1, retry: 1, expire: 1, minimum: 30 } }];
@@ -39,7 +41,7 @@ export async function startFakeUpstream(address: string, table: Record<string, s
     return dnsPacket.encode({ ...packet, flags: packet.flags | dnsPacket.TRUNCATED_RESPONSE, answers: [], authorities: [] });
   };
 
-  const udp = dgram.createSocket('udp4');
+  const udp = dgram.createSocket(net.isIPv6(address) ? 'udp6' : 'udp4');
   udp.on('message', (msg, from) => {
     const r = reply(msg, true);
     if (r) udp.send(r, from.port, from.address);
