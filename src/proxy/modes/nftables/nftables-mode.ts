@@ -6,7 +6,7 @@ import type { Mode } from '../../proxier.js';
 import type { ProxyState } from '../../state/types.js';
 import type { BuildOptions } from './build.js';
 import type { Execer } from '../../../util/execer.js';
-import { DEFAULT_TABLE } from './names.js';
+import { tableName } from './render.js';
 import { TableSync } from './table-sync.js';
 
 const NFT_APPLY = ['nft', '-f', '-'];
@@ -40,7 +40,7 @@ export class NftablesMode implements Mode {
 
   /** Removes the table. */
   async stop(): Promise<void> {
-    const t = `ip ${this.opts.table ?? DEFAULT_TABLE}`;
+    const t = tableName(this.opts);
     this.synced = false;
     await this.nft(`add table ${t}\ndelete table ${t}\n`);
   }

@@ -25,7 +25,7 @@ export interface NftSet {
 }
 
 export interface Ruleset {
-  family: 'ip';
+  family: 'ip' | 'ip6';
   table: string;
   sets: NftSet[];
   chains: Chain[];
