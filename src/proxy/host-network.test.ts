@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { addAnyIPRoutes, localIPv4s, removeAnyIPRoutes } from './host-network.js';
+import { addAnyIPRoutes, localIPs, removeAnyIPRoutes } from './host-network.js';
 import { NODE_IP, requireRootAndTools, SERVICE_CIDR, TestNode } from '../../test/proxy/netns-node.js';
 
 describe('host-network in a node namespace', () => {
@@ -25,8 +25,9 @@ describe('host-network in a node namespace', () => {
     assert.doesNotMatch(await local(), /10\.96\.0\.0\/12/);
   });
 
-  it("localIPv4s lists the Execer's namespace, not this process's", async () => {
-    assert.deepEqual((await localIPv4s(net.nodeExec)).sort(), ['10.244.1.1', NODE_IP]);
-    assert.ok((await localIPv4s()).includes('127.0.0.1'));
+  it("localIPs lists the Execer's namespace, not this process's", async () => {
+    assert.deepEqual((await localIPs(net.nodeExec)).sort(), ['10.244.1.1', NODE_IP]);
+    assert.ok((await localIPs()).includes('127.0.0.1'));
+    assert.ok((await localIPs()).includes('::1'), 'both families');
   });
 });

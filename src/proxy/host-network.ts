@@ -22,15 +22,19 @@ export async function removeAnyIPRoutes(exec: Execer, cidrs: string[]): Promise<
   for (const cidr of cidrs) await exec.run(['ip', 'route', 'del', 'local', cidr, 'dev', 'lo']);
 }
 
-/** IPv4 addresses of the namespace's interfaces: this process's own, or the Execer's. */
-export async function localIPv4s(exec?: Execer): Promise<string[]> {
+/**
+ * Addresses of the namespace's interfaces, both families, link-local IPv6 left out (no Service
+ * is reached on one): this process's own, or the Execer's.
+ */
+export async function localIPs(exec?: Execer): Promise<string[]> {
+  const global = (ip: string): boolean => !/^fe[89ab]/i.test(ip);
   if (!exec) {
     return Object.values(networkInterfaces())
       .flat()
-      .filter((a) => a?.family === 'IPv4')
-      .map((a) => a!.address);
+      .map((a) => a!.address)
+      .filter(global);
   }
-  const r = await exec.run(['ip', '-j', '-4', 'addr', 'show']);
+  const r = await exec.run(['ip', '-j', 'addr', 'show']);
   if (r.code !== 0) throw new Error(`ip addr show failed (exit ${r.code}): ${r.stderr.trim()}`);
-  return (JSON.parse(r.stdout || '[]') as { addr_info?: { local: string }[] }[]).flatMap((l) => (l.addr_info ?? []).map((a) => a.local));
+  return (JSON.parse(r.stdout || '[]') as { addr_info?: { local: string }[] }[]).flatMap((l) => (l.addr_info ?? []).map((a) => a.local)).filter(global);
 }
