@@ -10,8 +10,8 @@ import { slice6 } from './dual-stack-state.js';
 /** 10.(base + i / 65536).x.y: ClusterIPs from base 96, endpoints from base 200. */
 const address = (i: number, base: number): string => `10.${base + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`;
 
-/** fd00:10:base::i, the IPv6 twin of address(). */
-const address6 = (i: number, base: number): string => `fd00:10:${base}::${i.toString(16)}`;
+/** fd00:10:base::x:y, the IPv6 twin of address() (a group holds 16 bits). */
+const address6 = (i: number, base: number): string => `fd00:10:${base}::${(i >> 16).toString(16)}:${(i & 0xffff).toString(16)}`;
 
 /**
  * Service `svc-i` (ClusterIP 10.96.x.y) with `endpoints` ready endpoints spread over two nodes;
