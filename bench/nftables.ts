@@ -3,9 +3,9 @@
 // (add, endpoints changed, delete) next to them, as NftablesMode does them: render (TableSync)
 // then one `nft -f -`. `nft --check -f -` (parse, cache, kernel prepare, then abort) is timed on
 // the same text so the commit's share shows; changes are medians over the rounds.
-// Each scale runs single-stack, then dual-stack (every Service in both families) as the proxy's
-// MetaMode does it: the `ip` and the `ip6` table each rendered and applied by its own proxier,
-// one after the other; the dual-stack lines end with their ratio to the single-stack run.
+// Each scale runs single-stack, then dual-stack (every Service in both families) as NftablesMode
+// does it: the `ip` and the `ip6` table each rendered by its TableSync, both texts applied in one
+// `nft -f -`; the dual-stack lines end with their ratio to the single-stack run.
 // Anchors: kube-proxy's nftables mode took 141 ms to add one Service next to 10,000 and over
 // 3 minutes (180 s) for a cold full sync of 10,000 × 2.
 //
@@ -25,7 +25,7 @@ const OPTS6: BuildOptions = { podCIDR: DS_POD_CIDR6, family: IPV6 };
 const ADD_ANCHOR = { ms: 141, what: "kube-proxy's 141 ms (add next to 10,000)" };
 const COLD_ANCHOR = { ms: 180_000, what: "kube-proxy's 180 s (cold 10,000 × 2)" };
 
-/** Sums of the per-table figures of one sync (one table single-stack, two dual-stack). */
+/** One sync's figures: render summed over the tables, one nft transaction for all of them. */
 interface Sync {
   render: number;
   check: number;
@@ -34,18 +34,13 @@ interface Sync {
   bytes: number;
 }
 
-/** Renders with each table in turn and applies each text (`--check` first, timed apart). */
+/** Renders with each table, then applies the texts as one transaction (`--check` first, timed apart). */
 async function sync(exec: Execer, render: (t: TableSync) => string, tables: TableSync[]): Promise<Sync> {
-  const out: Sync = { render: 0, check: 0, apply: 0, commands: 0, bytes: 0 };
-  for (const t of tables) {
-    const [text, tR] = await timed(() => render(t));
-    out.render += tR;
-    out.commands += text.split('\n').length - 1;
-    out.bytes += text.length;
-    if (!text) continue;
-    out.check += await nft(exec, ['--check', '-f', '-'], text);
-    out.apply += await nft(exec, ['-f', '-'], text);
-  }
+  const [text, tR] = await timed(() => tables.map(render).join(''));
+  const out: Sync = { render: tR, check: 0, apply: 0, commands: text.split('\n').length - 1, bytes: text.length };
+  if (!text) return out;
+  out.check = await nft(exec, ['--check', '-f', '-'], text);
+  out.apply = await nft(exec, ['-f', '-'], text);
   return out;
 }
 
@@ -66,7 +61,7 @@ async function measure(exec: Execer, s: Scale, single?: Totals): Promise<Totals>
   for (const family of ['ip', 'ip6']) await exec.run(['nft', 'delete', 'table', family, 'tinykube']);
   const cold = await sync(exec, (t) => t.full(state), tables);
   totals.set('cold', cold.render + cold.apply);
-  console.log(`${s.services} Services × ${s.endpoints} endpoints, ${s.dualStack ? 'dual-stack (ip + ip6 tables)' : 'single-stack'} (state built in ${ms(tState)})`);
+  console.log(`${s.services} Services × ${s.endpoints} endpoints, ${s.dualStack ? 'dual-stack (ip + ip6 tables, one transaction)' : 'single-stack'} (state built in ${ms(tState)})`);
   const coldAnchor = s.services === 10_000 && s.endpoints === 2 ? COLD_ANCHOR : undefined;
   console.log(
     line('cold full sync', [`render ${ms(cold.render)} (${(cold.bytes / 1e6).toFixed(1)} MB)`, `nft --check ${ms(cold.check)}`, `nft -f ${ms(cold.apply)}`, `total ${ms(cold.render + cold.apply)}${ratio('cold', cold.render + cold.apply)}`], cold.render + cold.apply, coldAnchor),

@@ -154,10 +154,10 @@ function createMode(name: ProxyModeName, { opts, exec, log, clock, metrics, fami
         opts.events.record({ apiVersion: 'v1', kind: 'Service', metadata: { name: svc.name, namespace: svc.namespace, uid: svc.uid } }, 'Warning', reason, message),
     });
   }
-  const modes = families.map(({ family, podCIDR }) => {
-    const render = { podCIDR, family, masqueradeAll: opts.masqueradeAll };
-    return name === 'nftables' ? new NftablesMode(exec, render) : new IptablesMode(exec, render);
-  });
+  const render = families.map(({ family, podCIDR }) => ({ podCIDR, family, masqueradeAll: opts.masqueradeAll }));
+  // nftables: both families' tables in one transaction; iptables: a proxier per family.
+  if (name === 'nftables') return new NftablesMode(exec, render);
+  const modes = render.map((r) => new IptablesMode(exec, r));
   return modes.length === 1 ? modes[0]! : new MetaMode(modes);
 }
 

@@ -1,6 +1,6 @@
 // The IPv6 half of a dual-stack node against the real kernel, in network namespaces of our own
-// (test/proxy/netns-node.ts with IPv6): for nftables and iptables, the per-family proxiers
-// (MetaMode) programmed from one dual-stack state; a TCP connection from the client to an IPv6
+// (test/proxy/netns-node.ts with IPv6): nftables (the ip and ip6 tables in one transaction) and
+// iptables (MetaMode: iptables and ip6tables) programmed from one dual-stack state; a TCP connection from the client to an IPv6
 // ClusterIP reaches a pod (and the IPv4 one still does); an IPv6 UDP flow's conntrack entry
 // toward a removed endpoint is deleted (`conntrack -f ipv6`) and the same flow then reaches the
 // new endpoint; an IPv6 LoadBalancer address is put on eth0 and neighbours learn it from the
@@ -66,7 +66,7 @@ const MODES: { name: string; sourcePort: number; make: () => Mode; rules: () => 
   {
     name: 'nftables',
     sourcePort: 40053,
-    make: () => new MetaMode([new NftablesMode(net.nodeExec, { podCIDR: POD_CIDR, family: IPV4 }), new NftablesMode(net.nodeExec, { podCIDR: POD_CIDR6, family: IPV6 })]),
+    make: () => new NftablesMode(net.nodeExec, [{ podCIDR: POD_CIDR, family: IPV4 }, { podCIDR: POD_CIDR6, family: IPV6 }]),
     rules: async () => (await net.nodeExec.run(['nft', 'list', 'ruleset'])).stdout,
   },
   {

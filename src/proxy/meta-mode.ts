@@ -1,7 +1,8 @@
-// kube-proxy's MetaProxier: a dual-stack node runs one kernel proxier per IP family (the `ip`
-// and `ip6` nftables tables, or iptables and ip6tables), each rendering its family's share of
-// the one state (state/family.ts). Both are synced every time; a failure of one does not keep
-// the other from applying, and fails the sync so the runner retries.
+// kube-proxy's MetaProxier: a dual-stack node runs one kernel proxier per IP family (iptables
+// and ip6tables), each rendering its family's share of the one state (state/family.ts). Both are
+// synced every time; a failure of one does not keep the other from applying, and fails the sync
+// so the runner retries. (The nftables mode takes both families itself: its `ip` and `ip6`
+// tables go in one transaction, see nftables-mode.ts.)
 
 import type { Mode } from './proxier.js';
 import type { ProxyState } from './state/types.js';

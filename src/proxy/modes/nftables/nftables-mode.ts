@@ -1,6 +1,9 @@
 // The nftables mode: each sync renders the state and applies it with one `nft -f -` (one
 // atomic transaction). After a successful sync only what changed is sent (TableSync); a failure
 // marks a full sync needed (delete and re-create the table), as kube-proxy does.
+// Dual-stack: the `ip` and the `ip6` table (one BuildOptions each) in that same transaction —
+// one nft process and one cache dump instead of two (each dump reads both tables); kube-proxy
+// runs a proxier per family, and so does the iptables mode here (meta-mode.ts).
 
 import type { Mode } from '../../proxier.js';
 import type { ProxyState } from '../../state/types.js';
@@ -13,12 +16,15 @@ const NFT_APPLY = ['nft', '-f', '-'];
 
 export class NftablesMode implements Mode {
   readonly name = 'nftables';
-  /** Whether the kernel holds what `table` last rendered; false → the next sync is full. */
+  /** Whether the kernel holds what `tables` last rendered; false → the next sync is full. */
   private synced = false;
-  private readonly table: TableSync;
+  private readonly tables: TableSync[];
+  private readonly opts: BuildOptions[];
 
-  constructor(private readonly exec: Execer, private readonly opts: BuildOptions) {
-    this.table = new TableSync(opts);
+  /** One table, or one per family (dual-stack). */
+  constructor(private readonly exec: Execer, opts: BuildOptions | BuildOptions[]) {
+    this.opts = Array.isArray(opts) ? opts : [opts];
+    this.tables = this.opts.map((o) => new TableSync(o));
   }
 
   get fullSyncNeeded(): boolean {
@@ -31,18 +37,17 @@ export class NftablesMode implements Mode {
 
   /** Renders and applies `state` (Mode.apply); rejects with nft's message on failure. */
   async apply(state: ProxyState): Promise<void> {
-    const text = this.synced ? this.table.change(state) : this.table.full(state);
+    const text = this.tables.map((t) => (this.synced ? t.change(state) : t.full(state))).join('');
     if (!text) return;
     this.synced = false;
     await this.nft(text);
     this.synced = true;
   }
 
-  /** Removes the table. */
+  /** Removes the table(s). */
   async stop(): Promise<void> {
-    const t = tableName(this.opts);
     this.synced = false;
-    await this.nft(`add table ${t}\ndelete table ${t}\n`);
+    await this.nft(this.opts.map((o) => `add table ${tableName(o)}\ndelete table ${tableName(o)}\n`).join(''));
   }
 
   private async nft(text: string): Promise<void> {
