@@ -189,7 +189,7 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   const afterApply: AfterApply = async (previous, current) => {
     const stale = conntrack ? planConntrackCleanup(previous, current) : [];
     if (stale.length) await conntrack!.delete(stale);
-    await announcer?.update(loadBalancerTargets(current));
+    await announcer?.update(loadBalancerTargets(current, kernel ? families.map((f) => f.family) : undefined));
   };
 
   const maxSyncIntervalMs = opts.maxSyncIntervalMs ?? 30_000;
