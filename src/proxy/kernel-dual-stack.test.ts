@@ -5,12 +5,17 @@
 // toward a removed endpoint is deleted (`conntrack -f ipv6`) and the same flow then reaches the
 // new endpoint; an IPv6 LoadBalancer address is put on eth0 and neighbours learn it from the
 // kernel's unsolicited advertisement; nothing is left after stop. The Services come straight
-// as states: the API on this branch allocates one family only. Root, nft, iptables, conntrack.
+// as states: the API on this branch allocates one family only. Last, startProxy with a
+// dual-stack --cluster-cidr: both tables, and IPv4 only (with an Event) where IPv6 is disabled. Root, nft, iptables, conntrack.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import pino from 'pino';
-import { NODE_IP, NODE_IP6, POD_CIDR, POD_CIDR6, podIP6, requireRootAndTools, TestNode } from '../../test/proxy/netns-node.js';
+import { NODE_IP, NODE_IP6, POD_CIDR, POD_CIDR6, podIP6, requireRootAndTools, SERVICE_CIDR, TestNode } from '../../test/proxy/netns-node.js';
+import { startTestApi } from '../../test/support/api.js';
+import { R } from '../client/client.js';
+import { EventRecorder } from '../client/events.js';
+import { startProxy } from './index.js';
 import { service, slice } from '../../test/proxy/objects.js';
 import { slice6 } from '../../test/proxy/dual-stack-state.js';
 import { eventually } from '../../test/support/eventually.js';
@@ -141,5 +146,43 @@ describe('IPv6 LoadBalancer announcement (NDP)', () => {
       await mode.stop();
     }
     assert.doesNotMatch((await net.nodeExec.run(['ip', '-6', 'addr', 'show', 'dev', 'eth0'])).stdout, new RegExp(LB6));
+  });
+});
+
+describe('startProxy with a dual-stack --cluster-cidr', () => {
+  it('programs both tables; where IPv6 is disabled it serves IPv4 only and says so in an Event on the Node', async () => {
+    const api = await startTestApi({ serviceCIDR: SERVICE_CIDR });
+    const client = api.client('test');
+    const node = new TestNode().create({ ipv6: true });
+    // The proxy's own timers do not keep a process alive (in a server the API does).
+    const alive = setInterval(() => undefined, 1_000);
+    const start = () =>
+      startProxy({ client, log: pino({ level: 'silent' }), events: new EventRecorder(client, 'kube-proxy', 'node-1'), nodeName: 'node-1', nodeIPs: [NODE_IP, NODE_IP6], mode: 'nftables', clusterCIDR: `${POD_CIDR},${POD_CIDR6}`, execer: node.nodeExec });
+    const tables = async () => (await node.nodeExec.run(['nft', 'list', 'tables'])).stdout.trim().split('\n').sort();
+    try {
+      const proxy = await start();
+      try {
+        assert.deepEqual(await tables(), ['table ip tinykube', 'table ip6 tinykube']);
+      } finally {
+        await proxy.stop();
+      }
+      assert.deepEqual(await tables(), ['']);
+
+      const off = await node.nodeExec.run(['sysctl', '-qw', 'net.ipv6.conf.all.disable_ipv6=1']);
+      assert.equal(off.code, 0, off.stderr);
+      const v4only = await start();
+      try {
+        assert.deepEqual(await tables(), ['table ip tinykube']);
+        const event = await eventually(async () => (await client.list(R.events, 'default')).items.find((e) => (e as { reason?: string }).reason === 'IPFamilyUnavailable'), 5_000, 'IPFamilyUnavailable Event');
+        assert.match((event as { message?: string }).message!, /^can't program IPv6 with the nftables proxier: IPv6 is disabled .*; serving IPv4 only$/);
+        assert.equal((event as { involvedObject?: { kind: string } }).involvedObject?.kind, 'Node');
+      } finally {
+        await v4only.stop();
+      }
+    } finally {
+      clearInterval(alive);
+      node.destroy();
+      await api.close();
+    }
   });
 });
