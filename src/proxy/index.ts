@@ -20,7 +20,7 @@ import { L2Announcer } from './announce/announcer.js';
 import { loadBalancerTargets, readyNodeNames } from './announce/choose.js';
 import { ConntrackCleaner } from './conntrack/cleaner.js';
 import { planConntrackCleanup } from './conntrack/plan.js';
-import { addAnyIPRoutes, localIPs, removeAnyIPRoutes } from './host-network.js';
+import { addAnyIPRoutes, localIPs, removeAnyIPRoutes, type AnyIP } from './host-network.js';
 import { createProxyMetrics, type ProxyMetrics } from './metrics.js';
 import { ipv6Probe, kernelProbes } from './mode-probes.js';
 import { MetaMode } from './meta-mode.js';
@@ -185,7 +185,7 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   const announcer = opts.announceInterface ? new L2Announcer({ exec, iface: opts.announceInterface, nodeName: opts.nodeName, log }) : undefined;
   // Reads only: a missing interface fails the start before anything is changed.
   await announcer?.start();
-  await addAnyIPRoutes(exec, anyIP);
+  const anyIPAdded: AnyIP = await addAnyIPRoutes(exec, anyIP);
   const afterApply: AfterApply = async (previous, current) => {
     const stale = conntrack ? planConntrackCleanup(previous, current) : [];
     if (stale.length) await conntrack!.delete(stale);
@@ -252,7 +252,7 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     await ports.stop();
     await mode.stop();
     await announcer?.stop();
-    await removeAnyIPRoutes(exec, anyIP);
+    await removeAnyIPRoutes(exec, anyIPAdded);
   };
   try {
     await Promise.all([
