@@ -17,7 +17,7 @@ import { endpointTraffic } from '../src/proxy/modes/rule-counters.js';
 import { listCountersArgv, parseNftCounters } from '../src/proxy/modes/nftables/counters.js';
 import { DEFAULT_TABLE, endpointCounter } from '../src/proxy/modes/nftables/names.js';
 import { renderNftables } from '../src/proxy/modes/nftables/render.js';
-import { parseSepCounters, SAVE_COUNTERS } from '../src/proxy/modes/iptables/counters.js';
+import { parseSepCounters, saveCounters } from '../src/proxy/modes/iptables/counters.js';
 import { sepChain } from '../src/proxy/modes/iptables/chain-names.js';
 import { renderIptables } from '../src/proxy/modes/iptables/render.js';
 import { TRACE_POD_CIDR } from '../test/proxy/trace-cases.js';
@@ -57,7 +57,7 @@ await inThrowawayNetns(async (exec) => {
     await run(exec, ['nft', 'delete', 'table', 'ip', DEFAULT_TABLE]);
 
     await run(exec, ['iptables-restore', '--noflush'], renderIptables(state, OPTS));
-    const save = await rounds(n, async () => endpointTraffic(state, sepChain, parseSepCounters(await run(exec, SAVE_COUNTERS))));
+    const save = await rounds(n, async () => endpointTraffic(state, sepChain, parseSepCounters(await run(exec, saveCounters()))));
     const list = await rounds(n, () => run(exec, ['iptables', '-t', 'nat', '-L', '-v', '-x', '-n']));
     console.log(line('iptables read', [`iptables-save -c + parse ${ms(save)}`, `iptables -L -v -x ${ms(list)}`, `${ratio(save, list)}`]));
     await run(exec, ['iptables', '-t', 'nat', '-F']);

@@ -13,6 +13,8 @@ import { TRACE_NODE } from '../../test/proxy/trace-cases.js';
 export interface Scale {
   services: number;
   endpoints: number;
+  /** Every Service in both families (an IPv6 ClusterIP and IPv6 endpoints too). */
+  dualStack?: boolean;
 }
 
 /** `--services 1000,10000 --endpoints 2,10 --rounds 5`: every pair, changes repeated `rounds` times. */
@@ -53,14 +55,15 @@ export const spread = (xs: number[]): string => `${ms(median(xs))} (best ${ms(Ma
 export const ms = (x: number): string => (x >= 10_000 ? `${(x / 1000).toFixed(1)} s` : x >= 100 ? `${x.toFixed(0)} ms` : `${x.toFixed(1)} ms`);
 
 /** The starting state of a scale: svc-0 … svc-(N-1), each with the same number of endpoints. */
-export const scaleState = (s: Scale): ProxyState => manyServices(s.services, () => s.endpoints, TRACE_NODE);
+export const scaleState = (s: Scale): ProxyState =>
+  manyServices(s.services, () => s.endpoints, s.dualStack ? { ...TRACE_NODE, nodePortIPs: [...TRACE_NODE.nodePortIPs, 'fd00:20::1'] } : TRACE_NODE, s.dualStack);
 
 export type ChangeKind = 'add' | 'endpoints' | 'delete';
 
 /** Round r's three one-Service changes, each state following the one before. */
 export function changeRound(base: ProxyState, s: Scale, r: number): [ChangeKind, ProxyState][] {
-  const added = withService(base, s.services + r, s.endpoints);
-  const endpoints = withService(added, r, Math.max(1, s.endpoints - 1 - (r % 2)));
+  const added = withService(base, s.services + r, s.endpoints, s.dualStack);
+  const endpoints = withService(added, r, Math.max(1, s.endpoints - 1 - (r % 2)), s.dualStack);
   return [
     ['add', added],
     ['endpoints', endpoints],

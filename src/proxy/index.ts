@@ -20,9 +20,11 @@ import { L2Announcer } from './announce/announcer.js';
 import { loadBalancerTargets, readyNodeNames } from './announce/choose.js';
 import { ConntrackCleaner } from './conntrack/cleaner.js';
 import { planConntrackCleanup } from './conntrack/plan.js';
-import { addAnyIPRoutes, localIPv4s, removeAnyIPRoutes } from './host-network.js';
+import { addAnyIPRoutes, localIPs, removeAnyIPRoutes, type AnyIP } from './host-network.js';
 import { createProxyMetrics, type ProxyMetrics } from './metrics.js';
-import { kernelProbes } from './mode-probes.js';
+import { ipv6Probe, kernelProbes } from './mode-probes.js';
+import { MetaMode } from './meta-mode.js';
+import { familyOf, type IPFamily } from './state/family.js';
 import { NetnsExecer, type Execer } from '../util/execer.js';
 import { IptablesMode } from './modes/iptables/iptables-mode.js';
 import { chooseMode, type ProxyModeName } from './modes/ipvs/detect.js';
@@ -53,7 +55,11 @@ export interface ProxyOptions {
   nodePortAddresses?: string[];
   /** kube-proxy's --proxy-mode; default userspace. */
   mode?: ProxyModeName;
-  /** kube-proxy's --cluster-cidr (the pod network, e.g. 10.244.0.0/16): ClusterIP traffic from outside it is masqueraded. Required by kernel modes. */
+  /**
+   * kube-proxy's --cluster-cidr (the pod network, e.g. 10.244.0.0/16): ClusterIP traffic from
+   * outside it is masqueraded. Required by kernel modes. Dual-stack: one CIDR per family,
+   * comma-separated (`10.244.0.0/16,fd00:10:244::/56`): a proxier per family.
+   */
   clusterCIDR?: string;
   /** kube-proxy's --masquerade-all (kernel modes). */
   masqueradeAll?: boolean;
@@ -100,9 +106,38 @@ interface ModeContext {
   log: Logger;
   clock: Clock;
   metrics: ProxyMetrics;
+  /** Kernel modes: a proxier per family, each with its pod network. */
+  families: FamilyCIDR[];
 }
 
-function createMode(name: ProxyModeName, { opts, exec, log, clock, metrics }: ModeContext): Mode {
+interface FamilyCIDR {
+  family: IPFamily;
+  podCIDR: string;
+}
+
+/**
+ * The families a kernel mode serves: those of --cluster-cidr whose rules can be programmed here.
+ * A second family that cannot (no IPv6, no ip6 table, no ip6tables) is left out with a Warning
+ * Event, as kube-proxy then runs single-stack; the only family failing is an error.
+ */
+async function kernelFamilies(mode: 'nftables' | 'iptables', opts: ProxyOptions, exec: Execer, nodeEvent: (reason: string, message: string) => void): Promise<FamilyCIDR[]> {
+  if (!opts.clusterCIDR) throw new Error(`the ${mode} proxy mode needs the cluster CIDR (the pod network, e.g. 10.244.0.0/16)`);
+  const byFamily = new Map<string, FamilyCIDR>();
+  for (const cidr of opts.clusterCIDR.split(',').map((c) => c.trim()).filter(Boolean)) {
+    const family = familyOf(cidr);
+    if (!byFamily.has(family.name)) byFamily.set(family.name, { family, podCIDR: cidr });
+  }
+  const out: FamilyCIDR[] = [];
+  for (const f of byFamily.values()) {
+    const probe = f.family.name === 'IPv6' ? await ipv6Probe(exec, mode) : { available: true };
+    if (probe.available) out.push(f);
+    else if (byFamily.size === 1) throw new Error(`can't program IPv6 with the ${mode} proxier: ${probe.reason}`);
+    else nodeEvent('IPFamilyUnavailable', `can't program IPv6 with the ${mode} proxier: ${probe.reason}; serving IPv4 only`);
+  }
+  return out;
+}
+
+function createMode(name: ProxyModeName, { opts, exec, log, clock, metrics, families }: ModeContext): Mode {
   if (name === 'userspace') {
     const defaultScheduler = opts.defaultScheduler ?? 'rr';
     if (!isScheduler(defaultScheduler)) throw new Error(`unknown scheduler "${defaultScheduler}" (one of ${SCHEDULERS.join(', ')})`);
@@ -119,38 +154,42 @@ function createMode(name: ProxyModeName, { opts, exec, log, clock, metrics }: Mo
         opts.events.record({ apiVersion: 'v1', kind: 'Service', metadata: { name: svc.name, namespace: svc.namespace, uid: svc.uid } }, 'Warning', reason, message),
     });
   }
-  if (!opts.clusterCIDR) throw new Error(`the ${name} proxy mode needs the cluster CIDR (the pod network, e.g. 10.244.0.0/16)`);
-  const render = { podCIDR: opts.clusterCIDR, masqueradeAll: opts.masqueradeAll };
-  return name === 'nftables' ? new NftablesMode(exec, render) : new IptablesMode(exec, render);
+  const render = families.map(({ family, podCIDR }) => ({ podCIDR, family, masqueradeAll: opts.masqueradeAll }));
+  // nftables: both families' tables in one transaction; iptables: a proxier per family.
+  if (name === 'nftables') return new NftablesMode(exec, render);
+  const modes = render.map((r) => new IptablesMode(exec, r));
+  return modes.length === 1 ? modes[0]! : new MetaMode(modes);
 }
 
 export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   const clock = opts.clock ?? realClock;
   const log = opts.log.child({ component: 'proxy' });
   const exec = opts.execer ?? new NetnsExecer();
-  const choice = await chooseMode(opts.mode ?? 'userspace', kernelProbes(exec));
-  if (choice.message) {
-    log.warn({ requested: opts.mode, mode: choice.mode }, choice.message);
+  const nodeEvent = (reason: string, message: string): void => {
+    log.warn({ requested: opts.mode, reason }, message);
     // kube-proxy's events about itself name the Node it runs on.
-    opts.events.record({ apiVersion: 'v1', kind: 'Node', metadata: { name: opts.nodeName, uid: opts.nodeName } }, 'Warning', 'ProxyModeFallback', choice.message);
-  }
+    opts.events.record({ apiVersion: 'v1', kind: 'Node', metadata: { name: opts.nodeName, uid: opts.nodeName } }, 'Warning', reason, message);
+  };
+  const choice = await chooseMode(opts.mode ?? 'userspace', kernelProbes(exec));
+  if (choice.message) nodeEvent('ProxyModeFallback', choice.message);
   const kernel = choice.mode !== 'userspace';
+  const families = choice.mode === 'nftables' || choice.mode === 'iptables' ? await kernelFamilies(choice.mode, opts, exec, nodeEvent) : [];
   // Only the userspace mode binds in this process; the kernel modes serve the Execer's namespace.
-  const localIPs = await localIPv4s(kernel ? exec : undefined);
-  const node = { nodeName: opts.nodeName, nodePortIPs: nodePortIPs(opts.nodePortAddresses, opts.nodeIPs, localIPs) };
+  const interfaceIPs = await localIPs(kernel ? exec : undefined);
+  const node = { nodeName: opts.nodeName, nodePortIPs: nodePortIPs(opts.nodePortAddresses, opts.nodeIPs, interfaceIPs) };
   const metrics = createProxyMetrics();
-  const mode = createMode(choice.mode, { opts, exec, log, clock, metrics });
+  const mode = createMode(choice.mode, { opts, exec, log, clock, metrics, families });
   const anyIP = !kernel ? (opts.anyIPCIDRs ?? []) : [];
   if (kernel && opts.anyIPCIDRs?.length) log.info({ mode: choice.mode }, 'AnyIP routes are for the userspace mode only; not added');
   const conntrack = kernel ? new ConntrackCleaner(exec, log) : undefined;
   const announcer = opts.announceInterface ? new L2Announcer({ exec, iface: opts.announceInterface, nodeName: opts.nodeName, log }) : undefined;
   // Reads only: a missing interface fails the start before anything is changed.
   await announcer?.start();
-  await addAnyIPRoutes(exec, anyIP);
+  const anyIPAdded: AnyIP = await addAnyIPRoutes(exec, anyIP);
   const afterApply: AfterApply = async (previous, current) => {
     const stale = conntrack ? planConntrackCleanup(previous, current) : [];
     if (stale.length) await conntrack!.delete(stale);
-    await announcer?.update(loadBalancerTargets(current));
+    await announcer?.update(loadBalancerTargets(current, kernel ? families.map((f) => f.family) : undefined));
   };
 
   const maxSyncIntervalMs = opts.maxSyncIntervalMs ?? 30_000;
@@ -213,7 +252,7 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     await ports.stop();
     await mode.stop();
     await announcer?.stop();
-    await removeAnyIPRoutes(exec, anyIP);
+    await removeAnyIPRoutes(exec, anyIPAdded);
   };
   try {
     await Promise.all([
@@ -227,7 +266,7 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     await stop().catch((err: unknown) => log.error({ err }, 'cleanup after a failed start failed'));
     throw e;
   }
-  log.info({ mode: mode.name, nodePortIPs: node.nodePortIPs, announceInterface: opts.announceInterface }, 'proxy serving');
+  log.info({ mode: mode.name, families: families.map((f) => f.family.name), nodePortIPs: node.nodePortIPs, announceInterface: opts.announceInterface }, 'proxy serving');
 
   return {
     stop,

@@ -24,3 +24,13 @@ export function kernelProbes(exec: Execer, ipvs: () => Probe = detectIpvs): Prob
     iptables: () => runs(exec, ['iptables-restore', '--version'], ['iptables-save', '-t', 'nat']),
   };
 }
+
+/**
+ * Whether `mode` can program IPv6 where the rules go (a dual-stack node's second proxier): the
+ * namespace has IPv6, and nft accepts an ip6 table (checked, not made) or ip6tables runs.
+ */
+export async function ipv6Probe(exec: Execer, mode: 'nftables' | 'iptables'): Promise<Probe> {
+  const sysctl = await exec.run(['cat', '/proc/sys/net/ipv6/conf/all/disable_ipv6']);
+  if (sysctl.code !== 0 || sysctl.stdout.trim() !== '0') return { available: false, reason: sysctl.code ? 'the kernel has no IPv6' : 'IPv6 is disabled (net.ipv6.conf.all.disable_ipv6)' };
+  return mode === 'nftables' ? runs(exec, ['nft', '--check', 'add', 'table', 'ip6', 'tinykube']) : runs(exec, ['ip6tables-restore', '--version'], ['ip6tables-save', '-t', 'nat']);
+}

@@ -8,6 +8,8 @@ import { service, slice } from './objects.js';
 import { TRACE_NODE } from './trace-cases.js';
 import { serviceChains } from '../../src/proxy/modes/iptables/chain-names.js';
 import type { RenderOptions } from '../../src/proxy/modes/iptables/render.js';
+import { IPV6 } from '../../src/proxy/state/family.js';
+import { dualStackState, DS_POD_CIDR6 } from './dual-stack-state.js';
 
 export const webState = (spec: Parameters<typeof service>[1], ips: string[], node = TRACE_NODE): ProxyState =>
   stateFromObjects([service('web', { clusterIP: '10.96.0.20', clusterIPs: ['10.96.0.20'], ...spec })], [slice('web', ips.map((ip, i) => ({ ip, node: i ? 'node-2' : 'node-1' })))], node);
@@ -39,6 +41,8 @@ export const GOLDEN: { name: string; state: () => ProxyState; opts?: Partial<Ren
     state: () => webState({}, ['10.244.1.5']),
     opts: { existingChains: ['KUBE-SERVICES', 'KUBE-SVC-AAAAAAAAAAAAAAAA', 'KUBE-SEP-BBBBBBBBBBBBBBBB', 'DOCKER', serviceChains(webState({}, []).ports.values().next().value!.service).cluster] },
   },
+  // ip6tables' half of a dual-stack node (loaded with ip6tables-restore: the name ends in -ip6).
+  { name: 'dual-stack-ip6', state: dualStackState, opts: { family: IPV6, podCIDR: DS_POD_CIDR6 } },
 ];
 
 /** The golden files stay beside the renderer's tests, in src/proxy/modes/iptables/testdata. */

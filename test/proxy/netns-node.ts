@@ -2,6 +2,8 @@
 // `tkt-<random>-…` (never the host's): a node with eth0 on an underlay shared with a client,
 // pods behind a bridge cni0 (10.244.1.0/24), servers in the pods answering their name over TCP
 // (8080) and UDP (5353). destroy() kills the servers and deletes every namespace.
+// With `create({ ipv6: true })` the same network also has IPv6 (dual-stack): addresses added
+// `nodad` (usable at once), the node forwarding both families.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -11,6 +13,12 @@ export const NODE_IP = '172.20.0.11';
 export const CLIENT_IP = '172.20.0.2';
 export const POD_CIDR = '10.244.0.0/16';
 export const SERVICE_CIDR = '10.96.0.0/12';
+export const NODE_IP6 = 'fd00:20::11';
+export const CLIENT_IP6 = 'fd00:20::2';
+export const POD_CIDR6 = 'fd00:10:244::/56';
+export const SERVICE_CIDR6 = 'fd00:10:96::/112';
+/** The IPv6 address of pod N (`pod(n)` with `ipv6`). */
+export const podIP6 = (n: number): string => `fd00:10:244:1::${n}`;
 
 function ip(...args: string[]): void {
   const r = spawnSync('ip', args, { encoding: 'utf8' });
@@ -29,7 +37,8 @@ export function requireRootAndTools(tools: string[]): void {
 const SERVERS = `
 const name = process.argv[1];
 require('net').createServer((s) => s.end(name)).listen(8080, () => {
-  const u = require('dgram').createSocket('udp4');
+  // udp6 on :: takes IPv4 datagrams too (as mapped addresses), so both families reach it.
+  const u = require('dgram').createSocket('udp6');
   u.on('message', (_m, from) => u.send(name, from.port, from.address));
   u.bind(5353, () => console.log('ready'));
 });`;
@@ -42,9 +51,11 @@ export class TestNode {
   readonly clientExec = new NetnsExecer(this.client);
   private readonly namespaces: string[] = [];
   private readonly servers: ChildProcess[] = [];
+  private ipv6 = false;
 
   /** Node and client on the underlay; the client routes the service CIDR to the node. */
-  create(): this {
+  create({ ipv6 = false } = {}): this {
+    this.ipv6 = ipv6;
     for (const ns of [this.node, this.client]) this.addNs(ns);
     ip('-n', this.node, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', this.client);
     ip('-n', this.node, 'addr', 'add', `${NODE_IP}/24`, 'dev', 'eth0');
@@ -53,8 +64,14 @@ export class TestNode {
     ip('-n', this.node, 'addr', 'add', '10.244.1.1/24', 'dev', 'cni0');
     for (const [ns, dev] of [[this.node, 'eth0'], [this.node, 'cni0'], [this.client, 'eth0']] as const) ip('-n', ns, 'link', 'set', dev, 'up');
     ip('-n', this.client, 'route', 'add', SERVICE_CIDR, 'via', NODE_IP);
-    const r = spawnSync('ip', ['netns', 'exec', this.node, 'sysctl', '-qw', 'net.ipv4.ip_forward=1']);
+    const r = spawnSync('ip', ['netns', 'exec', this.node, 'sysctl', '-qw', 'net.ipv4.ip_forward=1', ...(ipv6 ? ['net.ipv6.conf.all.forwarding=1'] : [])]);
     if (r.status !== 0) throw new Error(`ip_forward: ${r.stderr}`);
+    if (ipv6) {
+      ip('-n', this.node, 'addr', 'add', `${NODE_IP6}/64`, 'dev', 'eth0', 'nodad');
+      ip('-n', this.client, 'addr', 'add', `${CLIENT_IP6}/64`, 'dev', 'eth0', 'nodad');
+      ip('-n', this.node, 'addr', 'add', 'fd00:10:244:1::1/64', 'dev', 'cni0', 'nodad');
+      ip('-n', this.client, 'route', 'add', SERVICE_CIDR6, 'via', NODE_IP6);
+    }
     return this;
   }
 
@@ -69,6 +86,10 @@ export class TestNode {
     ip('-n', ns, 'link', 'set', 'eth0', 'up');
     ip('-n', ns, 'link', 'set', 'lo', 'up');
     ip('-n', ns, 'route', 'add', 'default', 'via', '10.244.1.1');
+    if (this.ipv6) {
+      ip('-n', ns, 'addr', 'add', `${podIP6(n)}/64`, 'dev', 'eth0', 'nodad');
+      ip('-n', ns, 'route', 'add', 'default', 'via', 'fd00:10:244:1::1');
+    }
     const child = spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', SERVERS, name], { stdio: ['ignore', 'pipe', 'inherit'] });
     this.servers.push(child);
     await new Promise<void>((resolve, reject) => {
@@ -86,7 +107,7 @@ export class TestNode {
 
   /** From the client namespace, from a fixed source port (one conntrack flow): the UDP answer or TIMEOUT. */
   async udp(host: string, port: number, sourcePort: number): Promise<string> {
-    const script = `const u = require('dgram').createSocket('udp4'); u.bind(${sourcePort}, () => u.send('q', ${port}, '${host}')); u.on('message', (m) => (console.log(String(m)), u.close())); setTimeout(() => (console.log('TIMEOUT'), u.close()), 1500).unref();`;
+    const script = `const u = require('dgram').createSocket('${host.includes(':') ? 'udp6' : 'udp4'}'); u.bind(${sourcePort}, () => u.send('q', ${port}, '${host}')); u.on('message', (m) => (console.log(String(m)), u.close())); setTimeout(() => (console.log('TIMEOUT'), u.close()), 1500).unref();`;
     return (await this.clientExec.run([process.execPath, '-e', script])).stdout.trim();
   }
 

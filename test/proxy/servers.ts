@@ -31,7 +31,7 @@ export async function httpBackend(ip: string, port: number, name: string): Promi
 
 /** A UDP server answering each datagram with `name:payload`. */
 export async function udpBackend(ip: string, port: number, name: string): Promise<{ close(): Promise<void>; received: () => number }> {
-  const sock = dgram.createSocket('udp4');
+  const sock = dgram.createSocket(net.isIPv6(ip) ? 'udp6' : 'udp4');
   let received = 0;
   sock.on('message', (m, r) => {
     received++;
@@ -81,7 +81,7 @@ export function get(ip: string, port: number): Promise<string> {
 
 /** One datagram and its answer, from a fresh socket unless one is given. */
 export function udpAsk(ip: string, port: number, payload: string, sock?: dgram.Socket, timeoutMs = 2000): Promise<string> {
-  const s = sock ?? dgram.createSocket('udp4');
+  const s = sock ?? dgram.createSocket(net.isIPv6(ip) ? 'udp6' : 'udp4');
   return new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => done(new Error('no answer')), timeoutMs);
     const onMsg = (m: Buffer): void => done(undefined, m.toString());

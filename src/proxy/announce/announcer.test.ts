@@ -31,7 +31,7 @@ describe('L2Announcer (commands, FakeExecer)', () => {
     await announcer.update({ readyNodes: NODES });
     await announcer.stop();
     assert.deepEqual(cmds(exec), [
-      'ip -j -4 addr show dev eth0',
+      'ip -j addr show dev eth0',
       `ip addr add ${mine[0]}/32 dev eth0 label eth0:lb`,
       `arping -U -c 2 -I eth0 ${mine[0]}`,
       `ip addr del ${mine[0]}/32 dev eth0`,
@@ -43,14 +43,33 @@ describe('L2Announcer (commands, FakeExecer)', () => {
 
   it("adopts a previous run's labelled /32s and removes those it does not announce; leaves other addresses alone", async () => {
     const listing = JSON.stringify([{ addr_info: [
-      { local: '172.20.0.11', prefixlen: 24, label: 'eth0' },
-      { local: theirs[0], prefixlen: 32, label: 'eth0:lb' },
-      { local: '172.20.0.99', prefixlen: 32, label: 'eth0' },
+      { family: 'inet', local: '172.20.0.11', prefixlen: 24, label: 'eth0' },
+      { family: 'inet', local: theirs[0], prefixlen: 32, label: 'eth0:lb' },
+      { family: 'inet', local: '172.20.0.99', prefixlen: 32, label: 'eth0' },
+      { family: 'inet6', local: 'fd00:20::11', prefixlen: 64 },
+      { family: 'inet6', local: 'fd00:20::200', prefixlen: 128, deprecated: true },
+      { family: 'inet6', local: 'fd00:20::99', prefixlen: 128 },
     ] }]);
-    const { exec, announcer } = setup((c) => (c.argv[2] === '-4' ? { stdout: listing } : {}));
+    const { exec, announcer } = setup((c) => (c.argv[1] === '-j' ? { stdout: listing } : {}));
     await announcer.start();
     await announcer.update({ lbIPs: [theirs[0]!], readyNodes: NODES });
-    assert.deepEqual(cmds(exec).slice(1), [`ip addr del ${theirs[0]}/32 dev eth0`]);
+    assert.deepEqual(cmds(exec).slice(1), [`ip addr del ${theirs[0]}/32 dev eth0`, 'ip addr del fd00:20::200/128 dev eth0']);
+  });
+
+  it('IPv6: a deprecated /128 with DAD after turning ndisc_notify on (the kernel advertises), no arping', async () => {
+    const pool6 = Array.from({ length: 20 }, (_, i) => `fd00:20::${(0x200 + i).toString(16)}`);
+    const mine6 = pool6.filter((ip) => announcers(pool6, NODES).get(ip) === 'node-1');
+    const { exec, announcer } = setup(() => ({ stdout: '[]' }));
+    await announcer.update({ lbIPs: mine6.slice(0, 2), readyNodes: NODES });
+    await announcer.stop();
+    assert.deepEqual(cmds(exec), [
+      'tee /proc/sys/net/ipv6/conf/eth0/ndisc_notify',
+      `ip addr add ${mine6[0]}/128 dev eth0 preferred_lft 0`,
+      `ip addr add ${mine6[1]}/128 dev eth0 preferred_lft 0`,
+      `ip addr del ${mine6[0]}/128 dev eth0`,
+      `ip addr del ${mine6[1]}/128 dev eth0`,
+    ]);
+    assert.equal(exec.calls[0]!.stdin, '1\n');
   });
 
   it('without arping: logged once, the address is still announced', async () => {

@@ -4,6 +4,8 @@ import type { Node } from '../../apis/core/nodes.js';
 import { stateFromObjects } from '../state/build-state.js';
 import { service, slice } from '../../../test/proxy/objects.js';
 import { announcers, loadBalancerTargets, readyNodeNames } from './choose.js';
+import { IPV4 } from '../state/family.js';
+import { slice6 } from '../../../test/proxy/dual-stack-state.js';
 
 const node = (name: string, ready?: string): Node => ({
   apiVersion: 'v1',
@@ -70,5 +72,20 @@ describe('loadBalancerTargets', () => {
     const t = loadBalancerTargets(st);
     assert.deepEqual(t.lbIPs, ['172.20.0.201', '172.20.0.202']);
     assert.deepEqual([...t.preferred], [['172.20.0.201', ['tinykube-node-2']]]);
+  });
+
+  it('dual-stack: each ingress IP prefers the nodes with endpoints of its family; families the datapath lacks are left out', () => {
+    const st = stateFromObjects(
+      [{
+        ...service('a', { clusterIPs: ['10.96.0.30', 'fd00:10:96::30'], type: 'LoadBalancer', externalTrafficPolicy: 'Local', ports: [{ name: 'http', protocol: 'TCP', port: 80, nodePort: 30080 }] }),
+        status: { loadBalancer: { ingress: [{ ip: '172.20.0.201' }, { ip: 'fd00:20::201' }] } },
+      }],
+      [slice('a', [{ ip: '10.244.2.5', node: 'node-2' }]), slice6('a', [{ ip: 'fd00:10:244:3::5', node: 'node-3' }])],
+      { nodeName: 'node-1', nodePortIPs: [] },
+    );
+    const t = loadBalancerTargets(st);
+    assert.deepEqual(t.lbIPs, ['172.20.0.201', 'fd00:20::201']);
+    assert.deepEqual([...t.preferred], [['172.20.0.201', ['node-2']], ['fd00:20::201', ['node-3']]]);
+    assert.deepEqual(loadBalancerTargets(st, [IPV4]).lbIPs, ['172.20.0.201']);
   });
 });

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { Node } from '../../apis/core/nodes.js';
 import type { ProxyState } from '../state/types.js';
+import { familyOf, type IPFamily } from '../state/family.js';
 
 /** Names of the Nodes whose Ready condition is True (Unknown, a lease expired, is not ready). */
 export function readyNodeNames(nodes: Node[]): string[] {
@@ -40,14 +41,17 @@ export function announcers(lbIPs: Iterable<string>, readyNodes: string[], prefer
 }
 
 /** LoadBalancer addresses of the state, and for those of Local-policy ports the nodes with a serving endpoint. */
-export function loadBalancerTargets(state: ProxyState): { lbIPs: string[]; preferred: Map<string, string[]> } {
+export function loadBalancerTargets(state: ProxyState, families?: IPFamily[]): { lbIPs: string[]; preferred: Map<string, string[]> } {
   const lbIPs = new Set<string>();
   const preferred = new Map<string, string[]>();
   for (const sp of state.ports.values()) {
-    for (const ip of sp.service.loadBalancerIPs) {
+    // Only the families this node's datapath serves (a kernel mode's IPv6 may be unavailable).
+    for (const ip of sp.service.loadBalancerIPs.filter((a) => !families || families.some((f) => f.has(a)))) {
       lbIPs.add(ip);
       if (!sp.service.externalPolicyLocal) continue;
-      const nodes = sp.endpoints.filter((e) => e.serving && e.nodeName).map((e) => e.nodeName!);
+      // An IPv6 address is served by the Service's IPv6 endpoints.
+      const family = familyOf(ip);
+      const nodes = sp.endpoints.filter((e) => e.serving && e.nodeName && family.has(e.ip)).map((e) => e.nodeName!);
       preferred.set(ip, [...new Set([...(preferred.get(ip) ?? []), ...nodes])].sort());
     }
   }

@@ -15,7 +15,7 @@ import { endpointTraffic } from './rule-counters.js';
 import { listCountersArgv, parseNftCounters } from './nftables/counters.js';
 import { DEFAULT_TABLE, endpointCounter } from './nftables/names.js';
 import { renderNftables } from './nftables/render.js';
-import { parseSepCounters, SAVE_COUNTERS } from './iptables/counters.js';
+import { parseSepCounters, saveCounters } from './iptables/counters.js';
 import { sepChain } from './iptables/chain-names.js';
 import { renderIptables } from './iptables/render.js';
 
@@ -71,7 +71,7 @@ describe('rule counters read back from the kernel', { skip: netns.skip }, () => 
     text = preset(text, endpointCounter(web.service, web.endpoints.find((e) => e.ip === '10.244.1.5')!), 7);
     text = preset(text, endpointCounter(tcpDns.service, tcpDns.endpoints[0]!), 3);
     await run(['nft', '-f', '-'], text);
-    const counts = parseNftCounters(await run(listCountersArgv(DEFAULT_TABLE)));
+    const counts = parseNftCounters(await run(listCountersArgv(`ip ${DEFAULT_TABLE}`)));
     assert.equal(counts.size, 4);
     assert.deepEqual(byEndpoint(endpointTraffic(s, endpointCounter, counts)), EXPECTED);
     await run(['nft', 'delete', 'table', 'ip', DEFAULT_TABLE]);
@@ -90,7 +90,7 @@ describe('rule counters read back from the kernel', { skip: netns.skip }, () => 
       })
       .join('\n');
     await run(['iptables-restore', '--counters', '--noflush'], text);
-    const counts = parseSepCounters(await run(SAVE_COUNTERS));
+    const counts = parseSepCounters(await run(saveCounters()));
     assert.equal(counts.size, 4);
     assert.deepEqual(byEndpoint(endpointTraffic(s, sepChain, counts)), EXPECTED);
   });

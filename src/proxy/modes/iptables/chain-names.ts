@@ -3,6 +3,7 @@
 // sync recognises its own chains, and short enough for iptables' 28-character limit.
 
 import { hash } from 'node:crypto';
+import { joinHostPort } from '../../state/family.js';
 import type { EndpointInfo, ServicePortInfo } from '../../state/types.js';
 
 export const SVC_PREFIX = 'KUBE-SVC-';
@@ -58,7 +59,8 @@ export function serviceChains(svc: ServicePortInfo): ServiceChains {
 }
 export const sepChain = (svc: ServicePortInfo, ep: EndpointInfo): string => SEP_PREFIX + hash16(portProto(svc) + endpointString(ep));
 
-export const endpointString = (ep: EndpointInfo): string => `${ep.ip}:${ep.port}`;
+/** `ip:port`, `[ip]:port` for IPv6: in comments, `--to-destination` and SEP chains' hashes. */
+export const endpointString = (ep: EndpointInfo): string => joinHostPort(ep.ip, ep.port);
 
 /** Whether a chain is one of the per-service chains a sync owns (and may delete when stale). */
 export const isServiceChain = (chain: string): boolean => SERVICE_CHAIN_PREFIXES.some((p) => chain.startsWith(p));

@@ -4,7 +4,8 @@
 import type { RuleCounts } from '../rule-counters.js';
 import { SEP_PREFIX } from './chain-names.js';
 
-export const SAVE_COUNTERS = ['iptables-save', '-c', '-t', 'nat'];
+/** The nat table with its counters, from `iptables` or `ip6tables`. */
+export const saveCounters = (tool = 'iptables'): string[] => [`${tool}-save`, '-c', '-t', 'nat'];
 
 const DNAT_RULE = new RegExp(`^\\[(\\d+):\\d+\\] -A (${SEP_PREFIX}\\S+) .*-j DNAT\\b`);
 

@@ -45,7 +45,7 @@ async function connect(host: string, port: number): Promise<string> {
 
 function requireTools(): void {
   if (process.getuid?.() !== 0) throw new Error('iptables kernel tests need root (they create a network namespace)');
-  for (const tool of ['ip', 'iptables-restore', 'iptables-save', 'iptables']) {
+  for (const tool of ['ip', 'iptables-restore', 'iptables-save', 'iptables', 'ip6tables-restore']) {
     const r = spawnSync(tool, ['--version']);
     if (r.error) throw new Error(`${tool} not found (${r.error.message}): apt-get install -y iptables iproute2`);
   }
@@ -87,13 +87,14 @@ describe('iptables in a network namespace', () => {
   });
 
   for (const g of GOLDEN) {
-    it(`${g.name}: iptables-restore --test accepts it, then a real --noflush restore`, async () => {
+    const tool = g.name.endsWith('-ip6') ? 'ip6tables' : 'iptables';
+    it(`${g.name}: ${tool}-restore --test accepts it, then a real --noflush restore`, async () => {
       const text = fs.readFileSync(goldenPath(g.name), 'utf8');
-      const test = await exec.run(['iptables-restore', '--test'], text);
+      const test = await exec.run([`${tool}-restore`, '--test'], text);
       assert.equal(test.code, 0, test.stderr);
-      const real = await exec.run(['iptables-restore', '--noflush'], text);
+      const real = await exec.run([`${tool}-restore`, '--noflush'], text);
       assert.equal(real.code, 0, real.stderr);
-      assert.match(await save('nat'), /:KUBE-SERVICES/);
+      assert.match((await exec.run([`${tool}-save`, '-t', 'nat'])).stdout, /:KUBE-SERVICES/);
     });
   }
 

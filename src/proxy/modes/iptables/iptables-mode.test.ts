@@ -7,6 +7,10 @@ import { IptablesMode } from './iptables-mode.js';
 import { JUMP_RULES } from './render.js';
 import { webState } from '../../../../test/proxy/iptables-golden-states.js';
 import { BUILTIN_JUMPS } from '../../../../test/proxy/iptables-trace.js';
+import { DS_NODE, DS_POD_CIDR6, slice6 } from '../../../../test/proxy/dual-stack-state.js';
+import { service, slice } from '../../../../test/proxy/objects.js';
+import { stateFromObjects } from '../../state/build-state.js';
+import { IPV6 } from '../../state/family.js';
 
 const KERNEL_NAT = '*nat\n:PREROUTING ACCEPT [0:0]\n:KUBE-SERVICES - [0:0]\n:KUBE-SVC-STALESTALESTALE - [0:0]\nCOMMIT\n';
 
@@ -124,5 +128,29 @@ describe('IptablesMode: partial syncs next to many Services', () => {
     await mode.apply({ ...many, nodePortIPs: ['172.20.0.9'] });
     assert.equal(kinds(exec.calls)[0], 'iptables-save');
     assert.match(exec.calls[1]!.stdin, /^:KUBE-SERVICES - \[0:0\]$/m);
+  });
+});
+
+describe('IptablesMode for IPv6 (the ip6tables half of a dual-stack node)', () => {
+  const dual = (v6: string[]) =>
+    stateFromObjects(
+      [service('a', { clusterIP: '10.96.0.50', clusterIPs: ['10.96.0.50', 'fd00:10:96::50'] })],
+      [slice('a', [{ ip: '10.244.1.2' }]), slice6('a', v6.map((ip) => ({ ip })))],
+      DS_NODE,
+    );
+
+  it('runs ip6tables-save/-restore, and a partial sync rewrites only what the IPv6 endpoints changed', async () => {
+    const exec = new FakeExecer((c) => (c.argv.includes('-C') ? { code: 1 } : c.argv[0] === 'ip6tables-save' ? { stdout: '*nat\nCOMMIT\n' } : {}));
+    const mode = new IptablesMode(exec, { podCIDR: DS_POD_CIDR6, family: IPV6 });
+    await mode.apply(dual(['fd00:10:244:1::2', 'fd00:10:244:1::3']));
+    assert.deepEqual([...new Set(exec.calls.map((c) => c.argv[0]))], ['ip6tables-save', 'ip6tables-restore', 'ip6tables']);
+    assert.doesNotMatch(exec.calls[1]!.stdin!, /10\.96\.0\.50|10\.244/);
+    exec.calls.length = 0;
+    await mode.apply(dual(['fd00:10:244:1::2']));
+    assert.deepEqual(exec.calls.map((c) => c.argv[0]), ['ip6tables-restore']);
+    const text = exec.calls[0]!.stdin!;
+    assert.match(text, /^-X KUBE-SEP-\w+$/m);
+    assert.match(text, /-> \[fd00:10:244:1::2\]:8080" -j KUBE-SEP-\w+$/m);
+    assert.doesNotMatch(text, /KUBE-NODEPORTS|10\.96/);
   });
 });

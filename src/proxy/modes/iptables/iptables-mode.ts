@@ -11,12 +11,11 @@ import type { EndpointTraffic } from '../../traffic.js';
 import { PortRenderings } from '../port-changes.js';
 import { endpointTraffic } from '../rule-counters.js';
 import { sepChain } from './chain-names.js';
-import { parseSepCounters, SAVE_COUNTERS } from './counters.js';
+import { parseSepCounters, saveCounters } from './counters.js';
 import { JUMP_RULES, renderCleanup, renderFull, renderPartial, renderPort, type PortRules, type RenderOptions } from './render.js';
 import { parseRuleset } from './ruleset.js';
 
 const WAIT = ['-w', '5'];
-const RESTORE = ['iptables-restore', ...WAIT, '--noflush'];
 
 export class IptablesMode implements Mode {
   readonly name = 'iptables';
@@ -24,12 +23,17 @@ export class IptablesMode implements Mode {
   private readonly ports: PortRenderings<PortRules>;
   /** What the kernel's chains were last made from: the KUBE-SEP chains to read. */
   private applied: ProxyState | undefined;
+  /** iptables or ip6tables (and their -save / -restore). */
+  private readonly tool: string;
+  private readonly restore: string[];
 
   constructor(
     private readonly exec: Execer,
     private readonly opts: Omit<RenderOptions, 'existingChains'>,
   ) {
-    this.ports = new PortRenderings((sp) => renderPort(sp, opts));
+    this.ports = new PortRenderings((sp, nodePortIPs) => renderPort(sp, nodePortIPs, opts));
+    this.tool = opts.family?.name === 'IPv6' ? 'ip6tables' : 'iptables';
+    this.restore = [`${this.tool}-restore`, ...WAIT, '--noflush'];
   }
 
   /** Whether the next sync reads the kernel again and re-ensures the jumps. */
@@ -47,10 +51,10 @@ export class IptablesMode implements Mode {
     this.fullSyncNeeded = true;
     if (changes) {
       const text = renderPartial(changes);
-      if (text) await this.check(RESTORE, text);
+      if (text) await this.check(this.restore, text);
     } else {
       const existingChains = await this.kernelNatChains();
-      await this.check(RESTORE, renderFull(this.ports.all(state), state.nodePortIPs, { ...this.opts, existingChains }));
+      await this.check(this.restore, renderFull(this.ports.all(state), state.nodePortIPs, { ...this.opts, existingChains }));
       await this.ensureJumps();
     }
     this.fullSyncNeeded = false;
@@ -60,31 +64,31 @@ export class IptablesMode implements Mode {
   /** The KUBE-SEP DNAT rules' counters, one `iptables-save -c` (Mode.traffic). */
   async traffic(): Promise<EndpointTraffic[]> {
     const state = this.applied;
-    return state ? endpointTraffic(state, sepChain, parseSepCounters(await this.check(SAVE_COUNTERS))) : [];
+    return state ? endpointTraffic(state, sepChain, parseSepCounters(await this.check(saveCounters(this.tool)))) : [];
   }
 
   /** Removes the jumps, then every chain of ours. */
   async stop(): Promise<void> {
     for (const j of JUMP_RULES) {
       // Absent already is fine: -C first keeps the log free of expected failures.
-      if ((await this.exec.run(['iptables', ...WAIT, '-t', j.table, '-C', j.chain, ...j.args])).code === 0) {
-        await this.check(['iptables', ...WAIT, '-t', j.table, '-D', j.chain, ...j.args]);
+      if ((await this.exec.run([this.tool, ...WAIT, '-t', j.table, '-C', j.chain, ...j.args])).code === 0) {
+        await this.check([this.tool, ...WAIT, '-t', j.table, '-D', j.chain, ...j.args]);
       }
     }
-    await this.check(RESTORE, renderCleanup(await this.kernelNatChains()));
+    await this.check(this.restore, renderCleanup(await this.kernelNatChains()));
     this.fullSyncNeeded = true;
     this.applied = undefined;
   }
 
   private async kernelNatChains(): Promise<Set<string>> {
-    const saved = await this.check(['iptables-save', '-t', 'nat']);
+    const saved = await this.check([`${this.tool}-save`, '-t', 'nat']);
     return new Set(parseRuleset(saved).get('nat')?.keys());
   }
 
   /** Inserted in reverse so that, from scratch, each builtin chain starts in JUMP_RULES order. */
   private async ensureJumps(): Promise<void> {
     for (const j of [...JUMP_RULES].reverse()) {
-      const base = ['iptables', ...WAIT, '-t', j.table];
+      const base = [this.tool, ...WAIT, '-t', j.table];
       if ((await this.exec.run([...base, '-C', j.chain, ...j.args])).code !== 0) await this.check([...base, '-I', j.chain, '1', ...j.args]);
     }
   }

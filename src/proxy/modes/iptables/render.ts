@@ -4,8 +4,8 @@
 // service port's lines (PortRules) depend on that port alone. The builtin chains' jumps are not
 // part of a restore (--noflush must not touch other rules): JUMP_RULES lists them for the mode.
 
-import { isIPv4 } from 'node:net';
 import { categorize } from '../../state/categorize.js';
+import { familyPort, IPV4, type IPFamily } from '../../state/family.js';
 import type { AddressPlan, EndpointInfo, ProxyState, ServicePortState } from '../../state/types.js';
 import type { PortChange } from '../port-changes.js';
 import { endpointString, isServiceChain, sepChain, serviceChains, servicePortName } from './chain-names.js';
@@ -29,6 +29,8 @@ export interface RenderOptions {
   masqueradeAll?: boolean;
   /** Chains now in the kernel's nat table; our per-service ones not rendered again are deleted. */
   existingChains?: Iterable<string>;
+  /** iptables or ip6tables: the family of the addresses kept (default IPv4). */
+  family?: IPFamily;
 }
 
 export interface JumpRule {
@@ -93,16 +95,16 @@ export interface PortRules {
   natChains: string[];
 }
 
-/** The lines of one service port, whatever the other ports. */
-export function renderPort(sp: ServicePortState, opts: RenderOptions): PortRules {
+/** The lines of one service port, whatever the other ports, on a node with these NodePort addresses. */
+export function renderPort(sp: ServicePortState, nodePortIPs: string[], opts: RenderOptions): PortRules {
   const filter = new Table();
   const nat = new Table();
-  renderServicePort(ipv4Only(sp), { filter, nat, opts });
+  renderServicePort(familyPort(sp, nodePortIPs, opts.family ?? IPV4), { filter, nat, opts });
   return { filter: filter.rules, nat: nat.rules, natChains: nat.chains };
 }
 
 export function renderIptables(state: ProxyState, opts: RenderOptions): string {
-  return renderFull([...state.ports.values()].map((sp) => renderPort(sp, opts)), state.nodePortIPs, opts);
+  return renderFull([...state.ports.values()].map((sp) => renderPort(sp, state.nodePortIPs, opts)), state.nodePortIPs, opts);
 }
 
 /** A full sync: every chain of ours declared (hence flushed) and written, stale ones deleted. */
@@ -135,7 +137,7 @@ export function renderFull(ports: PortRules[], nodePortIPs: string[], opts: Rend
   }
 
   // Must stay last: a NodePort on a node address must not shadow a VIP rule above.
-  for (const ip of nodePortIPs.filter((ip) => isIPv4(ip))) {
+  for (const ip of nodePortIPs.filter((ip) => (opts.family ?? IPV4).has(ip))) {
     nat.add(KUBE_SERVICES, comment('kubernetes service nodeports; NOTE: this must be the last rule in this chain'), '-d', ip, '-j', KUBE_NODEPORTS);
   }
   return filter.text('filter') + nat.text('nat', [LIST_ALL_CHAINS]);
@@ -229,10 +231,6 @@ export function renderCleanup(natChains: Iterable<string>): string {
   return filter.text('filter') + nat.text('nat');
 }
 
-/** iptables is the IPv4 half; a dual-stack service's IPv6 addresses belong to ip6tables. */
-function ipv4Only(sp: ServicePortState): ServicePortState {
-  return { ...sp, endpoints: sp.endpoints.filter((e) => isIPv4(e.ip)), addresses: sp.addresses.filter((a) => isIPv4(a.ip)) };
-}
 
 interface Ctx {
   filter: Table;

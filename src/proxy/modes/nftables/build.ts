@@ -7,9 +7,9 @@
 //   nat-postrouting. Each service port's share of the table (PortParts) depends on that port and
 //   the node's addresses only, so a change sync can rebuild just the ports that changed.
 
-import { isIPv4 } from 'node:net';
-import { categorize, planAddresses } from '../../state/categorize.js';
+import { categorize } from '../../state/categorize.js';
 import { compareEndpoints } from '../../state/endpoints.js';
+import { familyPort, IPV4, joinHostPort, type IPFamily } from '../../state/family.js';
 import type { EndpointInfo, ProxyState, ServicePortInfo, ServicePortState } from '../../state/types.js';
 import * as n from './names.js';
 import type { Chain, NftSet, Ruleset } from './ruleset.js';
@@ -20,13 +20,23 @@ export interface BuildOptions {
   podCIDR: string;
   /** Masquerade every ClusterIP connection (kube-proxy's --masquerade-all). */
   masqueradeAll?: boolean;
+  /** The table's family (one table per family, as kube-proxy); default IPv4. */
+  family?: IPFamily;
 }
 
-const VIP_KEY = 'ipv4_addr . inet_proto . inet_service';
+/** What differs between the `ip` and the `ip6` table: the family keyword and the address type. */
+export interface NftFamily {
+  /** Table family and header keyword (`ip daddr`, `ip6 daddr`). */
+  ip: 'ip' | 'ip6';
+  addr: 'ipv4_addr' | 'ipv6_addr';
+}
+
+export const nftFamily = (f: IPFamily = IPV4): NftFamily => (f.name === 'IPv6' ? { ip: 'ip6', addr: 'ipv6_addr' } : { ip: 'ip', addr: 'ipv4_addr' });
+
 const NODEPORT_KEY = 'inet_proto . inet_service';
 
 /** The chains every table has, whatever the services. */
-function fixedChains(): Chain[] {
+function fixedChains({ ip }: NftFamily): Chain[] {
   const check = `ct state new jump ${n.ENDPOINTS_CHECK_CHAIN}`;
   return [
     { name: n.NAT_PREROUTING, base: { type: 'nat', hook: 'prerouting', priority: -100 }, rules: [`jump ${n.SERVICES_CHAIN}`] },
@@ -39,15 +49,15 @@ function fixedChains(): Chain[] {
     {
       name: n.SERVICES_CHAIN,
       rules: [
-        `ip daddr . meta l4proto . th dport vmap @${n.SERVICE_IPS_MAP}`,
-        `ip daddr @${n.NODEPORT_IPS_SET} meta l4proto . th dport vmap @${n.SERVICE_NODEPORTS_MAP}`,
+        `${ip} daddr . meta l4proto . th dport vmap @${n.SERVICE_IPS_MAP}`,
+        `${ip} daddr @${n.NODEPORT_IPS_SET} meta l4proto . th dport vmap @${n.SERVICE_NODEPORTS_MAP}`,
       ],
     },
     {
       name: n.ENDPOINTS_CHECK_CHAIN,
       rules: [
-        `ip daddr . meta l4proto . th dport vmap @${n.NO_ENDPOINT_SERVICES_MAP}`,
-        `ip daddr @${n.NODEPORT_IPS_SET} meta l4proto . th dport vmap @${n.NO_ENDPOINT_NODEPORTS_MAP}`,
+        `${ip} daddr . meta l4proto . th dport vmap @${n.NO_ENDPOINT_SERVICES_MAP}`,
+        `${ip} daddr @${n.NODEPORT_IPS_SET} meta l4proto . th dport vmap @${n.NO_ENDPOINT_NODEPORTS_MAP}`,
       ],
     },
     { name: n.MARK_MASQ_CHAIN, rules: [`meta mark set meta mark | ${n.MASQ_MARK}`] },
@@ -56,7 +66,7 @@ function fixedChains(): Chain[] {
       // Hairpin: an endpoint reaching itself through a service must get the reply via the node.
       // The bit is cleared so that a packet going round again is judged afresh.
       rules: [
-        `ip saddr . ip daddr @${n.HAIRPIN_SET} jump ${n.MARK_MASQ_CHAIN}`,
+        `${ip} saddr . ${ip} daddr @${n.HAIRPIN_SET} jump ${n.MARK_MASQ_CHAIN}`,
         `meta mark & ${n.MASQ_MARK} == 0 return`, `meta mark set meta mark ^ ${n.MASQ_MARK}`,
         'masquerade fully-random',
       ],
@@ -76,23 +86,10 @@ export interface PortParts {
   hairpin: string[];
 }
 
-/**
- * The table is IPv4 (as kube-proxy, one table per family): IPv6 addresses and endpoints of a
- * dual-stack service are left out, and the verdicts decided again on what remains.
- */
-function ipv4Only(sp: ServicePortState, nodePortIPs: string[]): ServicePortState {
-  const svc = sp.service;
-  const ips = [...svc.clusterIPs, ...svc.externalIPs, ...svc.loadBalancerIPs, ...sp.endpoints.map((e) => e.ip)];
-  if (ips.every((ip) => isIPv4(ip))) return sp;
-  const v4 = (list: string[]): string[] => list.filter((ip) => isIPv4(ip));
-  const service = { ...svc, clusterIPs: v4(svc.clusterIPs), externalIPs: v4(svc.externalIPs), loadBalancerIPs: v4(svc.loadBalancerIPs) };
-  const endpoints = sp.endpoints.filter((e) => isIPv4(e.ip));
-  return { service, endpoints, addresses: planAddresses(service, endpoints, v4(nodePortIPs)) };
-}
-
 /** Chains, sets and map elements of one service port, on a node with these NodePort addresses. */
 export function servicePortParts(state: ServicePortState, nodePortIPs: string[], opts: BuildOptions): PortParts {
-  const sp = ipv4Only(state, nodePortIPs);
+  const sp = familyPort(state, nodePortIPs, opts.family ?? IPV4);
+  const { ip, addr } = nftFamily(opts.family);
   const out: PortParts = { chains: [], sets: [], elements: [], counters: [], hairpin: [] };
   const svc = sp.service;
   const proto = svc.protocol.toLowerCase();
@@ -121,20 +118,20 @@ export function servicePortParts(state: ServicePortState, nodePortIPs: string[],
   }
 
   if (usesCluster) {
-    const fromOutside = opts.masqueradeAll ? '' : ` ip saddr != ${opts.podCIDR}`;
+    const fromOutside = opts.masqueradeAll ? '' : ` ${ip} saddr != ${opts.podCIDR}`;
     const masq = forwarded
       .filter((a) => a.kind === 'ClusterIP' && !a.local)
-      .map((a) => `ip daddr ${a.ip} ${proto} dport ${a.port}${fromOutside} jump ${n.MARK_MASQ_CHAIN}`);
-    out.chains.push({ name: n.clusterChain(svc), rules: [...masq, ...pickRules(svc, cluster)] });
+      .map((a) => `${ip} daddr ${a.ip} ${proto} dport ${a.port}${fromOutside} jump ${n.MARK_MASQ_CHAIN}`);
+    out.chains.push({ name: n.clusterChain(svc), rules: [...masq, ...pickRules(svc, cluster, ip)] });
   }
-  if (usesLocal) out.chains.push({ name: n.localChain(svc), rules: pickRules(svc, local) });
+  if (usesLocal) out.chains.push({ name: n.localChain(svc), rules: pickRules(svc, local, ip) });
   if (external) {
     const toCluster = `goto ${n.clusterChain(svc)}`;
     const rules = svc.externalPolicyLocal
       ? [
           // Pods and the node itself reach external addresses as they reach the ClusterIP
           // (as kube-proxy does); only traffic from elsewhere keeps its source address.
-          `ip saddr ${opts.podCIDR} ${toCluster}`,
+          `${ip} saddr ${opts.podCIDR} ${toCluster}`,
           `fib saddr type local jump ${n.MARK_MASQ_CHAIN}`,
           `fib saddr type local ${toCluster}`,
           `goto ${n.localChain(svc)}`,
@@ -149,15 +146,15 @@ export function servicePortParts(state: ServicePortState, nodePortIPs: string[],
   if (svc.affinityTimeoutSeconds === undefined) return out;
   // ClientIP affinity needs a chain per endpoint to remember who was sent there.
   for (const ep of endpoints) {
-    out.sets.push({ name: n.affinitySet(svc, ep), type: 'ipv4_addr', flags: 'dynamic,timeout', timeoutSeconds: svc.affinityTimeoutSeconds, elements: [] });
-    out.chains.push({ name: n.endpointChain(svc, ep), rules: [`update @${n.affinitySet(svc, ep)} { ip saddr }`, dnatRule(svc, ep)] });
+    out.sets.push({ name: n.affinitySet(svc, ep), type: addr, flags: 'dynamic,timeout', timeoutSeconds: svc.affinityTimeoutSeconds, elements: [] });
+    out.chains.push({ name: n.endpointChain(svc, ep), rules: [`update @${n.affinitySet(svc, ep)} { ${ip} saddr }`, dnatRule(svc, ep)] });
   }
   return out;
 }
 
 /** DNAT to one endpoint, counted in its named counter: the rule sees a connection's first
  *  packet only (nat chains), so the counter's packets are the connections sent there. */
-const dnatRule = (svc: ServicePortInfo, ep: EndpointInfo): string => `meta l4proto ${svc.protocol.toLowerCase()} counter name ${n.endpointCounter(svc, ep)} dnat to ${ep.ip}:${ep.port}`;
+const dnatRule = (svc: ServicePortInfo, ep: EndpointInfo): string => `meta l4proto ${svc.protocol.toLowerCase()} counter name ${n.endpointCounter(svc, ep)} dnat to ${joinHostPort(ep.ip, ep.port)}`;
 
 /**
  * A uniform random pick as a cascade of draws (iptables' statistic): rule i matches with
@@ -165,10 +162,10 @@ const dnatRule = (svc: ServicePortInfo, ep: EndpointInfo): string => `meta l4pro
  * anonymous set by scanning all others, so 10,000 of them load in quadratic time (see README).
  * With affinity, a client seen recently goes to its endpoint's chain first.
  */
-function pickRules(svc: ServicePortInfo, eps: EndpointInfo[]): string[] {
+function pickRules(svc: ServicePortInfo, eps: EndpointInfo[], ip: NftFamily['ip']): string[] {
   const draw = (i: number): string => (i < eps.length - 1 ? `numgen random mod ${eps.length - i} == 0 ` : '');
   if (svc.affinityTimeoutSeconds === undefined) return eps.map((e, i) => `${draw(i)}${dnatRule(svc, e)}`);
-  const sticky = eps.map((e) => `ip saddr @${n.affinitySet(svc, e)} goto ${n.endpointChain(svc, e)}`);
+  const sticky = eps.map((e) => `${ip} saddr @${n.affinitySet(svc, e)} goto ${n.endpointChain(svc, e)}`);
   return [...sticky, ...eps.map((e, i) => `${draw(i)}goto ${n.endpointChain(svc, e)}`)];
 }
 
@@ -184,7 +181,9 @@ export function assembleRuleset(parts: Iterable<PortParts>, nodePortIPs: string[
     [n.NO_ENDPOINT_SERVICES_MAP]: [],
     [n.NO_ENDPOINT_NODEPORTS_MAP]: [],
   };
-  const chains = fixedChains();
+  const f = nftFamily(opts.family);
+  const family = opts.family ?? IPV4;
+  const chains = fixedChains(f);
   const sets: NftSet[] = [];
   const counters: string[] = [];
   const hairpin = new Set<string>();
@@ -196,16 +195,17 @@ export function assembleRuleset(parts: Iterable<PortParts>, nodePortIPs: string[
     for (const ip of p.hairpin) hairpin.add(ip);
   }
   const vmap = (name: string, type: string): NftSet => ({ name, type, verdicts: true, elements: maps[name]! });
+  const vipKey = `${f.addr} . inet_proto . inet_service`;
   return {
-    family: 'ip',
+    family: f.ip,
     table: opts.table ?? n.DEFAULT_TABLE,
     counters,
     sets: [
-      { name: n.NODEPORT_IPS_SET, type: 'ipv4_addr', elements: nodePortIPs.filter((ip) => isIPv4(ip)).sort() },
-      { name: n.HAIRPIN_SET, type: 'ipv4_addr . ipv4_addr', elements: [...hairpin].sort().map(hairpinElement) },
-      vmap(n.SERVICE_IPS_MAP, VIP_KEY),
+      { name: n.NODEPORT_IPS_SET, type: f.addr, elements: nodePortIPs.filter((ip) => family.has(ip)).sort() },
+      { name: n.HAIRPIN_SET, type: `${f.addr} . ${f.addr}`, elements: [...hairpin].sort().map(hairpinElement) },
+      vmap(n.SERVICE_IPS_MAP, vipKey),
       vmap(n.SERVICE_NODEPORTS_MAP, NODEPORT_KEY),
-      vmap(n.NO_ENDPOINT_SERVICES_MAP, VIP_KEY),
+      vmap(n.NO_ENDPOINT_SERVICES_MAP, vipKey),
       vmap(n.NO_ENDPOINT_NODEPORTS_MAP, NODEPORT_KEY),
       ...sets,
     ],

@@ -1,4 +1,4 @@
-// Reading the endpoints' named counters: `nft -j list counters table ip NAME`, one command
+// Reading the endpoints' named counters: `nft -j list counters table ip NAME` (or ip6), one command
 // whatever the number of Services, parsed here (pure) from nft's JSON.
 
 import type { RuleCounts } from '../rule-counters.js';
@@ -7,7 +7,8 @@ interface NftJson {
   nftables?: { counter?: { name: string; packets: number } }[];
 }
 
-export const listCountersArgv = (table: string): string[] => ['nft', '-j', 'list', 'counters', 'table', 'ip', table];
+/** `table` as render.ts's tableName gives it: `ip tinykube` or `ip6 tinykube`. */
+export const listCountersArgv = (table: string): string[] => ['nft', '-j', 'list', 'counters', 'table', ...table.split(' ')];
 
 export function parseNftCounters(json: string): RuleCounts {
   const doc = JSON.parse(json) as NftJson;

@@ -50,7 +50,8 @@ export const externalChain = (svc: ServicePortInfo): string => `external-${servi
 
 function endpointBase(svc: ServicePortInfo, ep: EndpointInfo): string {
   const addr = `${ep.ip}/${ep.port}`;
-  return `${hash(`${svc.key}:${addr}`)}-${svc.namespace}/${svc.name}/${svc.protocol.toLowerCase()}/${svc.portName || svc.port}__${addr}`;
+  // nft names may not hold a colon: an IPv6 address is written with dots (as kube-proxy does).
+  return `${hash(`${svc.key}:${addr}`)}-${svc.namespace}/${svc.name}/${svc.protocol.toLowerCase()}/${svc.portName || svc.port}__${addr.replaceAll(':', '.')}`;
 }
 
 /** Chain DNATing to one endpoint (services with ClientIP affinity). */

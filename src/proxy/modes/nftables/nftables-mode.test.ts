@@ -6,6 +6,8 @@ import { FakeExecer } from '../../../../test/support/fake-execer.js';
 import { NftablesMode } from './nftables-mode.js';
 import { renderNftables } from './render.js';
 import { renderNftablesChange } from './table-sync.js';
+import { dualStackState, DS_POD_CIDR6 } from '../../../../test/proxy/dual-stack-state.js';
+import { IPV6 } from '../../state/family.js';
 
 const OPTS = { podCIDR: TRACE_POD_CIDR };
 const stateOf = (prefix: string) => TRACE_CASES.find((c) => c.name.startsWith(prefix))!.state();
@@ -14,6 +16,25 @@ const B = stateOf('ClusterIP without endpoints');
 const FULL = /^add table ip tinykube\ndelete table ip tinykube\n/;
 
 describe('NftablesMode', () => {
+  it('dual-stack: the ip and the ip6 table in one transaction, each changed only where its family changed', async () => {
+    const exec = new FakeExecer();
+    const both = [OPTS, { podCIDR: DS_POD_CIDR6, family: IPV6 }];
+    const mode = new NftablesMode(exec, both);
+    const state = dualStackState();
+    await mode.apply(state);
+    assert.equal(exec.calls.length, 1);
+    assert.equal(exec.calls[0]!.stdin, renderNftables(state, both[0]!) + renderNftables(state, both[1]!));
+    // Only the IPv6 endpoints of `web` change: nothing for the ip table.
+    const ports = new Map(state.ports);
+    const [key, web] = [...ports].find(([, sp]) => sp.service.name === 'web')!;
+    ports.set(key, { ...web, endpoints: web.endpoints.filter((e) => e.ip !== 'fd00:10:244:2::5') });
+    await mode.apply({ ...state, ports });
+    assert.match(exec.calls[1]!.stdin!, /^flush chain ip6 tinykube service-\w+-default\/web\/tcp\/http$/m);
+    assert.doesNotMatch(exec.calls[1]!.stdin!, / ip tinykube /);
+    await mode.stop();
+    assert.equal(exec.calls[2]!.stdin, 'add table ip tinykube\ndelete table ip tinykube\nadd table ip6 tinykube\ndelete table ip6 tinykube\n');
+  });
+
   it('first a full sync, then only changes, nothing when nothing changed', async () => {
     const exec = new FakeExecer();
     const mode = new NftablesMode(exec, OPTS);

@@ -9,6 +9,9 @@ import { TRACE_CASES, TRACE_NODE, TRACE_POD_CIDR, type TracePacket } from '../..
 import { renderNftables } from './render.js';
 import { renderNftablesChange, TableSync } from './table-sync.js';
 import { traceNftables } from '../../../../test/proxy/nftables-trace.js';
+import { dualStackState, DS_NODE, DS_POD_CIDR6, slice6 } from '../../../../test/proxy/dual-stack-state.js';
+import { IPV6 } from '../../state/family.js';
+import type { BuildOptions } from './build.js';
 
 const OPTS = { podCIDR: TRACE_POD_CIDR };
 const TRACE_OPTS = { localAddresses: TRACE_NODE.nodePortIPs };
@@ -18,7 +21,7 @@ const ip = (a: string) => ({ clusterIP: a, clusterIPs: [a] });
 const lb = (a: string) => ({ status: { loadBalancer: { ingress: [{ ip: a }] } } });
 
 /** A bit of everything: the states of the golden files (also loaded into a real nft by nft-netns.test.ts). */
-const GOLDEN: { name: string; state: () => ProxyState; opts?: { masqueradeAll?: boolean } }[] = [
+const GOLDEN: { name: string; state: () => ProxyState; opts?: Partial<BuildOptions> }[] = [
   {
     name: 'cluster-ip',
     state: () =>
@@ -57,6 +60,10 @@ const GOLDEN: { name: string; state: () => ProxyState; opts?: { masqueradeAll?: 
         TRACE_NODE,
       ),
   },
+  // The ip6 table of a dual-stack node: only the IPv6 half of each Service.
+  { name: 'dual-stack-ip6', opts: { family: IPV6, podCIDR: DS_POD_CIDR6 }, state: dualStackState },
+  // And its ip table: the same state, the IPv4 half.
+  { name: 'dual-stack-ip', state: dualStackState },
 ];
 
 describe('packet tracer: the shared cases', () => {
@@ -196,6 +203,35 @@ describe('change sync', () => {
   it('a changed affinity timeout falls back to the full text', () => {
     const sticky = (timeoutSeconds: number) => state([service('a', { ...ip('10.96.0.50'), sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds } } })]);
     assert.equal(renderNftablesChange(sticky(60), sticky(120), OPTS), renderNftables(sticky(120), OPTS));
+  });
+});
+
+describe('change sync of the ip6 table (dual-stack)', () => {
+  const OPTS6 = { podCIDR: DS_POD_CIDR6, family: IPV6 };
+  const dual = (v6Endpoints: string[]) =>
+    stateFromObjects(
+      [service('a', { clusterIP: '10.96.0.50', clusterIPs: ['10.96.0.50', 'fd00:10:96::50'] }), service('b', ip('10.96.0.51'))],
+      [slice('a', [{ ip: '10.244.1.2' }]), slice6('a', v6Endpoints.map((x) => ({ ip: x }))), slice('b', [{ ip: '10.244.1.4' }])],
+      DS_NODE,
+    );
+
+  it('an IPv6 endpoint leaving rewrites only that chain of the ip6 table', () => {
+    const text = renderNftablesChange(dual(['fd00:10:244:1::2', 'fd00:10:244:1::3']), dual(['fd00:10:244:1::2']), OPTS6);
+    assert.match(text, /^flush chain ip6 tinykube service-\w+-default\/a\/tcp\/http$/m);
+    assert.match(text, /^add rule ip6 tinykube service-\w+-default\/a\/tcp\/http meta l4proto tcp dnat to \[fd00:10:244:1::2\]:8080$/m);
+    assert.match(text, /^delete element ip6 tinykube hairpin-endpoints \{ fd00:10:244:1::3 \. fd00:10:244:1::3 \}$/m);
+    assert.doesNotMatch(text, /table|10\.244|default\/b\//);
+  });
+
+  it('the last IPv6 endpoint leaving rejects on the IPv6 ClusterIP; the ip table sees no change', () => {
+    const before = dual(['fd00:10:244:1::2']);
+    const after = dual([]);
+    assert.match(renderNftablesChange(before, after, OPTS6), /^add element ip6 tinykube no-endpoint-services \{ fd00:10:96::50 \. tcp \. 80 : goto reject-chain \}$/m);
+    assert.equal(renderNftablesChange(before, after, OPTS), '');
+  });
+
+  it('a single-stack IPv4 Service puts nothing in the ip6 table', () => {
+    assert.doesNotMatch(renderNftables(dual([]), OPTS6), /10\.96\.0\.51|default\/b\//);
   });
 });
 

@@ -4,7 +4,7 @@
 // ClientIP affinity sets' contents.
 
 import type { ProxyState } from '../../state/types.js';
-import { buildRuleset, type BuildOptions } from './build.js';
+import { buildRuleset, nftFamily, type BuildOptions } from './build.js';
 import { DEFAULT_TABLE, NO_ENDPOINT_NODEPORTS_MAP, NO_ENDPOINT_SERVICES_MAP, SERVICE_IPS_MAP, SERVICE_NODEPORTS_MAP } from './names.js';
 import { chainHeader, formatTable, setDeclaration, type Chain, type NftSet, type Ruleset } from './ruleset.js';
 
@@ -44,8 +44,11 @@ const declarationBody = (s: NftSet): string =>
     .map((l) => `${l.trim()};`)
     .join(' ');
 
+/** `ip tinykube` / `ip6 tinykube`: the table as commands name it. */
+export const tableName = (opts: BuildOptions): string => `${nftFamily(opts.family).ip} ${opts.table ?? DEFAULT_TABLE}`;
+
 export function formatChange(opts: BuildOptions, d: TableDelta): string {
-  const t = `ip ${opts.table ?? DEFAULT_TABLE}`;
+  const t = tableName(opts);
   const out: string[] = [];
   const kind = (s: NftSet): string => (s.verdicts ? 'map' : 'set');
   // Order matters inside the transaction: nothing may refer to what does not exist yet, and

@@ -25,7 +25,7 @@ export interface NftSet {
 }
 
 export interface Ruleset {
-  family: 'ip';
+  family: 'ip' | 'ip6';
   table: string;
   /** Named counters (one per endpoint of a service port): a rule names one to count in it. */
   counters: string[];

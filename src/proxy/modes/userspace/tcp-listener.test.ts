@@ -66,3 +66,15 @@ test('TCP listener', async (t) => {
     await l.close();
   }
 });
+
+test('IPv6: a service address on ::1 forwards TCP to an IPv6 endpoint', async () => {
+  await tcpServer('::1', 5501, (s) => s.end('six'));
+  const balancer = new Balancer(deps.clock);
+  balancer.configure({ backends: [{ key: '[::1]:5501', ip: '::1', port: 5501, weight: 1 }], scheduler: 'rr', drainMs: 0 });
+  const l = await listenTcp('::1', 5502, () => ({ verdict: 'forward', balancer, stats: noStats }), deps);
+  try {
+    assert.deepEqual(await roundTrip('::1', 5502, Buffer.from('x')), { body: Buffer.from('six') });
+  } finally {
+    await l.close();
+  }
+});

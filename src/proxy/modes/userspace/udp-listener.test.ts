@@ -87,3 +87,16 @@ test('UDP socket errors are reported, not swallowed', async () => {
     await l.close();
   }
 });
+
+test('IPv6: a service address on ::1 forwards UDP to an IPv6 endpoint and replies from the VIP', async () => {
+  const clock = new FakeClock(0);
+  await udpBackend('::1', 5404, 'six');
+  const balancer = new Balancer(clock);
+  balancer.configure({ backends: [{ key: '[::1]:5404', ip: '::1', port: 5404, weight: 1 }], scheduler: 'rr', drainMs: 0 });
+  const l = await listenUdp('::1', 5403, () => ({ verdict: 'forward', balancer, stats: noStats }), { clock, connectTimeoutMs: 1000, udpIdleTimeoutMs: 10_000, udpMaxFlows: 2 }, recorder());
+  try {
+    assert.equal(await udpAsk('::1', 5403, 'q'), 'six:q');
+  } finally {
+    await l.close();
+  }
+});

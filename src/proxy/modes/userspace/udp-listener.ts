@@ -9,6 +9,7 @@
 // episode. Socket errors are reported, not swallowed.
 
 import dgram from 'node:dgram';
+import { isIPv6 } from 'node:net';
 import type { Timer } from '../../../util/clock.js';
 import { plainIP, type DatapathDeps, type Listener, type Route, type RouteLookup } from './route.js';
 
@@ -33,8 +34,11 @@ interface Flow {
   close(): void;
 }
 
+const udpType = (ip: string): dgram.SocketType => (isIPv6(ip) ? 'udp6' : 'udp4');
+
 export async function listenUdp(ip: string, port: number, route: RouteLookup, deps: DatapathDeps, problems: UdpProblems): Promise<Listener> {
-  const server = dgram.createSocket({ type: 'udp4' });
+  // Each family its own socket (a Service's IPv6 VIP is served beside its IPv4 one).
+  const server = dgram.createSocket({ type: udpType(ip), ipv6Only: isIPv6(ip) });
   const flows = new Map<string, Flow>();
   let full = false;
 
@@ -61,7 +65,7 @@ export async function listenUdp(ip: string, port: number, route: RouteLookup, de
     if (!r || r.verdict === 'drop') return undefined;
     const b = r.balancer.pick({ clientIP: plainIP(rinfo.address), destIP: ip });
     if (!b) return undefined;
-    const sock = dgram.createSocket({ type: 'udp4' });
+    const sock = dgram.createSocket({ type: udpType(b.ip) });
     let release = (): void => undefined;
     let closed = false;
     const close = (): void => {
