@@ -45,10 +45,10 @@ export interface NodeAgentOptions {
   log: Logger;
   nodeName: string;
   dataDir: string;
-  /** e.g. 127.244.0.0/16 */
-  podCIDR: string;
-  /** e.g. 127.0.0.1 */
-  nodeIP: string;
+  /** One per family, primary first: e.g. [127.244.0.0/16], or [10.244.1.0/24, fd00:10:244:1::/64]. */
+  podCIDRs: string[];
+  /** One per family, primary first: e.g. [127.0.0.1]. */
+  nodeIPs: string[];
   clock?: Clock;
   /** How long stop() lets pod processes exit after SIGTERM before SIGKILL. */
   shutdownGraceMs?: number;
@@ -75,6 +75,9 @@ const TOKEN_RENEW_CHECK_MS = 60_000;
 /** After a FailedMount, the volumes are tried again this much later. */
 const VOLUME_RETRY_MS = 2_000;
 
+/** The addresses a pod's status gives it (status.podIPs, or podIP from an older writer). */
+const podIPsOf = (pod: Pod): string[] => pod.status?.podIPs?.map((p) => p.ip) ?? (pod.status?.podIP ? [pod.status.podIP] : []);
+
 const terminal = (pod: Pod): boolean => pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
 
 export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent> {
@@ -86,13 +89,14 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
   const ledger = new ProcessLedger(join(dataDir, 'node', 'processes'));
   const leftovers = ledger.killLeftovers();
   if (leftovers.length) log.warn({ pids: leftovers }, 'killed pod processes left by an earlier run');
-  const ips = new PodIPAllocator(opts.podCIDR);
-  const heartbeat = new NodeHeartbeat(client, { nodeName, nodeIP: opts.nodeIP, podCIDR: opts.podCIDR, host: readHostFacts(), kubeletPort: opts.kubeletPort }, clock, log, opts.nodeLeaseDurationSeconds);
+  const nodeIP = opts.nodeIPs[0]!;
+  const ips = new PodIPAllocator(opts.podCIDRs);
+  const heartbeat = new NodeHeartbeat(client, { nodeName, nodeIPs: opts.nodeIPs, podCIDRs: opts.podCIDRs, host: readHostFacts(), kubeletPort: opts.kubeletPort }, clock, log, opts.nodeLeaseDurationSeconds);
   await heartbeat.start();
 
   // Pods that already hold an IP keep it: reserve them all before any new pod asks for one.
   const { items: bound } = await client.list<Pod>(R.pods, undefined, { fieldSelector });
-  for (const p of bound) if (p.status?.podIP && !p.spec?.hostNetwork && !terminal(p)) ips.allocate(p.metadata.uid!, p.status.podIP);
+  for (const p of bound) if (p.status?.podIP && !p.spec?.hostNetwork && !terminal(p)) ips.allocate(p.metadata.uid!, podIPsOf(p));
 
   const services = new Informer<Service>(client, R.services);
   // What pods reference, as kubelet's watch-based configmap and secret managers see it.
@@ -106,7 +110,7 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
   const payloadContext = (pod: Pod, podIP: string): PayloadContext => ({
     sources: configSources,
     podIP,
-    hostIP: opts.nodeIP,
+    hostIP: nodeIP,
     token: (audience, expirationSeconds) => tokens.get(pod, audience, expirationSeconds),
   });
   /** Tokens due for renewal are requested again and written into the pods' volumes. */
@@ -142,12 +146,12 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
     backoff: new RestartBackoff(),
     events: { record: (pod, type, reason, message) => recorder.record(pod, type, reason, message) },
     log,
-    hostIP: opts.nodeIP,
+    hostIPs: opts.nodeIPs,
     prepare(pod, container, podIP) {
       const volumeMounts = containerMounts(container, volumePathsOf.get(pod.metadata.uid!));
       const resolved = resolveContainer(pod, container, { podIP, dataDir, mounts: volumeMounts });
       const envWarnings: string[] = [];
-      const env = containerEnv(pod, container, services.list(), podIP, opts.nodeIP, configSources, envWarnings, resolved.imageEnv);
+      const env = containerEnv(pod, container, services.list(), podIP, nodeIP, configSources, envWarnings, resolved.imageEnv);
       const netns = netnsOf.get(pod.metadata.uid!);
       if (netns) checkExecutable(resolved.argv[0]!, env.PATH);
       saveStartedEnv(dataDir, pod, container.name!, env);
@@ -232,17 +236,17 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
     // A finished pod is not run again (a restarted agent finds it so).
     if (terminal(pod)) return;
     // hostNetwork pods share the node's address (and network), as on Kubernetes.
-    const ip = pod.spec?.hostNetwork ? opts.nodeIP : ips.allocate(uid, pod.status?.podIP);
-    if (!ip) {
-      recorder.record(pod, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: no free IP in pod CIDR ${opts.podCIDR}`);
+    const podIPs = pod.spec?.hostNetwork ? opts.nodeIPs : ips.allocate(uid, podIPsOf(pod));
+    if (!podIPs) {
+      recorder.record(pod, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: no free IP in pod CIDR ${opts.podCIDRs.join(',')}`);
       return;
     }
     settingUp.set(uid, pod);
-    const setUp = pod.spec?.hostNetwork ? Promise.resolve(undefined) : network.setUp(pod, ip);
+    const setUp = pod.spec?.hostNetwork ? Promise.resolve(undefined) : network.setUp(pod, podIPs);
     setUp.then(
       (netns) => {
         netnsOf.set(uid, netns);
-        startWhenMounted(pod, ip);
+        startWhenMounted(pod, podIPs);
       },
       (err: Error) => {
         settingUp.delete(uid);
@@ -258,7 +262,8 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
 
   /** Sets the pod's volumes up, then runs it; a volume that cannot be set up yet (a missing
    *  ConfigMap, an unbound claim) is a FailedMount event and another try later. */
-  function startWhenMounted(first: Pod, ip: string): void {
+  function startWhenMounted(first: Pod, podIPs: string[]): void {
+    const ip = podIPs[0]!;
     const uid = first.metadata.uid!;
     const pod = settingUp.get(uid);
     if (!pod || stopped) {
@@ -274,14 +279,14 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
         const latest = settingUp.get(uid);
         settingUp.delete(uid);
         if (!latest || stopped) return void release(pod);
-        const worker = new PodWorker(latest, ip, deps);
+        const worker = new PodWorker(latest, podIPs, deps);
         workers.set(uid, worker);
-        log.debug({ pod: `${pod.metadata.namespace}/${pod.metadata.name}`, ip, netns: netnsOf.get(uid) }, 'running pod');
+        log.debug({ pod: `${pod.metadata.namespace}/${pod.metadata.name}`, podIPs, netns: netnsOf.get(uid) }, 'running pod');
         worker.update(latest);
       },
       (err: Error) => {
         recorder.record(pod, 'Warning', 'FailedMount', err.message);
-        clock.after(VOLUME_RETRY_MS, () => startWhenMounted(first, ip));
+        clock.after(VOLUME_RETRY_MS, () => startWhenMounted(first, podIPs));
       },
     );
   }
@@ -308,7 +313,7 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
   await Promise.all([services.start(), configMaps.start(), secrets.start()]);
   await pods.start();
   renewTimer = clock.after(TOKEN_RENEW_CHECK_MS, renewTokens);
-  log.info({ podCIDR: opts.podCIDR }, 'node agent started');
+  log.info({ podCIDRs: opts.podCIDRs }, 'node agent started');
 
   return {
     async stop() {
