@@ -198,7 +198,9 @@ function chooseNetwork(flag: string | undefined): NetworkName {
 }
 
 /** Whether `--NAME` is on the command line (not just its default). */
-const given = (args: string[], name: string): boolean => args.some((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+function given(args: string[], name: string): boolean {
+  return args.some((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+}
 
 /** The loopback network's pods are IPv4 only: they are addresses of the host's lo, and without
  *  root ::1 is the only IPv6 address a process can bind. Dual-stack Services still get both

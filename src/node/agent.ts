@@ -147,9 +147,10 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
     events: { record: (pod, type, reason, message) => recorder.record(pod, type, reason, message) },
     log,
     hostIPs: opts.nodeIPs,
-    prepare(pod, container, podIP) {
+    prepare(pod, container, podIPs) {
+      const podIP = podIPs[0]!;
       const volumeMounts = containerMounts(container, volumePathsOf.get(pod.metadata.uid!));
-      const resolved = resolveContainer(pod, container, { podIP, dataDir, mounts: volumeMounts });
+      const resolved = resolveContainer(pod, container, { podIPs, dataDir, mounts: volumeMounts });
       const envWarnings: string[] = [];
       const env = containerEnv(pod, container, services.list(), podIP, nodeIP, configSources, envWarnings, resolved.imageEnv);
       const netns = netnsOf.get(pod.metadata.uid!);

@@ -53,7 +53,8 @@ export interface PodWorkerDeps {
   log: Logger;
   /** The node's addresses, primary family first. */
   hostIPs: string[];
-  prepare(pod: Pod, container: Container, podIP: string): PreparedContainer;
+  /** `podIPs`: the pod's addresses, primary first. */
+  prepare(pod: Pod, container: Container, podIPs: string[]): PreparedContainer;
   logPath(pod: Pod, container: string, restartCount: number): string;
   /** The status as it is now; `final` once a deleted pod's processes are all gone. */
   report(pod: Pod, status: ApiPodStatus, final: boolean): void;
@@ -208,7 +209,7 @@ export class PodWorker {
     } else this.event('Normal', 'Pulled', `Container image "${image}" already present on machine`);
     let prepared: PreparedContainer;
     try {
-      prepared = deps.prepare(this.pod, spec, this.podIP);
+      prepared = deps.prepare(this.pod, spec, this.podIPs);
     } catch (err) {
       if (err instanceof ContainerConfigError) this.configError(rec, err.message);
       else this.failStart(rec, containerID, startedAt, (err as Error).message);

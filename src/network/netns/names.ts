@@ -56,10 +56,10 @@ export interface ClusterNetworkSpec {
   hostGateway?: boolean;
   /** One or two pod networks, an IPv4 one among them (default CLUSTER_CIDR); an IPv6 one makes
    *  the cluster dual-stack, primary family first. */
-  clusterCIDRs?: string[];
+  clusterCIDRs?: readonly string[];
   /** One or two ClusterIP ranges (default SERVICE_CIDR); the DNS Service is the 10th address of
    *  the first, as kubeadm picks it. */
-  serviceCIDRs?: string[];
+  serviceCIDRs?: readonly string[];
 }
 
 export interface ClusterPlan {
@@ -120,7 +120,7 @@ function nodePodCIDR(cluster: AnyCIDR, i: number): string {
 }
 
 /** The cluster CIDRs as given, checked: one or two, of different families, IPv4 among them. */
-export function parseClusterCIDRs(cidrs: string[]): AnyCIDR[] {
+export function parseClusterCIDRs(cidrs: readonly string[]): AnyCIDR[] {
   const parsed = cidrs.map((c) => {
     const p = parseAnyCIDR(c);
     if (!p) throw new Error(`cluster CIDR "${c}" is not a CIDR`);
@@ -136,7 +136,7 @@ export function parseClusterCIDRs(cidrs: string[]): AnyCIDR[] {
 }
 
 /** Node i's network, the same in every process (a node agent derives its own from its index). */
-export function nodeNetwork(prefix: string, i: number, clusterCIDRs: string[] = [CLUSTER_CIDR]): NodeNetwork {
+export function nodeNetwork(prefix: string, i: number, clusterCIDRs: readonly string[] = [CLUSTER_CIDR]): NodeNetwork {
   const cidrs = parseClusterCIDRs(clusterCIDRs);
   const side = (c: AnyCIDR, nodeIP: string): FamilyNetwork => {
     const podCIDR = nodePodCIDR(c, i);
@@ -170,9 +170,9 @@ export function planCluster(spec: ClusterNetworkSpec): ClusterPlan {
   if (!Number.isInteger(spec.nodes) || spec.nodes < 1 || spec.nodes > MAX_NODES) {
     throw new Error(`invalid node count ${spec.nodes}: must be between 1 and ${MAX_NODES}`);
   }
-  const clusterCIDRs = spec.clusterCIDRs ?? [CLUSTER_CIDR];
+  const clusterCIDRs = [...(spec.clusterCIDRs ?? [CLUSTER_CIDR])];
   const nodes = Array.from({ length: spec.nodes }, (_, k) => nodeNetwork(spec.prefix, k + 1, clusterCIDRs));
-  const serviceCIDRs = spec.serviceCIDRs ?? [SERVICE_CIDR];
+  const serviceCIDRs = [...(spec.serviceCIDRs ?? [SERVICE_CIDR])];
   const firstServiceCIDR = parseAnyCIDR(serviceCIDRs[0] ?? '');
   if (!firstServiceCIDR) throw new Error(`service CIDR "${serviceCIDRs[0]}" is not a CIDR`);
   return {
