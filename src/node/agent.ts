@@ -13,7 +13,7 @@ import { EventRecorder } from '../client/events.js';
 import { Informer } from '../client/informer.js';
 import { RestartBackoff } from './backoff.js';
 import { realClock, type Clock, type Timer } from '../util/clock.js';
-import { containerEnv } from './env.js';
+import { addressesOf, containerEnv } from './env.js';
 import { cachedSources, referencedNames } from './config-sources.js';
 import { PodVolumes } from './volumes/pod-volumes.js';
 import { PodTokens } from './volumes/service-account-tokens.js';
@@ -75,9 +75,6 @@ const TOKEN_RENEW_CHECK_MS = 60_000;
 /** After a FailedMount, the volumes are tried again this much later. */
 const VOLUME_RETRY_MS = 2_000;
 
-/** The addresses a pod's status gives it (status.podIPs, or podIP from an older writer). */
-const podIPsOf = (pod: Pod): string[] => pod.status?.podIPs?.map((p) => p.ip) ?? (pod.status?.podIP ? [pod.status.podIP] : []);
-
 const terminal = (pod: Pod): boolean => pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
 
 export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent> {
@@ -96,7 +93,7 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
 
   // Pods that already hold an IP keep it: reserve them all before any new pod asks for one.
   const { items: bound } = await client.list<Pod>(R.pods, undefined, { fieldSelector });
-  for (const p of bound) if (p.status?.podIP && !p.spec?.hostNetwork && !terminal(p)) ips.allocate(p.metadata.uid!, podIPsOf(p));
+  for (const p of bound) if (p.status?.podIP && !p.spec?.hostNetwork && !terminal(p)) ips.allocate(p.metadata.uid!, addressesOf(p).podIPs);
 
   const services = new Informer<Service>(client, R.services);
   // What pods reference, as kubelet's watch-based configmap and secret managers see it.
@@ -107,10 +104,10 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
   const tokens = new PodTokens(client, clock);
   /** Each running pod's volumes: name → path on this node. */
   const volumePathsOf = new Map<string, Map<string, string>>();
-  const payloadContext = (pod: Pod, podIP: string): PayloadContext => ({
+  const payloadContext = (pod: Pod, podIPs: string[]): PayloadContext => ({
     sources: configSources,
-    podIP,
-    hostIP: nodeIP,
+    podIPs,
+    hostIPs: opts.nodeIPs,
     token: (audience, expirationSeconds) => tokens.get(pod, audience, expirationSeconds),
   });
   /** Tokens due for renewal are requested again and written into the pods' volumes. */
@@ -121,7 +118,7 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
       const w = workers.get(pod.metadata.uid!);
       if (!w) continue;
       tokens.ensure(pod).then(
-        (renewed) => renewed && volumes.refresh(pod, payloadContext(pod, w.podIP)),
+        (renewed) => renewed && volumes.refresh(pod, payloadContext(pod, w.podIPs)),
         (err: unknown) => log.warn({ err, pod: pod.metadata.name }, 'could not renew a service account token'),
       );
     }
@@ -148,11 +145,10 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
     log,
     hostIPs: opts.nodeIPs,
     prepare(pod, container, podIPs) {
-      const podIP = podIPs[0]!;
       const volumeMounts = containerMounts(container, volumePathsOf.get(pod.metadata.uid!));
       const resolved = resolveContainer(pod, container, { podIPs, dataDir, mounts: volumeMounts });
       const envWarnings: string[] = [];
-      const env = containerEnv(pod, container, services.list(), podIP, nodeIP, configSources, envWarnings, resolved.imageEnv);
+      const env = containerEnv(pod, container, services.list(), { podIPs, hostIPs: opts.nodeIPs }, configSources, envWarnings, resolved.imageEnv);
       const netns = netnsOf.get(pod.metadata.uid!);
       if (netns) checkExecutable(resolved.argv[0]!, env.PATH);
       saveStartedEnv(dataDir, pod, container.name!, env);
@@ -237,7 +233,7 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
     // A finished pod is not run again (a restarted agent finds it so).
     if (terminal(pod)) return;
     // hostNetwork pods share the node's address (and network), as on Kubernetes.
-    const podIPs = pod.spec?.hostNetwork ? opts.nodeIPs : ips.allocate(uid, podIPsOf(pod));
+    const podIPs = pod.spec?.hostNetwork ? opts.nodeIPs : ips.allocate(uid, addressesOf(pod).podIPs);
     if (!podIPs) {
       recorder.record(pod, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: no free IP in pod CIDR ${opts.podCIDRs.join(',')}`);
       return;
@@ -264,7 +260,6 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
   /** Sets the pod's volumes up, then runs it; a volume that cannot be set up yet (a missing
    *  ConfigMap, an unbound claim) is a FailedMount event and another try later. */
   function startWhenMounted(first: Pod, podIPs: string[]): void {
-    const ip = podIPs[0]!;
     const uid = first.metadata.uid!;
     const pod = settingUp.get(uid);
     if (!pod || stopped) {
@@ -274,7 +269,7 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
     // A pod deleted before it ran needs no volumes: its worker only reports it finished.
     const mounted = pod.metadata.deletionTimestamp
       ? Promise.resolve()
-      : tokens.ensure(pod).then(async () => void volumePathsOf.set(uid, await volumes.setUp(pod, payloadContext(pod, ip))));
+      : tokens.ensure(pod).then(async () => void volumePathsOf.set(uid, await volumes.setUp(pod, payloadContext(pod, podIPs))));
     mounted.then(
       () => {
         const latest = settingUp.get(uid);
@@ -296,7 +291,7 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
   function refreshVolumes(kind: 'configMaps' | 'secrets', obj: KubeObject): void {
     for (const pod of pods.list(obj.metadata.namespace)) {
       const w = workers.get(pod.metadata.uid!);
-      if (w && referencedNames(pod)[kind].has(obj.metadata.name!)) volumes.refresh(pod, payloadContext(pod, w.podIP));
+      if (w && referencedNames(pod)[kind].has(obj.metadata.name!)) volumes.refresh(pod, payloadContext(pod, w.podIPs));
     }
   }
   configMaps.on({ add: (cm) => refreshVolumes('configMaps', cm), update: (_, cm) => refreshVolumes('configMaps', cm) });
