@@ -135,7 +135,8 @@ describe('dual-stack: netns network, --service-cidr and --cluster-cidr in both f
     }
   });
 
-  it('gives pods an address in each family, IPv4 (the primary) first, and podIP the primary', () => {
+  it('gives pods an address in each family, IPv4 (the primary) first, and podIP the primary', (ctx) => {
+    ctx.diagnostic(t.k('get pods -o wide'));
     for (const p of echoPods()) {
       assert.equal(p.podIPs.length, 2, `${p.name}: ${p.podIPs.join(',')}`);
       assert.match(p.podIPs[0]!, /^10\.244\./);
@@ -155,7 +156,8 @@ describe('dual-stack: netns network, --service-cidr and --cluster-cidr in both f
     }
   });
 
-  it('allocates ClusterIPs per ipFamilyPolicy: SingleStack IPv6, PreferDualStack, RequireDualStack (IPv6 first)', () => {
+  it('allocates ClusterIPs per ipFamilyPolicy: SingleStack IPv6, PreferDualStack, RequireDualStack (IPv6 first)', (ctx) => {
+    ctx.diagnostic(t.k('get svc -o wide'));
     const v6 = spec('echo-v6');
     assert.deepEqual([v6.ipFamilyPolicy, v6.ipFamilies, v6.clusterIPs.length], ['SingleStack', ['IPv6'], 1]);
     assert.match(v6.clusterIP, /^fd00:10:96::/);
