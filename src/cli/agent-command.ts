@@ -9,10 +9,10 @@ import { HttpsClient } from '../client/https.js';
 import { openLog } from './log.js';
 import { startNodeComponents, type NodeComponentOptions } from './node-components.js';
 import { netnsPodNetwork } from '../node/runtime/netns-network.js';
-import { DNS_IP, podNs } from '../network/netns/names.js';
+import { DNS_IP, podNs, type FamilyNetwork, type NodeNetwork } from '../network/netns/names.js';
 import { FlagSet } from './flag-set.js';
 import { FLAGS, parseNetwork, parseProxyMode, type FlagName } from './flags.js';
-import { addressAt, parseIPv4CIDR } from '../util/ip.js';
+import { ipAt, parseAnyCIDR } from '../util/cidr6.js';
 import { kubeletServingCertificate, listenKubelet } from '../node/kubelet-server.js';
 import { startApiRelay } from '../node/api-relay.js';
 import { startPodHandlers } from '../node/pod-handlers.js';
@@ -48,6 +48,7 @@ const AGENT_FLAGS = new FlagSet(
   {
     'data-dir': { default: join(process.env.HOME ?? '/root', '.tinykube-agent'), help: "Pods' logs and state (default ~/.tinykube-agent)" },
     disable: { help: 'node, proxy' },
+    'pod-cidr': { help: "This node's pod addresses (default 127.244.0.0/16); dual-stack: one\nCIDR per family, in --node-ip's order" },
     network: {
       arg: 'loopback|netns',
       default: 'loopback',
@@ -78,6 +79,9 @@ export async function agentCommand(args: string[]): Promise<number> {
   const dataDir = values['data-dir']!;
   const log = openLog(dataDir, values['log-level']!);
   const nodeName = values['node-name'] ?? hostname().toLowerCase();
+  // Dual-stack: an address and a pod CIDR per family, primary first (kubelet's --node-ip).
+  const nodeIPs = values['node-ip']!.split(',');
+  const podCIDRs = values['pod-cidr']!.split(',');
   const clients: HttpsClient[] = [];
   const clientFor = (component: string): HttpsClient => {
     const c = new HttpsClient({ server: values.server!, ca, token }, component);
@@ -89,19 +93,19 @@ export async function agentCommand(args: string[]): Promise<number> {
   // Bound first, so the Node records its port; it serves once the agent has joined.
   const kubelet = disable.has('node')
     ? undefined
-    : await listenKubelet({ token, host: values['node-ip']!, port: kubeletPort, tls: await kubeletServingCertificate(clientFor('kubelet'), nodeName, values['node-ip']!) });
+    : await listenKubelet({ token, host: nodeIPs[0]!, port: kubeletPort, tls: await kubeletServingCertificate(clientFor('kubelet'), nodeName, nodeIPs[0]!) });
   const node = await startNodeComponents(clientFor, {
     dataDir,
     disable,
     log,
     nodeName,
-    nodeIP: values['node-ip']!,
-    podCIDR: values['pod-cidr']!,
+    nodeIPs,
+    podCIDRs,
     nodePortAddresses: values['nodeport-addresses']?.split(','),
     proxyScheduler: values['proxy-scheduler'],
     nodeLeaseDurationSeconds,
     kubeletPort: kubelet?.port,
-    ...nodeNetwork(values, nodeName),
+    ...nodeNetwork(values, nodeName, nodeIPs, podCIDRs),
   }).catch(async (e: unknown) => {
     await kubelet?.close();
     throw e;
@@ -134,7 +138,7 @@ function agentPlacement(v: AgentFlags, dataDir: string): PodPlacement {
 }
 
 /** The pods' network and the proxy's datapath the flags ask for. */
-function nodeNetwork(v: AgentFlags, nodeName: string): Pick<NodeComponentOptions, 'network' | 'proxy'> {
+function nodeNetwork(v: AgentFlags, nodeName: string, nodeIPs: string[], podCIDRs: string[]): Pick<NodeComponentOptions, 'network' | 'proxy'> {
   const network = parseNetwork(v.network);
   const mode = parseProxyMode(v['proxy-mode'], network);
   const serviceCIDR = v['service-cidr'];
@@ -142,14 +146,29 @@ function nodeNetwork(v: AgentFlags, nodeName: string): Pick<NodeComponentOptions
     mode,
     clusterCIDR: v['cluster-cidr'],
     announceInterface: v['announce-interface'],
-    anyIPCIDRs: network === 'netns' && mode === 'userspace' && serviceCIDR ? [serviceCIDR] : undefined,
+    anyIPCIDRs: network === 'netns' && mode === 'userspace' && serviceCIDR ? serviceCIDR.split(',') : undefined,
   };
   if (network === 'loopback') return { proxy };
-  const podCIDR = parseIPv4CIDR(v['pod-cidr']!);
-  if (!podCIDR) throw new Error(`--pod-cidr: "${v['pod-cidr']}" is not an IPv4 CIDR`);
   // The node's namespace is named after the node (src/network/netns/names.ts); its cni0 holds
-  // the first address of the pod CIDR, every pod's gateway.
-  const node = { index: 0, ns: nodeName, nodeIP: v['node-ip']!, podCIDR: v['pod-cidr']!, gateway: addressAt(podCIDR, 1) };
+  // the first address of each pod CIDR, every pod's gateway.
+  const sides = podCIDRs.map((podCIDR, i): FamilyNetwork & { v6: boolean } => {
+    const cidr = parseAnyCIDR(podCIDR);
+    if (!cidr) throw new Error(`--pod-cidr: "${podCIDR}" is not a CIDR`);
+    if (!nodeIPs[i]) throw new Error(`--node-ip: give an address for each --pod-cidr family (${podCIDRs.join(',')})`);
+    return { nodeIP: nodeIPs[i], podCIDR, gateway: ipAt(cidr, 1), v6: cidr.family === 'IPv6' };
+  });
+  const v4 = sides.find((s) => !s.v6);
+  const v6 = sides.find((s) => s.v6);
+  if (!v4) throw new Error(`--pod-cidr: "${v['pod-cidr']}": the netns network needs an IPv4 pod CIDR`);
+  const node: NodeNetwork = {
+    index: 0,
+    ns: nodeName,
+    nodeIP: v4.nodeIP,
+    podCIDR: v4.podCIDR,
+    gateway: v4.gateway,
+    ...(v6 ? { v6: { nodeIP: v6.nodeIP, podCIDR: v6.podCIDR, gateway: v6.gateway } } : {}),
+    ...(sides[0]!.v6 ? { v6Primary: true as const } : {}),
+  };
   return {
     proxy,
     network: netnsPodNetwork({ prefix: v['netns-prefix']!, node, clusterDomain: v['cluster-domain']!, dnsIP: v['dns-ip'] ?? DNS_IP }),

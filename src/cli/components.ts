@@ -99,7 +99,7 @@ export async function startComponents(server: ApiServer, o: ComponentOptions): P
       server.addUpgrade('pods/portforward', proxy.upgrade);
       addResourceProxy(server, { client: client('kube-apiserver'), dial: directDialer, nodeToken: o.nodeToken });
     }
-    const node = await startNodeComponents(client, { ...o, nodeName });
+    const node = await startNodeComponents(client, { ...o, nodeName, nodeIPs: [o.nodeIP], podCIDRs: [o.podCIDR] });
     stops.push(...node.stops.reverse());
     if (node.proxy) server.addMetrics(node.proxy.metrics);
     traffic = node.proxy?.traffic;

@@ -160,7 +160,7 @@ export const FLAGS = {
   token: { arg: "T | --token-file F", help: "The node token (the server's DATA_DIR/node-token)" },
   'token-file': { arg: 'F' },
   'ca-file': { arg: 'F', help: "The cluster CA certificate (the server's DATA_DIR/tls/ca.crt)" },
-  'node-ip': { arg: 'IP', default: '127.0.0.1', help: "This node's address (default 127.0.0.1)" },
+  'node-ip': { arg: 'IP', default: '127.0.0.1', help: "This node's address (default 127.0.0.1); dual-stack: IPv4,IPv6 (primary first)" },
   'kubelet-port': {
     arg: 'N',
     default: String(KUBELET_PORT),

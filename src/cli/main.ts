@@ -9,7 +9,7 @@ import { dashboardCommand } from './dashboard-command.js';
 import { agentCommand } from './agent-command.js';
 import { onStop } from './signals.js';
 import { startNetnsCluster } from './netns-cluster.js';
-import type { ClusterPlan } from '../network/netns/names.js';
+import { nodeIPs, podCIDRs, type ClusterPlan } from '../network/netns/names.js';
 import { serverCommand } from './server-command.js';
 import { FlagSet } from './flag-set.js';
 import { CONTROL_PLANE_FLAGS, FLAGS, checkDataDirOwner, controlPlaneOptions, dataDirOf, list, parseCount, parseNetwork, parseNodes, parseProxyMode, type NetworkName } from './flags.js';
@@ -26,6 +26,7 @@ const UP_FLAGS = new FlagSet(FLAGS, [
   'disable',
   'node-name',
   'pod-cidr',
+  'cluster-cidr',
   'cluster-domain',
   'dns-port',
   'dns-upstream',
@@ -37,7 +38,10 @@ const UP_FLAGS = new FlagSet(FLAGS, [
   'netns-prefix',
   'proxy-mode',
   'log-level',
-], { disable: { help: `Comma-separated components to leave out: ${COMPONENTS.join(', ')}` } });
+], {
+  disable: { help: `Comma-separated components to leave out: ${COMPONENTS.join(', ')}` },
+  'cluster-cidr': { help: 'netns networks: the pod network, or two for dual-stack (primary first;\ndefault 10.244.0.0/16; e.g. 10.244.0.0/16,fd00:10:244::/56)' },
+});
 
 const HELP = `tinykube — the Kubernetes Service system in one program, driven by the real kubectl
 
@@ -106,6 +110,7 @@ async function up(args: string[]): Promise<number> {
   checkDataDirOwner(dataDir);
   const network = insideUserns() ? 'rootless' : chooseNetwork(values.network);
   const proxyMode = parseProxyMode(values['proxy-mode'], network);
+  const podCIDR = network === 'loopback' ? loopbackPodCIDR(values['pod-cidr']!, values['cluster-cidr']) : values['pod-cidr']!;
   if (network === 'loopback' && proxyMode !== 'userspace') throw new Error(`--proxy-mode ${proxyMode} programs the kernel: it needs a netns network (the loopback network uses userspace)`);
   // The rootless network runs this same command again inside a user namespace it holds.
   if (network === 'rootless' && !insideUserns()) return upInUserns(dataDir, ['up', ...args]);
@@ -116,7 +121,7 @@ async function up(args: string[]): Promise<number> {
     disable,
     log,
     nodeName: values['node-name'],
-    podCIDR: values['pod-cidr']!,
+    podCIDR,
     clusterDomain: values['cluster-domain']!,
     dnsPort: values['dns-port'] !== undefined ? Number(values['dns-port']) : undefined,
     dnsUpstreams: values['dns-upstream'] !== undefined ? list(values['dns-upstream']) : undefined,
@@ -131,7 +136,18 @@ async function up(args: string[]): Promise<number> {
     netns =
       network === 'loopback'
         ? undefined
-        : await startNetnsCluster({ ...common, nodes, prefix: values['netns-prefix']!, proxyMode, logLevel: values['log-level']!, abort: stopping.signal, rootless: network === 'rootless' });
+        : await startNetnsCluster({
+            ...common,
+            nodes,
+            prefix: values['netns-prefix']!,
+            proxyMode,
+            logLevel: values['log-level']!,
+            abort: stopping.signal,
+            rootless: network === 'rootless',
+            // The loopback network's default ClusterIP range is not this network's.
+            serviceCIDRs: given(args, 'service-cidr') ? list(values['service-cidr']) : undefined,
+            clusterCIDRs: values['cluster-cidr'] !== undefined ? list(values['cluster-cidr']) : undefined,
+          });
   } catch (e) {
     // Stopped while starting: what started is gone again.
     if (stopping.signal.aborted) return 0;
@@ -181,6 +197,22 @@ function chooseNetwork(flag: string | undefined): NetworkName {
   return 'loopback';
 }
 
+/** Whether `--NAME` is on the command line (not just its default). */
+function given(args: string[], name: string): boolean {
+  return args.some((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+}
+
+/** The loopback network's pods are IPv4 only: they are addresses of the host's lo, and without
+ *  root ::1 is the only IPv6 address a process can bind. Dual-stack Services still get both
+ *  ClusterIPs; their endpoints are IPv4. A --cluster-cidr is the one node's pod network. */
+function loopbackPodCIDR(podCIDR: string, clusterCIDR: string | undefined): string {
+  const cidrs = list(clusterCIDR ?? podCIDR);
+  if (cidrs.some((c) => c.includes(':')) || cidrs.length !== 1) {
+    throw new Error(`the loopback network gives pods IPv4 addresses only (127.x on lo; without root ::1 is the only bindable IPv6 address): use one IPv4 CIDR, not "${cidrs.join(',')}" (dual-stack pods need --network rootless or netns)`);
+  }
+  return cidrs[0]!;
+}
+
 function networkLine(network: NetworkName, nodes: number, proxyMode: string): string {
   if (network === 'loopback') return 'loopback (pods and Services on 127.x, on this host), datapath userspace';
   const where = network === 'rootless' ? 'in a user namespace held by this process, no root' : 'in the host, as root';
@@ -188,7 +220,7 @@ function networkLine(network: NetworkName, nodes: number, proxyMode: string): st
 }
 
 function netnsHelp(plan: ClusterPlan, network: NetworkName): string {
-  const nodes = plan.nodes.map((n) => `${n.ns} ${n.nodeIP} pods ${n.podCIDR}`).join('\n    ');
+  const nodes = plan.nodes.map((n) => `${n.ns} ${nodeIPs(n).join(',')} pods ${podCIDRs(n).join(',')}`).join('\n    ');
   if (network === 'rootless') {
     return (
       `Nodes (network namespaces):\n    ${nodes}\n` +

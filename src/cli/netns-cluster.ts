@@ -16,7 +16,7 @@ import { InProcessClient } from '../client/in-process.js';
 import { applyClusterDns } from '../dns/cluster-dns.js';
 import { applyKubeProxyDaemonSet } from '../proxy/kube-proxy-daemonset.js';
 import { createClusterNetwork, destroyClusterNetwork } from '../network/netns/cluster.js';
-import { podNs, type ClusterPlan, type NodeNetwork } from '../network/netns/names.js';
+import { nodeIPs, podCIDRs, podNs, type ClusterPlan, type NodeNetwork } from '../network/netns/names.js';
 import type { PodPlacement } from '../node/pod-placement.js';
 import type { ProxyModeName } from '../proxy/index.js';
 import { startRootlessEdges, type RootlessEdges } from '../network/rootless/edges.js';
@@ -34,6 +34,10 @@ export interface NetnsClusterOptions extends Omit<ControlPlaneOptions, 'serviceC
   logLevel: string;
   /** Gives up starting (and cleans up) when aborted. */
   abort?: AbortSignal;
+  /** ClusterIP ranges, one or two (dual-stack); default 10.96.0.0/12. */
+  serviceCIDRs?: string[];
+  /** Pod networks, one or two (dual-stack, an IPv4 one among them); default 10.244.0.0/16. */
+  clusterCIDRs?: string[];
 }
 
 export interface NetnsCluster {
@@ -51,7 +55,7 @@ export const nodeDataDir = (dataDir: string, node: string): string => join(dataD
 export async function startNetnsCluster(o: NetnsClusterOptions): Promise<NetnsCluster> {
   if (process.getuid?.() !== 0) throw new Error('--network netns needs root: it builds network namespaces for nodes and pods');
   const exec = o.rootless ? new OwnNetnsExecer() : new NetnsExecer();
-  const plan = await createClusterNetwork({ prefix: o.prefix, nodes: o.nodes, hostGateway: o.rootless }, exec);
+  const plan = await createClusterNetwork({ prefix: o.prefix, nodes: o.nodes, hostGateway: o.rootless, clusterCIDRs: o.clusterCIDRs, serviceCIDRs: o.serviceCIDRs }, exec);
   const placement: PodPlacement = {
     dataDir: (pod: Pod) => nodeDataDir(o.dataDir, pod.spec?.nodeName ?? ''),
     netns: (pod: Pod) => (pod.spec?.hostNetwork ? pod.spec?.nodeName : podNs(o.prefix, pod.metadata.uid!)),
@@ -71,9 +75,10 @@ export async function startNetnsCluster(o: NetnsClusterOptions): Promise<NetnsCl
     cp = await startControlPlane({
       ...o,
       deferKubeconfig: true,
-      serviceCIDR: plan.serviceCIDR,
-      ...(o.rootless ? { lbIPMode: 'Proxy' as const, advertiseAddress: plan.hostGatewayIP } : { lbPools: [plan.lbPool] }),
-      podCIDR: plan.clusterCIDR,
+      serviceCIDR: plan.serviceCIDRs.join(','),
+      ...(o.rootless ? { lbIPMode: 'Proxy' as const, advertiseAddress: plan.hostGatewayIP } : { lbPools: [plan.lbPool, ...(plan.v6 ? [plan.v6.lbPool] : [])] }),
+      // What the control plane's explain renders the masquerade rules with: the IPv4 pod network.
+      podCIDR: plan.clusterCIDRs.find((c) => !c.includes(':'))!,
       // Nodes, their proxies and the DNS run in the namespaces, as agents and pods.
       disable: new Set([...o.disable, 'node', 'proxy', 'dns']),
       placement,
@@ -120,9 +125,9 @@ function startAgent(o: NetnsClusterOptions, plan: ClusterPlan, node: NodeNetwork
     'nsenter', `--net=/run/netns/${node.ns}`, '--',
     process.execPath, ...process.execArgv, process.argv[1]!, 'agent',
     '--server', api.server, '--token-file', api.tokenFile, '--ca-file', api.caFile,
-    '--data-dir', dir, '--node-name', node.ns, '--node-ip', node.nodeIP, '--pod-cidr', node.podCIDR,
+    '--data-dir', dir, '--node-name', node.ns, '--node-ip', nodeIPs(node).join(','), '--pod-cidr', podCIDRs(node).join(','),
     '--network', 'netns', '--netns-prefix', plan.prefix,
-    '--proxy-mode', o.proxyMode, '--cluster-cidr', plan.clusterCIDR, '--service-cidr', plan.serviceCIDR,
+    '--proxy-mode', o.proxyMode, '--cluster-cidr', plan.clusterCIDRs.join(','), '--service-cidr', plan.serviceCIDRs.join(','),
     '--announce-interface', 'eth0', '--cluster-domain', o.clusterDomain, '--dns-ip', plan.dnsIP,
     '--log-level', o.logLevel,
     ...(o.nodePortAddresses ? ['--nodeport-addresses', o.nodePortAddresses.join(',')] : []),

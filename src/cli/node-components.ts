@@ -17,8 +17,9 @@ export interface NodeComponentOptions {
   disable: Set<string>;
   log: Logger;
   nodeName: string;
-  nodeIP: string;
-  podCIDR: string;
+  /** One per family, primary first. */
+  nodeIPs: string[];
+  podCIDRs: string[];
   nodePortAddresses?: string[];
   proxyScheduler?: string;
   /** Pods' network; default: the host's (loopback). */
@@ -41,7 +42,7 @@ export async function startNodeComponents(clientFor: (component: string) => Clie
   const stops: NodeComponents['stops'] = [];
   try {
     if (!o.disable.has('node')) {
-      const agent = await startNodeAgent({ client: clientFor('kubelet'), log: o.log, nodeName: o.nodeName, dataDir: o.dataDir, podCIDR: o.podCIDR, nodeIP: o.nodeIP, network: o.network, nodeLeaseDurationSeconds: o.nodeLeaseDurationSeconds, kubeletPort: o.kubeletPort });
+      const agent = await startNodeAgent({ client: clientFor('kubelet'), log: o.log, nodeName: o.nodeName, dataDir: o.dataDir, podCIDRs: o.podCIDRs, nodeIPs: o.nodeIPs, network: o.network, nodeLeaseDurationSeconds: o.nodeLeaseDurationSeconds, kubeletPort: o.kubeletPort });
       stops.unshift(() => agent.stop());
     }
     let proxy: RunningProxy | undefined;
@@ -55,7 +56,7 @@ export async function startNodeComponents(clientFor: (component: string) => Clie
         log: proxyLog.log,
         events: new EventRecorder(client, 'kube-proxy', o.nodeName),
         nodeName: o.nodeName,
-        nodeIPs: [o.nodeIP],
+        nodeIPs: o.nodeIPs,
         nodePortAddresses: o.nodePortAddresses,
         defaultScheduler: o.proxyScheduler,
         // kube-proxy's ports, on the node's addresses.

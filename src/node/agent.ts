@@ -13,7 +13,7 @@ import { EventRecorder } from '../client/events.js';
 import { Informer } from '../client/informer.js';
 import { RestartBackoff } from './backoff.js';
 import { realClock, type Clock, type Timer } from '../util/clock.js';
-import { containerEnv } from './env.js';
+import { addressesOf, containerEnv } from './env.js';
 import { cachedSources, referencedNames } from './config-sources.js';
 import { PodVolumes } from './volumes/pod-volumes.js';
 import { PodTokens } from './volumes/service-account-tokens.js';
@@ -45,10 +45,10 @@ export interface NodeAgentOptions {
   log: Logger;
   nodeName: string;
   dataDir: string;
-  /** e.g. 127.244.0.0/16 */
-  podCIDR: string;
-  /** e.g. 127.0.0.1 */
-  nodeIP: string;
+  /** One per family, primary first: e.g. [127.244.0.0/16], or [10.244.1.0/24, fd00:10:244:1::/64]. */
+  podCIDRs: string[];
+  /** One per family, primary first: e.g. [127.0.0.1]. */
+  nodeIPs: string[];
   clock?: Clock;
   /** How long stop() lets pod processes exit after SIGTERM before SIGKILL. */
   shutdownGraceMs?: number;
@@ -86,13 +86,14 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
   const ledger = new ProcessLedger(join(dataDir, 'node', 'processes'));
   const leftovers = ledger.killLeftovers();
   if (leftovers.length) log.warn({ pids: leftovers }, 'killed pod processes left by an earlier run');
-  const ips = new PodIPAllocator(opts.podCIDR);
-  const heartbeat = new NodeHeartbeat(client, { nodeName, nodeIP: opts.nodeIP, podCIDR: opts.podCIDR, host: readHostFacts(), kubeletPort: opts.kubeletPort }, clock, log, opts.nodeLeaseDurationSeconds);
+  const nodeIP = opts.nodeIPs[0]!;
+  const ips = new PodIPAllocator(opts.podCIDRs);
+  const heartbeat = new NodeHeartbeat(client, { nodeName, nodeIPs: opts.nodeIPs, podCIDRs: opts.podCIDRs, host: readHostFacts(), kubeletPort: opts.kubeletPort }, clock, log, opts.nodeLeaseDurationSeconds);
   await heartbeat.start();
 
   // Pods that already hold an IP keep it: reserve them all before any new pod asks for one.
   const { items: bound } = await client.list<Pod>(R.pods, undefined, { fieldSelector });
-  for (const p of bound) if (p.status?.podIP && !p.spec?.hostNetwork && !terminal(p)) ips.allocate(p.metadata.uid!, p.status.podIP);
+  for (const p of bound) if (p.status?.podIP && !p.spec?.hostNetwork && !terminal(p)) ips.allocate(p.metadata.uid!, addressesOf(p).podIPs);
 
   const services = new Informer<Service>(client, R.services);
   // What pods reference, as kubelet's watch-based configmap and secret managers see it.
@@ -103,10 +104,10 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
   const tokens = new PodTokens(client, clock);
   /** Each running pod's volumes: name → path on this node. */
   const volumePathsOf = new Map<string, Map<string, string>>();
-  const payloadContext = (pod: Pod, podIP: string): PayloadContext => ({
+  const payloadContext = (pod: Pod, podIPs: string[]): PayloadContext => ({
     sources: configSources,
-    podIP,
-    hostIP: opts.nodeIP,
+    podIPs,
+    hostIPs: opts.nodeIPs,
     token: (audience, expirationSeconds) => tokens.get(pod, audience, expirationSeconds),
   });
   /** Tokens due for renewal are requested again and written into the pods' volumes. */
@@ -117,7 +118,7 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
       const w = workers.get(pod.metadata.uid!);
       if (!w) continue;
       tokens.ensure(pod).then(
-        (renewed) => renewed && volumes.refresh(pod, payloadContext(pod, w.podIP)),
+        (renewed) => renewed && volumes.refresh(pod, payloadContext(pod, w.podIPs)),
         (err: unknown) => log.warn({ err, pod: pod.metadata.name }, 'could not renew a service account token'),
       );
     }
@@ -142,12 +143,12 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
     backoff: new RestartBackoff(),
     events: { record: (pod, type, reason, message) => recorder.record(pod, type, reason, message) },
     log,
-    hostIP: opts.nodeIP,
-    prepare(pod, container, podIP) {
+    hostIPs: opts.nodeIPs,
+    prepare(pod, container, podIPs) {
       const volumeMounts = containerMounts(container, volumePathsOf.get(pod.metadata.uid!));
-      const resolved = resolveContainer(pod, container, { podIP, dataDir, mounts: volumeMounts });
+      const resolved = resolveContainer(pod, container, { podIPs, dataDir, mounts: volumeMounts });
       const envWarnings: string[] = [];
-      const env = containerEnv(pod, container, services.list(), podIP, opts.nodeIP, configSources, envWarnings, resolved.imageEnv);
+      const env = containerEnv(pod, container, services.list(), { podIPs, hostIPs: opts.nodeIPs }, configSources, envWarnings, resolved.imageEnv);
       const netns = netnsOf.get(pod.metadata.uid!);
       if (netns) checkExecutable(resolved.argv[0]!, env.PATH);
       saveStartedEnv(dataDir, pod, container.name!, env);
@@ -232,17 +233,17 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
     // A finished pod is not run again (a restarted agent finds it so).
     if (terminal(pod)) return;
     // hostNetwork pods share the node's address (and network), as on Kubernetes.
-    const ip = pod.spec?.hostNetwork ? opts.nodeIP : ips.allocate(uid, pod.status?.podIP);
-    if (!ip) {
-      recorder.record(pod, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: no free IP in pod CIDR ${opts.podCIDR}`);
+    const podIPs = pod.spec?.hostNetwork ? opts.nodeIPs : ips.allocate(uid, addressesOf(pod).podIPs);
+    if (!podIPs) {
+      recorder.record(pod, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: no free IP in pod CIDR ${opts.podCIDRs.join(',')}`);
       return;
     }
     settingUp.set(uid, pod);
-    const setUp = pod.spec?.hostNetwork ? Promise.resolve(undefined) : network.setUp(pod, ip);
+    const setUp = pod.spec?.hostNetwork ? Promise.resolve(undefined) : network.setUp(pod, podIPs);
     setUp.then(
       (netns) => {
         netnsOf.set(uid, netns);
-        startWhenMounted(pod, ip);
+        startWhenMounted(pod, podIPs);
       },
       (err: Error) => {
         settingUp.delete(uid);
@@ -258,7 +259,7 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
 
   /** Sets the pod's volumes up, then runs it; a volume that cannot be set up yet (a missing
    *  ConfigMap, an unbound claim) is a FailedMount event and another try later. */
-  function startWhenMounted(first: Pod, ip: string): void {
+  function startWhenMounted(first: Pod, podIPs: string[]): void {
     const uid = first.metadata.uid!;
     const pod = settingUp.get(uid);
     if (!pod || stopped) {
@@ -268,20 +269,20 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
     // A pod deleted before it ran needs no volumes: its worker only reports it finished.
     const mounted = pod.metadata.deletionTimestamp
       ? Promise.resolve()
-      : tokens.ensure(pod).then(async () => void volumePathsOf.set(uid, await volumes.setUp(pod, payloadContext(pod, ip))));
+      : tokens.ensure(pod).then(async () => void volumePathsOf.set(uid, await volumes.setUp(pod, payloadContext(pod, podIPs))));
     mounted.then(
       () => {
         const latest = settingUp.get(uid);
         settingUp.delete(uid);
         if (!latest || stopped) return void release(pod);
-        const worker = new PodWorker(latest, ip, deps);
+        const worker = new PodWorker(latest, podIPs, deps);
         workers.set(uid, worker);
-        log.debug({ pod: `${pod.metadata.namespace}/${pod.metadata.name}`, ip, netns: netnsOf.get(uid) }, 'running pod');
+        log.debug({ pod: `${pod.metadata.namespace}/${pod.metadata.name}`, podIPs, netns: netnsOf.get(uid) }, 'running pod');
         worker.update(latest);
       },
       (err: Error) => {
         recorder.record(pod, 'Warning', 'FailedMount', err.message);
-        clock.after(VOLUME_RETRY_MS, () => startWhenMounted(first, ip));
+        clock.after(VOLUME_RETRY_MS, () => startWhenMounted(first, podIPs));
       },
     );
   }
@@ -290,7 +291,7 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
   function refreshVolumes(kind: 'configMaps' | 'secrets', obj: KubeObject): void {
     for (const pod of pods.list(obj.metadata.namespace)) {
       const w = workers.get(pod.metadata.uid!);
-      if (w && referencedNames(pod)[kind].has(obj.metadata.name!)) volumes.refresh(pod, payloadContext(pod, w.podIP));
+      if (w && referencedNames(pod)[kind].has(obj.metadata.name!)) volumes.refresh(pod, payloadContext(pod, w.podIPs));
     }
   }
   configMaps.on({ add: (cm) => refreshVolumes('configMaps', cm), update: (_, cm) => refreshVolumes('configMaps', cm) });
@@ -308,7 +309,7 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
   await Promise.all([services.start(), configMaps.start(), secrets.start()]);
   await pods.start();
   renewTimer = clock.after(TOKEN_RENEW_CHECK_MS, renewTokens);
-  log.info({ podCIDR: opts.podCIDR }, 'node agent started');
+  log.info({ podCIDRs: opts.podCIDRs }, 'node agent started');
 
   return {
     async stop() {

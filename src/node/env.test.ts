@@ -139,15 +139,27 @@ describe('containerEnv', () => {
   ];
   for (const c of cases) {
     it(c.name, () => {
-      const env = containerEnv(c.pod, container(c.env), services, '127.244.0.5', '127.0.0.9', noSources);
+      const env = containerEnv(c.pod, container(c.env), services, { podIPs: ['127.244.0.5'], hostIPs: ['127.0.0.9'] }, noSources);
       assert.ok(env.PATH);
       for (const [k, v] of Object.entries(c.want)) assert.equal(env[k], v, k);
     });
   }
 
+  it('gives a dual-stack pod its addresses: the singular fields the primary, the plural ones comma-separated', () => {
+    const fields = ['status.podIP', 'status.podIPs', 'status.hostIP', 'status.hostIPs'];
+    const env = containerEnv(
+      pod('ns1'),
+      container(fields.map((fieldPath, i) => ({ name: `F${i}`, valueFrom: { fieldRef: { fieldPath } } }))),
+      [],
+      { podIPs: ['10.244.1.5', 'fd00:10:244:1::5'], hostIPs: ['172.20.0.11', 'fd00:20::11'] },
+      noSources,
+    );
+    assert.deepEqual([env.F0, env.F1, env.F2, env.F3, env.POD_IP], ['10.244.1.5', '10.244.1.5,fd00:10:244:1::5', '172.20.0.11', '172.20.0.11,fd00:20::11', '10.244.1.5']);
+  });
+
   it("merges the image's ENV below as a runtime does: the pod's env wins, HOSTNAME is the runtime's", () => {
     const image = { PATH: '/bb:/usr/bin', NODE_VERSION: '16.20.2', YARN_VERSION: '1.22.19', HOSTNAME: 'image-host' };
-    const env = containerEnv(pod('ns1'), container([{ name: 'YARN_VERSION', value: 'mine' }]), services, '127.244.0.5', '127.0.0.9', noSources, [], image);
+    const env = containerEnv(pod('ns1'), container([{ name: 'YARN_VERSION', value: 'mine' }]), services, { podIPs: ['127.244.0.5'], hostIPs: ['127.0.0.9'] }, noSources, [], image);
     assert.deepEqual(
       [env.PATH, env.NODE_VERSION, env.YARN_VERSION, env.HOSTNAME, env.KUBERNETES_SERVICE_PORT],
       ['/bb:/usr/bin', '16.20.2', 'mine', 'web-1', '443'],
@@ -165,7 +177,7 @@ describe('containerEnv from ConfigMaps and Secrets', () => {
   };
   const run = (c: Partial<Container>): { env: Record<string, string>; warnings: string[] } => {
     const warnings: string[] = [];
-    const env = containerEnv(pod('ns1'), { name: 'c', image: 'busybox', ...c }, [], '127.244.0.5', '127.0.0.9', sources, warnings);
+    const env = containerEnv(pod('ns1'), { name: 'c', image: 'busybox', ...c }, [], { podIPs: ['127.244.0.5'], hostIPs: ['127.0.0.9'] }, sources, warnings);
     return { env, warnings };
   };
   it('configMapKeyRef and secretKeyRef; env wins over envFrom; optional missing ones stay unset', () => {

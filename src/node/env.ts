@@ -94,8 +94,25 @@ export function expand(input: string, lookup: (name: string) => string | undefin
   return out;
 }
 
-/** `metadata.labels['app']` → the label; the downward API fields allowed in env. */
-export function fieldRefValue(pod: Pod, fieldPath: string, podIP: string, hostIP: string): string {
+/** A pod's and its node's addresses, one per family, primary first. */
+export interface PodAddresses {
+  podIPs: string[];
+  hostIPs: string[];
+}
+
+/** The addresses a pod's status gives it (the plural fields, or the singular ones of an older
+ *  writer). */
+export function addressesOf(pod: Pod): PodAddresses {
+  const s = pod.status;
+  return {
+    podIPs: s?.podIPs?.map((p) => p.ip) ?? (s?.podIP ? [s.podIP] : []),
+    hostIPs: s?.hostIPs?.map((p) => p.ip) ?? (s?.hostIP ? [s.hostIP] : []),
+  };
+}
+
+/** `metadata.labels['app']` → the label; the downward API fields allowed in env (the plural
+ *  address fields comma-separated, as kubelet gives them). */
+export function fieldRefValue(pod: Pod, fieldPath: string, ips: PodAddresses): string {
   const m = /^metadata\.(labels|annotations)\['(.*)'\]$/.exec(fieldPath);
   if (m) return pod.metadata[m[1] as 'labels' | 'annotations']?.[m[2]] ?? '';
   switch (fieldPath) {
@@ -110,11 +127,13 @@ export function fieldRefValue(pod: Pod, fieldPath: string, podIP: string, hostIP
     case 'spec.serviceAccountName':
       return pod.spec?.serviceAccountName ?? '';
     case 'status.podIP':
+      return ips.podIPs[0] ?? '';
     case 'status.podIPs':
-      return podIP;
+      return ips.podIPs.join(',');
     case 'status.hostIP':
+      return ips.hostIPs[0] ?? '';
     case 'status.hostIPs':
-      return hostIP;
+      return ips.hostIPs.join(',');
     default:
       return '';
   }
@@ -192,8 +211,7 @@ export function containerEnv(
   pod: Pod,
   container: Container,
   services: Service[],
-  podIP: string,
-  hostIP: string,
+  ips: PodAddresses,
   sources: ConfigSources,
   warnings: string[] = [],
   imageEnv: Record<string, string> = {},
@@ -208,7 +226,7 @@ export function containerEnv(
     const lookup = (n: string): string | undefined => (n in declared ? declared[n] : serviceVars[n]);
     const from = e.valueFrom;
     if (e.value !== undefined) declared[e.name] = expand(e.value, lookup);
-    else if (from?.fieldRef?.fieldPath) declared[e.name] = fieldRefValue(pod, from.fieldRef.fieldPath, podIP, hostIP);
+    else if (from?.fieldRef?.fieldPath) declared[e.name] = fieldRefValue(pod, from.fieldRef.fieldPath, ips);
     else if (from?.configMapKeyRef || from?.secretKeyRef) {
       const ref = (from.configMapKeyRef ?? from.secretKeyRef)!;
       const value = keyValue({ kind: from.configMapKeyRef ? 'ConfigMap' : 'Secret', name: ref.name ?? '', key: ref.key ?? '', optional: ref.optional }, namespace, sources);
@@ -219,7 +237,7 @@ export function containerEnv(
     PATH: process.env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
     ...imageEnv,
     HOSTNAME: podHostname(pod),
-    POD_IP: podIP,
+    POD_IP: ips.podIPs[0] ?? '',
     POD_NAME: pod.metadata.name ?? '',
     POD_NAMESPACE: pod.metadata.namespace ?? 'default',
     ...serviceVars,

@@ -22,7 +22,7 @@ import type { Service } from '../apis/core/service/types.js';
 import { R, type Client } from '../client/client.js';
 import { fetchSources } from './config-sources.js';
 import { mountNsPid, startedEnv } from './started-env.js';
-import { containerEnv } from './env.js';
+import { addressesOf, containerEnv } from './env.js';
 import { busyboxOf, containerCwd } from './images/resolve.js';
 import { appletArgv } from './images/busybox.js';
 import { imageMeta } from './images/image-meta.js';
@@ -109,7 +109,7 @@ async function prepare(deps: ExecDeps, url: URL, namespace: string | undefined, 
   if (phase !== 'Running' || !running || !podIP) throw errors.badRequest(`unable to upgrade connection: container not found ("${container}")`);
   const spec = [...(pod.spec.initContainers ?? []), ...(pod.spec.containers ?? [])].find((c) => c.name === container)!;
   const dataDir = deps.placement.dataDir(pod);
-  const env = { ...(startedEnv(dataDir, pod, container) ?? containerEnv(pod, spec, deps.services(), podIP, pod.status?.hostIP ?? '', await fetchSources(deps.client, pod))) };
+  const env = { ...(startedEnv(dataDir, pod, container) ?? containerEnv(pod, spec, deps.services(), addressesOf(pod), await fetchSources(deps.client, pod))) };
   if (req.tty) env.TERM = 'xterm';
   const cwd = containerCwd(dataDir, pod, spec);
   await mkdir(cwd, { recursive: true });

@@ -10,7 +10,7 @@ import { microTime, type HostFacts } from './node-object.js';
 import { eventually } from '../../test/support/eventually.js';
 
 const host: HostFacts = { cpus: 4, memoryBytes: 8 * 1024 ** 3, kernelVersion: '6.1.0', osImage: 'Debian GNU/Linux 12 (bookworm)', architecture: 'amd64', machineID: 'm1', bootID: 'b1' };
-const params = { nodeName: 'n1', nodeIP: '127.0.0.1', podCIDR: '127.244.0.0/16', host };
+const params = { nodeName: 'n1', nodeIPs: ['127.0.0.1'], podCIDRs: ['127.244.0.0/16'], host };
 /** Polls until read() gives want (the write after a timer lands asynchronously). */
 const until = (read: () => Promise<string>, want: string): Promise<boolean> => eventually(async () => (await read()) === want, 5_000, `an answer of ${want}`);
 

@@ -72,7 +72,7 @@ export class NodeHeartbeat {
     const existing = await this.client.get<Node>(R.nodes, undefined, name);
     const patch = {
       metadata: { labels: nodeLabels(this.params) },
-      spec: existing.spec?.podCIDR ? {} : { podCIDR: this.params.podCIDR, podCIDRs: [this.params.podCIDR] },
+      spec: existing.spec?.podCIDR ? {} : { podCIDR: this.params.podCIDRs[0], podCIDRs: this.params.podCIDRs },
     };
     await this.client.patch(R.nodes, undefined, name, 'merge', patch);
     this.node = existing;

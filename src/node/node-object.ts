@@ -50,8 +50,10 @@ export function readHostFacts(): HostFacts {
 
 export interface NodeParams {
   nodeName: string;
-  nodeIP: string;
-  podCIDR: string;
+  /** One address per family, primary first (kubelet's --node-ip). */
+  nodeIPs: string[];
+  /** One pod CIDR per family, primary first. */
+  podCIDRs: string[];
   host: HostFacts;
   /** The port the node serves logs and exec on (default 10250, kubelet's). */
   kubeletPort?: number;
@@ -111,10 +113,7 @@ export function nodeStatus(p: NodeParams, now: Date, previous?: Node): NonNullab
         lastTransitionTime: before?.status === status && before.lastTransitionTime ? before.lastTransitionTime : ts,
       };
     }),
-    addresses: [
-      { type: 'InternalIP', address: p.nodeIP },
-      { type: 'Hostname', address: p.nodeName },
-    ],
+    addresses: [...p.nodeIPs.map((address) => ({ type: 'InternalIP', address })), { type: 'Hostname', address: p.nodeName }],
     daemonEndpoints: { kubeletEndpoint: { Port: p.kubeletPort ?? 10250 } },
     nodeInfo,
   };
@@ -125,7 +124,7 @@ export function newNode(p: NodeParams, now: Date): Node {
     apiVersion: 'v1',
     kind: 'Node',
     metadata: { name: p.nodeName, labels: nodeLabels(p), annotations: { 'node.alpha.kubernetes.io/ttl': '0' } },
-    spec: { podCIDR: p.podCIDR, podCIDRs: [p.podCIDR] },
+    spec: { podCIDR: p.podCIDRs[0], podCIDRs: p.podCIDRs },
     status: nodeStatus(p, now),
   };
 }

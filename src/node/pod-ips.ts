@@ -1,52 +1,80 @@
-// Pod IPs from the node's podCIDR. The network address, the gateway (.1, the node's side), the
-// broadcast address, and any address ending in .0 or .255 (they look reserved to people and
-// to some tools) are never handed out. Which IP a pod holds is recovered
-// from the pods' own status when the agent starts again, so a restarted agent keeps every
-// pod's address and never gives one address twice.
+// Pod IPs from the node's podCIDRs, one per family, primary first. A pod gets the address at
+// the same offset in every family (10.244.1.5 and fd00:10:244:1::5): one counter keeps both
+// families from handing an address out twice, and a user reads the pair at a glance. The network
+// address, the gateway (offset 1, the node's side), the IPv4 broadcast address, and any offset
+// whose IPv4 address ends in .0 or .255 (they look reserved to people and to some tools) are
+// never handed out. Which offset a pod holds is recovered from the pods' own status when the
+// agent starts again, so a restarted agent keeps every pod's addresses and never gives one twice.
 
-import { addressAt, offsetOf, parseIPv4CIDR, type IPv4CIDR } from '../util/ip.js';
+import { cidrSize, ipAt, ipOffset, parseAnyCIDR, type AnyCIDR } from '../util/cidr6.js';
+
+/** Offsets beyond this are never used: a /64 would otherwise be an endless round. */
+const MAX_SPAN = 2 ** 24;
 
 export class PodIPAllocator {
-  private readonly cidr: IPv4CIDR;
-  /** ip → pod uid */
-  private readonly owners = new Map<string, string>();
+  private readonly cidrs: AnyCIDR[];
+  /** Offsets handed out: 2 … size - 2. */
+  private readonly size: number;
+  /** offset → pod uid */
+  private readonly owners = new Map<number, string>();
   private nextOffset = 2;
 
-  constructor(podCIDR: string) {
-    const cidr = parseIPv4CIDR(podCIDR);
-    if (!cidr || cidr.size < 4) throw new Error(`pod CIDR ${podCIDR} is not an IPv4 CIDR with room for pods`);
-    this.cidr = cidr;
+  constructor(podCIDRs: string[]) {
+    this.cidrs = podCIDRs.map((c) => {
+      const cidr = parseAnyCIDR(c);
+      if (!cidr || cidrSize(cidr) < 4n) throw new Error(`pod CIDR ${c} is not a CIDR with room for pods`);
+      return cidr;
+    });
+    if (!this.cidrs.length) throw new Error('no pod CIDR');
+    this.size = Math.min(MAX_SPAN, ...this.cidrs.map((c) => Number(cidrSize(c) > BigInt(MAX_SPAN) ? MAX_SPAN : cidrSize(c))));
   }
 
-  private usable(ip: string): boolean {
-    const off = offsetOf(this.cidr, ip);
+  private usable(off: number): boolean {
+    if (off < 2 || off >= this.size - 1) return false;
+    const v4 = this.cidrs.find((c) => c.family === 'IPv4');
+    if (!v4) return true;
+    const ip = ipAt(v4, off);
     const last = Number(ip.slice(ip.lastIndexOf('.') + 1));
-    return off !== undefined && off >= 2 && off < this.cidr.size - 1 && last !== 0 && last !== 255;
+    return last !== 0 && last !== 255;
   }
 
-  /** The pod's IP: the one it already holds (its status, after an agent restart) when that
-   *  is still free, otherwise the next free one; undefined when the CIDR is full. */
-  allocate(uid: string, previous?: string): string | undefined {
-    for (const [ip, owner] of this.owners) if (owner === uid) return ip;
-    if (previous && this.usable(previous) && !this.owners.has(previous)) {
-      this.owners.set(previous, uid);
-      return previous;
+  private addresses(off: number): string[] {
+    return this.cidrs.map((c) => ipAt(c, off));
+  }
+
+  /** The pod's IPs: the ones it already holds (its status.podIPs, after an agent restart) when
+   *  still free, otherwise the next free offset's; undefined when the CIDRs are full. */
+  allocate(uid: string, previous: string[] = []): string[] | undefined {
+    for (const [off, owner] of this.owners) if (owner === uid) return this.addresses(off);
+    for (const ip of previous) {
+      const off = this.offsetOf(ip);
+      if (off !== undefined && this.usable(off) && !this.owners.has(off)) {
+        this.owners.set(off, uid);
+        return this.addresses(off);
+      }
     }
-    const span = this.cidr.size - 3;
+    const span = this.size - 3;
     // Round-robin from the last allocation, so a freed address is not reused at once.
     for (let i = 0; i < span; i++) {
       const off = 2 + ((this.nextOffset - 2 + i) % span);
-      const ip = addressAt(this.cidr, off);
-      if (this.usable(ip) && !this.owners.has(ip)) {
-        this.owners.set(ip, uid);
+      if (this.usable(off) && !this.owners.has(off)) {
+        this.owners.set(off, uid);
         this.nextOffset = off + 1;
-        return ip;
+        return this.addresses(off);
       }
     }
     return undefined;
   }
 
+  private offsetOf(ip: string): number | undefined {
+    for (const c of this.cidrs) {
+      const off = ipOffset(c, ip);
+      if (off !== undefined) return off < BigInt(this.size) ? Number(off) : undefined;
+    }
+    return undefined;
+  }
+
   release(uid: string): void {
-    for (const [ip, owner] of this.owners) if (owner === uid) this.owners.delete(ip);
+    for (const [off, owner] of this.owners) if (owner === uid) this.owners.delete(off);
   }
 }

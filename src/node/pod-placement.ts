@@ -25,8 +25,9 @@ export function inNetns(ns: string | undefined, argv: string[]): string[] {
 /** The node agent's side of a pod's network: set up before its containers start, torn down
  *  after its last process has exited. */
 export interface PodNetwork {
-  /** Returns the network namespace the pod's processes run in; none: the host's. */
-  setUp(pod: Pod, ip: string): Promise<string | undefined>;
+  /** Gives the pod `ips` (one per family, primary first); returns the network namespace its
+   *  processes run in, none: the host's. */
+  setUp(pod: Pod, ips: string[]): Promise<string | undefined>;
   tearDown(pod: Pod): Promise<void>;
 }
 

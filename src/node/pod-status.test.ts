@@ -77,8 +77,8 @@ describe('images', () => {
 describe('podConditions', () => {
   const pod: Pod = { metadata: { name: 'p' }, spec: { containers: [{ name: 'a' }, { name: 'b' }] } };
   const view = (containers: ContainerRecord[], extra: Partial<PodView> = {}): PodView => ({
-    podIP: '127.244.0.2',
-    hostIP: '127.0.0.1',
+    podIPs: ['127.244.0.2'],
+    hostIPs: ['127.0.0.1'],
     startTime: T0,
     init: [],
     containers,
@@ -131,11 +131,26 @@ describe('podConditions', () => {
 describe('podStatus', () => {
   it('reports addresses, start time and QoS class', () => {
     const pod: Pod = { metadata: { name: 'p' }, spec: { containers: [{ name: 'a', image: 'nginx' }] }, status: { qosClass: 'BestEffort' } };
-    const s = podStatus(pod, { podIP: '127.244.0.9', hostIP: '127.0.0.1', startTime: T0, init: [], containers: [running()], sandboxGone: false, now: T0 });
+    const s = podStatus(pod, { podIPs: ['127.244.0.9'], hostIPs: ['127.0.0.1'], startTime: T0, init: [], containers: [running()], sandboxGone: false, now: T0 });
     assert.deepEqual(
       [s.phase, s.podIP, s.podIPs, s.hostIP, s.hostIPs, s.startTime, s.qosClass],
       ['Running', '127.244.0.9', [{ ip: '127.244.0.9' }], '127.0.0.1', [{ ip: '127.0.0.1' }], '2026-01-01T00:00:00Z', 'BestEffort'],
     );
     assert.equal(s.initContainerStatuses, undefined);
+  });
+
+  it('reports both families on a dual-stack node, the primary as podIP and hostIP', () => {
+    const pod: Pod = { metadata: { name: 'p' }, spec: { containers: [{ name: 'a', image: 'nginx' }] } };
+    const view = { startTime: T0, init: [], containers: [running()], sandboxGone: false, now: T0 };
+    const v6First = podStatus(pod, { ...view, podIPs: ['fd00:10:244:1::5', '10.244.1.5'], hostIPs: ['fd00:20::11', '172.20.0.11'] });
+    assert.deepEqual(
+      [v6First.podIP, v6First.podIPs, v6First.hostIP, v6First.hostIPs],
+      ['fd00:10:244:1::5', [{ ip: 'fd00:10:244:1::5' }, { ip: '10.244.1.5' }], 'fd00:20::11', [{ ip: 'fd00:20::11' }, { ip: '172.20.0.11' }]],
+    );
+    // Before the sandbox has addresses: none reported, and not ready to start containers.
+    const pending = podStatus(pod, { ...view, containers: [], podIPs: [], hostIPs: ['172.20.0.11'] });
+    assert.equal(pending.podIP, undefined);
+    assert.equal(pending.podIPs, undefined);
+    assert.equal(pending.conditions.find((c) => c.type === 'PodReadyToStartContainers')?.status, 'False');
   });
 });

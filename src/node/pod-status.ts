@@ -63,8 +63,10 @@ export interface ApiPodStatus {
 }
 
 export interface PodView {
-  podIP?: string;
-  hostIP: string;
+  /** One per family, primary first; none before the sandbox has them. */
+  podIPs: string[];
+  /** The node's addresses, primary first. */
+  hostIPs: string[];
   /** When the agent first accepted the pod. */
   startTime: number;
   init: ContainerRecord[];
@@ -196,7 +198,7 @@ export function podConditions(pod: Pod, view: PodView, phase: Phase): ApiPodCond
     ready = condition('Ready', false, 'ReadinessGatesNotReady', `the status of pod readiness gate "${missingGates[0]}" is not "True", but False`);
   const incomplete = view.init.filter((r) => !(r.lastExit?.exitCode === 0 && !r.run && !r.waiting)).map((r) => r.name);
   const computed = [
-    condition('PodReadyToStartContainers', !!view.podIP && !view.sandboxGone && !terminal),
+    condition('PodReadyToStartContainers', view.podIPs.length > 0 && !view.sandboxGone && !terminal),
     initialized || terminal
       ? condition('Initialized', true)
       : condition('Initialized', false, 'ContainersNotInitialized', `containers with incomplete status: ${list(incomplete)}`),
@@ -223,9 +225,9 @@ export function podStatus(pod: Pod, view: PodView): ApiPodStatus {
   return {
     phase,
     conditions: podConditions(pod, view, phase),
-    hostIP: view.hostIP,
-    hostIPs: [{ ip: view.hostIP }],
-    ...(view.podIP ? { podIP: view.podIP, podIPs: [{ ip: view.podIP }] } : {}),
+    hostIP: view.hostIPs[0]!,
+    hostIPs: view.hostIPs.map((ip) => ({ ip })),
+    ...(view.podIPs.length ? { podIP: view.podIPs[0], podIPs: view.podIPs.map((ip) => ({ ip })) } : {}),
     startTime: time(view.startTime),
     ...(pod.status?.qosClass ? { qosClass: pod.status.qosClass } : {}),
     ...(view.init.length ? { initContainerStatuses: view.init.map((r) => containerStatus(byName(spec.initContainers, r), r)) } : {}),

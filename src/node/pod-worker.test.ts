@@ -27,7 +27,7 @@ function setup(containers: Container[], spec: Record<string, unknown> = {}, pod:
     spec: { restartPolicy: 'Always', terminationGracePeriodSeconds: 30, containers, ...spec },
     ...pod,
   };
-  const worker = new PodWorker(p, '127.244.0.2', {
+  const worker = new PodWorker(p, ['127.244.0.2'], {
     clock,
     runner,
     probe: async (_probe, target): Promise<ProbeOutcome> =>
@@ -35,7 +35,7 @@ function setup(containers: Container[], spec: Record<string, unknown> = {}, pod:
     backoff: new RestartBackoff(),
     events: { record: (_pod, type, reason, message) => events.push(`${type} ${reason} ${message}`) },
     log: pino({ level: 'silent' }),
-    hostIP: '127.0.0.1',
+    hostIPs: ['127.0.0.1'],
     prepare: (_pod, c) => {
       if (configError?.message) throw new ContainerConfigError(configError.message);
       return { argv: c.command ?? ['run'], env: { POD_IP: '127.244.0.2' } };

@@ -51,8 +51,10 @@ export interface PodWorkerDeps {
   backoff: RestartBackoff;
   events: PodEvents;
   log: Logger;
-  hostIP: string;
-  prepare(pod: Pod, container: Container, podIP: string): PreparedContainer;
+  /** The node's addresses, primary family first. */
+  hostIPs: string[];
+  /** `podIPs`: the pod's addresses, primary first. */
+  prepare(pod: Pod, container: Container, podIPs: string[]): PreparedContainer;
   logPath(pod: Pod, container: string, restartCount: number): string;
   /** The status as it is now; `final` once a deleted pod's processes are all gone. */
   report(pod: Pod, status: ApiPodStatus, final: boolean): void;
@@ -81,7 +83,8 @@ export class PodWorker {
   private stopped = false;
   private finalReported = false;
 
-  constructor(private pod: Pod, readonly podIP: string, private readonly deps: PodWorkerDeps) {
+  /** `podIPs`: one per family, primary first. */
+  constructor(private pod: Pod, readonly podIPs: string[], private readonly deps: PodWorkerDeps) {
     const now = deps.clock.now();
     const seen = (list: SeenContainerStatus[] | undefined, name: string): SeenContainerStatus | undefined => list?.find((s) => s.name === name);
     const status = pod.status as { containerStatuses?: SeenContainerStatus[]; initContainerStatuses?: SeenContainerStatus[] } | undefined;
@@ -89,6 +92,11 @@ export class PodWorker {
     this.containers = (pod.spec?.containers ?? []).map((c) => restoreRecord(c.name!, seen(status?.containerStatuses, c.name!), now));
     for (const r of this.init) if (!r.lastExit) r.waiting = { reason: 'PodInitializing' };
     this.startTime = pod.status?.startTime ? Date.parse(pod.status.startTime) : now;
+  }
+
+  /** The primary family's address: what the pod's containers bind and probes dial. */
+  get podIP(): string {
+    return this.podIPs[0]!;
   }
 
   get uid(): string {
@@ -201,7 +209,7 @@ export class PodWorker {
     } else this.event('Normal', 'Pulled', `Container image "${image}" already present on machine`);
     let prepared: PreparedContainer;
     try {
-      prepared = deps.prepare(this.pod, spec, this.podIP);
+      prepared = deps.prepare(this.pod, spec, this.podIPs);
     } catch (err) {
       if (err instanceof ContainerConfigError) this.configError(rec, err.message);
       else this.failStart(rec, containerID, startedAt, (err as Error).message);
@@ -321,8 +329,8 @@ export class PodWorker {
     const final = this.terminating && this.running.size === 0;
     this.finalReported = final;
     const status = podStatus(this.pod, {
-      podIP: this.podIP,
-      hostIP: this.deps.hostIP,
+      podIPs: this.podIPs,
+      hostIPs: this.deps.hostIPs,
       startTime: this.startTime,
       init: this.init,
       containers: this.containers,

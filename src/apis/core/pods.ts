@@ -36,6 +36,7 @@ export interface PodStatus {
   podIP?: string;
   podIPs?: { ip: string }[];
   hostIP?: string;
+  hostIPs?: { ip: string }[];
   nominatedNodeName?: string;
   qosClass?: string;
   initContainerStatuses?: ContainerStatus[];

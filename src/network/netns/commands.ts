@@ -24,11 +24,26 @@ export function gatewayMac(gateway: string): string {
   return ['0a', '58', ...gateway.split('.').map((o) => Number(o).toString(16).padStart(2, '0'))].join(':');
 }
 
+/** IPv6 addresses go on with `nodad`: these links are ours alone, and duplicate address detection
+ *  would leave each address unusable ("tentative") for a second or two. */
+const addr6 = (ip: string, len: number, dev: string): string => `addr add ${ip}/${len} dev ${dev} nodad`;
+
+/** The same for the link-local addresses the kernel gives every link: a node forwarding a pod's
+ *  packet solicits its next hop from its link-local address, and while that is tentative the
+ *  first packets of every flow wait about 2 s. Set in a namespace before its links are made. */
+const noDad = ['all', 'default'].map((d) => `net.ipv6.conf.${d}.accept_dad=0`);
+
+/** The prefix length of the underlay CIDR (`172.20.0.0/24` → 24). */
+const lengthOf = (cidr: string): number => Number(cidr.slice(cidr.indexOf('/') + 1));
+
 export function clusterCommands(plan: ClusterPlan): Command[] {
-  const { nodes, underlayNs, clientNs, clientIP, hostGatewayIP } = plan;
+  const { nodes, underlayNs, clientNs, clientIP, hostGatewayIP, v6 } = plan;
+  const u6 = v6 && lengthOf(v6.underlayCIDR);
   const peers: [port: string, ns: string][] = [...nodes.map((n): [string, string] => [underlayPort(n.index), n.ns]), [underlayPort('client'), clientNs]];
   return [
     batch(undefined, [underlayNs, ...nodes.map((n) => n.ns), clientNs].map((ns) => `netns add ${ns}`)),
+    // Before any link exists, so every link made in them inherits it (see noDad).
+    ...(v6 ? [...nodes.map((n) => n.ns), clientNs].map((ns) => sysctl(ns, noDad)) : []),
     // The underlay is a bridge in a namespace of its own: the host's namespace gets nothing.
     batch(underlayNs, [
       'link set lo up',
@@ -45,21 +60,29 @@ export function clusterCommands(plan: ClusterPlan): Command[] {
         'link set eth0 up',
         `link add ${POD_BRIDGE} address ${gatewayMac(n.gateway)} type bridge`,
         `addr add ${n.gateway}/24 dev ${POD_BRIDGE}`,
+        ...(n.v6 ? [addr6(n.v6.nodeIP, u6!, 'eth0'), addr6(n.v6.gateway, lengthOf(n.v6.podCIDR), POD_BRIDGE)] : []),
         `link set ${POD_BRIDGE} up`,
         // host-gw: every other node's pods are behind that node's underlay address.
         ...nodes.filter((o) => o !== n).map((o) => `route add ${o.podCIDR} via ${o.nodeIP} dev eth0`),
+        ...(n.v6 ? nodes.filter((o) => o !== n).map((o) => `route add ${o.v6!.podCIDR} via ${o.v6!.nodeIP} dev eth0`) : []),
         // A default route, as real nodes have (toward the outside client, the underlay's only
         // other host): a Service address without endpoints is then routed to the filter hooks,
         // whose REJECT answers "connection refused", instead of failing routing (net unreachable).
         `route add default via ${clientIP} dev eth0`,
+        ...(v6 ? [`route add default via ${v6.clientIP} dev eth0`] : []),
       ]),
       // Pods have /32 addresses and reach even their neighbours through the node (see podCommands),
       // so the node forwards out of cni0 what came in on cni0: without this it would also send ICMP
-      // redirects telling the pod to go direct, bypassing the node's conntrack and DNAT.
-      sysctl(n.ns, ['net.ipv4.ip_forward=1', ...['all', 'default', POD_BRIDGE].map((d) => `net.ipv4.conf.${d}.send_redirects=0`)]),
+      // redirects telling the pod to go direct, bypassing the node's conntrack and DNAT. (IPv6 has
+      // no send_redirects switch: the pods ignore redirects instead.)
+      sysctl(n.ns, [
+        'net.ipv4.ip_forward=1',
+        ...['all', 'default', POD_BRIDGE].map((d) => `net.ipv4.conf.${d}.send_redirects=0`),
+        ...(n.v6 ? ['net.ipv6.conf.all.forwarding=1'] : []),
+      ]),
     ]),
     // The outside user: on the underlay only, no route to pods or Services.
-    batch(clientNs, ['link set lo up', `addr add ${clientIP}/24 dev eth0`, 'link set eth0 up']),
+    batch(clientNs, ['link set lo up', `addr add ${clientIP}/24 dev eth0`, ...(v6 ? [addr6(v6.clientIP, u6!, 'eth0')] : []), 'link set eth0 up']),
   ];
 }
 
@@ -67,7 +90,10 @@ export interface PodNetwork {
   prefix: string;
   node: NodeNetwork;
   uid: string;
+  /** The pod's IPv4 address. */
   ip: string;
+  /** Its IPv6 address, on a dual-stack node. */
+  ip6?: string;
 }
 
 /**
@@ -77,19 +103,30 @@ export interface PodNetwork {
  * even to a pod on the same bridge, goes through the node's IP stack. There kube-proxy's rules and
  * conntrack see both directions of DNATed traffic, and hairpin (a pod reaching itself through a
  * Service) works without br_netfilter. The node sends no redirects (clusterCommands) and the pod
- * accepts none, so this path stays.
+ * accepts none, so this path stays. IPv6 the same way: a /128 with cni0's IPv6 address as the
+ * on-link gateway.
  */
 export function podCommands(p: PodNetwork): Command[] {
   const ns = podNs(p.prefix, p.uid);
   const veth = podVeth(p.uid);
   const gw = p.node.gateway;
+  const gw6 = p.ip6 && p.node.v6?.gateway;
   return [
     { argv: ['ip', 'netns', 'add', ns] },
+    ...(gw6 ? [sysctl(ns, noDad)] : []),
     // `ip -n NODE`: the node side is made in the node's namespace wherever the caller runs.
     // Hairpin on the bridge port (kubelet's hairpin-veth): where br_netfilter is loaded, a pod's
     // packet to a Service DNATed back to itself is bridged, and must leave by the port it came in.
     batch(p.node.ns, [`link add ${veth} type veth peer name eth0 netns ${ns}`, `link set ${veth} master ${POD_BRIDGE} up`, `link set ${veth} type bridge_slave hairpin on`]),
-    batch(ns, ['link set lo up', `addr add ${p.ip}/32 dev eth0`, 'link set eth0 up', `route add ${gw} dev eth0 scope link`, `route add default via ${gw} dev eth0`]),
-    sysctl(ns, ['all', 'default', 'eth0'].map((d) => `net.ipv4.conf.${d}.accept_redirects=0`)),
+    batch(ns, [
+      'link set lo up',
+      `addr add ${p.ip}/32 dev eth0`,
+      ...(gw6 ? [addr6(p.ip6!, 128, 'eth0')] : []),
+      'link set eth0 up',
+      `route add ${gw} dev eth0 scope link`,
+      `route add default via ${gw} dev eth0`,
+      ...(gw6 ? [`route add ${gw6} dev eth0`, `route add default via ${gw6} dev eth0`] : []),
+    ]),
+    sysctl(ns, ['all', 'default', 'eth0'].flatMap((d) => [`net.ipv4.conf.${d}.accept_redirects=0`, ...(gw6 ? [`net.ipv6.conf.${d}.accept_redirects=0`] : [])])),
   ];
 }

@@ -14,6 +14,8 @@ import { ETC_NETNS, podNs, podVeth, type ClusterPlan } from './names.js';
 import { createPodSandbox, deletePodSandbox } from './sandbox.js';
 
 const PREFIX = `tkt-${randomBytes(3).toString('hex')}`;
+/** The dual-stack cluster's: a second network beside the first. */
+const PREFIX6 = `${PREFIX}-ds`;
 const host = new NetnsExecer();
 const servers: ChildProcess[] = [];
 const fixture = new URL('../../../test/support/sandbox-fixture.ts', import.meta.url).pathname;
@@ -30,13 +32,14 @@ async function ok(ns: string | undefined, argv: string[]): Promise<string> {
 }
 
 const curl = (ns: string, url: string) => ok(ns, ['curl', '-sS', '-m', '2', url]);
+const url = (ip: string, port: number): string => `http://${ip.includes(':') ? `[${ip}]` : ip}:${port}/`;
 
 /** An HTTP server answering `name`, started inside `ns` (ip netns exec execs it: same pid). */
 async function serve(ns: string, ip: string, port: number, name: string, probeFrom: string): Promise<void> {
   const code = `require('http').createServer((q, s) => s.end(${JSON.stringify(name)})).listen(${port}, ${JSON.stringify(ip)})`;
   servers.push(spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', code], { stdio: 'ignore' }));
   for (let i = 0; i < 100; i++) {
-    if ((await sh(probeFrom, ['curl', '-sS', '-m', '1', `http://${ip}:${port}/`])).out === name) return;
+    if ((await sh(probeFrom, ['curl', '-sS', '-m', '1', url(ip, port)])).out === name) return;
     await sleep(30);
   }
   assert.fail(`server ${name} on ${ip}:${port} in ${ns} did not answer`);
@@ -44,6 +47,7 @@ async function serve(ns: string, ip: string, port: number, name: string, probeFr
 
 async function nothingLeft(): Promise<void> {
   assert.deepEqual(await listClusterNamespaces(PREFIX), []);
+  assert.deepEqual(await listClusterNamespaces(PREFIX6), []);
   assert.deepEqual((await ok(undefined, ['ip', 'netns', 'list'])).split('\n').filter((l) => l.startsWith(PREFIX)), []);
   assert.equal(existsSync(ETC_NETNS) ? (await ok(undefined, ['ls', ETC_NETNS])).split('\n').filter((f) => f.startsWith(PREFIX)).length : 0, 0);
 }
@@ -53,6 +57,7 @@ before(() => assert.equal(process.getuid?.(), 0, 'these tests need root: they cr
 after(async () => {
   for (const s of servers) s.kill('SIGKILL');
   await destroyClusterNetwork(PREFIX);
+  await destroyClusterNetwork(PREFIX6);
   await nothingLeft();
 });
 
@@ -158,5 +163,48 @@ describe('netns cluster network', () => {
     t.diagnostic(`destroyClusterNetwork: ${(performance.now() - start).toFixed(0)} ms`);
     await nothingLeft();
     assert.equal((await host.run(['ip', 'netns', 'list'])).stdout.includes(PREFIX), false);
+  });
+});
+
+describe('netns cluster network, dual-stack', () => {
+  let plan: ClusterPlan;
+  const pods = {
+    a: { uid: randomUUID(), ip: '10.244.1.5', ip6: 'fd00:10:244:1::5', hostname: 'pod-a' },
+    b: { uid: randomUUID(), ip: '10.244.2.5', ip6: 'fd00:10:244:2::5', hostname: 'pod-b' },
+  };
+  const ns = (p: { uid: string }) => podNs(PREFIX6, p.uid);
+
+  before(async () => {
+    plan = await createClusterNetwork({ prefix: PREFIX6, nodes: 2, clusterCIDRs: ['10.244.0.0/16', 'fd00:10:244::/56'] });
+    await createPodSandbox({ prefix: PREFIX6, node: plan.nodes[0]!, namespace: 'shop', ...pods.a });
+    await createPodSandbox({ prefix: PREFIX6, node: plan.nodes[1]!, namespace: 'shop', ...pods.b });
+  });
+  after(() => destroyClusterNetwork(PREFIX6));
+
+  it('gives pods an IPv6 /128 behind cni0 and a default route in both families', async () => {
+    assert.match(await ok(ns(pods.a), ['ip', '-6', '-o', 'addr', 'show', 'dev', 'eth0', 'scope', 'global']), / inet6 fd00:10:244:1::5\/128 scope global nodad/);
+    assert.match(await ok(ns(pods.a), ['ip', '-6', 'route']), /^default via fd00:10:244:1::1 dev eth0/m);
+    assert.match(await ok(plan.nodes[0]!.ns, ['ip', '-6', 'route']), /^fd00:10:244:2::\/64 via fd00:20::12 dev eth0/m);
+    assert.match(await ok(ns(pods.a), ['cat', '/etc/hosts']), /\n10\.244\.1\.5\tpod-a\nfd00:10:244:1::5\tpod-a\n$/);
+  });
+
+  it('carries IPv6 pod traffic across nodes from the first packet (no duplicate address detection wait)', async () => {
+    const [n1, n2] = plan.nodes;
+    // Nothing has sent a packet over these links yet. Before link-local addresses skipped DAD, a
+    // node forwarding the first packet waited ~2 s for its own link-local address: -m 1 fails then.
+    assert.match(await ok(ns(pods.b), ['busybox', 'ping', '-c', '1', '-W', '1', 'fd00:10:244:1::5']), /1 packets received/);
+    await serve(ns(pods.a), pods.a.ip6, 8080, 'pod-a', n1!.ns);
+    await serve(ns(pods.b), pods.b.ip6, 8080, 'pod-b', n2!.ns);
+    assert.equal(await ok(ns(pods.a), ['curl', '-sS', '-m', '1', url(pods.b.ip6, 8080)]), 'pod-b');
+    assert.equal(await curl(ns(pods.b), url(pods.a.ip6, 8080)), 'pod-a');
+    assert.equal(await curl(n2!.ns, url(pods.a.ip6, 8080)), 'pod-a'); // a node to another node's pod
+    assert.equal(await curl(ns(pods.b), url(pods.a.ip, 8080)).catch(() => 'refused'), 'refused', 'the server listens on IPv6 only');
+  });
+
+  it('gives the outside client an IPv6 address that reaches nodes, not pods', async () => {
+    const n1 = plan.nodes[0]!;
+    await serve(n1.ns, n1.v6!.nodeIP, 30080, 'node-1', plan.clientNs);
+    assert.equal(await curl(plan.clientNs, url('fd00:20::11', 30080)), 'node-1');
+    assert.notEqual((await sh(plan.clientNs, ['ip', 'route', 'get', 'fd00:10:244:1::5'])).code, 0);
   });
 });

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { clusterCommands, gatewayMac, podCommands } from './commands.js';
 import { netnsPropagation } from './mount-ns.js';
-import { nodeNs, ownedBy, planCluster, podNs, podVeth } from './names.js';
+import { nodeIPs, nodeNs, ownedBy, planCluster, podCIDRs, podNs, podVeth } from './names.js';
 import { podFiles, podHosts } from './pod-files.js';
 
 const UID = '5f1c2a9e-0b7d-4c3e-9a61-2f8d7e6c5b4a';
@@ -44,14 +44,55 @@ describe('planCluster', () => {
     assert.equal(plan.clientNs, 'tk-client');
     assert.equal(plan.clientIP, '172.20.0.2');
     assert.equal(plan.lbPool, '172.20.0.200-172.20.0.250');
-    assert.equal(plan.serviceCIDR, '10.96.0.0/12');
+    assert.deepEqual(plan.serviceCIDRs, ['10.96.0.0/12']);
+    assert.deepEqual(plan.clusterCIDRs, ['10.244.0.0/16']);
     assert.equal(plan.dnsIP, '10.96.0.10');
+    assert.equal(plan.v6, undefined);
+  });
+
+  it('dual-stack: each node gets an IPv6 address and a /64 too, in the order of the cluster CIDRs', () => {
+    const plan = planCluster({ prefix: 'tk', nodes: 2, clusterCIDRs: ['10.244.0.0/16', 'fd00:10:244::/56'], serviceCIDRs: ['10.96.0.0/16', 'fd00:10:96::/108'] });
+    assert.deepEqual(plan.nodes[1], {
+      index: 2,
+      ns: 'tk-node-2',
+      nodeIP: '172.20.0.12',
+      podCIDR: '10.244.2.0/24',
+      gateway: '10.244.2.1',
+      v6: { nodeIP: 'fd00:20::12', podCIDR: 'fd00:10:244:2::/64', gateway: 'fd00:10:244:2::1' },
+    });
+    assert.deepEqual(plan.v6, { clientIP: 'fd00:20::2', underlayCIDR: 'fd00:20::/64', lbPool: 'fd00:20::200-fd00:20::250' });
+    assert.equal(plan.dnsIP, '10.96.0.10');
+    assert.deepEqual([nodeIPs(plan.nodes[0]!), podCIDRs(plan.nodes[0]!)], [['172.20.0.11', 'fd00:20::11'], ['10.244.1.0/24', 'fd00:10:244:1::/64']]);
+
+    const v6First = planCluster({ prefix: 'tk', nodes: 1, clusterCIDRs: ['fd00:10:244::/56', '10.244.0.0/16'], serviceCIDRs: ['fd00:10:96::/108', '10.96.0.0/16'] });
+    const n = v6First.nodes[0]!;
+    assert.equal(n.v6Primary, true);
+    assert.deepEqual([nodeIPs(n), podCIDRs(n)], [['fd00:20::11', '172.20.0.11'], ['fd00:10:244:1::/64', '10.244.1.0/24']]);
+    // kubeadm's pick: the 10th address of the first service CIDR.
+    assert.equal(v6First.dnsIP, 'fd00:10:96::a');
+  });
+
+  it('carves node CIDRs out of the given cluster CIDRs, a 1/256 share of a small one', () => {
+    const plan = planCluster({ prefix: 'tk', nodes: 3, clusterCIDRs: ['10.100.0.0/20', 'fd00:1::/112'] });
+    assert.deepEqual(
+      plan.nodes.map((n) => [n.podCIDR, n.gateway, n.v6!.podCIDR, n.v6!.gateway]),
+      [
+        ['10.100.0.16/28', '10.100.0.17', 'fd00:1::100/120', 'fd00:1::101'],
+        ['10.100.0.32/28', '10.100.0.33', 'fd00:1::200/120', 'fd00:1::201'],
+        ['10.100.0.48/28', '10.100.0.49', 'fd00:1::300/120', 'fd00:1::301'],
+      ],
+    );
   });
 
   for (const [spec, message] of [
     [{ prefix: 'Bad_Prefix', nodes: 1 }, /invalid network prefix "Bad_Prefix"/],
     [{ prefix: 'tk', nodes: 0 }, /invalid node count 0/],
     [{ prefix: 'tk', nodes: 190 }, /between 1 and 189/],
+    [{ prefix: 'tk', nodes: 1, clusterCIDRs: ['fd00:10:244::/56'] }, /need an IPv4 pod network beside an IPv6 one/],
+    [{ prefix: 'tk', nodes: 1, clusterCIDRs: ['10.244.0.0/16', '10.245.0.0/16'] }, /two of different IP families/],
+    [{ prefix: 'tk', nodes: 1, clusterCIDRs: ['10.244.0.0/16', 'fd00::/56', 'fd01::/56'] }, /give one, or two/],
+    [{ prefix: 'tk', nodes: 1, clusterCIDRs: ['10.244.0.0/16', 'fd00::/125'] }, /too small/],
+    [{ prefix: 'tk', nodes: 1, clusterCIDRs: ['10.244.0.0/33'] }, /is not a CIDR/],
   ] as const) {
     it(`refuses ${JSON.stringify(spec)}`, () => assert.throws(() => planCluster(spec), message));
   }
@@ -131,27 +172,57 @@ describe('commands', () => {
     ]);
   });
 
+  it('dual-stack: IPv6 addresses without DAD, host-gw routes and forwarding for both families', () => {
+    const plan = planCluster({ prefix: 'tk', nodes: 2, clusterCIDRs: ['10.244.0.0/16', 'fd00:10:244::/56'] });
+    const cmds = clusterCommands(plan);
+    const noDad = (ns: string) => ({ argv: ['ip', 'netns', 'exec', ns, 'sysctl', '-q', '-w', 'net.ipv6.conf.all.accept_dad=0', 'net.ipv6.conf.default.accept_dad=0'] });
+    // Before the underlay makes the nodes' eth0: links made later inherit it.
+    assert.deepEqual(cmds.slice(1, 4), [noDad('tk-node-1'), noDad('tk-node-2'), noDad('tk-client')]);
+    const node1 = cmds.find((c) => c.argv.join(' ') === 'ip -n tk-node-1 -batch -')!.stdin!.split('\n');
+    for (const line of [
+      'addr add fd00:20::11/64 dev eth0 nodad',
+      'addr add fd00:10:244:1::1/64 dev cni0 nodad',
+      'route add fd00:10:244:2::/64 via fd00:20::12 dev eth0',
+      'route add default via fd00:20::2 dev eth0',
+    ]) assert.ok(node1.includes(line), line);
+    assert.ok(cmds.some((c) => c.argv.join(' ').startsWith('ip netns exec tk-node-1 sysctl') && c.argv.includes('net.ipv6.conf.all.forwarding=1')));
+    assert.deepEqual(cmds.at(-1), { argv: ['ip', '-n', 'tk-client', '-batch', '-'], stdin: 'link set lo up\naddr add 172.20.0.2/24 dev eth0\naddr add fd00:20::2/64 dev eth0 nodad\nlink set eth0 up\n' });
+
+    const pod = podCommands({ prefix: 'tk', node: plan.nodes[0]!, uid: UID, ip: '10.244.1.7', ip6: 'fd00:10:244:1::7' });
+    assert.deepEqual(pod[1], noDad('tk-pod-5f1c2a9e0b7d'));
+    assert.equal(
+      pod[3]!.stdin,
+      'link set lo up\naddr add 10.244.1.7/32 dev eth0\naddr add fd00:10:244:1::7/128 dev eth0 nodad\nlink set eth0 up\nroute add 10.244.1.1 dev eth0 scope link\nroute add default via 10.244.1.1 dev eth0\nroute add fd00:10:244:1::1 dev eth0\nroute add default via fd00:10:244:1::1 dev eth0\n',
+    );
+    assert.ok(pod[4]!.argv.includes('net.ipv6.conf.all.accept_redirects=0'));
+  });
+
   it('derives the gateway MAC from its address', () => assert.equal(gatewayMac('10.244.12.1'), '0a:58:0a:f4:0c:01'));
 });
 
 describe('pod files', () => {
   it('writes resolv.conf for the pod namespace and hosts with its name', () => {
-    const files = podFiles({ ip: '10.244.1.7', hostname: 'web-0', namespace: 'shop', clusterDomain: 'cluster.local', dnsIP: '10.96.0.10', hostResolvConf: 'nameserver 1.1.1.1\n' });
+    const files = podFiles({ ips: ['10.244.1.7'], hostname: 'web-0', namespace: 'shop', clusterDomain: 'cluster.local', dnsIP: '10.96.0.10', hostResolvConf: 'nameserver 1.1.1.1\n' });
     assert.equal(files['resolv.conf'], 'search shop.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n');
     assert.match(files.hosts, /^127\.0\.0\.1\tlocalhost$/m);
     assert.match(files.hosts, /^10\.244\.1\.7\tweb-0$/m);
   });
 
+  it('names the pod on a line per address, as kubelet does for dual-stack pods', () => {
+    const hosts = podHosts({ ips: ['10.244.1.7', 'fd00:10:244:1::7'], hostname: 'web-0', namespace: 'shop', clusterDomain: 'cluster.local' });
+    assert.ok(hosts.endsWith('fe00::2\tip6-allrouters\n10.244.1.7\tweb-0\nfd00:10:244:1::7\tweb-0\n'), hosts);
+  });
+
   it('names the FQDN of a pod with a subdomain', () => {
-    const hosts = podHosts({ ip: '10.244.1.7', hostname: 'web-0', namespace: 'shop', subdomain: 'web', clusterDomain: 'cluster.local' });
+    const hosts = podHosts({ ips: ['10.244.1.7'], hostname: 'web-0', namespace: 'shop', subdomain: 'web', clusterDomain: 'cluster.local' });
     assert.match(hosts, /^10\.244\.1\.7\tweb-0\.web\.shop\.svc\.cluster\.local\tweb-0$/m);
-    const aliased = podHosts({ ip: '10.244.1.7', hostname: 'web-0', namespace: 'shop', clusterDomain: 'cluster.local', hostAliases: [{ ip: '123.45.67.89', hostnames: ['foo.local', 'bar.local'] }] });
+    const aliased = podHosts({ ips: ['10.244.1.7'], hostname: 'web-0', namespace: 'shop', clusterDomain: 'cluster.local', hostAliases: [{ ip: '123.45.67.89', hostnames: ['foo.local', 'bar.local'] }] });
     assert.ok(aliased.endsWith('10.244.1.7\tweb-0\n\n# Entries added by HostAliases.\n123.45.67.89\tfoo.local\tbar.local\n'), aliased);
   });
 
   it('honours the pod dnsPolicy when the pod is given', () => {
     const pod = { metadata: { name: 'p', namespace: 'shop' }, spec: { dnsPolicy: 'Default' } };
-    const files = podFiles({ ip: '10.244.1.7', hostname: 'p', namespace: 'shop', clusterDomain: 'cluster.local', dnsIP: '10.96.0.10', hostResolvConf: 'nameserver 1.1.1.1\n', pod });
+    const files = podFiles({ ips: ['10.244.1.7'], hostname: 'p', namespace: 'shop', clusterDomain: 'cluster.local', dnsIP: '10.96.0.10', hostResolvConf: 'nameserver 1.1.1.1\n', pod });
     assert.equal(files['resolv.conf'], 'nameserver 1.1.1.1\n');
   });
 });

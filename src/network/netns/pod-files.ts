@@ -5,7 +5,8 @@ import type { Pod } from '../../apis/core/pods.js';
 import { podResolvConf } from '../../dns/resolv-conf.js';
 
 export interface PodFilesOptions {
-  ip: string;
+  /** The pod's addresses, primary family first. */
+  ips: string[];
   hostname: string;
   namespace: string;
   /** spec.subdomain: the hosts file then also names the pod's FQDN. */
@@ -23,9 +24,9 @@ export interface HostAlias {
   hostnames?: string[];
 }
 
-/** /etc/hosts as the kubelet manages it: localhost, the IPv6 names, the pod itself, then the
- *  pod's spec.hostAliases, one line per address. */
-export function podHosts(o: Pick<PodFilesOptions, 'ip' | 'hostname' | 'namespace' | 'subdomain' | 'clusterDomain'> & { hostAliases?: HostAlias[] }): string {
+/** /etc/hosts as the kubelet manages it: localhost, the IPv6 names, the pod itself (a line per
+ *  address), then the pod's spec.hostAliases, one line per address. */
+export function podHosts(o: Pick<PodFilesOptions, 'ips' | 'hostname' | 'namespace' | 'subdomain' | 'clusterDomain'> & { hostAliases?: HostAlias[] }): string {
   const names = o.subdomain ? [`${o.hostname}.${o.subdomain}.${o.namespace}.svc.${o.clusterDomain}`, o.hostname] : [o.hostname];
   return [
     '# Kubernetes-managed hosts file.',
@@ -35,7 +36,7 @@ export function podHosts(o: Pick<PodFilesOptions, 'ip' | 'hostname' | 'namespace
     'fe00::0\tip6-mcastprefix',
     'fe00::1\tip6-allnodes',
     'fe00::2\tip6-allrouters',
-    `${o.ip}\t${names.join('\t')}`,
+    ...o.ips.map((ip) => `${ip}\t${names.join('\t')}`),
     ...(o.hostAliases?.length ? ['', '# Entries added by HostAliases.', ...o.hostAliases.map((a) => `${a.ip ?? ''}\t${(a.hostnames ?? []).join('\t')}`)] : []),
     '',
   ].join('\n');

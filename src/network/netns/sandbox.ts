@@ -16,6 +16,8 @@ export interface PodSandboxOptions {
   uid: string;
   /** An address of node.podCIDR. */
   ip: string;
+  /** An address of node.v6.podCIDR, on a dual-stack node. */
+  ip6?: string;
   hostname: string;
   namespace: string;
   subdomain?: string;
@@ -27,21 +29,23 @@ export interface PodSandboxOptions {
 
 export async function createPodSandbox(o: PodSandboxOptions, exec: Execer = new NetnsExecer()): Promise<{ ns: string }> {
   const ns = podNs(o.prefix, o.uid);
-  const have = await runCommand(exec, { argv: ['ip', '-n', ns, '-4', '-o', 'addr', 'show', 'dev', 'eth0'] });
-  if (!(have.code === 0 && have.stdout.includes(` inet ${o.ip}/32 `))) {
+  const have = await runCommand(exec, { argv: ['ip', '-n', ns, '-o', 'addr', 'show', 'dev', 'eth0'] });
+  const wanted = [` inet ${o.ip}/32 `, ...(o.ip6 ? [` inet6 ${o.ip6}/128 `] : [])];
+  if (!(have.code === 0 && wanted.every((w) => have.stdout.includes(w)))) {
     // Half-made or with another address: start over. Deleting the node side first frees the
     // veth name at once (a deleted namespace's links go away asynchronously).
     await runCommand(exec, { argv: ['ip', '-n', o.node.ns, 'link', 'del', podVeth(o.uid)] });
     if (!/No such file/.test(have.stderr)) await deletePodSandbox(o.prefix, o.uid, exec);
     try {
-      await runCommands(exec, podCommands({ prefix: o.prefix, node: o.node, uid: o.uid, ip: o.ip }));
+      await runCommands(exec, podCommands({ prefix: o.prefix, node: o.node, uid: o.uid, ip: o.ip, ip6: o.ip6 }));
     } catch (err) {
       await deletePodSandbox(o.prefix, o.uid, exec);
       throw new Error(`failed to set up sandbox for pod ${o.namespace}/${o.hostname} (uid ${o.uid}): ${(err as Error).message}`);
     }
   }
   const hostResolvConf = await readFile('/etc/resolv.conf', 'utf8').catch(() => '');
-  const files = podFiles({ ...o, clusterDomain: o.clusterDomain ?? 'cluster.local', dnsIP: o.dnsIP ?? DNS_IP, hostResolvConf });
+  const ips = o.ip6 ? (o.node.v6Primary ? [o.ip6, o.ip] : [o.ip, o.ip6]) : [o.ip];
+  const files = podFiles({ ...o, ips, clusterDomain: o.clusterDomain ?? 'cluster.local', dnsIP: o.dnsIP ?? DNS_IP, hostResolvConf });
   await mkdir(`${ETC_NETNS}/${ns}`, { recursive: true });
   for (const [name, text] of Object.entries(files)) await writeFile(`${ETC_NETNS}/${ns}/${name}`, text);
   return { ns };

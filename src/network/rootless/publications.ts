@@ -1,19 +1,22 @@
 // What the host publishes of a rootless cluster, and where each connection goes (pure). The
 // cluster lives in network namespaces the host cannot route to, so, as kind's port mappings and
 // `minikube tunnel` do, listeners on the host's loopback forward into it:
-// - every NodePort on 127.0.0.1:NODEPORT;
+// - every NodePort on 127.0.0.1:NODEPORT, and on [::1]:NODEPORT for a Service with IPv6 among its
+//   ipFamilies (to the nodes' IPv6 addresses: the connection enters the cluster over IPv6);
 // - every LoadBalancer address (127.240.x.y, ipMode Proxy) on that address and the Service port.
 // Both go where a cloud load balancer sends traffic: a Ready node's address and the NodePort, and
 // under externalTrafficPolicy Local only the nodes with a ready endpoint of the Service.
 
+import { isIPv6 } from 'node:net';
 import type { EndpointSlice } from '../../apis/discovery/endpointslices.js';
 import type { Node } from '../../apis/core/nodes.js';
 import type { Service } from '../../apis/core/service/types.js';
 
 export const HOST_LOOPBACK = '127.0.0.1';
+export const HOST_LOOPBACK6 = '::1';
 
 export interface Publication {
-  /** `ip:port/PROTOCOL` on the host. */
+  /** `ip:port/PROTOCOL` on the host (`[ip]:port/PROTOCOL` for IPv6). */
   key: string;
   ip: string;
   port: number;
@@ -33,16 +36,18 @@ export function publications(services: Service[]): Publication[] {
     if (type !== 'NodePort' && type !== 'LoadBalancer') continue;
     const service = `${svc.metadata.namespace}/${svc.metadata.name}`;
     const local = svc.spec.externalTrafficPolicy === 'Local';
+    const v6 = svc.spec.ipFamilies?.includes('IPv6') ?? false;
     const proxied = (svc.status?.loadBalancer?.ingress ?? []).filter((i) => i.ip && i.ipMode === 'Proxy' && isLoopback(i.ip)).map((i) => i.ip!);
     for (const p of svc.spec.ports ?? []) {
       const protocol = p.protocol ?? 'TCP';
       // TCP only: a UDP NodePort is reached from inside the cluster (tinykube shell).
       if (!p.nodePort || protocol !== 'TCP') continue;
       const add = (ip: string, port: number): void => {
-        const key = `${ip}:${port}/${protocol}`;
+        const key = `${isIPv6(ip) ? `[${ip}]` : ip}:${port}/${protocol}`;
         if (!out.has(key)) out.set(key, { key, ip, port, protocol, service, nodePort: p.nodePort!, local });
       };
       add(HOST_LOOPBACK, p.nodePort);
+      if (v6) add(HOST_LOOPBACK6, p.nodePort);
       if (type === 'LoadBalancer') for (const ip of proxied) add(ip, p.port);
     }
   }
@@ -50,9 +55,12 @@ export function publications(services: Service[]): Publication[] {
 }
 
 const ready = (n: Node): boolean => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
-const internalIP = (n: Node): string | undefined => n.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
+/** The node's InternalIP of the family of `hostIP`. */
+const internalIP = (n: Node, hostIP: string): string | undefined =>
+  n.status?.addresses?.find((a) => a.type === 'InternalIP' && isIPv6(a.address) === isIPv6(hostIP))?.address;
 
-/** The node addresses a connection to `pub` may go to, in name order. */
+/** The node addresses a connection to `pub` may go to, in name order: those of the family it
+ *  came in on. */
 export function targets(pub: Publication, nodes: Node[], slices: EndpointSlice[]): string[] {
   let eligible = nodes.filter(ready);
   if (pub.local) {
@@ -68,6 +76,6 @@ export function targets(pub: Publication, nodes: Node[], slices: EndpointSlice[]
   }
   return eligible
     .sort((a, b) => a.metadata.name!.localeCompare(b.metadata.name!))
-    .map(internalIP)
+    .map((n) => internalIP(n, pub.ip))
     .filter((ip): ip is string => !!ip);
 }

@@ -34,7 +34,7 @@ export function publishFailure(pub: Publication, e: NodeJS.ErrnoException): stri
       : e.code === 'EADDRINUSE'
         ? 'address already in use on this host'
         : e.message;
-  return `Failed to publish ${pub.ip}:${pub.port}/${pub.protocol} on this host: ${why}`;
+  return `Failed to publish ${pub.key} on this host: ${why}`;
 }
 
 export class Publisher {

@@ -72,6 +72,22 @@ describe('publications', () => {
     );
   });
 
+  it('a Service with IPv6 among its families: its NodePorts on [::1] too', () => {
+    const got = publications([
+      svc('dual', { type: 'NodePort', ipFamilies: ['IPv4', 'IPv6'], ports: [{ port: 80, nodePort: 30080 }] }),
+      svc('v6', { type: 'NodePort', ipFamilies: ['IPv6'], ports: [{ port: 80, nodePort: 30081 }] }),
+    ]);
+    assert.deepEqual(
+      got.map((p) => [p.key, p.ip, p.service]),
+      [
+        ['[::1]:30080/TCP', '::1', 'default/dual'],
+        ['[::1]:30081/TCP', '::1', 'default/v6'],
+        ['127.0.0.1:30080/TCP', '127.0.0.1', 'default/dual'],
+        ['127.0.0.1:30081/TCP', '127.0.0.1', 'default/v6'],
+      ],
+    );
+  });
+
   it('an LB without node ports publishes nothing', () => {
     assert.deepEqual(publications([svc('lb', { type: 'LoadBalancer', ports: [{ port: 80 }] }, [{ ip: '127.240.0.1', ipMode: 'Proxy' }])]), []);
   });
@@ -102,6 +118,15 @@ describe('targets', () => {
   const pub = { key: 'k', ip: '127.0.0.1', port: 1, protocol: 'TCP', service: 'default/lb', nodePort: 30000 };
   it('Cluster: every Ready node, by name', () => assert.deepEqual(targets({ ...pub, local: false }, nodes, slices), ['172.20.0.11', '172.20.0.13']));
   it('Local: Ready nodes with a ready endpoint of the Service', () => assert.deepEqual(targets({ ...pub, local: true }, nodes, slices), ['172.20.0.13']));
+  it('from [::1]: the nodes\' IPv6 addresses', () => {
+    const dual = (name: string, v4: string, v6: string): Node => ({
+      metadata: { name },
+      status: { addresses: [{ type: 'InternalIP', address: v4 }, { type: 'InternalIP', address: v6 }], conditions: [{ type: 'Ready', status: 'True' }] },
+    });
+    const both = [dual('n-2', '172.20.0.12', 'fd00:20::12'), dual('n-1', '172.20.0.11', 'fd00:20::11')];
+    assert.deepEqual(targets({ ...pub, ip: '::1', local: false }, both, slices), ['fd00:20::11', 'fd00:20::12']);
+    assert.deepEqual(targets({ ...pub, local: false }, both, slices), ['172.20.0.11', '172.20.0.12']);
+  });
 });
 
 describe('endpointForwards', () => {

@@ -29,7 +29,7 @@ async function serve(req: BrokerRequest): Promise<void> {
     server.once('error', (e) => void reply(failure(id, e)));
     server.listen({ host, port, exclusive: true }, () => void reply({ id, port: (server.address() as net.AddressInfo).port }, server).then(() => server.close()));
   } else {
-    const sock = dgram.createSocket('udp4');
+    const sock = dgram.createSocket(net.isIPv6(host) ? 'udp6' : 'udp4');
     sock.once('error', (e) => void reply(failure(id, e)));
     sock.bind({ address: host, port, exclusive: true }, () => void reply({ id, port: sock.address().port }, sock).then(() => sock.close()));
   }

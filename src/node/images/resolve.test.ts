@@ -28,7 +28,7 @@ describe('resolveContainer', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'tinykube-resolve-'));
   after(() => rmSync(dataDir, { recursive: true, force: true }));
   const pod: Pod = { metadata: { name: 'p', namespace: 'ns', uid: 'u1' }, spec: {} };
-  const ctx = { podIP: '127.244.1.2', dataDir };
+  const ctx = { podIPs: ['127.244.1.2'], dataDir };
   const http = (port: number, required = true): Listener => ({ port, proto: 'http', required });
 
   it('tinykube/coredns runs the DNS server script, which exists', () => {

@@ -188,7 +188,7 @@ export function busyboxOf(meta: ImageMeta | undefined, dataDir: string): { bin?:
 
 /** Every container runs in a directory of its own (so `/shell?cmd=ls` or `touch x` stays inside
  *  the pod), created here. */
-export function resolveContainer(pod: Pod, container: Container, ctx: { podIP: string; dataDir: string; mounts?: ContainerMount[] }): ResolvedContainer {
+export function resolveContainer(pod: Pod, container: Container, ctx: { podIPs: string[]; dataDir: string; mounts?: ContainerMount[] }): ResolvedContainer {
   const ref = parseImage(container.image ?? '');
   const meta = imageMeta(ref);
   const cwd = containerCwd(ctx.dataDir, pod, container);
@@ -202,7 +202,8 @@ export function resolveContainer(pod: Pod, container: Container, ctx: { podIP: s
   const warnings = busybox.warning ? [{ reason: 'BusyboxMissing', message: busybox.warning }] : [];
   const plan = planFor(ref, container, meta, { mounts: ctx.mounts ?? [], root: containerRoot(ctx.dataDir, pod, container.name ?? '') });
   if ('argv' in plan) return { argv: busybox.bin ? appletArgv(busybox.bin, plan.argv) : plan.argv, cwd, ...workdir, imageEnv: env, warnings };
-  const spec: BuiltinSpec = { ...plan.spec, host: ctx.podIP };
+  const [host, ...more] = ctx.podIPs;
+  const spec: BuiltinSpec = { ...plan.spec, host: host!, ...(more.length ? { moreHosts: more } : {}) };
   if (plan.warning) warnings.push({ reason: 'BuiltinImage', message: plan.warning });
   return {
     argv: [...builtinServerArgv(), JSON.stringify(spec)],

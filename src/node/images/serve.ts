@@ -119,13 +119,8 @@ function rawTcpServer(pod: PodInfo, io: ServeIO): net.Server {
   });
 }
 
-async function listenTcp(server: net.Server, host: string, port: number, sockets?: SocketSource): Promise<Running> {
-  // Open connections, to end them on abort (SIGKILL).
-  const conns = new Set<net.Socket>();
-  server.on('connection', (c: net.Socket) => {
-    conns.add(c);
-    c.once('close', () => conns.delete(c));
-  });
+/** Listens on `host:port` (a socket from `sockets`, or bound here). */
+async function bindTcp(server: net.Server, host: string, port: number, sockets?: SocketSource): Promise<void> {
   const handle = sockets ? await sockets.tcp(host, port) : undefined;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -136,21 +131,46 @@ async function listenTcp(server: net.Server, host: string, port: number, sockets
     if (handle) server.listen(handle, listening);
     else server.listen(port, host, listening);
   });
+}
+
+async function listenTcp(server: net.Server, hosts: string[], port: number, sockets?: SocketSource): Promise<Running> {
+  // Open connections, to end them on abort (SIGKILL).
+  const conns = new Set<net.Socket>();
+  server.on('connection', (c: net.Socket) => {
+    conns.add(c);
+    c.once('close', () => conns.delete(c));
+  });
+  const [first, ...more] = hosts;
+  // A server listens once: the other family's listener hands its connections over.
+  const feeders = more.map(() => net.createServer((c) => server.emit('connection', c)));
+  await bindTcp(server, first!, port, sockets);
+  try {
+    for (const [i, f] of feeders.entries()) await bindTcp(f, more[i]!, port, sockets);
+  } catch (e) {
+    for (const s of [server, ...feeders]) s.close();
+    throw e;
+  }
   return {
     close: () =>
       new Promise<void>((done) => {
+        for (const f of feeders) f.close();
         server.close(() => done());
         if (server instanceof http.Server) server.closeIdleConnections();
       }),
     abort: () => {
-      server.close();
+      for (const s of [server, ...feeders]) s.close();
       for (const c of conns) c.destroy();
     },
   };
 }
 
 async function listenUdp(spec: BuiltinSpec, pod: PodInfo, io: ServeIO, port: number): Promise<Running> {
-  const sock = io.sockets ? await io.sockets.udp(spec.host, port) : dgram.createSocket('udp4');
+  const all = await Promise.all(hostsOf(spec).map((host) => listenUdpOn(spec, host, pod, io, port)));
+  return { close: async () => void (await Promise.all(all.map((r) => r.close()))), abort: () => all.forEach((r) => r.abort()) };
+}
+
+async function listenUdpOn(spec: BuiltinSpec, host: string, pod: PodInfo, io: ServeIO, port: number): Promise<Running> {
+  const sock = io.sockets ? await io.sockets.udp(host, port) : dgram.createSocket(net.isIPv6(host) ? 'udp6' : 'udp4');
   sock.on('message', (msg, rinfo) => charged(io, () => {
     const client = address(rinfo.address, rinfo.port);
     const text = msg.toString();
@@ -161,7 +181,7 @@ async function listenUdp(spec: BuiltinSpec, pod: PodInfo, io: ServeIO, port: num
   if (!io.sockets) {
     await new Promise<void>((resolve, reject) => {
       sock.once('error', reject);
-      sock.bind(port, spec.host, () => {
+      sock.bind(port, host, () => {
         sock.off('error', reject);
         resolve();
       });
@@ -186,8 +206,10 @@ function postgresServer(roles: PgRoles, io: ServeIO): net.Server {
 function listen(spec: BuiltinSpec, pod: PodInfo, io: ServeIO, l: Listener, roles: PgRoles | undefined): Promise<Running> {
   if (l.proto === 'udp') return listenUdp(spec, pod, io, l.port);
   const server = l.proto === 'tcp' ? rawTcpServer(pod, io) : l.proto === 'postgres' && roles ? postgresServer(roles, io) : httpServer(spec, pod, io);
-  return listenTcp(server, spec.host, l.port, io.sockets);
+  return listenTcp(server, hostsOf(spec), l.port, io.sockets);
 }
+
+const hostsOf = (spec: BuiltinSpec): string[] => [spec.host, ...(spec.moreHosts ?? [])];
 
 /** After SIGTERM a server keeps accepting this long before it closes its listeners: the pod's
  *  endpoint is marked terminating at the same moment, and proxies need a moment to stop

@@ -22,7 +22,7 @@ const podIP = (): string => `127.244.${250 - (process.pid % 5)}.${nextHost++}`;
 function freePort(host: string, kind: 'tcp' | 'udp'): Promise<number> {
   return new Promise((resolve, reject) => {
     if (kind === 'udp') {
-      const s = dgram.createSocket('udp4');
+      const s = dgram.createSocket(net.isIPv6(host) ? 'udp6' : 'udp4');
       s.bind(0, host, () => {
         const { port } = s.address();
         s.close(() => resolve(port));
@@ -48,10 +48,10 @@ interface Running {
 }
 
 /** Starts the container's process and waits for `ready` lines (one per listener) on stdout. */
-async function start(c: Container, ready: number): Promise<Running> {
+async function start(c: Container, ready: number, moreIPs: string[] = []): Promise<Running> {
   const ip = podIP();
   const pod = { metadata: { name: 'pod-a', namespace: 'demo', uid: 'u' } };
-  const r = resolveContainer(pod, { name: 'c', ...c }, { podIP: ip, dataDir });
+  const r = resolveContainer(pod, { name: 'c', ...c }, { podIPs: [ip, ...moreIPs], dataDir });
   const proc = spawn(r.argv[0], r.argv.slice(1), {
     env: { ...process.env, POD_NAME: 'pod-a', POD_NAMESPACE: 'demo', POD_IP: ip },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -95,7 +95,7 @@ async function get(url: string): Promise<{ status: number; body: string }> {
 
 function udp(host: string, port: number, message: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const s = dgram.createSocket('udp4');
+    const s = dgram.createSocket(net.isIPv6(host) ? 'udp6' : 'udp4');
     s.once('message', (m) => s.close(() => resolve(m.toString())));
     s.once('error', reject);
     s.send(message, port, host);
@@ -170,6 +170,20 @@ describe('built-in servers', { timeout: 30_000 }, () => {
       await s.logged(/UDP request from 127\.\d+\.\d+\.\d+:\d+: "hostname"/);
       await get(`${base}/exit?code=4`);
       assert.equal(await s.exited, 4);
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it("a dual-stack pod's server answers on its address in each family (here ::1, the IPv6 address loopback can bind)", async () => {
+    const ip = podIP();
+    const [httpPort, udpPort] = [await freePort('::1', 'tcp'), await freePort('::1', 'udp')];
+    nextHost--;
+    const s = await start({ image: 'registry.k8s.io/e2e-test-images/agnhost:2.53', args: ['netexec', `--http-port=${httpPort}`, `--udp-port=${udpPort}`] }, 2, ['::1']);
+    try {
+      for (const host of [ip, '[::1]']) assert.deepEqual(await get(`http://${host}:${httpPort}/hostname`), { status: 200, body: 'pod-a' });
+      assert.match((await get(`http://[::1]:${httpPort}/clientip`)).body, /^\[?::1\]?:\d+$/);
+      for (const host of [ip, '::1']) assert.equal(await udp(host, udpPort, 'hostname'), 'pod-a');
     } finally {
       await s.stop();
     }

@@ -36,6 +36,9 @@ export interface BuiltinSpec {
   kind: BuiltinKind;
   /** The pod IP the listeners bind. */
   host: string;
+  /** A dual-stack pod's address in its other family: the listeners bind it too, as a real
+   *  server bound to the wildcard address answers on both. */
+  moreHosts?: string[];
   listeners: Listener[];
   /** The image's version where its answers show one (`v2` for myapp:v2, `1.7.9` for nginx). */
   version?: string;

@@ -37,7 +37,7 @@ interface Started {
 async function start(name: string, c: Omit<Container, 'name'>, port: number): Promise<Started> {
   const ip = podIP();
   const pod = { metadata: { name, namespace: 'demo', uid: `u-${name}-${nextHost}` } };
-  const r = resolveContainer(pod, { name: 'c', ...c }, { podIP: ip, dataDir });
+  const r = resolveContainer(pod, { name: 'c', ...c }, { podIPs: [ip], dataDir });
   assert.ok(r.hosted, 'a built-in image is hosted');
   const logPath = join(dataDir, 'pods', name, `${nextHost}.log`);
   mkdirSync(join(logPath, '..'), { recursive: true });

@@ -1,6 +1,7 @@
 // PodNetwork for the netns network: each pod gets its own network namespace wired to this
 // node's cni0 (src/network/netns/sandbox.ts), with resolv.conf and hosts of its own.
 
+import { isIPv6 } from 'node:net';
 import type { Pod } from '../../apis/core/pods.js';
 import { createPodSandbox, deletePodSandbox } from '../../network/netns/sandbox.js';
 import type { NodeNetwork } from '../../network/netns/names.js';
@@ -15,12 +16,14 @@ export interface NetnsNetworkOptions {
 
 export function netnsPodNetwork(o: NetnsNetworkOptions): PodNetwork {
   return {
-    async setUp(pod: Pod, ip: string) {
+    async setUp(pod: Pod, ips: string[]) {
+      const ip6 = ips.find((ip) => isIPv6(ip));
       const { ns } = await createPodSandbox({
         prefix: o.prefix,
         node: o.node,
         uid: pod.metadata.uid!,
-        ip,
+        ip: ips.find((ip) => !isIPv6(ip))!,
+        ...(ip6 ? { ip6 } : {}),
         hostname: (pod.spec?.hostname as string | undefined) ?? pod.metadata.name!,
         namespace: pod.metadata.namespace!,
         subdomain: pod.spec?.subdomain as string | undefined,

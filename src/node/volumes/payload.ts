@@ -4,7 +4,7 @@
 
 import type { KeyToPath, Volume, VolumeProjection } from '../../apis/core/pod-template.js';
 import type { Pod } from '../../apis/core/pods.js';
-import { fieldRefValue, type ConfigSources } from '../env.js';
+import { fieldRefValue, type ConfigSources, type PodAddresses } from '../env.js';
 
 export interface FileProjection {
   data: Buffer;
@@ -17,10 +17,8 @@ export type Payload = Map<string, FileProjection>;
 export class VolumeSetupError extends Error {}
 
 /** What a payload may need besides ConfigMaps and Secrets. */
-export interface PayloadContext {
+export interface PayloadContext extends PodAddresses {
   sources: ConfigSources;
-  podIP: string;
-  hostIP: string;
   /** A bound ServiceAccount token for the pod (projected serviceAccountToken). */
   token?(audience: string | undefined, expirationSeconds: number): string | undefined;
 }
@@ -77,7 +75,7 @@ function projection(pod: Pod, p: VolumeProjection, mode: number, ctx: PayloadCon
   if (p.configMap?.name) keyFiles('configmap', configMapData(ns, p.configMap.name, p.configMap.optional === true, ctx), p.configMap.items, mode, p.configMap.optional === true, out);
   if (p.secret?.name) keyFiles('secret', secretData(ns, p.secret.name, p.secret.optional === true, ctx), p.secret.items, mode, p.secret.optional === true, out);
   for (const item of p.downwardAPI?.items ?? [])
-    if (item.fieldRef?.fieldPath) out.set(item.path, { data: Buffer.from(fieldRefValue(pod, item.fieldRef.fieldPath, ctx.podIP, ctx.hostIP)), mode: item.mode ?? mode });
+    if (item.fieldRef?.fieldPath) out.set(item.path, { data: Buffer.from(fieldRefValue(pod, item.fieldRef.fieldPath, ctx)), mode: item.mode ?? mode });
   const t = p.serviceAccountToken;
   if (t) {
     const token = ctx.token?.(t.audience, t.expirationSeconds ?? 3600);

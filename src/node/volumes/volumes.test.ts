@@ -17,7 +17,7 @@ const sources: ConfigSources = {
   configMap: (ns, name) => (ns === 'ns1' && name === 'cfg' ? { metadata: { name }, data: { 'app.conf': 'a=1' }, binaryData: { logo: Buffer.from([0, 1]).toString('base64') } } : undefined),
   secret: (ns, name) => (ns === 'ns1' && name === 'db' ? { metadata: { name }, data: { password: Buffer.from('pw').toString('base64') } } : undefined),
 };
-const ctx: PayloadContext = { sources, podIP: '10.244.0.5', hostIP: '10.0.0.1', token: (aud, exp) => `token(${aud ?? ''},${exp})` };
+const ctx: PayloadContext = { sources, podIPs: ['10.244.0.5'], hostIPs: ['10.0.0.1'], token: (aud, exp) => `token(${aud ?? ''},${exp})` };
 const files = (p: Payload | undefined): Record<string, string> =>
   Object.fromEntries([...(p ?? [])].map(([k, f]) => [k, `${f.data.toString('utf8')} ${f.mode.toString(8)}`]));
 
