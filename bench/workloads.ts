@@ -32,7 +32,7 @@ const { values } = parseArgs({
 });
 const REPLICAS = Number(values.replicas);
 const SERVICES = Number(values.services);
-const NETWORKS = values.networks!.split(',') as ('loopback' | 'netns')[];
+const NETWORKS = values.networks!.split(',').filter(Boolean) as ('loopback' | 'netns')[];
 const BASELINE = 100;
 /** Pods per node on netns: each node's pod CIDR is a /24. */
 const PODS_PER_NODE = 250;
