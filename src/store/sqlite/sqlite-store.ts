@@ -1,10 +1,8 @@
 // The Store on one SQLite file: a log table in the manner of kine (see src/store/README.md).
 //
 // better-sqlite3 is synchronous and the file is locked to this process, so each write is a
-// read of the key's latest row plus one INSERT that nothing can interleave with; its revision is
-// known before the INSERT and published to watchers once it is durable. Writes of one event-loop
-// turn share a transaction and its fsync (group commit): a thousand pods created at once cost
-// one fsync per turn, not one each.
+// read of the key's latest row plus one autocommitted INSERT that nothing can interleave with;
+// its revision is known before the INSERT and published to watchers once it is durable.
 import type {
   KeyValue,
   ListOptions,
@@ -117,20 +115,10 @@ function prepareStatements(db: Db) {
       `INSERT INTO meta (key, value) VALUES ('compact_rev', ?)
        ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
     ),
-    begin: db.prepare(`BEGIN`),
-    commit: db.prepare(`COMMIT`),
-    rollback: db.prepare(`ROLLBACK`),
   };
 }
 
 type Statements = ReturnType<typeof prepareStatements>;
-
-/** The writes of the open transaction, acknowledged together when it commits. */
-interface Group {
-  /** The revision before its first write: where a failed commit leaves the store. */
-  base: number;
-  writes: { event: WatchEvent; resolve: (e: WatchEvent) => void; reject: (err: unknown) => void }[];
-}
 
 class SqliteLogStore implements SqliteStore {
   private revision: number;
@@ -139,7 +127,6 @@ class SqliteLogStore implements SqliteStore {
   private readonly hub: WatchHub;
   private readonly compactor?: NodeJS.Timeout;
   private readonly q: Statements;
-  private group?: Group;
 
   constructor(
     private readonly db: Db,
@@ -173,26 +160,22 @@ class SqliteLogStore implements SqliteStore {
 
   async currentRevision(): Promise<number> {
     this.checkOpen();
-    this.settle();
     return this.revision;
   }
 
   async compactedRevision(): Promise<number> {
     this.checkOpen();
-    this.settle();
     return this.compactRevision;
   }
 
   async get(key: string): Promise<KeyValue | undefined> {
     this.checkOpen();
-    this.settle();
     const row = this.q.latest.get(key);
     return row && !row.deleted ? toKv(row) : undefined;
   }
 
   async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
     this.checkOpen();
-    this.settle();
     const rev = this.revisionToRead(opts.revision);
     const range = prefixRange(prefix);
     const from = opts.startAfter !== undefined ? maxKey(range.from, keyAfter(opts.startAfter)) : range.from;
@@ -213,7 +196,6 @@ class SqliteLogStore implements SqliteStore {
 
   async count(prefix: string): Promise<number> {
     this.checkOpen();
-    this.settle();
     return this.q.count.get(prefixRange(prefix))!.n;
   }
 
@@ -231,21 +213,21 @@ class SqliteLogStore implements SqliteStore {
       prev_revision: latest?.id ?? 0,
       value,
     };
-    return (await this.append(row, { type: 'put', kv: toKv(row), created: true })).kv;
+    return this.append(row, { type: 'put', kv: toKv(row), created: true }).kv;
   }
 
   async update(key: string, value: string, expectedModRevision: number): Promise<KeyValue> {
     this.checkOpen();
     const prev = this.current(key, expectedModRevision);
     const row: LogRow = { ...nextRow(prev, this.revision + 1), value };
-    return (await this.append(row, { type: 'put', kv: toKv(row), prev: toKv(prev), created: false })).kv;
+    return this.append(row, { type: 'put', kv: toKv(row), prev: toKv(prev), created: false }).kv;
   }
 
   async delete(key: string, expectedModRevision?: number): Promise<KeyValue> {
     this.checkOpen();
     const prev = this.current(key, expectedModRevision);
     const row: LogRow = { ...nextRow(prev, this.revision + 1), deleted: 1 };
-    return (await this.append(row, { type: 'delete', kv: toKv(row), prev: toKv(prev), created: false })).kv;
+    return this.append(row, { type: 'delete', kv: toKv(row), prev: toKv(prev), created: false }).kv;
   }
 
   watch(prefix: string, opts: WatchOptions): Watch {
@@ -254,13 +236,11 @@ class SqliteLogStore implements SqliteStore {
       setImmediate(() => cancelled || opts.onError(new StoreError('closed', 'store closed')));
       return { cancel: () => void (cancelled = true) };
     }
-    this.settle();
     return this.hub.watch(prefix, opts, this.compactRevision);
   }
 
   async compact(revision: number): Promise<void> {
     this.checkOpen();
-    this.settle();
     if (revision > this.revision) {
       throw new StoreError('future', `cannot compact at ${revision}: current revision is ${this.revision}`);
     }
@@ -283,7 +263,6 @@ class SqliteLogStore implements SqliteStore {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    this.settle();
     this.closed = true;
     clearInterval(this.compactor);
     this.hub.closeAll();
@@ -312,44 +291,12 @@ class SqliteLogStore implements SqliteStore {
     return latest;
   }
 
-  /** Inserts the row in this turn's transaction; the promise resolves once that commits
-   *  (fsynced by synchronous=FULL), after its event is published. The revision moves on at once
-   *  so the next write of the turn follows it. */
-  private append(row: LogRow, event: WatchEvent): Promise<WatchEvent> {
-    if (!this.group) {
-      this.q.begin.run();
-      this.group = { base: this.revision, writes: [] };
-      setImmediate(() => this.settle());
-    }
-    try {
-      this.q.insert.run(row);
-    } catch (err) {
-      if (this.group.writes.length === 0) this.settle();
-      throw err;
-    }
+  /** Commits the row (fsynced by synchronous=FULL) and only then moves the revision on. */
+  private append(row: LogRow, event: WatchEvent): WatchEvent {
+    this.q.insert.run(row);
     this.revision = row.id;
-    return new Promise((resolve, reject) => this.group!.writes.push({ event, resolve, reject }));
-  }
-
-  /** Commits the open transaction, if any, then publishes its events and acknowledges its
-   *  writes; a failed commit rolls them all back and fails each. Reads settle first, so none
-   *  sees a write that is not durable. */
-  private settle(): void {
-    const group = this.group;
-    if (!group) return;
-    this.group = undefined;
-    try {
-      this.q.commit.run();
-    } catch (err) {
-      if (this.db.inTransaction) this.q.rollback.run();
-      this.revision = group.base;
-      for (const w of group.writes) w.reject(err);
-      return;
-    }
-    for (const w of group.writes) {
-      this.hub.publish(w.event);
-      w.resolve(w.event);
-    }
+    this.hub.publish(event);
+    return event;
   }
 
   private revisionToRead(requested: number | undefined): number {
