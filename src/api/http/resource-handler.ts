@@ -294,7 +294,7 @@ async function serveWatch(
   req.on('close', () => end());
   res.on('close', () => end());
   // The initial events are written at once; the bound is on what piles up after them. Events
-  // of one turn (a burst: a thousand pods created in one commit) are written together: only
+  // of one turn (a burst: the store delivers what a turn wrote at once) are written together: only
   // what is still unread from earlier turns shows a slow reader.
   let allowed = Infinity;
   let turnBytes = 0;
