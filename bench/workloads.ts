@@ -14,12 +14,14 @@
 // The machine may be shared: the figures are noisy; the ratios against the floor in the same
 // run are the figures to compare.
 
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Tinykube, eventually } from '../test/e2e/harness.js';
 import { requiresNetns } from '../test/support/requires.js';
 import { serve, type Running } from '../src/node/images/serve.js';
+import { watchPodStages } from './support/pod-stages.js';
 
 const { values } = parseArgs({
   options: {
@@ -30,7 +32,7 @@ const { values } = parseArgs({
 });
 const REPLICAS = Number(values.replicas);
 const SERVICES = Number(values.services);
-const NETWORKS = values.networks!.split(',') as ('loopback' | 'netns')[];
+const NETWORKS = values.networks!.split(',').filter(Boolean) as ('loopback' | 'netns')[];
 const BASELINE = 100;
 /** Pods per node on netns: each node's pod CIDR is a /24. */
 const PODS_PER_NODE = 250;
@@ -57,7 +59,7 @@ function pssKiB(pid: number): number {
 
 /** The RSS (and PSS) of pid and every process under it (pod processes, node agents, the image
  *  host, the mount holders of pods with volumes on netns). */
-function treeRssKiB(pid: number): { kib: number; pss: number; processes: number } {
+function treeRssKiB(pid: number): { kib: number; pss: number; processes: number; main: number } {
   const out = spawnSync('ps', ['-e', '-o', 'pid=,ppid='], { encoding: 'utf8' }).stdout;
   const children = new Map<number, number[]>();
   for (const line of out.trim().split('\n')) {
@@ -66,7 +68,7 @@ function treeRssKiB(pid: number): { kib: number; pss: number; processes: number 
   }
   const all = [pid];
   for (let i = 0; i < all.length; i++) all.push(...(children.get(all[i]!) ?? []));
-  return { kib: all.reduce((sum, p) => sum + rssKiB(p), 0), pss: all.reduce((sum, p) => sum + pssKiB(p), 0), processes: all.length };
+  return { kib: all.reduce((sum, p) => sum + rssKiB(p), 0), pss: all.reduce((sum, p) => sum + pssKiB(p), 0), processes: all.length, main: rssKiB(pid) };
 }
 
 /** The floor: REPLICAS listeners of the same built-in server started directly in this process,
@@ -108,21 +110,23 @@ spec:
   ports: [{port: 80, targetPort: 8080}]
 `;
 
-/** Applies manifests and waits until every pod in the namespace is Ready; the time it took. */
-async function applyUntilReady(t: Tinykube, files: string[], pods: number): Promise<number> {
-  const t0 = performance.now();
+/** Applies manifests and waits until every pod in the namespace is Ready; the time it took
+ *  (from t0: now, unless given). */
+async function applyUntilReady(t: Tinykube, files: string[], pods: number, t0 = performance.now()): Promise<number> {
   for (const file of files) {
     const r = t.kubectl(['apply', '-f', file]);
     if (r.code !== 0) throw new Error(`kubectl apply -f ${file}: ${r.code} ${r.stderr}`);
   }
-  await eventually(() => {
-    const out = t.kubectl(['get', 'pods', '--no-headers', '-o', 'custom-columns=R:.status.containerStatuses[0].ready']).stdout;
-    return out.split('\n').filter((l) => l.trim() === 'true').length >= pods;
+  // kubectl runs asynchronously: a blocked event loop would stall the stage watch.
+  const args = ['--kubeconfig', t.kubeconfig, 'get', 'pods', '--no-headers', '-o', 'custom-columns=R:.status.containerStatuses[0].ready'];
+  await eventually(async () => {
+    const { stdout } = await promisify(execFile)('kubectl', args, { maxBuffer: 64 << 20 });
+    return stdout.split('\n').filter((l) => l.trim() === 'true').length >= pods;
   }, 900_000, `${pods} pods Ready`, 500);
   return performance.now() - t0;
 }
 
-async function settledRss(t: Tinykube): Promise<{ kib: number; pss: number; processes: number }> {
+async function settledRss(t: Tinykube): Promise<{ kib: number; pss: number; processes: number; main: number }> {
   await new Promise((r) => setTimeout(r, 3000));
   return treeRssKiB(t.pid!);
 }
@@ -137,16 +141,21 @@ async function run(network: 'loopback' | 'netns'): Promise<void> {
     console.log(`\n${network} (${nodes} node${nodes > 1 ? 's' : ''}):`);
     console.log(`  RSS of tinykube and everything under it:`);
     const idle = await settledRss(t);
-    console.log(`    0 pods     ${mib(idle.kib)}, PSS ${mib(idle.pss)} (${idle.processes} processes)`);
+    console.log(`    0 pods     ${mib(idle.kib)}, PSS ${mib(idle.pss)} (${idle.processes} processes; tinykube's own ${mib(idle.main)})`);
     await applyUntilReady(t, [t.manifest('base.yaml', deployment('base', BASELINE))], BASELINE);
     const base = await settledRss(t);
-    console.log(`    ${BASELINE} pods   ${mib(base.kib)}, PSS ${mib(base.pss)} (${base.processes} processes)`);
-    const ms = await applyUntilReady(t, [t.manifest('bench.yaml', deployment('bench', REPLICAS))], BASELINE + REPLICAS);
+    console.log(`    ${BASELINE} pods   ${mib(base.kib)}, PSS ${mib(base.pss)} (${base.processes} processes; tinykube's own ${mib(base.main)})`);
+    const stages = watchPodStages(t.kubeconfig, 'app=bench');
+    const t0 = performance.now();
+    const ms = await applyUntilReady(t, [t.manifest('bench.yaml', deployment('bench', REPLICAS))], BASELINE + REPLICAS, t0);
+    const stage = stages.stop(t0, REPLICAS);
     const full = await settledRss(t);
-    console.log(`    ${BASELINE + REPLICAS} pods  ${mib(full.kib)}, PSS ${mib(full.pss)} (${full.processes} processes)`);
+    console.log(`    ${BASELINE + REPLICAS} pods  ${mib(full.kib)}, PSS ${mib(full.pss)} (${full.processes} processes; tinykube's own ${mib(full.main)})`);
     const per = (kib: number): string => (kib / 1024 / REPLICAS).toFixed(2);
     console.log(`  marginal per pod (${BASELINE} → ${BASELINE + REPLICAS})   RSS ${per(full.kib - base.kib)} MiB, PSS ${per(full.pss - base.pss)} MiB; the floor's listeners: ${(floor.kib / 1024 / REPLICAS).toFixed(3)} MiB each`);
     console.log(`  ${REPLICAS}-replica Deployment, apply → all Ready   ${(ms / 1000).toFixed(1)} s`);
+    const s = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+    console.log(`    the last pod created ${s(stage.created)}, bound ${s(stage.bound)}, its container running ${s(stage.running)}, Ready ${s(stage.ready)} (a watch of the pods)`);
     console.log(`  floor: ${REPLICAS} listeners started directly        ${(floor.ms / 1000).toFixed(2)} s   → tinykube takes ${(ms / floor.ms).toFixed(0)}× the floor`);
   } finally {
     await t.destroy();
@@ -165,7 +174,7 @@ async function servicesAllInOne(): Promise<void> {
     }
     const ms = await applyUntilReady(t, files, 2 * SERVICES);
     const rss = await settledRss(t);
-    console.log(`\nloopback, all-in-one: ${SERVICES} Services, ${2 * SERVICES} pods Ready in ${(ms / 1000).toFixed(0)} s; RSS ${mib(rss.kib)}, PSS ${mib(rss.pss)} (${rss.processes} processes; goal < 600 MiB)`);
+    console.log(`\nloopback, all-in-one: ${SERVICES} Services, ${2 * SERVICES} pods Ready in ${(ms / 1000).toFixed(0)} s; RSS ${mib(rss.kib)}, PSS ${mib(rss.pss)} (${rss.processes} processes; tinykube's own ${mib(rss.main)}; goal < 600 MiB)`);
   } finally {
     await t.destroy();
   }

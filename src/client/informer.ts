@@ -6,6 +6,9 @@
 // unreachable. Each watch asks the server to end it after a random 5 to 10 minutes (client-go's
 // reflector does the same), so a watch whose connection silently died is replaced in bounded
 // time and watchers spread over servers again. No I/O happens before start().
+// Cached objects drop metadata.managedFields, as the informers of kube-controller-manager and
+// kube-scheduler do (TransformStripManagedFields): no handler reads them, they are often the
+// largest part of an object, and an update without them keeps the stored ones.
 
 import type { KubeObject } from '../apis/types.js';
 import { StatusError } from '../util/status-errors.js';
@@ -30,6 +33,12 @@ export interface InformerOptions {
 
 export function cacheKey(obj: KubeObject): string {
   return obj.metadata.namespace ? `${obj.metadata.namespace}/${obj.metadata.name}` : obj.metadata.name!;
+}
+
+/** In place: the object is this informer's own copy. */
+function stripManagedFields<T extends KubeObject>(obj: T): T {
+  if (obj.metadata.managedFields) delete obj.metadata.managedFields;
+  return obj;
 }
 
 export class Informer<T extends KubeObject = KubeObject> {
@@ -137,7 +146,7 @@ export class Informer<T extends KubeObject = KubeObject> {
 
   /** A fresh list: report what appeared, changed and vanished since the cache was filled. */
   private replace(items: T[]): void {
-    const fresh = new Map(items.map((o) => [cacheKey(o), o]));
+    const fresh = new Map(items.map((o) => [cacheKey(o), stripManagedFields(o)]));
     for (const [key, old] of this.cache) {
       if (!fresh.has(key)) {
         this.cache.delete(key);
@@ -166,7 +175,7 @@ export class Informer<T extends KubeObject = KubeObject> {
       this.emit('delete', old ?? obj);
       return;
     }
-    this.cache.set(key, obj);
+    this.cache.set(key, stripManagedFields(obj));
     if (old) this.emit('update', obj, old);
     else this.emit('add', obj);
   }

@@ -1,7 +1,9 @@
 // The scheduler (kube-scheduler, much reduced): binds each pending pod of `default-scheduler`
 // to a node chosen by scheduler-decisions.ts, through pods/binding. A pod that fits nowhere is
 // marked PodScheduled=False/Unschedulable with a FailedScheduling Event and tried again when
-// nodes change or after a back-off.
+// nodes change or after a back-off. As in kube-scheduler, a decision assumes the pod on its node
+// at once and the binding is written in the background (its binding cycle), so the one worker
+// goes on deciding instead of waiting for each write: a thousand pending pods bind in parallel.
 
 import type { KubeObject } from '../apis/types.js';
 import type { Node } from '../apis/core/nodes.js';
@@ -23,6 +25,8 @@ const UNSCHEDULABLE_RETRY_MS = 10_000;
 const STARTING_NODE_RETRY_MS = 1_000;
 /** How soon a pod waiting for its claims to be provisioned is looked at again. */
 const VOLUME_WAIT_MS = 300;
+/** How soon a pod whose binding failed (not for a conflict) is tried again. */
+const BIND_RETRY_MS = 1_000;
 
 const isPending = (pod: KubeObject): boolean =>
   !pod.spec?.nodeName && (pod.spec?.schedulerName ?? SCHEDULER_NAME) === SCHEDULER_NAME && !pod.metadata.deletionTimestamp && !isPodTerminal(pod);
@@ -30,6 +34,8 @@ const isPending = (pod: KubeObject): boolean =>
 export class Scheduler extends QueueController {
   /** Bindings made but not yet seen in the pod cache, so the next decision counts them. */
   private readonly assumed = new Map<string, string>();
+  /** Bindings being written. */
+  private readonly binding = new Set<Promise<void>>();
 
   constructor(
     private readonly ctx: ControllerContext,
@@ -95,24 +101,43 @@ export class Scheduler extends QueueController {
     }
     if ('node' in decision) {
       this.assumed.set(key, decision.node);
-      try {
-        await this.ctx.client.create(
-          R.pods,
-          namespace,
-          { apiVersion: 'v1', kind: 'Binding', metadata: { name, namespace, uid: pod.metadata.uid }, target: { apiVersion: 'v1', kind: 'Node', name: decision.node } },
-          { subresource: 'binding' },
-        );
-      } catch (e) {
-        this.assumed.delete(key);
-        if (isNotFound(e) || isConflict(e)) return;
-        throw e;
-      }
-      this.ctx.events.record(pod, 'Normal', 'Scheduled', `Successfully assigned ${namespace}/${name} to ${decision.node}`);
+      const done = this.bind(key, pod, decision.node).finally(() => this.binding.delete(done));
+      this.binding.add(done);
       return;
     }
     this.ctx.events.record(pod, 'Warning', 'FailedScheduling', decision.message);
     await this.markUnschedulable(pod, decision.message);
     this.enqueueKey(key, UNSCHEDULABLE_RETRY_MS);
+  }
+
+  /** The binding cycle of an assumed pod; a failure forgets the assumption and, unless the pod
+   *  went or changed (its update queues it again), retries it after a back-off. */
+  private async bind(key: string, pod: KubeObject, node: string): Promise<void> {
+    const { namespace, name } = pod.metadata;
+    try {
+      await this.ctx.client.create(
+        R.pods,
+        namespace,
+        { apiVersion: 'v1', kind: 'Binding', metadata: { name, namespace, uid: pod.metadata.uid }, target: { apiVersion: 'v1', kind: 'Node', name: node } },
+        { subresource: 'binding' },
+      );
+    } catch (e) {
+      this.assumed.delete(key);
+      if (isNotFound(e) || isConflict(e)) return;
+      this.ctx.log.warn({ err: e, pod: key }, 'binding failed; will retry');
+      this.enqueueKey(key, BIND_RETRY_MS);
+      return;
+    }
+    this.ctx.events.record(pod, 'Normal', 'Scheduled', `Successfully assigned ${namespace}/${name} to ${node}`);
+  }
+
+  /** Resolves when nothing is queued, deciding or binding (tests). */
+  override async idle(): Promise<void> {
+    await super.idle();
+    while (this.binding.size > 0) {
+      await Promise.all(this.binding);
+      await super.idle();
+    }
   }
 
   /** Tells the provisioner where the claims' first consumer goes (WaitForFirstConsumer). */

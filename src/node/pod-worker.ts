@@ -224,7 +224,9 @@ export class PodWorker {
       ...(prepared.hosted ? { hosted: prepared.hosted } : {}),
     });
     this.event('Normal', 'Created', `Created container ${rec.name}`);
-    const target = { podIP: this.podIP, container: spec, env: prepared.env, cwd: prepared.cwd, netns: prepared.netns };
+    // The environment is kept for exec probes only: with many Services it is thousands of variables.
+    const execProbed = [spec.startupProbe, spec.livenessProbe, spec.readinessProbe].some((p) => p?.exec);
+    const target = { podIP: this.podIP, container: spec, env: execProbed ? prepared.env : {}, cwd: prepared.cwd, netns: prepared.netns };
     const probers = new ContainerProbers(spec, target, startedAt, clock, deps.probe, {
       changed: (k, result) => this.probeChanged(rec, k, result),
       failed: (k, output) => this.event('Warning', 'Unhealthy', unhealthyMessage(k, output)),

@@ -293,8 +293,11 @@ async function serveWatch(
   const timer = setTimeout(end, timeout * 1000);
   req.on('close', () => end());
   res.on('close', () => end());
-  // The initial events are written at once; the bound is on what piles up after them.
+  // The initial events are written at once; the bound is on what piles up after them. Events
+  // of one turn (a burst: the store delivers what a turn wrote at once) are written together: only
+  // what is still unread from earlier turns shows a slow reader.
   let allowed = Infinity;
+  let turnBytes = 0;
   try {
     handle = await watch(deps.rest, r, ns, {
       ...opts,
@@ -303,11 +306,14 @@ async function serveWatch(
     }, {
       event: (type, object) => {
         if (ended) return;
-        if (res.writableLength > allowed) {
+        if (res.writableLength - turnBytes > allowed) {
           deps.onSlowWatcher(r.type.resource, res.writableLength);
           return end(true);
         }
-        res.write(JSON.stringify({ type, object: type === 'BOOKMARK' ? object : encode(object) }) + '\n');
+        const line = JSON.stringify({ type, object: type === 'BOOKMARK' ? object : encode(object) }) + '\n';
+        if (turnBytes === 0) setImmediate(() => (turnBytes = 0));
+        turnBytes += line.length;
+        res.write(line);
       },
       error: (status) => {
         if (ended) return;

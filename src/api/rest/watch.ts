@@ -45,7 +45,7 @@ export async function watch(
   opts: WatchOptions,
   sink: WatchSink,
 ): Promise<WatchHandle> {
-  const match = makePredicate(r, opts) ?? (() => true);
+  const match = makePredicate(r, opts);
   const rv = opts.resourceVersion;
   const initial = opts.sendInitialEvents === true || rv === undefined || rv === '' || rv === '0';
   let after: number;
@@ -81,14 +81,15 @@ export async function watch(
   }
 }
 
-function deliver(r: Resource, e: WatchEvent, match: (o: KubeObject) => boolean, sink: WatchSink): void {
+/** Without a selector every object matches, and the previous value is not decoded. */
+function deliver(r: Resource, e: WatchEvent, match: ((o: KubeObject) => boolean) | undefined, sink: WatchSink): void {
   const obj = decodeObject(r, e.kv);
   if (e.type === 'delete') {
-    if (match(obj)) sink.event('DELETED', obj);
+    if (!match || match(obj)) sink.event('DELETED', obj);
     return;
   }
-  const now = match(obj);
-  const before = e.prev && !e.created ? match(decodeObject(r, e.prev)) : false;
+  const now = !match || match(obj);
+  const before = e.prev && !e.created ? !match || match(decodeObject(r, e.prev)) : false;
   if (now && before) sink.event('MODIFIED', obj);
   else if (now) sink.event('ADDED', obj);
   else if (before) sink.event('DELETED', obj);

@@ -52,3 +52,16 @@ export interface BuiltinSpec {
   /** postgres: where its PGDATA and init scripts are on the node. */
   pg?: { data: string; initdb?: string };
 }
+
+/** The environment variables every server reads: who its pod is (serve.ts's podFromEnv). */
+const POD_IDENTITY = ['POD_NAME', 'HOSTNAME', 'POD_NAMESPACE', 'POD_IP'];
+
+/** What of a container's environment its server needs: all of it where the server runs
+ *  commands with it or reads settings from it (netexec's /shell, postgres's POSTGRES_*), else
+ *  its pod's identity only. A pod's environment holds seven variables per Service of its
+ *  namespace: a thousand Services make it 7,000, too much to copy into the node's image host
+ *  for each of its containers. */
+export function serverEnv(spec: BuiltinSpec, env: Record<string, string>): Record<string, string> {
+  if (spec.kind === 'netexec' || spec.kind === 'postgres') return env;
+  return Object.fromEntries(POD_IDENTITY.filter((k) => env[k] !== undefined).map((k) => [k, env[k]!]));
+}

@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { constants } from 'node:os';
 import type { Logger } from 'pino';
 import type { HostReply, HostRequest, HostedStart } from '../images/image-host.js';
+import { serverEnv } from '../images/spec.js';
 import type { ProcessLedger } from './process-ledger.js';
 import type { ProcessExit, ProcessHandle, ProcessRunner, ProcessSpec } from './process-runner.js';
 import { watchLogTimes } from '../log-times.js';
@@ -63,7 +64,7 @@ export class HostedRunner implements ProcessRunner {
     const pod = dirname(dirname(spec.logPath));
     const hostExit = new Promise<ProcessExit>((done) => host.waiting.set(id, { done, pod }));
     const { mountHolder, ...hosted } = spec.hosted;
-    const req: HostRequest = { op: 'start', id, env: spec.env, cwd: spec.cwd, logPath: spec.logPath, ...hosted };
+    const req: HostRequest = { op: 'start', id, env: serverEnv(hosted.spec, spec.env), cwd: spec.cwd, logPath: spec.logPath, ...hosted };
     host.child.send(req);
     let gone = false;
     const kill = (): void => void (!gone && host.child.connected && host.child.send({ op: 'signal', id, sig: 'SIGKILL' } satisfies HostRequest));
