@@ -12,7 +12,7 @@ import { netnsPodNetwork } from '../node/runtime/netns-network.js';
 import { DNS_IP, podNs, type FamilyNetwork, type NodeNetwork } from '../network/netns/names.js';
 import { FlagSet } from './flag-set.js';
 import { FLAGS, parseNetwork, parseProxyMode, type FlagName } from './flags.js';
-import { ipAt, parseAnyCIDR } from '../util/cidr6.js';
+import { cidrAddressAt, parseCIDR } from '../util/cidr.js';
 import { kubeletServingCertificate, listenKubelet } from '../node/kubelet-server.js';
 import { startApiRelay } from '../node/api-relay.js';
 import { startPodHandlers } from '../node/pod-handlers.js';
@@ -152,10 +152,10 @@ function nodeNetwork(v: AgentFlags, nodeName: string, nodeIPs: string[], podCIDR
   // The node's namespace is named after the node (src/network/netns/names.ts); its cni0 holds
   // the first address of each pod CIDR, every pod's gateway.
   const sides = podCIDRs.map((podCIDR, i): FamilyNetwork & { v6: boolean } => {
-    const cidr = parseAnyCIDR(podCIDR);
+    const cidr = parseCIDR(podCIDR);
     if (!cidr) throw new Error(`--pod-cidr: "${podCIDR}" is not a CIDR`);
     if (!nodeIPs[i]) throw new Error(`--node-ip: give an address for each --pod-cidr family (${podCIDRs.join(',')})`);
-    return { nodeIP: nodeIPs[i], podCIDR, gateway: ipAt(cidr, 1), v6: cidr.family === 'IPv6' };
+    return { nodeIP: nodeIPs[i], podCIDR, gateway: cidrAddressAt(cidr, 1), v6: cidr.family === 'IPv6' };
   });
   const v4 = sides.find((s) => !s.v6);
   const v6 = sides.find((s) => s.v6);

@@ -13,6 +13,8 @@
 //   <a-b-c-d>.<ns>.pod                   a pod by its address
 // Anything else in the zone does not exist (NXDOMAIN).
 
+import { canonicalIP as canonicalAddress } from '../util/cidr.js';
+
 export type RecordRequest =
   | { kind: 'apex' }
   | { kind: 'version' }
@@ -61,16 +63,12 @@ export function parseReverse(name: string): string | undefined {
 
 /**
  * RFC 5952 text of an IPv6 address (lower case, the longest run of zero groups as `::`), or
- * undefined when `text` is none. WHATWG URL hosts serialize IPv6 exactly so, which spares a
- * hand-written formatter; cluster IPs, endpoint addresses and reverse names all meet in this
- * form, so `fd00:0::A` in an EndpointSlice and its ip6.arpa name find each other.
+ * undefined when `text` is none: cluster IPs, endpoint addresses and reverse names all meet in
+ * this form, so `fd00:0::A` in an EndpointSlice and its ip6.arpa name find each other.
  */
 export function canonicalIPv6(text: string): string | undefined {
-  try {
-    return new URL(`http://[${text}]`).hostname.slice(1, -1);
-  } catch {
-    return undefined;
-  }
+  const ip = canonicalAddress(text);
+  return ip?.includes(':') ? ip : undefined;
 }
 
 /** An address as the DNS keeps it: IPv6 in canonical form, IPv4 as given. */

@@ -6,13 +6,13 @@
 // never handed out. Which offset a pod holds is recovered from the pods' own status when the
 // agent starts again, so a restarted agent keeps every pod's addresses and never gives one twice.
 
-import { cidrSize, ipAt, ipOffset, parseAnyCIDR, type AnyCIDR } from '../util/cidr6.js';
+import { cidrSize, cidrAddressAt, cidrOffset, parseCIDR, type CIDR } from '../util/cidr.js';
 
 /** Offsets beyond this are never used: a /64 would otherwise be an endless round. */
 const MAX_SPAN = 2 ** 24;
 
 export class PodIPAllocator {
-  private readonly cidrs: AnyCIDR[];
+  private readonly cidrs: CIDR[];
   /** Offsets handed out: 2 … size - 2. */
   private readonly size: number;
   /** offset → pod uid */
@@ -21,7 +21,7 @@ export class PodIPAllocator {
 
   constructor(podCIDRs: string[]) {
     this.cidrs = podCIDRs.map((c) => {
-      const cidr = parseAnyCIDR(c);
+      const cidr = parseCIDR(c);
       if (!cidr || cidrSize(cidr) < 4n) throw new Error(`pod CIDR ${c} is not a CIDR with room for pods`);
       return cidr;
     });
@@ -33,13 +33,13 @@ export class PodIPAllocator {
     if (off < 2 || off >= this.size - 1) return false;
     const v4 = this.cidrs.find((c) => c.family === 'IPv4');
     if (!v4) return true;
-    const ip = ipAt(v4, off);
+    const ip = cidrAddressAt(v4, off);
     const last = Number(ip.slice(ip.lastIndexOf('.') + 1));
     return last !== 0 && last !== 255;
   }
 
   private addresses(off: number): string[] {
-    return this.cidrs.map((c) => ipAt(c, off));
+    return this.cidrs.map((c) => cidrAddressAt(c, off));
   }
 
   /** The pod's IPs: the ones it already holds (its status.podIPs, after an agent restart) when
@@ -68,7 +68,7 @@ export class PodIPAllocator {
 
   private offsetOf(ip: string): number | undefined {
     for (const c of this.cidrs) {
-      const off = ipOffset(c, ip);
+      const off = cidrOffset(c, ip);
       if (off !== undefined) return off < BigInt(this.size) ? Number(off) : undefined;
     }
     return undefined;

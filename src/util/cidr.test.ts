@@ -1,6 +1,6 @@
-import { test } from 'node:test';
+import { describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { canonicalIP, cidrAddressAt, cidrOffsetOf, formatCIDRText, parseCIDR, parseDualStackCIDRs } from './cidr.js';
+import { canonicalIP, cidrAddressAt, cidrOffset, cidrOffsetOf, cidrSize, formatCIDRText, formatIP, ipToBigInt, parseCIDR, parseDualStackCIDRs, subnetAt } from './cidr.js';
 
 test('canonicalIP prints IPv6 as Go does (RFC 5952)', () => {
   const cases: [string, string | undefined][] = [
@@ -33,4 +33,46 @@ test('CIDRs of either family: network, offsets, text', () => {
 test('parseDualStackCIDRs: kube-controller-manager-like lists', () => {
   assert.deepEqual(parseDualStackCIDRs('--cluster-cidr', '10.244.0.0/16, fd00:10:244::/56').map(formatCIDRText), ['10.244.0.0/16', 'fd00:10:244::/56']);
   assert.throws(() => parseDualStackCIDRs('--cluster-cidr', 'fd00::/56,fd01::/56'), { message: '--cluster-cidr[0] and --cluster-cidr[1] must be of different IP family' });
+});
+
+describe('formatIP: RFC 5952 text', () => {
+  for (const [input, want] of [
+    ['fd00:10:244:1:0:0:0:5', 'fd00:10:244:1::5'],
+    ['2001:db8:0:0:1:0:0:1', '2001:db8::1:0:0:1'], // the first of two equal runs
+    ['2001:0db8:0000:0001:0001:0001:0001:0001', '2001:db8:0:1:1:1:1:1'], // one zero group is not compressed
+    ['0:0:0:0:0:0:0:0', '::'],
+    ['0:0:0:0:0:0:0:1', '::1'],
+    ['fe80:0:0:0:0:0:0:0', 'fe80::'],
+    ['FD00::A', 'fd00::a'],
+    ['10.96.0.10', '10.96.0.10'],
+  ] as const) {
+    it(`${input} → ${want}`, () => {
+      const ip = ipToBigInt(input)!;
+      assert.equal(formatIP(ip.family, ip.n), want);
+    });
+  }
+});
+
+describe('CIDRs of either family', () => {
+  it('parses, drops host bits and formats', () => {
+    assert.equal(formatCIDRText(parseCIDR('fd00:10:244::5/56')!), 'fd00:10:244::/56');
+    assert.equal(formatCIDRText(parseCIDR('10.244.1.7/16')!), '10.244.0.0/16');
+    for (const bad of ['fd00::/129', '10.0.0.0/33', 'fd00::', 'x/8', 'fd00::/8/8']) assert.equal(parseCIDR(bad), undefined, bad);
+  });
+
+  it('finds addresses by offset and back', () => {
+    const c = parseCIDR('fd00:10:244:1::/64')!;
+    assert.equal(cidrAddressAt(c, 258), 'fd00:10:244:1::102');
+    assert.equal(cidrOffset(c, 'fd00:10:244:1::102'), 258n);
+    assert.equal(cidrOffset(c, 'fd00:10:244:2::1'), undefined);
+    assert.equal(cidrOffset(c, '10.244.1.2'), undefined);
+    assert.equal(cidrSize(c), 2n ** 64n);
+  });
+
+  it('carves the i-th subnet', () => {
+    assert.equal(formatCIDRText(subnetAt(parseCIDR('fd00:10:244::/56')!, 64, 10)!), 'fd00:10:244:a::/64');
+    assert.equal(formatCIDRText(subnetAt(parseCIDR('10.244.0.0/16')!, 24, 3)!), '10.244.3.0/24');
+    assert.equal(subnetAt(parseCIDR('10.244.0.0/16')!, 24, 256), undefined);
+    assert.equal(subnetAt(parseCIDR('10.244.0.0/16')!, 8, 0), undefined);
+  });
 });

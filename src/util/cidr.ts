@@ -1,5 +1,5 @@
 // CIDRs of either family, for the allocators that hand out addresses in both (service ClusterIPs,
-// LoadBalancer pools). Addresses are BigInts so that IPv6 needs no special case; ip.ts keeps the
+// LoadBalancer pools, pod IPs) and for carving nodes' pod CIDRs out of a cluster CIDR. Addresses are BigInts so that IPv6 needs no special case; ip.ts keeps the
 // IPv4-only number form its callers use. Written by hand (with Go's net.IP canonical form) since
 // Node has no IPv6 formatter and the job is a few lines.
 
@@ -69,17 +69,27 @@ export function formatCIDRText(c: CIDR): string {
 /** Number of addresses in the CIDR (network and broadcast included). */
 export const cidrSize = (c: CIDR): bigint => 1n << BigInt(c.bits - c.prefix);
 
-export function cidrAddressAt(c: CIDR, offset: number): string {
+export function cidrAddressAt(c: CIDR, offset: number | bigint): string {
   return formatIP(c.family, c.network + BigInt(offset));
 }
 
-/** How far `ip` is from the network address, or undefined when it is outside the CIDR (or
- *  further than a JavaScript number counts exactly). */
-export function cidrOffsetOf(c: CIDR, ip: string): number | undefined {
+/** How far `ip` is from the network address; undefined outside the CIDR or another family. */
+export function cidrOffset(c: CIDR, ip: string): bigint | undefined {
   const a = ipToBigInt(ip);
   if (!a || a.family !== c.family || a.n < c.network || a.n >= c.network + cidrSize(c)) return undefined;
-  const d = a.n - c.network;
-  return d <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(d) : undefined;
+  return a.n - c.network;
+}
+
+/** cidrOffset as a number; also undefined further than a JavaScript number counts exactly. */
+export function cidrOffsetOf(c: CIDR, ip: string): number | undefined {
+  const d = cidrOffset(c, ip);
+  return d !== undefined && d <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(d) : undefined;
+}
+
+/** The `index`-th subnet of length `prefix` inside `c` (node i's pod CIDR in the cluster CIDR). */
+export function subnetAt(c: CIDR, prefix: number, index: number): CIDR | undefined {
+  if (prefix < c.prefix || prefix > c.bits || index < 0 || BigInt(index) >= 1n << BigInt(prefix - c.prefix)) return undefined;
+  return { family: c.family, network: c.network + (BigInt(index) << BigInt(c.bits - prefix)), prefix, bits: c.bits };
 }
 
 /** A comma-separated list of one or two CIDRs of different families (kube-apiserver's

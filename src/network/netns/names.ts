@@ -2,7 +2,7 @@
 // (pure). Every namespace is named `${prefix}-…`, so a restart finds and removes leftovers.
 
 import { createHash } from 'node:crypto';
-import { formatAnyCIDR, ipAt, parseAnyCIDR, subnetAt, type AnyCIDR } from '../../util/cidr6.js';
+import { formatCIDRText, cidrAddressAt, parseCIDR, subnetAt, type CIDR } from '../../util/cidr.js';
 
 /** Where `ip netns exec NS` finds the files it bind-mounts over /etc (resolv.conf, hosts). */
 export const ETC_NETNS = '/etc/netns';
@@ -112,17 +112,17 @@ export function validPrefix(prefix: string): string | undefined {
 
 /** Node i's pod CIDR in a cluster CIDR: its i-th /24 (IPv4) or /64 (IPv6), or a 1/256 share of a
  *  smaller one. */
-function nodePodCIDR(cluster: AnyCIDR, i: number): string {
+function nodePodCIDR(cluster: CIDR, i: number): string {
   const mask = Math.max(NODE_MASK[cluster.family], cluster.prefix + 8);
   const sub = mask <= (cluster.family === 'IPv4' ? 28 : 124) ? subnetAt(cluster, mask, i) : undefined;
-  if (!sub) throw new Error(`cluster CIDR ${formatAnyCIDR(cluster)} is too small to give each node a pod CIDR`);
-  return formatAnyCIDR(sub);
+  if (!sub) throw new Error(`cluster CIDR ${formatCIDRText(cluster)} is too small to give each node a pod CIDR`);
+  return formatCIDRText(sub);
 }
 
 /** The cluster CIDRs as given, checked: one or two, of different families, IPv4 among them. */
-export function parseClusterCIDRs(cidrs: readonly string[]): AnyCIDR[] {
+export function parseClusterCIDRs(cidrs: readonly string[]): CIDR[] {
   const parsed = cidrs.map((c) => {
-    const p = parseAnyCIDR(c);
+    const p = parseCIDR(c);
     if (!p) throw new Error(`cluster CIDR "${c}" is not a CIDR`);
     return p;
   });
@@ -138,9 +138,9 @@ export function parseClusterCIDRs(cidrs: readonly string[]): AnyCIDR[] {
 /** Node i's network, the same in every process (a node agent derives its own from its index). */
 export function nodeNetwork(prefix: string, i: number, clusterCIDRs: readonly string[] = [CLUSTER_CIDR]): NodeNetwork {
   const cidrs = parseClusterCIDRs(clusterCIDRs);
-  const side = (c: AnyCIDR, nodeIP: string): FamilyNetwork => {
+  const side = (c: CIDR, nodeIP: string): FamilyNetwork => {
     const podCIDR = nodePodCIDR(c, i);
-    return { nodeIP, podCIDR, gateway: ipAt(parseAnyCIDR(podCIDR)!, 1) };
+    return { nodeIP, podCIDR, gateway: cidrAddressAt(parseCIDR(podCIDR)!, 1) };
   };
   const v4 = side(cidrs.find((c) => c.family === 'IPv4')!, `172.20.0.${NODE_IP_BASE + i}`);
   const c6 = cidrs.find((c) => c.family === 'IPv6');
@@ -173,7 +173,7 @@ export function planCluster(spec: ClusterNetworkSpec): ClusterPlan {
   const clusterCIDRs = [...(spec.clusterCIDRs ?? [CLUSTER_CIDR])];
   const nodes = Array.from({ length: spec.nodes }, (_, k) => nodeNetwork(spec.prefix, k + 1, clusterCIDRs));
   const serviceCIDRs = [...(spec.serviceCIDRs ?? [SERVICE_CIDR])];
-  const firstServiceCIDR = parseAnyCIDR(serviceCIDRs[0] ?? '');
+  const firstServiceCIDR = parseCIDR(serviceCIDRs[0] ?? '');
   if (!firstServiceCIDR) throw new Error(`service CIDR "${serviceCIDRs[0]}" is not a CIDR`);
   return {
     prefix: spec.prefix,
@@ -186,7 +186,7 @@ export function planCluster(spec: ClusterNetworkSpec): ClusterPlan {
     clusterCIDRs,
     lbPool: LB_POOL,
     serviceCIDRs,
-    dnsIP: ipAt(firstServiceCIDR, 10),
+    dnsIP: cidrAddressAt(firstServiceCIDR, 10),
     ...(nodes[0]!.v6
       ? { v6: { clientIP: CLIENT_IP6, underlayCIDR: UNDERLAY_CIDR6, lbPool: LB_POOL6 } }
       : {}),
