@@ -34,6 +34,8 @@ import { nodeUsage } from '../node/resource-usage.js';
 
 export interface ComponentOptions {
   dataDir: string;
+  /** The service CIDRs, comma-separated: the DNS answers for their reverse zones itself. */
+  serviceCIDR: string;
   disable: Set<string>;
   log: Logger;
   nodeName?: string;
@@ -144,6 +146,7 @@ export async function startComponents(server: ApiServer, o: ComponentOptions): P
         port: o.dnsPort,
         upstreams: o.dnsUpstreams,
         workers: o.dnsWorkers,
+        reverseCidrs: o.serviceCIDR.split(','),
       });
       stops.push(() => dns.stop());
     }

@@ -103,6 +103,7 @@ export async function startNetnsCluster(o: NetnsClusterOptions): Promise<NetnsCl
         caFile,
         tokenFile,
         upstreams: plan.hostGatewayIP ? [`${plan.hostGatewayIP}:53`] : o.dnsUpstreams,
+        reverseCidrs: plan.serviceCIDRs,
       });
     }
     if (o.rootless) {

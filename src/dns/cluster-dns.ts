@@ -21,6 +21,8 @@ export interface ClusterDnsSpec {
   caFile: string;
   tokenFile: string;
   upstreams?: string[];
+  /** The service CIDRs, whose reverse zones the DNS answers itself. */
+  reverseCidrs?: string[];
 }
 
 export function clusterDnsObjects(s: ClusterDnsSpec): { service: KubeObject; deployment: KubeObject } {
@@ -48,6 +50,7 @@ export function clusterDnsObjects(s: ClusterDnsSpec): { service: KubeObject; dep
     { name: 'TINYKUBE_DNS_IPS', value: s.clusterIP },
     { name: 'TINYKUBE_CLUSTER_DOMAIN', value: s.clusterDomain },
     { name: 'TINYKUBE_DNS_UPSTREAMS', value: (s.upstreams ?? []).join(',') },
+    { name: 'TINYKUBE_DNS_REVERSE_CIDRS', value: (s.reverseCidrs ?? []).join(',') },
     // Every pod IP, so a dual-stack pod serves on its IPv6 address too (pod-main.ts).
     { name: 'POD_IPS', valueFrom: { fieldRef: { fieldPath: 'status.podIPs' } } },
   ];

@@ -31,6 +31,7 @@ const dns = await startDns({
   clusterDomain: process.env.TINYKUBE_CLUSTER_DOMAIN,
   clusterIPs: env('TINYKUBE_DNS_IPS').split(','),
   upstreams: (process.env.TINYKUBE_DNS_UPSTREAMS ?? '').split(',').filter(Boolean),
+  reverseCidrs: (process.env.TINYKUBE_DNS_REVERSE_CIDRS ?? '').split(',').filter(Boolean),
 });
 const stop = (): void => {
   dns.stop().then(
