@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import type { Store } from '../store/store.js';
 import type { ApiConfig, KubeObject } from '../apis/types.js';
 import { errors } from '../util/status-errors.js';
-import { Authenticator } from './auth/authenticate.js';
+import { Authenticator, type UserInfo } from './auth/authenticate.js';
 import { Authorizer } from './auth/authorize.js';
 import { attributesOf, type Attributes } from './auth/attributes.js';
 import { PolicyCache } from './auth/policy-cache.js';
@@ -18,6 +18,7 @@ import { RbacAuthorizer } from './auth/rbac-authorizer.js';
 import { NodeAuthorizer } from './auth/node-authorizer.js';
 import { admitNode } from './auth/node-restriction.js';
 import { EscalationCheck } from './auth/escalation.js';
+import { admitCertificates } from './auth/certificate-admission.js';
 import { impersonate } from './auth/impersonation.js';
 import { Reviews, selfSubjectReview } from './auth/reviews.js';
 import type { Auditor } from './audit/auditor.js';
@@ -56,7 +57,7 @@ const isPublic = (path: string): boolean => path === '/version' || HEALTH_ENDPOI
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer, info: ResourceRequest) => void;
 
 /** Serves every request under a path prefix (e.g. the dashboard's /ui/). */
-export type RouteHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>;
+export type RouteHandler = (req: IncomingMessage, res: ServerResponse, url: URL, user?: UserInfo) => Promise<void>;
 
 interface Route {
   prefix: string;
@@ -78,6 +79,8 @@ export interface ApiServerOptions {
   tls: { cert: string; key: string; clientCA?: string };
   /** Bearer tokens accepted (with full rights). */
   tokens: string[];
+  /** The token agents join with: it may only ask for a node client certificate. */
+  nodeToken?: string;
   /** Signs and checks ServiceAccount tokens; without it only `tokens` authenticate. */
   serviceAccountJwt?: ServiceAccountJwt;
   host: string;
@@ -121,7 +124,7 @@ export class ApiServer {
   constructor(private readonly opts: ApiServerOptions) {
     this.registry = opts.registry ?? defaultRegistry();
     this.rest = new Rest(opts.store, this.registry, opts.config);
-    this.authenticator = new Authenticator(opts.tokens, this.rest, opts.serviceAccountJwt);
+    this.authenticator = new Authenticator(opts.tokens, this.rest, opts.serviceAccountJwt, opts.nodeToken);
     this.policy = new PolicyCache(opts.store);
     const pods = this.registry.lookup('', 'v1', 'pods')!;
     const podsOn = async (node: string) => (await this.rest.list(pods, undefined, { fieldSelector: `spec.nodeName=${node}` })).items;
@@ -268,6 +271,7 @@ export class ApiServer {
   private async admitWrite(a: Attributes, obj: KubeObject | undefined, old: KubeObject | undefined): Promise<void> {
     await admitNode(a, obj, old);
     await this.escalation.admit(a, obj, old);
+    await admitCertificates(this.authorizer, a, obj, old);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -276,7 +280,7 @@ export class ApiServer {
     const route = this.routes.find((r) => url.pathname.startsWith(r.prefix));
     const info = parseRequestInfo(req.method ?? 'GET', path, url.searchParams);
     const ctx = isPublic(path) || route?.public ? undefined : await this.admit(req, info, res);
-    if (route) return route.handler(req, res, url);
+    if (route) return route.handler(req, res, url, ctx?.user);
 
     if (path === '/version') return sendJson(res, 200, VERSION_INFO);
     const [, endpoint, single, ...more] = path.split('/');
