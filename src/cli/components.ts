@@ -11,6 +11,7 @@ import { startWorkloadControllers } from '../controllers/workloads.js';
 import { startServiceControllers } from '../controllers/services.js';
 import { defaultServiceAccount, rootCaConfigMap, startPerNamespaceController } from '../controllers/per-namespace-object.js';
 import { startClusterRoleAggregation } from '../controllers/clusterrole-aggregation.js';
+import { startCertificateControllers } from '../controllers/certificates/index.js';
 import { startPodHandlers } from '../node/pod-handlers.js';
 import { singleHost, type PodPlacement } from '../node/pod-placement.js';
 import { kubeletJson, kubeletText, nodeProxy } from '../control-plane/node-proxy.js';
@@ -76,7 +77,7 @@ export async function startComponents(server: ApiServer, o: ComponentOptions): P
     const ca = readCa(o.dataDir);
     if (o.nodeToken && ca) {
       const sign = kubeletCertificates(ca);
-      server.addRoute(KUBELET_CERTIFICATE_PATH, (req, res) => sign(req, res));
+      server.addRoute(KUBELET_CERTIFICATE_PATH, (req, res, _url, user) => sign(req, res, user));
     }
     // The node proxy's counters, once it runs here: nodes/NAME/proxy/traffic and the dashboard.
     let traffic: (() => TrafficReport) | undefined;
@@ -156,7 +157,7 @@ export async function startComponents(server: ApiServer, o: ComponentOptions): P
 
 /** Starts the controllers (kube-controller-manager's share; the leader runs them); returns
  *  their stops, last started first. */
-export async function startControllers(server: ApiServer, o: Pick<ComponentOptions, 'log' | 'lbPools' | 'lbIPMode' | 'dataDir'> & { caCert: string }): Promise<Stop[]> {
+export async function startControllers(server: ApiServer, o: Pick<ComponentOptions, 'log' | 'lbPools' | 'lbIPMode' | 'dataDir'> & { caCert: string; caKey: string }): Promise<Stop[]> {
   const stops: Stop[] = [];
   const client = (name: string): InProcessClient => new InProcessClient(server.rest, name);
   try {
@@ -188,6 +189,18 @@ export async function startControllers(server: ApiServer, o: Pick<ComponentOptio
     stops.push(() => rootCa.stop());
     const aggregation = await startClusterRoleAggregation(client('clusterrole-aggregation-controller'), o.log.child({ controller: 'clusterrole-aggregation' }));
     stops.push(() => aggregation.stop());
+    const certificates = await startCertificateControllers({
+      client: client('certificate-controller'),
+      ca: { cert: o.caCert, key: o.caKey },
+      // The SubjectAccessReview the approver asks, for the user the CSR records.
+      mayCreate: async (csr, subresource) => {
+        const { username, uid, groups, extra } = csr.spec;
+        const user = { username: username ?? '', uid, groups: groups ?? [], extra };
+        return (await server.authorizer.authorize({ user, verb: 'create', isResource: true, apiGroup: 'certificates.k8s.io', resource: 'certificatesigningrequests', subresource })).allowed;
+      },
+      log: o.log,
+    });
+    stops.push(() => certificates.stop());
     return stops;
   } catch (e) {
     for (const stop of stops.reverse()) await stop();
