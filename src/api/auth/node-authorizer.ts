@@ -93,6 +93,19 @@ export function podReferences(pod: Pod, resource: string): string[] {
 }
 
 const GRAPH_RESOURCES = new Set(['secrets', 'configmaps', 'persistentvolumeclaims']);
+const READ_ONE = ['get', 'list', 'watch'];
+
+/** What a node may do to an object reached through its pods: read a secret or configmap (a
+ *  list or watch of it by name too, as the kubelet's watch-based managers do), get a claim,
+ *  ask a ServiceAccount's token. */
+function graphVerbProblem(a: Attributes): string | undefined {
+  if (a.resource === 'serviceaccounts') return a.verb === 'create' ? undefined : 'can only create tokens for individual service accounts';
+  if (a.resource === 'persistentvolumeclaims') return a.verb === 'get' && !a.subresource ? undefined : 'can only get individual resources of this type';
+  if (!READ_ONE.includes(a.verb)) return 'can only read resources of this type';
+  if (a.subresource) return 'cannot read subresource';
+  if (!a.namespace) return 'can only read namespaced object of this type';
+  return a.name ? undefined : 'No Object name found';
+}
 const NO_OPINION = (reason = ''): Decision => ({ allowed: false, reason });
 
 export class NodeAuthorizer {
@@ -104,10 +117,8 @@ export class NodeAuthorizer {
     if (node === undefined) return NO_OPINION();
     if (node === '') return NO_OPINION('unknown node');
     if (a.isResource && a.apiGroup === '' && (GRAPH_RESOURCES.has(a.resource!) || (a.resource === 'serviceaccounts' && a.subresource === 'token'))) {
-      const token = a.resource === 'serviceaccounts';
-      if (token ? a.verb !== 'create' : a.verb !== 'get' || a.subresource) {
-        return NO_OPINION(token ? 'can only create tokens for individual service accounts' : 'can only get individual resources of this type');
-      }
+      const problem = graphVerbProblem(a);
+      if (problem) return NO_OPINION(problem);
       return (await this.related(node, a)) ? { allowed: true, reason: '' } : NO_OPINION(`no relationship found between node '${node}' and this object`);
     }
     if (a.isResource && a.apiGroup === 'coordination.k8s.io' && a.resource === 'leases') return this.lease(node, a);
