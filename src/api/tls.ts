@@ -98,7 +98,8 @@ export async function issueCertificate(ca: { cert: string; key: string }, r: Lea
     signingAlgorithm: ALG,
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(r.keyUsages, true),
+      // No key usage asked: no extension (as Go's x509 writes it), rather than an empty one TLS refuses.
+      ...(r.keyUsages ? [new x509.KeyUsagesExtension(r.keyUsages, true)] : []),
       ...(r.extKeyUsages.length ? [new x509.ExtendedKeyUsageExtension(r.extKeyUsages)] : []),
       ...(r.extensions ?? []),
     ],
