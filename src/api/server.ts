@@ -16,6 +16,7 @@ import { attributesOf, type Attributes } from './auth/attributes.js';
 import { PolicyCache } from './auth/policy-cache.js';
 import { RbacAuthorizer } from './auth/rbac-authorizer.js';
 import { NodeAuthorizer } from './auth/node-authorizer.js';
+import { NodeGraph } from './auth/node-graph.js';
 import { admitNode } from './auth/node-restriction.js';
 import { EscalationCheck } from './auth/escalation.js';
 import { admitCertificates } from './auth/certificate-admission.js';
@@ -98,6 +99,7 @@ export class ApiServer {
   readonly authenticator: Authenticator;
   readonly authorizer: Authorizer;
   private readonly policy: PolicyCache;
+  private readonly graph: NodeGraph;
   private readonly escalation: EscalationCheck;
   /** TokenRequest, for in-process clients (kubelet) too; none without a signing key. */
   readonly requestToken?: RequestToken;
@@ -126,9 +128,8 @@ export class ApiServer {
     this.rest = new Rest(opts.store, this.registry, opts.config);
     this.authenticator = new Authenticator(opts.tokens, this.rest, opts.serviceAccountJwt, opts.nodeToken);
     this.policy = new PolicyCache(opts.store);
-    const pods = this.registry.lookup('', 'v1', 'pods')!;
-    const podsOn = async (node: string) => (await this.rest.list(pods, undefined, { fieldSelector: `spec.nodeName=${node}` })).items;
-    this.authorizer = new Authorizer(new RbacAuthorizer(this.policy), new NodeAuthorizer(podsOn));
+    this.graph = new NodeGraph(opts.store);
+    this.authorizer = new Authorizer(new RbacAuthorizer(this.policy), new NodeAuthorizer((...edge) => this.graph.related(...edge)));
     this.escalation = new EscalationCheck(this.authorizer);
     this.requestToken = opts.serviceAccountJwt ? tokenRequester(this.rest, opts.serviceAccountJwt) : undefined;
     this.deps = {
@@ -219,6 +220,7 @@ export class ApiServer {
 
   async listen(): Promise<number> {
     await this.policy.start();
+    await this.graph.start();
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
       this.server.listen(this.opts.port, this.opts.host, () => {
@@ -248,6 +250,7 @@ export class ApiServer {
   async close(): Promise<void> {
     this.shuttingDown = true;
     this.policy.stop();
+    this.graph.stop();
     for (const u of this.unixServers) u.close();
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());

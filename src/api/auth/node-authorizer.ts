@@ -1,9 +1,9 @@
 // The Node authorizer (plugin/pkg/auth/authorizer/node) for users `system:node:NAME` in group
 // `system:nodes`: a node reads the secrets, configmaps and claims of the pods bound to it, asks
 // tokens for their ServiceAccounts, keeps its own Lease, and otherwise may do what kubelets do
-// (NodeRules; NodeRestriction admission then limits its writes to its own objects). Upstream
-// keeps a graph of pods and what they reference; we look at the node's pods when asked, which
-// happens only for those reads.
+// (NodeRules; NodeRestriction admission then limits its writes to its own objects). Which
+// objects a node's pods reference comes from an index kept by the store's watch (node-graph.ts),
+// as upstream's graph.
 
 import type { KubeObject } from '../../apis/types.js';
 import type { PolicyRule } from '../../apis/rbac/types.js';
@@ -108,9 +108,11 @@ function graphVerbProblem(a: Attributes): string | undefined {
 }
 const NO_OPINION = (reason = ''): Decision => ({ allowed: false, reason });
 
+/** Whether a pod bound to `node` references the object (NodeGraph.related). */
+export type Related = (node: string, resource: string, namespace: string, name: string) => boolean;
+
 export class NodeAuthorizer {
-  /** `podsOn(node)`: the pods bound to a node. */
-  constructor(private readonly podsOn: (node: string) => Promise<KubeObject[]>) {}
+  constructor(private readonly related: Related) {}
 
   async authorize(a: Attributes): Promise<Decision> {
     const node = nodeIdentity(a.user);
@@ -119,7 +121,7 @@ export class NodeAuthorizer {
     if (a.isResource && a.apiGroup === '' && (GRAPH_RESOURCES.has(a.resource!) || (a.resource === 'serviceaccounts' && a.subresource === 'token'))) {
       const problem = graphVerbProblem(a);
       if (problem) return NO_OPINION(problem);
-      return (await this.related(node, a)) ? { allowed: true, reason: '' } : NO_OPINION(`no relationship found between node '${node}' and this object`);
+      return this.related(node, a.resource!, a.namespace ?? '', a.name!) ? { allowed: true, reason: '' } : NO_OPINION(`no relationship found between node '${node}' and this object`);
     }
     if (a.isResource && a.apiGroup === 'coordination.k8s.io' && a.resource === 'leases') return this.lease(node, a);
     return NODE_RULES.some((r) => ruleAllows(r, a)) ? { allowed: true, reason: '' } : NO_OPINION();
@@ -130,11 +132,5 @@ export class NodeAuthorizer {
     if (a.namespace !== NODE_LEASE_NAMESPACE) return NO_OPINION(`can only access leases in the ${NODE_LEASE_NAMESPACE} namespace`);
     if (a.verb !== 'create' && a.name !== node) return NO_OPINION('can only access node lease with the same name as the requesting node');
     return { allowed: true, reason: '' };
-  }
-
-  private async related(node: string, a: Attributes): Promise<boolean> {
-    if (!a.name) return false;
-    const pods = await this.podsOn(node);
-    return pods.some((p) => p.metadata.namespace === a.namespace && podReferences(p as Pod, a.resource!).includes(a.name!));
   }
 }
