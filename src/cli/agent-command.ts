@@ -95,7 +95,7 @@ export async function agentCommand(args: string[]): Promise<number> {
   // Bound first, so the Node records its port; it serves once the agent has joined.
   const kubelet = disable.has('node')
     ? undefined
-    : await listenKubelet({ token, host: values['node-ip']!, port: kubeletPort, tls: await kubeletServingCertificate(clientFor('kubelet'), nodeName, values['node-ip']!) });
+    : await listenKubelet({ token, clientCA: ca, host: values['node-ip']!, port: kubeletPort, tls: await kubeletServingCertificate(clientFor('kubelet'), nodeName, values['node-ip']!) });
   const node = await startNodeComponents(clientFor, {
     dataDir,
     disable,

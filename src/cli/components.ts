@@ -16,7 +16,7 @@ import { startPodHandlers } from '../node/pod-handlers.js';
 import { singleHost, type PodPlacement } from '../node/pod-placement.js';
 import { kubeletJson, kubeletText, nodeProxy } from '../control-plane/node-proxy.js';
 import { KUBELET_CERTIFICATE_PATH, kubeletCertificates } from '../api/http/kubelet-certificates.js';
-import { readCa } from '../api/tls.js';
+import { ensureClientCert, readCa } from '../api/tls.js';
 import { resourceProxy, type LocalNode, type ResourceProxyDeps } from '../control-plane/resource-proxy.js';
 import { R } from '../client/client.js';
 import type { Node } from '../apis/core/nodes.js';
@@ -75,6 +75,9 @@ export async function startComponents(server: ApiServer, o: ComponentOptions): P
   try {
     // Agents that join (`server`, and `up`'s netns nodes) get their kubelet port's certificate here.
     const ca = readCa(o.dataDir);
+    // What this server shows kubelet ports besides the node token (kubeadm's
+    // apiserver-kubelet-client certificate): agents that joined with a bootstrap token accept it.
+    const kubeletClient = o.nodeToken && ca ? await ensureClientCert(o.dataDir, 'apiserver-kubelet-client', ca, 'kube-apiserver-kubelet-client', ['system:masters']) : undefined;
     if (o.nodeToken && ca) {
       const sign = kubeletCertificates(ca);
       server.addRoute(KUBELET_CERTIFICATE_PATH, (req, res, _url, user) => sign(req, res, user));
@@ -89,22 +92,22 @@ export async function startComponents(server: ApiServer, o: ComponentOptions): P
       server.addUpgrade('pods/portforward', pods.portforward);
       const apiClient = client('kube-apiserver');
       const serve: LocalNode['serve'] = (req, res, path) => (path.split('?')[0] === '/traffic' && traffic ? Promise.resolve(sendJson(res, 200, traffic())) : pods.endpoints(req, res, path));
-      addResourceProxy(server, { client: apiClient, dial: podDialer(apiClient, o.placement ?? singleHost(o.dataDir)), nodeToken: o.nodeToken, localNode: { name: nodeName, serve } });
+      addResourceProxy(server, { client: apiClient, dial: podDialer(apiClient, o.placement ?? singleHost(o.dataDir)), nodeToken: o.nodeToken, kubeletClientCert: kubeletClient, localNode: { name: nodeName, serve } });
     } else if (o.nodeToken) {
       // No node here: the pod's node serves them on its kubelet port, as kube-apiserver proxies,
       // with a serving certificate this server's CA issued it when it joined.
       if (!ca) throw new Error(`no cluster CA in ${o.dataDir}/tls`);
-      const proxy = nodeProxy({ client: client('kube-apiserver'), token: o.nodeToken, ca: ca.cert });
+      const proxy = nodeProxy({ client: client('kube-apiserver'), token: o.nodeToken, ca: ca.cert, clientCert: kubeletClient });
       server.addSubresource('pods/log', proxy.log);
       server.addUpgrade('pods/exec', proxy.upgrade);
       server.addUpgrade('pods/portforward', proxy.upgrade);
-      addResourceProxy(server, { client: client('kube-apiserver'), dial: directDialer, nodeToken: o.nodeToken });
+      addResourceProxy(server, { client: client('kube-apiserver'), dial: directDialer, nodeToken: o.nodeToken, kubeletClientCert: kubeletClient });
     }
     const node = await startNodeComponents(client, { ...o, nodeName });
     stops.push(...node.stops.reverse());
     if (node.proxy) server.addMetrics(node.proxy.metrics);
     traffic = node.proxy?.traffic;
-    const kubelets = ca && o.nodeToken ? { client: client('kube-apiserver'), token: o.nodeToken, ca: ca.cert } : undefined;
+    const kubelets = ca && o.nodeToken ? { client: client('kube-apiserver'), token: o.nodeToken, ca: ca.cert, clientCert: kubeletClient } : undefined;
     // metrics.k8s.io: pods that run under this process's eyes (loopback, `up`'s netns nodes) are
     // measured here; agents elsewhere are scraped on their kubelet port, as metrics-server does.
     const hostsPods = !o.disable.has('node') || o.placement !== undefined;

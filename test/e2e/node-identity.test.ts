@@ -3,7 +3,8 @@
 // joins with it. Its CSR is approved and issued on its own (`kubectl get csr`), it writes its
 // kubeconfig (system:node:NAME) into its data dir, and that kubeconfig is refused by kubectl
 // with kube-apiserver's 403 for another node's pod, a Service and an unrelated Secret, while it
-// may change its own Node. A restart re-uses the certificate. A user's CSR of the
+// may change its own Node; its pods get the Secrets they reference and `kubectl logs` reaches
+// them. A restart re-uses the certificate. A user's CSR of the
 // kube-apiserver-client signer waits for `kubectl certificate approve`, and the certificate it
 // gets authenticates kubectl (`kubectl auth whoami`).
 
@@ -127,6 +128,23 @@ describe('agents join with their own identity through CSRs', () => {
     assert.equal(ownStatus.code, 0, ownStatus.out);
     const other = as(['label', 'node', 'other-node', 'x=y']);
     assert.notEqual(other.code, 0);
+  });
+
+  it("a pod on the agent gets the Secret it references (a watch by name), and kubectl logs reaches it (the server's kubelet client certificate)", async () => {
+    k(['create', 'secret', 'generic', 'tk-id-env', '--from-literal=word=swordfish']);
+    k(['apply', '-f', '-'], `apiVersion: v1
+kind: Pod
+metadata: { name: tk-id-reader }
+spec:
+  nodeName: ${NODE}
+  restartPolicy: Never
+  containers: [{ name: c, image: busybox, command: [sh, -c, 'echo "word=$WORD"'], env: [{ name: WORD, valueFrom: { secretKeyRef: { name: tk-id-env, key: word } } }] }]
+`);
+    const logs = await eventually(() => {
+      const r = kubectl(['logs', 'tk-id-reader']);
+      return r.code === 0 && r.out.includes('word=') ? r.out : undefined;
+    }, 30_000, 'the pod to log');
+    assert.match(logs, /word=swordfish/);
   });
 
   it('a restarted agent re-uses its certificate: no new CSR', async () => {
