@@ -123,6 +123,14 @@ export async function createKubeletCsr(nodeName: string, names: ServingNames): P
   return { csr: csr.toString('pem'), key: await exportKey(keys.privateKey) };
 }
 
+/** A key and its request (PKCS#10, PEM) for a client certificate of `user` in `groups` (a
+ *  node's own, asked for with a CertificateSigningRequest). */
+export async function createClientCsr(user: string, groups: string[]): Promise<{ csr: string; key: string }> {
+  const keys = await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify']);
+  const csr = await x509.Pkcs10CertificateRequestGenerator.create({ name: clientSubject(user, groups), keys, signingAlgorithm: ALG });
+  return { csr: csr.toString('pem'), key: await exportKey(keys.privateKey) };
+}
+
 /** Signs a node's request for a kubelet serving certificate with the cluster CA, after checking
  *  it is well-formed, self-signed by its key and names the node as system:node:NAME. Throws an
  *  Error saying what is wrong otherwise. */

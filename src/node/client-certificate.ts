@@ -13,13 +13,12 @@ import * as x509 from '@peculiar/x509';
 import { parse, stringify } from 'yaml';
 import type { Client } from '../client/client.js';
 import { KUBELET_CLIENT_SIGNER, hasCondition, pemOf, type CertificateSigningRequest } from '../apis/certificates/types.js';
-import { clientSubject, writeAtomic } from '../api/tls.js';
+import { clientSubject, createClientCsr, writeAtomic } from '../api/tls.js';
 import { StatusError } from '../util/status-errors.js';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
 const CSRS = { group: 'certificates.k8s.io', version: 'v1', resource: 'certificatesigningrequests' };
-const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 /** Renew past this share of the certificate's lifetime (the kubelet picks 70–90%). */
 const RENEW_AT = 0.8;
 const POLL_MS = 500;
@@ -31,15 +30,9 @@ export interface NodeCredential {
 
 export const nodeKubeconfigPath = (dataDir: string): string => join(dataDir, 'kubeconfig');
 
-/** The certificate's user and groups, and its lifetime. */
-function describe(certPem: string): { subject: string; notBefore: Date; notAfter: Date } {
-  const c = new x509.X509Certificate(certPem);
-  return { subject: c.subject, notBefore: c.notBefore, notAfter: c.notAfter };
-}
-
 /** When a credential should be renewed (ms since the epoch). */
 export function renewalTime(certPem: string): number {
-  const { notBefore, notAfter } = describe(certPem);
+  const { notBefore, notAfter } = new x509.X509Certificate(certPem);
   return notBefore.getTime() + RENEW_AT * (notAfter.getTime() - notBefore.getTime());
 }
 
@@ -61,22 +54,10 @@ export async function storedCredential(dataDir: string, nodeName: string, caPem:
   }
 }
 
-async function exportKey(key: webcrypto.CryptoKey): Promise<string> {
-  const der = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', key));
-  return `-----BEGIN PRIVATE KEY-----\n${der.toString('base64').replace(/(.{64})/g, '$1\n').trimEnd()}\n-----END PRIVATE KEY-----\n`;
-}
-
-/** A key and its request for `system:node:NAME` in `system:nodes` (PEM). */
-export async function nodeClientRequest(nodeName: string): Promise<{ csr: string; key: string }> {
-  const keys = await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify']);
-  const csr = await x509.Pkcs10CertificateRequestGenerator.create({ name: clientSubject(`system:node:${nodeName}`, ['system:nodes']), keys, signingAlgorithm: ALG });
-  return { csr: csr.toString('pem'), key: await exportKey(keys.privateKey) };
-}
-
 /** Creates a node client CSR with `client` (the bootstrap credential, or the node's own to
  *  renew) and waits for its certificate. Throws when it is denied or fails. */
 export async function requestNodeCredential(client: Client, nodeName: string, opts: { timeoutMs?: number; log?: (msg: string) => void } = {}): Promise<NodeCredential> {
-  const { csr, key } = await nodeClientRequest(nodeName);
+  const { csr, key } = await createClientCsr(`system:node:${nodeName}`, ['system:nodes']);
   const name = `node-csr-${randomBytes(8).toString('hex')}`;
   await client.create(CSRS, undefined, {
     apiVersion: 'certificates.k8s.io/v1',
