@@ -6,7 +6,7 @@
 // on. A restart re-uses a certificate that is still good for this node and CA; past 80% of its
 // lifetime the agent asks again with the certificate itself (selfnodeclient).
 
-import { webcrypto, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
@@ -16,7 +16,6 @@ import { KUBELET_CLIENT_SIGNER, hasCondition, pemOf, type CertificateSigningRequ
 import { clientSubject, createClientCsr, writeAtomic } from '../api/tls.js';
 import { StatusError } from '../util/status-errors.js';
 
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
 const CSRS = { group: 'certificates.k8s.io', version: 'v1', resource: 'certificatesigningrequests' };
 /** Renew past this share of the certificate's lifetime (the kubelet picks 70–90%). */
