@@ -16,7 +16,6 @@ import { KUBELET_CLIENT_SIGNER, hasCondition, pemOf, type CertificateSigningRequ
 import { clientSubject, createClientCsr, writeAtomic } from '../api/tls.js';
 import { StatusError } from '../util/status-errors.js';
 
-
 const CSRS = { group: 'certificates.k8s.io', version: 'v1', resource: 'certificatesigningrequests' };
 /** Renew past this share of the certificate's lifetime (the kubelet picks 70–90%). */
 const RENEW_AT = 0.8;
