@@ -7,6 +7,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { HttpsClient, type Endpoint } from '../client/https.js';
+import { bootstrapTokenId } from '../api/auth/bootstrap-token.js';
 import { nodeKubeconfigPath, renewalTime, requestNodeCredential, storedCredential, writeNodeKubeconfig, type NodeCredential } from '../node/client-certificate.js';
 import { openLog } from './log.js';
 import { startNodeComponents, type NodeComponentOptions } from './node-components.js';
@@ -95,7 +96,7 @@ export async function agentCommand(args: string[]): Promise<number> {
   // Bound first, so the Node records its port; it serves once the agent has joined.
   const kubelet = disable.has('node')
     ? undefined
-    : await listenKubelet({ token, clientCA: ca, host: values['node-ip']!, port: kubeletPort, tls: await kubeletServingCertificate(clientFor('kubelet'), nodeName, values['node-ip']!) });
+    : await listenKubelet({ token: bootstrapTokenId(token) ? undefined : token, clientCA: ca, host: values['node-ip']!, port: kubeletPort, tls: await kubeletServingCertificate(clientFor('kubelet'), nodeName, values['node-ip']!) });
   const node = await startNodeComponents(clientFor, {
     dataDir,
     disable,

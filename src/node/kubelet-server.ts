@@ -24,8 +24,9 @@ import type { TrafficReport } from '../proxy/traffic.js';
 export const KUBELET_PORT = 10250;
 
 export interface KubeletServerOptions {
-  /** The node token (an agent that joined with it knows it). */
-  token: string;
+  /** The node token, when the agent joined with it (never a bootstrap token: it is no
+   *  server's credential). */
+  token?: string;
   /** The cluster CA: a server's kubelet client certificate (system:masters) it signed is
    *  accepted too, as a kubelet trusts kube-apiserver's --kubelet-client-certificate. */
   clientCA?: string;
@@ -72,8 +73,8 @@ export async function kubeletServingCertificate(client: HttpsClient, nodeName: s
 
 /** Whether a request comes from an API server: the node token, or a client certificate of the
  *  cluster CA in system:masters. */
-function fromServer(req: IncomingMessage, token: string): boolean {
-  if (hasBearer(req, [token])) return true;
+function fromServer(req: IncomingMessage, token: string | undefined): boolean {
+  if (token && hasBearer(req, [token])) return true;
   return certificateUser(req.socket as TLSSocket)?.groups.includes('system:masters') ?? false;
 }
 
