@@ -118,6 +118,7 @@ function resourcePaths(r: ResourceRef, components: Components): Json {
 function subresourceKind(sub: string, parent: Gvk): Gvk | undefined {
   switch (sub) {
     case 'status':
+    case 'approval':
       return parent;
     case 'scale':
       return { group: 'autoscaling', version: 'v1', kind: 'Scale' };

@@ -32,6 +32,7 @@ import { clusterRoleBindings, roleBindings } from '../apis/rbac/bindings.js';
 import { localSubjectAccessReviews, selfSubjectAccessReviews, selfSubjectReviews, selfSubjectRulesReviews, subjectAccessReviews } from '../apis/authorization/reviews.js';
 import { horizontalPodAutoscalers } from '../apis/autoscaling/horizontalpodautoscalers.js';
 import { horizontalPodAutoscalersV1 } from '../apis/autoscaling/hpa-v1.js';
+import { certificateSigningRequests } from '../apis/certificates/certificatesigningrequests.js';
 
 /** A served resource with everything the REST layer needs about it. */
 export interface Resource {
@@ -124,6 +125,7 @@ export function defaultRegistry(): Registry {
     selfSubjectReviews,
     horizontalPodAutoscalers,
     horizontalPodAutoscalersV1,
+    certificateSigningRequests,
   ] as unknown as ResourceType<KubeObject>[]);
 }
 

@@ -16,6 +16,9 @@ export interface ResourceRequest {
   /** Extra path after the subresource (e.g. proxy paths). */
   rest: string[];
   verb: Verb;
+  /** A list or watch of one object by name (`fieldSelector=metadata.name=NAME`): authorizers
+   *  see that name, as kube-apiserver's RequestInfoFactory sets it. */
+  selectedName?: string;
 }
 
 export interface NonResourceRequest {
@@ -64,7 +67,17 @@ export function parseRequestInfo(method: string, pathname: string, query: URLSea
   const watchParam = query.get('watch');
   const isWatch = legacyWatch || watchParam === 'true' || watchParam === '1';
   const verb = verbFor(method, name !== undefined, isWatch, subresource);
-  return { isResource: true, group, version, resource, namespace, name, subresource, rest: tail, verb };
+  const selectedName = (verb === 'list' || verb === 'watch') && name === undefined ? exactName(query.get('fieldSelector')) : undefined;
+  return { isResource: true, group, version, resource, namespace, name, subresource, rest: tail, verb, ...(selectedName ? { selectedName } : {}) };
+}
+
+/** The name a field selector requires exactly (`metadata.name=N` or `==`, among other terms). */
+function exactName(selector: string | null): string | undefined {
+  for (const term of (selector ?? '').split(',')) {
+    const m = /^\s*metadata\.name\s*==?\s*(.+?)\s*$/.exec(term);
+    if (m) return m[1];
+  }
+  return undefined;
 }
 
 function verbFor(method: string, hasName: boolean, watch: boolean, subresource: string | undefined): Verb {

@@ -10,14 +10,16 @@ import type { Logger } from 'pino';
 import type { Store } from '../store/store.js';
 import type { ApiConfig, KubeObject } from '../apis/types.js';
 import { errors } from '../util/status-errors.js';
-import { Authenticator } from './auth/authenticate.js';
+import { Authenticator, type UserInfo } from './auth/authenticate.js';
 import { Authorizer } from './auth/authorize.js';
 import { attributesOf, type Attributes } from './auth/attributes.js';
 import { PolicyCache } from './auth/policy-cache.js';
 import { RbacAuthorizer } from './auth/rbac-authorizer.js';
 import { NodeAuthorizer } from './auth/node-authorizer.js';
+import { NodeGraph } from './auth/node-graph.js';
 import { admitNode } from './auth/node-restriction.js';
 import { EscalationCheck } from './auth/escalation.js';
+import { admitCertificates } from './auth/certificate-admission.js';
 import { impersonate } from './auth/impersonation.js';
 import { Reviews, selfSubjectReview } from './auth/reviews.js';
 import type { Auditor } from './audit/auditor.js';
@@ -56,7 +58,7 @@ const isPublic = (path: string): boolean => path === '/version' || HEALTH_ENDPOI
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer, info: ResourceRequest) => void;
 
 /** Serves every request under a path prefix (e.g. the dashboard's /ui/). */
-export type RouteHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>;
+export type RouteHandler = (req: IncomingMessage, res: ServerResponse, url: URL, user?: UserInfo) => Promise<void>;
 
 interface Route {
   prefix: string;
@@ -78,6 +80,8 @@ export interface ApiServerOptions {
   tls: { cert: string; key: string; clientCA?: string };
   /** Bearer tokens accepted (with full rights). */
   tokens: string[];
+  /** The token agents join with: it may only ask for a node client certificate. */
+  nodeToken?: string;
   /** Signs and checks ServiceAccount tokens; without it only `tokens` authenticate. */
   serviceAccountJwt?: ServiceAccountJwt;
   host: string;
@@ -95,6 +99,7 @@ export class ApiServer {
   readonly authenticator: Authenticator;
   readonly authorizer: Authorizer;
   private readonly policy: PolicyCache;
+  private readonly graph: NodeGraph;
   private readonly escalation: EscalationCheck;
   /** TokenRequest, for in-process clients (kubelet) too; none without a signing key. */
   readonly requestToken?: RequestToken;
@@ -121,11 +126,10 @@ export class ApiServer {
   constructor(private readonly opts: ApiServerOptions) {
     this.registry = opts.registry ?? defaultRegistry();
     this.rest = new Rest(opts.store, this.registry, opts.config);
-    this.authenticator = new Authenticator(opts.tokens, this.rest, opts.serviceAccountJwt);
+    this.authenticator = new Authenticator(opts.tokens, this.rest, opts.serviceAccountJwt, opts.nodeToken);
     this.policy = new PolicyCache(opts.store);
-    const pods = this.registry.lookup('', 'v1', 'pods')!;
-    const podsOn = async (node: string) => (await this.rest.list(pods, undefined, { fieldSelector: `spec.nodeName=${node}` })).items;
-    this.authorizer = new Authorizer(new RbacAuthorizer(this.policy), new NodeAuthorizer(podsOn));
+    this.graph = new NodeGraph(opts.store);
+    this.authorizer = new Authorizer(new RbacAuthorizer(this.policy), new NodeAuthorizer((...edge) => this.graph.related(...edge)));
     this.escalation = new EscalationCheck(this.authorizer);
     this.requestToken = opts.serviceAccountJwt ? tokenRequester(this.rest, opts.serviceAccountJwt) : undefined;
     this.deps = {
@@ -216,6 +220,7 @@ export class ApiServer {
 
   async listen(): Promise<number> {
     await this.policy.start();
+    await this.graph.start();
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
       this.server.listen(this.opts.port, this.opts.host, () => {
@@ -245,6 +250,7 @@ export class ApiServer {
   async close(): Promise<void> {
     this.shuttingDown = true;
     this.policy.stop();
+    this.graph.stop();
     for (const u of this.unixServers) u.close();
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
@@ -268,6 +274,7 @@ export class ApiServer {
   private async admitWrite(a: Attributes, obj: KubeObject | undefined, old: KubeObject | undefined): Promise<void> {
     await admitNode(a, obj, old);
     await this.escalation.admit(a, obj, old);
+    await admitCertificates(this.authorizer, a, obj, old);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -276,7 +283,7 @@ export class ApiServer {
     const route = this.routes.find((r) => url.pathname.startsWith(r.prefix));
     const info = parseRequestInfo(req.method ?? 'GET', path, url.searchParams);
     const ctx = isPublic(path) || route?.public ? undefined : await this.admit(req, info, res);
-    if (route) return route.handler(req, res, url);
+    if (route) return route.handler(req, res, url, ctx?.user);
 
     if (path === '/version') return sendJson(res, 200, VERSION_INFO);
     const [, endpoint, single, ...more] = path.split('/');

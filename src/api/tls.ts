@@ -55,28 +55,53 @@ function issueServing(ca: { cert: string; key: string }, subject: string, public
 }
 
 /** A ten-year certificate for `subject`'s key, signed by the CA, for the usages given (PEM). */
-async function issueLeaf(
+function issueLeaf(
   ca: { cert: string; key: string },
   subject: string,
   publicKey: webcrypto.CryptoKey | x509.PublicKey,
   usages: x509.ExtendedKeyUsageType[],
   extensions: x509.Extension[] = [],
 ): Promise<string> {
+  const now = Date.now();
+  return issueCertificate(ca, {
+    subject,
+    publicKey,
+    notBefore: new Date(now - 60_000),
+    notAfter: new Date(now + TEN_YEARS_MS),
+    keyUsages: x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment,
+    extKeyUsages: usages,
+    extensions,
+  });
+}
+
+export interface LeafRequest {
+  subject: string | x509.Name;
+  publicKey: webcrypto.CryptoKey | x509.PublicKey;
+  notBefore: Date;
+  notAfter: Date;
+  keyUsages: x509.KeyUsageFlags;
+  extKeyUsages: x509.ExtendedKeyUsageType[];
+  extensions?: x509.Extension[];
+}
+
+/** A leaf certificate signed by the CA, never past the CA's own end (PEM). */
+export async function issueCertificate(ca: { cert: string; key: string }, r: LeafRequest): Promise<string> {
   const caCert = new x509.X509Certificate(ca.cert);
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: serial(),
-    subject,
+    subject: r.subject,
     issuer: caCert.subject,
-    notBefore: new Date(Date.now() - 60_000),
-    notAfter: new Date(Date.now() + TEN_YEARS_MS),
-    publicKey,
+    notBefore: r.notBefore,
+    notAfter: r.notAfter > caCert.notAfter ? caCert.notAfter : r.notAfter,
+    publicKey: r.publicKey,
     signingKey: await importKey(ca.key),
     signingAlgorithm: ALG,
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
-      new x509.ExtendedKeyUsageExtension(usages),
-      ...extensions,
+      // No key usage asked: no extension (as Go's x509 writes it), rather than an empty one TLS refuses.
+      ...(r.keyUsages ? [new x509.KeyUsagesExtension(r.keyUsages, true)] : []),
+      ...(r.extKeyUsages.length ? [new x509.ExtendedKeyUsageExtension(r.extKeyUsages)] : []),
+      ...(r.extensions ?? []),
     ],
   });
   return cert.toString('pem');
@@ -95,6 +120,14 @@ export async function createKubeletCsr(nodeName: string, names: ServingNames): P
     signingAlgorithm: ALG,
     extensions: [servingNames(names)],
   });
+  return { csr: csr.toString('pem'), key: await exportKey(keys.privateKey) };
+}
+
+/** A key and its request (PKCS#10, PEM) for a client certificate of `user` in `groups` (a
+ *  node's own, asked for with a CertificateSigningRequest). */
+export async function createClientCsr(user: string, groups: string[]): Promise<{ csr: string; key: string }> {
+  const keys = await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify']);
+  const csr = await x509.Pkcs10CertificateRequestGenerator.create({ name: clientSubject(user, groups), keys, signingAlgorithm: ALG });
   return { csr: csr.toString('pem'), key: await exportKey(keys.privateKey) };
 }
 

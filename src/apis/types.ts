@@ -100,7 +100,7 @@ export interface ResourceType<T extends KubeObject = KubeObject> {
   categories: string[];
   namespaced: boolean;
   /** Subresources served (besides the main resource). */
-  subresources: ('status' | 'scale' | 'log' | 'exec' | 'binding' | 'attach' | 'portforward' | 'proxy' | 'token')[];
+  subresources: ('status' | 'scale' | 'log' | 'exec' | 'binding' | 'attach' | 'portforward' | 'proxy' | 'token' | 'approval')[];
   /** metadata.generation starts at 1 and rises with every spec change (k8s strategies that
    *  track generation: deployments, replicasets, endpointslices, ...). */
   tracksGeneration?: boolean;
@@ -120,6 +120,9 @@ export interface ResourceType<T extends KubeObject = KubeObject> {
   prepareForCreate?(obj: T): void;
   /** Strategy PrepareForUpdate: e.g. keep fields the client may not change. */
   prepareForUpdate?(obj: T, old: T): void;
+  /** The strategy of a subresource write (after the generic one took only its part): e.g. a
+   *  CSR's /status keeps the approval conditions, and conditions get their times. */
+  prepareSubresource?(subresource: string, obj: T, old: T, now: Date): void;
   /** Strategy CheckGracefulDelete: whether a deleted object waits before it goes even without
    *  finalizers (a namespace while it is emptied, a pod on a node for its grace period); it may
    *  set the object's deletion timestamp, grace period and status. */

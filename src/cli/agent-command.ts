@@ -5,7 +5,10 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { HttpsClient } from '../client/https.js';
+import type { Logger } from 'pino';
+import { HttpsClient, type Endpoint } from '../client/https.js';
+import { bootstrapTokenId } from '../api/auth/bootstrap-token.js';
+import { nodeKubeconfigPath, renewalTime, requestNodeCredential, storedCredential, writeNodeKubeconfig, type NodeCredential } from '../node/client-certificate.js';
 import { openLog } from './log.js';
 import { startNodeComponents, type NodeComponentOptions } from './node-components.js';
 import { netnsPodNetwork } from '../node/runtime/netns-network.js';
@@ -82,18 +85,22 @@ export async function agentCommand(args: string[]): Promise<number> {
   // Dual-stack: an address and a pod CIDR per family, primary first (kubelet's --node-ip).
   const nodeIPs = values['node-ip']!.split(',');
   const podCIDRs = values['pod-cidr']!.split(',');
+  const stopping = onStop();
+  // The agent's own identity (system:node:NAME), obtained with the token through a CSR; every
+  // client uses it, and picks up a renewed certificate on its next connection.
+  const endpoint: Endpoint = { server: values.server!, ca, cert: await nodeCredential(values.server!, ca, token, dataDir, nodeName, log) };
+  const renewal = scheduleRenewal(endpoint, dataDir, nodeName, log);
   const clients: HttpsClient[] = [];
   const clientFor = (component: string): HttpsClient => {
-    const c = new HttpsClient({ server: values.server!, ca, token }, component);
+    const c = new HttpsClient(endpoint, component);
     clients.push(c);
     return c;
   };
-  const stopping = onStop();
   const disable = new Set((values.disable ?? '').split(',').filter(Boolean));
   // Bound first, so the Node records its port; it serves once the agent has joined.
   const kubelet = disable.has('node')
     ? undefined
-    : await listenKubelet({ token, host: nodeIPs[0]!, port: kubeletPort, tls: await kubeletServingCertificate(clientFor('kubelet'), nodeName, nodeIPs[0]!) });
+    : await listenKubelet({ token: bootstrapTokenId(token) ? undefined : token, clientCA: ca, host: nodeIPs[0]!, port: kubeletPort, tls: await kubeletServingCertificate(clientFor('kubelet'), nodeName, nodeIPs[0]!) });
   const node = await startNodeComponents(clientFor, {
     dataDir,
     disable,
@@ -122,10 +129,57 @@ export async function agentCommand(args: string[]): Promise<number> {
   pods?.stop();
   await relay?.close();
   await kubelet?.close();
+  renewal.stop();
   for (const c of clients) c.close();
   log.flush();
   return 0;
 }
+
+/** This node's credential: the one in its data dir if still good, else a new one asked for
+ *  with the token (a bootstrap token, or the node token). */
+async function nodeCredential(server: string, ca: string, token: string, dataDir: string, nodeName: string, log: Logger): Promise<NodeCredential> {
+  const stored = await storedCredential(dataDir, nodeName, ca, Date.now());
+  if (stored) return stored;
+  const bootstrap = new HttpsClient({ server, ca, token }, 'kubelet');
+  try {
+    const cred = await requestNodeCredential(bootstrap, nodeName, { log: (msg) => log.info(msg) });
+    writeNodeKubeconfig(dataDir, nodeName, server, ca, cred);
+    log.info({ kubeconfig: nodeKubeconfigPath(dataDir) }, `joined as system:node:${nodeName}`);
+    return cred;
+  } finally {
+    bootstrap.close();
+  }
+}
+
+/** Renews the certificate with itself before it expires (timers cap at ~24.8 days: re-armed). */
+function scheduleRenewal(endpoint: Endpoint, dataDir: string, nodeName: string, log: Logger): { stop(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  const arm = (): void => {
+    const wait = Math.max(0, renewalTime(endpoint.cert!.cert) - Date.now());
+    timer = setTimeout(() => (wait > MAX_TIMER_MS ? arm() : void renew()), Math.min(wait, MAX_TIMER_MS));
+    timer.unref();
+  };
+  const renew = async (): Promise<void> => {
+    const client = new HttpsClient({ ...endpoint }, 'kubelet');
+    try {
+      endpoint.cert = await requestNodeCredential(client, nodeName);
+      writeNodeKubeconfig(dataDir, nodeName, endpoint.server, endpoint.ca, endpoint.cert);
+      log.info('renewed the node client certificate');
+    } catch (err) {
+      log.warn({ err }, 'could not renew the node client certificate; trying again in a minute');
+      timer = setTimeout(() => void renew(), 60_000);
+      timer.unref();
+      return;
+    } finally {
+      client.close();
+    }
+    arm();
+  };
+  arm();
+  return { stop: () => clearTimeout(timer) };
+}
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 type AgentFlags = Partial<Record<FlagName, string>>;
 

@@ -11,11 +11,12 @@ import { startWorkloadControllers } from '../controllers/workloads.js';
 import { startServiceControllers } from '../controllers/services.js';
 import { defaultServiceAccount, rootCaConfigMap, startPerNamespaceController } from '../controllers/per-namespace-object.js';
 import { startClusterRoleAggregation } from '../controllers/clusterrole-aggregation.js';
+import { startCertificateControllers } from '../controllers/certificates/index.js';
 import { startPodHandlers } from '../node/pod-handlers.js';
 import { singleHost, type PodPlacement } from '../node/pod-placement.js';
 import { kubeletJson, kubeletText, nodeProxy } from '../control-plane/node-proxy.js';
 import { KUBELET_CERTIFICATE_PATH, kubeletCertificates } from '../api/http/kubelet-certificates.js';
-import { readCa } from '../api/tls.js';
+import { ensureClientCert, readCa } from '../api/tls.js';
 import { resourceProxy, type LocalNode, type ResourceProxyDeps } from '../control-plane/resource-proxy.js';
 import { R } from '../client/client.js';
 import type { Node } from '../apis/core/nodes.js';
@@ -76,9 +77,12 @@ export async function startComponents(server: ApiServer, o: ComponentOptions): P
   try {
     // Agents that join (`server`, and `up`'s netns nodes) get their kubelet port's certificate here.
     const ca = readCa(o.dataDir);
+    // What this server shows kubelet ports besides the node token (kubeadm's
+    // apiserver-kubelet-client certificate): agents that joined with a bootstrap token accept it.
+    const kubeletClient = o.nodeToken && ca ? await ensureClientCert(o.dataDir, 'apiserver-kubelet-client', ca, 'kube-apiserver-kubelet-client', ['system:masters']) : undefined;
     if (o.nodeToken && ca) {
       const sign = kubeletCertificates(ca);
-      server.addRoute(KUBELET_CERTIFICATE_PATH, (req, res) => sign(req, res));
+      server.addRoute(KUBELET_CERTIFICATE_PATH, (req, res, _url, user) => sign(req, res, user));
     }
     // The node proxy's counters, once it runs here: nodes/NAME/proxy/traffic and the dashboard.
     let traffic: (() => Promise<TrafficReport>) | undefined;
@@ -90,22 +94,22 @@ export async function startComponents(server: ApiServer, o: ComponentOptions): P
       server.addUpgrade('pods/portforward', pods.portforward);
       const apiClient = client('kube-apiserver');
       const serve: LocalNode['serve'] = (req, res, path) => (path.split('?')[0] === '/traffic' && traffic ? traffic().then((t) => sendJson(res, 200, t)) : pods.endpoints(req, res, path));
-      addResourceProxy(server, { client: apiClient, dial: podDialer(apiClient, o.placement ?? singleHost(o.dataDir)), nodeToken: o.nodeToken, localNode: { name: nodeName, serve } });
+      addResourceProxy(server, { client: apiClient, dial: podDialer(apiClient, o.placement ?? singleHost(o.dataDir)), nodeToken: o.nodeToken, kubeletClientCert: kubeletClient, localNode: { name: nodeName, serve } });
     } else if (o.nodeToken) {
       // No node here: the pod's node serves them on its kubelet port, as kube-apiserver proxies,
       // with a serving certificate this server's CA issued it when it joined.
       if (!ca) throw new Error(`no cluster CA in ${o.dataDir}/tls`);
-      const proxy = nodeProxy({ client: client('kube-apiserver'), token: o.nodeToken, ca: ca.cert });
+      const proxy = nodeProxy({ client: client('kube-apiserver'), token: o.nodeToken, ca: ca.cert, clientCert: kubeletClient });
       server.addSubresource('pods/log', proxy.log);
       server.addUpgrade('pods/exec', proxy.upgrade);
       server.addUpgrade('pods/portforward', proxy.upgrade);
-      addResourceProxy(server, { client: client('kube-apiserver'), dial: directDialer, nodeToken: o.nodeToken });
+      addResourceProxy(server, { client: client('kube-apiserver'), dial: directDialer, nodeToken: o.nodeToken, kubeletClientCert: kubeletClient });
     }
     const node = await startNodeComponents(client, { ...o, nodeName, nodeIPs: [o.nodeIP], podCIDRs: [o.podCIDR] });
     stops.push(...node.stops.reverse());
     if (node.proxy) server.addMetrics(node.proxy.metrics);
     traffic = node.proxy?.traffic;
-    const kubelets = ca && o.nodeToken ? { client: client('kube-apiserver'), token: o.nodeToken, ca: ca.cert } : undefined;
+    const kubelets = ca && o.nodeToken ? { client: client('kube-apiserver'), token: o.nodeToken, ca: ca.cert, clientCert: kubeletClient } : undefined;
     // metrics.k8s.io: pods that run under this process's eyes (loopback, `up`'s netns nodes) are
     // measured here; agents elsewhere are scraped on their kubelet port, as metrics-server does.
     const hostsPods = !o.disable.has('node') || o.placement !== undefined;
@@ -159,7 +163,7 @@ export async function startComponents(server: ApiServer, o: ComponentOptions): P
 
 /** Starts the controllers (kube-controller-manager's share; the leader runs them); returns
  *  their stops, last started first. */
-export async function startControllers(server: ApiServer, o: Pick<ComponentOptions, 'log' | 'lbPools' | 'lbIPMode' | 'dataDir'> & { caCert: string }): Promise<Stop[]> {
+export async function startControllers(server: ApiServer, o: Pick<ComponentOptions, 'log' | 'lbPools' | 'lbIPMode' | 'dataDir'> & { caCert: string; caKey: string }): Promise<Stop[]> {
   const stops: Stop[] = [];
   const client = (name: string): InProcessClient => new InProcessClient(server.rest, name);
   try {
@@ -191,6 +195,18 @@ export async function startControllers(server: ApiServer, o: Pick<ComponentOptio
     stops.push(() => rootCa.stop());
     const aggregation = await startClusterRoleAggregation(client('clusterrole-aggregation-controller'), o.log.child({ controller: 'clusterrole-aggregation' }));
     stops.push(() => aggregation.stop());
+    const certificates = await startCertificateControllers({
+      client: client('certificate-controller'),
+      ca: { cert: o.caCert, key: o.caKey },
+      // The SubjectAccessReview the approver asks, for the user the CSR records.
+      mayCreate: async (csr, subresource) => {
+        const { username, uid, groups, extra } = csr.spec;
+        const user = { username: username ?? '', uid, groups: groups ?? [], extra };
+        return (await server.authorizer.authorize({ user, verb: 'create', isResource: true, apiGroup: 'certificates.k8s.io', resource: 'certificatesigningrequests', subresource })).allowed;
+      },
+      log: o.log,
+    });
+    stops.push(() => certificates.stop());
     return stops;
   } catch (e) {
     for (const stop of stops.reverse()) await stop();

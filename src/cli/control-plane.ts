@@ -126,7 +126,8 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
       auditor,
       config,
       tls: { ...tls, clientCA: tls.caCert },
-      tokens: [token, secrets.nodeToken],
+      tokens: [token],
+      nodeToken: secrets.nodeToken,
       serviceAccountJwt: new ServiceAccountJwt(secrets.caKey),
       host: o.bindAddress,
       port: o.apiPort,
@@ -177,7 +178,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
     await apiserverIdentity.start();
     stops.push(() => apiserverIdentity.stop());
     if (!o.disable.has('controllers')) {
-      manager = await startControllerManager({ server, store, identity, timing, nodeMonitorGracePeriodMs: o.nodeMonitorGracePeriodMs, lbPools: o.lbPools, lbIPMode: o.lbIPMode, caCert: secrets.caCert, log: o.log, dataDir: o.dataDir });
+      manager = await startControllerManager({ server, store, identity, timing, nodeMonitorGracePeriodMs: o.nodeMonitorGracePeriodMs, lbPools: o.lbPools, lbIPMode: o.lbIPMode, caCert: secrets.caCert, caKey: secrets.caKey, log: o.log, dataDir: o.dataDir });
       stops.push(() => manager!.stop());
     }
     stops.push(...(await startComponents(server, { ...o, nodeIP: localAddress, nodeToken: secrets.nodeToken })));

@@ -28,6 +28,8 @@ export interface ControllerManagerOptions {
   lbIPMode?: 'VIP' | 'Proxy';
   /** The cluster CA, published to every namespace for pods' token volumes. */
   caCert: string;
+  /** The CA's key: the csrsigning controller issues certificates with it. */
+  caKey: string;
   log: Logger;
   /** The server's data dir (local-path volumes live under it). */
   dataDir: string;
@@ -68,7 +70,7 @@ export async function startControllerManager(o: ControllerManagerOptions): Promi
       });
       await namespaces.start();
       stops.push(() => namespaces.stop());
-      stops.push(...(await startControllers(o.server, { log: o.log, lbPools: o.lbPools, lbIPMode: o.lbIPMode, caCert: o.caCert, dataDir: o.dataDir })));
+      stops.push(...(await startControllers(o.server, { log: o.log, lbPools: o.lbPools, lbIPMode: o.lbIPMode, caCert: o.caCert, caKey: o.caKey, dataDir: o.dataDir })));
       const nodes = new NodeLifecycleController({
         client: new InProcessClient(o.server.rest, 'node-controller'),
         log: log.child({ controller: 'node-lifecycle' }),

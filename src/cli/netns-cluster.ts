@@ -101,7 +101,9 @@ export async function startNetnsCluster(o: NetnsClusterOptions): Promise<NetnsCl
         clusterDomain: o.clusterDomain,
         server: socket,
         caFile,
-        tokenFile,
+        // The node token only joins agents now; the DNS pods keep the rights they had (it was
+        // system:masters). Their ServiceAccount token and system:coredns would be narrower.
+        tokenFile: join(o.dataDir, 'token'),
         upstreams: plan.hostGatewayIP ? [`${plan.hostGatewayIP}:53`] : o.dnsUpstreams,
         reverseCidrs: plan.serviceCIDRs,
       });

@@ -26,7 +26,9 @@ export interface Endpoint {
    *  comma-separated for failover. */
   server: string;
   ca: string;
-  token: string;
+  /** A bearer token, or a client certificate (an agent's own, after it joined). */
+  token?: string;
+  cert?: { cert: string; key: string };
 }
 
 const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
@@ -37,7 +39,7 @@ const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
 };
 
 /** Reads server, CA and token from a kubeconfig written by `tinykube up`. */
-export function endpointFromKubeconfig(path: string): Endpoint {
+export function endpointFromKubeconfig(path: string): Endpoint & { token: string } {
   const kc = parse(readFileSync(path, 'utf8'));
   const ctx = kc.contexts.find((c: { name: string }) => c.name === kc['current-context'])?.context ?? kc.contexts[0].context;
   const cluster = kc.clusters.find((c: { name: string }) => c.name === ctx.cluster).cluster;
@@ -109,6 +111,14 @@ export class HttpsClient implements Client {
     this.agent.destroy();
   }
 
+  private tls(): { ca: string; cert?: string; key?: string } {
+    return { ca: this.ep.ca, ...(this.ep.cert ? { cert: this.ep.cert.cert, key: this.ep.cert.key } : {}) };
+  }
+
+  private authorization(): { Authorization?: string } {
+    return this.ep.token ? { Authorization: `Bearer ${this.ep.token}` } : {};
+  }
+
   /** Runs attempt against the current server, then each other one while connections fail and
    *  sending again is safe. */
   private async failover<R>(idempotent: boolean, attempt: (t: { base: string; socketPath?: string }) => Promise<R>): Promise<R> {
@@ -131,9 +141,9 @@ export class HttpsClient implements Client {
         agent: this.agent,
         socketPath: t.socketPath,
         timeout: REQUEST_TIMEOUT_MS,
-        ca: this.ep.ca,
+        ...this.tls(),
         headers: {
-          Authorization: `Bearer ${this.ep.token}`,
+          ...this.authorization(),
           Accept: 'application/json',
           ...(data !== undefined ? { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(data) } : {}),
         },
@@ -205,7 +215,7 @@ export class HttpsClient implements Client {
     };
     return this.failover(true, (t) => new Promise((resolve, reject) => {
       let started = false;
-      const req = request(t.base + path, { ca: this.ep.ca, socketPath: t.socketPath, headers: { Authorization: `Bearer ${this.ep.token}`, Accept: 'application/json' } }, (res) => {
+      const req = request(t.base + path, { ...this.tls(), socketPath: t.socketPath, headers: { ...this.authorization(), Accept: 'application/json' } }, (res) => {
         clearTimeout(noAnswer);
         if ((res.statusCode ?? 500) >= 400) {
           let text = '';

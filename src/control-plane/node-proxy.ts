@@ -114,6 +114,9 @@ export interface NodeProxyDeps {
   token: string;
   /** The cluster CA (PEM): kubelet serving certificates must chain to it. */
   ca: string;
+  /** The server's kubelet client certificate, which kubelets of agents that joined with a
+   *  bootstrap token (and do not know the node token) accept. */
+  clientCert?: { cert: string; key: string };
   /** How long connecting to a kubelet may take (default 30 s, as kube-apiserver's dialer). */
   dialTimeoutMs?: number;
   /** Where kubelet ports are not reachable from here (`up`'s node namespaces): connects to them. */
@@ -128,9 +131,9 @@ async function kubeletGet(deps: NodeProxyDeps, ep: KubeletEndpoint, path: string
   // A connection of its own: a follow stream holds it for as long as it runs. The dialled one
   // (with the same verification) or a new one (agent: false); an agent would ignore
   // createConnection and dial the address from here.
-  const connection = socket ? { createConnection: () => tls.connect({ socket, host: ep.host, ...verifyKubelet(deps.ca, ep) }) } : { agent: false as const };
+  const connection = socket ? { createConnection: () => tls.connect({ socket, host: ep.host, ...verifyKubelet(deps.ca, ep), ...deps.clientCert }) } : { agent: false as const };
   return new Promise<IncomingMessage>((resolve, reject) => {
-    const out = https.request({ host: ep.host, port: ep.port, path, method: 'GET', headers, ...verifyKubelet(deps.ca, ep), ...connection }, resolve);
+    const out = https.request({ host: ep.host, port: ep.port, path, method: 'GET', headers, ...verifyKubelet(deps.ca, ep), ...deps.clientCert, ...connection }, resolve);
     out.on('error', (e: NodeJS.ErrnoException) => reject(unreachable('GET', ep, path, e)));
     out.on('socket', (socket) => dialDeadline(socket as tls.TLSSocket, dialMs, (e) => out.destroy(e)));
     client?.on('close', () => out.destroy());
@@ -187,7 +190,7 @@ function upgradeProxy(deps: NodeProxyDeps): UpgradeHandler {
       .then(
         (ep) =>
           new Promise<void>((resolve, reject) => {
-            const kubelet = tls.connect({ host: ep.host, port: ep.port, ...verifyKubelet(deps.ca, ep) });
+            const kubelet = tls.connect({ host: ep.host, port: ep.port, ...verifyKubelet(deps.ca, ep), ...deps.clientCert });
             kubelet.once('error', (e: NodeJS.ErrnoException) => reject(unreachable(req.method ?? 'GET', ep, path, e)));
             dialDeadline(kubelet, dialMs, (e) => kubelet.destroy(e));
             kubelet.once('secureConnect', () => {

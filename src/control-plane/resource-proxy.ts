@@ -97,6 +97,8 @@ export interface ResourceProxyDeps {
   dial: Dialer;
   /** The token kubelet ports accept (nodes/proxy to another node). */
   nodeToken?: string;
+  /** The server's kubelet client certificate, sent to kubelet ports only. */
+  kubeletClientCert?: { cert: string; key: string };
   localNode?: LocalNode;
 }
 
@@ -111,7 +113,16 @@ function backendPath(res: http.ServerResponse, url: URL, name: string): string |
   return path;
 }
 
-async function forward(deps: ResourceProxyDeps, req: http.IncomingMessage, res: http.ServerResponse, loc: Location, url: URL, name: string, extra: http.OutgoingHttpHeaders = {}): Promise<void> {
+async function forward(
+  deps: ResourceProxyDeps,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  loc: Location,
+  url: URL,
+  name: string,
+  extra: http.OutgoingHttpHeaders = {},
+  clientCert: { cert?: string; key?: string } = {},
+): Promise<void> {
   const path = backendPath(res, url, name);
   if (path === undefined) return;
   const socket = await deps.dial(loc).catch((e: NodeJS.ErrnoException) => {
@@ -124,7 +135,7 @@ async function forward(deps: ResourceProxyDeps, req: http.IncomingMessage, res: 
     headers: { ...headers, host: `${loc.ip}:${loc.port}`, ...extra },
     // With createConnection and no agent, the request has this connection to itself.
     // kube-apiserver does not verify the certificates of the pods it proxies to.
-    createConnection: () => (loc.scheme === 'https' ? tls.connect({ socket, rejectUnauthorized: false }) : socket) as never,
+    createConnection: () => (loc.scheme === 'https' ? tls.connect({ socket, rejectUnauthorized: false, ...clientCert }) : socket) as never,
   };
   await new Promise<void>((resolve, reject) => {
     const out = (loc.scheme === 'https' ? https : http).request(options, (upstream) => {
@@ -157,7 +168,7 @@ export function resourceProxy(deps: ResourceProxyDeps): { services: SubresourceH
       const port = parsed.port ? Number(parsed.port) : node.status?.daemonEndpoints?.kubeletEndpoint?.Port;
       if (!ip || !port) throw errors.unavailable(`node ${parsed.name} has no address and kubelet port to proxy to`);
       const loc: Location = { scheme: parsed.scheme === 'http' ? 'http' : 'https', ip, port, node: parsed.name };
-      await forward(deps, req, res, loc, url, info.name!, deps.nodeToken ? { authorization: `Bearer ${deps.nodeToken}` } : {});
+      await forward(deps, req, res, loc, url, info.name!, deps.nodeToken ? { authorization: `Bearer ${deps.nodeToken}` } : {}, deps.kubeletClientCert);
     },
     services: async (req, res, info, _r, url) => {
       const parsed = splitSchemeNamePort(info.name!);

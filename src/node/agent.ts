@@ -15,6 +15,7 @@ import { RestartBackoff } from './backoff.js';
 import { realClock, type Clock, type Timer } from '../util/clock.js';
 import { addressesOf, containerEnv } from './env.js';
 import { cachedSources, referencedNames } from './config-sources.js';
+import { ReferencedObjects } from './referenced-objects.js';
 import { PodVolumes } from './volumes/pod-volumes.js';
 import { PodTokens } from './volumes/service-account-tokens.js';
 import type { PayloadContext } from './volumes/payload.js';
@@ -97,8 +98,19 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
 
   const services = new Informer<Service>(client, R.services);
   // What pods reference, as kubelet's watch-based configmap and secret managers see it.
-  const configMaps = new Informer<ConfigMap>(client, R.configMaps);
-  const secrets = new Informer<Secret>(client, R.secrets);
+  const configMaps = new ReferencedObjects<ConfigMap>(client, R.configMaps);
+  const secrets = new ReferencedObjects<Secret>(client, R.secrets);
+  /** Watches what the node's pods (and `pod`, being set up) reference, and nothing else. */
+  const trackReferences = (pod?: Pod): Promise<unknown> => {
+    const cms = new Set<string>();
+    const ss = new Set<string>();
+    for (const p of pod ? [...pods.list(), pod] : pods.list()) {
+      const names = referencedNames(p);
+      for (const n of names.configMaps) cms.add(`${p.metadata.namespace}/${n}`);
+      for (const n of names.secrets) ss.add(`${p.metadata.namespace}/${n}`);
+    }
+    return Promise.all([configMaps.track(cms), secrets.track(ss)]);
+  };
   const configSources = cachedSources(configMaps, secrets);
   const volumes = new PodVolumes(dataDir, client);
   const tokens = new PodTokens(client, clock);
@@ -269,7 +281,9 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
     // A pod deleted before it ran needs no volumes: its worker only reports it finished.
     const mounted = pod.metadata.deletionTimestamp
       ? Promise.resolve()
-      : tokens.ensure(pod).then(async () => void volumePathsOf.set(uid, await volumes.setUp(pod, payloadContext(pod, podIPs))));
+      : trackReferences(pod)
+          .then(() => tokens.ensure(pod))
+          .then(async () => void volumePathsOf.set(uid, await volumes.setUp(pod, payloadContext(pod, podIPs))));
     mounted.then(
       () => {
         const latest = settingUp.get(uid);
@@ -304,9 +318,12 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
       if (old.metadata.uid !== pod.metadata.uid) remove(old, 0);
       sync(pod);
     },
-    delete: (pod) => remove(pod, (pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000),
+    delete: (pod) => {
+      remove(pod, (pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000);
+      void trackReferences();
+    },
   });
-  await Promise.all([services.start(), configMaps.start(), secrets.start()]);
+  await services.start();
   await pods.start();
   renewTimer = clock.after(TOKEN_RENEW_CHECK_MS, renewTokens);
   log.info({ podCIDRs: opts.podCIDRs }, 'node agent started');

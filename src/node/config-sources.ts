@@ -1,14 +1,18 @@
 // Where a node reads the ConfigMaps and Secrets its pods reference: the agent's informer caches
-// (kubelet's watch-based managers), or, for a one-off like exec, the ones a pod names, fetched.
+// (kubelet's watch-based managers: one watch per referenced object, referenced-objects.ts), or, for a one-off like exec, the ones a pod names, fetched.
 
 import type { ConfigMap } from '../apis/core/configmaps.js';
 import type { Pod } from '../apis/core/pods.js';
 import type { Secret } from '../apis/core/secrets.js';
 import { R, type Client } from '../client/client.js';
-import type { Informer } from '../client/informer.js';
 import type { ConfigSources } from './env.js';
 
-export function cachedSources(configMaps: Informer<ConfigMap>, secrets: Informer<Secret>): ConfigSources {
+/** A cache of objects by namespace and name (an informer, the referenced objects' watches). */
+interface ObjectCache<T> {
+  get(namespace: string, name: string): T | undefined;
+}
+
+export function cachedSources(configMaps: ObjectCache<ConfigMap>, secrets: ObjectCache<Secret>): ConfigSources {
   return { configMap: (ns, name) => configMaps.get(ns, name), secret: (ns, name) => secrets.get(ns, name) };
 }
 

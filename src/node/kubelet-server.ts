@@ -1,6 +1,7 @@
 // The agent's kubelet port (10250): HTTPS serving pods/log, exec and portforward on the same paths as
 // the API, so an API server without the node forwards the request as it came (node-proxy.ts).
-// Callers present the node token as a bearer token; others get 401. The serving certificate is
+// Callers present the node token as a bearer token, or a server's kubelet client certificate;
+// others get 401. The serving certificate is
 // the cluster CA's, for system:node:NAME and the node's address: the agent asks a server for it
 // when it joins (a key made here, a request signed there), and servers verify it before they
 // send the node token, as kube-apiserver with --kubelet-certificate-authority does.
@@ -9,7 +10,9 @@ import https from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { errors } from '../util/status-errors.js';
+import type { TLSSocket } from 'node:tls';
 import { hasBearer } from '../api/bearer.js';
+import { certificateUser } from '../api/auth/authenticate.js';
 import { parseRequestInfo, type ResourceRequest } from '../api/request-info.js';
 import { refuseUpgrade, sendError, sendJson, toStatusError } from '../api/http/respond.js';
 import { createKubeletCsr } from '../api/tls.js';
@@ -21,8 +24,12 @@ import type { TrafficReport } from '../proxy/traffic.js';
 export const KUBELET_PORT = 10250;
 
 export interface KubeletServerOptions {
-  /** The node token; the only credential accepted. */
-  token: string;
+  /** The node token, when the agent joined with it (never a bootstrap token: it is no
+   *  server's credential). */
+  token?: string;
+  /** The cluster CA: a server's kubelet client certificate (system:masters) it signed is
+   *  accepted too, as a kubelet trusts kube-apiserver's --kubelet-client-certificate. */
+  clientCA?: string;
   host: string;
   /** 0 picks a free port. */
   port: number;
@@ -64,13 +71,21 @@ export async function kubeletServingCertificate(client: HttpsClient, nodeName: s
   return { cert: certificate, key };
 }
 
+/** Whether a request comes from an API server: the node token, or a client certificate of the
+ *  cluster CA in system:masters. */
+function fromServer(req: IncomingMessage, token: string | undefined): boolean {
+  if (token && hasBearer(req, [token])) return true;
+  return certificateUser(req.socket as TLSSocket)?.groups.includes('system:masters') ?? false;
+}
+
 /** Listens at once, so the port is known when the Node is registered; serves once serve() is
  *  called, after the agent has joined (a wrong token fails there, with 401). */
 export async function listenKubelet(o: KubeletServerOptions): Promise<KubeletServer> {
   let pods: KubeletHandlers | undefined;
-  const server = https.createServer({ cert: o.tls.cert, key: o.tls.key }, (req, res) => {
+  const clientCerts = o.clientCA ? { requestCert: true, rejectUnauthorized: false, ca: o.clientCA } : {};
+  const server = https.createServer({ cert: o.tls.cert, key: o.tls.key, ...clientCerts }, (req, res) => {
     const handle = async (): Promise<void> => {
-      if (!hasBearer(req, [o.token])) throw errors.unauthorized();
+      if (!fromServer(req, o.token)) throw errors.unauthorized();
       const path = new URL(req.url ?? '/', 'https://localhost').pathname;
       if (path === '/traffic') {
         if (!pods) throw starting();
@@ -90,7 +105,7 @@ export async function listenKubelet(o: KubeletServerOptions): Promise<KubeletSer
     handle().catch((e: unknown) => sendError(res, e));
   });
   server.on('upgrade', (req: IncomingMessage, socket, head: Buffer) => {
-    if (!hasBearer(req, [o.token])) return refuseUpgrade(socket, errors.unauthorized());
+    if (!fromServer(req, o.token)) return refuseUpgrade(socket, errors.unauthorized());
     const r = podRequest(req, ['exec', 'portforward']);
     if (!r) return refuseUpgrade(socket, errors.noSuchPath());
     if (!pods) return refuseUpgrade(socket, starting());

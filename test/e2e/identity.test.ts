@@ -109,7 +109,10 @@ describe('identities', () => {
     assert.equal(viaOld.status, 0, viaOld.stderr);
     assert.equal(seenAs('old')?.username, 'system:admin');
     const nodeToken = readFileSync(join(t.dataDir, 'node-token'), 'utf8').trim();
-    assert.equal(kubectlAs(kubeconfigWith('node-token', { token: nodeToken }), ['get', 'nodes']).status, 0, 'agents still join with the node token');
+    // The node token joins agents: a bootstrapper now, no longer system:masters (docs/security.md).
+    const asNodeToken = kubeconfigWith('node-token', { token: nodeToken });
+    assert.equal(kubectlAs(asNodeToken, ['auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}']).stdout, 'system:bootstrap:node-token');
+    assert.match(kubectlAs(asNodeToken, ['get', 'nodes']).stderr, /nodes is forbidden: User "system:bootstrap:node-token" cannot list resource "nodes" in API group "" at the cluster scope/);
     const fresh = (parse(readFileSync(t.kubeconfig, 'utf8')) as Kubeconfig).users[0]!.user;
     assert.ok(fresh['client-certificate-data'], 'the new kubeconfig has the admin certificate');
     assert.equal(fresh.token, token, 'and the same token');

@@ -39,7 +39,7 @@ export function attributesOf(user: UserInfo, info: RequestInfo, method: string):
     apiGroup: info.group,
     resource: info.resource,
     subresource: info.subresource,
-    name: info.name,
+    name: info.name ?? info.selectedName,
   };
 }
 

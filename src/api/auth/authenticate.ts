@@ -1,6 +1,6 @@
 // Who a request is, asked in kube-apiserver's order: a client certificate the cluster CA
 // signed for client use (CN the user, each O a group); the cluster's static bearer tokens
-// (admin, nodes), trusted as they are; a bootstrap token (bootstrap-token.ts); a ServiceAccount token, a JWT this cluster signed whose
+// (admin: system:masters; the node token: a bootstrapper); a bootstrap token (bootstrap-token.ts); a ServiceAccount token, a JWT this cluster signed whose
 // ServiceAccount, and the pod it is bound to, still exist with the uids it names (kube-apiserver's
 // bound-token validation). A certificate that does not verify authenticates no one (401 unless a
 // token does).
@@ -21,6 +21,9 @@ export interface UserInfo {
 }
 
 const ADMIN: UserInfo = { username: 'system:admin', groups: ['system:masters', 'system:authenticated'] };
+/** The node token joins agents: a bootstrap identity that may only ask for a node client
+ *  certificate (auto-approved), as a kubeadm bootstrap token or k3s's join token. */
+export const NODE_TOKEN_USER: UserInfo = { username: 'system:bootstrap:node-token', groups: ['system:bootstrappers', 'system:authenticated'] };
 
 const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
 
@@ -43,12 +46,14 @@ export class Authenticator {
     private readonly staticTokens: string[],
     private readonly rest: Rest,
     private readonly jwt?: ServiceAccountJwt,
+    private readonly nodeToken?: string,
   ) {}
 
   async authenticate(req: IncomingMessage): Promise<UserInfo | undefined> {
     const cert = certificateUser(req.socket as TLSSocket);
     if (cert) return cert;
     if (hasBearer(req, this.staticTokens)) return ADMIN;
+    if (this.nodeToken && hasBearer(req, [this.nodeToken])) return NODE_TOKEN_USER;
     const token = bearerToken(req);
     if (!token) return undefined;
     const id = bootstrapTokenId(token);

@@ -13,6 +13,7 @@ import { Authorizer } from './authorize.js';
 import { PolicyCache } from './policy-cache.js';
 import { RbacAuthorizer } from './rbac-authorizer.js';
 import { NodeAuthorizer } from './node-authorizer.js';
+import { NodeGraph } from './node-graph.js';
 import { AUTOUPDATE, reconcileBootstrapPolicy } from './bootstrap-policy.js';
 import type { Role } from '../../apis/rbac/types.js';
 
@@ -22,23 +23,26 @@ const jane: UserInfo = { username: 'jane', groups: ['system:authenticated'] };
 describe('Authorizer (Node,RBAC) on the bootstrap policy', () => {
   let api: TestApi;
   let policy: PolicyCache;
+  let graph: NodeGraph;
   let authorizer: Authorizer;
   const rbac = (resource: string) => api.rest.registry.lookup('rbac.authorization.k8s.io', 'v1', resource)!;
   before(async () => {
     api = await startTestApi();
     policy = new PolicyCache(api.store);
     await policy.start();
-    const pods = api.rest.registry.lookup('', 'v1', 'pods')!;
-    authorizer = new Authorizer(new RbacAuthorizer(policy), new NodeAuthorizer(async (node) => (await api.rest.list(pods, undefined, { fieldSelector: `spec.nodeName=${node}` })).items));
+    graph = new NodeGraph(api.store);
+    await graph.start();
+    authorizer = new Authorizer(new RbacAuthorizer(policy), new NodeAuthorizer((...edge) => graph.related(...edge)));
   });
   after(async () => {
     policy.stop();
+    graph.stop();
     await api.close();
   });
 
-  const check = async (user: UserInfo, method: string, path: string): Promise<string> => {
+  const check = async (user: UserInfo, method: string, path: string, query = ''): Promise<string> => {
     try {
-      await authorizer.check(attributesOf(user, parseRequestInfo(method, path, new URLSearchParams()), method));
+      await authorizer.check(attributesOf(user, parseRequestInfo(method, path, new URLSearchParams(query)), method));
       return 'allowed';
     } catch (e) {
       assert.ok(e instanceof StatusError && e.code === 403);
@@ -74,6 +78,24 @@ describe('Authorizer (Node,RBAC) on the bootstrap policy', () => {
     assert.equal(d.reason, 'RBAC: allowed by RoleBinding "sa-view/default" of ClusterRole "system:aggregate-to-view" to ServiceAccount "default/default"');
     await api.rest.delete(rbac('rolebindings'), 'default', 'sa-view');
     await eventually(async () => (await check(sa, 'GET', '/api/v1/namespaces/default/services')) !== 'allowed');
+  });
+
+  it("a node reads what its pods reference (get, or list/watch by name) while they are bound to it; the index follows the store's watch", async () => {
+    const nodeA: UserInfo = { username: 'system:node:a', groups: ['system:nodes', 'system:authenticated'] };
+    const nodeB: UserInfo = { username: 'system:node:b', groups: ['system:nodes', 'system:authenticated'] };
+    const pods = api.rest.registry.lookup('', 'v1', 'pods')!;
+    await api.rest.create(pods, 'default', {
+      metadata: { name: 'uses' },
+      spec: { nodeName: 'a', containers: [{ name: 'c', image: 'nginx', envFrom: [{ secretRef: { name: 'db' } }] }], volumes: [{ name: 'v', configMap: { name: 'conf' } }] },
+    });
+    const secret = '/api/v1/namespaces/default/secrets/db';
+    await eventually(async () => (await check(nodeA, 'GET', secret)) === 'allowed');
+    assert.equal(await check(nodeA, 'GET', '/api/v1/namespaces/default/configmaps', 'fieldSelector=metadata.name%3Dconf&watch=true'), 'allowed');
+    assert.match(await check(nodeA, 'GET', '/api/v1/namespaces/default/configmaps'), /cannot list resource "configmaps".*: No Object name found/);
+    assert.match(await check(nodeB, 'GET', secret), /no relationship found between node 'b' and this object/);
+    assert.match(await check(nodeA, 'GET', '/api/v1/namespaces/kube-system/secrets/db'), /no relationship found/);
+    await api.rest.delete(pods, 'default', 'uses', { gracePeriodSeconds: 0 });
+    await eventually(async () => (await check(nodeA, 'GET', secret)) !== 'allowed');
   });
 
   it('reconciling puts back a removed default rule, and leaves an autoupdate=false role alone', async () => {

@@ -122,6 +122,10 @@ export const BOOTSTRAP_CLUSTER_ROLES: Role[] = [
   ]),
   role('system:node-bootstrapper', [r(['create', 'get', 'list', 'watch'], ['certificates.k8s.io'], ['certificatesigningrequests'])]),
   role('system:certificates.k8s.io:certificatesigningrequests:nodeclient', [r(['create'], ['certificates.k8s.io'], ['certificatesigningrequests/nodeclient'])]),
+  // tinykube's path for a kubelet serving certificate (src/api/http/kubelet-certificates.ts;
+  // upstream a kubernetes.io/kubelet-serving CSR): nodes ask it for their own name, bootstrappers
+  // (who may become any node) for any.
+  role('system:tinykube:kubelet-serving-certificate', [urls(['post'], ['/tinykube/v1/kubelet-serving-certificate'])]),
   role('system:certificates.k8s.io:certificatesigningrequests:selfnodeclient', [r(['create'], ['certificates.k8s.io'], ['certificatesigningrequests/selfnodeclient'])]),
 ];
 
@@ -139,6 +143,12 @@ export const BOOTSTRAP_CLUSTER_ROLE_BINDINGS: RoleBinding[] = [
   binding('system:node-proxier', 'system:node-proxier', [user('system:kube-proxy'), group(NODES_GROUP)]),
   binding('system:coredns', 'system:coredns', [serviceAccount('kube-system', 'coredns'), group(NODES_GROUP)]),
   binding('system:node', 'system:node', []),
+  // kubeadm's bindings for nodes that join (`kubeadm init` creates them): bootstrap tokens may
+  // ask for node client certificates, which are approved at once, and nodes renew their own.
+  binding('system:tinykube:kubelet-serving-certificate', 'system:tinykube:kubelet-serving-certificate', [group(NODES_GROUP), group('system:bootstrappers')]),
+  binding('kubeadm:kubelet-bootstrap', 'system:node-bootstrapper', [group('system:bootstrappers')]),
+  binding('kubeadm:node-autoapprove-bootstrap', 'system:certificates.k8s.io:certificatesigningrequests:nodeclient', [group('system:bootstrappers')]),
+  binding('kubeadm:node-autoapprove-certificate-rotation', 'system:certificates.k8s.io:certificatesigningrequests:selfnodeclient', [group(NODES_GROUP)]),
 ];
 
 type ResourceOf = Parameters<Rest['get']>[0];

@@ -1,9 +1,9 @@
 // The Node authorizer (plugin/pkg/auth/authorizer/node) for users `system:node:NAME` in group
 // `system:nodes`: a node reads the secrets, configmaps and claims of the pods bound to it, asks
 // tokens for their ServiceAccounts, keeps its own Lease, and otherwise may do what kubelets do
-// (NodeRules; NodeRestriction admission then limits its writes to its own objects). Upstream
-// keeps a graph of pods and what they reference; we look at the node's pods when asked, which
-// happens only for those reads.
+// (NodeRules; NodeRestriction admission then limits its writes to its own objects). Which
+// objects a node's pods reference comes from an index kept by the store's watch (node-graph.ts),
+// as upstream's graph.
 
 import type { KubeObject } from '../../apis/types.js';
 import type { PolicyRule } from '../../apis/rbac/types.js';
@@ -93,22 +93,35 @@ export function podReferences(pod: Pod, resource: string): string[] {
 }
 
 const GRAPH_RESOURCES = new Set(['secrets', 'configmaps', 'persistentvolumeclaims']);
+const READ_ONE = ['get', 'list', 'watch'];
+
+/** What a node may do to an object reached through its pods: read a secret or configmap (a
+ *  list or watch of it by name too, as the kubelet's watch-based managers do), get a claim,
+ *  ask a ServiceAccount's token. */
+function graphVerbProblem(a: Attributes): string | undefined {
+  if (a.resource === 'serviceaccounts') return a.verb === 'create' ? undefined : 'can only create tokens for individual service accounts';
+  if (a.resource === 'persistentvolumeclaims') return a.verb === 'get' && !a.subresource ? undefined : 'can only get individual resources of this type';
+  if (!READ_ONE.includes(a.verb)) return 'can only read resources of this type';
+  if (a.subresource) return 'cannot read subresource';
+  if (!a.namespace) return 'can only read namespaced object of this type';
+  return a.name ? undefined : 'No Object name found';
+}
 const NO_OPINION = (reason = ''): Decision => ({ allowed: false, reason });
 
+/** Whether a pod bound to `node` references the object (NodeGraph.related). */
+export type Related = (node: string, resource: string, namespace: string, name: string) => boolean;
+
 export class NodeAuthorizer {
-  /** `podsOn(node)`: the pods bound to a node. */
-  constructor(private readonly podsOn: (node: string) => Promise<KubeObject[]>) {}
+  constructor(private readonly related: Related) {}
 
   async authorize(a: Attributes): Promise<Decision> {
     const node = nodeIdentity(a.user);
     if (node === undefined) return NO_OPINION();
     if (node === '') return NO_OPINION('unknown node');
     if (a.isResource && a.apiGroup === '' && (GRAPH_RESOURCES.has(a.resource!) || (a.resource === 'serviceaccounts' && a.subresource === 'token'))) {
-      const token = a.resource === 'serviceaccounts';
-      if (token ? a.verb !== 'create' : a.verb !== 'get' || a.subresource) {
-        return NO_OPINION(token ? 'can only create tokens for individual service accounts' : 'can only get individual resources of this type');
-      }
-      return (await this.related(node, a)) ? { allowed: true, reason: '' } : NO_OPINION(`no relationship found between node '${node}' and this object`);
+      const problem = graphVerbProblem(a);
+      if (problem) return NO_OPINION(problem);
+      return this.related(node, a.resource!, a.namespace ?? '', a.name!) ? { allowed: true, reason: '' } : NO_OPINION(`no relationship found between node '${node}' and this object`);
     }
     if (a.isResource && a.apiGroup === 'coordination.k8s.io' && a.resource === 'leases') return this.lease(node, a);
     return NODE_RULES.some((r) => ruleAllows(r, a)) ? { allowed: true, reason: '' } : NO_OPINION();
@@ -119,11 +132,5 @@ export class NodeAuthorizer {
     if (a.namespace !== NODE_LEASE_NAMESPACE) return NO_OPINION(`can only access leases in the ${NODE_LEASE_NAMESPACE} namespace`);
     if (a.verb !== 'create' && a.name !== node) return NO_OPINION('can only access node lease with the same name as the requesting node');
     return { allowed: true, reason: '' };
-  }
-
-  private async related(node: string, a: Attributes): Promise<boolean> {
-    if (!a.name) return false;
-    const pods = await this.podsOn(node);
-    return pods.some((p) => p.metadata.namespace === a.namespace && podReferences(p as Pod, a.resource!).includes(a.name!));
   }
 }

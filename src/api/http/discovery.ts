@@ -6,6 +6,7 @@ import type { Registry, Resource } from '../registry.js';
 
 const SUBRESOURCE_VERBS: Record<string, string[]> = {
   status: ['get', 'patch', 'update'],
+  approval: ['get', 'patch', 'update'],
   scale: ['get', 'patch', 'update'],
   binding: ['create'],
   token: ['create'],

@@ -61,7 +61,7 @@ export interface WatchLimits {
 
 export const DEFAULT_WATCH_LIMITS: WatchLimits = { minTimeoutSeconds: 1800, bufferBytes: 1 << 20 };
 
-const WRITE_SUBRESOURCES = new Set(['status', 'finalize']);
+const WRITE_SUBRESOURCES = new Set(['status', 'finalize', 'approval']);
 
 /** Who asks, and the admission their writes go through. */
 export interface RequestContext {

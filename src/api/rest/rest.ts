@@ -69,6 +69,8 @@ const SUBRESOURCE_WRITES: Record<string, (old: KubeObject, desired: KubeObject) 
   status: (old, desired) => ({ ...old, status: desired.status }),
   // A namespace's finalize subresource changes spec.finalizers only.
   finalize: (old, desired) => ({ ...old, spec: { ...(old.spec ?? {}), finalizers: desired.spec?.finalizers ?? [] } }),
+  // A CSR's approval changes its conditions only.
+  approval: (old, desired) => ({ ...old, status: { ...(old.status ?? {}), conditions: desired.status?.conditions } }),
   binding: (old, desired) => ({ ...old, spec: { ...(old.spec ?? {}), nodeName: desired.spec?.nodeName } }),
 };
 
@@ -361,6 +363,7 @@ export class Rest {
 
     r.type.defaults?.(obj);
     if (subresource === undefined) r.type.prepareForUpdate?.(obj, old);
+    else r.type.prepareSubresource?.(subresource, obj, old, this.now());
     if (r.type.tracksGeneration) {
       meta.generation = was.generation ?? 1;
       if (!jsonEqual(specOf(obj), specOf(old))) meta.generation += 1;

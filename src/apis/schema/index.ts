@@ -12,6 +12,7 @@ import { CronJob, Job } from './batch.js';
 import { NodeMetrics, PodMetrics } from './metrics.js';
 import { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from './rbac.js';
 import { LocalSubjectAccessReview, SelfSubjectAccessReview, SelfSubjectReview, SelfSubjectRulesReview, SubjectAccessReview } from './authorization.js';
+import { CertificateSigningRequest } from './certificates.js';
 import type { ObjectSchema } from './types.js';
 
 const byApiVersion: Record<string, ObjectSchema[]> = {
@@ -28,6 +29,7 @@ const byApiVersion: Record<string, ObjectSchema[]> = {
   'networking.k8s.io/v1': [Ingress, IngressClass],
   'batch/v1': [Job, CronJob],
   'metrics.k8s.io/v1beta1': [NodeMetrics, PodMetrics],
+  'certificates.k8s.io/v1': [CertificateSigningRequest],
 };
 
 export const schemas: Map<string, ObjectSchema> = new Map(

@@ -1,0 +1,57 @@
+// The ConfigMaps or Secrets this node's pods reference, each watched on its own (a list and
+// watch with `metadata.name=NAME` in its namespace), as the kubelet's watch-based managers do:
+// the Node authorizer lets a node read only what its pods reference, never a whole kind.
+
+import type { KubeObject } from '../apis/types.js';
+import type { Client, ResourceId } from '../client/client.js';
+import { Informer, type InformerHandlers } from '../client/informer.js';
+
+/** How long a new reference may take to be read before its pod goes on without it (a refused
+ *  or slow read: the pod's volume set-up then fails and retries, as a missing object does). */
+const FIRST_READ_MS = 10_000;
+
+export class ReferencedObjects<T extends KubeObject> {
+  private readonly informers = new Map<string, Informer<T>>();
+  private readonly handlers: InformerHandlers<T>[] = [];
+
+  constructor(
+    private readonly client: Client,
+    private readonly resource: ResourceId,
+  ) {}
+
+  on(handlers: InformerHandlers<T>): this {
+    this.handlers.push(handlers);
+    return this;
+  }
+
+  get(namespace: string, name: string): T | undefined {
+    return this.informers.get(`${namespace}/${name}`)?.get(namespace, name);
+  }
+
+  /** Watches exactly these `namespace/name` keys; resolves once the new ones are read. */
+  async track(keys: Set<string>): Promise<void> {
+    for (const [key, informer] of this.informers) {
+      if (keys.has(key)) continue;
+      informer.stop();
+      this.informers.delete(key);
+    }
+    const reads: Promise<void>[] = [];
+    for (const key of keys) {
+      if (this.informers.has(key)) continue;
+      const slash = key.indexOf('/');
+      const informer = new Informer<T>(this.client, this.resource, { namespace: key.slice(0, slash), fieldSelector: `metadata.name=${key.slice(slash + 1)}` });
+      for (const h of this.handlers) informer.on(h);
+      this.informers.set(key, informer);
+      reads.push(informer.start());
+    }
+    if (!reads.length) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(reads), new Promise<void>((resolve) => (timer = setTimeout(resolve, FIRST_READ_MS)))]);
+    clearTimeout(timer);
+  }
+
+  stop(): void {
+    for (const informer of this.informers.values()) informer.stop();
+    this.informers.clear();
+  }
+}
