@@ -7,8 +7,6 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { setTimeout as delay } from 'node:timers/promises';
 import { dirname, join } from 'node:path';
 import { constants } from 'node:os';
 import type { Logger } from 'pino';
@@ -48,22 +46,6 @@ function rssMiB(pid: number | undefined): number {
   }
 }
 
-/** How long a mount holder may take to reach its `sleep` before the container starts anyway. */
-const MOUNTS_WAIT_MS = 10_000;
-
-/** Resolves once the holder runs its final command (`sleep`, after the mounts and the chroot),
- *  has exited, or after MOUNTS_WAIT_MS. */
-async function mountsHeld(holder: ProcessHandle): Promise<void> {
-  let exited = false;
-  void holder.exited.then(() => (exited = true));
-  const until = Date.now() + MOUNTS_WAIT_MS;
-  while (!exited && holder.pid !== undefined && Date.now() < until) {
-    const comm = await readFile(`/proc/${holder.pid}/comm`, 'utf8').catch(() => '');
-    if (comm === 'sleep\n' || comm === '') return;
-    await delay(20);
-  }
-}
-
 export class HostedRunner implements ProcessRunner {
   private host?: Host;
   private nextId = 1;
@@ -83,29 +65,13 @@ export class HostedRunner implements ProcessRunner {
     const hostExit = new Promise<ProcessExit>((done) => host.waiting.set(id, { done, pod }));
     const { mountHolder, ...hosted } = spec.hosted;
     const req: HostRequest = { op: 'start', id, env: serverEnv(hosted.spec, spec.env), cwd: spec.cwd, logPath: spec.logPath, ...hosted };
+    host.child.send(req);
     let gone = false;
-    let sent = false;
-    const send = (): void => {
-      if (gone || !host.child.connected) return;
-      sent = true;
-      host.child.send(req);
-    };
-    const signal = (sig: 'SIGTERM' | 'SIGKILL'): void => {
-      if (gone || !host.child.connected) return;
-      if (sent) return void host.child.send({ op: 'signal', id, sig } satisfies HostRequest);
-      // Not started in the host yet: it never will be.
-      gone = true;
-      host.waiting.get(id)?.done({ exitCode: 128 + constants.signals[sig] });
-      host.waiting.delete(id);
-    };
+    const kill = (): void => void (!gone && host.child.connected && host.child.send({ op: 'signal', id, sig: 'SIGKILL' } satisfies HostRequest));
     // The holder lives as long as the container: either ending ends the other, and the
     // container has exited once both have.
     const holder = mountHolder ? this.inner.start({ argv: mountHolder, env: spec.env, cwd: spec.cwd, logPath: join(dirname(spec.logPath), 'mounts.log') }) : undefined;
-    void holder?.exited.then(() => signal('SIGKILL'));
-    // exec enters the holder's mount namespace, root and cwd (exec.ts): the container starts,
-    // and so can become Ready, once the holder has made the mounts and chrooted into them.
-    if (holder) void mountsHeld(holder).then(send);
-    else send();
+    void holder?.exited.then(kill);
     const exited = hostExit.then(async (e) => {
       gone = true;
       holder?.signal('SIGKILL');
@@ -117,7 +83,10 @@ export class HostedRunner implements ProcessRunner {
       pid: host.child.pid,
       ...(holder?.pid !== undefined ? { mountNsPid: holder.pid } : {}),
       exited,
-      signal: (sig) => signal(sig === 'SIGKILL' ? 'SIGKILL' : 'SIGTERM'),
+      signal: (sig) => {
+        if (gone || !host.child.connected) return;
+        host.child.send({ op: 'signal', id, sig: sig === 'SIGKILL' ? 'SIGKILL' : 'SIGTERM' } satisfies HostRequest);
+      },
     };
   }
 
