@@ -20,7 +20,7 @@ import { PodVolumes } from './volumes/pod-volumes.js';
 import { PodTokens } from './volumes/service-account-tokens.js';
 import type { PayloadContext } from './volumes/payload.js';
 import type { KubeObject } from '../apis/types.js';
-import { hostedCpuPath, saveMainPid, saveMountNsPid, saveStartedEnv } from './started-env.js';
+import { clearMountNs, containerMountDir, hostedCpuPath, saveMainPid, saveMountNsPid, saveStartedEnv } from './started-env.js';
 import { withMounts } from './runtime/mount-script.js';
 import { containerMounts } from './volumes/container-mounts.js';
 
@@ -28,7 +28,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import type { ConfigMap } from '../apis/core/configmaps.js';
 import type { Secret } from '../apis/core/secrets.js';
 import { imageHostArgv, resolveContainer } from './images/resolve.js';
-import { logPath, podDir } from './logs.js';
+import { logPath } from './logs.js';
 import { NodeHeartbeat } from './node-heartbeat.js';
 import { readHostFacts } from './node-object.js';
 import { PodIPAllocator } from './pod-ips.js';
@@ -170,9 +170,9 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
       const workdir = resolved.workdir && resolved.cwd ? [{ mountPath: resolved.workdir, source: resolved.cwd, readOnly: false }] : [];
       const mounts = netns ? [...volumeMounts, ...workdir] : [];
       const ownMounts = mounts.length > 0 && resolved.cwd !== undefined;
-      const privateDir = join(podDir(dataDir, pod), container.name!, 'mnt');
+      const privateDir = containerMountDir(dataDir, pod, container.name!);
       if (ownMounts) mkdirSync(privateDir, { recursive: true });
-      rmSync(join(podDir(dataDir, pod), container.name!, 'mount-ns.pid'), { force: true });
+      clearMountNs(dataDir, pod, container.name!);
       // A hosted container's mounts are held by a sleeping process in its own mount namespace,
       // which exec enters (as a pod's pause container holds its namespaces).
       const hosted = resolved.hosted

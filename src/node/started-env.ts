@@ -4,11 +4,13 @@
 // process when it has a mount namespace of its own (volumes on the netns network). The main
 // process's pid and start time are kept too: its process group is what /metrics/resource measures.
 
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
 import { join } from 'node:path';
 import type { Pod } from '../apis/core/pods.js';
 import { podDir } from './logs.js';
 import { processStartTime } from './runtime/process-ledger.js';
+import { mountsReadyMarker } from './runtime/mount-script.js';
 
 const envPath = (dataDir: string, pod: Pod, container: string): string => join(podDir(dataDir, pod), container, 'env.json');
 const pidPath = (dataDir: string, pod: Pod, container: string): string => join(podDir(dataDir, pod), container, 'mount-ns.pid');
@@ -40,6 +42,22 @@ export function hostedCpuSeconds(dataDir: string, pod: Pod, container: string): 
   } catch {
     return undefined;
   }
+}
+
+/** Where a container's mount script builds its root (netns: volumes at their mountPaths). */
+export const containerMountDir = (dataDir: string, pod: Pod, container: string): string => join(podDir(dataDir, pod), container, 'mnt');
+
+/** Forgets what a previous run of the container left: its mount namespace's pid and marker. */
+export function clearMountNs(dataDir: string, pod: Pod, container: string): void {
+  rmSync(pidPath(dataDir, pod, container), { force: true });
+  rmSync(mountsReadyMarker(containerMountDir(dataDir, pod, container)), { force: true });
+}
+
+/** Resolves once the container's mounts are in place (at most `timeoutMs` later): a container
+ *  is Running once its process has started, which is before its mount script has finished. */
+export async function mountsReady(dataDir: string, pod: Pod, container: string, timeoutMs = 10_000): Promise<void> {
+  const marker = mountsReadyMarker(containerMountDir(dataDir, pod, container));
+  for (const until = Date.now() + timeoutMs; !existsSync(marker) && Date.now() < until; ) await delay(20);
 }
 
 export function saveMountNsPid(dataDir: string, pod: Pod, container: string, pid: number): void {

@@ -67,9 +67,14 @@ export function mountScript(privateDir: string, mounts: ContainerMount[]): strin
     lines.push(`mkdir -p "$R$t${i}"`, `mount --rbind ${q(m.source)} "$R$t${i}"`);
     if (m.readOnly) lines.push(`mount -o remount,bind,ro "$R$t${i}"`);
   });
-  lines.push('cwd=$1', 'shift', 'exec chroot "$R" env --chdir="$cwd" PATH="$CONTAINER_PATH" "$@"');
+  // The marker sits beside the tmpfs, on the node's own filesystem, so the node sees it.
+  lines.push('cwd=$1', 'shift', ': > "$P.ready"', 'exec chroot "$R" env --chdir="$cwd" PATH="$CONTAINER_PATH" "$@"');
   return lines.join('\n');
 }
+
+/** Made by the script once the mounts are in place, just before it runs the command: exec waits
+ *  for it, as a runtime enters a container only after its mounts are made. */
+export const mountsReadyMarker = (privateDir: string): string => `${privateDir}.ready`;
 
 /** The argv that runs `argv` in `cwd` with the mounts (inside the pod's network namespace). */
 export function withMounts(privateDir: string, mounts: ContainerMount[], cwd: string, argv: string[]): string[] {
