@@ -77,8 +77,8 @@ export async function startNetnsCluster(o: NetnsClusterOptions): Promise<NetnsCl
       deferKubeconfig: true,
       serviceCIDR: plan.serviceCIDRs.join(','),
       ...(o.rootless ? { lbIPMode: 'Proxy' as const, advertiseAddress: plan.hostGatewayIP } : { lbPools: [plan.lbPool, ...(plan.v6 ? [plan.v6.lbPool] : [])] }),
-      // What the control plane's explain renders the masquerade rules with: the IPv4 pod network.
-      podCIDR: plan.clusterCIDRs.find((c) => !c.includes(':'))!,
+      // What the dashboard's explain renders the masquerade rules with: each family's pod network.
+      podCIDR: plan.clusterCIDRs.join(','),
       // Nodes, their proxies and the DNS run in the namespaces, as agents and pods.
       disable: new Set([...o.disable, 'node', 'proxy', 'dns']),
       placement,
