@@ -225,6 +225,6 @@ function nodeNetwork(v: AgentFlags, nodeName: string, nodeIPs: string[], podCIDR
   };
   return {
     proxy,
-    network: netnsPodNetwork({ prefix: v['netns-prefix']!, node, clusterDomain: v['cluster-domain']!, dnsIP: v['dns-ip'] ?? DNS_IP }),
+    network: netnsPodNetwork({ prefix: v['netns-prefix']!, node, clusterDomain: v['cluster-domain']!, dnsIPs: (v['dns-ip'] ?? DNS_IP).split(',') }),
   };
 }

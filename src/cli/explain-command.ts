@@ -29,7 +29,7 @@ export async function explainCommand(args: string[]): Promise<number> {
   const m = /^(?:svc|service|services)\/(.+)$/.exec(positionals[0] ?? '');
   const mode = values['proxy-mode']!;
   if (!m || (mode !== 'userspace' && !isRuleMode(mode))) {
-    process.stderr.write(`usage: tinykube explain svc/NAME [-n NAMESPACE] [--proxy-mode userspace|${RULE_MODES.join('|')}] [--cluster-cidr CIDR] [--node NODE] [--kubeconfig PATH]\n`);
+    process.stderr.write(`usage: tinykube explain svc/NAME [-n NAMESPACE] [--proxy-mode userspace|${RULE_MODES.join('|')}] [--cluster-cidr CIDR[,CIDR]] [--node NODE] [--kubeconfig PATH]\n`);
     return 2;
   }
   const scheduler = values['proxy-scheduler']!;

@@ -169,7 +169,7 @@ export const FLAGS = {
   'node-lease-duration-seconds': { arg: 'N', default: '40', help: "The node Lease's duration, renewed every quarter of it (default 40)" },
   'cluster-cidr': { arg: 'CIDR', help: 'The pod network (kernel modes masquerade traffic from outside it)' },
   'announce-interface': { arg: 'IF', help: "Announce this node's LoadBalancer addresses on IF (ARP)" },
-  'dns-ip': { arg: 'IP', help: "The DNS server in pods' resolv.conf (netns; default 10.96.0.10)" },
+  'dns-ip': { arg: 'IP[,IP]', help: "The DNS servers in pods' resolv.conf, one per family (netns; default 10.96.0.10)" },
 } satisfies Record<string, FlagSpec>;
 
 export type FlagName = keyof typeof FLAGS;

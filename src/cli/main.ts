@@ -227,12 +227,12 @@ function netnsHelp(plan: ClusterPlan, network: NetworkName): string {
       `On a node: tinykube shell [NODE] -- curl http://CLUSTER_IP:PORT/ (--client: the outside client at ${plan.clientIP})\n` +
       `From this host: curl http://127.0.0.1:NODE_PORT/ and http://EXTERNAL_IP:PORT/ (LoadBalancer)\n` +
       `This host as the cluster sees it: ${plan.hostGatewayIP} (manual Endpoints there reach 127.0.0.1 on the same port)\n` +
-      `A pod: kubectl exec POD -- wget -qO- http://SERVICE/ (DNS at ${plan.dnsIP})\n\n`
+      `A pod: kubectl exec POD -- wget -qO- http://SERVICE/ (DNS at ${plan.dnsIPs.join(', ')})\n\n`
     );
   }
   return (
     `Nodes (network namespaces):\n    ${nodes}\n` +
     `An outside client: ip netns exec ${plan.clientNs} curl http://NODE_IP:NODE_PORT/ (or a LoadBalancer address from ${plan.lbPool})\n` +
-    `A pod: kubectl exec POD -- wget -qO- http://SERVICE/ (DNS at ${plan.dnsIP})\n\n`
+    `A pod: kubectl exec POD -- wget -qO- http://SERVICE/ (DNS at ${plan.dnsIPs.join(', ')})\n\n`
   );
 }

@@ -77,8 +77,8 @@ export async function startNetnsCluster(o: NetnsClusterOptions): Promise<NetnsCl
       deferKubeconfig: true,
       serviceCIDR: plan.serviceCIDRs.join(','),
       ...(o.rootless ? { lbIPMode: 'Proxy' as const, advertiseAddress: plan.hostGatewayIP } : { lbPools: [plan.lbPool, ...(plan.v6 ? [plan.v6.lbPool] : [])] }),
-      // What the control plane's explain renders the masquerade rules with: the IPv4 pod network.
-      podCIDR: plan.clusterCIDRs.find((c) => !c.includes(':'))!,
+      // What the dashboard's explain renders the masquerade rules with: each family's pod network.
+      podCIDR: plan.clusterCIDRs.join(','),
       // Nodes, their proxies and the DNS run in the namespaces, as agents and pods.
       disable: new Set([...o.disable, 'node', 'proxy', 'dns']),
       placement,
@@ -96,7 +96,7 @@ export async function startNetnsCluster(o: NetnsClusterOptions): Promise<NetnsCl
     // After the nodes, so the scheduler spreads the DNS pods over them.
     if (!o.disable.has('dns')) {
       await applyClusterDns(admin, {
-        clusterIP: plan.dnsIP,
+        clusterIPs: plan.dnsIPs,
         replicas: Math.min(2, o.nodes),
         clusterDomain: o.clusterDomain,
         server: socket,
@@ -131,7 +131,7 @@ function startAgent(o: NetnsClusterOptions, plan: ClusterPlan, node: NodeNetwork
     '--data-dir', dir, '--node-name', node.ns, '--node-ip', nodeIPs(node).join(','), '--pod-cidr', podCIDRs(node).join(','),
     '--network', 'netns', '--netns-prefix', plan.prefix,
     '--proxy-mode', o.proxyMode, '--cluster-cidr', plan.clusterCIDRs.join(','), '--service-cidr', plan.serviceCIDRs.join(','),
-    '--announce-interface', 'eth0', '--cluster-domain', o.clusterDomain, '--dns-ip', plan.dnsIP,
+    '--announce-interface', 'eth0', '--cluster-domain', o.clusterDomain, '--dns-ip', plan.dnsIPs.join(','),
     '--log-level', o.logLevel,
     ...(o.nodePortAddresses ? ['--nodeport-addresses', o.nodePortAddresses.join(',')] : []),
   ];

@@ -12,8 +12,8 @@ const LABELS = { 'k8s-app': 'kube-dns' };
 const MANAGER = 'tinykube-dns';
 
 export interface ClusterDnsSpec {
-  /** The kube-dns ClusterIP, e.g. 10.96.0.10. */
-  clusterIP: string;
+  /** The kube-dns ClusterIPs, one per service CIDR, primary first (10.96.0.10, fd00:10:96::a). */
+  clusterIPs: string[];
   replicas: number;
   clusterDomain: string;
   /** How the pods reach the API (e.g. unix:///DATA/api.sock) with which CA and token file. */
@@ -33,8 +33,10 @@ export function clusterDnsObjects(s: ClusterDnsSpec): { service: KubeObject; dep
     metadata: { name, namespace, labels: { ...LABELS, 'kubernetes.io/cluster-service': 'true', 'kubernetes.io/name': 'CoreDNS' } },
     spec: {
       selector: LABELS,
-      clusterIP: s.clusterIP,
-      // An IPv6 ClusterIP too where the cluster has a v6 service range; one family elsewhere.
+      // Both chosen, not allocated: the kubelets name them in pods' resolv.conf (--cluster-dns)
+      // before kube-dns exists. One family where the cluster has one service range.
+      clusterIP: s.clusterIPs[0],
+      clusterIPs: s.clusterIPs,
       ipFamilyPolicy: 'PreferDualStack',
       ports: [
         { name: 'dns', port: 53, protocol: 'UDP', targetPort: 53 },
@@ -47,7 +49,7 @@ export function clusterDnsObjects(s: ClusterDnsSpec): { service: KubeObject; dep
     { name: 'TINYKUBE_SERVER', value: s.server },
     { name: 'TINYKUBE_CA_FILE', value: s.caFile },
     { name: 'TINYKUBE_TOKEN_FILE', value: s.tokenFile },
-    { name: 'TINYKUBE_DNS_IPS', value: s.clusterIP },
+    { name: 'TINYKUBE_DNS_IPS', value: s.clusterIPs.join(',') },
     { name: 'TINYKUBE_CLUSTER_DOMAIN', value: s.clusterDomain },
     { name: 'TINYKUBE_DNS_UPSTREAMS', value: (s.upstreams ?? []).join(',') },
     { name: 'TINYKUBE_DNS_REVERSE_CIDRS', value: (s.reverseCidrs ?? []).join(',') },

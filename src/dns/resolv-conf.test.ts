@@ -10,7 +10,7 @@ nameserver 192.0.2.53
 nameserver 192.0.2.54 ; second
 options edns0 timeout:2
 `;
-const OPTS = { nameserver: '127.96.0.10', clusterDomain: 'cluster.local', hostResolvConf: HOST };
+const OPTS = { nameservers: ['127.96.0.10'], clusterDomain: 'cluster.local', hostResolvConf: HOST };
 const pod = (spec: Record<string, unknown>): Pod => ({ metadata: { name: 'p', namespace: 'web' }, spec });
 
 describe('parseResolvConf', () => {
@@ -57,4 +57,8 @@ describe('podResolvConf', () => {
     },
   ];
   for (const c of cases) it(c.name, () => assert.equal(podResolvConf(pod(c.spec), OPTS), c.want));
+  it('dual-stack: every cluster DNS address is a nameserver line, as the kubelet writes each --cluster-dns', () => {
+    const text = podResolvConf(pod({}), { ...OPTS, nameservers: ['10.96.0.10', 'fd00:10:96::a'] });
+    assert.match(text, /\nnameserver 10\.96\.0\.10\nnameserver fd00:10:96::a\noptions ndots:5\n$/);
+  });
 });

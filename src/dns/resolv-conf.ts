@@ -32,8 +32,8 @@ interface PodDNSConfig {
 }
 
 export interface PodResolvOptions {
-  /** The cluster DNS Service's address. */
-  nameserver: string;
+  /** The cluster DNS Service's addresses (every `--cluster-dns`, as the kubelet writes them). */
+  nameservers: string[];
   clusterDomain: string;
   /** The node's own resolv.conf text. */
   hostResolvConf: string;
@@ -51,7 +51,7 @@ export function podResolvConf(pod: Pod, o: PodResolvOptions): string {
   else if (cluster) {
     const ns = pod.metadata.namespace ?? 'default';
     const zone = o.clusterDomain;
-    conf = { nameservers: [o.nameserver], searches: [`${ns}.svc.${zone}`, `svc.${zone}`, zone, ...host.searches], options: ['ndots:5'] };
+    conf = { nameservers: [...o.nameservers], searches: [`${ns}.svc.${zone}`, `svc.${zone}`, zone, ...host.searches], options: ['ndots:5'] };
   } else conf = host;
 
   const extra = (spec.dnsConfig ?? {}) as PodDNSConfig;

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { stateFromObjects } from './state/build-state.js';
 import { service, slice } from '../../test/proxy/objects.js';
 import { explainRules, explainService } from './explain.js';
+import { dualStackState, DS_POD_CIDR4, DS_POD_CIDR6 } from '../../test/proxy/dual-stack-state.js';
 
 const node = { nodeName: 'node-1', nodePortIPs: ['127.0.0.1'] };
 
@@ -92,5 +93,38 @@ test('explainRules shows the real rules of one Service in the kernel modes', asy
 
   await t.test('an unknown Service says so, as in userspace', () => {
     assert.match(explainRules(state, 'default', 'nope', 'nftables', opts), /has no virtual address on node node-1/);
+  });
+
+  await t.test('a dual-stack Service: each family\'s table under its own addresses, the IPv6 one beside the IPv4 one', () => {
+    const ds = dualStackState();
+    const both = { clusterCIDR: `${DS_POD_CIDR4},${DS_POD_CIDR6}` };
+    const nft = explainRules(ds, 'default', 'web', 'nftables', both);
+    const [v4, v6] = nft.split(/(?=^Service default\/web: its part of table ip6 tinykube on node node-1 \(nftables mode, pod network fd00:10:244::\/56\)\.$)/m);
+    assert.ok(v6, nft);
+    assert.match(v4!, /^table ip tinykube \{$/m);
+    assert.match(v4!, /ip daddr 10\.96\.0\.20 tcp dport 80 ip saddr != 10\.244\.0\.0\/16 jump mark-for-masquerade/);
+    assert.doesNotMatch(v4!, /fd00/);
+    assert.match(v6, /^table ip6 tinykube \{$/m);
+    assert.match(v6, /type ipv6_addr \. inet_proto \. inet_service : verdict\n\t\telements = \{\n\t\t\tfd00:10:96::20 \. tcp \. 80 : goto service-/);
+    assert.match(v6, /ip6 daddr fd00:10:96::20 tcp dport 80 ip6 saddr != fd00:10:244::\/56 jump mark-for-masquerade/);
+    assert.match(v6, /dnat to \[fd00:10:244:2::5\]:8080/);
+    // No IPv4 address (the counters' names spell IPv6 addresses with dots: fd00.10.244.1..5).
+    assert.doesNotMatch(v6, /(?<![\w.])10\.(96|244)\.\d+\.\d+/);
+
+    const ipt = explainRules(ds, 'default', 'web', 'iptables', both);
+    const [i4, i6] = ipt.split(/(?=^Service default\/web: its ip6tables rules on node node-1 \(iptables mode, pod network fd00:10:244::\/56\)\.$)/m);
+    assert.ok(i6, ipt);
+    assert.match(i4!, /^-A KUBE-SERVICES .* -d 10\.96\.0\.20 --dport 80 -j KUBE-SVC-/m);
+    assert.match(i6, /^-A KUBE-SERVICES .* -d fd00:10:96::20 --dport 80 -j KUBE-SVC-/m);
+    assert.match(i6, /-j DNAT --to-destination \[fd00:10:244:1::5\]:8080/);
+    assert.doesNotMatch(i6, /(?<![\w.])10\.(96|244)\.\d+\.\d+/);
+
+    // Each family decides its verdict alone: no IPv6 endpoint rejects on the IPv6 address only.
+    const half = explainRules(ds, 'default', 'half', 'nftables', both);
+    assert.match(half, /table ip6 tinykube \{\n\tmap no-endpoint-services \{[^}]*fd00:10:96::50 \. udp \. 53 : goto reject-chain/);
+    assert.doesNotMatch(half, /10\.96\.0\.50 \. udp \. 53 : goto reject-chain/);
+    // A single-stack Service has no ip6 part; without an IPv6 pod network the IPv6 half says why.
+    assert.doesNotMatch(explainRules(ds, 'default', 'v4only', 'nftables', both), /ip6/);
+    assert.match(explainRules(ds, 'default', 'web', 'iptables', { clusterCIDR: DS_POD_CIDR4 }), /its ip6tables rules on node node-1: not shown, no IPv6 pod network was given \(--cluster-cidr\)\.\n$/);
   });
 });

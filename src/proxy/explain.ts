@@ -3,7 +3,7 @@
 // affinity and policy — read from the same ProxyState the proxy renders. A dual-stack Service is
 // shown family by family: as kube-proxy runs one proxier per family, an address leads only to
 // endpoints of its own family. In a kernel mode, the real rules: the mode's renderer run on that
-// state, cut down to this Service's part.
+// state, cut down to this Service's part, in each family's table (ip/ip6, iptables/ip6tables).
 
 import { readSettings, weightOf } from './modes/userspace/annotations.js';
 import { DESCRIPTIONS, type SchedulerName } from './modes/userspace/scheduler.js';
@@ -12,6 +12,7 @@ import { iptablesServiceRules } from './modes/iptables/service-rules.js';
 import { DEFAULT_TABLE } from './modes/nftables/names.js';
 import { nftablesServiceRules } from './modes/nftables/service-rules.js';
 import { planAddresses } from './state/categorize.js';
+import { familyOf, IPV6, type IPFamily as ProxyFamily } from './state/family.js';
 import type { AddressPlan, EndpointInfo, ProxyState, ServicePortState } from './state/types.js';
 import { ipFamilyOf, type IPFamily } from '../util/ip.js';
 
@@ -105,7 +106,8 @@ export type RuleMode = (typeof RULE_MODES)[number];
 export const isRuleMode = (m: string): m is RuleMode => (RULE_MODES as readonly string[]).includes(m);
 
 export interface RulesOptions {
-  /** The pod network (the proxy's cluster CIDR), as the rules are rendered with it. */
+  /** The pod networks (the proxy's --cluster-cidr, one per family, comma-separated), as the
+   *  rules are rendered with them. */
   clusterCIDR: string;
   masqueradeAll?: boolean;
 }
@@ -115,17 +117,28 @@ const HOW_PACKETS_ENTER: Record<RuleMode, string> = {
   iptables: 'nat PREROUTING/OUTPUT jump to KUBE-SERVICES, node addresses on to KUBE-NODEPORTS; filter KUBE-SERVICES / KUBE-EXTERNAL-SERVICES reject or drop where no endpoint serves',
 };
 
-/** The rules a kernel mode programs for the Service on this node, as the proxy renders them. */
+/** Where a family's rules live: one table or tool per family, as kube-proxy's proxier per family. */
+function rulesHome(mode: RuleMode, family: ProxyFamily): string {
+  const v6 = family === IPV6;
+  return mode === 'nftables' ? `its part of table ${v6 ? 'ip6' : 'ip'} ${DEFAULT_TABLE}` : `its ${v6 ? 'ip6tables' : 'iptables'} rules`;
+}
+
+/** The rules a kernel mode programs for the Service on this node, as the proxy renders them:
+ *  a dual-stack Service's in each family's table, under that family's addresses. */
 export function explainRules(state: ProxyState, namespace: string, name: string, mode: RuleMode, opts: RulesOptions): string {
   const nothing = nothingToShow(state, namespace, name);
   if (nothing) return nothing;
-  const render = { podCIDR: opts.clusterCIDR, masqueradeAll: opts.masqueradeAll };
-  const rules = mode === 'nftables' ? nftablesServiceRules(state, namespace, name, render) : iptablesServiceRules(state, namespace, name, render);
-  const where = mode === 'nftables' ? `its part of table ip ${DEFAULT_TABLE}` : 'its iptables rules';
-  return [
-    `Service ${namespace}/${name}: ${where} on node ${state.nodeName} (${mode} mode, pod network ${opts.clusterCIDR}).`,
-    `Packets enter through the shared chains: ${HOW_PACKETS_ENTER[mode]}.`,
-    '',
-    rules!,
-  ].join('\n');
+  const clusterIPs = [...state.ports.values()].find((p) => p.service.namespace === namespace && p.service.name === name)!.service.clusterIPs;
+  const families = [...new Set(clusterIPs.map(familyOf))];
+  const podCIDRs = opts.clusterCIDR.split(',').filter(Boolean);
+  const sections = families.map((family, i) => {
+    const podCIDR = podCIDRs.find((c) => familyOf(c) === family);
+    const head = `Service ${namespace}/${name}: ${rulesHome(mode, family)} on node ${state.nodeName}`;
+    if (!podCIDR) return `${head}: not shown, no ${family.name} pod network was given (--cluster-cidr).\n`;
+    const render = { podCIDR, masqueradeAll: opts.masqueradeAll, family };
+    const rules = mode === 'nftables' ? nftablesServiceRules(state, namespace, name, render) : iptablesServiceRules(state, namespace, name, render);
+    const enter = i === 0 ? [`Packets enter through the shared chains: ${HOW_PACKETS_ENTER[mode]}.`] : [];
+    return [`${head} (${mode} mode, pod network ${podCIDR}).`, ...enter, '', rules!].join('\n');
+  });
+  return sections.join('\n');
 }

@@ -202,6 +202,18 @@ describe('dual-stack: netns network, --service-cidr and --cluster-cidr in both f
     assert.deepEqual(a.filter((l) => V4.test(l)).sort(), echoPods().map((p) => p.podIPs[0]!).sort());
   });
 
+  it('gives kube-dns a ClusterIP in each family, names both in pods\' resolv.conf, and answers over IPv6', async () => {
+    // kubeadm's pick in each family: the 10th address of each service CIDR.
+    assert.deepEqual(JSON.parse(t.k('get svc -n kube-system kube-dns -o jsonpath={.spec.clusterIPs}')), ['10.96.0.10', 'fd00:10:96::a']);
+    assert.match(t.k(['exec', 'client', '--', 'cat', '/etc/resolv.conf']), /^nameserver 10\.96\.0\.10\nnameserver fd00:10:96::a$/m);
+    const dig = (type: string, name: string): string => t.kubectl(['exec', 'client', '--', '/usr/bin/dig', '+short', '@fd00:10:96::a', type, name]).stdout.trim();
+    const want = spec('echo-prefer').clusterIPs.find((ip) => V6.test(ip))!;
+    await eventually(() => dig('AAAA', 'echo-prefer.default.svc.cluster.local') === want, 20_000, 'AAAA for echo-prefer through kube-dns over IPv6');
+    // The DNS pods know both of their Service's addresses: ns.dns answers in each family.
+    assert.equal(dig('AAAA', 'ns.dns.cluster.local'), 'fd00:10:96::a');
+    assert.equal(dig('A', 'ns.dns.cluster.local'), '10.96.0.10');
+  });
+
   it('upgrades a SingleStack Service to PreferDualStack and back with kubectl patch', async () => {
     const v4 = spec('echo-single').clusterIP;
     t.k(['patch', 'svc', 'echo-single', '-p', '{"spec":{"ipFamilyPolicy":"PreferDualStack"}}']);

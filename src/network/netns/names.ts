@@ -76,7 +76,8 @@ export interface ClusterPlan {
   lbPool: string;
   /** The ClusterIP ranges, primary family first. */
   serviceCIDRs: string[];
-  dnsIP: string;
+  /** The kube-dns ClusterIPs: the 10th address of each service CIDR, primary first (kubelet's --cluster-dns). */
+  dnsIPs: string[];
   /** Dual-stack: the underlay's IPv6 side. */
   v6?: { clientIP: string; underlayCIDR: string; lbPool: string };
 }
@@ -186,7 +187,7 @@ export function planCluster(spec: ClusterNetworkSpec): ClusterPlan {
     clusterCIDRs,
     lbPool: LB_POOL,
     serviceCIDRs,
-    dnsIP: cidrAddressAt(firstServiceCIDR, 10),
+    dnsIPs: serviceCIDRs.map((c) => cidrAddressAt(parseCIDR(c)!, 10)),
     ...(nodes[0]!.v6
       ? { v6: { clientIP: CLIENT_IP6, underlayCIDR: UNDERLAY_CIDR6, lbPool: LB_POOL6 } }
       : {}),

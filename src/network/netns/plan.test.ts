@@ -46,7 +46,7 @@ describe('planCluster', () => {
     assert.equal(plan.lbPool, '172.20.0.200-172.20.0.250');
     assert.deepEqual(plan.serviceCIDRs, ['10.96.0.0/12']);
     assert.deepEqual(plan.clusterCIDRs, ['10.244.0.0/16']);
-    assert.equal(plan.dnsIP, '10.96.0.10');
+    assert.deepEqual(plan.dnsIPs, ['10.96.0.10']);
     assert.equal(plan.v6, undefined);
   });
 
@@ -61,15 +61,16 @@ describe('planCluster', () => {
       v6: { nodeIP: 'fd00:20::12', podCIDR: 'fd00:10:244:2::/64', gateway: 'fd00:10:244:2::1' },
     });
     assert.deepEqual(plan.v6, { clientIP: 'fd00:20::2', underlayCIDR: 'fd00:20::/64', lbPool: 'fd00:20::200-fd00:20::250' });
-    assert.equal(plan.dnsIP, '10.96.0.10');
+    // kube-dns has an address in each family: the kubelets' --cluster-dns.
+    assert.deepEqual(plan.dnsIPs, ['10.96.0.10', 'fd00:10:96::a']);
     assert.deepEqual([nodeIPs(plan.nodes[0]!), podCIDRs(plan.nodes[0]!)], [['172.20.0.11', 'fd00:20::11'], ['10.244.1.0/24', 'fd00:10:244:1::/64']]);
 
     const v6First = planCluster({ prefix: 'tk', nodes: 1, clusterCIDRs: ['fd00:10:244::/56', '10.244.0.0/16'], serviceCIDRs: ['fd00:10:96::/108', '10.96.0.0/16'] });
     const n = v6First.nodes[0]!;
     assert.equal(n.v6Primary, true);
     assert.deepEqual([nodeIPs(n), podCIDRs(n)], [['fd00:20::11', '172.20.0.11'], ['fd00:10:244:1::/64', '10.244.1.0/24']]);
-    // kubeadm's pick: the 10th address of the first service CIDR.
-    assert.equal(v6First.dnsIP, 'fd00:10:96::a');
+    // kubeadm's pick: the 10th address of the first service CIDR, primary first.
+    assert.deepEqual(v6First.dnsIPs, ['fd00:10:96::a', '10.96.0.10']);
   });
 
   it('carves node CIDRs out of the given cluster CIDRs, a 1/256 share of a small one', () => {
@@ -202,7 +203,7 @@ describe('commands', () => {
 
 describe('pod files', () => {
   it('writes resolv.conf for the pod namespace and hosts with its name', () => {
-    const files = podFiles({ ips: ['10.244.1.7'], hostname: 'web-0', namespace: 'shop', clusterDomain: 'cluster.local', dnsIP: '10.96.0.10', hostResolvConf: 'nameserver 1.1.1.1\n' });
+    const files = podFiles({ ips: ['10.244.1.7'], hostname: 'web-0', namespace: 'shop', clusterDomain: 'cluster.local', dnsIPs: ['10.96.0.10'], hostResolvConf: 'nameserver 1.1.1.1\n' });
     assert.equal(files['resolv.conf'], 'search shop.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n');
     assert.match(files.hosts, /^127\.0\.0\.1\tlocalhost$/m);
     assert.match(files.hosts, /^10\.244\.1\.7\tweb-0$/m);
@@ -222,7 +223,7 @@ describe('pod files', () => {
 
   it('honours the pod dnsPolicy when the pod is given', () => {
     const pod = { metadata: { name: 'p', namespace: 'shop' }, spec: { dnsPolicy: 'Default' } };
-    const files = podFiles({ ips: ['10.244.1.7'], hostname: 'p', namespace: 'shop', clusterDomain: 'cluster.local', dnsIP: '10.96.0.10', hostResolvConf: 'nameserver 1.1.1.1\n', pod });
+    const files = podFiles({ ips: ['10.244.1.7'], hostname: 'p', namespace: 'shop', clusterDomain: 'cluster.local', dnsIPs: ['10.96.0.10'], hostResolvConf: 'nameserver 1.1.1.1\n', pod });
     assert.equal(files['resolv.conf'], 'nameserver 1.1.1.1\n');
   });
 });

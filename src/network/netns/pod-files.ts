@@ -12,7 +12,7 @@ export interface PodFilesOptions {
   /** spec.subdomain: the hosts file then also names the pod's FQDN. */
   subdomain?: string;
   clusterDomain: string;
-  dnsIP: string;
+  dnsIPs: string[];
   /** The node's own resolv.conf (its search domains follow the cluster's). */
   hostResolvConf: string;
   /** The pod, when its dnsPolicy/dnsConfig should be honoured; ClusterFirst otherwise. */
@@ -45,7 +45,7 @@ export function podHosts(o: Pick<PodFilesOptions, 'ips' | 'hostname' | 'namespac
 export function podFiles(o: PodFilesOptions): { 'resolv.conf': string; hosts: string } {
   const pod: Pod = o.pod ?? { metadata: { name: o.hostname, namespace: o.namespace } };
   return {
-    'resolv.conf': podResolvConf(pod, { nameserver: o.dnsIP, clusterDomain: o.clusterDomain, hostResolvConf: o.hostResolvConf }),
+    'resolv.conf': podResolvConf(pod, { nameservers: o.dnsIPs, clusterDomain: o.clusterDomain, hostResolvConf: o.hostResolvConf }),
     hosts: podHosts({ ...o, hostAliases: o.pod?.spec?.hostAliases as HostAlias[] | undefined }),
   };
 }

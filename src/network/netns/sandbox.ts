@@ -22,7 +22,7 @@ export interface PodSandboxOptions {
   namespace: string;
   subdomain?: string;
   clusterDomain?: string;
-  dnsIP?: string;
+  dnsIPs?: string[];
   /** The pod, when its dnsPolicy/dnsConfig should shape resolv.conf. */
   pod?: Pod;
 }
@@ -45,7 +45,7 @@ export async function createPodSandbox(o: PodSandboxOptions, exec: Execer = new 
   }
   const hostResolvConf = await readFile('/etc/resolv.conf', 'utf8').catch(() => '');
   const ips = o.ip6 ? (o.node.v6Primary ? [o.ip6, o.ip] : [o.ip, o.ip6]) : [o.ip];
-  const files = podFiles({ ...o, ips, clusterDomain: o.clusterDomain ?? 'cluster.local', dnsIP: o.dnsIP ?? DNS_IP, hostResolvConf });
+  const files = podFiles({ ...o, ips, clusterDomain: o.clusterDomain ?? 'cluster.local', dnsIPs: o.dnsIPs ?? [DNS_IP], hostResolvConf });
   await mkdir(`${ETC_NETNS}/${ns}`, { recursive: true });
   for (const [name, text] of Object.entries(files)) await writeFile(`${ETC_NETNS}/${ns}/${name}`, text);
   return { ns };

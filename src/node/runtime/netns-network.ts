@@ -11,7 +11,8 @@ export interface NetnsNetworkOptions {
   prefix: string;
   node: NodeNetwork;
   clusterDomain: string;
-  dnsIP: string;
+  /** The cluster DNS addresses, one per family. */
+  dnsIPs: string[];
 }
 
 export function netnsPodNetwork(o: NetnsNetworkOptions): PodNetwork {
@@ -28,7 +29,7 @@ export function netnsPodNetwork(o: NetnsNetworkOptions): PodNetwork {
         namespace: pod.metadata.namespace!,
         subdomain: pod.spec?.subdomain as string | undefined,
         clusterDomain: o.clusterDomain,
-        dnsIP: o.dnsIP,
+        dnsIPs: o.dnsIPs,
         pod,
       });
       return ns;
