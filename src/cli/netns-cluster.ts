@@ -100,10 +100,6 @@ export async function startNetnsCluster(o: NetnsClusterOptions): Promise<NetnsCl
         replicas: Math.min(2, o.nodes),
         clusterDomain: o.clusterDomain,
         server: socket,
-        caFile,
-        // The node token only joins agents now; the DNS pods keep the rights they had (it was
-        // system:masters). Their ServiceAccount token and system:coredns would be narrower.
-        tokenFile: join(o.dataDir, 'token'),
         upstreams: plan.hostGatewayIP ? [`${plan.hostGatewayIP}:53`] : o.dnsUpstreams,
         reverseCidrs: plan.serviceCIDRs,
       });

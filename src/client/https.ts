@@ -18,6 +18,7 @@ import type { ClientRequest, IncomingMessage } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import type { KubeObject } from '../apis/types.js';
+import { tokenFromFile } from './token-file.js';
 import { StatusError, type StatusReason } from '../util/status-errors.js';
 import type { Client, DeleteOptions, ListOptions, ListResult, PatchOptions, PatchType, ResourceId, Watch, WatchCallbacks, WatchOptions, WriteOptions } from './client.js';
 
@@ -28,6 +29,8 @@ export interface Endpoint {
   ca: string;
   /** A bearer token, or a client certificate (an agent's own, after it joined). */
   token?: string;
+  /** A file holding the bearer token, read again as it is rotated (token-file.ts). */
+  tokenFile?: string;
   cert?: { cert: string; key: string };
 }
 
@@ -102,9 +105,13 @@ export class HttpsClient implements Client {
   private readonly targets: { base: string; socketPath?: string }[];
   /** The server in use; it changes only when a connection to it fails. */
   private current = 0;
+  private readonly token: () => string | undefined;
 
   constructor(private readonly ep: Endpoint, private readonly manager: string) {
     this.targets = ep.server.split(',').map((s) => target(s.trim())).filter((t) => t.base);
+    this.token = ep.tokenFile ? tokenFromFile(ep.tokenFile) : () => ep.token;
+    // A token file that cannot be read fails here, at start, not at the first request.
+    this.token();
   }
 
   close(): void {
@@ -116,7 +123,8 @@ export class HttpsClient implements Client {
   }
 
   private authorization(): { Authorization?: string } {
-    return this.ep.token ? { Authorization: `Bearer ${this.ep.token}` } : {};
+    const token = this.token();
+    return token ? { Authorization: `Bearer ${token}` } : {};
   }
 
   /** Runs attempt against the current server, then each other one while connections fail and

@@ -5,7 +5,9 @@
 
 import { R, type Client } from '../client/client.js';
 import type { KubeObject } from '../apis/types.js';
+import { SERVICE_ACCOUNT_MOUNT_PATH } from '../apis/core/service-account-admission.js';
 import { KUBE_DNS } from './kube-dns-service.js';
+import { corednsRbacObjects, RBAC_RESOURCES, SERVICE_ACCOUNT } from './coredns-rbac.js';
 
 export const DNS_IMAGE = 'tinykube/coredns';
 const LABELS = { 'k8s-app': 'kube-dns' };
@@ -16,10 +18,9 @@ export interface ClusterDnsSpec {
   clusterIPs: string[];
   replicas: number;
   clusterDomain: string;
-  /** How the pods reach the API (e.g. unix:///DATA/api.sock) with which CA and token file. */
+  /** How the pods reach the API (e.g. unix:///DATA/api.sock); they authenticate as the
+   *  `coredns` ServiceAccount. */
   server: string;
-  caFile: string;
-  tokenFile: string;
   upstreams?: string[];
   /** The service CIDRs, whose reverse zones the DNS answers itself. */
   reverseCidrs?: string[];
@@ -47,8 +48,8 @@ export function clusterDnsObjects(s: ClusterDnsSpec): { service: KubeObject; dep
   };
   const env = [
     { name: 'TINYKUBE_SERVER', value: s.server },
-    { name: 'TINYKUBE_CA_FILE', value: s.caFile },
-    { name: 'TINYKUBE_TOKEN_FILE', value: s.tokenFile },
+    { name: 'TINYKUBE_CA_FILE', value: `${SERVICE_ACCOUNT_MOUNT_PATH}/ca.crt` },
+    { name: 'TINYKUBE_TOKEN_FILE', value: `${SERVICE_ACCOUNT_MOUNT_PATH}/token` },
     { name: 'TINYKUBE_DNS_IPS', value: s.clusterIPs.join(',') },
     { name: 'TINYKUBE_CLUSTER_DOMAIN', value: s.clusterDomain },
     { name: 'TINYKUBE_DNS_UPSTREAMS', value: (s.upstreams ?? []).join(',') },
@@ -67,6 +68,7 @@ export function clusterDnsObjects(s: ClusterDnsSpec): { service: KubeObject; dep
       template: {
         metadata: { labels: LABELS },
         spec: {
+          serviceAccountName: SERVICE_ACCOUNT,
           containers: [
             {
               name: 'coredns',
@@ -98,6 +100,11 @@ export function clusterDnsObjects(s: ClusterDnsSpec): { service: KubeObject; dep
 export async function applyClusterDns(client: Client, s: ClusterDnsSpec): Promise<void> {
   const { service, deployment } = clusterDnsObjects(s);
   const opts = { fieldManager: MANAGER, force: true };
+  // The pods' identity first: their ServiceAccount must exist before they are admitted.
+  const rbac = corednsRbacObjects();
+  await client.patch(R.serviceAccounts, KUBE_DNS.namespace, SERVICE_ACCOUNT, 'apply', rbac.serviceAccount, opts);
+  await client.patch(RBAC_RESOURCES.clusterRoles, undefined, rbac.clusterRole.metadata.name!, 'apply', rbac.clusterRole, opts);
+  await client.patch(RBAC_RESOURCES.clusterRoleBindings, undefined, rbac.clusterRoleBinding.metadata.name!, 'apply', rbac.clusterRoleBinding, opts);
   await client.patch(R.services, KUBE_DNS.namespace, KUBE_DNS.name, 'apply', service, opts);
   await client.patch(R.deployments, KUBE_DNS.namespace, 'coredns', 'apply', deployment, opts);
 }

@@ -1,6 +1,7 @@
 // The built-in image `tinykube/coredns`: the cluster DNS server as a pod, as CoreDNS runs on
 // Kubernetes, for networks where the DNS must live where pods can reach it (netns). It reaches
-// the API through the address and credentials the Deployment gives it (src/dns/cluster-dns.ts),
+// the API through the address the Deployment gives it (src/dns/cluster-dns.ts) as its
+// ServiceAccount, with the projected token the node agent rotates (read again as it changes),
 // serves on its pod IPs (both families in dual-stack), and logs to stdout like any container.
 
 import { readFileSync } from 'node:fs';
@@ -16,7 +17,7 @@ const env = (name: string): string => {
 
 const log = pino({ base: undefined });
 const client = new HttpsClient(
-  { server: env('TINYKUBE_SERVER'), ca: readFileSync(env('TINYKUBE_CA_FILE'), 'utf8'), token: readFileSync(env('TINYKUBE_TOKEN_FILE'), 'utf8').trim() },
+  { server: env('TINYKUBE_SERVER'), ca: readFileSync(env('TINYKUBE_CA_FILE'), 'utf8'), tokenFile: env('TINYKUBE_TOKEN_FILE') },
   'coredns',
 );
 const podIP = env('POD_IP');

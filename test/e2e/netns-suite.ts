@@ -7,8 +7,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { endpointFromKubeconfig } from '../../src/client/https.js';
 import type { TrafficEvent } from '../../src/cli/dashboard/wire.js';
@@ -18,6 +19,8 @@ import { requiresRootless, rootlessUser } from '../support/rootless.js';
 import { requiresNetns } from '../support/requires.js';
 
 export const netns = requiresNetns();
+
+const COREDNS_USER = 'system:serviceaccount:kube-system:coredns';
 
 /** Runs a command inside a namespace; stdout, or '' when it fails. */
 export function inNs(ns: string, argv: string[], timeoutMs = 5_000): string {
@@ -217,7 +220,18 @@ export function netnsSuite(mode: 'nftables' | 'iptables', rootless = false): voi
     const on = (ns: string, argv: string[]): string => (rootless ? t.shell(ns === client ? 'client' : ns, argv) : inNs(ns, argv));
     const curlOn = (ns: string, url: string): string => on(ns, ['curl', '-s', '-m', '2', url]);
 
-    const cluster = netnsCluster(prefix, ['--nodes', '3', '--proxy-mode', mode, '--node-monitor-grace-period', '15s'], rootless);
+    // An audit log of the CoreDNS pods' requests only: who they authenticate as. Open to the
+    // rootless user, who runs the server.
+    const auditDir = join(tmpdir(), `${prefix}-audit`);
+    const auditLog = join(auditDir, 'audit.log');
+    before(() => {
+      mkdirSync(auditDir, { recursive: true });
+      chmodSync(auditDir, 0o777);
+      writeFileSync(join(auditDir, 'policy.yaml'), `apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: [RequestReceived]\nrules:\n  - level: Metadata\n    users: ["${COREDNS_USER}"]\n  - level: None\n`);
+    });
+    after(() => rmSync(auditDir, { recursive: true, force: true }));
+    const audit = ['--audit-policy-file', join(auditDir, 'policy.yaml'), '--audit-log-path', auditLog];
+    const cluster = netnsCluster(prefix, ['--nodes', '3', '--proxy-mode', mode, '--node-monitor-grace-period', '15s', ...audit], rootless);
     before(async () => {
       t = cluster();
       client = `${prefix}-client`;
@@ -402,6 +416,22 @@ export function netnsSuite(mode: 'nftables' | 'iptables', rootless = false): voi
       assert.ok(proxies.every((r) => r[1] === '1/1' && r[2] === 'Running'), `kube-proxy pods: ${JSON.stringify(proxies)}`);
       assert.equal(listed.filter((r) => r[0].startsWith('coredns-') && r[1] === '1/1' && r[2] === 'Running').length, 2);
       for (const [pod] of proxies) assert.match(t.k(['logs', '-n', 'kube-system', pod]), new RegExp(`proxy\\] "proxy serving" mode="${mode}"`));
+    });
+
+    it("runs CoreDNS as kubeadm's: the coredns ServiceAccount, bound to system:coredns only, is who its pods read the API as", () => {
+      const pods = JSON.parse(t.k('get pods -n kube-system -l k8s-app=kube-dns -o json')).items as { metadata: { name: string }; spec: { serviceAccountName: string } }[];
+      assert.deepEqual(pods.map((p) => p.spec.serviceAccountName), ['coredns', 'coredns']);
+      const can = (args: string): string => t.kubectl(`auth can-i --as=${COREDNS_USER} ${args}`).stdout.trim();
+      assert.equal(can('list endpointslices.discovery.k8s.io -A'), 'yes');
+      assert.equal(can('watch services -A'), 'yes');
+      assert.equal(can('get secrets -A'), 'no');
+      assert.equal(can('create pods -n kube-system'), 'no');
+      // Every request the DNS pods made: by their own bound tokens, which name the pod.
+      const events = readFileSync(auditLog, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { verb: string; user: { username: string; extra?: Record<string, string[]> }; objectRef?: { resource?: string } });
+      const reads = new Set(events.filter((e) => e.user.username === COREDNS_USER).map((e) => `${e.verb} ${e.objectRef?.resource}`));
+      for (const want of ['list endpointslices', 'watch endpointslices', 'list services', 'watch services']) assert.ok(reads.has(want), `${want} in ${[...reads].join(', ')}`);
+      const byPod = new Set(events.flatMap((e) => e.user.extra?.['authentication.kubernetes.io/pod-name'] ?? []));
+      for (const p of pods) assert.ok(byPod.has(p.metadata.name), `${p.metadata.name} in ${[...byPod].join(', ')}`);
     });
 
     it('refuses at once a connection to a Service without endpoints (REJECT)', () => {

@@ -91,11 +91,6 @@ export const BOOTSTRAP_CLUSTER_ROLES: Role[] = [
     r(['list', 'watch'], ['discovery.k8s.io'], ['endpointslices']),
   ]),
   role('system:kube-dns', [r(['list', 'watch'], [''], ['endpoints', 'services'])]),
-  // CoreDNS's own ClusterRole (its deployment manifest and kubeadm create it).
-  role('system:coredns', [
-    r(['list', 'watch'], [''], ['endpoints', 'services', 'pods', 'namespaces']),
-    r(['list', 'watch'], ['discovery.k8s.io'], ['endpointslices']),
-  ]),
   role('system:kube-scheduler', [
     r(['create', 'patch', 'update'], ['', 'events.k8s.io'], ['events']),
     r(['create'], ['coordination.k8s.io'], ['leases']),
@@ -138,10 +133,10 @@ export const BOOTSTRAP_CLUSTER_ROLE_BINDINGS: RoleBinding[] = [
   binding('system:kube-controller-manager', 'system:kube-controller-manager', [user('system:kube-controller-manager')]),
   binding('system:kube-scheduler', 'system:kube-scheduler', [user('system:kube-scheduler')]),
   binding('system:kube-dns', 'system:kube-dns', [serviceAccount('kube-system', 'kube-dns')]),
-  // tinykube's agents run kube-proxy and the cluster DNS in the node's own process, with the
-  // node's identity: group system:nodes holds what kube-proxy and CoreDNS hold upstream.
+  // tinykube's agents run kube-proxy in the node's own process, with the node's identity: group
+  // system:nodes holds what kube-proxy holds upstream. (CoreDNS's role and binding come with its
+  // pods: src/dns/coredns-rbac.ts.)
   binding('system:node-proxier', 'system:node-proxier', [user('system:kube-proxy'), group(NODES_GROUP)]),
-  binding('system:coredns', 'system:coredns', [serviceAccount('kube-system', 'coredns'), group(NODES_GROUP)]),
   binding('system:node', 'system:node', []),
   // kubeadm's bindings for nodes that join (`kubeadm init` creates them): bootstrap tokens may
   // ask for node client certificates, which are approved at once, and nodes renew their own.
