@@ -20,6 +20,7 @@ import { reverseZones } from './reverse-zones.js';
 import { DnsServer, type ServerOptions } from './server.js';
 import { UdpWorkers } from './udp-workers.js';
 import { Upstream } from './upstream.js';
+import { joinHostPort } from '../util/ip.js';
 
 export const DEFAULT_ADDRESS = '127.53.0.10';
 export const DEFAULT_PORT = 53;
@@ -133,7 +134,7 @@ export async function startDns(opts: DnsOptions): Promise<Dns> {
     }
   }
   handler.clear(); // NS answers given before the name servers were known
-  const where = addresses.map((a) => (a.includes(':') ? `[${a}]:${port}` : `${a}:${port}`)).join(', ');
+  const where = addresses.map((a) => joinHostPort(a, port)).join(', ');
   log.info({ addresses, port, zone, upstreams, clusterIPs: records.nameservers }, `cluster DNS serving ${zone} on ${where}`);
 
   return {

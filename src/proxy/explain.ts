@@ -14,7 +14,7 @@ import { nftablesServiceRules } from './modes/nftables/service-rules.js';
 import { planAddresses } from './state/categorize.js';
 import { familyOf, IPV6, type IPFamily as ProxyFamily } from './state/family.js';
 import type { AddressPlan, EndpointInfo, ProxyState, ServicePortState } from './state/types.js';
-import { ipFamilyOf, type IPFamily } from '../util/ip.js';
+import { ipFamilyOf, joinHostPort, type IPFamily } from '../util/ip.js';
 
 /** Why nothing is shown for the Service, if nothing is. */
 function nothingToShow(state: ProxyState, namespace: string, name: string): string | undefined {
@@ -76,16 +76,15 @@ function explainPort(p: ServicePortState, defaultScheduler: SchedulerName, nodeP
 }
 
 /** `ip:port`, an IPv6 address in brackets as URLs write it. */
-const hostPort = (ip: string, port: number): string => (ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`);
 
 function describeEndpoint(e: EndpointInfo, weight: number): string {
   const conditions = [e.ready ? 'ready' : 'not ready', e.serving ? 'serving' : 'not serving', ...(e.terminating ? ['terminating'] : [])];
   const where = e.nodeName ? `on ${e.nodeName}${e.isLocal ? ' (this node)' : ''}` : 'no node';
-  return `${hostPort(e.ip, e.port)}  ${conditions.join(', ')}  ${where}${e.targetName ? `  ${e.targetName}` : ''}${weight !== 1 ? `  weight ${weight}` : ''}`;
+  return `${joinHostPort(e.ip, e.port)}  ${conditions.join(', ')}  ${where}${e.targetName ? `  ${e.targetName}` : ''}${weight !== 1 ? `  weight ${weight}` : ''}`;
 }
 
 function describeAddress(protocol: string, a: AddressPlan): string {
-  const where = `${hostPort(a.ip, a.port)} (${a.kind})`;
+  const where = `${joinHostPort(a.ip, a.port)} (${a.kind})`;
   const listener = listenerKey(protocol, a.ip, a.port);
   switch (a.verdict) {
     case 'forward': {

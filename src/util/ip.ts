@@ -145,3 +145,6 @@ export function isValidCIDR(s: string): boolean {
   const [addr, bits, extra] = s.split('/');
   return extra === undefined && bits !== undefined && /^[0-9]{1,3}$/.test(bits) && Number(bits) <= 128 && !!parseIPv6(addr);
 }
+
+/** `ip:port`, with an IPv6 address in brackets (Go's net.JoinHostPort). */
+export const joinHostPort = (ip: string, port: number): string => (ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`);

@@ -6,6 +6,7 @@ import { age, ageColumn, column, defineResource, nameColumn, validateMeta } from
 import type { KubeObject } from '../types.js';
 import { invalidEach } from '../validation/meta.js';
 import { isDNS1123Label, isDNS1123Subdomain } from '../../util/name-format.js';
+import { joinHostPort } from '../../util/ip.js';
 import { validateEndpointIP, validatePortNumber } from '../validation/network.js';
 
 export interface EndpointAddress {
@@ -41,11 +42,10 @@ export function formatEndpoints(ep: Endpoints): string {
   if (subsets.length === 0) return '<none>';
   const list: string[] = [];
   let count = 0;
-  const hostPort = (ip: string, port: number): string => (ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`);
   for (const ss of subsets) {
     const addresses = ss.addresses ?? [];
     // Headless services may have no ports: then the addresses alone.
-    const targets = ss.ports?.length ? ss.ports.flatMap((p) => addresses.map((a) => hostPort(a.ip, p.port))) : addresses.map((a) => a.ip);
+    const targets = ss.ports?.length ? ss.ports.flatMap((p) => addresses.map((a) => joinHostPort(a.ip, p.port))) : addresses.map((a) => a.ip);
     count += targets.length;
     list.push(...targets.slice(0, Math.max(0, SHOWN - list.length)));
   }

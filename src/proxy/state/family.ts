@@ -20,8 +20,6 @@ export const IPV6: IPFamily = { name: 'IPv6', has: (ip) => isIPv6(ip) };
 /** The family of an address or CIDR (`fd00::/64` → IPv6). */
 export const familyOf = (ipOrCIDR: string): IPFamily => (isIPv6(ipOrCIDR.split('/')[0]!) ? IPV6 : IPV4);
 
-/** `[ip]:port` for IPv6, `ip:port` for IPv4 (Go's net.JoinHostPort). */
-export const joinHostPort = (ip: string, port: number): string => (isIPv6(ip) ? `[${ip}]:${port}` : `${ip}:${port}`);
 
 /**
  * One service port as the `family` proxier sees it. Unchanged (the same object) when every

@@ -3,7 +3,7 @@
 // sync recognises its own chains, and short enough for iptables' 28-character limit.
 
 import { hash } from 'node:crypto';
-import { joinHostPort } from '../../state/family.js';
+import { joinHostPort } from '../../../util/ip.js';
 import type { EndpointInfo, ServicePortInfo } from '../../state/types.js';
 
 export const SVC_PREFIX = 'KUBE-SVC-';

@@ -9,7 +9,8 @@
 
 import { categorize } from '../../state/categorize.js';
 import { compareEndpoints } from '../../state/endpoints.js';
-import { familyPort, IPV4, joinHostPort, type IPFamily } from '../../state/family.js';
+import { familyPort, IPV4, type IPFamily } from '../../state/family.js';
+import { joinHostPort } from '../../../util/ip.js';
 import type { EndpointInfo, ProxyState, ServicePortInfo, ServicePortState } from '../../state/types.js';
 import * as n from './names.js';
 import type { Chain, NftSet, Ruleset } from './ruleset.js';
