@@ -39,7 +39,7 @@ export class DnsCache implements Backend {
   private readonly endpointSlices: Informer<DnsSlice>;
   /** `ns/service` → keys of its slices. */
   private readonly slicesOf = new Map<string, Set<string>>();
-  /** address → the objects (`svc:` or `slice:` key) carrying it → their Service's key. */
+  /** address → the objects carrying it (a Service by its key, a slice as `slice:` key) → their Service's key. */
   private readonly byIP = new Map<string, IPOwners>();
   private lastChange = Math.floor(Date.now() / 1000);
   private readonly listeners: ((changed: string[]) => void)[] = [];
@@ -119,8 +119,8 @@ export class DnsCache implements Backend {
 
   private indexService(s: DnsService, add: boolean): void {
     const key = cacheKey(s);
-    const owner = `svc:${key}`;
-    for (const ip of s.clusterIPs) this.indexIP(ip, owner, key, add);
+    // A Service owns its ClusterIPs under its own key (no `:` in it, unlike a slice's `slice:…`).
+    for (const ip of s.clusterIPs) this.indexIP(ip, key, key, add);
     this.changed([`svc:${key}`, ...s.clusterIPs.map((ip) => `ip:${ip}`)]);
   }
 
