@@ -78,7 +78,7 @@ export class Handler {
   }
 
   /** The stored reply for msg, synchronously, or undefined: then call compute(). The caller
-   *  patches the asker's ID and question case in (reply-cache.ts patchReply / patchInto). */
+   *  patches the asker's ID and question case in (reply-cache.ts patchReply / patchInPlace). */
   stored(msg: Buffer, transport: Transport): Buffer | undefined {
     const hit = this.replies.lookup(msg, transport);
     if (hit === undefined) return undefined;
