@@ -265,10 +265,10 @@ for (const { label, r } of rows) {
   console.log(`${label.padEnd(32)} ${Object.values(r).map((x) => cell(x).padStart(26)).join('')}`);
 }
 if (hasDnsmasq) {
-  console.log('\ntinykube/dnsmasq queries/s (same Service count):');
+  console.log('\ntinykube/dnsmasq, same Service count: queries/s (above 1: more) and p99 (below 1: shorter):');
   for (const { label, r } of rows.filter((x) => x.label.startsWith('tinykube'))) {
     const peer = rows.find((x) => x.label === `dnsmasq ${label.split(' ')[1]} svc`)!.r;
-    console.log(`${label.padEnd(32)} ${Object.keys(r).map((k) => `${k} ${(r[k].qps / peer[k].qps).toFixed(2)}`).join(', ')}`);
+    console.log(`${label.padEnd(32)} ${Object.keys(r).map((k) => `${k} ${(r[k].qps / peer[k].qps).toFixed(2)} / ${(r[k].p99ms / peer[k].p99ms).toFixed(2)}`).join(', ')}`);
   }
 }
 console.log('CoreDNS publishes ~17k queries/s per core for cluster names.');

@@ -6,8 +6,9 @@
 // answered by stored() without decoding anything, and counted in batches (a hit allocates
 // nothing; the duration histogram times computed replies). A miss reads only the header, the
 // question and OPT (query.ts). A cluster reply records what it read from the cluster view and
-// is dropped when exactly that changes; forwarded ones live a second at most, so their TTLs are
-// never more than 1 s stale.
+// is dropped when exactly that changes (and expires only when it carries the SOA, whose serial
+// moves with any change); forwarded ones live a second at most, so their TTLs are never more
+// than 1 s stale.
 
 import type { Backend } from './cache.js';
 import type { DnsMetrics } from './metrics.js';
@@ -78,7 +79,7 @@ export class Handler {
   }
 
   /** The stored reply for msg, synchronously, or undefined: then call compute(). The caller
-   *  patches the asker's ID and question case in (reply-cache.ts patchReply / patchInto). */
+   *  patches the asker's ID and question case in (reply-cache.ts patchReply / patchInPlace). */
   stored(msg: Buffer, transport: Transport): Buffer | undefined {
     const hit = this.replies.lookup(msg, transport);
     if (hit === undefined) return undefined;
@@ -119,8 +120,7 @@ export class Handler {
     const computed = this.count({ bytes, label }, transport, start);
     const key = replyKey(msg, transport);
     if (key !== undefined && (reply.rcode === 'NOERROR' || reply.rcode === 'NXDOMAIN') && sameQuestion(bytes, msg)) {
-      const seconds = local && !local.chase ? this.config.ttl : FORWARDED_REPLY_SECONDS;
-      const expires = Date.now() + seconds * 1000;
+      const expires = local && !local.chase && !carriesSoa(reply) ? Infinity : Date.now() + (local && !local.chase ? this.config.ttl : FORWARDED_REPLY_SECONDS) * 1000;
       this.replies.set(key, { bytes, expires, deps: [...deps], label: { label, n: 0 } });
       computed.stored = { key, expires };
     }
@@ -170,6 +170,13 @@ export class Handler {
   private dropped(keys: string[]): void {
     if (keys.length) for (const fn of this.droppedListeners) fn(keys);
   }
+}
+
+/** Whether the reply holds the SOA, whose serial moves with every change of the cluster view: those
+ *  expire after the TTL. Every other zone reply is computed only from what it recorded, so it is
+ *  kept until that changes (or it is evicted): no wave of misses every TTL for the names in use. */
+function carriesSoa(r: Reply): boolean {
+  return r.authorities.length > 0 || r.answers.some((a) => a.type === 'SOA');
 }
 
 /** The backend, noting what each lookup read (the dependency names DnsCache reports on change). */

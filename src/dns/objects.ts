@@ -47,6 +47,15 @@ export interface DnsNamespace extends KubeObject {
 
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 
+/** The protocols lower-cased once: one string each, not one per port of every Service. */
+const PROTOCOLS = new Map(['TCP', 'UDP', 'SCTP'].map((p) => [p, p.toLowerCase()]));
+
+const dnsPort = (name: string | undefined, protocol = 'TCP', port: number): DnsPort => ({
+  name: (name ?? '').toLowerCase(),
+  protocol: PROTOCOLS.get(protocol) ?? protocol.toLowerCase(),
+  port,
+});
+
 const slimMeta = (o: KubeObject): SlimMeta => ({
   name: o.metadata.name,
   namespace: o.metadata.namespace,
@@ -62,7 +71,7 @@ export function toDnsService(obj: KubeObject): DnsService {
     mode,
     clusterIPs: mode === 'ClusterIP' ? (spec.clusterIPs ?? (spec.clusterIP ? [spec.clusterIP] : [])).map(canonicalIP) : [],
     externalName: mode === 'ExternalName' ? (spec.externalName ?? '').toLowerCase().replace(/\.$/, '') : '',
-    ports: (spec.ports ?? []).map((p) => ({ name: (p.name ?? '').toLowerCase(), protocol: (p.protocol ?? 'TCP').toLowerCase(), port: p.port })),
+    ports: (spec.ports ?? []).map((p) => dnsPort(p.name, p.protocol, p.port)),
     publishNotReadyAddresses: spec.publishNotReadyAddresses === true,
   };
 }
@@ -83,7 +92,7 @@ export function toDnsSlice(obj: KubeObject): DnsSlice {
       : [],
     ports: (s.ports ?? [])
       .filter((p) => p.port !== undefined && p.port !== null)
-      .map((p) => ({ name: (p.name ?? '').toLowerCase(), protocol: (p.protocol ?? 'TCP').toLowerCase(), port: p.port! })),
+      .map((p) => dnsPort(p.name, p.protocol, p.port!)),
   };
 }
 

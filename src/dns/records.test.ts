@@ -12,6 +12,7 @@ import { zoneText } from '../../test/support/zone-text.js';
 import { storeClusterIPService } from '../../test/support/stored-service.js';
 import { ip6ArpaName } from '../../test/support/ip6-arpa.js';
 import { reverseZones } from './reverse-zones.js';
+import { eventually } from '../../test/support/eventually.js';
 
 const CONFIG: RecordsConfig = { zone: 'cluster.local', ttl: 5, nameservers: ['127.96.0.10', 'fd00:96::a'] };
 
@@ -237,6 +238,24 @@ describe('records', () => {
     await client.delete(R.services, 'testns', 'fresh');
     await event;
     assert.equal(answer(cache, q, CONFIG)?.rcode, 'NXDOMAIN');
+  });
+
+  it('an address two Services share has a PTR for each, and for the one left when the other goes', async () => {
+    const client = api.client();
+    const ptrs = () => (answer(cache, { name: '7.7.244.127.in-addr.arpa', type: 'PTR' }, CONFIG)?.answers ?? []).map(zoneText).sort();
+    for (const name of ['share-a', 'share-b']) {
+      await client.create(R.services, 'testns', svc(name, { clusterIP: 'None', ports: PORTS }));
+      await client.create(R.endpointSlices, 'testns', slice(name, [ep('127.244.7.7')], PORTS));
+    }
+    const both = ['127-244-7-7.share-a.testns.svc.cluster.local.', '127-244-7-7.share-b.testns.svc.cluster.local.'].map((d) => `7.7.244.127.in-addr.arpa. 5 IN PTR ${d}`);
+    await eventually(() => ptrs().length === 2, 5000, 'both PTRs');
+    assert.deepEqual(ptrs(), both);
+    await client.delete(R.endpointSlices, 'testns', 'share-a-abc');
+    await eventually(() => ptrs().length === 1, 5000, 'one PTR');
+    assert.deepEqual(ptrs(), [both[1]]);
+    await client.delete(R.endpointSlices, 'testns', 'share-b-abc');
+    await eventually(() => answer(cache, { name: '7.7.244.127.in-addr.arpa', type: 'PTR' }, CONFIG) === undefined, 5000, 'forwarded again');
+    for (const name of ['share-a', 'share-b']) await client.delete(R.services, 'testns', name);
   });
 });
 

@@ -193,17 +193,20 @@ export function sameQuestion(reply: Buffer, msg: Buffer): boolean {
 
 /** The reply for `msg` from stored bytes: the asker's ID and question case patched into a copy. */
 export function patchReply(stored: Buffer, msg: Buffer): Buffer {
-  const out = Buffer.allocUnsafe(stored.length);
-  patchInto(stored, msg, out);
+  const out = Buffer.from(stored);
+  patchInPlace(out, msg);
   return out;
 }
 
-/** Writes the reply for `msg` into `out` (at least stored.length long); returns its length. */
-export function patchInto(stored: Buffer, msg: Buffer, out: Buffer): number {
-  stored.copy(out);
-  out[0] = msg[0];
-  out[1] = msg[1];
-  // The question is the first thing after the header in both, with the same length.
-  msg.copy(out, HEADER, HEADER, questionNameEnd(msg));
-  return stored.length;
+/**
+ * Writes the asker's ID and question case into `reply` itself: a stored reply is sent as it is,
+ * without a copy, when nothing else may be reading it (udp-socket.ts). The question is the first
+ * thing after the header in both, with the same length; a byte loop, as Buffer.copy from an
+ * offset allocates a view.
+ */
+export function patchInPlace(reply: Buffer, msg: Buffer): void {
+  reply[0] = msg[0];
+  reply[1] = msg[1];
+  const end = questionNameEnd(msg);
+  for (let i = HEADER; i < end; i++) reply[i] = msg[i];
 }

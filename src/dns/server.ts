@@ -1,9 +1,9 @@
 // The DNS transports: UDP datagrams, and TCP with a two-byte length before each message
 // (RFC 1035 4.2.2), several queries per connection, replies as they are ready (RFC 7766: a
 // slow forwarded query does not hold back the cached ones behind it), closed after an idle
-// time. A stored reply is sent synchronously, without a promise (over UDP from the socket's
-// own buffer: udp-socket.ts). Every limit is there so a flood cannot grow memory: queries
-// waiting for a reply, connections, bytes buffered per connection.
+// time. A stored reply is sent synchronously, without a promise (over UDP as it is stored, with
+// the asker's ID and case written in: udp-socket.ts). Every limit is there so a flood cannot
+// grow memory: queries waiting for a reply, connections, bytes buffered per connection.
 
 import type dgram from 'node:dgram';
 import net from 'node:net';
@@ -34,15 +34,15 @@ export interface ServerOptions {
 const MAX_TCP_BUFFER = 2 * (2 + 65535);
 
 export class DnsServer {
-  private readonly udp: dgram.Socket | undefined;
+  private readonly udp: DnsUdpSocket | undefined;
   private readonly tcp: net.Server;
   private readonly connections = new Set<net.Socket>();
   private pendingUdp = 0;
 
   constructor(private readonly o: ServerOptions) {
     if (o.udp !== false) {
-      const sender = new DnsUdpSocket(o.address);
-      const udp = (this.udp = sender.socket);
+      const sender = (this.udp = new DnsUdpSocket(o.address));
+      const udp = sender.socket;
       udp.on('message', (msg, from) => this.onDatagram(udp, sender, msg, from));
       udp.on('error', (err) => o.log.warn({ err }, 'DNS UDP socket error'));
     }
@@ -52,7 +52,7 @@ export class DnsServer {
 
   /** Binds UDP and TCP on the same port (port 0: the system picks one for both); returns it. */
   async listen(): Promise<number> {
-    const udp = this.udp;
+    const udp = this.udp?.socket;
     if (udp) {
       await new Promise<void>((resolve, reject) => {
         udp.once('error', reject);
@@ -65,7 +65,7 @@ export class DnsServer {
         this.tcp.listen(udp ? udp.address().port : this.o.port, this.o.address, () => (this.tcp.off('error', reject), resolve()));
       });
     } catch (e) {
-      udp?.close();
+      this.udp?.close();
       throw e;
     }
     return (this.tcp.address() as net.AddressInfo).port;
@@ -75,7 +75,7 @@ export class DnsServer {
     for (const c of this.connections) c.destroy();
     const udp = this.udp;
     await Promise.all([
-      udp && new Promise<void>((resolve) => udp.close(() => resolve())),
+      udp && new Promise<void>((resolve) => udp.close(resolve)),
       new Promise<void>((resolve) => this.tcp.close(() => resolve())),
     ]);
   }
