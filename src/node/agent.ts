@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { Pod } from '../apis/core/pods.js';
 import type { Service } from '../apis/core/service/types.js';
 import { R, type Client } from '../client/client.js';
-import { EventRecorder } from '../client/events.js';
+import { EventRecorder, KUBELET_EVENT_LIMIT } from '../client/events.js';
 import { Informer } from '../client/informer.js';
 import { RestartBackoff } from './backoff.js';
 import { realClock, type Clock, type Timer } from '../util/clock.js';
@@ -149,7 +149,7 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
     }
   };
   const pods = new Informer<Pod>(client, R.pods, { fieldSelector });
-  const recorder = new EventRecorder(client, 'kubelet', nodeName);
+  const recorder = new EventRecorder(client, 'kubelet', nodeName, KUBELET_EVENT_LIMIT);
   const writer = new StatusWriter(client, (ns, name) => pods.get(ns, name), log);
   const workers = new Map<string, PodWorker>();
   const network = opts.network ?? hostNetwork;
