@@ -18,5 +18,8 @@ export function serverMemory(t: Tinykube): string {
   const heapTotal = gauge(r.stdout, 'nodejs_heap_size_total_bytes');
   const heapUsed = gauge(r.stdout, 'nodejs_heap_size_used_bytes');
   const external = gauge(r.stdout, 'nodejs_external_memory_bytes');
-  return `server RSS ${mib(rss)} MiB = JS heap used ${mib(heapUsed)} + heap held free ${mib(heapTotal - heapUsed)} + external ${mib(external)} + other ${mib(rss - heapTotal - external)} (code, stacks, SQLite, allocator)`;
+  const spaces = [...r.stdout.matchAll(/^nodejs_heap_space_size_total_bytes\{space="(\w+)"\} (\S+)/gm)]
+    .filter((m) => Number(m[2]) >= 1048576)
+    .map((m) => `${m[1]} ${mib(Number(m[2]))}`);
+  return `server RSS ${mib(rss)} MiB = JS heap used ${mib(heapUsed)} + heap held free ${mib(heapTotal - heapUsed)} + external ${mib(external)} + other ${mib(rss - heapTotal - external)} (code, stacks, SQLite, allocator); heap spaces held: ${spaces.join(', ')}`;
 }
