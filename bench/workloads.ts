@@ -11,6 +11,10 @@
 //
 //   npx tsx bench/workloads.ts [--replicas 1000] [--networks loopback,netns] [--services 1000]
 //
+// The server's memory is split (its /metrics) into the JS heap used, heap held unused, external
+// and the rest. TK_NODE_FLAGS passes flags to the server's node, e.g. to profile a run:
+//   TK_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" npx tsx bench/workloads.ts --networks loopback
+//
 // The machine may be shared: the figures are noisy; the ratios against the floor in the same
 // run are the figures to compare.
 
@@ -22,6 +26,7 @@ import { Tinykube, eventually } from '../test/e2e/harness.js';
 import { requiresNetns } from '../test/support/requires.js';
 import { serve, type Running } from '../src/node/images/serve.js';
 import { watchPodStages } from './support/pod-stages.js';
+import { serverMemory } from './support/server-memory.js';
 
 const { values } = parseArgs({
   options: {
@@ -151,6 +156,7 @@ async function run(network: 'loopback' | 'netns'): Promise<void> {
     const stage = stages.stop(t0, REPLICAS);
     const full = await settledRss(t);
     console.log(`    ${BASELINE + REPLICAS} pods  ${mib(full.kib)}, PSS ${mib(full.pss)} (${full.processes} processes; tinykube's own ${mib(full.main)})`);
+    console.log(`      ${serverMemory(t)}`);
     const per = (kib: number): string => (kib / 1024 / REPLICAS).toFixed(2);
     console.log(`  marginal per pod (${BASELINE} → ${BASELINE + REPLICAS})   RSS ${per(full.kib - base.kib)} MiB, PSS ${per(full.pss - base.pss)} MiB; the floor's listeners: ${(floor.kib / 1024 / REPLICAS).toFixed(3)} MiB each`);
     console.log(`  ${REPLICAS}-replica Deployment, apply → all Ready   ${(ms / 1000).toFixed(1)} s`);
@@ -175,6 +181,7 @@ async function servicesAllInOne(): Promise<void> {
     const ms = await applyUntilReady(t, files, 2 * SERVICES);
     const rss = await settledRss(t);
     console.log(`\nloopback, all-in-one: ${SERVICES} Services, ${2 * SERVICES} pods Ready in ${(ms / 1000).toFixed(0)} s; RSS ${mib(rss.kib)}, PSS ${mib(rss.pss)} (${rss.processes} processes; tinykube's own ${mib(rss.main)}; goal < 600 MiB)`);
+    console.log(`  ${serverMemory(t)}`);
   } finally {
     await t.destroy();
   }

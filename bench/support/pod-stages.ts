@@ -1,5 +1,6 @@
-// Where a Deployment's time to Ready goes: `kubectl get pods -w` (it reads as fast as the API
-// writes, so the watch is never dropped as too slow) tells when each pod was first seen
+// Where a Deployment's time to Ready goes: `kubectl get pods -w` (on a loaded machine it can
+// fall more than the server's 1 MiB behind and be cut off as too slow: the stages are then NaN)
+// tells when each pod was first seen
 // created, bound to a node, with its container running, and Ready. The stage figures are when
 // the last pod reached each.
 

@@ -33,6 +33,7 @@ import { R } from '../client/client.js';
 import { isNotFound } from '../controllers/controller-ref.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { startComponents, type ComponentOptions } from './components.js';
+import { processMetrics } from './process-metrics.js';
 import { applyKubeProxyDaemonSet } from '../proxy/kube-proxy-daemonset.js';
 import { parseServiceCIDRs } from '../apis/core/service/index.js';
 import { cidrAddressAt } from '../util/cidr.js';
@@ -133,6 +134,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
       port: o.apiPort,
       log: o.log,
     });
+    server.addMetrics(processMetrics());
     const storeAnswers = async (): Promise<void> => void (await within(STORE_CHECK_MS, 'the store', store.currentRevision()));
     const reader = new InProcessClient(server.rest, 'kube-apiserver');
     server.addVirtual('componentstatuses', {

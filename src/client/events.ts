@@ -1,6 +1,8 @@
 // Events about objects (what `kubectl describe` and `kubectl get events` show), recorded the
 // way client-go's recorder does: the same reason and message about the same object within a
-// short window raise `count` on one Event instead of adding another.
+// short window raise `count` on one Event instead of adding another. A recorder may be rate
+// limited as the kubelet's is (eventRecordQPS 50, eventBurst 100): what exceeds the bucket
+// waits in a queue of 1,000 (client-go's broadcaster), and what does not fit is dropped.
 
 import type { KubeObject } from '../apis/types.js';
 import { rfc3339 } from '../util/time.js';
@@ -17,18 +19,62 @@ interface Seen {
   at: number;
 }
 
+export interface EventRateLimit {
+  qps: number;
+  burst: number;
+  /** Events waiting for the bucket; more are dropped. */
+  maxQueued: number;
+}
+
+/** The kubelet's: KubeletConfiguration's eventRecordQPS and eventBurst defaults, and client-go's
+ *  maxQueuedEvents. A thousand pods starting at once write 4,000 Events: these keep them from
+ *  crowding out the writes that make the pods Ready. */
+export const KUBELET_EVENT_LIMIT: EventRateLimit = { qps: 50, burst: 100, maxQueued: 1000 };
+
+type Recorded = [obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string, at: Date];
+
 export class EventRecorder {
   private readonly seen = new Map<string, Seen>();
+  private readonly queued: Recorded[] = [];
+  private tokens: number;
+  private refilledAt = Date.now();
+  private timer?: NodeJS.Timeout;
+  /** Events dropped because the queue was full. */
+  dropped = 0;
 
-  constructor(private readonly client: Client, private readonly component: string, private readonly host?: string) {}
+  constructor(
+    private readonly client: Client,
+    private readonly component: string,
+    private readonly host?: string,
+    private readonly limit?: EventRateLimit,
+  ) {
+    this.tokens = limit?.burst ?? 0;
+  }
 
   /** Records without waiting; a failure to record is not the caller's failure. */
   record(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string): void {
-    void this.write(obj, type, reason, message).catch(() => undefined);
+    if (!this.limit) return void this.write(obj, type, reason, message).catch(() => undefined);
+    if (this.queued.length >= this.limit.maxQueued) return void this.dropped++;
+    this.queued.push([obj, type, reason, message, new Date()]);
+    this.pump(this.limit);
   }
 
-  async write(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
-    const now = new Date();
+  /** Writes what the bucket allows, and comes back when the next token is due. */
+  private pump(limit: EventRateLimit): void {
+    const now = Date.now();
+    this.tokens = Math.min(limit.burst, this.tokens + ((now - this.refilledAt) / 1000) * limit.qps);
+    this.refilledAt = now;
+    for (; this.tokens >= 1 && this.queued.length; this.tokens--) void this.write(...this.queued.shift()!).catch(() => undefined);
+    if (this.queued.length && !this.timer) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.pump(limit);
+      }, Math.ceil(((1 - this.tokens) * 1000) / limit.qps)).unref();
+    }
+  }
+
+  /** `now`: when it happened (a rate-limited Event is written later, with its own time). */
+  async write(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string, now = new Date()): Promise<void> {
     const ts = rfc3339(now);
     const key = `${obj.metadata.uid}|${type}|${reason}|${message}`;
     const prev = this.seen.get(key);

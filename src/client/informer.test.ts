@@ -127,3 +127,18 @@ test('informer resumes a broken watch from its last resourceVersion, without a r
   inf.stop();
   await api.close();
 });
+
+test("a rate-limited event recorder writes its burst at once, queues what follows and drops what the queue cannot hold", async () => {
+  const api = await startTestApi();
+  const client = api.client();
+  const obj = await client.get(R.services, 'default', 'kubernetes');
+  const rec = new EventRecorder(client, 'test-component', undefined, { qps: 20, burst: 2, maxQueued: 3 });
+  for (let i = 0; i < 8; i++) rec.record(obj, 'Normal', 'Burst', `event ${i}`);
+  assert.equal(rec.dropped, 3, 'two written, three queued, the rest dropped');
+  const messages = async () =>
+    (await client.list(R.events, 'default', { fieldSelector: 'reason=Burst' })).items.map((e) => (e as { message?: string }).message).sort();
+  // The queued three follow at 20 per second.
+  await eventually(async () => (await messages()).length === 5, 5000, 'the queued events written');
+  assert.deepEqual(await messages(), ['event 0', 'event 1', 'event 2', 'event 3', 'event 4']);
+  await api.close();
+});

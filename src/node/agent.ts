@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { Pod } from '../apis/core/pods.js';
 import type { Service } from '../apis/core/service/types.js';
 import { R, type Client } from '../client/client.js';
-import { EventRecorder } from '../client/events.js';
+import { EventRecorder, KUBELET_EVENT_LIMIT } from '../client/events.js';
 import { Informer } from '../client/informer.js';
 import { RestartBackoff } from './backoff.js';
 import { realClock, type Clock, type Timer } from '../util/clock.js';
@@ -100,14 +100,27 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
   // What pods reference, as kubelet's watch-based configmap and secret managers see it.
   const configMaps = new ReferencedObjects<ConfigMap>(client, R.configMaps);
   const secrets = new ReferencedObjects<Secret>(client, R.secrets);
+  /** Each pod's referenced `namespace/name` keys, by uid: a pod's env and volumes cannot
+   *  change, and walking every pod's spec for each pod set up made a thousand pods quadratic. */
+  const referenceKeys = new Map<string, { configMaps: string[]; secrets: string[] }>();
+  const referenceKeysOf = (p: Pod): { configMaps: string[]; secrets: string[] } => {
+    let keys = referenceKeys.get(p.metadata.uid!);
+    if (!keys) {
+      const names = referencedNames(p);
+      const key = (n: string): string => `${p.metadata.namespace}/${n}`;
+      keys = { configMaps: [...names.configMaps].map(key), secrets: [...names.secrets].map(key) };
+      referenceKeys.set(p.metadata.uid!, keys);
+    }
+    return keys;
+  };
   /** Watches what the node's pods (and `pod`, being set up) reference, and nothing else. */
   const trackReferences = (pod?: Pod): Promise<unknown> => {
     const cms = new Set<string>();
     const ss = new Set<string>();
     for (const p of pod ? [...pods.list(), pod] : pods.list()) {
-      const names = referencedNames(p);
-      for (const n of names.configMaps) cms.add(`${p.metadata.namespace}/${n}`);
-      for (const n of names.secrets) ss.add(`${p.metadata.namespace}/${n}`);
+      const keys = referenceKeysOf(p);
+      for (const k of keys.configMaps) cms.add(k);
+      for (const k of keys.secrets) ss.add(k);
     }
     return Promise.all([configMaps.track(cms), secrets.track(ss)]);
   };
@@ -136,7 +149,7 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
     }
   };
   const pods = new Informer<Pod>(client, R.pods, { fieldSelector });
-  const recorder = new EventRecorder(client, 'kubelet', nodeName);
+  const recorder = new EventRecorder(client, 'kubelet', nodeName, KUBELET_EVENT_LIMIT);
   const writer = new StatusWriter(client, (ns, name) => pods.get(ns, name), log);
   const workers = new Map<string, PodWorker>();
   const network = opts.network ?? hostNetwork;
@@ -315,11 +328,15 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
     add: sync,
     update: (old, pod) => {
       // Same name, new pod: the old one is gone.
-      if (old.metadata.uid !== pod.metadata.uid) remove(old, 0);
+      if (old.metadata.uid !== pod.metadata.uid) {
+        remove(old, 0);
+        referenceKeys.delete(old.metadata.uid!);
+      }
       sync(pod);
     },
     delete: (pod) => {
       remove(pod, (pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000);
+      referenceKeys.delete(pod.metadata.uid!);
       void trackReferences();
     },
   });

@@ -27,12 +27,13 @@ export function sameJSON(a: unknown, b: unknown): boolean {
   return ka.length === kb.length && ka.every((k) => sameJSON((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }
 
-const rv = (p: Pod | undefined): number => Number(p?.metadata.resourceVersion ?? 0);
+const rv = (p: Pick<Pod, 'metadata'> | undefined): number => Number(p?.metadata.resourceVersion ?? 0);
 
 export class StatusWriter {
   private readonly wanted = new Map<string, Wanted>();
-  /** What our last write returned: newer than the informer's copy until the watch catches up. */
-  private readonly written = new Map<string, Pod>();
+  /** What our last write returned (its revision and status, not the whole pod): newer than the
+   *  informer's copy until the watch catches up. */
+  private readonly written = new Map<string, Pick<Pod, 'metadata' | 'status'>>();
   private readonly queue: WorkQueue;
 
   constructor(
@@ -79,7 +80,7 @@ export class StatusWriter {
           { apiVersion: 'v1', kind: 'Pod', metadata: { name: w.name, namespace: w.namespace, uid, resourceVersion: current.metadata.resourceVersion }, status: w.status },
           { subresource: 'status' },
         );
-        this.written.set(uid, updated);
+        this.written.set(uid, { metadata: { uid, resourceVersion: updated.metadata.resourceVersion }, status: updated.status });
       } catch (err) {
         if (err instanceof StatusError && err.code === 404) return this.forget(uid);
         throw err;

@@ -63,7 +63,7 @@ export class Tinykube {
 
   async up(): Promise<void> {
     rmSync(this.kubeconfig, { force: true });
-    const argv = [process.execPath, BIN, 'up', '--data-dir', this.dataDir, '--api-port', '0', ...this.extraArgs];
+    const argv = [process.execPath, ...(process.env.TK_NODE_FLAGS?.split(' ') ?? []), BIN, 'up', '--data-dir', this.dataDir, '--api-port', '0', ...this.extraArgs];
     const [cmd, ...args] = this.user ? asUser(this.user, argv) : argv;
     const proc = spawn(cmd!, args, { stdio: ['ignore', 'pipe', 'pipe'], env: this.user ? { ...process.env, HOME: this.dataDir } : process.env });
     this.proc = proc;

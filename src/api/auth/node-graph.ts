@@ -7,6 +7,7 @@
 import type { Store, WatchEvent, Watch } from '../../store/store.js';
 import type { KubeObject } from '../../apis/types.js';
 import { podReferences } from './node-authorizer.js';
+import { parseShared } from '../rest/codec.js';
 
 const PODS = '/registry/pods/';
 const KINDS = ['secrets', 'configmaps', 'persistentvolumeclaims', 'serviceaccounts'];
@@ -52,7 +53,7 @@ export class NodeGraph {
 
   private apply(e: WatchEvent): void {
     if (e.type === 'delete') this.remove(e.kv.key);
-    else this.put(e.kv.key, JSON.parse(e.kv.value) as KubeObject);
+    else this.put(e.kv.key, parseShared(e.kv));
   }
 
   private put(key: string, pod: KubeObject): void {

@@ -5,7 +5,7 @@
 import type { ManagedFieldsEntry } from '../../apis/types.js';
 import type { ObjectSchema } from '../../apis/schema/types.js';
 import { FieldSet } from './field-set.js';
-import { clone, isObject, type JsonObject } from './json-value.js';
+import { isObject, type JsonObject } from './json-value.js';
 import { compareFields, TypedValueError } from './typed-fields.js';
 
 export interface Manager {
@@ -108,11 +108,13 @@ export interface UpdateArgs {
 
 /**
  * A non-apply write: the fields it added or changed become this manager's (operation Update)
- * and leave every other manager; fields it removed leave everyone. Returns a copy of `updated`
- * with its managedFields. Pass the object as it will be stored (defaulted, prepared).
+ * and leave every other manager; fields it removed leave everyone. Returns a shallow copy of
+ * `updated` with its managedFields. Pass the object as it will be stored (defaulted, prepared).
  */
 export function updateManagedFields(args: UpdateArgs): JsonObject {
-  const out = clone(args.updated) as JsonObject;
+  // Only metadata.managedFields is set on the copy: the rest is shared with `updated`, not cloned
+  // (a deep copy of every object written was a tenth of the write path's time).
+  const out: JsonObject = { ...args.updated, metadata: { ...(args.updated as { metadata?: object }).metadata } };
   const managers = baseManagers(args.live, out, args.subresource);
   const after = withoutManagedFields(out);
   let changes;

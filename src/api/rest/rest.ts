@@ -289,7 +289,8 @@ export class Rest {
     for (let attempt = 0; ; attempt++) {
       stored ??= await this.read(r, namespace, name);
       const old = decodeObject(r, stored);
-      const desired = mutate(clone(old));
+      // A second parse is the caller's copy: cheaper than a deep clone of the first.
+      const desired = mutate(decodeObject(r, stored));
       const obj = this.prepareUpdate(r, old, desired, subresource);
       await opts.admit?.(obj, old);
       const next = managedByPatch ? obj : recordManager(r, old, obj, opts.fieldManager, this.now(), subresource);

@@ -12,7 +12,7 @@ import type { KubeObject } from '../../apis/types.js';
 import { StoreError, type WatchEvent } from '../../store/store.js';
 import { errors, type Status, StatusError } from '../../util/status-errors.js';
 import { type Resource, listPrefix } from '../registry.js';
-import { decodeObject } from './codec.js';
+import { decodeShared } from './codec.js';
 import { makePredicate, type SelectorOptions } from './filter.js';
 import type { Rest } from './rest.js';
 
@@ -83,13 +83,13 @@ export async function watch(
 
 /** Without a selector every object matches, and the previous value is not decoded. */
 function deliver(r: Resource, e: WatchEvent, match: ((o: KubeObject) => boolean) | undefined, sink: WatchSink): void {
-  const obj = decodeObject(r, e.kv);
+  const obj = decodeShared(r, e.kv);
   if (e.type === 'delete') {
     if (!match || match(obj)) sink.event('DELETED', obj);
     return;
   }
   const now = !match || match(obj);
-  const before = e.prev && !e.created ? !match || match(decodeObject(r, e.prev)) : false;
+  const before = e.prev && !e.created ? !match || match(decodeShared(r, e.prev)) : false;
   if (now && before) sink.event('MODIFIED', obj);
   else if (now) sink.event('ADDED', obj);
   else if (before) sink.event('DELETED', obj);
