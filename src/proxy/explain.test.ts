@@ -71,6 +71,7 @@ test('explainRules shows the real rules of one Service in the kernel modes', asy
     assert.match(text, /chain service-[0-9A-F]{8}-default\/web\/tcp\/http \{\n\t\tip daddr 10\.96\.0\.20 tcp dport 80 ip saddr != 10\.244\.0\.0\/16 jump mark-for-masquerade\n\t\tnumgen random mod 2 == 0 meta l4proto tcp counter name endpoint-[0-9A-F]{8}-default\/web\/tcp\/http__10\.244\.1\.5\/8080 dnat to 10\.244\.1\.5:8080\n\t\tmeta l4proto tcp counter name endpoint-[0-9A-F]{8}-default\/web\/tcp\/http__10\.244\.2\.5\/8080 dnat to 10\.244\.2\.5:8080/);
     // The endpoints' named counters come with the Service.
     assert.match(text, /\tcounter endpoint-[0-9A-F]{8}-default\/web\/tcp\/http__10\.244\.1\.5\/8080 \{\n\t\}/);
+    assert.match(text, /map endpoint-bytes \{[^}]*10\.244\.2\.5 \. tcp \. 8080 : "bytes-10\.244\.2\.5\/tcp\/8080",/);
     assert.match(text, /10\.244\.1\.5 \. 10\.244\.1\.5,/, 'hairpin elements');
     assert.doesNotMatch(text, /other|10\.96\.0\.30|chain services \{|chain masquerading|nodeport-ips/);
   });
@@ -82,7 +83,9 @@ test('explainRules shows the real rules of one Service in the kernel modes', asy
     assert.match(text, /^-A KUBE-NODEPORTS .*--dport 30080 -j KUBE-EXT-/m);
     assert.match(text, /^:KUBE-SEP-[A-Z2-7]{16} - \[0:0\]$/m);
     assert.match(text, /-j DNAT --to-destination 10\.244\.2\.5:8080/);
-    assert.doesNotMatch(text, /other|10\.96\.0\.30|KUBE-POSTROUTING|KUBE-MARK-MASQ -j MARK|NOTE: this must be the last rule|^\*filter/m);
+    // In filter, only its endpoints' byte-counting rules: it has endpoints, nothing is rejected.
+    assert.match(text, /^\*filter\n-A KUBE-ENDPOINT-BYTES -m comment --comment 10\.244\.1\.5:8080\/tcp -p tcp -m conntrack --ctreplsrc 10\.244\.1\.5 --ctreplsrcport 8080 -j RETURN\n-A KUBE-ENDPOINT-BYTES .*10\.244\.2\.5.*\nCOMMIT$/m);
+    assert.doesNotMatch(text, /other|10\.96\.0\.30|10\.244\.1\.9|KUBE-POSTROUTING|KUBE-MARK-MASQ -j MARK|NOTE: this must be the last rule|REJECT|DROP/m);
   });
 
   await t.test('without endpoints, iptables shows the filter REJECT', () => {

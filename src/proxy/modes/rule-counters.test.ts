@@ -13,10 +13,11 @@ import { NetnsExecer } from '../../util/execer.js';
 import { stateFromObjects } from '../state/build-state.js';
 import { endpointTraffic } from './rule-counters.js';
 import { listCountersArgv, parseNftCounters } from './nftables/counters.js';
-import { DEFAULT_TABLE, endpointCounter } from './nftables/names.js';
+import { DEFAULT_TABLE, endpointBytesCounter, endpointCounter } from './nftables/names.js';
+import { NFT_COUNTERS } from './nftables/nftables-mode.js';
+import { IPTABLES_COUNTERS } from './iptables/iptables-mode.js';
 import { renderNftables } from './nftables/render.js';
 import { parseSepCounters, saveCounters } from './iptables/counters.js';
-import { sepChain } from './iptables/chain-names.js';
 import { renderIptables } from './iptables/render.js';
 
 const netns = requiresNetns();
@@ -41,14 +42,16 @@ async function run(argv: string[], stdin?: string): Promise<string> {
   return r.stdout;
 }
 
-/** What the endpoints counted, as `service endpoint → connections`. */
-const byEndpoint = (traffic: { service: string; endpoint: string; connections: number }[]): Record<string, number> =>
-  Object.fromEntries(traffic.map((t) => [`${t.service} ${t.endpoint}`, t.connections]));
+/** What the endpoints counted, as `service endpoint → connections, bytes`. */
+const byEndpoint = (traffic: { service: string; endpoint: string; connections: number; bytes?: number }[]): Record<string, number[]> =>
+  Object.fromEntries(traffic.map((t) => [`${t.service} ${t.endpoint}`, [t.connections, t.bytes ?? -1]]));
 
-/** Endpoints whose counters counted nothing are left out. */
+/** Endpoints whose counters counted nothing are left out; the UDP DNS endpoint counted bytes only
+ *  (its connection counter restarted, say). */
 const EXPECTED = {
-  'default/web:http/TCP 10.244.1.5:8080': 7,
-  'default/dns:dns-tcp/TCP 10.244.1.2:53': 3,
+  'default/web:http/TCP 10.244.1.5:8080': [7, 7000],
+  'default/dns:dns-tcp/TCP 10.244.1.2:53': [3, 0],
+  'default/dns:dns/UDP 10.244.1.2:53': [0, 500],
 };
 
 describe('rule counters read back from the kernel', { skip: netns.skip }, () => {
@@ -70,10 +73,15 @@ describe('rule counters read back from the kernel', { skip: netns.skip }, () => 
     let text = renderNftables(s, { podCIDR: TRACE_POD_CIDR });
     text = preset(text, endpointCounter(web.service, web.endpoints.find((e) => e.ip === '10.244.1.5')!), 7);
     text = preset(text, endpointCounter(tcpDns.service, tcpDns.endpoints[0]!), 3);
+    const presetBytes = (name: string, bytes: number): string => (text = text.replace(`counter ${name} {\n\t}`, `counter ${name} {\n\t\tpackets 1 bytes ${bytes}\n\t}`));
+    const udpDns = [...s.ports.values()].find((p) => p.service.portName === 'dns')!;
+    presetBytes(endpointBytesCounter(web.endpoints.find((e) => e.ip === '10.244.1.5')!, 'TCP'), 7000);
+    presetBytes(endpointBytesCounter(udpDns.endpoints[0]!, 'UDP'), 500);
     await run(['nft', '-f', '-'], text);
     const counts = parseNftCounters(await run(listCountersArgv(`ip ${DEFAULT_TABLE}`)));
-    assert.equal(counts.size, 4);
-    assert.deepEqual(byEndpoint(endpointTraffic(s, endpointCounter, counts)), EXPECTED);
+    assert.equal(counts.size, 8); // 4 of connections, 4 of bytes
+    assert.deepEqual(counts.get('bytes-10.244.1.5/tcp/8080'), { packets: 1, bytes: 7000 });
+    assert.deepEqual(byEndpoint(endpointTraffic(s, NFT_COUNTERS, counts)), EXPECTED);
     await run(['nft', 'delete', 'table', 'ip', DEFAULT_TABLE]);
   });
 
@@ -81,17 +89,19 @@ describe('rule counters read back from the kernel', { skip: netns.skip }, () => 
     const s = state();
     // iptables-restore --counters takes `[packets:bytes]` before a rule.
     const counted = new Map([['10.244.1.5:8080', 7], ['10.244.1.2:53 tcp', 3]]);
+    const bytes = new Map([['10.244.1.5:8080/tcp', 7000], ['10.244.1.2:53/udp', 500]]);
     const text = renderIptables(s, { podCIDR: TRACE_POD_CIDR })
       .split('\n')
       .map((l) => {
         const m = / -m (tcp|udp) -p \w+ -j DNAT --to-destination (\S+)$/.exec(l);
         const n = m && (counted.get(m[2]!) ?? counted.get(`${m[2]} ${m[1]}`));
-        return n ? `[${n}:${n * 60}] ${l}` : l;
+        const b = bytes.get(/^-A KUBE-ENDPOINT-BYTES -m comment --comment (\S+)/.exec(l)?.[1] ?? '');
+        return n ? `[${n}:${n * 60}] ${l}` : b ? `[1:${b}] ${l}` : l;
       })
       .join('\n');
     await run(['iptables-restore', '--counters', '--noflush'], text);
     const counts = parseSepCounters(await run(saveCounters()));
-    assert.equal(counts.size, 4);
-    assert.deepEqual(byEndpoint(endpointTraffic(s, sepChain, counts)), EXPECTED);
+    assert.equal(counts.size, 8); // 4 KUBE-SEP chains, 4 endpoint comments
+    assert.deepEqual(byEndpoint(endpointTraffic(s, IPTABLES_COUNTERS, counts)), EXPECTED);
   });
 });

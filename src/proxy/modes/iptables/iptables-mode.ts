@@ -9,13 +9,15 @@ import type { ProxyState } from '../../state/types.js';
 import type { Execer } from '../../../util/execer.js';
 import type { EndpointTraffic } from '../../traffic.js';
 import { PortRenderings } from '../port-changes.js';
-import { endpointTraffic } from '../rule-counters.js';
+import { endpointTraffic, type CounterNames } from '../rule-counters.js';
 import { sepChain } from './chain-names.js';
 import { parseSepCounters, saveCounters } from './counters.js';
-import { JUMP_RULES, renderCleanup, renderFull, renderPartial, renderPort, type PortRules, type RenderOptions } from './render.js';
+import { bytesComment, JUMP_RULES, renderCleanup, renderFull, renderPartial, renderPort, type PortRules, type RenderOptions } from './render.js';
 import { parseRuleset } from './ruleset.js';
 
 const WAIT = ['-w', '5'];
+
+export const IPTABLES_COUNTERS: CounterNames = { connections: sepChain, bytes: (svc, ep) => bytesComment(ep, svc.protocol) };
 
 export class IptablesMode implements Mode {
   readonly name = 'iptables';
@@ -61,10 +63,10 @@ export class IptablesMode implements Mode {
     this.applied = state;
   }
 
-  /** The KUBE-SEP DNAT rules' counters, one `iptables-save -c` (Mode.traffic). */
+  /** The KUBE-SEP DNAT rules' and KUBE-ENDPOINT-BYTES' counters, one `iptables-save -c` (Mode.traffic). */
   async traffic(): Promise<EndpointTraffic[]> {
     const state = this.applied;
-    return state ? endpointTraffic(state, sepChain, parseSepCounters(await this.check(saveCounters(this.tool)))) : [];
+    return state ? endpointTraffic(state, IPTABLES_COUNTERS, parseSepCounters(await this.check(saveCounters(this.tool)))) : [];
   }
 
   /** Removes the jumps, then every chain of ours. */
