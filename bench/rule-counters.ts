@@ -5,13 +5,11 @@
 //   with connection counters only, and with none;
 // - nftables, read (once a second per node while the live page is open): `nft -j list counters`
 //   + parse + mapping onto the state, with byte counters and with connection counters only;
-// - iptables, sync: a cold restore with KUBE-ENDPOINT-BYTES (one rule per endpoint) and without;
-// - iptables, read: `iptables-save -c` + parse + mapping (connections and bytes) next to
-//   `iptables-save -c -t nat` (connections only, as before byte counting);
-// - per packet: connections per second through a ClusterIP, inside the namespace over its
-//   loopback (each connection ~10 packets, each counted on the way out and in), with the byte
-//   counting in place and without. The endpoint is the last one of KUBE-ENDPOINT-BYTES
-//   (iptables' worst case: a DNATed packet walks the chain's rules until its own).
+// - nftables, per packet: connections per second through a ClusterIP, inside the namespace over
+//   its loopback (each connection ~10 packets, each counted on the way out and in), with the
+//   byte counting in place and without;
+// - iptables, read (connections only): `iptables-save -c -t nat` + parse + mapping, next to
+//   `iptables -L -v -x -n -t nat` (the other listing with counts).
 // Medians over the rounds.
 //
 //   npx tsx bench/rule-counters.ts [--services 1000,10000] [--endpoints 2] [--rounds 5]
@@ -25,8 +23,8 @@ import { DEFAULT_TABLE } from '../src/proxy/modes/nftables/names.js';
 import { NFT_COUNTERS } from '../src/proxy/modes/nftables/nftables-mode.js';
 import { renderNftables } from '../src/proxy/modes/nftables/render.js';
 import { parseSepCounters, saveCounters } from '../src/proxy/modes/iptables/counters.js';
-import { IPTABLES_COUNTERS, IptablesMode } from '../src/proxy/modes/iptables/iptables-mode.js';
-import { JUMP_RULES, KUBE_ENDPOINT_BYTES, renderIptables } from '../src/proxy/modes/iptables/render.js';
+import { IPTABLES_COUNTERS } from '../src/proxy/modes/iptables/iptables-mode.js';
+import { renderIptables } from '../src/proxy/modes/iptables/render.js';
 import { TRACE_POD_CIDR } from '../test/proxy/trace-cases.js';
 import { benchArgs, inThrowawayNetns, line, median, ms, scaleState, timed } from './support/kernel-sync.js';
 
@@ -111,22 +109,10 @@ await inThrowawayNetns(async (exec) => {
     console.log(line('nftables per packet', [`${rateAll.toFixed(0)} conn/s counting bytes`, `${rateConns.toFixed(0)} without`, `${ratio(rateAll, rateConns)}`]));
     await run(exec, ['nft', 'delete', 'table', 'ip', DEFAULT_TABLE]);
 
-    const rules = renderIptables(state, OPTS);
-    const noBytes = rules.replace(new RegExp(`^-A ${KUBE_ENDPOINT_BYTES} .*\\n`, 'gm'), '');
-    const restore = (text: string) => rounds(n, () => run(exec, ['iptables-restore', '--noflush'], text));
-    const [withRules, withoutRules] = [await restore(rules), await restore(noBytes)];
-    console.log(line('iptables full sync', [`with KUBE-ENDPOINT-BYTES ${ms(withRules)}`, `without ${ms(withoutRules)}`, ratio(withRules, withoutRules)]));
-    await run(exec, ['iptables-restore', '--noflush'], rules);
+    await run(exec, ['iptables-restore', '--noflush'], renderIptables(state, OPTS));
     const save = await rounds(n, async () => endpointTraffic(state, IPTABLES_COUNTERS, parseSepCounters(await run(exec, saveCounters()))));
-    const natOnly = await rounds(n, async () => endpointTraffic(state, IPTABLES_COUNTERS, parseSepCounters(await run(exec, [...saveCounters(), '-t', 'nat']))));
-    console.log(line('iptables read', [`iptables-save -c + parse ${ms(save)}`, `nat table only (connections) ${ms(natOnly)}`, ratio(save, natOnly)]));
-    // The mode's own jumps, then the same traffic with and without the three into KUBE-ENDPOINT-BYTES.
-    const mode = new IptablesMode(exec, OPTS);
-    await mode.apply(state);
-    const rateWith = median([await connectionRate(exec, vip), await connectionRate(exec, vip), await connectionRate(exec, vip)]);
-    for (const j of JUMP_RULES.filter((j) => j.args.includes(KUBE_ENDPOINT_BYTES))) await run(exec, ['iptables', '-t', j.table, '-D', j.chain, ...j.args]);
-    const rateWithout = median([await connectionRate(exec, vip), await connectionRate(exec, vip), await connectionRate(exec, vip)]);
-    console.log(line('iptables per packet', [`${rateWith.toFixed(0)} conn/s counting bytes (${s.services * s.endpoints} rules)`, `${rateWithout.toFixed(0)} without`, ratio(rateWith, rateWithout)]));
-    await mode.stop();
+    const list = await rounds(n, () => run(exec, ['iptables', '-t', 'nat', '-L', '-v', '-x', '-n']));
+    console.log(line('iptables read', [`iptables-save -c + parse ${ms(save)}`, `iptables -L -v -x ${ms(list)}`, ratio(save, list)]));
+    await run(exec, ['iptables', '-t', 'nat', '-F']);
   }
 });

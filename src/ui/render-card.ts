@@ -7,7 +7,8 @@ import type { PodView, ServiceView } from './model.js';
 
 export interface Rate {
   connectionsPerSecond: number;
-  /** Both ways: payload (userspace) or IP packets, headers included (kernel modes). */
+  /** Both ways: payload (userspace) or IP packets, headers included (nftables); absent when
+   *  no proxy that counted counts bytes (iptables). */
   bytesPerSecond?: number;
   /** Open now; absent as bytes. */
   open?: number;
@@ -30,8 +31,9 @@ export function formatRate(r: Rate | undefined): string {
 /** What a rate label means, for its tooltip. */
 export const RATE_MEANING =
   'conn/s: connections opened per second to this pod; B/s: bytes per second both ways; by: the node whose proxy counted them, in its mode. ' +
-  'userspace counts the payload it copies. nftables and iptables count a connection when its first packet is DNATed on the node the client is on, ' +
-  "and the IP packets of the connections DNATed there, headers included, per pod address and port: a pod serving two Services' connections on one port shows their sum in both.";
+  'userspace counts the payload it copies. nftables and iptables count a connection when its first packet is DNATed on the node the client is on; ' +
+  "nftables also counts the IP packets of the connections DNATed there, headers included, per pod address and port (a pod serving two Services' " +
+  'connections on one port shows their sum in both); iptables counts no bytes.';
 
 const plus = (a: number | undefined, b: number | undefined): number | undefined => (a === undefined && b === undefined ? undefined : (a ?? 0) + (b ?? 0));
 

@@ -137,12 +137,11 @@ export function traceIptables(rulesText: string, packet: Packet, localIPs: strin
  *  iptablesJumpChains, the ones this proxy installs. Written out here rather than taken from the
  *  renderer, so a wrong jump there makes a wrong trace; iptables-mode.test.ts checks that the
  *  mode's inserts build exactly these. */
-const BYTES = '-m conntrack --ctstate DNAT -j KUBE-ENDPOINT-BYTES';
 export const BUILTIN_JUMPS: Record<string, Record<string, string[]>> = {
   filter: {
-    INPUT: [BYTES, '-m conntrack --ctstate NEW -j KUBE-EXTERNAL-SERVICES'],
-    FORWARD: [BYTES, '-m conntrack --ctstate NEW -j KUBE-EXTERNAL-SERVICES', '-m conntrack --ctstate NEW -j KUBE-SERVICES', '-j KUBE-FORWARD'],
-    OUTPUT: [BYTES, '-m conntrack --ctstate NEW -j KUBE-SERVICES'],
+    INPUT: ['-m conntrack --ctstate NEW -j KUBE-EXTERNAL-SERVICES'],
+    FORWARD: ['-m conntrack --ctstate NEW -j KUBE-EXTERNAL-SERVICES', '-m conntrack --ctstate NEW -j KUBE-SERVICES', '-j KUBE-FORWARD'],
+    OUTPUT: ['-m conntrack --ctstate NEW -j KUBE-SERVICES'],
   },
   nat: { PREROUTING: ['-j KUBE-SERVICES'], OUTPUT: ['-j KUBE-SERVICES'], POSTROUTING: ['-j KUBE-POSTROUTING'] },
 };
@@ -241,16 +240,8 @@ function compile(args: string[], localIPs: string[]): Rule {
         break;
       }
       case '--ctstate': {
-        // Traced packets open a connection; after the nat chains, it is DNATed or not.
         const states = value().split(',');
-        push((p) => when(states.includes('NEW') || (states.includes('DNAT') && !!p.dnat)));
-        break;
-      }
-      case '--ctreplsrc':
-      case '--ctreplsrcport': {
-        // The reply comes from where the DNAT sent the connection.
-        const v = value();
-        push((p) => when(!!p.dnat && p.dnat.split(':')[a === '--ctreplsrc' ? 0 : 1] === v));
+        push(() => when(states.includes('NEW')));
         break;
       }
       case '-j':

@@ -10,7 +10,8 @@ export interface EndpointRate {
   endpoint: string;
   /** The kernel modes count a connection when its first packet is DNATed. */
   connectionsPerSecond: number;
-  /** Both directions: the payload in userspace, the IP packets (headers included) in the kernel modes. */
+  /** Both directions: the payload in userspace, the IP packets (headers included) in nftables;
+   *  absent where the mode counts no bytes (iptables). */
   bytesPerSecond?: number;
   /** Absent where the mode does not know (kernel modes). */
   open?: number;

@@ -1,11 +1,12 @@
 // The kernel modes' per-endpoint counters, as the live page's EndpointTraffic: each mode names,
 // per endpoint of a service port, one counter of connections (nftables: a named counter; iptables:
 // the DNAT rule of its KUBE-SEP chain — nat chains see a connection's first packet only, so their
-// packets are connections) and one of bytes (counted after DNAT, in the filter hooks, on every
-// packet of the connections DNATed there, both ways: IP packet lengths, headers included). The
-// byte counter belongs to the endpoint address, not the service port (the filter hooks see only
-// the endpoint): an endpoint behind two service ports reports their sum for both. A mode reads
-// them all in one command per table. A counter is new (zero) when its endpoint or the whole table
+// packets are connections) and, in nftables, one of bytes (counted after DNAT, in the filter
+// hooks, on every packet of the connections DNATed there, both ways: IP packet lengths, headers
+// included). The byte counter belongs to the endpoint address, not the service port (the filter
+// hooks see only the endpoint): an endpoint behind two service ports reports their sum for both.
+// iptables counts no bytes: without maps, every packet of a DNATed connection would walk one
+// rule per endpoint (bench/rule-counters.ts). A mode reads them all in one command per table. A counter is new (zero) when its endpoint or the whole table
 // is written again (a full sync): readers of successive reports take a drop as a restart
 // (src/cli/dashboard/traffic-rates.ts).
 
@@ -23,7 +24,8 @@ export type RuleCounts = Map<string, Count>;
 /** Each endpoint's counters' names in a mode. */
 export interface CounterNames {
   connections: (svc: ServicePortInfo, ep: EndpointInfo) => string;
-  bytes: (svc: ServicePortInfo, ep: EndpointInfo) => string;
+  /** Absent where the mode counts no bytes. */
+  bytes?: (svc: ServicePortInfo, ep: EndpointInfo) => string;
 }
 
 /** The endpoints of `state` whose counters in `counts` have counted something (as userspace
@@ -33,8 +35,8 @@ export function endpointTraffic(state: ProxyState, names: CounterNames, counts: 
   for (const { service: svc, endpoints } of state.ports.values()) {
     for (const ep of endpoints) {
       const connections = counts.get(names.connections(svc, ep))?.packets ?? 0;
-      const bytes = counts.get(names.bytes(svc, ep))?.bytes ?? 0;
-      if (connections || bytes) out.push({ service: svc.key, namespace: svc.namespace, name: svc.name, endpoint: `${ep.ip}:${ep.port}`, connections, bytes });
+      const bytes = names.bytes && (counts.get(names.bytes(svc, ep))?.bytes ?? 0);
+      if (connections || bytes) out.push({ service: svc.key, namespace: svc.namespace, name: svc.name, endpoint: `${ep.ip}:${ep.port}`, connections, ...(bytes === undefined ? {} : { bytes }) });
     }
   }
   return out;

@@ -53,8 +53,8 @@ function requireTools(): void {
 
 const save = async (table: string): Promise<string> => (await exec.run(['iptables-save', '-t', table])).stdout;
 
-/** Rule order matters within a chain, except in the shared ones where partial syncs insert (or append: endpoint bytes). */
-const UNORDERED = /^-A (KUBE-SERVICES|KUBE-EXTERNAL-SERVICES|KUBE-NODEPORTS|KUBE-ENDPOINT-BYTES) /;
+/** Rule order matters within a chain, except in the shared ones where partial syncs insert. */
+const UNORDERED = /^-A (KUBE-SERVICES|KUBE-EXTERNAL-SERVICES|KUBE-NODEPORTS) /;
 
 /** Both tables as iptables-save prints them, comments and counters gone, unordered chains sorted. */
 async function normalised(): Promise<string[]> {

@@ -12,12 +12,14 @@ import { PortRenderings } from '../port-changes.js';
 import { endpointTraffic, type CounterNames } from '../rule-counters.js';
 import { sepChain } from './chain-names.js';
 import { parseSepCounters, saveCounters } from './counters.js';
-import { bytesComment, JUMP_RULES, renderCleanup, renderFull, renderPartial, renderPort, type PortRules, type RenderOptions } from './render.js';
+import { JUMP_RULES, renderCleanup, renderFull, renderPartial, renderPort, type PortRules, type RenderOptions } from './render.js';
 import { parseRuleset } from './ruleset.js';
 
 const WAIT = ['-w', '5'];
 
-export const IPTABLES_COUNTERS: CounterNames = { connections: sepChain, bytes: (svc, ep) => bytesComment(ep, svc.protocol) };
+/** Connections only: a per-packet byte count costs a walk of one rule per endpoint (no maps in
+ *  iptables; measured in bench/rule-counters.ts, see docs/dashboard.md). */
+export const IPTABLES_COUNTERS: CounterNames = { connections: sepChain };
 
 export class IptablesMode implements Mode {
   readonly name = 'iptables';
@@ -63,7 +65,7 @@ export class IptablesMode implements Mode {
     this.applied = state;
   }
 
-  /** The KUBE-SEP DNAT rules' and KUBE-ENDPOINT-BYTES' counters, one `iptables-save -c` (Mode.traffic). */
+  /** The KUBE-SEP DNAT rules' counters, one `iptables-save -c -t nat` (Mode.traffic). */
   async traffic(): Promise<EndpointTraffic[]> {
     const state = this.applied;
     return state ? endpointTraffic(state, IPTABLES_COUNTERS, parseSepCounters(await this.check(saveCounters(this.tool)))) : [];

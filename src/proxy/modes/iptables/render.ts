@@ -13,15 +13,13 @@ import { endpointString, isServiceChain, sepChain, serviceChains, servicePortNam
 export const KUBE_SERVICES = 'KUBE-SERVICES';
 export const KUBE_EXTERNAL_SERVICES = 'KUBE-EXTERNAL-SERVICES';
 export const KUBE_FORWARD = 'KUBE-FORWARD';
-/** Counts the bytes of DNATed connections, one rule per endpoint (tinykube's; not kube-proxy's). */
-export const KUBE_ENDPOINT_BYTES = 'KUBE-ENDPOINT-BYTES';
 export const KUBE_NODEPORTS = 'KUBE-NODEPORTS';
 export const KUBE_POSTROUTING = 'KUBE-POSTROUTING';
 export const KUBE_MARK_MASQ = 'KUBE-MARK-MASQ';
 /** kube-proxy's default --iptables-masquerade-bit 14. */
 export const MASQ_MARK = '0x4000';
 
-const FILTER_CHAINS = [KUBE_SERVICES, KUBE_EXTERNAL_SERVICES, KUBE_FORWARD, KUBE_ENDPOINT_BYTES];
+const FILTER_CHAINS = [KUBE_SERVICES, KUBE_EXTERNAL_SERVICES, KUBE_FORWARD];
 const NAT_CHAINS = [KUBE_SERVICES, KUBE_NODEPORTS, KUBE_POSTROUTING, KUBE_MARK_MASQ];
 
 export interface RenderOptions {
@@ -45,18 +43,9 @@ const comment = (text: string): string[] => ['-m', 'comment', '--comment', text]
 /** iptables-restore splits on blanks; a word with blanks (a comment) is quoted. */
 const word = (w: string): string => (w.includes(' ') ? `"${w}"` : w);
 const NEW_CONN = ['-m', 'conntrack', '--ctstate', 'NEW'];
-/** Every packet, both ways, of a connection DNATed here (the nat chains see only the first). */
-const DNATED = ['-m', 'conntrack', '--ctstate', 'DNAT', ...comment('kubernetes endpoint bytes'), '-j', KUBE_ENDPOINT_BYTES];
-
-/** The comment naming an endpoint's rule in KUBE-ENDPOINT-BYTES: `ip:port/protocol`. */
-export const bytesComment = (ep: EndpointInfo, protocol: string): string => `${endpointString(ep)}/${protocol.toLowerCase()}`;
 
 /** Rules in builtin chains leading to ours (kube-proxy's iptablesJumpChains), in chain order. */
 export const JUMP_RULES: JumpRule[] = [
-  // First: KUBE-FORWARD accepts established connections, which would end FORWARD before it.
-  { table: 'filter', chain: 'INPUT', args: DNATED },
-  { table: 'filter', chain: 'FORWARD', args: DNATED },
-  { table: 'filter', chain: 'OUTPUT', args: DNATED },
   { table: 'filter', chain: 'INPUT', args: [...NEW_CONN, ...comment('kubernetes externally-visible service portals'), '-j', KUBE_EXTERNAL_SERVICES] },
   { table: 'filter', chain: 'FORWARD', args: [...NEW_CONN, ...comment('kubernetes externally-visible service portals'), '-j', KUBE_EXTERNAL_SERVICES] },
   { table: 'filter', chain: 'FORWARD', args: [...NEW_CONN, ...comment('kubernetes service portals'), '-j', KUBE_SERVICES] },
@@ -332,9 +321,5 @@ function renderServicePort(sp: ServicePortState, { filter, nat, opts }: Ctx): vo
     nat.add(sep, comment(name), '-s', ep.ip, '-j', KUBE_MARK_MASQ);
     const remember = svc.affinityTimeoutSeconds !== undefined ? ['-m', 'recent', '--name', sep, '--set'] : [];
     nat.add(sep, comment(name), remember, '-m', proto, '-p', proto, '-j', 'DNAT', '--to-destination', endpointString(ep));
-    // The reply tuple's source is the endpoint, in both directions: one rule counts both. No
-    // maps in iptables: DNATed packets walk this chain's rules until theirs (n/2 on average).
-    // Ports sending to one endpoint write the same line; the first counts, the sum is read.
-    filter.add(KUBE_ENDPOINT_BYTES, comment(bytesComment(ep, proto)), '-p', proto, '-m', 'conntrack', '--ctreplsrc', ep.ip, '--ctreplsrcport', String(ep.port), '-j', 'RETURN');
   }
 }
