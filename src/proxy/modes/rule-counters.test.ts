@@ -1,6 +1,6 @@
 // The kernel modes' counter parsers on real output: a table rendered from a state is loaded
 // into a network namespace made here (deleted afterwards) with known counts, listed back as the
-// modes list it, parsed, and mapped onto the state's endpoints. Root, nft and iptables needed:
+// modes list it, parsed, and mapped onto the state's endpoints. Root, nft, iptables and ipset needed:
 // skipped outside CI without them, failed under CI=true.
 
 import assert from 'node:assert/strict';
@@ -19,6 +19,8 @@ import { IPTABLES_COUNTERS } from './iptables/iptables-mode.js';
 import { renderNftables } from './nftables/render.js';
 import { parseSepCounters, saveCounters } from './iptables/counters.js';
 import { renderIptables } from './iptables/render.js';
+import { endpointSetName, parseSetCounters, renderSetSync, stateElements } from './iptables/endpoint-set.js';
+import { IPV4 } from '../state/family.js';
 
 const netns = requiresNetns();
 const NS = `tinykube-test-${randomBytes(4).toString('hex')}`;
@@ -85,7 +87,7 @@ describe('rule counters read back from the kernel', { skip: netns.skip }, () => 
     await run(['nft', 'delete', 'table', 'ip', DEFAULT_TABLE]);
   });
 
-  it('iptables: `iptables-save -c -t nat` gives each KUBE-SEP chain its DNAT rule count (connections, no bytes)', async () => {
+  it('iptables: `iptables-save -c -t nat` gives each KUBE-SEP chain its DNAT rule count (connections), `ipset save` each endpoint element its bytes', async () => {
     const s = state();
     // iptables-restore --counters takes `[packets:bytes]` before a rule.
     const counted = new Map([['10.244.1.5:8080', 7], ['10.244.1.2:53 tcp', 3]]);
@@ -97,10 +99,18 @@ describe('rule counters read back from the kernel', { skip: netns.skip }, () => 
         return n ? `[${n}:${n * 60}] ${l}` : l;
       })
       .join('\n');
+    // The set first (the rules name it), its elements with counts as if bytes had passed.
+    const bytes = new Map([['10.244.1.5,tcp:8080', 7000], ['10.244.1.2,udp:53', 500]]);
+    const set = endpointSetName();
+    const setText = renderSetSync(set, IPV4, new Set(), stateElements(s)).replace(/^(add \S+ (\S+))$/gm, (_, line: string, e: string) => `${line} packets 1 bytes ${bytes.get(e) ?? 0}`);
+    await run(['ipset', 'restore', '-exist'], setText);
     await run(['iptables-restore', '--counters', '--noflush'], text);
     const counts = parseSepCounters(await run(saveCounters()));
     assert.equal(counts.size, 4);
-    // Connections only: the DNAT rule's bytes are its first packets', not reported.
-    assert.deepEqual(byEndpoint(endpointTraffic(s, IPTABLES_COUNTERS, counts)), { 'default/web:http/TCP 10.244.1.5:8080': [7, -1], 'default/dns:dns-tcp/TCP 10.244.1.2:53': [3, -1] });
+    const elements = parseSetCounters(await run(['ipset', 'save', set]));
+    assert.equal(elements.size, 4);
+    assert.deepEqual(elements.get('10.244.1.5,tcp:8080'), { packets: 1, bytes: 7000 });
+    for (const [e, c] of elements) counts.set(e, c);
+    assert.deepEqual(byEndpoint(endpointTraffic(s, IPTABLES_COUNTERS, counts)), EXPECTED);
   });
 });
