@@ -1,7 +1,7 @@
 // What the proxy has carried, per endpoint of each service port: the counters a live page turns
 // into rates. Userspace counts in its listeners (bytes of open connections included); the
-// kernel modes read their rules' counters: connections, and in nftables the IP packets' bytes
-// both ways (modes/rule-counters.ts).
+// kernel modes read their rules' counters: connections, and the IP packets' bytes both ways
+// (modes/rule-counters.ts).
 
 export interface EndpointTraffic {
   /** The service port's key, `namespace/name:portName/protocol`. */
@@ -18,7 +18,7 @@ export interface EndpointTraffic {
   bytesIn?: number;
   bytesOut?: number;
   /** Both ways, IP packet lengths (headers included), where the mode counts them together
-   *  (nftables); absent in iptables, which counts no bytes. */
+   *  (kernel modes); absent in iptables without ipset, which counts no bytes. */
   bytes?: number;
 }
 

@@ -28,8 +28,8 @@ test('traffic rates: a kernel mode counts connections and bytes both ways (one c
   const kernel = (at: number, connections: number, bytes: number): TrafficReport => ({ node: 'n2', mode: 'nftables', at, endpoints: [{ service: 'default/web:/TCP', namespace: 'default', name: 'web', endpoint: '10.0.0.1:80', connections, bytes }] });
   const [r] = trafficRates(kernel(1000, 3, 1000), kernel(1500, 5, 3000));
   assert.deepEqual([r!.connectionsPerSecond, r!.bytesPerSecond, r!.open, r!.node], [4, 4000, undefined, 'n2']);
-  // The endpoint's byte counter was recreated (iptables: the copy that counted was deleted with
-  // another port of the same endpoint); its connection counter was not.
+  // The endpoint's byte counter was recreated (its ipset element or map element went with its
+  // last service port and came back with a new one); its connection counter was not.
   const [again] = trafficRates(kernel(1500, 5, 3000), kernel(2000, 6, 200));
   assert.deepEqual([again!.connectionsPerSecond, again!.bytesPerSecond], [2, 400]);
 });

@@ -2,7 +2,7 @@
 // endpoint. A counter that went down started again from zero within the interval (the proxy
 // restarted; a kernel mode wrote the endpoint's rule or its whole table again): what it holds
 // now was counted since, so that is the interval's count. Bytes are both ways: userspace's
-// payload, nftables' IP packets; absent where the mode counts none (iptables).
+// payload, the kernel modes' IP packets; absent where the mode counts none (iptables without ipset).
 
 import type { EndpointTraffic, TrafficReport } from '../../proxy/traffic.js';
 import type { EndpointRate } from './wire.js';

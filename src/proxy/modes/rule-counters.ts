@@ -1,14 +1,15 @@
 // The kernel modes' per-endpoint counters, as the live page's EndpointTraffic: each mode names,
 // per endpoint of a service port, one counter of connections (nftables: a named counter; iptables:
 // the DNAT rule of its KUBE-SEP chain — nat chains see a connection's first packet only, so their
-// packets are connections) and, in nftables, one of bytes (counted after DNAT, in the filter
-// hooks, on every packet of the connections DNATed there, both ways: IP packet lengths, headers
-// included). The byte counter belongs to the endpoint address, not the service port (the filter
-// hooks see only the endpoint): an endpoint behind two service ports reports their sum for both.
-// iptables counts no bytes: without maps, every packet of a DNATed connection would walk one
-// rule per endpoint (bench/rule-counters.ts). A mode reads them all in one command per table. A counter is new (zero) when its endpoint or the whole table
-// is written again (a full sync): readers of successive reports take a drop as a restart
-// (src/cli/dashboard/traffic-rates.ts).
+// packets are connections) and one of bytes (counted after DNAT, in the filter hooks, on every
+// packet of the connections DNATed there, both ways: IP packet lengths, headers included;
+// nftables: a counter an @endpoint-bytes map element names; iptables: the element of an ipset
+// with counters, one hash lookup either way). The byte counter belongs to the endpoint address,
+// not the service port (the filter hooks see only the endpoint): an endpoint behind two service
+// ports reports their sum for both. iptables without ipset counts no bytes. A mode reads them
+// all in one command per table (and per set). A counter is new (zero) when its endpoint or the
+// whole table is written again (a full sync; an ipset element lives on until its endpoint goes):
+// readers of successive reports take a drop as a restart (src/cli/dashboard/traffic-rates.ts).
 
 import type { EndpointInfo, ProxyState, ServicePortInfo } from '../state/types.js';
 import type { EndpointTraffic } from '../traffic.js';
@@ -24,7 +25,7 @@ export type RuleCounts = Map<string, Count>;
 /** Each endpoint's counters' names in a mode. */
 export interface CounterNames {
   connections: (svc: ServicePortInfo, ep: EndpointInfo) => string;
-  /** Absent where the mode counts no bytes. */
+  /** Absent where the mode counts no bytes (iptables without ipset). */
   bytes?: (svc: ServicePortInfo, ep: EndpointInfo) => string;
 }
 
