@@ -140,7 +140,7 @@ export function traceIptables(rulesText: string, packet: Packet, localIPs: strin
 const BYTES = '-m conntrack --ctstate DNAT -j KUBE-ENDPOINT-BYTES';
 export const BUILTIN_JUMPS: Record<string, Record<string, string[]>> = {
   filter: {
-    INPUT: [BYTES, '-m conntrack --ctstate NEW -j KUBE-EXTERNAL-SERVICES'],
+    INPUT: [`! -i lo ${BYTES}`, '-m conntrack --ctstate NEW -j KUBE-EXTERNAL-SERVICES'],
     FORWARD: [BYTES, '-m conntrack --ctstate NEW -j KUBE-EXTERNAL-SERVICES', '-m conntrack --ctstate NEW -j KUBE-SERVICES', '-j KUBE-FORWARD'],
     OUTPUT: [BYTES, '-m conntrack --ctstate NEW -j KUBE-SERVICES'],
   },
@@ -210,6 +210,12 @@ function compile(args: string[], localIPs: string[]): Rule {
       case '-d': {
         const cidr = value();
         push((p) => when(inCidr(a === '-s' ? p.src : p.dst, cidr)));
+        break;
+      }
+      case '-i': {
+        // Traced packets arrive from the network, never on lo.
+        const dev = value();
+        push(() => when(dev !== 'lo'));
         break;
       }
       case '--dport': {

@@ -55,7 +55,8 @@ const DNATED = ['-m', 'conntrack', '--ctstate', 'DNAT', ...comment('kubernetes e
 /** Rules in builtin chains leading to ours (kube-proxy's iptablesJumpChains), in chain order. */
 export const JUMP_RULES: JumpRule[] = [
   // First: KUBE-FORWARD accepts established connections, which would end FORWARD before it.
-  { table: 'filter', chain: 'INPUT', args: DNATED },
+  // Not from lo: a packet between two local addresses was counted in OUTPUT already.
+  { table: 'filter', chain: 'INPUT', args: ['!', '-i', 'lo', ...DNATED] },
   { table: 'filter', chain: 'FORWARD', args: DNATED },
   { table: 'filter', chain: 'OUTPUT', args: DNATED },
   { table: 'filter', chain: 'INPUT', args: [...NEW_CONN, ...comment('kubernetes externally-visible service portals'), '-j', KUBE_EXTERNAL_SERVICES] },
