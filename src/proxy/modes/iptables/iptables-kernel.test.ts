@@ -16,6 +16,7 @@ import { stateFromObjects } from '../../state/build-state.js';
 import { manyServices, withoutService, withService } from '../../../../test/proxy/many-services.js';
 import type { ProxyState } from '../../state/types.js';
 import { IPV4, IPV6 } from '../../state/family.js';
+import { LOCAL_ENDPOINT, LOCAL_EXCHANGE_BYTES, localUdpEndpoint, localUdpState, queryLocal } from '../../../../test/proxy/local-udp-endpoint.js';
 import { endpointSetName, parseSetCounters, renderSetSync, stateElements } from './endpoint-set.js';
 
 const NS = `tinykube-test-${randomBytes(4).toString('hex')}`;
@@ -162,20 +163,13 @@ describe('iptables in a network namespace', () => {
   });
 
   it('a UDP query to an endpoint on the node itself (over lo, OUTPUT then INPUT) counts each of its two packets once', async () => {
-    ip('-n', NS, 'addr', 'add', '10.244.9.9/32', 'dev', 'lo');
-    const script = "const u = require('dgram').createSocket('udp4'); u.on('message', (_m, f) => u.send('local', f.port, f.address)); u.bind(5353, '10.244.9.9', () => console.log('ready'))";
-    const server = spawn('ip', ['netns', 'exec', NS, process.execPath, '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const server = await localUdpEndpoint(NS);
     try {
-      await new Promise<void>((resolve, reject) => (server.on('error', reject), server.stdout!.once('data', () => resolve())));
-      const dns = { clusterIP: '10.96.0.10', clusterIPs: ['10.96.0.10'], ports: [{ name: 'dns', protocol: 'UDP', port: 53, targetPort: 5353 }] };
-      const state = stateFromObjects([service('dns', dns)], [slice('dns', [{ ip: '10.244.9.9' }], [{ name: 'dns', port: 5353, protocol: 'UDP' }])], TRACE_NODE);
       const mode = new IptablesMode(exec, { podCIDR: TRACE_POD_CIDR });
-      await mode.apply(state);
-      const query = "const u = require('dgram').createSocket('udp4'); u.send('q', 53, '10.96.0.10'); u.on('message', (m) => (console.log(String(m)), u.close())); setTimeout(() => (console.log('TIMEOUT'), u.close()), 2000).unref();";
-      assert.equal((await exec.run([process.execPath, '-e', query])).stdout.trim(), 'local');
-      const counted = (await mode.traffic()).find((t) => t.endpoint === '10.244.9.9:5353')?.bytes;
-      // 20 (IP) + 8 (UDP) + 'q', and back with 'local': counted in OUTPUT, not again in INPUT from lo.
-      assert.equal(counted, 28 + 1 + (28 + 'local'.length));
+      await mode.apply(localUdpState());
+      assert.equal(await queryLocal(exec), 'local');
+      // Counted in OUTPUT, not again in INPUT from lo.
+      assert.equal((await mode.traffic()).find((t) => t.endpoint === `${LOCAL_ENDPOINT}:5353`)?.bytes, LOCAL_EXCHANGE_BYTES);
       await mode.stop();
     } finally {
       server.kill();

@@ -50,7 +50,8 @@ function fixedChains({ ip }: NftFamily): Chain[] {
     { name: n.NAT_OUTPUT, base: { type: 'nat', hook: 'output', priority: -100 }, rules: [`jump ${n.SERVICES_CHAIN}`] },
     { name: n.NAT_POSTROUTING, base: { type: 'nat', hook: 'postrouting', priority: 100 }, rules: [`jump ${n.MASQUERADING_CHAIN}`] },
     // Before the usual filter priority, so a host firewall's accept does not hide a reject.
-    { name: n.FILTER_INPUT, base: { type: 'filter', hook: 'input', priority: -10 }, rules: [check, ...bytes] },
+    // Not from lo in input: a packet between two local addresses was counted in output already.
+    { name: n.FILTER_INPUT, base: { type: 'filter', hook: 'input', priority: -10 }, rules: [check, ...bytes.map((r) => `iifname != "lo" ${r}`)] },
     { name: n.FILTER_FORWARD, base: { type: 'filter', hook: 'forward', priority: -10 }, rules: [check, ...bytes] },
     { name: n.FILTER_OUTPUT, base: { type: 'filter', hook: 'output', priority: -10 }, rules: [check, ...bytes] },
     {
