@@ -8,8 +8,13 @@
 // - nftables, per packet: connections per second through a ClusterIP, inside the namespace over
 //   its loopback (each connection ~10 packets, each counted on the way out and in), with the
 //   byte counting in place and without;
-// - iptables, read (connections only): `iptables-save -c -t nat` + parse + mapping, next to
-//   `iptables -L -v -x -n -t nat` (the other listing with counts).
+// - iptables, read: `iptables-save -c -t nat` + parse + mapping, next to `iptables -L -v -x -n
+//   -t nat` (the other listing with counts);
+// - iptables with the endpoint ipset (bytes) and without it (connections only), through
+//   IptablesMode (the one without answered "no ipset"): a cold full sync, one endpoint added
+//   (a partial sync: the set's add, then the restore), a read (`iptables-save -c` + `ipset
+//   save` + parse), and connections per second as for nftables (each packet matched against
+//   the set in OUTPUT; INPUT skips lo).
 // Medians over the rounds.
 //
 //   npx tsx bench/rule-counters.ts [--services 1000,10000] [--endpoints 2] [--rounds 5]
@@ -23,7 +28,8 @@ import { DEFAULT_TABLE } from '../src/proxy/modes/nftables/names.js';
 import { NFT_COUNTERS } from '../src/proxy/modes/nftables/nftables-mode.js';
 import { renderNftables } from '../src/proxy/modes/nftables/render.js';
 import { parseSepCounters, saveCounters } from '../src/proxy/modes/iptables/counters.js';
-import { IPTABLES_COUNTERS } from '../src/proxy/modes/iptables/iptables-mode.js';
+import { IPTABLES_COUNTERS, IptablesMode } from '../src/proxy/modes/iptables/iptables-mode.js';
+import { withService } from '../test/proxy/many-services.js';
 import { renderIptables } from '../src/proxy/modes/iptables/render.js';
 import { TRACE_POD_CIDR } from '../test/proxy/trace-cases.js';
 import { benchArgs, inThrowawayNetns, line, median, ms, scaleState, timed } from './support/kernel-sync.js';
@@ -49,7 +55,7 @@ const withoutBytes = (table: string): string =>
   table
     .replace(/\tcounter bytes-\S+ \{\n\t\}\n/g, '')
     .replace(/\tmap endpoint-bytes \{\n(\t\t.*\n|\t\t\t.*\n)*\t\}\n/, '')
-    .replace(/\t\tct status dnat .*\n/g, '');
+    .replace(/\t\t(iifname != "lo" )?ct status dnat .*\n/g, '');
 
 /** Connections per second from a client to `vip`:80 and back, inside the namespace; one
  *  answering server on every address at 8080 (the endpoints are addresses on its loopback). */
@@ -109,10 +115,36 @@ await inThrowawayNetns(async (exec) => {
     console.log(line('nftables per packet', [`${rateAll.toFixed(0)} conn/s counting bytes`, `${rateConns.toFixed(0)} without`, `${ratio(rateAll, rateConns)}`]));
     await run(exec, ['nft', 'delete', 'table', 'ip', DEFAULT_TABLE]);
 
-    await run(exec, ['iptables-restore', '--noflush'], renderIptables(state, OPTS));
+    await run(exec, ['iptables-restore', '--noflush'], renderIptables(state, { ...OPTS, countBytes: false }));
     const save = await rounds(n, async () => endpointTraffic(state, IPTABLES_COUNTERS, parseSepCounters(await run(exec, saveCounters()))));
     const list = await rounds(n, () => run(exec, ['iptables', '-t', 'nat', '-L', '-v', '-x', '-n']));
     console.log(line('iptables read', [`iptables-save -c + parse ${ms(save)}`, `iptables -L -v -x ${ms(list)}`, ratio(save, list)]));
     await run(exec, ['iptables', '-t', 'nat', '-F']);
+
+    // The same mode with the set and without (ipset answered as missing).
+    const noIpset: Execer = { run: (argv, stdin) => (argv[0] === 'ipset' ? Promise.resolve({ code: 127, stdout: '', stderr: 'left out by the bench' }) : exec.run(argv, stdin)) };
+    const at = vip;
+    const variant = async (e: Execer) => {
+      const cold: number[] = [];
+      const addOne: number[] = [];
+      let mode = new IptablesMode(e, OPTS);
+      for (let i = 0; i < n; i++) {
+        await mode.stop();
+        mode = new IptablesMode(e, OPTS);
+        cold.push((await timed(() => mode.apply(state)))[1]);
+        addOne.push((await timed(() => mode.apply(withService(state, s.services + i, 1))))[1]);
+        await mode.apply(state);
+      }
+      const read = await rounds(n, () => mode.traffic());
+      const rate = median([await connectionRate(exec, at), await connectionRate(exec, at), await connectionRate(exec, at)]);
+      await mode.stop();
+      return { cold: median(cold), addOne: median(addOne), read, rate };
+    };
+    const withSet = await variant(exec);
+    const without = await variant(noIpset);
+    console.log(line('iptables full sync', [`with the set ${ms(withSet.cold)}`, `without ${ms(without.cold)}`, ratio(withSet.cold, without.cold)]));
+    console.log(line('iptables add one endpoint', [`with the set ${ms(withSet.addOne)}`, `without ${ms(without.addOne)}`, ratio(withSet.addOne, without.addOne)]));
+    console.log(line('iptables read', [`save + ipset save + parse ${ms(withSet.read)}`, `without the set ${ms(without.read)}`, ratio(withSet.read, without.read)]));
+    console.log(line('iptables per packet', [`${withSet.rate.toFixed(0)} conn/s counting bytes`, `${without.rate.toFixed(0)} without`, ratio(withSet.rate, without.rate)]));
   }
 });
