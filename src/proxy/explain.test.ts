@@ -71,6 +71,7 @@ test('explainRules shows the real rules of one Service in the kernel modes', asy
     assert.match(text, /chain service-[0-9A-F]{8}-default\/web\/tcp\/http \{\n\t\tip daddr 10\.96\.0\.20 tcp dport 80 ip saddr != 10\.244\.0\.0\/16 jump mark-for-masquerade\n\t\tnumgen random mod 2 == 0 meta l4proto tcp counter name endpoint-[0-9A-F]{8}-default\/web\/tcp\/http__10\.244\.1\.5\/8080 dnat to 10\.244\.1\.5:8080\n\t\tmeta l4proto tcp counter name endpoint-[0-9A-F]{8}-default\/web\/tcp\/http__10\.244\.2\.5\/8080 dnat to 10\.244\.2\.5:8080/);
     // The endpoints' named counters come with the Service.
     assert.match(text, /\tcounter endpoint-[0-9A-F]{8}-default\/web\/tcp\/http__10\.244\.1\.5\/8080 \{\n\t\}/);
+    assert.match(text, /map endpoint-bytes \{[^}]*10\.244\.2\.5 \. tcp \. 8080 : "bytes-10\.244\.2\.5\/tcp\/8080",/);
     assert.match(text, /10\.244\.1\.5 \. 10\.244\.1\.5,/, 'hairpin elements');
     assert.doesNotMatch(text, /other|10\.96\.0\.30|chain services \{|chain masquerading|nodeport-ips/);
   });

@@ -112,8 +112,8 @@ export interface RulesOptions {
 }
 
 const HOW_PACKETS_ENTER: Record<RuleMode, string> = {
-  nftables: `nat-prerouting/nat-output jump to chain services, whose maps send each address below to its chain; the filter hooks look up @no-endpoint-* maps (reject or drop)`,
-  iptables: 'nat PREROUTING/OUTPUT jump to KUBE-SERVICES, node addresses on to KUBE-NODEPORTS; filter KUBE-SERVICES / KUBE-EXTERNAL-SERVICES reject or drop where no endpoint serves',
+  nftables: `nat-prerouting/nat-output jump to chain services, whose maps send each address below to its chain; the filter hooks look up @no-endpoint-* maps (reject or drop), and count each DNATed packet's bytes in the counter @endpoint-bytes names for its endpoint`,
+  iptables: 'nat PREROUTING/OUTPUT jump to KUBE-SERVICES, node addresses on to KUBE-NODEPORTS; filter KUBE-SERVICES / KUBE-EXTERNAL-SERVICES reject or drop where no endpoint serves; filter INPUT/FORWARD/OUTPUT send DNATed packets to KUBE-ENDPOINT-BYTES, whose two rules count their bytes in the ipset tinykube-endpoints (one element per endpoint)',
 };
 
 /** Where a family's rules live: one table or tool per family, as kube-proxy's proxier per family. */

@@ -157,7 +157,7 @@ function createMode(name: ProxyModeName, { opts, exec, log, clock, metrics, fami
   const render = families.map(({ family, podCIDR }) => ({ podCIDR, family, masqueradeAll: opts.masqueradeAll }));
   // nftables: both families' tables in one transaction; iptables: a proxier per family.
   if (name === 'nftables') return new NftablesMode(exec, render);
-  const modes = render.map((r) => new IptablesMode(exec, r));
+  const modes = render.map((r) => new IptablesMode(exec, r, (message) => log.warn({ mode: 'iptables' }, message)));
   return modes.length === 1 ? modes[0]! : new MetaMode(modes);
 }
 

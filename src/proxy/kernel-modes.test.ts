@@ -2,7 +2,7 @@
 // namespace of our own through its Execer (Node cannot enter a namespace itself): a client
 // namespace reaches pods through a ClusterIP, a UDP flow's conntrack entry toward a removed
 // endpoint is deleted, and a LoadBalancer address is announced on the node's eth0 and moves
-// away when the node stops being Ready. Root, nft, iptables, conntrack and arping required.
+// away when the node stops being Ready. Root, nft, iptables, ipset, conntrack and arping required.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -33,11 +33,12 @@ for (const mode of ['nftables', 'iptables'] as ProxyModeName[]) {
     let net: TestNode;
     let proxy: RunningProxy | undefined;
     let pods: string[];
+    let countedVIP: string;
     const rules = async (): Promise<string> =>
       (await net.nodeExec.run(mode === 'nftables' ? ['nft', 'list', 'ruleset'] : ['iptables-save'])).stdout;
 
     before(async () => {
-      requireRootAndTools(['ip', 'nft', 'iptables-restore', 'conntrack', 'arping']);
+      requireRootAndTools(['ip', 'nft', 'iptables-restore', 'ipset', 'conntrack', 'arping']);
       api = await startTestApi({ serviceCIDR: SERVICE_CIDR });
       client = api.client('test');
       net = new TestNode().create();
@@ -86,10 +87,11 @@ for (const mode of ['nftables', 'iptables'] as ProxyModeName[]) {
 
     it("counts each connection in its endpoint's counter, and keeps the count through an endpoints change", async () => {
       const svc = await createService(client, 'counted', { ports: [{ name: 'http', protocol: 'TCP', port: 80, targetPort: 8080 }] });
-      const vip = svc.spec.clusterIP!;
+      const vip = (countedVIP = svc.spec.clusterIP!);
       const [a, b] = [`${pods[0]}:8080`, `${pods[1]}:8080`];
       const counted = async (): Promise<Record<string, number>> =>
-        Object.fromEntries((await proxy!.traffic()).endpoints.filter((e) => e.name === 'counted').map((e) => [e.endpoint, e.connections]));
+        // (pod-a's bytes, counted by endpoint address, include those of web's connections: left out)
+        Object.fromEntries((await proxy!.traffic()).endpoints.filter((e) => e.name === 'counted' && e.connections).map((e) => [e.endpoint, e.connections]));
       /** The mode's rules name the Service and that pod. */
       const programmed = async (pod: string): Promise<boolean> => (await rules()).split('\n').some((l) => l.includes('counted') && l.includes(pod));
       await putSlice(client, 'counted', [{ ip: pods[0]! }]);
@@ -106,7 +108,36 @@ for (const mode of ['nftables', 'iptables'] as ProxyModeName[]) {
       assert.deepEqual(await counted(), { [a]: 3 + answers['pod-a']!, ...(answers['pod-b'] ? { [b]: answers['pod-b'] } : {}) });
       const report = await proxy!.traffic();
       assert.deepEqual([report.node, report.mode], ['node-1', mode]);
-      assert.ok(report.endpoints.every((e) => e.bytesIn === undefined && e.open === undefined), 'kernel counters count connections only');
+      assert.ok(report.endpoints.every((e) => e.bytesIn === undefined && e.open === undefined), 'kernel counters: nothing open, no payload split');
+      // Bytes both ways: nftables in its @endpoint-bytes counters, iptables in its ipset's elements.
+      assert.ok(report.endpoints.every((e) => e.bytes! > 0), JSON.stringify(report.endpoints));
+    });
+
+    it("counts a connection's bytes, both ways, in its endpoint's byte counter only", async () => {
+      const PAYLOAD = 200_000;
+      const bytes = async (): Promise<Record<string, number>> =>
+        Object.fromEntries((await proxy!.traffic()).endpoints.filter((e) => e.name === 'counted').map((e) => [e.endpoint, e.bytes!]));
+      const before = await bytes();
+      const answer = await net.tcp(countedVIP, 80, PAYLOAD);
+      const [to, other] = answer === 'pod-a' ? [`${pods[0]}:8080`, `${pods[1]}:8080`] : [`${pods[1]}:8080`, `${pods[0]}:8080`];
+      const after = await bytes();
+      // The payload and the answer, plus every packet's IP and TCP headers (the handshake's too).
+      const moved = after[to]! - (before[to] ?? 0);
+      assert.ok(moved >= PAYLOAD + answer.length + 10 * 40, `${to} counted ${moved} bytes for ${PAYLOAD} sent`);
+      assert.ok(moved < PAYLOAD * 1.2, `${to} counted ${moved} bytes for ${PAYLOAD} sent: more than this connection`);
+      assert.equal(after[other], before[other], 'the other endpoint counted nothing');
+    });
+
+    it('counts each packet once per direction: one UDP query and its answer are exactly their two IP packets', async () => {
+      const svc = await createService(client, 'udp-bytes', { ports: [{ name: 'dns', protocol: 'UDP', port: 53, targetPort: 5353 }] });
+      const vip = svc.spec.clusterIP!;
+      await putSlice(client, 'udp-bytes', [{ ip: pods[1]! }], UDP_PORTS);
+      await eventually(async () => (await net.udp(vip, 53, 40100)) === 'pod-b', 5_000, 'UDP answer from pod-b');
+      const bytes = async (): Promise<number> => (await proxy!.traffic()).endpoints.find((e) => e.name === 'udp-bytes')?.bytes ?? 0;
+      const before = await bytes();
+      assert.equal(await net.udp(vip, 53, 40101), 'pod-b');
+      // 20 (IP) + 8 (UDP) + 'q'; back, + 'pod-b'. Twice either way would be a packet counted in two hooks.
+      assert.equal((await bytes()) - before, 28 + 1 + (28 + 'pod-b'.length));
     });
 
     it("UDP: the conntrack entry toward a removed endpoint is deleted; the same flow then reaches the new one", async () => {

@@ -39,6 +39,9 @@ describe('MetaMode (one proxier per family: iptables and ip6tables)', () => {
     fail = false;
     exec.calls.length = 0;
     await mode.apply(dualStackState());
-    assert.deepEqual(exec.calls.filter((c) => !c.argv.includes('-C') && !c.argv.includes('-I')).map((c) => c.argv[0]), ['ip6tables-save', 'ip6tables-restore'], 'the IPv4 rules were in sync already');
+    const resync = exec.calls.filter((c) => !c.argv.includes('-C') && !c.argv.includes('-I'));
+    // The IPv6 endpoint set read and synced again with its rules; the IPv4 ones were in sync already.
+    assert.deepEqual(resync.map((c) => c.argv[0]), ['ipset', 'ipset', 'ip6tables-save', 'ip6tables-restore'], 'the IPv4 rules were in sync already');
+    assert.deepEqual(resync.slice(0, 2).map((c) => c.argv.slice(1).join(' ')), ['save tinykube-endpoints6', 'restore -exist']);
   });
 });

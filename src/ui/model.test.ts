@@ -70,11 +70,13 @@ for (const c of problems) {
   });
 }
 
-test('rates of one pod counted by two nodes in a kernel mode: connections add up, no bytes, both nodes named', () => {
-  const kernel = (node: string, cps: number): Rate => ({ connectionsPerSecond: cps, counters: [`${node} (nftables)`] });
-  const sum = addRates(kernel('node-2', 1.5), kernel('node-1', 2));
-  assert.deepEqual(sum, { connectionsPerSecond: 3.5, counters: ['node-1 (nftables)', 'node-2 (nftables)'] });
-  assert.equal(formatRate(sum), '3.5 conn/s · by node-1 (nftables), node-2 (nftables)');
-  // Beside a userspace count, its bytes stay.
-  assert.equal(formatRate(addRates(sum, { connectionsPerSecond: 1, bytesPerSecond: 100, open: 0, counters: ['n3 (userspace)'] })), '4.5 conn/s · 100 B/s · by n3 (userspace), node-1 (nftables), node-2 (nftables)');
+test('rates of one pod counted by two nodes in a kernel mode: connections and bytes add up, nothing open, both nodes named', () => {
+  const kernel = (node: string, cps: number, bps: number): Rate => ({ connectionsPerSecond: cps, bytesPerSecond: bps, counters: [`${node} (nftables)`] });
+  const sum = addRates(kernel('node-2', 1.5, 1000), kernel('node-1', 2, 1048));
+  assert.deepEqual(sum, { connectionsPerSecond: 3.5, bytesPerSecond: 2048, counters: ['node-1 (nftables)', 'node-2 (nftables)'] });
+  assert.equal(formatRate(sum), '3.5 conn/s · 2.0 KiB/s · by node-1 (nftables), node-2 (nftables)');
+  // A node whose iptables mode has no ipset counts connections only.
+  assert.equal(formatRate({ connectionsPerSecond: 2, counters: ['n4 (iptables)'] }), '2.0 conn/s · B/s n/a · by n4 (iptables)');
+  // Beside a userspace count, the bytes add up; the open connections are userspace's.
+  assert.equal(formatRate(addRates(sum, { connectionsPerSecond: 1, bytesPerSecond: 100, open: 2, counters: ['n3 (userspace)'] })), '4.5 conn/s · 2.1 KiB/s · 2 open · by n3 (userspace), node-1 (nftables), node-2 (nftables)');
 });

@@ -7,7 +7,8 @@ import type { PodView, ServiceView } from './model.js';
 
 export interface Rate {
   connectionsPerSecond: number;
-  /** Both ways; absent when no proxy that counted counts bytes (the kernel modes' rule counters). */
+  /** Both ways: payload (userspace) or IP packets, headers included (kernel modes); absent when
+   *  no proxy that counted could count bytes (iptables without ipset): shown as `B/s n/a`. */
   bytesPerSecond?: number;
   /** Open now; absent as bytes. */
   open?: number;
@@ -23,14 +24,17 @@ export const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.ch
 export function formatRate(r: Rate | undefined): string {
   if (!r) return '';
   const b = r.bytesPerSecond;
-  const bytes = b === undefined ? [] : [b >= 1024 ? `${(b / 1024).toFixed(1)} KiB/s` : `${Math.round(b)} B/s`];
+  const bytes = b === undefined ? ['B/s n/a'] : [b >= 1024 ? `${(b / 1024).toFixed(1)} KiB/s` : `${Math.round(b)} B/s`];
   return [`${r.connectionsPerSecond.toFixed(1)} conn/s`, ...bytes, ...(r.open ? [`${r.open} open`] : []), `by ${r.counters.join(', ')}`].join(' · ');
 }
 
 /** What a rate label means, for its tooltip. */
 export const RATE_MEANING =
   'conn/s: connections opened per second to this pod; B/s: bytes per second both ways; by: the node whose proxy counted them, in its mode. ' +
-  'nftables and iptables count a connection when its first packet is DNATed on the node the client is on, and count no bytes.';
+  'userspace counts the payload it copies. nftables and iptables count a connection when its first packet is DNATed on the node the client is on, ' +
+  "and the IP packets of the connections DNATed there, headers included, per pod address and port (a pod serving two Services' " +
+  'connections on one port shows their sum in both; nftables in a counter per endpoint, iptables in an ipset element per endpoint). ' +
+  'B/s n/a: that node runs iptables without ipset, and counts connections only.';
 
 const plus = (a: number | undefined, b: number | undefined): number | undefined => (a === undefined && b === undefined ? undefined : (a ?? 0) + (b ?? 0));
 

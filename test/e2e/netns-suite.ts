@@ -335,17 +335,23 @@ export function netnsSuite(mode: 'nftables' | 'iptables', rootless = false): voi
       assert.match(await eventually(() => curlOn(client, `http://${lb}/hostname.html`), 10_000, 'the LB address'), /^webapp-/);
     });
 
-    it("counts a NodePort's connections in the kernel rules of the node addressed, read by the live page from every node", async () => {
+    it("counts a NodePort's connections and bytes in the kernel rules of the node addressed, read by the live page from every node", async () => {
       const port = t.k('get svc webapp-lb -o jsonpath={.spec.ports[0].nodePort}');
       const nodes = rows(t.k('get nodes -o wide')).map((r) => ({ name: r[0]!, ip: r[5]! }));
-      const counted = (node: string): number =>
-        (JSON.parse(t.k(`get --raw /api/v1/nodes/${node}/proxy/traffic`)) as TrafficReport).endpoints.filter((e) => e.name === 'webapp-lb').reduce((n, e) => n + e.connections, 0);
+      const endpoints = (node: string) => (JSON.parse(t.k(`get --raw /api/v1/nodes/${node}/proxy/traffic`)) as TrafficReport).endpoints.filter((e) => e.name === 'webapp-lb');
+      const counted = (node: string): number[] => endpoints(node).reduce(([c, b], e) => [c + e.connections, b + (e.bytes ?? 0)], [0, 0]);
       const before = nodes.map((n) => counted(n.name));
-      for (let i = 0; i < 4; i++) assert.match(curlOn(client, `http://${nodes[0]!.ip}:${port}/hostname.html`), /^webapp-/);
-      assert.deepEqual(nodes.map((n, i) => counted(n.name) - before[i]!), [4, 0, 0], 'connections counted, by node');
+      let answers = 0;
+      for (let i = 0; i < 4; i++) answers += curlOn(client, `http://${nodes[0]!.ip}:${port}/hostname.html`).length;
+      assert.ok(answers > 4 * 'webapp-'.length, 'four answers');
+      const moved = nodes.map((n, i) => counted(n.name).map((x, k) => x - before[i]![k]!));
+      assert.deepEqual(moved.map(([c]) => c), [4, 0, 0], 'connections counted, by node');
+      // Bytes both ways, IP packets: at least the answers' bodies and each connection's ~10 packets' headers.
+      assert.ok(moved[0]![1]! >= answers + 4 * 10 * 40, `bytes counted on the node addressed: ${moved[0]![1]}`);
+      assert.deepEqual(moved.slice(1).map(([, b]) => b), [0, 0], 'no bytes counted elsewhere');
       const event = await firstTrafficEvent(t.kubeconfig);
       assert.deepEqual(event.nodes.map((n) => [n.node, n.mode ?? n.error]).sort(), nodes.map((n) => [n.name, mode]).sort());
-      assert.ok(event.endpoints.some((e) => e.node === nodes[0]!.name && e.name === 'webapp-lb' && e.connections > 0 && e.bytesPerSecond === undefined), JSON.stringify(event.endpoints));
+      assert.ok(event.endpoints.some((e) => e.node === nodes[0]!.name && e.name === 'webapp-lb' && e.connections > 0 && e.bytesPerSecond !== undefined), JSON.stringify(event.endpoints));
     });
 
     if (rootless) it('publishes LoadBalancer addresses and NodePorts on this host, and says when a port cannot be', async () => {

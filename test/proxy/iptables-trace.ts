@@ -137,11 +137,12 @@ export function traceIptables(rulesText: string, packet: Packet, localIPs: strin
  *  iptablesJumpChains, the ones this proxy installs. Written out here rather than taken from the
  *  renderer, so a wrong jump there makes a wrong trace; iptables-mode.test.ts checks that the
  *  mode's inserts build exactly these. */
+const BYTES = '-m conntrack --ctstate DNAT -j KUBE-ENDPOINT-BYTES';
 export const BUILTIN_JUMPS: Record<string, Record<string, string[]>> = {
   filter: {
-    INPUT: ['-m conntrack --ctstate NEW -j KUBE-EXTERNAL-SERVICES'],
-    FORWARD: ['-m conntrack --ctstate NEW -j KUBE-EXTERNAL-SERVICES', '-m conntrack --ctstate NEW -j KUBE-SERVICES', '-j KUBE-FORWARD'],
-    OUTPUT: ['-m conntrack --ctstate NEW -j KUBE-SERVICES'],
+    INPUT: [`! -i lo ${BYTES}`, '-m conntrack --ctstate NEW -j KUBE-EXTERNAL-SERVICES'],
+    FORWARD: [BYTES, '-m conntrack --ctstate NEW -j KUBE-EXTERNAL-SERVICES', '-m conntrack --ctstate NEW -j KUBE-SERVICES', '-j KUBE-FORWARD'],
+    OUTPUT: [BYTES, '-m conntrack --ctstate NEW -j KUBE-SERVICES'],
   },
   nat: { PREROUTING: ['-j KUBE-SERVICES'], OUTPUT: ['-j KUBE-SERVICES'], POSTROUTING: ['-j KUBE-POSTROUTING'] },
 };
@@ -190,7 +191,7 @@ function compile(args: string[], localIPs: string[]): Rule {
         negated = true;
         break;
       case '-m':
-        if (!['comment', 'tcp', 'udp', 'sctp', 'addrtype', 'statistic', 'recent', 'mark', 'conntrack'].includes(value())) throw new Error(`unknown match ${args[i]}`);
+        if (!['comment', 'tcp', 'udp', 'sctp', 'addrtype', 'statistic', 'recent', 'mark', 'conntrack', 'set'].includes(value())) throw new Error(`unknown match ${args[i]}`);
         break;
       case '--comment':
       case '--name':
@@ -209,6 +210,12 @@ function compile(args: string[], localIPs: string[]): Rule {
       case '-d': {
         const cidr = value();
         push((p) => when(inCidr(a === '-s' ? p.src : p.dst, cidr)));
+        break;
+      }
+      case '-i': {
+        // Traced packets arrive from the network, never on lo.
+        const dev = value();
+        push(() => when(dev !== 'lo'));
         break;
       }
       case '--dport': {
@@ -240,8 +247,22 @@ function compile(args: string[], localIPs: string[]): Rule {
         break;
       }
       case '--ctstate': {
+        // Traced packets open a connection; after the nat chains, it is DNATed or not.
         const states = value().split(',');
-        push(() => when(states.includes('NEW')));
+        push((p) => when(states.includes('NEW') || (states.includes('DNAT') && !!p.dnat)));
+        break;
+      }
+      case '--ctdir': {
+        // Traced packets go towards the service: the original direction.
+        const dir = value();
+        push(() => when(dir === 'ORIGINAL'));
+        break;
+      }
+      case '--match-set': {
+        // The endpoint set holds every endpoint the rules DNAT to; dst,dst names the destination.
+        value();
+        const dirs = value();
+        push((p) => when(!!p.dnat && dirs === 'dst,dst'));
         break;
       }
       case '-j':

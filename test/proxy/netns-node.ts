@@ -1,7 +1,7 @@
 // A throwaway node for root tests of the kernel modes, built from network namespaces named
 // `tkt-<random>-…` (never the host's): a node with eth0 on an underlay shared with a client,
 // pods behind a bridge cni0 (10.244.1.0/24), servers in the pods answering their name over TCP
-// (8080) and UDP (5353). destroy() kills the servers and deletes every namespace.
+// (8080, reading and dropping what is sent) and UDP (5353). destroy() kills the servers and deletes every namespace.
 // With `create({ ipv6: true })` the same network also has IPv6 (dual-stack): addresses added
 // `nodad` (usable at once), the node forwarding both families.
 
@@ -36,7 +36,7 @@ export function requireRootAndTools(tools: string[]): void {
 
 const SERVERS = `
 const name = process.argv[1];
-require('net').createServer((s) => s.end(name)).listen(8080, () => {
+require('net').createServer((s) => s.resume().end(name)).listen(8080, () => {
   // udp6 on :: takes IPv4 datagrams too (as mapped addresses), so both families reach it.
   const u = require('dgram').createSocket('udp6');
   u.on('message', (_m, from) => u.send(name, from.port, from.address));
@@ -99,9 +99,9 @@ export class TestNode {
     return podIP;
   }
 
-  /** From the client namespace: the TCP answer, or the error code. */
-  async tcp(host: string, port: number): Promise<string> {
-    const script = `const s = require('net').connect(${port}, '${host}'); let d = ''; s.on('data', (x) => (d += x)); s.on('end', () => console.log(d)); s.on('error', (e) => console.log(e.code)); s.setTimeout(3000, () => (console.log('TIMEOUT'), s.destroy()));`;
+  /** From the client namespace, sending `payload` bytes first: the TCP answer, or the error code. */
+  async tcp(host: string, port: number, payload = 0): Promise<string> {
+    const script = `const s = require('net').connect(${port}, '${host}'); s.end(Buffer.alloc(${payload}, 120)); let d = ''; s.on('data', (x) => (d += x)); s.on('end', () => console.log(d)); s.on('error', (e) => console.log(e.code)); s.setTimeout(3000, () => (console.log('TIMEOUT'), s.destroy()));`;
     return (await this.clientExec.run([process.execPath, '-e', script])).stdout.trim();
   }
 

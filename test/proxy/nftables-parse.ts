@@ -24,13 +24,17 @@ export function parseTable(text: string): Ruleset {
     } else if (open) {
       if (open[1] === 'counter') counter = !!r.counters.push(open[2]!);
       else if (open[1] === 'chain') r.chains.push((chain = { name: open[2]!, rules: [] }));
-      else r.sets.push((set = { name: open[2]!, type: '', verdicts: open[1] === 'map', elements: [] }));
+      else r.sets.push((set = { name: open[2]!, type: '', ...(open[1] === 'map' ? { data: 'verdict' as const } : {}), elements: [] }));
     } else if (set && inElements) {
       set.elements.push(line.replace(/,$/, ''));
     } else if (set) {
       const [word, ...rest] = line.split(' ');
       const value = rest.join(' ');
-      if (word === 'type') set.type = value.replace(/ : verdict$/, '');
+      if (word === 'type') {
+        const [type, data] = value.split(' : ');
+        set.type = type!;
+        if (data === 'counter') set.data = data;
+      }
       else if (word === 'flags') set.flags = value;
       else if (word === 'timeout') set.timeoutSeconds = Number.parseInt(value, 10);
       else if (line === 'elements = {') inElements = true;

@@ -141,9 +141,19 @@ class Tracer {
 
   private lookup(mapName: string, key: string): Then | undefined {
     const map = this.sets.get(mapName);
-    if (!map?.verdicts) throw new Error(`nft trace: no map ${mapName}`);
+    if (map?.data !== 'verdict') throw new Error(`nft trace: no map ${mapName}`);
     const el = map.elements.find((e) => e.startsWith(`${key} : `));
     return el === undefined ? undefined : parseVerdict(el.slice(key.length + 3));
+  }
+
+  /** The counter a counter map names for `key`; undefined when the key is not in it. */
+  private counterIn(mapName: string, key: string): string | undefined {
+    const map = this.sets.get(mapName);
+    if (map?.data !== 'counter') throw new Error(`nft trace: no counter map ${mapName}`);
+    const el = map.elements.find((e) => e.startsWith(`${key} : `));
+    const name = el && /^"(.*)"$/.exec(el.slice(key.length + 3))?.[1];
+    if (name !== undefined && !this.r.counters.includes(name)) throw new Error(`nft trace: no counter ${name}`);
+    return name;
   }
 
   private member(setName: string, value: string): boolean {
@@ -180,6 +190,15 @@ class Tracer {
         if (m[1] !== p.proto) return [{ p: p0, then: 'next' }];
       } else if (take(/^ct state new\b/)) {
         // Traced packets open a new connection.
+      } else if (take(/^ct status dnat\b/)) {
+        if (!p.dnat) return [{ p: p0, then: 'next' }];
+      } else if ((m = take(/^ct direction (original|reply)\b/))) {
+        // Traced packets are a connection's first, its original direction.
+        if (m[1] === 'reply') return [{ p: p0, then: 'next' }];
+      } else if ((m = take(/^counter name ip daddr \. meta l4proto \. th dport map @(\S+)/))) {
+        const name = this.counterIn(m[1]!, `${p.daddr} . ${p.proto} . ${p.dport}`);
+        if (name === undefined) return [{ p: p0, then: 'next' }];
+        p.counted.push(name);
       } else if (take(/^fib saddr type local\b/)) {
         // Traced packets arrive from a pod or from outside, never from the node itself.
         return [{ p: p0, then: 'next' }];

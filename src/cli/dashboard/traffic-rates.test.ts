@@ -24,11 +24,12 @@ for (const c of cases) {
   });
 }
 
-test('traffic rates: a kernel mode counts connections, no bytes, nothing open', () => {
-  const kernel = (at: number, connections: number): TrafficReport => ({ node: 'n2', mode: 'nftables', at, endpoints: [{ service: 'default/web:/TCP', namespace: 'default', name: 'web', endpoint: '10.0.0.1:80', connections }] });
-  const [r] = trafficRates(kernel(1000, 3), kernel(1500, 5));
-  assert.equal(r.connectionsPerSecond, 4);
-  assert.equal(r.bytesPerSecond, undefined);
-  assert.equal(r.open, undefined);
-  assert.equal(r.node, 'n2');
+test('traffic rates: a kernel mode counts connections and bytes both ways (one count), nothing open; a byte counter restarting alone', () => {
+  const kernel = (at: number, connections: number, bytes: number): TrafficReport => ({ node: 'n2', mode: 'nftables', at, endpoints: [{ service: 'default/web:/TCP', namespace: 'default', name: 'web', endpoint: '10.0.0.1:80', connections, bytes }] });
+  const [r] = trafficRates(kernel(1000, 3, 1000), kernel(1500, 5, 3000));
+  assert.deepEqual([r!.connectionsPerSecond, r!.bytesPerSecond, r!.open, r!.node], [4, 4000, undefined, 'n2']);
+  // The endpoint's byte counter was recreated (its ipset element or map element went with its
+  // last service port and came back with a new one); its connection counter was not.
+  const [again] = trafficRates(kernel(1500, 5, 3000), kernel(2000, 6, 200));
+  assert.deepEqual([again!.connectionsPerSecond, again!.bytesPerSecond], [2, 400]);
 });

@@ -1,14 +1,14 @@
 // Rates from two readings of a node proxy's counters: connections and bytes per second per
 // endpoint. A counter that went down started again from zero within the interval (the proxy
 // restarted; a kernel mode wrote the endpoint's rule or its whole table again): what it holds
-// now was counted since, so that is the interval's count. Bytes stay absent where the mode
-// does not count them.
+// now was counted since, so that is the interval's count. Bytes are both ways: userspace's
+// payload, the kernel modes' IP packets; absent where the mode counts none (iptables without ipset).
 
 import type { EndpointTraffic, TrafficReport } from '../../proxy/traffic.js';
 import type { EndpointRate } from './wire.js';
 
 const id = (e: EndpointTraffic): string => `${e.service}|${e.endpoint}`;
-const bytes = (e: EndpointTraffic | undefined): number | undefined => (e?.bytesIn === undefined ? undefined : e.bytesIn + (e.bytesOut ?? 0));
+const bytes = (e: EndpointTraffic | undefined): number | undefined => e?.bytes ?? (e?.bytesIn === undefined ? undefined : e.bytesIn + (e.bytesOut ?? 0));
 
 export function trafficRates(previous: TrafficReport | undefined, current: TrafficReport): EndpointRate[] {
   const before = new Map((previous?.endpoints ?? []).map((e) => [id(e), e]));

@@ -10,7 +10,8 @@ export interface EndpointRate {
   endpoint: string;
   /** The kernel modes count a connection when its first packet is DNATed. */
   connectionsPerSecond: number;
-  /** Both directions; absent where the node's proxy mode does not count bytes (kernel modes). */
+  /** Both directions: the payload in userspace, the IP packets (headers included) in the
+   *  kernel modes; absent where the mode counts no bytes (iptables without ipset). */
   bytesPerSecond?: number;
   /** Absent where the mode does not know (kernel modes). */
   open?: number;

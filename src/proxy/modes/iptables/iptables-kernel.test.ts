@@ -1,6 +1,6 @@
 // The golden files and the mode against the real kernel, inside network namespaces of our own
 // (never the host's rules): a "node" namespace holding the rules and a "pod" namespace behind a
-// veth. Needs root and iptables/iproute2; fails, not skips, without them.
+// veth. Needs root and iptables/iproute2/ipset; fails, not skips, without them.
 
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -15,6 +15,9 @@ import { service, slice } from '../../../../test/proxy/objects.js';
 import { stateFromObjects } from '../../state/build-state.js';
 import { manyServices, withoutService, withService } from '../../../../test/proxy/many-services.js';
 import type { ProxyState } from '../../state/types.js';
+import { IPV4, IPV6 } from '../../state/family.js';
+import { LOCAL_ENDPOINT, LOCAL_EXCHANGE_BYTES, localUdpEndpoint, localUdpState, queryLocal } from '../../../../test/proxy/local-udp-endpoint.js';
+import { endpointSetName, parseSetCounters, renderSetSync, stateElements } from './endpoint-set.js';
 
 const NS = `tinykube-test-${randomBytes(4).toString('hex')}`;
 const POD_NS = `${NS}-pod`;
@@ -45,11 +48,14 @@ async function connect(host: string, port: number): Promise<string> {
 
 function requireTools(): void {
   if (process.getuid?.() !== 0) throw new Error('iptables kernel tests need root (they create a network namespace)');
-  for (const tool of ['ip', 'iptables-restore', 'iptables-save', 'iptables', 'ip6tables-restore']) {
+  for (const tool of ['ip', 'iptables-restore', 'iptables-save', 'iptables', 'ip6tables-restore', 'ipset']) {
     const r = spawnSync(tool, ['--version']);
-    if (r.error) throw new Error(`${tool} not found (${r.error.message}): apt-get install -y iptables iproute2`);
+    if (r.error) throw new Error(`${tool} not found (${r.error.message}): apt-get install -y iptables iproute2 ipset`);
   }
 }
+
+/** The endpoint set's elements, sorted. */
+const setElements = async (): Promise<string[]> => [...parseSetCounters((await exec.run(['ipset', 'save', 'tinykube-endpoints'])).stdout).keys()].sort();
 
 const save = async (table: string): Promise<string> => (await exec.run(['iptables-save', '-t', table])).stdout;
 
@@ -90,6 +96,9 @@ describe('iptables in a network namespace', () => {
     const tool = g.name.endsWith('-ip6') ? 'ip6tables' : 'iptables';
     it(`${g.name}: ${tool}-restore --test accepts it, then a real --noflush restore`, async () => {
       const text = fs.readFileSync(goldenPath(g.name), 'utf8');
+      // The rules name the family's endpoint set: the mode makes it before restoring them.
+      const family = tool === 'ip6tables' ? IPV6 : IPV4;
+      await exec.run(['ipset', 'restore', '-exist'], renderSetSync(endpointSetName(family), family, new Set(), new Set()));
       const test = await exec.run([`${tool}-restore`, '--test'], text);
       assert.equal(test.code, 0, test.stderr);
       const real = await exec.run([`${tool}-restore`, '--noflush'], text);
@@ -116,9 +125,12 @@ describe('iptables in a network namespace', () => {
     assert.match(nat, /--to-destination 10\.244\.1\.7:8080/);
     assert.doesNotMatch(nat, /10\.244\.2\.5/);
 
+    assert.deepEqual(await setElements(), ['10.244.1.7,tcp:8080'], 'the endpoint set follows the state too');
+
     await second.stop();
     assert.doesNotMatch(await save('nat'), /KUBE-/);
     assert.doesNotMatch(await save('filter'), /KUBE-/);
+    assert.notEqual((await exec.run(['ipset', 'list', 'tinykube-endpoints'])).code, 0, 'the set is destroyed');
   });
 
   it('partial syncs next to 100 Services leave the same rules as a full sync, NodePort jumps last', async () => {
@@ -143,10 +155,25 @@ describe('iptables in a network namespace', () => {
       const nat = await save('nat');
       const kubeServices = nat.split('\n').filter((l) => l.startsWith('-A KUBE-SERVICES'));
       assert.match(kubeServices.at(-1)!, /-j KUBE-NODEPORTS$/, `after ${name}: the NodePort jump is last`);
+      assert.deepEqual(await setElements(), [...stateElements(state)].sort(), `after ${name}: the endpoint set`);
       await new IptablesMode(exec, { podCIDR: TRACE_POD_CIDR }).apply(state);
       assert.deepEqual(partial, await normalised(), `after ${name}`);
     }
     await mode.stop();
+  });
+
+  it('a UDP query to an endpoint on the node itself (over lo, OUTPUT then INPUT) counts each of its two packets once', async () => {
+    const server = await localUdpEndpoint(NS);
+    try {
+      const mode = new IptablesMode(exec, { podCIDR: TRACE_POD_CIDR });
+      await mode.apply(localUdpState());
+      assert.equal(await queryLocal(exec), 'local');
+      // Counted in OUTPUT, not again in INPUT from lo.
+      assert.equal((await mode.traffic()).find((t) => t.endpoint === `${LOCAL_ENDPOINT}:5353`)?.bytes, LOCAL_EXCHANGE_BYTES);
+      await mode.stop();
+    } finally {
+      server.kill();
+    }
   });
 
   it('a packet to the ClusterIP reaches the pod; without endpoints the connection is refused', async () => {
@@ -155,6 +182,13 @@ describe('iptables in a network namespace', () => {
       const mode = new IptablesMode(exec, { podCIDR: TRACE_POD_CIDR });
       await mode.apply(webState({}, [POD_IP]));
       assert.equal(await connect('10.96.0.20', 80), 'pod');
+      const bytes = async (): Promise<number | undefined> => (await mode.traffic()).find((t) => t.endpoint === `${POD_IP}:8080`)?.bytes;
+      const counted = await bytes();
+      // Both ways, once each: the handshake, 'pod', the FINs and ACKs (~10 packets of 52–60 bytes).
+      assert.ok(counted! > 400 && counted! < 1000, `bytes counted: ${counted}`);
+      // Another endpoint added: an element added, this one's count kept.
+      await mode.apply(webState({}, [POD_IP, '10.244.1.9']));
+      assert.equal(await bytes(), counted);
       await mode.apply(webState({}, []));
       assert.equal(await connect('10.96.0.20', 80), 'ECONNREFUSED');
       await mode.stop();

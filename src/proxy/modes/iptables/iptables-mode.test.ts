@@ -4,6 +4,7 @@ import { manyServices, withoutService, withService } from '../../../../test/prox
 import { TRACE_NODE, TRACE_POD_CIDR } from '../../../../test/proxy/trace-cases.js';
 import { FakeExecer, type ExecCall } from '../../../../test/support/fake-execer.js';
 import { IptablesMode } from './iptables-mode.js';
+import { sepChain } from './chain-names.js';
 import { JUMP_RULES } from './render.js';
 import { webState } from '../../../../test/proxy/iptables-golden-states.js';
 import { BUILTIN_JUMPS } from '../../../../test/proxy/iptables-trace.js';
@@ -14,9 +15,10 @@ import { IPV6 } from '../../state/family.js';
 
 const KERNEL_NAT = '*nat\n:PREROUTING ACCEPT [0:0]\n:KUBE-SERVICES - [0:0]\n:KUBE-SVC-STALESTALESTALE - [0:0]\nCOMMIT\n';
 
-/** The kernel as the fake shows it: iptables-save lists a stale chain, -C finds no jump. */
+/** The kernel as the fake shows it: iptables-save lists a stale chain, -C finds no jump, no endpoint set yet. */
 const kernel = (failRestore: () => boolean) => (c: ExecCall) => {
   if (c.argv[0] === 'iptables-save') return { stdout: KERNEL_NAT };
+  if (c.argv.join(' ') === 'ipset save tinykube-endpoints') return { code: 1, stderr: 'ipset v7.17: The set with the given name does not exist' };
   if (c.argv[0] === 'iptables-restore' && failRestore()) return { code: 2, stderr: 'iptables-restore: line 7 failed' };
   if (c.argv.includes('-C')) return { code: 1 };
   return {};
@@ -33,8 +35,11 @@ describe('IptablesMode', () => {
     const exec = new FakeExecer(kernel(() => false));
     const mode = new IptablesMode(exec, { podCIDR: TRACE_POD_CIDR });
     await mode.apply(state);
-    assert.deepEqual(kinds(exec.calls), ['iptables-save', 'iptables-restore', ...Array(jumps).fill(['iptables -C', 'iptables -I']).flat()]);
-    const restore = exec.calls[1]!;
+    assert.deepEqual(kinds(exec.calls), ['ipset', 'ipset', 'iptables-save', 'iptables-restore', ...Array(jumps).fill(['iptables -C', 'iptables -I']).flat()]);
+    // The set the rules name exists before them.
+    assert.deepEqual(exec.calls[1]!.argv, ['ipset', 'restore', '-exist']);
+    assert.equal(exec.calls[1]!.stdin, 'create tinykube-endpoints hash:ip,port family inet maxelem 1048576 counters\nadd tinykube-endpoints 10.244.1.5,tcp:8080\n');
+    const restore = exec.calls[3]!;
     assert.deepEqual(restore.argv, ['iptables-restore', '-w', '5', '--noflush']);
     assert.match(restore.stdin!, /^-X KUBE-SVC-STALESTALESTALE$/m);
     // Each jump inserted at the top: from empty builtin chains they build the tracer's, in order.
@@ -57,10 +62,11 @@ describe('IptablesMode', () => {
     await mode.apply(state);
     exec.calls.length = 0;
     await mode.apply(webState({}, []));
-    assert.deepEqual(kinds(exec.calls), ['iptables-restore']);
-    // The endpoint went away: its chains are deleted without asking the kernel.
-    assert.match(exec.calls[0]!.stdin!, /^-X KUBE-SEP-/m);
-    assert.match(exec.calls[0]!.stdin!, /^-X KUBE-SVC-/m);
+    assert.deepEqual(kinds(exec.calls), ['ipset', 'iptables-restore']);
+    // The endpoint went away: its element and chains are deleted without asking the kernel.
+    assert.match(exec.calls[0]!.stdin!, /^del tinykube-endpoints 10\.244\.1\.5,tcp:8080$/m);
+    assert.match(exec.calls[1]!.stdin!, /^-X KUBE-SEP-/m);
+    assert.match(exec.calls[1]!.stdin!, /^-X KUBE-SVC-/m);
   });
 
   it('a failed restore throws and the next sync is a full one', async () => {
@@ -72,7 +78,7 @@ describe('IptablesMode', () => {
     fail = false;
     exec.calls.length = 0;
     await mode.apply(state);
-    assert.equal(kinds(exec.calls)[0], 'iptables-save');
+    assert.deepEqual(kinds(exec.calls).slice(0, 3), ['ipset', 'ipset', 'iptables-save']);
     assert.equal(mode.needsFullSync, false);
   });
 
@@ -80,8 +86,10 @@ describe('IptablesMode', () => {
     const exec = new FakeExecer((c) => (c.argv[0] === 'iptables-save' ? { stdout: KERNEL_NAT } : {}));
     const mode = new IptablesMode(exec, { podCIDR: TRACE_POD_CIDR });
     await mode.stop();
-    assert.deepEqual(kinds(exec.calls), [...Array(jumps).fill(['iptables -C', 'iptables -D']).flat(), 'iptables-save', 'iptables-restore']);
-    const cleanup = exec.calls.at(-1)!.stdin!;
+    assert.deepEqual(kinds(exec.calls), [...Array(jumps).fill(['iptables -C', 'iptables -D']).flat(), 'iptables-save', 'iptables-restore', 'ipset']);
+    // The set goes last, once no rule names it.
+    assert.deepEqual(exec.calls.at(-1)!.argv, ['ipset', 'destroy', 'tinykube-endpoints']);
+    const cleanup = exec.calls.at(-2)!.stdin!;
     for (const chain of ['KUBE-SERVICES', 'KUBE-EXTERNAL-SERVICES', 'KUBE-MARK-MASQ', 'KUBE-SVC-STALESTALESTALE']) assert.match(cleanup, new RegExp(`^-X ${chain}$`, 'm'));
     assert.doesNotMatch(cleanup, /-X PREROUTING/);
   });
@@ -102,8 +110,8 @@ describe('IptablesMode: partial syncs next to many Services', () => {
       await mode.apply(many);
       exec.calls.length = 0;
       await mode.apply(c.next());
-      assert.deepEqual(kinds(exec.calls), ['iptables-restore']);
-      const text = exec.calls[0]!.stdin;
+      assert.deepEqual(kinds(exec.calls), ['ipset', 'iptables-restore']);
+      const text = exec.calls[1]!.stdin;
       for (const re of c.has) assert.match(text, re);
       assert.doesNotMatch(text, new RegExp(`svc-(?!${c.svc.slice(4)}\\b)\\d+`));
       assert.doesNotMatch(text, /^:KUBE-(SERVICES|NODEPORTS|EXTERNAL-SERVICES)/m);
@@ -126,8 +134,9 @@ describe('IptablesMode: partial syncs next to many Services', () => {
     await mode.apply(many);
     exec.calls.length = 0;
     await mode.apply({ ...many, nodePortIPs: ['172.20.0.9'] });
-    assert.equal(kinds(exec.calls)[0], 'iptables-save');
-    assert.match(exec.calls[1]!.stdin, /^:KUBE-SERVICES - \[0:0\]$/m);
+    // The kernel's set is read again; it holds what it should (the fake's is empty): refilled.
+    assert.deepEqual(kinds(exec.calls).slice(0, 3), ['ipset', 'ipset', 'iptables-save']);
+    assert.match(exec.calls[3]!.stdin, /^:KUBE-SERVICES - \[0:0\]$/m);
   });
 });
 
@@ -143,14 +152,71 @@ describe('IptablesMode for IPv6 (the ip6tables half of a dual-stack node)', () =
     const exec = new FakeExecer((c) => (c.argv.includes('-C') ? { code: 1 } : c.argv[0] === 'ip6tables-save' ? { stdout: '*nat\nCOMMIT\n' } : {}));
     const mode = new IptablesMode(exec, { podCIDR: DS_POD_CIDR6, family: IPV6 });
     await mode.apply(dual(['fd00:10:244:1::2', 'fd00:10:244:1::3']));
-    assert.deepEqual([...new Set(exec.calls.map((c) => c.argv[0]))], ['ip6tables-save', 'ip6tables-restore', 'ip6tables']);
-    assert.doesNotMatch(exec.calls[1]!.stdin!, /10\.96\.0\.50|10\.244/);
+    assert.deepEqual([...new Set(exec.calls.map((c) => c.argv[0]))], ['ipset', 'ip6tables-save', 'ip6tables-restore', 'ip6tables']);
+    assert.match(exec.calls[1]!.stdin!, /^create tinykube-endpoints6 hash:ip,port family inet6 .*\nadd tinykube-endpoints6 fd00:10:244:1::2,tcp:8080\nadd tinykube-endpoints6 fd00:10:244:1::3,tcp:8080\n$/);
+    assert.doesNotMatch(exec.calls[3]!.stdin!, /10\.96\.0\.50|10\.244/);
     exec.calls.length = 0;
     await mode.apply(dual(['fd00:10:244:1::2']));
-    assert.deepEqual(exec.calls.map((c) => c.argv[0]), ['ip6tables-restore']);
-    const text = exec.calls[0]!.stdin!;
+    assert.deepEqual(exec.calls.map((c) => c.argv[0]), ['ipset', 'ip6tables-restore']);
+    assert.equal(exec.calls[0]!.stdin, 'create tinykube-endpoints6 hash:ip,port family inet6 maxelem 1048576 counters\ndel tinykube-endpoints6 fd00:10:244:1::3,tcp:8080\n');
+    const text = exec.calls[1]!.stdin!;
     assert.match(text, /^-X KUBE-SEP-\w+$/m);
     assert.match(text, /-> \[fd00:10:244:1::2\]:8080" -j KUBE-SEP-\w+$/m);
     assert.doesNotMatch(text, /KUBE-NODEPORTS|10\.96/);
+  });
+});
+
+describe('IptablesMode: byte counts in the endpoint set', () => {
+  it('one endpoint added: an add for it alone, no flush, so the others keep their counts', async () => {
+    const exec = new FakeExecer(kernel(() => false));
+    const mode = new IptablesMode(exec, { podCIDR: TRACE_POD_CIDR });
+    await mode.apply(webState({}, ['10.244.1.5']));
+    exec.calls.length = 0;
+    await mode.apply(webState({}, ['10.244.1.5', '10.244.1.6']));
+    assert.equal(exec.calls[0]!.stdin, 'create tinykube-endpoints hash:ip,port family inet maxelem 1048576 counters\nadd tinykube-endpoints 10.244.1.6,tcp:8080\n');
+  });
+
+  it('a full sync reads the kernel set and deletes only what the state lost', async () => {
+    const exec = new FakeExecer((c) =>
+      c.argv[0] === 'ipset' && c.argv[1] === 'save'
+        ? { stdout: 'create tinykube-endpoints hash:ip,port family inet counters\nadd tinykube-endpoints 10.244.9.9,tcp:80 packets 1 bytes 60\nadd tinykube-endpoints 10.244.1.5,tcp:8080 packets 5 bytes 900\n' }
+        : kernel(() => false)(c),
+    );
+    const mode = new IptablesMode(exec, { podCIDR: TRACE_POD_CIDR });
+    await mode.apply(webState({}, ['10.244.1.5']));
+    assert.equal(exec.calls[1]!.stdin, 'create tinykube-endpoints hash:ip,port family inet maxelem 1048576 counters\ndel tinykube-endpoints 10.244.9.9,tcp:80\n');
+  });
+
+  it("traffic: connections from the SEP rules, bytes from the endpoint's element", async () => {
+    const state = webState({}, ['10.244.1.5']);
+    const sp = [...state.ports.values()][0]!;
+    const sep = sepChain(sp.service, sp.endpoints[0]!);
+    const exec = new FakeExecer((c) => {
+      if (c.argv.join(' ') === 'iptables-save -c -t nat') return { stdout: `*nat\n[3:180] -A ${sep} -m tcp -p tcp -j DNAT --to-destination 10.244.1.5:8080\nCOMMIT\n` };
+      if (c.argv.join(' ') === 'ipset save tinykube-endpoints') return { stdout: 'add tinykube-endpoints 10.244.1.5,tcp:8080 packets 12 bytes 4321\n' };
+      return kernel(() => false)(c);
+    });
+    const mode = new IptablesMode(exec, { podCIDR: TRACE_POD_CIDR });
+    await mode.apply(state);
+    const got = await mode.traffic();
+    assert.deepEqual(got.map((t) => [t.endpoint, t.connections, t.bytes]), [['10.244.1.5:8080', 3, 4321]]);
+  });
+
+  it('no ipset: said once, no rule names the set, connections only', async () => {
+    const warnings: string[] = [];
+    const exec = new FakeExecer((c) => (c.argv[0] === 'ipset' ? { code: 127, stderr: 'spawn ipset ENOENT' } : kernel(() => false)(c)));
+    const mode = new IptablesMode(exec, { podCIDR: TRACE_POD_CIDR }, (m) => warnings.push(m));
+    await mode.apply(webState({}, ['10.244.1.5']));
+    await mode.apply(webState({}, ['10.244.1.5', '10.244.1.6']));
+    mode.requestFullSync();
+    await mode.apply(webState({}, ['10.244.1.5']));
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]!, /counts connections only, no bytes: .*spawn ipset ENOENT/);
+    assert.equal(mode.countsBytes, false);
+    assert.equal(exec.calls.filter((c) => c.argv[0] === 'ipset').length, 1);
+    const full = exec.calls.find((c) => c.argv[0] === 'iptables-restore')!.stdin;
+    assert.match(full, /^:KUBE-ENDPOINT-BYTES - \[0:0\]$/m);
+    assert.doesNotMatch(full, /match-set/);
+    for (const t of await mode.traffic()) assert.equal(t.bytes, undefined);
   });
 });

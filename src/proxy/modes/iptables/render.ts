@@ -9,17 +9,20 @@ import { familyPort, IPV4, type IPFamily } from '../../state/family.js';
 import type { AddressPlan, EndpointInfo, ProxyState, ServicePortState } from '../../state/types.js';
 import type { PortChange } from '../port-changes.js';
 import { endpointString, isServiceChain, sepChain, serviceChains, servicePortName } from './chain-names.js';
+import { endpointSetName } from './endpoint-set.js';
 
 export const KUBE_SERVICES = 'KUBE-SERVICES';
 export const KUBE_EXTERNAL_SERVICES = 'KUBE-EXTERNAL-SERVICES';
 export const KUBE_FORWARD = 'KUBE-FORWARD';
+/** Counts the bytes of DNATed connections in the endpoint set (tinykube's; not kube-proxy's). */
+export const KUBE_ENDPOINT_BYTES = 'KUBE-ENDPOINT-BYTES';
 export const KUBE_NODEPORTS = 'KUBE-NODEPORTS';
 export const KUBE_POSTROUTING = 'KUBE-POSTROUTING';
 export const KUBE_MARK_MASQ = 'KUBE-MARK-MASQ';
 /** kube-proxy's default --iptables-masquerade-bit 14. */
 export const MASQ_MARK = '0x4000';
 
-const FILTER_CHAINS = [KUBE_SERVICES, KUBE_EXTERNAL_SERVICES, KUBE_FORWARD];
+const FILTER_CHAINS = [KUBE_SERVICES, KUBE_EXTERNAL_SERVICES, KUBE_FORWARD, KUBE_ENDPOINT_BYTES];
 const NAT_CHAINS = [KUBE_SERVICES, KUBE_NODEPORTS, KUBE_POSTROUTING, KUBE_MARK_MASQ];
 
 export interface RenderOptions {
@@ -31,6 +34,9 @@ export interface RenderOptions {
   existingChains?: Iterable<string>;
   /** iptables or ip6tables: the family of the addresses kept (default IPv4). */
   family?: IPFamily;
+  /** Match DNATed packets against the endpoint set (endpoint-set.ts), which must exist; false
+   *  where ipset is missing: KUBE-ENDPOINT-BYTES stays empty (default true). */
+  countBytes?: boolean;
 }
 
 export interface JumpRule {
@@ -43,9 +49,16 @@ const comment = (text: string): string[] => ['-m', 'comment', '--comment', text]
 /** iptables-restore splits on blanks; a word with blanks (a comment) is quoted. */
 const word = (w: string): string => (w.includes(' ') ? `"${w}"` : w);
 const NEW_CONN = ['-m', 'conntrack', '--ctstate', 'NEW'];
+/** Every packet, both ways, of a connection DNATed here (the nat chains see only the first). */
+const DNATED = ['-m', 'conntrack', '--ctstate', 'DNAT', ...comment('kubernetes endpoint bytes'), '-j', KUBE_ENDPOINT_BYTES];
 
 /** Rules in builtin chains leading to ours (kube-proxy's iptablesJumpChains), in chain order. */
 export const JUMP_RULES: JumpRule[] = [
+  // First: KUBE-FORWARD accepts established connections, which would end FORWARD before it.
+  // Not from lo: a packet between two local addresses was counted in OUTPUT already.
+  { table: 'filter', chain: 'INPUT', args: ['!', '-i', 'lo', ...DNATED] },
+  { table: 'filter', chain: 'FORWARD', args: DNATED },
+  { table: 'filter', chain: 'OUTPUT', args: DNATED },
   { table: 'filter', chain: 'INPUT', args: [...NEW_CONN, ...comment('kubernetes externally-visible service portals'), '-j', KUBE_EXTERNAL_SERVICES] },
   { table: 'filter', chain: 'FORWARD', args: [...NEW_CONN, ...comment('kubernetes externally-visible service portals'), '-j', KUBE_EXTERNAL_SERVICES] },
   { table: 'filter', chain: 'FORWARD', args: [...NEW_CONN, ...comment('kubernetes service portals'), '-j', KUBE_SERVICES] },
@@ -123,6 +136,14 @@ export function renderFull(ports: PortRules[], nodePortIPs: string[], opts: Rend
   // Marked traffic must be forwarded even where the FORWARD policy is DROP.
   filter.add(KUBE_FORWARD, comment('kubernetes forwarding rules'), '-m', 'mark', '--mark', `${MASQ_MARK}/${MASQ_MARK}`, '-j', 'ACCEPT');
   filter.add(KUBE_FORWARD, comment('kubernetes forwarding conntrack rule'), '-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', '-j', 'ACCEPT');
+
+  if (opts.countBytes ?? true) {
+    // One hash lookup per packet; the matched element counts it. Towards the endpoint the
+    // packet's destination is the endpoint, back from it its source.
+    const set = endpointSetName(opts.family);
+    filter.add(KUBE_ENDPOINT_BYTES, '-m', 'conntrack', '--ctdir', 'ORIGINAL', '-m', 'set', '--match-set', set, 'dst,dst', '-j', 'RETURN');
+    filter.add(KUBE_ENDPOINT_BYTES, '-m', 'conntrack', '--ctdir', 'REPLY', '-m', 'set', '--match-set', set, 'src,src', '-j', 'RETURN');
+  }
 
   const active = new Set<string>();
   for (const p of ports) {

@@ -39,14 +39,21 @@ const NODEPORT_KEY = 'inet_proto . inet_service';
 /** The chains every table has, whatever the services. */
 function fixedChains({ ip }: NftFamily): Chain[] {
   const check = `ct state new jump ${n.ENDPOINTS_CHECK_CHAIN}`;
+  // After DNAT (nat hooks run at -100), every packet of a connection we DNATed: the endpoint is
+  // the destination one way, the source the other; its counter is one map lookup away.
+  const bytes = [
+    `ct status dnat ct direction original counter name ${ip} daddr . meta l4proto . th dport map @${n.ENDPOINT_BYTES_MAP}`,
+    `ct status dnat ct direction reply counter name ${ip} saddr . meta l4proto . th sport map @${n.ENDPOINT_BYTES_MAP}`,
+  ];
   return [
     { name: n.NAT_PREROUTING, base: { type: 'nat', hook: 'prerouting', priority: -100 }, rules: [`jump ${n.SERVICES_CHAIN}`] },
     { name: n.NAT_OUTPUT, base: { type: 'nat', hook: 'output', priority: -100 }, rules: [`jump ${n.SERVICES_CHAIN}`] },
     { name: n.NAT_POSTROUTING, base: { type: 'nat', hook: 'postrouting', priority: 100 }, rules: [`jump ${n.MASQUERADING_CHAIN}`] },
     // Before the usual filter priority, so a host firewall's accept does not hide a reject.
-    { name: n.FILTER_INPUT, base: { type: 'filter', hook: 'input', priority: -10 }, rules: [check] },
-    { name: n.FILTER_FORWARD, base: { type: 'filter', hook: 'forward', priority: -10 }, rules: [check] },
-    { name: n.FILTER_OUTPUT, base: { type: 'filter', hook: 'output', priority: -10 }, rules: [check] },
+    // Not from lo in input: a packet between two local addresses was counted in output already.
+    { name: n.FILTER_INPUT, base: { type: 'filter', hook: 'input', priority: -10 }, rules: [check, ...bytes.map((r) => `iifname != "lo" ${r}`)] },
+    { name: n.FILTER_FORWARD, base: { type: 'filter', hook: 'forward', priority: -10 }, rules: [check, ...bytes] },
+    { name: n.FILTER_OUTPUT, base: { type: 'filter', hook: 'output', priority: -10 }, rules: [check, ...bytes] },
     {
       name: n.SERVICES_CHAIN,
       rules: [
@@ -80,8 +87,9 @@ function fixedChains({ ip }: NftFamily): Chain[] {
 export interface PortParts {
   chains: Chain[];
   sets: NftSet[];
+  /** Into the shared maps, @endpoint-bytes included (its counters follow its elements). */
   elements: { map: string; element: string }[];
-  /** Its endpoints' named counters. */
+  /** Its endpoints' named connection counters. */
   counters: string[];
   /** Endpoint IPs: traffic from one to itself after DNAT is masqueraded. */
   hairpin: string[];
@@ -144,6 +152,7 @@ export function servicePortParts(state: ServicePortState, nodePortIPs: string[],
   const endpoints = [...new Set([...(usesCluster ? cluster : []), ...(usesLocal ? local : [])])].sort(compareEndpoints);
   out.hairpin = endpoints.map((e) => e.ip);
   out.counters = endpoints.map((e) => n.endpointCounter(svc, e));
+  for (const e of endpoints) out.elements.push({ map: n.ENDPOINT_BYTES_MAP, element: `${e.ip} . ${proto} . ${e.port} : "${n.endpointBytesCounter(e, proto)}"` });
   if (svc.affinityTimeoutSeconds === undefined) return out;
   // ClientIP affinity needs a chain per endpoint to remember who was sent there.
   for (const ep of endpoints) {
@@ -152,6 +161,9 @@ export function servicePortParts(state: ServicePortState, nodePortIPs: string[],
   }
   return out;
 }
+
+/** The counter an @endpoint-bytes element names. */
+export const bytesCounterOf = (element: string): string => element.slice(element.indexOf(' : "') + 4, -1);
 
 /** DNAT to one endpoint, counted in its named counter: the rule sees a connection's first
  *  packet only (nat chains), so the counter's packets are the connections sent there. */
@@ -176,11 +188,13 @@ export function buildRuleset(state: ProxyState, opts: BuildOptions): Ruleset {
 
 /** The whole table from the fixed chains and every service port's parts, in port order. */
 export function assembleRuleset(parts: Iterable<PortParts>, nodePortIPs: string[], opts: BuildOptions): Ruleset {
-  const maps: Record<string, string[]> = {
-    [n.SERVICE_IPS_MAP]: [],
-    [n.SERVICE_NODEPORTS_MAP]: [],
-    [n.NO_ENDPOINT_SERVICES_MAP]: [],
-    [n.NO_ENDPOINT_NODEPORTS_MAP]: [],
+  // Sets: service ports sending to one endpoint share its @endpoint-bytes element.
+  const maps: Record<string, Set<string>> = {
+    [n.SERVICE_IPS_MAP]: new Set(),
+    [n.SERVICE_NODEPORTS_MAP]: new Set(),
+    [n.NO_ENDPOINT_SERVICES_MAP]: new Set(),
+    [n.NO_ENDPOINT_NODEPORTS_MAP]: new Set(),
+    [n.ENDPOINT_BYTES_MAP]: new Set(),
   };
   const f = nftFamily(opts.family);
   const family = opts.family ?? IPV4;
@@ -192,15 +206,16 @@ export function assembleRuleset(parts: Iterable<PortParts>, nodePortIPs: string[
     chains.push(...p.chains);
     counters.push(...p.counters);
     sets.push(...p.sets);
-    for (const e of p.elements) maps[e.map]!.push(e.element);
+    for (const e of p.elements) maps[e.map]!.add(e.element);
     for (const ip of p.hairpin) hairpin.add(ip);
   }
-  const vmap = (name: string, type: string): NftSet => ({ name, type, verdicts: true, elements: maps[name]! });
+  const vmap = (name: string, type: string): NftSet => ({ name, type, data: 'verdict', elements: [...maps[name]!] });
+  const bytes = [...maps[n.ENDPOINT_BYTES_MAP]!];
   const vipKey = `${f.addr} . inet_proto . inet_service`;
   return {
     family: f.ip,
     table: opts.table ?? n.DEFAULT_TABLE,
-    counters,
+    counters: [...counters, ...bytes.map(bytesCounterOf)],
     sets: [
       { name: n.NODEPORT_IPS_SET, type: f.addr, elements: nodePortIPs.filter((ip) => family.has(ip)).sort() },
       { name: n.HAIRPIN_SET, type: `${f.addr} . ${f.addr}`, elements: [...hairpin].sort().map(hairpinElement) },
@@ -208,6 +223,7 @@ export function assembleRuleset(parts: Iterable<PortParts>, nodePortIPs: string[
       vmap(n.SERVICE_NODEPORTS_MAP, NODEPORT_KEY),
       vmap(n.NO_ENDPOINT_SERVICES_MAP, vipKey),
       vmap(n.NO_ENDPOINT_NODEPORTS_MAP, NODEPORT_KEY),
+      { name: n.ENDPOINT_BYTES_MAP, type: vipKey, data: 'counter', elements: bytes },
       ...sets,
     ],
     chains,

@@ -1,10 +1,10 @@
-// Reading the endpoints' named counters: `nft -j list counters table ip NAME` (or ip6), one command
-// whatever the number of Services, parsed here (pure) from nft's JSON.
+// Reading the endpoints' named counters (connections, bytes): `nft -j list counters table ip
+// NAME` (or ip6), one command whatever the number of Services, parsed here (pure) from nft's JSON.
 
 import type { RuleCounts } from '../rule-counters.js';
 
 interface NftJson {
-  nftables?: { counter?: { name: string; packets: number } }[];
+  nftables?: { counter?: { name: string; packets: number; bytes: number } }[];
 }
 
 /** `table` as render.ts's tableName gives it: `ip tinykube` or `ip6 tinykube`. */
@@ -12,5 +12,5 @@ export const listCountersArgv = (table: string): string[] => ['nft', '-j', 'list
 
 export function parseNftCounters(json: string): RuleCounts {
   const doc = JSON.parse(json) as NftJson;
-  return new Map((doc.nftables ?? []).flatMap((o) => (o.counter ? [[o.counter.name, o.counter.packets] as const] : [])));
+  return new Map((doc.nftables ?? []).flatMap(({ counter: c }) => (c ? [[c.name, { packets: c.packets, bytes: c.bytes }] as const] : [])));
 }

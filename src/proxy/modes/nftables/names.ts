@@ -28,6 +28,9 @@ export const SERVICE_NODEPORTS_MAP = 'service-nodeports';
 export const NO_ENDPOINT_SERVICES_MAP = 'no-endpoint-services';
 export const NO_ENDPOINT_NODEPORTS_MAP = 'no-endpoint-nodeports';
 export const NODEPORT_IPS_SET = 'nodeport-ips';
+/** `endpoint ip . proto . port : "counter"`: where the filter hooks count a DNATed connection's
+ *  bytes, both ways. */
+export const ENDPOINT_BYTES_MAP = 'endpoint-bytes';
 /** `ip . ip` for every endpoint: source and destination equal after DNAT means hairpin. */
 export const HAIRPIN_SET = 'hairpin-endpoints';
 
@@ -62,3 +65,7 @@ export const endpointChain = (svc: ServicePortInfo, ep: EndpointInfo): string =>
 export const endpointCounter = (svc: ServicePortInfo, ep: EndpointInfo): string => `endpoint-${endpointBase(svc, ep)}`;
 /** Dynamic set of clients recently sent to one endpoint (ClientIP affinity). */
 export const affinitySet = (svc: ServicePortInfo, ep: EndpointInfo): string => `affinity-${endpointBase(svc, ep)}`;
+/** Named counter of the bytes of the connections DNATed to an endpoint (both ways, IP packet
+ *  lengths): one per endpoint address, whatever the service ports that send there, since the
+ *  filter hooks see the endpoint, not the service (@endpoint-bytes). */
+export const endpointBytesCounter = (ep: EndpointInfo, protocol: string): string => `bytes-${ep.ip.replaceAll(':', '.')}/${protocol.toLowerCase()}/${ep.port}`;

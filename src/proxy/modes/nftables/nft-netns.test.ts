@@ -13,6 +13,7 @@ import { affinitySet } from './names.js';
 import { NftablesMode } from './nftables-mode.js';
 import { renderNftables } from './render.js';
 import { renderNftablesChange, TableSync } from './table-sync.js';
+import { LOCAL_ENDPOINT, LOCAL_EXCHANGE_BYTES, localUdpEndpoint, localUdpState, queryLocal } from '../../../../test/proxy/local-udp-endpoint.js';
 
 const NS = `tinykube-test-${randomBytes(4).toString('hex')}`;
 const host = new NetnsExecer();
@@ -89,6 +90,20 @@ describe('real nft in a fresh network namespace', () => {
       await nft(['-f', '-'], table.change(state));
       await nft(['-f', '-'], renderNftables(state, { ...OPTS, table: 'expected' }));
       assert.deepEqual(await listing('tinykube'), await listing('expected'), `after ${name}`);
+    }
+  });
+
+  it('NftablesMode: a UDP query to an endpoint on the node itself (over lo, output then input) counts each of its two packets once', async () => {
+    const server = await localUdpEndpoint(NS);
+    try {
+      const mode = new NftablesMode(inNs, OPTS);
+      await mode.apply(localUdpState());
+      assert.equal(await queryLocal(inNs), 'local');
+      // Counted in output, not again in input from lo.
+      assert.equal((await mode.traffic()).find((t) => t.endpoint === `${LOCAL_ENDPOINT}:5353`)?.bytes, LOCAL_EXCHANGE_BYTES);
+      await mode.stop();
+    } finally {
+      server.kill();
     }
   });
 

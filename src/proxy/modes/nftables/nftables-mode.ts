@@ -10,13 +10,15 @@ import type { ProxyState } from '../../state/types.js';
 import type { BuildOptions } from './build.js';
 import type { Execer } from '../../../util/execer.js';
 import type { EndpointTraffic } from '../../traffic.js';
-import { endpointTraffic, type RuleCounts } from '../rule-counters.js';
+import { endpointTraffic, type CounterNames, type RuleCounts } from '../rule-counters.js';
 import { listCountersArgv, parseNftCounters } from './counters.js';
-import { endpointCounter } from './names.js';
+import { endpointBytesCounter, endpointCounter } from './names.js';
 import { tableName } from './render.js';
 import { TableSync } from './table-sync.js';
 
 const NFT_APPLY = ['nft', '-f', '-'];
+
+export const NFT_COUNTERS: CounterNames = { connections: endpointCounter, bytes: (svc, ep) => endpointBytesCounter(ep, svc.protocol) };
 
 export class NftablesMode implements Mode {
   readonly name = 'nftables';
@@ -51,7 +53,7 @@ export class NftablesMode implements Mode {
     this.applied = state;
   }
 
-  /** The endpoints' counters, one `nft -j list counters` per table (Mode.traffic). */
+  /** The endpoints' connection and byte counters, one `nft -j list counters` per table (Mode.traffic). */
   async traffic(): Promise<EndpointTraffic[]> {
     const state = this.applied;
     if (!state) return [];
@@ -59,9 +61,9 @@ export class NftablesMode implements Mode {
     for (const o of this.opts) {
       const r = await this.exec.run(listCountersArgv(tableName(o)));
       if (r.code !== 0) throw new Error(`nft list counters failed (exit ${r.code}): ${r.stderr.trim()}`);
-      for (const [name, packets] of parseNftCounters(r.stdout)) counts.set(name, packets);
+      for (const [name, count] of parseNftCounters(r.stdout)) counts.set(name, count);
     }
-    return endpointTraffic(state, endpointCounter, counts);
+    return endpointTraffic(state, NFT_COUNTERS, counts);
   }
 
   /** Removes the table(s). */

@@ -73,8 +73,13 @@ describe('packet tracer: the shared cases', () => {
       assert.equal(r.verdict, c.expect.verdict);
       assert.deepEqual(r.endpoints, c.expect.endpoints ?? []);
       if (c.expect.masquerade !== undefined) assert.equal(r.masquerade, c.expect.masquerade);
-      // Every connection DNATed is counted once, in the counter of the endpoint it went to.
-      for (const p of r.paths) assert.deepEqual(p.counted.map((name) => name.split('__')[1]), p.endpoint ? [p.endpoint.replace(':', '/')] : [], `${p.endpoint ?? p.verdict}: ${p.counted}`);
+      // Every connection DNATed is counted once, in the counter of the endpoint it went to, and
+      // its packets' bytes in that endpoint's byte counter.
+      for (const p of r.paths) {
+        const [ip, port] = p.endpoint?.split(':') ?? [];
+        const want = p.endpoint ? [`endpoint ${ip}/${port}`, `bytes-${ip}/${c.packet.protocol.toLowerCase()}/${port}`] : [];
+        assert.deepEqual(p.counted.map((name) => (name.startsWith('endpoint-') ? `endpoint ${name.split('__')[1]}` : name)), want, `${p.endpoint ?? p.verdict}: ${p.counted}`);
+      }
     });
   }
 });
@@ -240,8 +245,8 @@ describe('change sync next to many Services', () => {
   const many = manyServices(200, (i) => 2 + (i % 9), TRACE_NODE);
   const cases: { name: string; next: () => ProxyState; mentions: RegExp }[] = [
     { name: 'a Service added', next: () => withService(many, 200, 3), mentions: /default\/svc-200\/|10\.96\.0\.200 |10\.200\.12\.(12[89]|130)\b/ },
-    { name: 'endpoints changed', next: () => withService(many, 7, 4), mentions: /default\/svc-7\/|10\.200\.0\.11[2-9]\b/ },
-    { name: 'a Service deleted', next: () => withoutService(many, 7), mentions: /default\/svc-7\/|10\.96\.0\.7 |10\.200\.0\.11[2-9]\b/ },
+    { name: 'endpoints changed', next: () => withService(many, 7, 4), mentions: /default\/svc-7\/|10\.200\.0\.1(1[2-9]|20)\b/ }, // svc-7: endpoints .112–.120
+    { name: 'a Service deleted', next: () => withoutService(many, 7), mentions: /default\/svc-7\/|10\.96\.0\.7 |10\.200\.0\.1(1[2-9]|20)\b/ }, // svc-7: endpoints .112–.120
   ];
   for (const c of cases) {
     it(`${c.name}: the text touches that Service only, and the table then renders as a fresh full sync`, () => {
@@ -249,7 +254,7 @@ describe('change sync next to many Services', () => {
       table.full(many);
       const text = table.change(c.next());
       const lines = text.trim().split('\n');
-      assert.ok(lines.length > 0 && lines.length < 20, text);
+      assert.ok(lines.length > 0 && lines.length < 30, text); // two counters per endpoint of svc-7 (9)
       for (const l of lines) assert.match(l, c.mentions);
       assert.doesNotMatch(text, /table ip/);
       // What the change sync kept (parts, element holders) gives the same full text as a fresh render.
@@ -257,11 +262,15 @@ describe('change sync next to many Services', () => {
     });
   }
 
-  it('an endpoint IP shared by two Services stays in @hairpin-endpoints until both let it go', () => {
+  it('an endpoint shared by two Services stays in @hairpin-endpoints, and keeps its byte counter, until both let it go', () => {
     const two = (eps: string[][]) => stateFromObjects([service('a', ip('10.96.0.50')), service('b', ip('10.96.0.51'))], [slice('a', eps[0]!.map((x) => ({ ip: x }))), slice('b', eps[1]!.map((x) => ({ ip: x })))], TRACE_NODE);
     const table = new TableSync(OPTS);
-    table.full(two([['10.244.1.2'], ['10.244.1.2']]));
-    assert.doesNotMatch(table.change(two([[], ['10.244.1.2']])), /hairpin/);
-    assert.match(table.change(two([[], []])), /^delete element ip tinykube hairpin-endpoints \{ 10\.244\.1\.2 \. 10\.244\.1\.2 \}$/m);
+    assert.equal(table.full(two([['10.244.1.2'], ['10.244.1.2']])).match(/^\tcounter bytes-10\.244\.1\.2\/tcp\/8080 \{$/gm)?.length, 1);
+    assert.doesNotMatch(table.change(two([[], ['10.244.1.2']])), /hairpin|bytes/);
+    const last = table.change(two([[], []]));
+    assert.match(last, /^delete element ip tinykube hairpin-endpoints \{ 10\.244\.1\.2 \. 10\.244\.1\.2 \}$/m);
+    assert.match(last, /^delete element ip tinykube endpoint-bytes \{ 10\.244\.1\.2 \. tcp \. 8080 \}$/m);
+    assert.match(last, /^delete counter ip tinykube bytes-10\.244\.1\.2\/tcp\/8080$/m);
+    assert.match(table.change(two([['10.244.1.2'], []])), /^add counter ip tinykube bytes-10\.244\.1\.2\/tcp\/8080\n(.*\n)*add element ip tinykube endpoint-bytes \{ 10\.244\.1\.2 \. tcp \. 8080 : "bytes-10\.244\.1\.2\/tcp\/8080" \}$/m);
   });
 });

@@ -5,13 +5,13 @@
 
 import type { ProxyState } from '../../state/types.js';
 import { buildRuleset, nftFamily, type BuildOptions } from './build.js';
-import { DEFAULT_TABLE, NO_ENDPOINT_NODEPORTS_MAP, NO_ENDPOINT_SERVICES_MAP, SERVICE_IPS_MAP, SERVICE_NODEPORTS_MAP } from './names.js';
+import { DEFAULT_TABLE, ENDPOINT_BYTES_MAP, NO_ENDPOINT_NODEPORTS_MAP, NO_ENDPOINT_SERVICES_MAP, SERVICE_IPS_MAP, SERVICE_NODEPORTS_MAP } from './names.js';
 import { chainHeader, formatTable, setDeclaration, type Chain, type NftSet, type Ruleset } from './ruleset.js';
 
 export type RenderOptions = BuildOptions;
 
-/** The verdict maps: their elements are deleted by key. */
-const VERDICT_MAPS = new Set([SERVICE_IPS_MAP, SERVICE_NODEPORTS_MAP, NO_ENDPOINT_SERVICES_MAP, NO_ENDPOINT_NODEPORTS_MAP]);
+/** The maps: their elements are deleted by key. */
+const MAPS = new Set([SERVICE_IPS_MAP, SERVICE_NODEPORTS_MAP, NO_ENDPOINT_SERVICES_MAP, NO_ENDPOINT_NODEPORTS_MAP, ENDPOINT_BYTES_MAP]);
 
 export function renderNftables(state: ProxyState, opts: RenderOptions): string {
   return renderFull(buildRuleset(state, opts));
@@ -50,7 +50,7 @@ export const tableName = (opts: BuildOptions): string => `${nftFamily(opts.famil
 export function formatChange(opts: BuildOptions, d: TableDelta): string {
   const t = tableName(opts);
   const out: string[] = [];
-  const kind = (s: NftSet): string => (s.verdicts ? 'map' : 'set');
+  const kind = (s: NftSet): string => (s.data ? 'map' : 'set');
   // Order matters inside the transaction: nothing may refer to what does not exist yet, and
   // nothing may be deleted while still referred to.
   for (const c of d.addedCounters) out.push(`add counter ${t} ${c}`);
@@ -60,7 +60,7 @@ export function formatChange(opts: BuildOptions, d: TableDelta): string {
   for (const c of [...d.addedChains, ...d.changedChains]) out.push(...c.rules.map((r) => `add rule ${t} ${c.name} ${r}`));
   for (const name of new Set([...d.deleted.keys(), ...d.added.keys()])) {
     const gone = d.deleted.get(name) ?? [];
-    const keys = VERDICT_MAPS.has(name) ? gone.map((e) => e.split(' : ')[0]!) : gone;
+    const keys = MAPS.has(name) ? gone.map((e) => e.split(' : ')[0]!) : gone;
     if (keys.length) out.push(`delete element ${t} ${name} { ${keys.join(', ')} }`);
     const added = d.added.get(name) ?? [];
     if (added.length) out.push(`add element ${t} ${name} { ${added.join(', ')} }`);

@@ -14,11 +14,12 @@ export interface Chain {
   rules: string[];
 }
 
-/** A set, or a verdict map when `verdicts` is set (`elements` are then `key : verdict`). */
+/** A set, or a map when `data` is set: of verdicts (`key : goto …`) or of named counters
+ *  (`key : "name"`, a rule counting in the counter its key picks). */
 export interface NftSet {
   name: string;
   type: string;
-  verdicts?: boolean;
+  data?: 'verdict' | 'counter';
   flags?: string;
   timeoutSeconds?: number;
   elements: string[];
@@ -34,8 +35,8 @@ export interface Ruleset {
 }
 
 export function setDeclaration(s: NftSet, indent: string): string[] {
-  const kind = s.verdicts ? 'map' : 'set';
-  const lines = [`${kind} ${s.name} {`, `\ttype ${s.type}${s.verdicts ? ' : verdict' : ''}`];
+  const kind = s.data ? 'map' : 'set';
+  const lines = [`${kind} ${s.name} {`, `\ttype ${s.type}${s.data ? ` : ${s.data}` : ''}`];
   if (s.flags) lines.push(`\tflags ${s.flags}`);
   if (s.timeoutSeconds !== undefined) lines.push(`\ttimeout ${s.timeoutSeconds}s`);
   if (s.elements.length) lines.push('\telements = {', ...s.elements.map((e) => `\t\t${e},`), '\t}');

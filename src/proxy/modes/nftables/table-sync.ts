@@ -6,8 +6,8 @@
 
 import type { ProxyState } from '../../state/types.js';
 import { PortRenderings, type PortChange } from '../port-changes.js';
-import { assembleRuleset, hairpinElement, servicePortParts, type BuildOptions, type PortParts } from './build.js';
-import { HAIRPIN_SET } from './names.js';
+import { assembleRuleset, bytesCounterOf, hairpinElement, servicePortParts, type BuildOptions, type PortParts } from './build.js';
+import { ENDPOINT_BYTES_MAP, HAIRPIN_SET } from './names.js';
 import { formatChange, renderFull, type TableDelta } from './render.js';
 import type { Chain, NftSet } from './ruleset.js';
 
@@ -91,6 +91,9 @@ export class TableSync {
         (list?.get(set) ?? list?.set(set, []).get(set))?.push(el);
       }
     }
+    // An endpoint's byte counter lives as long as its element: while any port sends there.
+    d.addedCounters.push(...(d.added.get(ENDPOINT_BYTES_MAP) ?? []).map(bytesCounterOf));
+    d.removedCounters.push(...(d.deleted.get(ENDPOINT_BYTES_MAP) ?? []).map(bytesCounterOf));
     return d;
   }
 
