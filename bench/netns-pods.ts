@@ -4,20 +4,29 @@
 // - the listening socket of a built-in-image container, bound inside the pod's namespace: the
 //   node's image host asking its one socket helper (netns-sockets.ts), against the peer measured
 //   in the same run, a Node.js socket broker started in the pod's namespace (socket-broker.ts,
-//   what the image host did before).
+//   what the image host did before);
+// - for scale, what comes next on a hosted container's way to running: the process holding its
+//   volumes at their mountPaths (mount-script.ts; a service account token and a WORKDIR), from
+//   start to its ready marker.
 //
 //   npx tsx bench/netns-pods.ts [--pods 200] [--only sandbox]
 //
 // Needs root, iproute2, python3 (the helper) and a build (dist/, the broker's child). Everything is made under a prefix of its
 // own and removed at the end, even on failure. Noisy on a shared machine: compare the ratios.
 
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { createClusterNetwork, destroyClusterNetwork } from '../src/network/netns/cluster.js';
 import { createPodSandbox } from '../src/network/netns/sandbox.js';
 import { cidrAddressAt, parseCIDR } from '../src/util/cidr.js';
 import { NetnsExecer, type Execer } from '../src/util/execer.js';
+import { inNetns } from '../src/node/pod-placement.js';
+import { mountsReadyMarker, withMounts } from '../src/node/runtime/mount-script.js';
 
 const { values } = parseArgs({ options: { pods: { type: 'string', default: '200' }, only: { type: 'string' } } });
 const PODS = Number(values.pods);
@@ -33,6 +42,8 @@ const plan = await createClusterNetwork({ prefix: PREFIX, nodes: 1 });
 const node = plan.nodes[0]!;
 const cidr = parseCIDR(node.podCIDR)!;
 const namespaces: string[] = [];
+const dir = mkdtempSync(join(tmpdir(), 'tinykube-netns-pods-'));
+const holders: ChildProcess[] = [];
 try {
   console.log(`netns pods: ${PODS} pods on one node (noisy on a shared machine)`);
   /** `pods` sandboxes, `parallel` at a time, from address offset `from`. */
@@ -82,6 +93,26 @@ try {
     }
     await helper.close();
   }
+
+  const volume = join(dir, 'token');
+  mkdirSync(volume);
+  writeFileSync(join(volume, 'token'), 'x');
+  const mounts = [
+    { mountPath: '/var/run/secrets/kubernetes.io/serviceaccount', source: volume, readOnly: true },
+    { mountPath: '/app', source: volume, readOnly: false },
+  ];
+  const t0 = performance.now();
+  for (const [i, ns] of namespaces.entries()) {
+    const privateDir = join(dir, `c${i}`);
+    mkdirSync(privateDir);
+    const argv = inNetns(ns, withMounts(privateDir, mounts, '/app', ['sleep', 'infinity']));
+    holders.push(spawn(argv[0]!, argv.slice(1), { stdio: 'ignore' }));
+    while (!existsSync(mountsReadyMarker(privateDir))) await sleep(2);
+  }
+  console.log(`  a hosted container's mount holder, one after another: ${((performance.now() - t0) / namespaces.length).toFixed(0)} ms per pod`);
 } finally {
+  for (const h of holders) h.kill('SIGKILL');
+  await Promise.all(holders.map((h) => h.exitCode === null && h.signalCode === null && new Promise((r) => h.once('exit', r))));
   await destroyClusterNetwork(PREFIX);
+  rmSync(dir, { recursive: true, force: true });
 }
