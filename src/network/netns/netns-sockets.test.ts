@@ -70,6 +70,7 @@ describe('NetnsSockets', { skip }, () => {
     const pid = () => Number(spawnSync('pgrep', ['-P', String(process.pid), '-x', 'python3'], { encoding: 'utf8' }).stdout.trim());
     const first = pid();
     assert.ok(first > 0);
+    assert.equal(await sockets.ready(), true);
     process.kill(first, 'SIGKILL');
     await new Promise((r) => setTimeout(r, 100));
     const handed = await sockets.listen(PATH, '127.0.0.1', 0);
@@ -80,7 +81,8 @@ describe('NetnsSockets', { skip }, () => {
 
 // Without python3 the helper's failure is an error for the request, not a crash.
 describe('NetnsSockets without python', { skip: requirement(undefined).skip }, () => {
-  it('rejects with the reason', async () => {
+  it('rejects with the reason, and is not ready', async () => {
+    assert.equal(await new NetnsSockets('/nonexistent/python3').ready(), false);
     await assert.rejects(new NetnsSockets('/nonexistent/python3').listen('/run/netns/x', '127.0.0.1', 80), /the netns socket helper \(\/nonexistent\/python3\) could not start: spawn \/nonexistent\/python3 ENOENT/);
   });
 });

@@ -38,6 +38,14 @@ export class NetnsSockets {
     return this.ask({ op: 'udp', netns, host, port }) as Promise<dgram.Socket>;
   }
 
+  /** Whether the helper runs (or starts now): false where python3 is missing. */
+  ready(): Promise<boolean> {
+    return (this.child ?? this.start()).then(
+      () => true,
+      () => false,
+    );
+  }
+
   /** Ends the helper; a later request starts another. */
   async close(): Promise<void> {
     const child = await this.child?.catch(() => undefined);

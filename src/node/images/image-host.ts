@@ -8,6 +8,7 @@
 
 import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { NetnsSockets } from '../../network/netns/netns-sockets.js';
+import { SocketBroker } from '../../network/rootless/socket-broker.js';
 import { NETNS_RUN } from '../../network/netns/names.js';
 import { inNetns } from '../pod-placement.js';
 import type { PodInfo } from './pages.js';
@@ -58,18 +59,22 @@ class HostedContainer {
     const { spec, env, cwd, netns } = this.req;
     const pod: PodInfo = podFromEnv(env, spec.host, this.req.podName);
     const nsPath = netns && `${NETNS_RUN}/${netns}`;
+    // Without python3, a Node.js broker in the pod's namespace for this start, as before.
+    const broker = nsPath && !(await netnsSockets.ready()) ? await SocketBroker.start(nsPath) : undefined;
     const io: ServeIO = {
       log: (line) => this.log(line),
       exit: (code) => this.exit(code, true),
       charge: (micros) => (this.cpuMicros += micros),
       container: { env, cwd, wrap: (argv) => inNetns(netns, argv) },
-      ...(nsPath ? { sockets: { tcp: (h, p) => netnsSockets.listen(nsPath, h, p), udp: (h, p) => netnsSockets.udp(nsPath, h, p) } } : {}),
+      ...(nsPath ? { sockets: broker ? { tcp: (h, p) => broker.listen(h, p), udp: (h, p) => broker.udp(h, p) } : { tcp: (h, p) => netnsSockets.listen(nsPath, h, p), udp: (h, p) => netnsSockets.udp(nsPath, h, p) } } : {}),
     };
     try {
       this.running = await serve(spec, pod, io);
     } catch (e) {
       this.log(e instanceof Error ? e.message : String(e));
       return this.exit(1, false);
+    } finally {
+      void broker?.stop();
     }
     if (this.pending) this.signal(this.pending);
   }
