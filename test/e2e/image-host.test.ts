@@ -80,6 +80,19 @@ function hostSidePid(network: Network, pid: number): number {
   return Number(found[0]);
 }
 
+/** The processes holding hosted containers' volumes at their mountPaths (netns): the first exec
+ *  into a container starts its holder (mount-holder.ts), which ends with the container. */
+function mountHolders(t: Tinykube): number {
+  return readdirSync('/proc').filter((p) => {
+    try {
+      const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8');
+      return cmd.includes('tinykube-mounts') && cmd.includes(t.dataDir);
+    } catch {
+      return false;
+    }
+  }).length;
+}
+
 /** `wget` from inside the pod (kubectl exec: the host's tools, in the pod's network). */
 const fromPod = (t: Tinykube, path: string): string => t.k(['exec', 'netexec', '--', 'sh', '-c', `wget -qO- "http://$POD_IP:8080${path}"`]);
 
@@ -110,6 +123,7 @@ function imageHostSuite(network: Network): void {
     });
 
     it('runs both pods in one process, each answering on its own IP with its own log and env', () => {
+      assert.equal(mountHolders(t), 0, 'no exec yet: no process holds their volumes');
       assert.equal(mainPid(t, 'netexec', 'main'), mainPid(t, 'web', 'nginx'), 'one host process');
       const logs = execFileSync('find', [t.dataDir, '-name', '*.log', '-path', '*logs*'], { encoding: 'utf8' }).trim().split('\n');
       assert.ok(logs.some((f) => readFileSync(f, 'utf8').includes('built-in image host started')), `the agent logs the host's start (${logs.join(', ')})`);
@@ -126,6 +140,7 @@ function imageHostSuite(network: Network): void {
       // mountPaths (held by a process of the container's own).
       assert.equal(t.k(['exec', 'web', '--', 'sh', '-c', 'echo $HOSTNAME; basename $(pwd)']).trim(), 'web\nroot');
       if (network !== 'loopback') assert.equal(t.k(['exec', 'web', '--', 'cat', '/var/run/secrets/kubernetes.io/serviceaccount/namespace']), 'default');
+      assert.equal(mountHolders(t), network === 'loopback' ? 0 : 2, 'one holder per container exec went into, kept for the next exec');
     });
 
     it('netexec /exit ends only that container, with its code, and it is restarted', async () => {
@@ -149,6 +164,7 @@ function imageHostSuite(network: Network): void {
       }, 60_000, 'both containers restarted and Ready');
       assert.equal(state(t, 'web').lastExit, 137);
       assert.notEqual(mainPid(t, 'web', 'nginx'), pid, 'a new host');
+      await eventually(() => mountHolders(t) === 0, 10_000, 'the holders ended with their containers');
       assert.equal(t.k(['get', 'configmap', 'greeting', '-o', 'jsonpath={.data.GREETING}']), 'hello-from-configmap');
       assert.match(fromPod(t, '/hostname'), /^netexec$/);
     });
@@ -159,6 +175,8 @@ function imageHostSuite(network: Network): void {
       assert.ok(Date.now() - started >= 900, 'SIGTERM lingers before the listeners close');
       assert.equal(state(t, 'netexec').ready, true);
       assert.match(fromPod(t, '/hostname'), /^netexec$/);
+      t.k(['exec', 'netexec', '--', 'true']);
+      assert.equal(mountHolders(t), network === 'loopback' ? 0 : 1, "web's holder ended with it; netexec's stays");
     });
   });
 }
