@@ -5,9 +5,10 @@
 //   node's image host asking its one socket helper (netns-sockets.ts), against the peer measured
 //   in the same run, a Node.js socket broker started in the pod's namespace (socket-broker.ts,
 //   what the image host did before);
-// - for scale, what comes next on a hosted container's way to running: the process holding its
-//   volumes at their mountPaths (mount-script.ts; a service account token and a WORKDIR), from
-//   start to its ready marker.
+// - for scale, what the first `kubectl exec` into a hosted container waits for (mount-holder.ts;
+//   a process container's command runs after the same script): the process holding its volumes
+//   at their mountPaths (mount-script.ts; a service account token and a WORKDIR), from start to
+//   its ready marker.
 //
 //   npx tsx bench/netns-pods.ts [--pods 200] [--only sandbox]
 //
