@@ -67,6 +67,18 @@ describe('a hosted container’s mount holder, started by the first exec', () =>
     saveMountHolder(dataDir, p, 'c', ['sh', '-c', 'echo "mount: permission denied" >&2; exit 32']);
     await assert.rejects(enterMountNs(dataDir, p, 'c'), /could not mount the volumes of container c \(see .*mounts\.log\)/);
     assert.match(readFileSync(join(podDir(dataDir, p), 'c', 'mounts.log'), 'utf8'), /permission denied/);
+    await assert.rejects(enterMountNs(dataDir, p, 'c'), /could not mount/, 'the next exec tries again, never enters without the volumes');
+  });
+
+  it('a holder whose container exited while it mounted is ended, and the exec refused', async () => {
+    const p = pod('e');
+    saveMountHolder(dataDir, p, 'c', holder(p, 'c'));
+    const entering = enterMountNs(dataDir, p, 'c');
+    await eventually(() => mountNsPid(dataDir, p, 'c'), 5_000, 'the holder started');
+    const pid = mountNsPid(dataDir, p, 'c')!;
+    clearMountNs(dataDir, p, 'c');
+    await assert.rejects(entering, /container c is not running/);
+    await eventually(() => !alive(pid), 5_000, 'the holder ended');
   });
 
   it("a process container's own process is its mount namespace (no holder)", async () => {

@@ -27,17 +27,20 @@ export function saveMountHolder(dataDir: string, pod: Pod, container: string, ar
  *  when the container starts (again) and when a hosted one exits. */
 export function clearMountNs(dataDir: string, pod: Pod, container: string): void {
   const key = holderPath(dataDir, pod, container);
-  const holder = existsSync(key) ? mountNsPid(dataDir, pod, container) : undefined;
-  if (holder !== undefined) {
-    try {
-      process.kill(-holder, 'SIGKILL');
-    } catch {
-      // Gone meanwhile.
-    }
-    nodeLedger(dataDir).remove(holder);
-  }
+  if (existsSync(key)) endHolder(dataDir, pod, container);
   rmSync(key, { force: true });
   forgetMountNs(dataDir, pod, container);
+}
+
+function endHolder(dataDir: string, pod: Pod, container: string): void {
+  const holder = mountNsPid(dataDir, pod, container);
+  if (holder === undefined) return;
+  try {
+    process.kill(-holder, 'SIGKILL');
+  } catch {
+    // Gone meanwhile.
+  }
+  nodeLedger(dataDir).remove(holder);
 }
 
 /** First execs in flight, by container: concurrent ones share one holder. */
@@ -83,8 +86,16 @@ async function startHolder(dataDir: string, pod: Pod, container: string, timeout
   nodeLedger(dataDir).add(pid);
   saveMountNsPid(dataDir, pod, container, pid);
   for (const until = Date.now() + timeoutMs; !existsSync(marker) && !ended() && Date.now() < until; ) await delay(10);
+  // The container exited meanwhile (its agent may have found no holder to end yet): end it.
+  if (!existsSync(holderPath(dataDir, pod, container))) {
+    endHolder(dataDir, pod, container);
+    forgetMountNs(dataDir, pod, container);
+    throw new Error(`container ${container} is not running`);
+  }
   if (ended() || !existsSync(marker)) {
-    clearMountNs(dataDir, pod, container);
+    // The next exec tries again.
+    endHolder(dataDir, pod, container);
+    forgetMountNs(dataDir, pod, container);
     throw new Error(`could not mount the volumes of container ${container} (see ${log})`);
   }
   return pid;
