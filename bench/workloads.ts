@@ -158,7 +158,7 @@ async function run(network: 'loopback' | 'netns'): Promise<void> {
     console.log(`    ${BASELINE + REPLICAS} pods  ${mib(full.kib)}, PSS ${mib(full.pss)} (${full.processes} processes; tinykube's own ${mib(full.main)})`);
     console.log(`      ${serverMemory(t)}`);
     const per = (kib: number): string => (kib / 1024 / REPLICAS).toFixed(2);
-    console.log(`  marginal per pod (${BASELINE} → ${BASELINE + REPLICAS})   RSS ${per(full.kib - base.kib)} MiB, PSS ${per(full.pss - base.pss)} MiB; the floor's listeners: ${(floor.kib / 1024 / REPLICAS).toFixed(3)} MiB each`);
+    console.log(`  marginal per pod (${BASELINE} → ${BASELINE + REPLICAS})   RSS ${per(full.kib - base.kib)} MiB, PSS ${per(full.pss - base.pss)} MiB; the floor's listeners: ${(floor.kib / 1024 / REPLICAS).toFixed(3)} MiB each; processes left ${((full.processes - base.processes) / REPLICAS).toFixed(2)} per pod`);
     console.log(`  ${REPLICAS}-replica Deployment, apply → all Ready   ${(ms / 1000).toFixed(1)} s`);
     const s = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
     console.log(`    the last pod created ${s(stage.created)}, bound ${s(stage.bound)}, its container running ${s(stage.running)}, Ready ${s(stage.ready)} (a watch of the pods)`);

@@ -20,7 +20,8 @@ import { PodVolumes } from './volumes/pod-volumes.js';
 import { PodTokens } from './volumes/service-account-tokens.js';
 import type { PayloadContext } from './volumes/payload.js';
 import type { KubeObject } from '../apis/types.js';
-import { clearMountNs, containerMountDir, hostedCpuPath, saveMainPid, saveMountNsPid, saveStartedEnv } from './started-env.js';
+import { containerMountDir, hostedCpuPath, saveMainPid, saveMountNsPid, saveStartedEnv } from './started-env.js';
+import { clearMountNs, saveMountHolder } from './mount-holder.js';
 import { withMounts } from './runtime/mount-script.js';
 import { containerMounts } from './volumes/container-mounts.js';
 
@@ -36,7 +37,7 @@ import { PodWorker, type PodWorkerDeps } from './pod-worker.js';
 import { hostNetwork, inNetns, type PodNetwork } from './pod-placement.js';
 import { checkExecutable } from './runtime/executable.js';
 import { runProbe, type ProbeRunner } from './probes/run-probe.js';
-import { ledgeredRunner, ProcessLedger } from './runtime/process-ledger.js';
+import { ledgeredRunner, nodeLedger } from './runtime/process-ledger.js';
 import { hostProcessRunner, type ProcessRunner } from './runtime/process-runner.js';
 import { HostedRunner } from './runtime/hosted-runner.js';
 import { StatusWriter } from './status-writer.js';
@@ -84,7 +85,7 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
   const clock = opts.clock ?? realClock;
   const fieldSelector = `spec.nodeName=${nodeName}`;
   // What an agent that died without stopping its pods left running goes first.
-  const ledger = new ProcessLedger(join(dataDir, 'node', 'processes'));
+  const ledger = nodeLedger(dataDir);
   const leftovers = ledger.killLeftovers();
   if (leftovers.length) log.warn({ pids: leftovers }, 'killed pod processes left by an earlier run');
   const nodeIP = opts.nodeIPs[0]!;
@@ -186,25 +187,26 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
       const privateDir = containerMountDir(dataDir, pod, container.name!);
       if (ownMounts) mkdirSync(privateDir, { recursive: true });
       clearMountNs(dataDir, pod, container.name!);
-      // A hosted container's mounts are held by a sleeping process in its own mount namespace,
-      // which exec enters (as a pod's pause container holds its namespaces).
+      // A hosted container's mounts are built by the first exec into it, in a sleeping process's
+      // mount namespace (mount-holder.ts), which ends with the container.
       const hosted = resolved.hosted
         ? {
             spec: resolved.hosted,
             netns,
             podName: pod.metadata.name!,
             cpuPath: hostedCpuPath(dataDir, pod, container.name!),
-            ...(ownMounts ? { mountHolder: inNetns(netns, withMounts(privateDir, mounts, resolved.workdir ?? resolved.cwd!, ['sleep', 'infinity'])) } : {}),
+            ...(ownMounts ? { exited: () => clearMountNs(dataDir, pod, container.name!) } : {}),
           }
         : undefined;
+      if (hosted && ownMounts) saveMountHolder(dataDir, pod, container.name!, inNetns(netns, withMounts(privateDir, mounts, resolved.workdir ?? resolved.cwd!, ['sleep', 'infinity'])));
       // Its presence tells the resource metrics the container is hosted (resource-usage.ts).
       if (hosted) writeFileSync(hosted.cpuPath, '0');
       else rmSync(hostedCpuPath(dataDir, pod, container.name!), { force: true });
       return {
         argv: ownMounts ? withMounts(privateDir, mounts, resolved.workdir ?? resolved.cwd!, resolved.argv) : resolved.argv,
-        started: (pid: number, mountNsPid = pid) => {
+        started: (pid: number) => {
           saveMainPid(dataDir, pod, container.name!, pid);
-          if (ownMounts) saveMountNsPid(dataDir, pod, container.name!, mountNsPid);
+          if (ownMounts && !hosted) saveMountNsPid(dataDir, pod, container.name!, pid);
         },
         cwd: resolved.cwd,
         env,

@@ -21,7 +21,8 @@ import type { Pod } from '../apis/core/pods.js';
 import type { Service } from '../apis/core/service/types.js';
 import { R, type Client } from '../client/client.js';
 import { fetchSources } from './config-sources.js';
-import { mountNsPid, mountsReady, startedEnv } from './started-env.js';
+import { startedEnv } from './started-env.js';
+import { enterMountNs } from './mount-holder.js';
 import { addressesOf, containerEnv } from './env.js';
 import { busyboxOf, containerCwd } from './images/resolve.js';
 import { appletArgv } from './images/busybox.js';
@@ -116,8 +117,7 @@ async function prepare(deps: ExecDeps, url: URL, namespace: string | undefined, 
   // `/bin/sh` in a busybox-based image is its applet, as in the image.
   const { bin } = busyboxOf(imageMeta(parseImage(spec.image ?? '')), dataDir);
   const argv = bin ? appletArgv(bin, req.command) : req.command;
-  const mountPid = mountNsPid(dataDir, pod, container);
-  if (mountPid !== undefined) await mountsReady(dataDir, pod, container);
+  const mountPid = await enterMountNs(dataDir, pod, container);
   return { req, argv, env, cwd, netns: deps.placement.netns(pod), mountPid };
 }
 

@@ -35,9 +35,8 @@ export interface PreparedContainer {
   hosted?: HostedContainer;
   /** Events' texts when the container does not run quite as asked. */
   warnings?: { reason: string; message: string }[];
-  /** Told the pid of the container's main process once it runs (and of the process whose
-   *  mount namespace holds its volumes, when that is another). */
-  started?(pid: number, mountNsPid?: number): void;
+  /** Told the pid of the container's main process once it runs. */
+  started?(pid: number): void;
 }
 
 export interface PodEvents {
@@ -235,7 +234,7 @@ export class PodWorker {
     rec.waiting = undefined;
     this.running.set(rec, { handle, probers, image });
     if (handle.pid !== undefined) {
-      prepared.started?.(handle.pid, handle.mountNsPid);
+      prepared.started?.(handle.pid);
       this.event('Normal', 'Started', `Started container ${rec.name}`);
     }
     probers.start();

@@ -17,19 +17,21 @@ const pidPath = (dataDir: string, pod: Pod, container: string): string => join(p
 
 const mainPidPath = (dataDir: string, pod: Pod, container: string): string => join(podDir(dataDir, pod), container, 'main.pid');
 
-export function saveMainPid(dataDir: string, pod: Pod, container: string, pid: number): void {
-  writeFileSync(mainPidPath(dataDir, pod, container), `${pid} ${processStartTime(pid) ?? ''}`);
-}
+const savePid = (path: string, pid: number): void => writeFileSync(path, `${pid} ${processStartTime(pid) ?? ''}`);
 
-/** The container's main pid while that very process runs (same start time: never a reused pid). */
-export function mainPid(dataDir: string, pod: Pod, container: string): number | undefined {
+/** The pid in `path` while that very process runs (same start time: never a reused pid). */
+function livePid(path: string): number | undefined {
   try {
-    const [pid, start] = readFileSync(mainPidPath(dataDir, pod, container), 'utf8').split(' ');
+    const [pid, start] = readFileSync(path, 'utf8').split(' ');
     return start && processStartTime(Number(pid)) === start ? Number(pid) : undefined;
   } catch {
     return undefined;
   }
 }
+
+export const saveMainPid = (dataDir: string, pod: Pod, container: string, pid: number): void => savePid(mainPidPath(dataDir, pod, container), pid);
+
+export const mainPid = (dataDir: string, pod: Pod, container: string): number | undefined => livePid(mainPidPath(dataDir, pod, container));
 
 /** Where the node's image host keeps a hosted container's CPU seconds (its processes are
  *  shared, so /proc cannot tell them apart). */
@@ -47,8 +49,8 @@ export function hostedCpuSeconds(dataDir: string, pod: Pod, container: string): 
 /** Where a container's mount script builds its root (netns: volumes at their mountPaths). */
 export const containerMountDir = (dataDir: string, pod: Pod, container: string): string => join(podDir(dataDir, pod), container, 'mnt');
 
-/** Forgets what a previous run of the container left: its mount namespace's pid and marker. */
-export function clearMountNs(dataDir: string, pod: Pod, container: string): void {
+/** Forgets the container's mount namespace: its pid and marker. */
+export function forgetMountNs(dataDir: string, pod: Pod, container: string): void {
   rmSync(pidPath(dataDir, pod, container), { force: true });
   rmSync(mountsReadyMarker(containerMountDir(dataDir, pod, container)), { force: true });
 }
@@ -60,21 +62,11 @@ export async function mountsReady(dataDir: string, pod: Pod, container: string, 
   for (const until = Date.now() + timeoutMs; !existsSync(marker) && Date.now() < until; ) await delay(20);
 }
 
-export function saveMountNsPid(dataDir: string, pod: Pod, container: string, pid: number): void {
-  writeFileSync(pidPath(dataDir, pod, container), String(pid));
-}
+export const saveMountNsPid = (dataDir: string, pod: Pod, container: string, pid: number): void => savePid(pidPath(dataDir, pod, container), pid);
 
 /** The pid whose mount namespace exec enters; undefined when the container has none (or its
  *  process is gone). */
-export function mountNsPid(dataDir: string, pod: Pod, container: string): number | undefined {
-  try {
-    const pid = Number(readFileSync(pidPath(dataDir, pod, container), 'utf8'));
-    process.kill(pid, 0);
-    return pid;
-  } catch {
-    return undefined;
-  }
-}
+export const mountNsPid = (dataDir: string, pod: Pod, container: string): number | undefined => livePid(pidPath(dataDir, pod, container));
 
 export function saveStartedEnv(dataDir: string, pod: Pod, container: string, env: Record<string, string>): void {
   const path = envPath(dataDir, pod, container);

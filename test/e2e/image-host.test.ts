@@ -7,7 +7,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { Tinykube, eventually } from './harness.js';
 import { netns } from './netns-suite.js';
 import { requiresRootless, rootlessUser } from '../support/rootless.js';
@@ -80,6 +80,26 @@ function hostSidePid(network: Network, pid: number): number {
   return Number(found[0]);
 }
 
+/** The live processes holding hosted containers' volumes at their mountPaths (netns, rootless),
+ *  by their pids on this host: the first exec into a container starts its holder
+ *  (mount-holder.ts), a `sleep infinity` once its mounts are made, which ends with the container.
+ *  The pid files hold pids as the agent sees them (rootless: in its PID namespace). */
+function mountHolders(t: Tinykube, network: Network): number[] {
+  const files = execFileSync('find', [t.dataDir, '-name', 'mount-ns.pid'], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+  const inFiles = new Set(files.map((f) => readFileSync(f, 'utf8').split(' ')[0]));
+  return readdirSync('/proc').filter((p) => {
+    try {
+      const nspid = /^NSpid:\s+(.*)$/m.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1]?.split(/\s+/) ?? [];
+      const ownNs = network === 'rootless' ? nspid.length > 1 : nspid.length === 1;
+      return ownNs && inFiles.has(nspid.at(-1)!) && readFileSync(`/proc/${p}/cmdline`, 'utf8') === 'sleep\0infinity\0';
+    } catch {
+      return false;
+    }
+  }).map(Number);
+}
+
+const running = (pid: number): boolean => existsSync(`/proc/${pid}`);
+
 /** `wget` from inside the pod (kubectl exec: the host's tools, in the pod's network). */
 const fromPod = (t: Tinykube, path: string): string => t.k(['exec', 'netexec', '--', 'sh', '-c', `wget -qO- "http://$POD_IP:8080${path}"`]);
 
@@ -96,6 +116,7 @@ function imageHostSuite(network: Network): void {
   const need = needs(network);
   describe(`built-in containers in the node's image host (${network})`, { timeout: 180_000, skip: need.skip }, () => {
     let t: Tinykube;
+    let holders: number[] = [];
     before(async () => {
       need.check();
       t = await Tinykube.start(FLAGS[network], undefined, network === 'rootless' ? { user: rootlessUser } : {});
@@ -110,6 +131,7 @@ function imageHostSuite(network: Network): void {
     });
 
     it('runs both pods in one process, each answering on its own IP with its own log and env', () => {
+      assert.deepEqual(mountHolders(t, network), [], 'no exec yet: no process holds their volumes');
       assert.equal(mainPid(t, 'netexec', 'main'), mainPid(t, 'web', 'nginx'), 'one host process');
       const logs = execFileSync('find', [t.dataDir, '-name', '*.log', '-path', '*logs*'], { encoding: 'utf8' }).trim().split('\n');
       assert.ok(logs.some((f) => readFileSync(f, 'utf8').includes('built-in image host started')), `the agent logs the host's start (${logs.join(', ')})`);
@@ -126,6 +148,9 @@ function imageHostSuite(network: Network): void {
       // mountPaths (held by a process of the container's own).
       assert.equal(t.k(['exec', 'web', '--', 'sh', '-c', 'echo $HOSTNAME; basename $(pwd)']).trim(), 'web\nroot');
       if (network !== 'loopback') assert.equal(t.k(['exec', 'web', '--', 'cat', '/var/run/secrets/kubernetes.io/serviceaccount/namespace']), 'default');
+      t.k(['exec', 'web', '--', 'true']);
+      holders = mountHolders(t, network);
+      assert.equal(holders.length, network === 'loopback' ? 0 : 2, 'one holder per container exec went into, kept for the next exec');
     });
 
     it('netexec /exit ends only that container, with its code, and it is restarted', async () => {
@@ -149,6 +174,7 @@ function imageHostSuite(network: Network): void {
       }, 60_000, 'both containers restarted and Ready');
       assert.equal(state(t, 'web').lastExit, 137);
       assert.notEqual(mainPid(t, 'web', 'nginx'), pid, 'a new host');
+      await eventually(() => !holders.some(running), 10_000, 'the holders ended with their containers');
       assert.equal(t.k(['get', 'configmap', 'greeting', '-o', 'jsonpath={.data.GREETING}']), 'hello-from-configmap');
       assert.match(fromPod(t, '/hostname'), /^netexec$/);
     });
@@ -159,6 +185,8 @@ function imageHostSuite(network: Network): void {
       assert.ok(Date.now() - started >= 900, 'SIGTERM lingers before the listeners close');
       assert.equal(state(t, 'netexec').ready, true);
       assert.match(fromPod(t, '/hostname'), /^netexec$/);
+      t.k(['exec', 'netexec', '--', 'true']);
+      assert.equal(mountHolders(t, network).length, network === 'loopback' ? 0 : 1, "web's holder ended with it; netexec's stays");
     });
   });
 }

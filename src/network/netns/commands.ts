@@ -2,7 +2,7 @@
 // in cluster.ts and sandbox.ts run them). Each namespace is configured by one `ip -n NS -batch -`
 // so that a whole node costs one process, not one per link or address.
 
-import { POD_BRIDGE, UNDERLAY_BRIDGE, podNs, podVeth, underlayPort, type ClusterPlan, type NodeNetwork } from './names.js';
+import { NETNS_RUN, POD_BRIDGE, UNDERLAY_BRIDGE, podNs, podVeth, underlayPort, type ClusterPlan, type NodeNetwork } from './names.js';
 
 /** One command; `stdin` feeds `ip -batch -`. */
 export interface Command {
@@ -97,27 +97,38 @@ export interface PodNetwork {
 }
 
 /**
- * A pod's sandbox: its namespace, a veth from the node's cni0 to its eth0, lo up.
+ * A pod's sandbox: its namespace, a veth from the node's cni0 to its eth0, lo up — in two `ip`
+ * processes for an IPv4 pod (four dual-stack), as a pod start must not cost a process storm.
  *
  * The pod's address is a /32 with the node's cni0 address as an on-link gateway, so every packet,
  * even to a pod on the same bridge, goes through the node's IP stack. There kube-proxy's rules and
  * conntrack see both directions of DNATed traffic, and hairpin (a pod reaching itself through a
- * Service) works without br_netfilter. The node sends no redirects (clusterCommands) and the pod
- * accepts none, so this path stays. IPv6 the same way: a /128 with cni0's IPv6 address as the
- * on-link gateway.
+ * Service) works without br_netfilter. The node sends no IPv4 redirects (clusterCommands), so the
+ * pod needs no switch against them. IPv6 the same way: a /128 with cni0's IPv6 address as the
+ * on-link gateway; IPv6 has no send_redirects switch, so there the pod ignores redirects.
  */
 export function podCommands(p: PodNetwork): Command[] {
   const ns = podNs(p.prefix, p.uid);
   const veth = podVeth(p.uid);
   const gw = p.node.gateway;
   const gw6 = p.ip6 && p.node.v6?.gateway;
+  // Dual-stack: the namespace first, to switch DAD and redirects off before its eth0 exists
+  // (`default` is what new links inherit).
+  const v6First: Command[] = gw6
+    ? [{ argv: ['ip', 'netns', 'add', ns] }, sysctl(ns, [...noDad, ...['all', 'default'].flatMap((d) => [`net.ipv4.conf.${d}.accept_redirects=0`, `net.ipv6.conf.${d}.accept_redirects=0`])])]
+    : [];
   return [
-    { argv: ['ip', 'netns', 'add', ns] },
-    ...(gw6 ? [sysctl(ns, noDad)] : []),
-    // `ip -n NODE`: the node side is made in the node's namespace wherever the caller runs.
-    // Hairpin on the bridge port (kubelet's hairpin-veth): where br_netfilter is loaded, a pod's
-    // packet to a Service DNATed back to itself is bridged, and must leave by the port it came in.
-    batch(p.node.ns, [`link add ${veth} type veth peer name eth0 netns ${ns}`, `link set ${veth} master ${POD_BRIDGE} up`, `link set ${veth} type bridge_slave hairpin on`]),
+    ...v6First,
+    // In the node's namespace (nsenter --net keeps the caller's mount namespace, where the new
+    // name must be made: `ip -n` would make it in a private one). `netns add` returns ip to the
+    // node's namespace, and the veth is made with its peer already in the pod's, plugged into
+    // cni0 and up. Hairpin on the bridge port (kubelet's hairpin-veth): where br_netfilter is
+    // loaded, a pod's packet to a Service DNATed back to itself is bridged, and must leave by the
+    // port it came in.
+    {
+      argv: ['nsenter', `--net=${NETNS_RUN}/${p.node.ns}`, '--', 'ip', '-batch', '-'],
+      stdin: [...(gw6 ? [] : [`netns add ${ns}`]), `link add ${veth} master ${POD_BRIDGE} up type veth peer name eth0 netns ${ns}`, `link set ${veth} type bridge_slave hairpin on`, ''].join('\n'),
+    },
     batch(ns, [
       'link set lo up',
       `addr add ${p.ip}/32 dev eth0`,
@@ -127,6 +138,5 @@ export function podCommands(p: PodNetwork): Command[] {
       `route add default via ${gw} dev eth0`,
       ...(gw6 ? [`route add ${gw6} dev eth0`, `route add default via ${gw6} dev eth0`] : []),
     ]),
-    sysctl(ns, ['all', 'default', 'eth0'].flatMap((d) => [`net.ipv4.conf.${d}.accept_redirects=0`, ...(gw6 ? [`net.ipv6.conf.${d}.accept_redirects=0`] : [])])),
   ];
 }

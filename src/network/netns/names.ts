@@ -6,6 +6,8 @@ import { formatCIDRText, cidrAddressAt, parseCIDR, subnetAt, type CIDR } from '.
 
 /** Where `ip netns exec NS` finds the files it bind-mounts over /etc (resolv.conf, hosts). */
 export const ETC_NETNS = '/etc/netns';
+/** Where `ip netns add` names a namespace (a bind mount of it). */
+export const NETNS_RUN = '/run/netns';
 export const UNDERLAY_CIDR = '172.20.0.0/24';
 export const CLUSTER_CIDR = '10.244.0.0/16';
 export const SERVICE_CIDR = '10.96.0.0/12';

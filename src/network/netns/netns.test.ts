@@ -8,7 +8,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import { NetnsExecer } from '../../util/execer.js';
+import { NetnsExecer, type Execer } from '../../util/execer.js';
 import { createClusterNetwork, destroyClusterNetwork, listClusterNamespaces } from './cluster.js';
 import { ETC_NETNS, podNs, podVeth, type ClusterPlan } from './names.js';
 import { createPodSandbox, deletePodSandbox } from './sandbox.js';
@@ -94,9 +94,14 @@ describe('netns cluster network', () => {
 
   it('creates pod sandboxes from the host and from inside a node namespace', async (t) => {
     const [n1, n2] = plan.nodes as [ClusterPlan['nodes'][0], ClusterPlan['nodes'][0]];
+    // A new pod costs two processes (the node side with the namespace, then the pod side).
+    const runs: string[][] = [];
+    const counting: Execer = { run: (argv, stdin) => (runs.push(argv), host.run(argv, stdin)) };
     const start = performance.now();
-    await createPodSandbox({ prefix: PREFIX, node: n1, namespace: 'shop', ...pods.a });
-    t.diagnostic(`createPodSandbox: ${(performance.now() - start).toFixed(0)} ms`);
+    await createPodSandbox({ prefix: PREFIX, node: n1, namespace: 'shop', ...pods.a }, counting);
+    t.diagnostic(`createPodSandbox: ${(performance.now() - start).toFixed(0)} ms, ${runs.length} processes`);
+    assert.equal(runs.length, 2, runs.map((a) => a.join(' ')).join('\n'));
+    assert.match(await ok(n1.ns, ['ip', '-d', '-o', 'link', 'show', podVeth(pods.a.uid)]), /master cni0 .*state UP.* hairpin on /);
     await createPodSandbox({ prefix: PREFIX, node: n2, namespace: 'shop', subdomain: 'web', ...pods.b });
     // As a node agent started with `ip netns exec NODE` would: in the node's namespace and in a
     // private mount namespace (see mount-ns.ts).
@@ -108,6 +113,20 @@ describe('netns cluster network', () => {
     }
     assert.equal(await ok(ns(pods.c), ['ip', 'route']), `default via 10.244.1.1 dev eth0 \n10.244.1.1 dev eth0 scope link \n`);
     assert.match(await ok(n1.ns, ['ip', '-o', 'link', 'show', 'master', 'cni0']), new RegExp(podVeth(pods.c.uid)));
+  });
+
+  it('fails a pod whose setup fails, naming it, and leaves nothing of it', async () => {
+    const n1 = plan.nodes[0]!;
+    const bad = { uid: randomUUID(), ip: '10.244.1.300', hostname: 'pod-bad' };
+    await assert.rejects(createPodSandbox({ prefix: PREFIX, node: n1, namespace: 'shop', ...bad }), (e: Error) => {
+      assert.match(e.message, /^failed to set up sandbox for pod shop\/pod-bad \(uid [0-9a-f-]+\): ip -n \S+ -batch - failed \(exit 1\): .*10\.244\.1\.300/s);
+      return true;
+    });
+    assert.ok(!(await listClusterNamespaces(PREFIX)).includes(ns(bad)));
+    assert.notEqual((await sh(n1.ns, ['ip', 'link', 'show', podVeth(bad.uid)])).code, 0, 'the node side of the veth is gone');
+    // The node is unharmed: the next pod comes up.
+    await createPodSandbox({ prefix: PREFIX, node: n1, namespace: 'shop', ...bad, ip: '10.244.1.9' });
+    await deletePodSandbox(PREFIX, bad.uid);
   });
 
   it('carries pod traffic across nodes, on one node (through the node) and from nodes', async () => {

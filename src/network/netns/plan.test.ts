@@ -157,18 +157,17 @@ describe('commands', () => {
     ]);
   });
 
-  it('wires a pod with a /32 behind its node gateway', () => {
+  it('wires a pod with a /32 behind its node gateway, in two ip processes', () => {
     const node = planCluster({ prefix: 'tk', nodes: 1 }).nodes[0]!;
     const veth = podVeth(UID);
     assert.deepEqual(podCommands({ prefix: 'tk', node, uid: UID, ip: '10.244.1.7' }), [
-      { argv: ['ip', 'netns', 'add', 'tk-pod-5f1c2a9e0b7d'] },
-      { argv: ['ip', '-n', 'tk-node-1', '-batch', '-'], stdin: `link add ${veth} type veth peer name eth0 netns tk-pod-5f1c2a9e0b7d\nlink set ${veth} master cni0 up\nlink set ${veth} type bridge_slave hairpin on\n` },
+      {
+        argv: ['nsenter', '--net=/run/netns/tk-node-1', '--', 'ip', '-batch', '-'],
+        stdin: `netns add tk-pod-5f1c2a9e0b7d\nlink add ${veth} master cni0 up type veth peer name eth0 netns tk-pod-5f1c2a9e0b7d\nlink set ${veth} type bridge_slave hairpin on\n`,
+      },
       {
         argv: ['ip', '-n', 'tk-pod-5f1c2a9e0b7d', '-batch', '-'],
         stdin: 'link set lo up\naddr add 10.244.1.7/32 dev eth0\nlink set eth0 up\nroute add 10.244.1.1 dev eth0 scope link\nroute add default via 10.244.1.1 dev eth0\n',
-      },
-      {
-        argv: ['ip', 'netns', 'exec', 'tk-pod-5f1c2a9e0b7d', 'sysctl', '-q', '-w', 'net.ipv4.conf.all.accept_redirects=0', 'net.ipv4.conf.default.accept_redirects=0', 'net.ipv4.conf.eth0.accept_redirects=0'],
       },
     ]);
   });
@@ -190,12 +189,15 @@ describe('commands', () => {
     assert.deepEqual(cmds.at(-1), { argv: ['ip', '-n', 'tk-client', '-batch', '-'], stdin: 'link set lo up\naddr add 172.20.0.2/24 dev eth0\naddr add fd00:20::2/64 dev eth0 nodad\nlink set eth0 up\n' });
 
     const pod = podCommands({ prefix: 'tk', node: plan.nodes[0]!, uid: UID, ip: '10.244.1.7', ip6: 'fd00:10:244:1::7' });
-    assert.deepEqual(pod[1], noDad('tk-pod-5f1c2a9e0b7d'));
+    // The namespace, then DAD and redirects off before its eth0 is made (it inherits `default`).
+    assert.deepEqual(pod[0], { argv: ['ip', 'netns', 'add', 'tk-pod-5f1c2a9e0b7d'] });
+    assert.deepEqual(pod[1]!.argv.slice(0, 9), noDad('tk-pod-5f1c2a9e0b7d').argv);
+    assert.ok(pod[1]!.argv.includes('net.ipv6.conf.default.accept_redirects=0'));
+    assert.ok(!pod[2]!.stdin!.includes('netns add'));
     assert.equal(
       pod[3]!.stdin,
       'link set lo up\naddr add 10.244.1.7/32 dev eth0\naddr add fd00:10:244:1::7/128 dev eth0 nodad\nlink set eth0 up\nroute add 10.244.1.1 dev eth0 scope link\nroute add default via 10.244.1.1 dev eth0\nroute add fd00:10:244:1::1 dev eth0\nroute add default via fd00:10:244:1::1 dev eth0\n',
     );
-    assert.ok(pod[4]!.argv.includes('net.ipv6.conf.all.accept_redirects=0'));
   });
 
   it('derives the gateway MAC from its address', () => assert.equal(gatewayMac('10.244.12.1'), '0a:58:0a:f4:0c:01'));

@@ -2,12 +2,14 @@
 // node, each with its own listeners on its own pod IP (runtime/hosted-runner.ts starts it and
 // speaks to it over the IPC channel). A container here keeps what a process of its own had: its
 // log file, its exit code (netexec /exit), SIGTERM's linger-close-drain and SIGKILL's abrupt end,
-// and /shell run with its env, in its directory and network. On the netns network a short-lived
-// socket broker inside the pod's namespace binds its sockets and hands them over, so they live
-// there whoever holds them. A built-in container costs a few listeners, not a Node.js process.
+// and /shell run with its env, in its directory and network. On the netns network one helper of
+// this process binds each pod's sockets inside the pod's namespace and hands them over, so they
+// live there whoever holds them. A built-in container costs a few listeners, not a process.
 
 import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
+import { NetnsSockets } from '../../network/netns/netns-sockets.js';
 import { SocketBroker } from '../../network/rootless/socket-broker.js';
+import { NETNS_RUN } from '../../network/netns/names.js';
 import { inNetns } from '../pod-placement.js';
 import type { PodInfo } from './pages.js';
 import { podFromEnv, serve, stopGracefully, type Running, type ServeIO } from './serve.js';
@@ -56,13 +58,15 @@ class HostedContainer {
   async start(): Promise<void> {
     const { spec, env, cwd, netns } = this.req;
     const pod: PodInfo = podFromEnv(env, spec.host, this.req.podName);
-    const broker = netns ? await SocketBroker.start(`/run/netns/${netns}`) : undefined;
+    const nsPath = netns && `${NETNS_RUN}/${netns}`;
+    // Without python3, a Node.js broker in the pod's namespace for this start, as before.
+    const broker = nsPath && !(await netnsSockets.ready()) ? await SocketBroker.start(nsPath) : undefined;
     const io: ServeIO = {
       log: (line) => this.log(line),
       exit: (code) => this.exit(code, true),
       charge: (micros) => (this.cpuMicros += micros),
       container: { env, cwd, wrap: (argv) => inNetns(netns, argv) },
-      ...(broker ? { sockets: { tcp: (h, p) => broker.listen(h, p), udp: (h, p) => broker.udp(h, p) } } : {}),
+      ...(nsPath ? { sockets: broker ? { tcp: (h, p) => broker.listen(h, p), udp: (h, p) => broker.udp(h, p) } : { tcp: (h, p) => netnsSockets.listen(nsPath, h, p), udp: (h, p) => netnsSockets.udp(nsPath, h, p) } } : {}),
     };
     try {
       this.running = await serve(spec, pod, io);
@@ -97,6 +101,7 @@ class HostedContainer {
 }
 
 const containers = new Map<number, HostedContainer>();
+const netnsSockets = new NetnsSockets();
 
 const send = (r: HostReply): void => void (process.connected && process.send!(r));
 

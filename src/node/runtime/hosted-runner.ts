@@ -7,7 +7,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { constants } from 'node:os';
 import type { Logger } from 'pino';
 import type { HostReply, HostRequest, HostedStart } from '../images/image-host.js';
@@ -16,9 +16,9 @@ import type { ProcessLedger } from './process-ledger.js';
 import type { ProcessExit, ProcessHandle, ProcessRunner, ProcessSpec } from './process-runner.js';
 import { watchLogTimes } from '../log-times.js';
 
-/** What the host is told of a container beside its ProcessSpec; and, when the container has
- *  volumes at their mountPaths (netns), the argv of a process that holds them (for exec). */
-export type HostedContainer = Pick<HostedStart, 'spec' | 'netns' | 'podName' | 'cpuPath'> & { mountHolder?: string[] };
+/** What the host is told of a container beside its ProcessSpec; and what to do once it has
+ *  exited (end the process exec started to hold its volumes, mount-holder.ts). */
+export type HostedContainer = Pick<HostedStart, 'spec' | 'netns' | 'podName' | 'cpuPath'> & { exited?: () => void };
 
 /** How often `up`'s log tells the host's memory and the containers it holds. */
 const REPORT_MS = 60_000;
@@ -63,25 +63,18 @@ export class HostedRunner implements ProcessRunner {
     const times = watchLogTimes(spec.logPath);
     const pod = dirname(dirname(spec.logPath));
     const hostExit = new Promise<ProcessExit>((done) => host.waiting.set(id, { done, pod }));
-    const { mountHolder, ...hosted } = spec.hosted;
+    const { exited: release, ...hosted } = spec.hosted;
     const req: HostRequest = { op: 'start', id, env: serverEnv(hosted.spec, spec.env), cwd: spec.cwd, logPath: spec.logPath, ...hosted };
     host.child.send(req);
     let gone = false;
-    const kill = (): void => void (!gone && host.child.connected && host.child.send({ op: 'signal', id, sig: 'SIGKILL' } satisfies HostRequest));
-    // The holder lives as long as the container: either ending ends the other, and the
-    // container has exited once both have.
-    const holder = mountHolder ? this.inner.start({ argv: mountHolder, env: spec.env, cwd: spec.cwd, logPath: join(dirname(spec.logPath), 'mounts.log') }) : undefined;
-    void holder?.exited.then(kill);
-    const exited = hostExit.then(async (e) => {
+    const exited = hostExit.then((e) => {
       gone = true;
-      holder?.signal('SIGKILL');
-      await holder?.exited;
+      release?.();
       times.stop();
       return e;
     });
     return {
       pid: host.child.pid,
-      ...(holder?.pid !== undefined ? { mountNsPid: holder.pid } : {}),
       exited,
       signal: (sig) => {
         if (gone || !host.child.connected) return;

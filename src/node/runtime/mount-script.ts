@@ -49,19 +49,27 @@ export function mountScript(privateDir: string, mounts: ContainerMount[]): strin
   ];
   // First the overlays, shallowest first: one at / also covers /etc, but one at /etc made
   // before it would be hidden by it.
-  lines.push('A=""');
-  mounts.forEach((m, i) => {
-    lines.push(
-      `t${i}=$(chroot "$R" realpath -m ${q(m.mountPath)})`,
-      `if [ ! -e "$R$t${i}" ]; then a=$(dirname "$t${i}"); while [ ! -e "$R$a" ]; do a=$(dirname "$a"); done; A="$A $a"; fi`,
-    );
+  // One realpath for all of them; parents by parameter expansion: every process counts here.
+  lines.push(
+    'A=""',
+    `{ ${mounts.map((_, i) => `read -r t${i};`).join(' ')} } <<EOF`,
+    `$(chroot "$R" realpath -m ${mounts.map((m) => q(m.mountPath)).join(' ')})`,
+    'EOF',
+    'parent() { a=${1%/*}; a=${a:-/}; }',
+  );
+  mounts.forEach((_, i) => {
+    lines.push(`if [ ! -e "$R$t${i}" ]; then parent "$t${i}"; while [ ! -e "$R$a" ]; do parent "$a"; done; A="$A $a"; fi`);
   });
   lines.push(
     'n=0',
-    "for a in $(for a in $A; do echo \"${#a} $a\"; done | sort -n | cut -d' ' -f2-); do",
-    '  covered "$a" || overlay "$a" $n',
-    '  n=$((n+1))',
-    'done',
+    'if [ -n "$A" ]; then',
+    '  while read -r l a; do',
+    '    covered "$a" || overlay "$a" $n',
+    '    n=$((n+1))',
+    '  done <<EOF',
+    '$(for a in $A; do echo "${#a} $a"; done | sort -n)',
+    'EOF',
+    'fi',
   );
   mounts.forEach((m, i) => {
     lines.push(`mkdir -p "$R$t${i}"`, `mount --rbind ${q(m.source)} "$R$t${i}"`);

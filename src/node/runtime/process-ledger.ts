@@ -58,6 +58,9 @@ export class ProcessLedger {
   }
 }
 
+/** The ledger of the node agent keeping its files in `dataDir`. */
+export const nodeLedger = (dataDir: string): ProcessLedger => new ProcessLedger(join(dataDir, 'node', 'processes'));
+
 /** A runner that keeps the ledger up to date. */
 export function ledgeredRunner(inner: ProcessRunner, ledger: ProcessLedger): ProcessRunner {
   return {

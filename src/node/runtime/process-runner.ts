@@ -32,8 +32,6 @@ export interface ProcessExit {
 
 export interface ProcessHandle {
   pid?: number;
-  /** The process whose mount namespace holds the container's volumes, when not pid's. */
-  mountNsPid?: number;
   exited: Promise<ProcessExit>;
   /** Signals the whole process group; no-op once it is gone. */
   signal(sig: NodeJS.Signals): void;

@@ -1,0 +1,88 @@
+// The netns socket helper for real: a namespace this test makes, sockets bound inside it and
+// served from this process (in the host's namespace), errors as Node's, a helper killed and
+// started again. Needs root, iproute2 and python3: it fails under CI, skips outside it.
+
+import assert from 'node:assert/strict';
+import { execFile, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import net from 'node:net';
+import { promisify } from 'node:util';
+import { after, before, describe, it } from 'node:test';
+import { requirement, requiresCommand, requiresNetns } from '../../../test/support/requires.js';
+import { NETNS_RUN } from './names.js';
+import { NetnsSockets } from './netns-sockets.js';
+
+const NS = `tkt-${randomBytes(3).toString('hex')}-sockets`;
+const PATH = `${NETNS_RUN}/${NS}`;
+const needs = [requiresNetns(), requiresCommand(['python3', '-V'], 'apt-get install python3')];
+const skip = needs.map((n) => n.skip).find(Boolean) || false;
+const run = promisify(execFile);
+const inNs = (argv: string[]) => run('ip', ['netns', 'exec', NS, ...argv], { timeout: 5_000 });
+const sockets = new NetnsSockets();
+
+describe('NetnsSockets', { skip }, () => {
+  before(async () => {
+    for (const n of needs) n.check();
+    await run('ip', ['netns', 'add', NS]);
+    await run('ip', ['-n', NS, 'link', 'set', 'lo', 'up']);
+  });
+
+  after(async () => {
+    await sockets.close();
+    spawnSync('ip', ['netns', 'del', NS]);
+  });
+
+  it('binds a TCP listener inside the namespace that this process serves', async () => {
+    const handed = await sockets.listen(PATH, '127.0.0.1', 0);
+    const server = net.createServer((c) => c.end(`served by ${process.pid}\n`));
+    await new Promise<void>((r) => server.listen(handed, r));
+    const { port } = server.address() as net.AddressInfo;
+    try {
+      // nc: busybox's, as the pods' tools are.
+      assert.equal((await inNs(['busybox', 'nc', '127.0.0.1', String(port)])).stdout, `served by ${process.pid}\n`);
+      const listening = (await inNs(['ss', '-Hltn', `sport = :${port}`])).stdout;
+      assert.match(listening, /LISTEN/);
+      // Not in the host's namespace.
+      await assert.rejects(new Promise((resolve, reject) => net.connect(port, '127.0.0.1').once('connect', resolve).once('error', reject)), /ECONNREFUSED/);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('binds UDP there too, and answers a taken port as Node would', async () => {
+    const udp = await sockets.udp(PATH, '127.0.0.1', 0);
+    const { port } = udp.address();
+    try {
+      assert.match((await inNs(['ss', '-Hlun', `sport = :${port}`])).stdout, new RegExp(`127\\.0\\.0\\.1:${port}`));
+      await assert.rejects(sockets.udp(PATH, '127.0.0.1', port), (e: NodeJS.ErrnoException) => {
+        assert.equal(e.code, 'EADDRINUSE');
+        assert.equal(e.message, `bind EADDRINUSE: address already in use 127.0.0.1:${port}`);
+        return true;
+      });
+      await assert.rejects(sockets.listen(`${NETNS_RUN}/${NS}-none`, '127.0.0.1', 80), { code: 'ENOENT' });
+    } finally {
+      udp.close();
+    }
+  });
+
+  it('starts a new helper when its helper died', async () => {
+    // The helper: this process's python3 child.
+    const pid = () => Number(spawnSync('pgrep', ['-P', String(process.pid), '-x', 'python3'], { encoding: 'utf8' }).stdout.trim());
+    const first = pid();
+    assert.ok(first > 0);
+    assert.equal(await sockets.ready(), true);
+    process.kill(first, 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 100));
+    const handed = await sockets.listen(PATH, '127.0.0.1', 0);
+    assert.notEqual(pid(), first);
+    handed.close();
+  });
+});
+
+// Without python3 the helper's failure is an error for the request, not a crash.
+describe('NetnsSockets without python', { skip: requirement(undefined).skip }, () => {
+  it('rejects with the reason, and is not ready', async () => {
+    assert.equal(await new NetnsSockets('/nonexistent/python3').ready(), false);
+    await assert.rejects(new NetnsSockets('/nonexistent/python3').listen('/run/netns/x', '127.0.0.1', 80), /the netns socket helper \(\/nonexistent\/python3\) could not start: spawn \/nonexistent\/python3 ENOENT/);
+  });
+});

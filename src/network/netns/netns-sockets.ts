@@ -1,0 +1,93 @@
+// Listening sockets inside other network namespaces, for a process that stays in its own (the
+// node's image host): one long-lived helper per process (netns-sockets-py.ts) enters each
+// namespace asked for, binds there and hands the socket back over the IPC channel. A pod costs
+// a request, not a process. A socket belongs to the namespace it was made in, whoever holds it.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import type dgram from 'node:dgram';
+import type net from 'node:net';
+import { NETNS_SOCKETS_PY } from './netns-sockets-py.js';
+
+export type NetnsSocketRequest = { id: number; op: 'listen' | 'udp'; netns: string; host: string; port: number };
+
+type Reply = { id: number; port?: number } | { id: number; error: string; code: string };
+
+type Handle = net.Server | dgram.Socket;
+
+interface Waiter {
+  resolve: (h: Handle) => void;
+  reject: (e: Error) => void;
+}
+
+export class NetnsSockets {
+  /** The helper, once spawned (a failed spawn rejects). */
+  private child?: Promise<ChildProcess>;
+  private nextId = 1;
+  private readonly waiting = new Map<number, Waiter>();
+
+  /** The python3 to run (PATH's by default). */
+  constructor(private readonly python = 'python3') {}
+
+  /** A TCP server listening on host:port in the namespace at `netns` (/run/netns/NAME). */
+  listen(netns: string, host: string, port: number): Promise<net.Server> {
+    return this.ask({ op: 'listen', netns, host, port }) as Promise<net.Server>;
+  }
+
+  /** A UDP socket bound to host:port in the namespace at `netns`. */
+  udp(netns: string, host: string, port: number): Promise<dgram.Socket> {
+    return this.ask({ op: 'udp', netns, host, port }) as Promise<dgram.Socket>;
+  }
+
+  /** Whether the helper runs (or starts now): false where python3 is missing. */
+  ready(): Promise<boolean> {
+    return (this.child ?? this.start()).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  /** Ends the helper; a later request starts another. */
+  async close(): Promise<void> {
+    const child = await this.child?.catch(() => undefined);
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const gone = new Promise((r) => child.once('exit', r));
+    child.kill('SIGKILL');
+    await gone;
+  }
+
+  private async ask(req: Omit<NetnsSocketRequest, 'id'>): Promise<Handle> {
+    const child = await (this.child ?? this.start());
+    const id = this.nextId++;
+    return new Promise<Handle>((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      // A failed write means the helper died: its 'exit' fails every waiter.
+      child.send({ ...req, id } satisfies NetnsSocketRequest, () => {});
+    });
+  }
+
+  private start(): Promise<ChildProcess> {
+    const child = spawn(this.python, ['-c', NETNS_SOCKETS_PY], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const started = new Promise<ChildProcess>((resolve, reject) => {
+      child.once('spawn', () => resolve(child));
+      child.once('error', (e) => {
+        if (this.child === started) this.child = undefined;
+        reject(new Error(`the netns socket helper (${this.python}) could not start: ${e.message}`));
+      });
+    });
+    this.child = started;
+    child.on('message', (r: Reply, handle?: Handle) => {
+      const w = this.waiting.get(r.id);
+      if (!w) return;
+      this.waiting.delete(r.id);
+      if ('error' in r) w.reject(Object.assign(new Error(r.error), { code: r.code }));
+      else if (handle) w.resolve(handle);
+      else w.reject(new Error('the netns socket helper answered without a socket'));
+    });
+    child.once('exit', (code, signal) => {
+      if (this.child === started) this.child = undefined;
+      for (const w of this.waiting.values()) w.reject(new Error(`the netns socket helper (${this.python}) exited (${signal ?? code})`));
+      this.waiting.clear();
+    });
+    return started;
+  }
+}
