@@ -14,10 +14,23 @@ export interface TrafficSource {
   report(node: string): Promise<TrafficReport>;
 }
 
+/** A connection that ended mid-answer (on netns the kubelet port is dialled through a relay
+ *  inside the node's namespace, which can close early under load): worth one more try. A
+ *  refusal or a timeout is not: the node is down or slow, and the page says so this tick. */
+const CUT_SHORT = /Premature close|socket hang up|ECONNRESET/;
+
+/** One node's counters; a read cut short is tried once more, as a GET may be. */
+function reportOnce(source: TrafficSource, node: string): Promise<TrafficReport> {
+  return source.report(node).catch((e: unknown) => {
+    if (!CUT_SHORT.test(String((e as Error)?.message ?? e))) throw e;
+    return source.report(node);
+  });
+}
+
 /** One tick: every node read at once; a node that cannot be read is named with the reason. */
 export async function readTraffic(source: TrafficSource, previous: Map<string, TrafficReport>, now: number): Promise<TrafficEvent> {
   const names = await source.nodeNames();
-  const reads = await Promise.allSettled(names.map((n) => source.report(n)));
+  const reads = await Promise.allSettled(names.map((n) => reportOnce(source, n)));
   const event: TrafficEvent = { at: now, nodes: [], endpoints: [] };
   reads.forEach((r, i) => {
     const node = names[i];
