@@ -6,24 +6,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type dgram from 'node:dgram';
 import type net from 'node:net';
+import { HandleReplies, type HandleReply } from '../handle-replies.js';
 import { NETNS_SOCKETS_PY } from './netns-sockets-py.js';
 
 export type NetnsSocketRequest = { id: number; op: 'listen' | 'udp'; netns: string; host: string; port: number };
 
-type Reply = { id: number; port?: number } | { id: number; error: string; code: string };
-
 type Handle = net.Server | dgram.Socket;
-
-interface Waiter {
-  resolve: (h: Handle) => void;
-  reject: (e: Error) => void;
-}
 
 export class NetnsSockets {
   /** The helper, once spawned (a failed spawn rejects). */
   private child?: Promise<ChildProcess>;
-  private nextId = 1;
-  private readonly waiting = new Map<number, Waiter>();
+  private readonly replies = new HandleReplies('the netns socket helper');
 
   /** The python3 to run (PATH's by default). */
   constructor(private readonly python = 'python3') {}
@@ -57,12 +50,8 @@ export class NetnsSockets {
 
   private async ask(req: Omit<NetnsSocketRequest, 'id'>): Promise<Handle> {
     const child = await (this.child ?? this.start());
-    const id = this.nextId++;
-    return new Promise<Handle>((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject });
-      // A failed write means the helper died: its 'exit' fails every waiter.
-      child.send({ ...req, id } satisfies NetnsSocketRequest, () => {});
-    });
+    // A failed write means the helper died: its 'exit' fails every waiter.
+    return this.replies.request<Handle>((id) => child.send({ ...req, id } satisfies NetnsSocketRequest, () => {}));
   }
 
   private start(): Promise<ChildProcess> {
@@ -75,18 +64,10 @@ export class NetnsSockets {
       });
     });
     this.child = started;
-    child.on('message', (r: Reply, handle?: Handle) => {
-      const w = this.waiting.get(r.id);
-      if (!w) return;
-      this.waiting.delete(r.id);
-      if ('error' in r) w.reject(Object.assign(new Error(r.error), { code: r.code }));
-      else if (handle) w.resolve(handle);
-      else w.reject(new Error('the netns socket helper answered without a socket'));
-    });
+    child.on('message', (r: HandleReply, handle?: Handle) => this.replies.settle(r, handle));
     child.once('exit', (code, signal) => {
       if (this.child === started) this.child = undefined;
-      for (const w of this.waiting.values()) w.reject(new Error(`the netns socket helper (${this.python}) exited (${signal ?? code})`));
-      this.waiting.clear();
+      this.replies.failAll(`the netns socket helper (${this.python}) exited (${signal ?? code})`);
     });
     return started;
   }

@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { HandleReplies, type Handle, type HandleReply } from '../handle-replies.js';
 
 export type BrokerRequest =
   | { id: number; op: 'connect'; host: string; port: number; timeoutMs?: number }
@@ -14,29 +15,16 @@ export type BrokerRequest =
 
 type Request = BrokerRequest extends infer T ? (T extends unknown ? Omit<T, 'id'> : never) : never;
 
-export type BrokerReply = { id: number; port?: number } | { id: number; error: string; code: string };
-
-type Handle = net.Socket | net.Server | dgram.Socket;
+export type BrokerReply = HandleReply;
 
 const CHILD = fileURLToPath(new URL('./socket-broker-child.js', import.meta.url));
 
 export class SocketBroker {
-  private nextId = 1;
-  private readonly waiting = new Map<number, { resolve: (h: Handle) => void; reject: (e: Error) => void }>();
+  private readonly replies = new HandleReplies('the socket broker');
 
   private constructor(private readonly child: ChildProcess, readonly netnsPath: string) {
-    child.on('message', (r: BrokerReply, handle?: Handle) => {
-      const w = this.waiting.get(r.id);
-      if (!w) return;
-      this.waiting.delete(r.id);
-      if ('error' in r) w.reject(Object.assign(new Error(r.error), { code: r.code }));
-      else if (handle) w.resolve(handle);
-      else w.reject(new Error('the socket broker answered without a socket'));
-    });
-    child.once('exit', (code, signal) => {
-      for (const w of this.waiting.values()) w.reject(new Error(`the socket broker in ${netnsPath} exited (${signal ?? code})`));
-      this.waiting.clear();
-    });
+    child.on('message', (r: BrokerReply, handle?: Handle) => this.replies.settle(r, handle));
+    child.once('exit', (code, signal) => this.replies.failAll(`the socket broker in ${netnsPath} exited (${signal ?? code})`));
   }
 
   /** A broker for the namespace at `netnsPath` (e.g. /run/netns/NAME). */
@@ -49,12 +37,8 @@ export class SocketBroker {
   }
 
   private ask<T extends Handle>(req: Request): Promise<T> {
-    const id = this.nextId++;
-    return new Promise<T>((resolve, reject) => {
-      if (!this.child.connected) return reject(new Error(`the socket broker in ${this.netnsPath} is gone`));
-      this.waiting.set(id, { resolve: resolve as (h: Handle) => void, reject });
-      this.child.send({ ...req, id } as BrokerRequest);
-    });
+    if (!this.child.connected) return Promise.reject(new Error(`the socket broker in ${this.netnsPath} is gone`));
+    return this.replies.request<T>((id) => this.child.send({ ...req, id } as BrokerRequest));
   }
 
   /** A TCP connection made from inside the namespace. */
