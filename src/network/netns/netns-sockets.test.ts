@@ -14,7 +14,7 @@ import { NetnsSockets } from './netns-sockets.js';
 
 const NS = `tkt-${randomBytes(3).toString('hex')}-sockets`;
 const PATH = `${NETNS_RUN}/${NS}`;
-const needs = [requiresNetns(), requiresCommand(['python3', '-V'], 'apt-get install python3')];
+const needs = [requiresNetns(), requiresCommand(['python3', '-V'], 'apt-get install python3'), requiresCommand(['nft', '--version'], 'apt-get install nftables')];
 const skip = needs.map((n) => n.skip).find(Boolean) || false;
 const run = promisify(execFile);
 const inNs = (argv: string[]) => run('ip', ['netns', 'exec', NS, ...argv], { timeout: 5_000 });
@@ -62,6 +62,24 @@ describe('NetnsSockets', { skip }, () => {
       await assert.rejects(sockets.listen(`${NETNS_RUN}/${NS}-none`, '127.0.0.1', 80), { code: 'ENOENT' });
     } finally {
       udp.close();
+    }
+  });
+
+  it('connects inside the namespace; a connect that gets no answer times out as ETIMEDOUT', async () => {
+    const server = net.createServer((c) => c.end('inside\n'));
+    await new Promise<void>(async (r) => server.listen(await sockets.listen(PATH, '127.0.0.1', 0), r));
+    const { port } = server.address() as net.AddressInfo;
+    try {
+      const conn = await sockets.connect(PATH, '127.0.0.1', port, 5_000);
+      assert.equal(conn.remotePort, port);
+      assert.equal((await conn.toArray()).join(''), 'inside\n');
+      // SYNs to port 9 dropped in the namespace (its own nft table, gone with it).
+      await run('ip', ['netns', 'exec', NS, 'nft', 'add table ip t; add chain ip t out { type filter hook output priority 0; }; add rule ip t out tcp dport 9 drop']);
+      const started = Date.now();
+      await assert.rejects(sockets.connect(PATH, '127.0.0.1', 9, 300), { code: 'ETIMEDOUT', syscall: 'connect', message: 'connect ETIMEDOUT 127.0.0.1:9' });
+      assert.ok(Date.now() - started >= 290);
+    } finally {
+      server.close();
     }
   });
 

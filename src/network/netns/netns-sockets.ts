@@ -1,7 +1,9 @@
-// Listening sockets inside other network namespaces, for a process that stays in its own (the
-// node's image host): one long-lived helper per process (netns-sockets-py.ts) enters each
-// namespace asked for, binds there and hands the socket back over the IPC channel. A pod costs
-// a request, not a process. A socket belongs to the namespace it was made in, whoever holds it.
+// Sockets inside other network namespaces, for a process that stays in its own: listeners for
+// the node's image host, connections for the API server's and kubelet's dials into a node's or
+// pod's namespace (nodes/proxy, port-forward). One long-lived helper per process
+// (netns-sockets-py.ts) enters each namespace asked for, binds or connects there and hands the
+// socket back over the IPC channel. A pod or a connection costs a request, not a process. A
+// socket belongs to the namespace it was made in, whoever holds it.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import type dgram from 'node:dgram';
@@ -9,9 +11,13 @@ import type net from 'node:net';
 import { HandleReplies, type HandleReply } from '../handle-replies.js';
 import { NETNS_SOCKETS_PY } from './netns-sockets-py.js';
 
-export type NetnsSocketRequest = { id: number; op: 'listen' | 'udp'; netns: string; host: string; port: number };
+export type NetnsSocketRequest =
+  | { id: number; op: 'listen' | 'udp'; netns: string; host: string; port: number }
+  | { id: number; op: 'connect'; netns: string; host: string; port: number; timeoutMs: number };
 
-type Handle = net.Server | dgram.Socket;
+type Handle = net.Server | dgram.Socket | net.Socket;
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 export class NetnsSockets {
   /** The helper, once spawned (a failed spawn rejects). */
@@ -31,6 +37,17 @@ export class NetnsSockets {
     return this.ask({ op: 'udp', netns, host, port }) as Promise<dgram.Socket>;
   }
 
+  /** A TCP connection to host:port made in the namespace at `netns`, once connected. A failed
+   *  connect rejects as Node's would (code ECONNREFUSED, EHOSTUNREACH…; ETIMEDOUT after
+   *  timeoutMs), with syscall 'connect'. */
+  async connect(netns: string, host: string, port: number, timeoutMs: number): Promise<net.Socket> {
+    try {
+      return (await this.ask({ op: 'connect', netns, host, port, timeoutMs })) as net.Socket;
+    } catch (e) {
+      throw Object.assign(e as Error, { syscall: 'connect' });
+    }
+  }
+
   /** Whether the helper runs (or starts now): false where python3 is missing. */
   ready(): Promise<boolean> {
     return (this.child ?? this.start()).then(
@@ -48,10 +65,10 @@ export class NetnsSockets {
     await gone;
   }
 
-  private async ask(req: Omit<NetnsSocketRequest, 'id'>): Promise<Handle> {
+  private async ask(req: DistributiveOmit<NetnsSocketRequest, 'id'>): Promise<Handle> {
     const child = await (this.child ?? this.start());
     // A failed write means the helper died: its 'exit' fails every waiter.
-    return this.replies.request<Handle>((id) => child.send({ ...req, id } satisfies NetnsSocketRequest, () => {}));
+    return this.replies.request<Handle>((id) => child.send({ ...req, id } as NetnsSocketRequest, () => {}));
   }
 
   private start(): Promise<ChildProcess> {

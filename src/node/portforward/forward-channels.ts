@@ -22,7 +22,8 @@ export function forwardChannels(ws: WebSocket, target: PortTarget, ports: number
   const send = (channel: number, data: Buffer, done?: () => void): void => {
     if (ws.readyState === ws.OPEN) ws.send(Buffer.concat([Buffer.from([channel]), data]), done);
   };
-  const sockets: Duplex[] = [];
+  // Each port's connection once made; undefined: its connect failed.
+  const sockets: Promise<Duplex | undefined>[] = [];
   let open = ports.length;
   const closeOne = (): void => {
     if (--open === 0) ws.close(1000);
@@ -30,21 +31,31 @@ export function forwardChannels(ws: WebSocket, target: PortTarget, ports: number
   ports.forEach((port, i) => {
     send(2 * i, portPrefix(port));
     send(2 * i + 1, portPrefix(port));
-    const conn = dialPod(target, port);
-    sockets[i] = conn;
-    conn.on('data', (d: Buffer) => {
-      send(2 * i, d, () => ws.bufferedAmount < HIGH_WATER && conn.resume());
-      if (ws.bufferedAmount >= HIGH_WATER) conn.pause();
-    });
-    conn.on('error', (e: NodeJS.ErrnoException) => send(2 * i + 1, Buffer.from(dialFailure(target, port, e))));
-    conn.on('close', closeOne);
+    const failed = (e: NodeJS.ErrnoException): void => send(2 * i + 1, Buffer.from(dialFailure(target, port, e)));
+    sockets[i] = dialPod(target, port).then(
+      (conn) => {
+        if (ws.readyState !== ws.OPEN) return void conn.destroy();
+        conn.on('data', (d: Buffer) => {
+          send(2 * i, d, () => ws.bufferedAmount < HIGH_WATER && conn.resume());
+          if (ws.bufferedAmount >= HIGH_WATER) conn.pause();
+        });
+        conn.on('error', failed);
+        conn.on('close', closeOne);
+        return conn;
+      },
+      (e: NodeJS.ErrnoException) => {
+        failed(e);
+        closeOne();
+        return undefined;
+      },
+    );
   });
   ws.on('message', (data: RawData) => {
     const msg = Buffer.isBuffer(data) ? data : Buffer.concat(Array.isArray(data) ? data : [Buffer.from(data)]);
     const channel = msg[0];
     if (channel === undefined || channel % 2 !== 0 || channel / 2 >= ports.length) return;
-    const conn = sockets[channel / 2]!;
-    if (!conn.destroyed) conn.write(msg.subarray(1));
+    // In order: a message sent while connecting waits for the connection.
+    void sockets[channel / 2]!.then((conn) => conn && !conn.destroyed && conn.write(msg.subarray(1)));
   });
-  ws.on('close', () => sockets.forEach((s) => s.destroy()));
+  ws.on('close', () => sockets.forEach((s) => void s.then((conn) => conn?.destroy())));
 }

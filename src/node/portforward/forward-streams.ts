@@ -27,19 +27,23 @@ export function streamForwarder(target: PortTarget): SpdySessionEvents {
       data.end();
       return;
     }
-    const conn = dialPod(target, port);
-    data.pipe(conn);
-    conn.pipe(data);
     const endError = (text?: string): void => void (error.writableEnded || error.destroyed || error.end(text));
-    conn.on('error', (e: NodeJS.ErrnoException) => {
+    const failed = (e: NodeJS.ErrnoException): void => {
       endError(dialFailure(target, port, e));
       data.end();
-    });
-    // No failure to report: the error stream ends when the connection does.
-    conn.on('close', () => endError());
-    // A stream reset by the client (its local connection went away) closes the pod's too.
-    data.on('error', () => conn.destroy());
-    data.on('close', () => conn.destroy());
+    };
+    dialPod(target, port).then((conn) => {
+      // The client went away while connecting.
+      if (data.destroyed) return void conn.destroy();
+      data.pipe(conn);
+      conn.pipe(data);
+      conn.on('error', failed);
+      // No failure to report: the error stream ends when the connection does.
+      conn.on('close', () => endError());
+      // A stream reset by the client (its local connection went away) closes the pod's too.
+      data.on('error', () => conn.destroy());
+      data.on('close', () => conn.destroy());
+    }, failed);
   };
   return {
     onStream(stream) {

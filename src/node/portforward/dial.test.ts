@@ -1,0 +1,108 @@
+// The dial into a network namespace for real (port-forward, nodes/proxy on a netns node): a
+// namespace this test makes, a server listening inside it (on a socket the netns helper bound
+// there, served by this process), and connections made there by the helper. Needs root,
+// iproute2 and python3: it fails under CI, skips outside it.
+
+import assert from 'node:assert/strict';
+import { execFile, spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import net from 'node:net';
+import { once } from 'node:events';
+import { promisify } from 'node:util';
+import { after, before, describe, it } from 'node:test';
+import { requiresCommand, requiresNetns } from '../../../test/support/requires.js';
+import { NETNS_RUN } from '../../network/netns/names.js';
+import { NetnsSockets } from '../../network/netns/netns-sockets.js';
+import { dialFailure, dialPod, type PortTarget } from './dial.js';
+
+const NS = `tkt-${randomBytes(3).toString('hex')}-dial`;
+const needs = [requiresNetns(), requiresCommand(['python3', '-V'], 'apt-get install python3')];
+const skip = needs.map((n) => n.skip).find(Boolean) || false;
+const run = promisify(execFile);
+const listeners = new NetnsSockets();
+const target: PortTarget = { podName: 'web', podUID: 'uid-1', podIP: '127.0.0.1', netns: NS };
+const BIG = randomBytes(8 << 20);
+const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+
+/** A server inside the namespace: `onConn` gets each connection; resolves with its port. */
+async function serveInNs(onConn: (c: net.Socket) => void): Promise<{ server: net.Server; port: number }> {
+  const server = net.createServer({ allowHalfOpen: true }, onConn);
+  await new Promise<void>(async (resolve) => server.listen(await listeners.listen(`${NETNS_RUN}/${NS}`, '127.0.0.1', 0), resolve));
+  return { server, port: (server.address() as net.AddressInfo).port };
+}
+
+/** Everything read up to the peer's end (the socket stays open for writing). */
+async function readAll(c: net.Socket): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  c.on('data', (d: Buffer) => parts.push(d));
+  await once(c, 'end');
+  return Buffer.concat(parts);
+}
+
+describe('dialPod into a network namespace', { skip }, () => {
+  before(async () => {
+    for (const n of needs) n.check();
+    await run('ip', ['netns', 'add', NS]);
+    await run('ip', ['-n', NS, 'link', 'set', 'lo', 'up']);
+  });
+
+  after(async () => {
+    await listeners.close();
+    spawnSync('ip', ['netns', 'del', NS]);
+  });
+
+  it('carries a large answer whole, both ways, and the server ending closes the client', async () => {
+    // An echo that answers 8 MiB after the request's end: the request's end reaches the server.
+    const { server, port } = await serveInNs((c) => {
+      void readAll(c).then((req) => c.end(Buffer.concat([Buffer.from(`${req.length} ${sha(req)}\n`), BIG])));
+    });
+    try {
+      const conns = await Promise.all([1, 2, 3].map(() => dialPod(target, port)));
+      const answers = conns.map(async (conn) => {
+        const request = randomBytes(2 << 20);
+        const answer = readAll(conn);
+        conn.end(request);
+        const got = await answer;
+        const nl = got.indexOf('\n');
+        assert.equal(got.subarray(0, nl).toString(), `${request.length} ${sha(request)}`);
+        assert.equal(got.length - nl - 1, BIG.length);
+        assert.equal(sha(got.subarray(nl + 1)), sha(BIG));
+        if (!conn.closed) await once(conn, 'close');
+      });
+      await Promise.all(answers);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('a client that goes away ends the server side', async () => {
+    let serverSide: net.Socket | undefined;
+    const { server, port } = await serveInNs((c) => {
+      serverSide = c.on('error', () => {}).resume();
+    });
+    try {
+      const conn = await dialPod(target, port);
+      conn.write('hello');
+      while (!serverSide) await new Promise((r) => setTimeout(r, 10));
+      const ended = once(serverSide, 'end');
+      conn.destroy();
+      await ended;
+    } finally {
+      serverSide?.destroy();
+      server.close();
+    }
+  });
+
+  it('a refused connect is ECONNREFUSED, in kubelet words', async () => {
+    // A port just closed: nothing listens there in the namespace.
+    const { server, port } = await serveInNs(() => {});
+    await new Promise((r) => server.close(r));
+    await assert.rejects(dialPod(target, port), (e: NodeJS.ErrnoException) => {
+      assert.equal(e.code, 'ECONNREFUSED');
+      assert.equal(dialFailure(target, port, e), `error forwarding port ${port} to pod web, uid uid-1: failed to connect to 127.0.0.1:${port} inside the pod's network: dial tcp4 127.0.0.1:${port}: connect: connection refused`);
+      return true;
+    });
+    // A namespace that is not there.
+    await assert.rejects(dialPod({ ...target, netns: `${NS}-none` }, port), { code: 'ENOENT' });
+  });
+});
