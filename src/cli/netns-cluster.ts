@@ -65,12 +65,10 @@ export async function startNetnsCluster(o: NetnsClusterOptions): Promise<NetnsCl
   const agents: ChildProcess[] = [];
   let cp: ControlPlane | undefined;
   let rootless: RootlessEdges | undefined;
-  const stop = async (): Promise<void> => {
-    await rootless?.stop();
-    await Promise.all(agents.map((a) => stopAgent(a)));
-    await cp?.stop();
-    await destroyClusterNetwork(o.prefix, exec);
-  };
+  // The agents first (their pods and datapath go with them), and every step even when one
+  // before it failed: an error must not leave agents running or the network built.
+  const stop = (): Promise<void> =>
+    allSteps([() => Promise.all(agents.map((a) => stopAgent(a))), () => rootless?.stop(), () => cp?.stop(), () => destroyClusterNetwork(o.prefix, exec)]);
   try {
     cp = await startControlPlane({
       ...o,
@@ -88,6 +86,8 @@ export async function startNetnsCluster(o: NetnsClusterOptions): Promise<NetnsCl
     const caFile = join(o.dataDir, 'tls', 'ca.crt');
     const admin = new InProcessClient(cp.server.rest, 'tinykube');
     for (const node of plan.nodes) {
+      // Asked to stop while the control plane started: no agent to start and stop again.
+      o.abort?.throwIfAborted();
       agents.push(startAgent(o, plan, node, { server: socket, tokenFile, caFile }));
     }
     await nodesReady(admin, plan.nodes.map((n) => n.ns), agents, o.log, o.abort);
@@ -140,6 +140,19 @@ function startAgent(o: NetnsClusterOptions, plan: ClusterPlan, node: NodeNetwork
   } finally {
     closeSync(out);
   }
+}
+
+/** Runs every step in order, then throws the first failure (if any). */
+async function allSteps(steps: (() => Promise<unknown> | undefined)[]): Promise<void> {
+  const failures: unknown[] = [];
+  for (const step of steps) {
+    try {
+      await step();
+    } catch (e) {
+      failures.push(e);
+    }
+  }
+  if (failures.length) throw failures[0];
 }
 
 async function stopAgent(a: ChildProcess): Promise<void> {

@@ -16,8 +16,11 @@ export function onStop(also?: Promise<void>): Stopping {
       abort.abort(new Error('stopped while starting'));
       resolve();
     };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    // Still listening after the first: a repeated signal while stopping (a supervisor sending
+    // SIGTERM again, a second Ctrl-C) would otherwise end the process at once, before it has
+    // stopped what it started (a netns cluster's agents, its namespaces).
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
     void also?.then(stop);
   });
   return { done, signal: abort.signal };
