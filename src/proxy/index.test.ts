@@ -1,5 +1,9 @@
 // The real proxy against an in-process API: Services and EndpointSlices written by hand,
-// pointing at small servers on 127.244.x.y, and real TCP/UDP clients through the VIPs.
+// pointing at small servers on 127.247.x.y, and real TCP/UDP clients through the VIPs.
+// Its addresses and NodePorts are its own, outside a loopback cluster's defaults (ClusterIPs
+// 127.96.0.0/16, LoadBalancers 127.240.0.0/24, pods 127.244.0.0/16, NodePorts 30000-32767 on
+// 127.0.0.1): a cluster or bench running on this machine holds those, and this file's backends
+// and listeners then failed with EADDRINUSE.
 
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
@@ -23,7 +27,7 @@ let client: Client;
 let proxy: RunningProxy;
 
 before(async () => {
-  api = await startTestApi();
+  api = await startTestApi({ serviceCIDR: '127.98.0.0/16', nodePortRange: { min: 29000, max: 29999 } });
   client = api.client('test');
   proxy = await startProxy({
     client,
@@ -55,25 +59,25 @@ const hosts = async (ip: string, port: number, n: number): Promise<string[]> => 
 const distinct = (xs: string[]): string[] => [...new Set(xs)].sort();
 
 test('ClusterIP, NodePort and LoadBalancer addresses spread requests over every endpoint', async () => {
-  await Promise.all([1, 2, 3].map((i) => httpBackend(`127.244.1.${i}`, 8080, `web-${i}`)));
+  await Promise.all([1, 2, 3].map((i) => httpBackend(`127.247.1.${i}`, 8080, `web-${i}`)));
   const svc = await createService('web', { type: 'LoadBalancer', ports: [{ name: 'http', protocol: 'TCP', port: 8080, targetPort: 8080 }] });
-  await client.patch(R.services, 'default', 'web', 'merge', { status: { loadBalancer: { ingress: [{ ip: '127.240.0.77' }] } } }, { subresource: 'status' });
-  await putSlice('web', [1, 2, 3].map((i) => ({ ip: `127.244.1.${i}`, pod: `web-${i}` })));
+  await client.patch(R.services, 'default', 'web', 'merge', { status: { loadBalancer: { ingress: [{ ip: '127.241.0.77' }] } } }, { subresource: 'status' });
+  await putSlice('web', [1, 2, 3].map((i) => ({ ip: `127.247.1.${i}`, pod: `web-${i}` })));
   const nodePort = svc.spec.ports![0].nodePort!;
-  await eventually(() => get('127.240.0.77', 8080), 5_000, 'LoadBalancer IP serving');
-  for (const [ip, port] of [[vip(svc), 8080], ['127.0.0.1', nodePort], ['127.240.0.77', 8080]] as const) {
+  await eventually(() => get('127.241.0.77', 8080), 5_000, 'LoadBalancer IP serving');
+  for (const [ip, port] of [[vip(svc), 8080], ['127.0.0.1', nodePort], ['127.241.0.77', 8080]] as const) {
     assert.deepEqual(distinct(await hosts(ip, port, 12)), ['web-1', 'web-2', 'web-3'], `${ip}:${port}`);
   }
   const text = explainService(proxy.state(), 'default', 'web');
   assert.match(text, new RegExp(`${vip(svc).replace(/\./g, '\\.')}:8080 \\(ClusterIP\\): listener TCP/.* forwards to one of 3 endpoints cluster-wide`));
-  assert.match(text, /127\.244\.1\.2:8080  ready, serving  on node-1 \(this node\)  web-2/);
+  assert.match(text, /127\.247\.1\.2:8080  ready, serving  on node-1 \(this node\)  web-2/);
   assert.match(text, /scheduler: rr/);
 });
 
 test('sessionAffinity ClientIP: sticky, then off, then on again', async () => {
-  await Promise.all([1, 2, 3].map((i) => httpBackend(`127.244.2.${i}`, 8080, `aff-${i}`)));
+  await Promise.all([1, 2, 3].map((i) => httpBackend(`127.247.2.${i}`, 8080, `aff-${i}`)));
   const svc = await createService('aff', { sessionAffinity: 'ClientIP', ports: [{ name: 'http', protocol: 'TCP', port: 8080 }] });
-  await putSlice('aff', [1, 2, 3].map((i) => ({ ip: `127.244.2.${i}` })));
+  await putSlice('aff', [1, 2, 3].map((i) => ({ ip: `127.247.2.${i}` })));
   await eventually(() => get(vip(svc), 8080), 5_000, 'serving');
   assert.equal(distinct(await hosts(vip(svc), 8080, 10)).length, 1, 'sticky');
   await client.patch(R.services, 'default', 'aff', 'merge', { spec: { sessionAffinity: 'None' } });
@@ -85,11 +89,11 @@ test('sessionAffinity ClientIP: sticky, then off, then on again', async () => {
 test('every endpoint replaced one by one while a client loops: zero failed requests', async () => {
   const svc = await createService('roll', { ports: [{ name: 'http', protocol: 'TCP', port: 8080 }] });
   const live = new Map<number, { close(): Promise<void>; drain(): Promise<void> }>();
-  for (const i of [1, 2, 3]) live.set(i, await httpBackend(`127.244.3.${i}`, 8080, `roll-${i}`));
+  for (const i of [1, 2, 3]) live.set(i, await httpBackend(`127.247.3.${i}`, 8080, `roll-${i}`));
   const set = (ids: number[], terminating: number[] = []) =>
     putSlice('roll', [
-      ...ids.map((i) => ({ ip: `127.244.3.${i}` })),
-      ...terminating.map((i) => ({ ip: `127.244.3.${i}`, ready: false, serving: true, terminating: true })),
+      ...ids.map((i) => ({ ip: `127.247.3.${i}` })),
+      ...terminating.map((i) => ({ ip: `127.247.3.${i}`, ready: false, serving: true, terminating: true })),
     ]);
   await set([1, 2, 3]);
   await eventually(() => get(vip(svc), 8080), 5_000, 'serving');
@@ -109,7 +113,7 @@ test('every endpoint replaced one by one while a client loops: zero failed reque
   let ids = [1, 2, 3];
   for (const old of [1, 2, 3]) {
     const fresh = old + 3;
-    live.set(fresh, await httpBackend(`127.244.3.${fresh}`, 8080, `roll-${fresh}`));
+    live.set(fresh, await httpBackend(`127.247.3.${fresh}`, 8080, `roll-${fresh}`));
     ids = [...ids.filter((i) => i !== old), fresh];
     await set(ids, [old]);
     await eventually(() => proxy.state().ports.get('default/roll:http/TCP')?.endpoints.some((e) => e.terminating), 5_000, 'terminating seen');
@@ -137,9 +141,9 @@ test('a Service without endpoints refuses at once; NodePort too', async () => {
 });
 
 test('the same port on TCP and UDP, and a second port', async () => {
-  await httpBackend('127.244.4.1', 5353, 'tcp-1');
-  const udp = await udpBackend('127.244.4.1', 5353, 'udp-1');
-  await httpBackend('127.244.4.1', 9090, 'metrics-1');
+  await httpBackend('127.247.4.1', 5353, 'tcp-1');
+  const udp = await udpBackend('127.247.4.1', 5353, 'udp-1');
+  await httpBackend('127.247.4.1', 9090, 'metrics-1');
   const svc = await createService('dns', {
     ports: [
       { name: 'dns-tcp', protocol: 'TCP', port: 5353 },
@@ -147,7 +151,7 @@ test('the same port on TCP and UDP, and a second port', async () => {
       { name: 'metrics', protocol: 'TCP', port: 9153, targetPort: 9090 },
     ],
   });
-  await putSlice('dns', [{ ip: '127.244.4.1' }], [
+  await putSlice('dns', [{ ip: '127.247.4.1' }], [
     { name: 'dns-tcp', port: 5353, protocol: 'TCP' },
     { name: 'dns', port: 5353, protocol: 'UDP' },
     { name: 'metrics', port: 9090, protocol: 'TCP' },
@@ -160,16 +164,16 @@ test('the same port on TCP and UDP, and a second port', async () => {
 });
 
 test('UDP: a flow moves off a removed endpoint at once', async () => {
-  await udpBackend('127.244.5.1', 5300, 'u1');
-  await udpBackend('127.244.5.2', 5300, 'u2');
+  await udpBackend('127.247.5.1', 5300, 'u1');
+  await udpBackend('127.247.5.2', 5300, 'u2');
   const svc = await createService('udp', { ports: [{ name: 'u', protocol: 'UDP', port: 5300 }] });
-  await putSlice('udp', [{ ip: '127.244.5.1' }], [{ name: 'u', port: 5300, protocol: 'UDP' }]);
+  await putSlice('udp', [{ ip: '127.247.5.1' }], [{ name: 'u', port: 5300, protocol: 'UDP' }]);
   const sock = dgram.createSocket('udp4');
   try {
     await eventually(() => udpAsk(vip(svc), 5300, 'a', sock, 200), 5_000, 'udp serving');
     assert.equal(await udpAsk(vip(svc), 5300, 'b', sock), 'u1:b');
-    await putSlice('udp', [{ ip: '127.244.5.2' }], [{ name: 'u', port: 5300, protocol: 'UDP' }]);
-    await eventually(() => proxy.state().ports.get('default/udp:u/UDP')?.endpoints[0]?.ip === '127.244.5.2', 5_000, 'update seen');
+    await putSlice('udp', [{ ip: '127.247.5.2' }], [{ name: 'u', port: 5300, protocol: 'UDP' }]);
+    await eventually(() => proxy.state().ports.get('default/udp:u/UDP')?.endpoints[0]?.ip === '127.247.5.2', 5_000, 'update seen');
     assert.equal(await udpAsk(vip(svc), 5300, 'c', sock), 'u2:c', 'same client socket, new endpoint');
   } finally {
     sock.close();
@@ -203,29 +207,29 @@ test('selector-less Service to a server outside the cluster, with PROXY protocol
 });
 
 test('a port that cannot be bound is reported and the rest goes on', async () => {
-  const squatter = await tcpServer('127.240.0.5', 0, (sock) => sock.destroy());
-  await httpBackend('127.244.6.1', 8080, 'b-1');
+  const squatter = await tcpServer('127.241.0.5', 0, (sock) => sock.destroy());
+  await httpBackend('127.247.6.1', 8080, 'b-1');
   const svc = await createService('busy', { type: 'LoadBalancer', ports: [{ name: 'http', protocol: 'TCP', port: squatter.port, targetPort: 8080 }] });
-  await client.patch(R.services, 'default', 'busy', 'merge', { status: { loadBalancer: { ingress: [{ ip: '127.240.0.5' }] } } }, { subresource: 'status' });
-  await putSlice('busy', [{ ip: '127.244.6.1' }]);
+  await client.patch(R.services, 'default', 'busy', 'merge', { status: { loadBalancer: { ingress: [{ ip: '127.241.0.5' }] } } }, { subresource: 'status' });
+  await putSlice('busy', [{ ip: '127.247.6.1' }]);
   const event = await eventually(async () => {
     const list = await client.list(R.events, 'default');
     return list.items.find((e) => e.reason === 'FailedToBindPort' && (e.involvedObject as { name: string }).name === 'busy');
   }, 5_000, 'event');
-  assert.match(String(event!.message), /cannot listen on TCP\/127\.240\.0\.5:\d+: EADDRINUSE/);
+  assert.match(String(event!.message), /cannot listen on TCP\/127\.241\.0\.5:\d+: EADDRINUSE/);
   assert.equal(await get(vip(svc), squatter.port), 'b-1', 'the ClusterIP serves');
   assert.equal(await get('127.0.0.1', svc.spec.ports![0].nodePort!), 'b-1', 'the NodePort serves');
 });
 
 test('a failed connect tries the next endpoint and is counted', async () => {
-  await httpBackend('127.244.7.2', 8080, 'alive');
+  await httpBackend('127.247.7.2', 8080, 'alive');
   const svc = await createService('flaky', { ports: [{ name: 'http', protocol: 'TCP', port: 8080 }] });
-  // 127.244.7.1 has nothing listening: a pod that died before its endpoint was removed.
-  await putSlice('flaky', [{ ip: '127.244.7.1' }, { ip: '127.244.7.2' }]);
+  // 127.247.7.1 has nothing listening: a pod that died before its endpoint was removed.
+  await putSlice('flaky', [{ ip: '127.247.7.1' }, { ip: '127.247.7.2' }]);
   await eventually(() => get(vip(svc), 8080), 5_000, 'serving');
   assert.deepEqual(distinct(await hosts(vip(svc), 8080, 6)), ['alive']);
   const text = await proxy.metrics.metrics();
-  assert.match(text, /tinykube_proxy_endpoint_connect_failures_total\{service="default\/flaky:http\/TCP",endpoint="127\.244\.7\.1:8080"\} [1-9]/);
+  assert.match(text, /tinykube_proxy_endpoint_connect_failures_total\{service="default\/flaky:http\/TCP",endpoint="127\.247\.7\.1:8080"\} [1-9]/);
 });
 
 test('metrics: sync duration, programming latency, bytes and connections per service', async () => {
