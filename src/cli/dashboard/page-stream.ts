@@ -14,9 +14,9 @@ export interface TrafficSource {
   report(node: string): Promise<TrafficReport>;
 }
 
-/** A connection that ended mid-answer (on netns the kubelet port is dialled through a relay
- *  inside the node's namespace, which can close early under load): worth one more try. A
- *  refusal or a timeout is not: the node is down or slow, and the page says so this tick. */
+/** A connection that ended mid-answer (a kubelet restarting, a reset): worth one more try, as
+ *  for any GET. A refusal or a timeout is not: the node is down or slow, and the page says so
+ *  this tick. (The busybox nc relay that once cut netns reads short is gone: dial.ts.) */
 const CUT_SHORT = /Premature close|socket hang up|ECONNRESET/;
 
 /** One node's counters; a read cut short is tried once more, as a GET may be. */
