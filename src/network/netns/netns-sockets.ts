@@ -23,6 +23,8 @@ export class NetnsSockets {
   /** The helper, once spawned (a failed spawn rejects). */
   private child?: Promise<ChildProcess>;
   private readonly replies = new HandleReplies('the netns socket helper');
+  /** Requests sent and not yet answered. */
+  private asking = 0;
 
   /** The python3 to run (PATH's by default). */
   constructor(private readonly python = 'python3') {}
@@ -61,14 +63,23 @@ export class NetnsSockets {
     const child = await this.child?.catch(() => undefined);
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const gone = new Promise((r) => child.once('exit', r));
+    child.ref(); // held open until it is gone
     child.kill('SIGKILL');
     await gone;
   }
 
   private async ask(req: DistributiveOmit<NetnsSocketRequest, 'id'>): Promise<Handle> {
     const child = await (this.child ?? this.start());
-    // A failed write means the helper died: its 'exit' fails every waiter.
-    return this.replies.request<Handle>((id) => child.send({ ...req, id } as NetnsSocketRequest, () => {}));
+    // An idle helper does not hold this process open (a module's helper that nobody closes);
+    // one with requests out does, or a process waiting on nothing else would exit meanwhile.
+    this.asking++;
+    child.channel?.ref();
+    try {
+      // A failed write means the helper died: its 'exit' fails every waiter.
+      return await this.replies.request<Handle>((id) => child.send({ ...req, id } as NetnsSocketRequest, () => {}));
+    } finally {
+      if (--this.asking === 0) child.channel?.unref();
+    }
   }
 
   private start(): Promise<ChildProcess> {
@@ -81,6 +92,8 @@ export class NetnsSockets {
       });
     });
     this.child = started;
+    child.unref();
+    child.channel?.unref();
     child.on('message', (r: HandleReply, handle?: Handle) => this.replies.settle(r, handle));
     child.once('exit', (code, signal) => {
       if (this.child === started) this.child = undefined;
