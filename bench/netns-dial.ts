@@ -97,5 +97,3 @@ try {
   await sockets.close();
   execFileSync('ip', ['netns', 'del', NS]);
 }
-// dial.ts's own helper (started by the first dial) holds the process open.
-process.exit(0);
