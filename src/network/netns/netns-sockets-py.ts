@@ -8,12 +8,11 @@
 // string: the build (tsc) copies no other files into dist/.
 
 export const NETNS_SOCKETS_PY = String.raw`
-import ctypes, errno, json, os, selectors, socket, sys, time
+import ctypes, errno, json, os, selectors, socket, sys, threading, time
 from collections import deque
 
 CLONE_NEWNET = 0x40000000
 libc = ctypes.CDLL(None, use_errno=True)
-home = os.open('/proc/self/ns/net', os.O_RDONLY)
 chan = socket.socket(fileno=int(os.environ['NODE_CHANNEL_FD']))
 sel = selectors.DefaultSelector()
 sel.register(chan, selectors.EVENT_READ)
@@ -38,16 +37,29 @@ def setns(fd):
 
 
 def in_netns(path, make):
-    """make() run in the namespace at path (its socket stays there, whoever holds it), this process back home after."""
-    ns = os.open(path, os.O_RDONLY)
-    try:
-        setns(ns)
+    """make() run in the namespace at path (its socket stays there, whoever holds it), on a thread
+    that enters it and ends there: setns() is per thread, and this process's own namespace may be
+    one it could not enter again (the rootless up stays in the host's, which its user namespace
+    may not setns() into)."""
+    out = {}
+
+    def run():
         try:
-            return make()
-        finally:
-            setns(home)
-    finally:
-        os.close(ns)
+            ns = os.open(path, os.O_RDONLY)
+            try:
+                setns(ns)
+            finally:
+                os.close(ns)
+            out['socket'] = make()
+        except OSError as e:
+            out['error'] = e
+
+    t = threading.Thread(target=run)
+    t.start()
+    t.join()
+    if 'error' in out:
+        raise out['error']
+    return out['socket']
 
 
 def new_socket(req, kind):
