@@ -4,11 +4,15 @@
 
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { requirement, requiresCommand, requiresNetns } from '../../../test/support/requires.js';
+import { asUser, requiresRootless, rootlessUser } from '../../../test/support/rootless.js';
 import { NETNS_RUN } from './names.js';
 import { NetnsSockets } from './netns-sockets.js';
 
@@ -16,6 +20,7 @@ const NS = `tkt-${randomBytes(3).toString('hex')}-sockets`;
 const PATH = `${NETNS_RUN}/${NS}`;
 const needs = [requiresNetns(), requiresCommand(['python3', '-V'], 'apt-get install python3'), requiresCommand(['nft', '--version'], 'apt-get install nftables')];
 const skip = needs.map((n) => n.skip).find(Boolean) || false;
+const rootless = requiresRootless();
 const run = promisify(execFile);
 const inNs = (argv: string[]) => run('ip', ['netns', 'exec', NS, ...argv], { timeout: 5_000 });
 const sockets = new NetnsSockets();
@@ -94,6 +99,42 @@ describe('NetnsSockets', { skip }, () => {
     const handed = await sockets.listen(PATH, '127.0.0.1', 0);
     assert.notEqual(pid(), first);
     handed.close();
+  });
+});
+
+// The rootless up: a process in a user namespace that stays in the host's network namespace,
+// which it may not setns() into again. Its helper (python3 run as the test user in a user
+// namespace of its own, with a namespace t1 made there) must still serve requests after the first.
+describe('NetnsSockets in a user namespace that cannot re-enter its network namespace', { skip: rootless.skip || skip }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tinykube-netns-sockets-'));
+  const python = join(dir, 'python3-in-userns');
+  let inside: NetnsSockets;
+
+  before(() => {
+    rootless.check();
+    for (const n of needs) n.check();
+    chmodSync(dir, 0o755);
+    const setup = "mount -t tmpfs none /run && mkdir /run/netns && unshare --net -- ip netns add t1 && ip -n t1 link set lo up && exec python3 \"$@\"";
+    writeFileSync(python, `#!/bin/sh\nexec ${asUser(rootlessUser!, ['unshare', '--user', '--map-root-user', '--mount', '--propagation', 'private', '--', 'sh', '-c', `'${setup}'`, 'sh']).join(' ')} "$@"\n`, { mode: 0o755 });
+    inside = new NetnsSockets(python);
+  });
+
+  after(async () => {
+    await inside?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('listens and connects there, request after request', async () => {
+    for (let i = 0; i < 2; i++) {
+      const server = net.createServer((c) => c.end(`answer ${i}\n`));
+      await new Promise<void>(async (r) => server.listen(await inside.listen('/run/netns/t1', '127.0.0.1', 0), r));
+      try {
+        const conn = await inside.connect('/run/netns/t1', '127.0.0.1', (server.address() as net.AddressInfo).port, 5_000);
+        assert.equal((await conn.toArray()).join(''), `answer ${i}\n`);
+      } finally {
+        server.close();
+      }
+    }
   });
 });
 
