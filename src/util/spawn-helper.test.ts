@@ -1,23 +1,14 @@
-import { after, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { SpawnHelperExecer } from './spawn-helper.js';
 import type { Execer } from './execer.js';
+import { requiresCommand } from '../../test/support/requires.js';
 
-const hasPython = (() => {
-  try {
-    execFileSync('python3', ['-c', '']);
-    return true;
-  } catch {
-    return false;
-  }
-})();
-const noPython = !hasPython && 'python3 missing';
-// Under CI python3 is installed (.ci/run): a missing one fails there instead of skipping.
-const skip = process.env.CI === 'true' ? false : noPython;
+const python = requiresCommand(['python3', '-V'], 'apt-get install python3');
 
-describe('SpawnHelperExecer', { skip }, () => {
+describe('SpawnHelperExecer', { skip: python.skip || false }, () => {
   const exec = new SpawnHelperExecer({ concurrency: 4 });
+  before(() => python.check());
   after(() => exec.close());
 
   it('runs commands with stdin, and reports exit codes and output as spawning does', async () => {
