@@ -27,6 +27,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { createClusterNetwork, destroyClusterNetwork } from '../src/network/netns/cluster.js';
 import { createPodSandbox } from '../src/network/netns/sandbox.js';
+import { IpBatchingExecer } from '../src/network/netns/ip-batching-execer.js';
 import { cidrAddressAt, parseCIDR } from '../src/util/cidr.js';
 import { NetnsExecer, type Execer } from '../src/util/execer.js';
 import { SpawnHelperExecer } from '../src/util/spawn-helper.js';
@@ -55,9 +56,16 @@ const dir = mkdtempSync(join(tmpdir(), 'tinykube-netns-pods-'));
 const holders: ChildProcess[] = [];
 try {
   console.log(`netns pods: ${PODS} pods on one node (noisy on a shared machine)`);
-  /** A quarter of the pods' sandboxes, `parallel` at a time, from address offset `from`. */
+  const phases: [label: string, exec: Execer, parallel: number][] = [
+    ['spawned by Node', spawned, 1],
+    ['by the spawn helper', viaHelper, 1],
+    ['spawned by Node', spawned, 8],
+    ['by the spawn helper', viaHelper, 8],
+    ['by the spawn helper, node sides merged (a node agent\'s)', new IpBatchingExecer(viaHelper), 8],
+  ];
+  const n = Math.floor(PODS / phases.length);
+  /** n pods' sandboxes, `parallel` at a time, from address offset `from`. */
   const sandboxes = async (label: string, exec: Execer, from: number, parallel: number): Promise<void> => {
-    const n = PODS / 4;
     processes = 0;
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();
@@ -76,10 +84,7 @@ try {
     console.log(`  sandbox, ${label}, ${parallel} at a time: ${(ms / n).toFixed(1)} ms per pod, this process's CPU ${((cpu.user + cpu.system) / 1000 / n).toFixed(1)} ms per pod, ${(processes / n).toFixed(1)} processes per pod`);
   };
   console.log(`  (this process holds ${ballast.length} MiB of ballast: RSS ${rssMiB(process.pid).toFixed(0)} MiB)`);
-  await sandboxes('spawned by Node', spawned, 0, 1);
-  await sandboxes('by the spawn helper', viaHelper, PODS / 4, 1);
-  await sandboxes('spawned by Node', spawned, PODS / 2, 8);
-  await sandboxes('by the spawn helper', viaHelper, (3 * PODS) / 4, 8);
+  for (const [i, [label, exec, parallel]] of phases.entries()) await sandboxes(label, exec, i * n, parallel);
   await helper.close();
 
   if (values.only !== 'sandbox') {
