@@ -9,7 +9,10 @@
 // - with --services N (loopback): N Services over N two-replica Deployments (2N pods), all in
 //   one process with the proxy and the DNS: the total memory.
 //
-//   npx tsx bench/workloads.ts [--replicas 1000] [--networks loopback,netns] [--services 1000]
+//   npx tsx bench/workloads.ts [--replicas 1000] [--networks loopback,netns] [--services 1000] [--tmpfs]
+//
+// --tmpfs keeps the data dir (the store) in /dev/shm, where an fsync costs nothing: on a disk
+// that other work shares, fsync waits are most of the noise between runs.
 //
 // The server's memory is split (its /metrics) into the JS heap used, heap held unused, external
 // and the rest. TK_NODE_FLAGS passes flags to the server's node, e.g. to profile a run:
@@ -20,7 +23,8 @@
 
 import { execFile, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Tinykube, eventually } from '../test/e2e/harness.js';
 import { requiresNetns } from '../test/support/requires.js';
@@ -33,6 +37,7 @@ const { values } = parseArgs({
     replicas: { type: 'string', default: '1000' },
     networks: { type: 'string', default: 'loopback,netns' },
     services: { type: 'string', default: '0' },
+    tmpfs: { type: 'boolean', default: false },
   },
 });
 const REPLICAS = Number(values.replicas);
@@ -140,10 +145,10 @@ async function run(network: 'loopback' | 'netns'): Promise<void> {
   const nodes = network === 'netns' ? Math.ceil((REPLICAS + BASELINE) / PODS_PER_NODE) : 1;
   const flags = network === 'netns' ? ['--network', 'netns', '--netns-prefix', 'tkbw', '--nodes', String(nodes)] : [];
   const floor = await directFloor();
-  const t = await Tinykube.start(flags);
+  const t = await Tinykube.start(flags, values.tmpfs ? mkdtempSync(join('/dev/shm', 'tinykube-bench-')) : undefined);
   try {
     await eventually(() => t.kubectl(['get', 'nodes', '--no-headers']).stdout.split('\n').filter((l) => / Ready /.test(l)).length >= nodes, 120_000, 'nodes Ready');
-    console.log(`\n${network} (${nodes} node${nodes > 1 ? 's' : ''}):`);
+    console.log(`\n${network} (${nodes} node${nodes > 1 ? 's' : ''}${values.tmpfs ? ', the store on tmpfs' : ''}):`);
     console.log(`  RSS of tinykube and everything under it:`);
     const idle = await settledRss(t);
     console.log(`    0 pods     ${mib(idle.kib)}, PSS ${mib(idle.pss)} (${idle.processes} processes; tinykube's own ${mib(idle.main)})`);

@@ -27,10 +27,20 @@ export const NODE_TOKEN_USER: UserInfo = { username: 'system:bootstrap:node-toke
 
 const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
 
+/** Each connection's certificate user: a connection's peer certificate cannot change, and
+ *  getPeerCertificate() builds a new object each call (node agents keep their connections for
+ *  thousands of requests). */
+const certificateUsers = new WeakMap<TLSSocket, UserInfo | undefined>();
+
 /** The user of a verified client certificate with the clientAuth usage (a serving certificate
  *  names a node too, and must not stand for it). */
 export function certificateUser(socket: TLSSocket): UserInfo | undefined {
   if (!socket.authorized || typeof socket.getPeerCertificate !== 'function') return undefined;
+  if (!certificateUsers.has(socket)) certificateUsers.set(socket, peerUser(socket));
+  return certificateUsers.get(socket);
+}
+
+function peerUser(socket: TLSSocket): UserInfo | undefined {
   const peer = socket.getPeerCertificate();
   const cn = peer?.subject?.CN;
   if (!cn || !peer.ext_key_usage?.includes(CLIENT_AUTH)) return undefined;

@@ -5,7 +5,7 @@
 // commands in the mount namespace of the nearest ancestor where /run/netns is shared (the one
 // that started it). Started with `nsenter --net=/run/netns/NODE`, it needs none of this.
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 
 /** The propagation of /run/netns in a mountinfo text: shared, slave, or absent (ip creates it shared). */
 export function netnsPropagation(mountinfo: string): 'shared' | 'private' | 'absent' {
@@ -31,12 +31,24 @@ const parentOf = (pid: string): string | undefined => {
   return stat?.slice(stat.lastIndexOf(')') + 2).split(' ')[1];
 };
 
+let found: { prefix: string[]; pid?: string } | undefined;
+
 /** The argv prefix that puts a command in a mount namespace where /run/netns is shared: none
- *  when this process is in one already. */
+ *  when this process is in one already. Found once per process (mountinfo lists every pod's
+ *  namespace name, so reading it per pod set-up cost more than the set-up's own `ip`), and again
+ *  only if the ancestor it names has exited. */
 export function netnsMountPrefix(): string[] {
-  if (netnsPropagation(read('/proc/self/mountinfo') ?? '') !== 'private') return [];
+  if (!found || (found.pid && !existsSync(`/proc/${found.pid}`))) found = findMountPrefix();
+  return found?.prefix ?? [];
+}
+
+function findMountPrefix(): { prefix: string[]; pid?: string } | undefined {
+  const own = netnsPropagation(read('/proc/self/mountinfo') ?? '');
+  // No /run/netns yet: nothing to find until one exists, so nothing to keep.
+  if (own === 'absent') return undefined;
+  if (own === 'shared') return { prefix: [] };
   for (let pid = parentOf('self'); pid && pid !== '0'; pid = parentOf(pid)) {
-    if (netnsPropagation(read(`/proc/${pid}/mountinfo`) ?? '') === 'shared') return ['nsenter', `--mount=/proc/${pid}/ns/mnt`, '--'];
+    if (netnsPropagation(read(`/proc/${pid}/mountinfo`) ?? '') === 'shared') return { prefix: ['nsenter', `--mount=/proc/${pid}/ns/mnt`, '--'], pid };
   }
-  return [];
+  return { prefix: [] };
 }

@@ -12,6 +12,8 @@ import { NetnsExecer, type Execer } from '../../util/execer.js';
 import { createClusterNetwork, destroyClusterNetwork, listClusterNamespaces } from './cluster.js';
 import { ETC_NETNS, podNs, podVeth, type ClusterPlan } from './names.js';
 import { createPodSandbox, deletePodSandbox } from './sandbox.js';
+import { IpBatchingExecer } from './ip-batching-execer.js';
+import { SpawnHelperExecer } from '../../util/spawn-helper.js';
 
 const PREFIX = `tkt-${randomBytes(3).toString('hex')}`;
 /** The dual-stack cluster's: a second network beside the first. */
@@ -127,6 +129,30 @@ describe('netns cluster network', () => {
     // The node is unharmed: the next pod comes up.
     await createPodSandbox({ prefix: PREFIX, node: n1, namespace: 'shop', ...bad, ip: '10.244.1.9' });
     await deletePodSandbox(PREFIX, bad.uid);
+  });
+
+  it('sets up pods together as a node agent does: their node sides in one ip, a failure only its pod', async () => {
+    const n2 = plan.nodes[1]!;
+    const nodeRuns: string[] = [];
+    const helper = new SpawnHelperExecer();
+    const exec = new IpBatchingExecer({ run: (argv, stdin) => (argv.includes(`--net=/run/netns/${n2.ns}`) && nodeRuns.push(stdin ?? ''), helper.run(argv, stdin)) });
+    const together = [20, 21, 22, 23].map((i) => ({ uid: randomUUID(), ip: `10.244.2.${i}`, hostname: `pod-t${i}` }));
+    // The third's veth name is taken on the node: its `link add` fails.
+    await ok(n2.ns, ['ip', 'link', 'add', podVeth(together[2]!.uid), 'type', 'bridge']);
+    try {
+      const results = await Promise.allSettled(together.map((p) => createPodSandbox({ prefix: PREFIX, node: n2, namespace: 'shop', ...p }, exec)));
+      assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+      assert.match((results[2] as PromiseRejectedResult).reason.message, /^failed to set up sandbox for pod shop\/pod-t22 .*File exists/s);
+      // The first alone, the other three in one, the fourth again after the third's failure.
+      assert.deepEqual(nodeRuns.map((stdin) => stdin.match(/^netns add/gm)?.length), [1, 3, 1]);
+      for (const p of [together[0]!, together[1]!, together[3]!]) {
+        assert.match(await ok(ns(p), ['ip', '-4', '-o', 'addr', 'show', 'dev', 'eth0']), new RegExp(` inet ${p.ip.replace(/\./g, '\\.')}/32 `));
+      }
+      assert.ok(!(await listClusterNamespaces(PREFIX)).includes(ns(together[2]!)));
+    } finally {
+      await helper.close();
+      for (const p of together) await deletePodSandbox(PREFIX, p.uid);
+    }
   });
 
   it('carries pod traffic across nodes, on one node (through the node) and from nodes', async () => {

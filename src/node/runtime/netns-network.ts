@@ -3,8 +3,10 @@
 
 import { isIPv6 } from 'node:net';
 import type { Pod } from '../../apis/core/pods.js';
+import { IpBatchingExecer } from '../../network/netns/ip-batching-execer.js';
 import { createPodSandbox, deletePodSandbox } from '../../network/netns/sandbox.js';
 import type { NodeNetwork } from '../../network/netns/names.js';
+import { SpawnHelperExecer } from '../../util/spawn-helper.js';
 import type { PodNetwork } from '../pod-placement.js';
 
 export interface NetnsNetworkOptions {
@@ -16,6 +18,9 @@ export interface NetnsNetworkOptions {
 }
 
 export function netnsPodNetwork(o: NetnsNetworkOptions): PodNetwork {
+  // The sandboxes' `ip` processes are started by a small helper, not forked from the agent, and
+  // pods set up together make their node-side links in one `ip`.
+  const exec = new IpBatchingExecer(new SpawnHelperExecer());
   return {
     async setUp(pod: Pod, ips: string[]) {
       const ip6 = ips.find((ip) => isIPv6(ip));
@@ -31,9 +36,9 @@ export function netnsPodNetwork(o: NetnsNetworkOptions): PodNetwork {
         clusterDomain: o.clusterDomain,
         dnsIPs: o.dnsIPs,
         pod,
-      });
+      }, exec);
       return ns;
     },
-    tearDown: (pod: Pod) => deletePodSandbox(o.prefix, pod.metadata.uid!),
+    tearDown: (pod: Pod) => deletePodSandbox(o.prefix, pod.metadata.uid!, exec),
   };
 }
