@@ -9,7 +9,7 @@
 // - with --services N (loopback): N Services over N two-replica Deployments (2N pods), all in
 //   one process with the proxy and the DNS: the total memory.
 //
-//   npx tsx bench/workloads.ts [--replicas 1000] [--networks loopback,netns] [--services 1000]
+//   npx tsx bench/workloads.ts [--replicas 1000] [--networks loopback,netns] [--services 1000 [--idle-seconds 30]]
 //
 // The server's memory is split (its /metrics) into the JS heap used, heap held unused, external
 // and the rest. TK_NODE_FLAGS passes flags to the server's node, e.g. to profile a run:
@@ -33,10 +33,12 @@ const { values } = parseArgs({
     replicas: { type: 'string', default: '1000' },
     networks: { type: 'string', default: 'loopback,netns' },
     services: { type: 'string', default: '0' },
+    'idle-seconds': { type: 'string', default: '30' },
   },
 });
 const REPLICAS = Number(values.replicas);
 const SERVICES = Number(values.services);
+const IDLE_S = Number(values['idle-seconds']);
 const NETWORKS = values.networks!.split(',').filter(Boolean) as ('loopback' | 'netns')[];
 const BASELINE = 100;
 /** Pods per node on netns: each node's pod CIDR is a /24. */
@@ -44,9 +46,10 @@ const PODS_PER_NODE = 250;
 
 const mib = (kib: number): string => `${(kib / 1024).toFixed(0)} MiB`;
 
-function rssKiB(pid: number): number {
+/** VmRSS: resident now; VmHWM: the most it has been resident since it started. */
+function rssKiB(pid: number, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): number {
   try {
-    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+    return Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
   } catch {
     return 0;
   }
@@ -180,7 +183,12 @@ async function servicesAllInOne(): Promise<void> {
     }
     const ms = await applyUntilReady(t, files, 2 * SERVICES);
     const rss = await settledRss(t);
-    console.log(`\nloopback, all-in-one: ${SERVICES} Services, ${2 * SERVICES} pods Ready in ${(ms / 1000).toFixed(0)} s; RSS ${mib(rss.kib)}, PSS ${mib(rss.pss)} (${rss.processes} processes; tinykube's own ${mib(rss.main)}; goal < 600 MiB)`);
+    console.log(`\nloopback, all-in-one: ${SERVICES} Services, ${2 * SERVICES} pods Ready in ${(ms / 1000).toFixed(0)} s; RSS ${mib(rss.kib)}, PSS ${mib(rss.pss)} (${rss.processes} processes; tinykube's own ${mib(rss.main)}, at its peak ${mib(rssKiB(t.pid!, 'VmHWM'))}; goal < 600 MiB)`);
+    console.log(`  ${serverMemory(t)}`);
+    // V8's memory reducer shrinks an idle heap over several GCs spread over tens of seconds.
+    await new Promise((r) => setTimeout(r, IDLE_S * 1000));
+    const idle = treeRssKiB(t.pid!);
+    console.log(`  ${IDLE_S} s later, idle: RSS ${mib(idle.kib)}, PSS ${mib(idle.pss)} (tinykube's own ${mib(idle.main)})`);
     console.log(`  ${serverMemory(t)}`);
   } finally {
     await t.destroy();
