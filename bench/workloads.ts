@@ -14,6 +14,8 @@
 // The server's memory is split (its /metrics) into the JS heap used, heap held unused, external
 // and the rest. TK_NODE_FLAGS passes flags to the server's node, e.g. to profile a run:
 //   TK_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" npx tsx bench/workloads.ts --networks loopback
+// or to compare V8 heap policies: a --heap-growing-percent or --optimize-for-size there replaces
+// the server's own (src/cli/heap-policy.ts).
 //
 // The machine may be shared: the figures are noisy; the ratios against the floor in the same
 // run are the figures to compare.
