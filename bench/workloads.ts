@@ -9,7 +9,7 @@
 // - with --services N (loopback): N Services over N two-replica Deployments (2N pods), all in
 //   one process with the proxy and the DNS: the total memory.
 //
-//   npx tsx bench/workloads.ts [--replicas 1000] [--networks loopback,netns] [--services 1000] [--tmpfs]
+//   npx tsx bench/workloads.ts [--replicas 1000] [--networks loopback,netns] [--services 1000 [--idle-seconds 30]] [--tmpfs]
 //
 // --tmpfs keeps the data dir (the store) in /dev/shm, where an fsync costs nothing: on a disk
 // that other work shares, fsync waits are most of the noise between runs.
@@ -17,6 +17,8 @@
 // The server's memory is split (its /metrics) into the JS heap used, heap held unused, external
 // and the rest. TK_NODE_FLAGS passes flags to the server's node, e.g. to profile a run:
 //   TK_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" npx tsx bench/workloads.ts --networks loopback
+// or to compare V8 heap policies: a --heap-growing-percent or --optimize-for-size there replaces
+// the server's own (src/cli/heap-policy.ts).
 //
 // The machine may be shared: the figures are noisy; the ratios against the floor in the same
 // run are the figures to compare.
@@ -38,10 +40,12 @@ const { values } = parseArgs({
     networks: { type: 'string', default: 'loopback,netns' },
     services: { type: 'string', default: '0' },
     tmpfs: { type: 'boolean', default: false },
+    'idle-seconds': { type: 'string', default: '30' },
   },
 });
 const REPLICAS = Number(values.replicas);
 const SERVICES = Number(values.services);
+const IDLE_S = Number(values['idle-seconds']);
 const NETWORKS = values.networks!.split(',').filter(Boolean) as ('loopback' | 'netns')[];
 const BASELINE = 100;
 /** Pods per node on netns: each node's pod CIDR is a /24. */
@@ -49,12 +53,19 @@ const PODS_PER_NODE = 250;
 
 const mib = (kib: number): string => `${(kib / 1024).toFixed(0)} MiB`;
 
-function rssKiB(pid: number): number {
+/** VmRSS: resident now; VmHWM: the most it has been resident since it started. */
+function rssKiB(pid: number, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): number {
   try {
-    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+    return Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
   } catch {
     return 0;
   }
+}
+
+/** CPU time (user + system) the process has used, in seconds (clock ticks of 1/100 s). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /** Proportional set size: shared pages (libc, node's binary) divided among their sharers, so a
@@ -184,8 +195,14 @@ async function servicesAllInOne(): Promise<void> {
       files.push(t.manifest(`services-${i}.yaml`, docs.join('---\n')));
     }
     const ms = await applyUntilReady(t, files, 2 * SERVICES);
+    const cpu = cpuSeconds(t.pid!);
     const rss = await settledRss(t);
-    console.log(`\nloopback, all-in-one: ${SERVICES} Services, ${2 * SERVICES} pods Ready in ${(ms / 1000).toFixed(0)} s; RSS ${mib(rss.kib)}, PSS ${mib(rss.pss)} (${rss.processes} processes; tinykube's own ${mib(rss.main)}; goal < 600 MiB)`);
+    console.log(`\nloopback, all-in-one: ${SERVICES} Services, ${2 * SERVICES} pods Ready in ${(ms / 1000).toFixed(0)} s (the server's CPU until then ${cpu.toFixed(0)} s); RSS ${mib(rss.kib)}, PSS ${mib(rss.pss)} (${rss.processes} processes; tinykube's own ${mib(rss.main)}, at its peak ${mib(rssKiB(t.pid!, 'VmHWM'))}; goal < 600 MiB)`);
+    console.log(`  ${serverMemory(t)}`);
+    // V8's memory reducer shrinks an idle heap over several GCs spread over tens of seconds.
+    await new Promise((r) => setTimeout(r, IDLE_S * 1000));
+    const idle = treeRssKiB(t.pid!);
+    console.log(`  ${IDLE_S} s later, idle: RSS ${mib(idle.kib)}, PSS ${mib(idle.pss)} (tinykube's own ${mib(idle.main)})`);
     console.log(`  ${serverMemory(t)}`);
   } finally {
     await t.destroy();

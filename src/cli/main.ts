@@ -18,6 +18,7 @@ import { insideUserns, lifelineEnded } from '../network/rootless/userns.js';
 import { shadowHostDirs } from '../network/rootless/mounts.js';
 import { upInUserns } from './rootless-up.js';
 import { shellCommand } from './shell-command.js';
+import { applyHeapPolicy } from './heap-policy.js';
 
 const COMPONENTS = ['node', 'proxy', 'dns', 'controllers'];
 
@@ -65,6 +66,7 @@ Stop with Ctrl-C (SIGINT) or SIGTERM; a second \`up\` on the same data dir resum
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === 'up' || command === 'server' || command === 'agent') applyHeapPolicy();
   switch (command) {
     case 'up':
       return up(rest);
