@@ -168,8 +168,10 @@ class SqliteLogStore implements SqliteStore {
       currentRevision: () => this.revision,
       log,
     });
+    // Referenced until close(), as an open server is: unreferenced between groups, the loop
+    // could end while in-process work waited on unreferenced timers for its next write
+    // (src/proxy/index.test.ts failed one run in three).
     this.committer.port1.on('message', () => this.commit());
-    this.committer.port1.unref();
     if (opts.compactIntervalMs > 0) {
       const retain = opts.retainRevisions;
       this.compactor = setInterval(() => this.autoCompact(retain), opts.compactIntervalMs).unref();
@@ -355,10 +357,8 @@ class SqliteLogStore implements SqliteStore {
    *  answers set off) join it. Not setImmediate: acknowledgements given in the check phase
    *  reach Node 20's HTTP server before the answer's 'drain', which pauses its parser mid-request
    *  and resets keep-alive connections (HPE_PAUSED, seen with 64 KiB bodies). A message arrives
-   *  in the I/O phase, where requests are answered anyway; the port holds the loop open only
-   *  while a group waits. */
+   *  in the I/O phase, where requests are answered anyway. */
   private commitSoon(): void {
-    this.committer.port1.ref();
     this.committer.port2.postMessage(null);
   }
 
@@ -368,7 +368,6 @@ class SqliteLogStore implements SqliteStore {
     const group = this.group;
     if (!group) return;
     this.group = undefined;
-    this.committer.port1.unref();
     let failure = group.lost;
     if (failure === undefined) {
       try {
