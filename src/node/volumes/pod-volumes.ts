@@ -10,7 +10,6 @@ import { join } from 'node:path';
 import type { Volume } from '../../apis/core/pod-template.js';
 import type { Pod } from '../../apis/core/pods.js';
 import type { Client, ResourceId } from '../../client/client.js';
-import { ConcurrencyLimit } from '../../util/concurrency-limit.js';
 import { podDir } from '../logs.js';
 import { writeAtomically } from './atomic-writer.js';
 import { volumePayload, VolumeSetupError, type PayloadContext } from './payload.js';
@@ -64,14 +63,7 @@ async function claimPath(client: Client, pod: Pod, claimName: string): Promise<s
   return path;
 }
 
-/** Pods whose volumes are set up at once. A thousand pods bound together would otherwise share
- *  libuv's pool and all finish late together; a few at a time finish one after another, and
- *  their containers start (on the main thread) while the next ones' files are written. */
-const SETUP_CONCURRENCY = 8;
-
 export class PodVolumes {
-  private readonly limit = new ConcurrencyLimit(SETUP_CONCURRENCY);
-
   constructor(
     private readonly dataDir: string,
     private readonly client: Client,
@@ -79,11 +71,7 @@ export class PodVolumes {
 
   /** Sets every volume up; returns each volume's path on this node. Throws VolumeSetupError
    *  (with the volume's name) for what kubelet reports as FailedMount. */
-  setUp(pod: Pod, ctx: PayloadContext): Promise<Map<string, string>> {
-    return this.limit.run(() => this.setUpAll(pod, ctx));
-  }
-
-  private async setUpAll(pod: Pod, ctx: PayloadContext): Promise<Map<string, string>> {
+  async setUp(pod: Pod, ctx: PayloadContext): Promise<Map<string, string>> {
     const paths = new Map<string, string>();
     for (const v of pod.spec?.volumes ?? []) {
       try {
