@@ -129,8 +129,6 @@ type Statements = ReturnType<typeof prepareStatements>;
 /** The writes of the open transaction: acknowledged together once it commits. */
 interface Group {
   writes: { event: WatchEvent; resolve: (kv: KeyValue) => void; reject: (err: unknown) => void }[];
-  /** The keys it writes: a read of any other key needs no wait. */
-  keys: Set<string>;
   /** Why the transaction is gone before its commit (SQLite rolled it back on an I/O error). */
   lost?: unknown;
   /** Resolves when the group has committed or failed: reads wait for it. */
@@ -198,15 +196,15 @@ class SqliteLogStore implements SqliteStore {
   }
 
   async get(key: string): Promise<KeyValue | undefined> {
-    await this.settled({ from: key, to: keyAfter(key) });
+    await this.settled();
     const row = this.q.latest.get(key);
     return row && !row.deleted ? toKv(row) : undefined;
   }
 
   async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
-    const range = prefixRange(prefix);
-    await this.settled(range);
+    await this.settled();
     const rev = this.revisionToRead(opts.revision);
+    const range = prefixRange(prefix);
     const from = opts.startAfter !== undefined ? maxKey(range.from, keyAfter(opts.startAfter)) : range.from;
     const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
     // One extra row tells whether more follow.
@@ -224,9 +222,8 @@ class SqliteLogStore implements SqliteStore {
   }
 
   async count(prefix: string): Promise<number> {
-    const range = prefixRange(prefix);
-    await this.settled(range);
-    return this.q.count.get(range)!.n;
+    await this.settled();
+    return this.q.count.get(prefixRange(prefix))!.n;
   }
 
   async create(key: string, value: string): Promise<KeyValue> {
@@ -340,7 +337,6 @@ class SqliteLogStore implements SqliteStore {
       throw err;
     }
     this.written = row.id;
-    group.keys.add(row.name);
     return new Promise((resolve, reject) => group.writes.push({ event, resolve, reject }));
   }
 
@@ -348,7 +344,7 @@ class SqliteLogStore implements SqliteStore {
     this.q.begin.run();
     let done!: () => void;
     const settled = new Promise<void>((resolve) => (done = resolve));
-    this.group = { writes: [], keys: new Set(), settled, done };
+    this.group = { writes: [], settled, done };
     this.commitSoon();
   }
 
@@ -390,12 +386,11 @@ class SqliteLogStore implements SqliteStore {
     group.done();
   }
 
-  /** Waits while the open group writes a key in `range` (any key when none is given), so a
-   *  read sees durable writes only, and all of them: a write's caller hears of it after its
-   *  commit. A read of other keys goes ahead: what it reads is committed. */
-  private async settled(range?: KeyRange): Promise<void> {
+  /** Waits until no group is open, so a read sees durable writes only (and all of them: a
+   *  write's caller hears of it after its commit). */
+  private async settled(): Promise<void> {
     this.checkOpen();
-    while (this.group && (!range || writesIn(this.group.keys, range))) {
+    while (this.group) {
       await this.group.settled;
       this.checkOpen();
     }
@@ -441,11 +436,6 @@ function toEvent(row: HistoryRow): WatchEvent {
     event.prev = { key: row.name, value: row.p_value!, createRevision: row.p_create_revision!, modRevision: row.p_id };
   }
   return event;
-}
-
-function writesIn(keys: Set<string>, range: KeyRange): boolean {
-  for (const key of keys) if (key >= range.from && key < range.to) return true;
-  return false;
 }
 
 /** The smallest key greater than `key`. */
