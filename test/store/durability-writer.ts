@@ -6,7 +6,7 @@ const [path, round] = process.argv.slice(2) as [string, string];
 const KEYS = 40;
 const pad = 'x'.repeat(200);
 
-const store = await openSqliteStore(path, { compactIntervalMs: 0 });
+const store = await openSqliteStore(path, { compactIntervalMs: 0, groupCommit: true });
 process.stdout.write('ready\n');
 /** One of several loops writing at once, each on keys of its own, so their writes share commits
  *  (group commit) and each is printed once its commit is acknowledged. */

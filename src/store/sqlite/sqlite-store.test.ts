@@ -34,6 +34,11 @@ storeContract('sqlite :memory:', async () => {
   return { store, close: () => store.close() };
 });
 
+storeContract('sqlite :memory:, group commit', async () => {
+  const store = await openSqliteStore(':memory:', { compactIntervalMs: 0, groupCommit: true });
+  return { store, close: () => store.close() };
+});
+
 storeContract('sqlite file', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tinykube-store-'));
   const store = await openSqliteStore(join(dir, 'store.db'), { compactIntervalMs: 0 });
@@ -144,7 +149,7 @@ describe('sqlite store', () => {
   describe('group commit', () => {
     it('writes made in one turn share one commit, are acknowledged after it and published in order', async () => {
       const path = file();
-      const s = await openSqliteStore(path, { compactIntervalMs: 0 });
+      const s = await openSqliteStore(path, { compactIntervalMs: 0, groupCommit: true });
       const commits = spyOnCommits(s);
       const events: WatchEvent[] = [];
       s.watch('/', { afterRevision: 0, onEvents: (e) => events.push(...e), onError: () => {} });
@@ -165,14 +170,14 @@ describe('sqlite store', () => {
       rev = (await s.update('/k0', 'b', rev)).modRevision;
       assert.equal(commits.count, 3);
       await s.close();
-      const reopened = await openSqliteStore(path, { compactIntervalMs: 0 });
+      const reopened = await openSqliteStore(path, { compactIntervalMs: 0, groupCommit: true });
       assert.equal((await reopened.list('/')).items.length, 50);
       assert.equal((await reopened.get('/k0'))!.modRevision, rev);
       await reopened.close();
     });
 
     it('a read made while a group is open waits for its commit, then sees its writes', async () => {
-      const s = await openSqliteStore(':memory:', { compactIntervalMs: 0 });
+      const s = await openSqliteStore(':memory:', { compactIntervalMs: 0, groupCommit: true });
       const commits = spyOnCommits(s);
       const write = s.create('/a', '1');
       const read = s.get('/a').then((kv) => ({ kv, commits: commits.count }));
@@ -185,7 +190,7 @@ describe('sqlite store', () => {
 
     it('a failed commit fails exactly its writes: nothing of it is read, published or kept', async () => {
       const path = file();
-      const s = await openSqliteStore(path, { compactIntervalMs: 0 });
+      const s = await openSqliteStore(path, { compactIntervalMs: 0, groupCommit: true });
       const before = await s.create('/kept', 'v');
       const commits = spyOnCommits(s);
       const events: WatchEvent[] = [];
@@ -203,7 +208,7 @@ describe('sqlite store', () => {
       await eventually(async () => events.length === 1);
       assert.deepEqual(events.map((e) => e.kv.key), ['/b']);
       await s.close();
-      const reopened = await openSqliteStore(path, { compactIntervalMs: 0 });
+      const reopened = await openSqliteStore(path, { compactIntervalMs: 0, groupCommit: true });
       assert.deepEqual((await reopened.list('/')).items, [next, before]);
       await reopened.close();
     });

@@ -32,6 +32,9 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number;
   /** Where dropped watchers and compaction failures are reported (a pino logger fits). */
   logger?: HubLogger;
+  /** Writes of one turn of the loop share a commit and its fsync (see src/store/README.md).
+   *  Off by default: each write then commits at once. `tinykube up` and `server` turn it on. */
+  groupCommit?: boolean;
 }
 
 export interface SqliteStoreStats {
@@ -68,7 +71,7 @@ export async function openSqliteStore(path: string, opts: SqliteStoreOptions = {
     maxWatchQueue: opts.maxWatchQueue ?? DEFAULTS.maxWatchQueue,
     busyTimeoutMs: opts.busyTimeoutMs ?? DEFAULTS.busyTimeoutMs,
   };
-  return new SqliteLogStore(openDb(path, o.busyTimeoutMs), o, opts.logger ?? consoleLogger);
+  return new SqliteLogStore(openDb(path, o.busyTimeoutMs), o, opts.logger ?? consoleLogger, opts.groupCommit === true);
 }
 
 /** At an older revision, a live key is its latest row up to that revision unless that row is a
@@ -143,7 +146,8 @@ class SqliteLogStore implements SqliteStore {
   private written: number;
   private group?: Group;
   /** Commits the open group from the loop's I/O phase (see commitSoon). */
-  private readonly committer = new MessageChannel();
+  /** With group commit: commits the open group from the loop's I/O phase (see commitSoon). */
+  private readonly committer?: MessageChannel;
   private compactRevision: number;
   private closed = false;
   private readonly hub: WatchHub;
@@ -154,6 +158,7 @@ class SqliteLogStore implements SqliteStore {
     private readonly db: Db,
     opts: typeof DEFAULTS,
     private readonly log: HubLogger,
+    groupCommit: boolean,
   ) {
     this.revision = readRevision(db);
     this.written = this.revision;
@@ -169,7 +174,10 @@ class SqliteLogStore implements SqliteStore {
     // Referenced until close(), as an open server is: unreferenced between groups, the loop
     // could end while in-process work waited on unreferenced timers for its next write
     // (src/proxy/index.test.ts failed one run in three).
-    this.committer.port1.on('message', () => this.commit());
+    if (groupCommit) {
+      this.committer = new MessageChannel();
+      this.committer.port1.on('message', () => this.commit());
+    }
     if (opts.compactIntervalMs > 0) {
       const retain = opts.retainRevisions;
       this.compactor = setInterval(() => this.autoCompact(retain), opts.compactIntervalMs).unref();
@@ -292,7 +300,7 @@ class SqliteLogStore implements SqliteStore {
     if (this.closed) return;
     this.commit();
     this.closed = true;
-    this.committer.port1.close();
+    this.committer?.port1.close();
     clearInterval(this.compactor);
     this.hub.closeAll();
     this.db.close();
@@ -337,7 +345,9 @@ class SqliteLogStore implements SqliteStore {
       throw err;
     }
     this.written = row.id;
-    return new Promise((resolve, reject) => group.writes.push({ event, resolve, reject }));
+    const acked = new Promise<KeyValue>((resolve, reject) => group.writes.push({ event, resolve, reject }));
+    if (!this.committer) this.commit();
+    return acked;
   }
 
   private open(): void {
@@ -355,7 +365,7 @@ class SqliteLogStore implements SqliteStore {
    *  and resets keep-alive connections (HPE_PAUSED, seen with 64 KiB bodies). A message arrives
    *  in the I/O phase, where requests are answered anyway. */
   private commitSoon(): void {
-    this.committer.port2.postMessage(null);
+    this.committer?.port2.postMessage(null);
   }
 
   /** Commits the open group, then publishes its events in order and acknowledges its writes; a
