@@ -99,7 +99,7 @@ export async function startControlPlane(o: ControlPlaneOptions): Promise<Control
   const encryption = o.encryptionProviderConfig ? readEncryptionConfig(o.encryptionProviderConfig, registry.resources) : [];
   const raw: Store = o.datastoreEndpoints?.length
     ? await openEtcdStore(o.datastoreEndpoints, { prefix: o.datastorePrefix ?? '/tinykube', logger: storeLog })
-    : await openSqliteStore(join(o.dataDir, 'state.db'), { logger: storeLog });
+    : await openSqliteStore(join(o.dataDir, 'state.db'), { logger: storeLog, groupCommit: true });
   const store: Store = encryption.length ? new EncryptingStore(raw, encryption) : raw;
   const stops: (() => Promise<void> | void)[] = [];
   if (auditor) stops.push(() => auditor.close());

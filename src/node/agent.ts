@@ -143,10 +143,10 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
     for (const pod of pods.list()) {
       const w = workers.get(pod.metadata.uid!);
       if (!w) continue;
-      tokens.ensure(pod).then(
-        (renewed) => renewed && volumes.refresh(pod, payloadContext(pod, w.podIPs)),
-        (err: unknown) => log.warn({ err, pod: pod.metadata.name }, 'could not renew a service account token'),
-      );
+      tokens
+        .ensure(pod)
+        .then((renewed) => (renewed ? volumes.refresh(pod, payloadContext(pod, w.podIPs)) : undefined))
+        .catch((err: unknown) => log.warn({ err, pod: pod.metadata.name }, 'could not renew a service account token'));
     }
   };
   const pods = new Informer<Pod>(client, R.pods, { fieldSelector });
@@ -320,7 +320,8 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
   function refreshVolumes(kind: 'configMaps' | 'secrets', obj: KubeObject): void {
     for (const pod of pods.list(obj.metadata.namespace)) {
       const w = workers.get(pod.metadata.uid!);
-      if (w && referencedNames(pod)[kind].has(obj.metadata.name!)) volumes.refresh(pod, payloadContext(pod, w.podIPs));
+      if (!w || !referencedNames(pod)[kind].has(obj.metadata.name!)) continue;
+      volumes.refresh(pod, payloadContext(pod, w.podIPs)).catch((err: unknown) => log.warn({ err, pod: pod.metadata.name }, 'could not rewrite the volumes'));
     }
   }
   configMaps.on({ add: (cm) => refreshVolumes('configMaps', cm), update: (_, cm) => refreshVolumes('configMaps', cm) });

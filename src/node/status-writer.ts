@@ -27,6 +27,10 @@ export function sameJSON(a: unknown, b: unknown): boolean {
   return ka.length === kb.length && ka.every((k) => sameJSON((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }
 
+/** Status writes in flight. Each waits for the store's next group commit (a turn of the API
+ *  server's loop): a thousand pods starting at once need many in flight, not a few. */
+const STATUS_WORKERS = 16;
+
 const rv = (p: Pick<Pod, 'metadata'> | undefined): number => Number(p?.metadata.resourceVersion ?? 0);
 
 export class StatusWriter {
@@ -43,7 +47,7 @@ export class StatusWriter {
     log: Logger,
   ) {
     this.queue = new WorkQueue((uid) => this.write(uid), {
-      workers: 4,
+      workers: STATUS_WORKERS,
       maxRetryMs: 5_000,
       onError: (uid, err) => log.debug({ err, uid }, 'pod status write failed; retrying'),
     });

@@ -48,6 +48,16 @@ export interface Comparison {
 }
 
 export function compareFields(before: JsonObject, after: JsonObject, schema: Schema): Comparison {
+  // A top-level field equal on both sides has no path in any of the three sets: leave it out of
+  // the walk (a status write would otherwise walk the whole spec twice).
+  before = { ...before };
+  after = { ...after };
+  for (const k of Object.keys(after)) {
+    if (k in before && deepEqual(before[k], after[k])) {
+      delete before[k];
+      delete after[k];
+    }
+  }
   const collect = (obj: JsonObject) => {
     const m = new Map<string, { path: FieldPath; value: unknown; kind: Kind }>();
     walk(obj, schema, [], (path, value, kind) => m.set(JSON.stringify(path), { path, value, kind }), false);

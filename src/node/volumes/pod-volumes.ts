@@ -5,6 +5,7 @@
 // persistentVolumeClaim the hostPath of the PersistentVolume bound to it.
 
 import { mkdirSync, rmSync, statSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Volume } from '../../apis/core/pod-template.js';
 import type { Pod } from '../../apis/core/pods.js';
@@ -89,20 +90,20 @@ export class PodVolumes {
     const dir = ownDir(this.dataDir, pod, v);
     if (!dir) throw new VolumeSetupError(`volume type not supported on this node: ${Object.keys(v).filter((k) => k !== 'name').join(', ')}`);
     const payload = volumePayload(pod, v, ctx);
-    if (payload) writeAtomically(dir, payload);
-    else mkdirSync(dir, { recursive: true });
+    if (payload) await writeAtomically(dir, payload);
+    else await mkdir(dir, { recursive: true });
     return dir;
   }
 
   /** Rewrites the projected volumes (a ConfigMap or Secret changed); errors leave the last
    *  good files in place, as kubelet does. */
-  refresh(pod: Pod, ctx: PayloadContext): void {
+  async refresh(pod: Pod, ctx: PayloadContext): Promise<void> {
     for (const v of pod.spec?.volumes ?? []) {
       const dir = ownDir(this.dataDir, pod, v);
       if (!dir) continue;
       try {
         const payload = volumePayload(pod, v, ctx);
-        if (payload) writeAtomically(dir, payload);
+        if (payload) await writeAtomically(dir, payload);
       } catch (err) {
         if (!(err instanceof VolumeSetupError)) throw err;
       }

@@ -63,23 +63,29 @@ describe('writeAtomically', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
   const payload = (entries: Record<string, string>): Payload => new Map(Object.entries(entries).map(([k, v]) => [k, { data: Buffer.from(v), mode: 0o640 }]));
 
-  it('writes a timestamped dir behind ..data and a symlink per top-level name', () => {
-    assert.equal(writeAtomically(dir, payload({ a: '1', 'sub/b': '2' }), new Date('2024-01-02T03:04:05Z')), true);
+  it('writes a timestamped dir behind ..data and a symlink per top-level name', async () => {
+    assert.equal(await writeAtomically(dir, payload({ a: '1', 'sub/b': '2' }), new Date('2024-01-02T03:04:05Z')), true);
     const data = readlinkSync(join(dir, '..data'));
     assert.match(data, /^\.\.2024_01_02_03_04_05\.\w+$/);
     assert.equal(readlinkSync(join(dir, 'a')), '..data/a');
     assert.equal(readFileSync(join(dir, 'sub', 'b'), 'utf8'), '2');
     assert.equal(statSync(join(dir, 'a')).mode & 0o777, 0o640);
   });
-  it('an unchanged payload writes nothing', () => assert.equal(writeAtomically(dir, payload({ a: '1', 'sub/b': '2' })), false));
-  it('an update swaps ..data, drops names that went and the old dir', () => {
+  it('an unchanged payload writes nothing', async () => assert.equal(await writeAtomically(dir, payload({ a: '1', 'sub/b': '2' })), false));
+  it('an update swaps ..data, drops names that went and the old dir', async () => {
     const before = readlinkSync(join(dir, '..data'));
-    assert.equal(writeAtomically(dir, payload({ a: 'changed', c: '3' })), true);
+    assert.equal(await writeAtomically(dir, payload({ a: 'changed', c: '3' })), true);
     assert.notEqual(readlinkSync(join(dir, '..data')), before);
     assert.equal(readFileSync(join(dir, 'a'), 'utf8'), 'changed');
     assert.equal(readFileSync(join(dir, 'c'), 'utf8'), '3');
     assert.throws(() => lstatSync(join(dir, 'sub')));
     assert.deepEqual(readdirSync(dir).filter((n) => n.startsWith('..20')).length, 1);
+  });
+  it('concurrent writes to one directory take turns: the last one shows, nothing is left over', async () => {
+    const results = await Promise.all(['x', 'y', 'z'].map((v) => writeAtomically(dir, payload({ a: v, [v]: v }))));
+    assert.deepEqual(results, [true, true, true]);
+    assert.equal(readFileSync(join(dir, 'a'), 'utf8'), 'z');
+    assert.deepEqual(readdirSync(dir).sort(), ['..data', readlinkSync(join(dir, '..data')), 'a', 'z'].sort());
   });
 });
 

@@ -6,13 +6,36 @@ import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { storeContract } from '../../../test/store/contract.js';
 import type { StoreError, WatchEvent } from '../store.js';
-import { openSqliteStore } from './sqlite-store.js';
+import { openSqliteStore, type SqliteStore } from './sqlite-store.js';
 import { eventually } from '../../../test/support/eventually.js';
 
 const quiet = { warn: () => {}, error: () => {} };
 
+/** Counts the store's commits through its COMMIT statement, and makes the next one fail when
+ *  `failNext` is set (as an I/O error at commit would). */
+function spyOnCommits(s: SqliteStore): { count: number; failNext?: Error } {
+  const q = (s as unknown as { q: { commit: { run(): unknown } } }).q;
+  const real = q.commit;
+  const spy: { count: number; failNext?: Error } = { count: 0 };
+  q.commit = {
+    run() {
+      spy.count++;
+      const fail = spy.failNext;
+      spy.failNext = undefined;
+      if (fail) throw fail;
+      return real.run();
+    },
+  };
+  return spy;
+}
+
 storeContract('sqlite :memory:', async () => {
   const store = await openSqliteStore(':memory:', { compactIntervalMs: 0 });
+  return { store, close: () => store.close() };
+});
+
+storeContract('sqlite :memory:, group commit', async () => {
+  const store = await openSqliteStore(':memory:', { compactIntervalMs: 0, groupCommit: true });
   return { store, close: () => store.close() };
 });
 
@@ -121,6 +144,74 @@ describe('sqlite store', () => {
     assert.equal(s.stats().watchers, 1);
     slow.cancel();
     await s.close();
+  });
+
+  describe('group commit', () => {
+    it('writes made in one turn share one commit, are acknowledged after it and published in order', async () => {
+      const path = file();
+      const s = await openSqliteStore(path, { compactIntervalMs: 0, groupCommit: true });
+      const commits = spyOnCommits(s);
+      const events: WatchEvent[] = [];
+      s.watch('/', { afterRevision: 0, onEvents: (e) => events.push(...e), onError: () => {} });
+      const acked: number[] = [];
+      const writes = Array.from({ length: 50 }, (_, i) =>
+        s.create(`/k${i}`, String(i)).then((kv) => {
+          acked.push(commits.count);
+          return kv.modRevision;
+        }),
+      );
+      assert.deepEqual(await Promise.all(writes), Array.from({ length: 50 }, (_, i) => i + 1));
+      assert.equal(commits.count, 1);
+      assert.ok(acked.every((c) => c === 1), 'no write is acknowledged before its commit');
+      await eventually(async () => events.length === 50);
+      assert.deepEqual(events.map((e) => e.kv.modRevision), Array.from({ length: 50 }, (_, i) => i + 1));
+      // A chain (each write after the last one's answer) still commits each step.
+      let rev = (await s.update('/k0', 'a', 1)).modRevision;
+      rev = (await s.update('/k0', 'b', rev)).modRevision;
+      assert.equal(commits.count, 3);
+      await s.close();
+      const reopened = await openSqliteStore(path, { compactIntervalMs: 0, groupCommit: true });
+      assert.equal((await reopened.list('/')).items.length, 50);
+      assert.equal((await reopened.get('/k0'))!.modRevision, rev);
+      await reopened.close();
+    });
+
+    it('a read made while a group is open waits for its commit, then sees its writes', async () => {
+      const s = await openSqliteStore(':memory:', { compactIntervalMs: 0, groupCommit: true });
+      const commits = spyOnCommits(s);
+      const write = s.create('/a', '1');
+      const read = s.get('/a').then((kv) => ({ kv, commits: commits.count }));
+      const list = s.list('/').then((l) => ({ revision: l.revision, commits: commits.count }));
+      assert.equal((await write).modRevision, 1);
+      assert.deepEqual(await read, { kv: await write, commits: 1 });
+      assert.deepEqual(await list, { revision: 1, commits: 1 });
+      await s.close();
+    });
+
+    it('a failed commit fails exactly its writes: nothing of it is read, published or kept', async () => {
+      const path = file();
+      const s = await openSqliteStore(path, { compactIntervalMs: 0, groupCommit: true });
+      const before = await s.create('/kept', 'v');
+      const commits = spyOnCommits(s);
+      const events: WatchEvent[] = [];
+      s.watch('/', { afterRevision: before.modRevision, onEvents: (e) => events.push(...e), onError: () => {} });
+      commits.failNext = new Error('disk I/O error');
+      const failed = [s.create('/a', '1'), s.update('/kept', 'w', before.modRevision), s.delete('/kept')];
+      const read = s.get('/kept');
+      for (const w of failed) await assert.rejects(w, /disk I\/O error/);
+      assert.deepEqual(await read, before);
+      assert.equal(await s.currentRevision(), before.modRevision);
+      assert.equal(await s.get('/a'), undefined);
+      // The next group takes the revisions the failed one would have had.
+      const next = await s.create('/b', '2');
+      assert.equal(next.modRevision, before.modRevision + 1);
+      await eventually(async () => events.length === 1);
+      assert.deepEqual(events.map((e) => e.kv.key), ['/b']);
+      await s.close();
+      const reopened = await openSqliteStore(path, { compactIntervalMs: 0, groupCommit: true });
+      assert.deepEqual((await reopened.list('/')).items, [next, before]);
+      await reopened.close();
+    });
   });
 
   it('close ends watches with closed and refuses further calls', async () => {
