@@ -86,6 +86,9 @@ describe('CronJob controller', () => {
     await client.create(R.cronJobs, 'default', cronJob('replace', 'Replace'));
     await tick('replace');
     const [first] = await eventually(async () => (await jobsOf('replace')).length === 1 && jobsOf('replace'), 10_000, 'a first Job');
+    // The next minute's sync must see the first Job in status.active to replace it (a minute
+    // apart in real time, a status write apart here).
+    await eventually(async () => (await client.get(R.cronJobs, 'default', 'replace')).status?.active?.length === 1, 10_000, 'status.active');
     await tick('replace');
     await eventually(async () => {
       const js = await jobsOf('replace');
