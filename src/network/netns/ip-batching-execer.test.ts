@@ -17,7 +17,8 @@ describe('IpBatchingExecer', { skip: need.skip || false }, () => {
   const runs: string[] = [];
   const host = new NetnsExecer();
   const exec = new IpBatchingExecer({ run: (argv, stdin) => (runs.push(stdin || argv.join(' ')), host.run(argv, stdin)) } satisfies Execer);
-  const links = (): string[] => spawnSync('ip', ['-n', NS, '-o', 'link', 'show', 'type', 'bridge'], { encoding: 'utf8' }).stdout.match(/d\d/g) ?? [];
+  /** The bridges' names (not a bare /d\d/: a random MAC address has those too). */
+  const links = (): string[] => spawnSync('ip', ['-n', NS, '-o', 'link', 'show', 'type', 'bridge'], { encoding: 'utf8' }).stdout.match(/^\d+: (d\d+)[:@]/gm)?.map((l) => l.split(' ')[1]!.replace(/[:@].*/, '')) ?? [];
 
   before(() => {
     need.check();
