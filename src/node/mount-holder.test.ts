@@ -9,15 +9,7 @@ import { podDir } from './logs.js';
 import { clearMountNs, enterMountNs, saveMountHolder } from './mount-holder.js';
 import { containerMountDir, mountNsPid, saveMountNsPid } from './started-env.js';
 import { mountsReadyMarker } from './runtime/mount-script.js';
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
+import { alive } from '../../test/support/processes.js';
 
 describe('a hosted container’s mount holder, started by the first exec', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'tinykube-holder-'));

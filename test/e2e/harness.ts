@@ -9,6 +9,7 @@ import { asUser, rootlessBlocker, type TestUser } from '../support/rootless.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { alive } from '../support/processes.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 export const BIN = join(ROOT, 'bin', 'tinykube.js');
@@ -237,15 +238,6 @@ export function releaseMachineLock(): void {
     if (Number(readFileSync(LOCK, 'utf8')) === process.pid) rmSync(LOCK, { force: true });
   } catch {
     // Not held.
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 

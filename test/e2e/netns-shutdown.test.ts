@@ -11,18 +11,10 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { BIN, acquireMachineLock, releaseMachineLock, sleep } from './harness.js';
 import { leftovers, netns } from './netns-suite.js';
+import { alive } from '../support/processes.js';
 
 const PREFIX = `tksd${process.pid % 10000}`;
 const NODES = ['node-1', 'node-2'].map((n) => `${PREFIX}-${n}`);
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe('netns network: SIGTERM to a busy up', { skip: netns.skip }, () => {
   let dataDir = '';

@@ -23,6 +23,16 @@ export function startTinykube(args: string[]): Proc {
   return p;
 }
 
+/** Whether a process of this pid exists (signal 0 checks without sending). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Sends the signal (default SIGKILL) and waits for the exit. */
 export async function kill(p: Proc | undefined, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
   if (!p || p.child.exitCode !== null || p.child.signalCode !== null) return;
