@@ -4,12 +4,12 @@
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chownSync, existsSync, linkSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { asUser, rootlessBlocker, type TestUser } from '../support/rootless.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
-import { alive } from '../support/processes.js';
+import { MachineLock } from '../support/machine-lock.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 export const BIN = join(ROOT, 'bin', 'tinykube.js');
@@ -203,42 +203,15 @@ export async function portForward(kubectlArgs: string[], target: string, ports: 
 
 export const EXAMPLES = join(ROOT, 'examples');
 
-const LOCK = join(tmpdir(), 'tinykube-e2e.lock');
+/** One e2e cluster or benchmark at a time on this machine, in the order they asked. */
+const machineLock = new MachineLock(join(tmpdir(), 'tinykube-e2e.lock'));
 
-/** A lock file holding the owner's pid; a lock whose owner is gone is taken over. The file is
- *  written whole under another name and linked into place, so no one ever reads it empty (and
- *  takes an empty lock for a stale one). */
-export async function acquireMachineLock(): Promise<void> {
-  const mine = `${LOCK}.${process.pid}`;
-  writeFileSync(mine, String(process.pid));
-  try {
-    for (;;) {
-      try {
-        linkSync(mine, LOCK);
-        return;
-      } catch {
-        let owner: number;
-        try {
-          owner = Number(readFileSync(LOCK, 'utf8'));
-        } catch {
-          continue; // Released meanwhile.
-        }
-        if (owner === process.pid) return;
-        if (!alive(owner)) rmSync(LOCK, { force: true });
-        else await sleep(200);
-      }
-    }
-  } finally {
-    rmSync(mine, { force: true });
-  }
+export function acquireMachineLock(): Promise<void> {
+  return machineLock.acquire();
 }
 
 export function releaseMachineLock(): void {
-  try {
-    if (Number(readFileSync(LOCK, 'utf8')) === process.pid) rmSync(LOCK, { force: true });
-  } catch {
-    // Not held.
-  }
+  machineLock.release();
 }
 
 export function sleep(ms: number): Promise<void> {
