@@ -125,6 +125,7 @@ export async function agentCommand(args: string[]): Promise<number> {
   log.info({ server: values.server, nodeName, kubeletPort: kubelet?.port }, 'agent is ready');
   process.stdout.write(`tinykube agent: node ${nodeName} joined ${values.server}\n`);
   await stopping.done;
+  stopping.waitingFor("the node's pods, proxy and datapath to stop");
   for (const stop of node.stops) await stop();
   pods?.stop();
   await relay?.close();

@@ -61,7 +61,7 @@ Commands:
 
 Flags of up:
 ${UP_FLAGS.help()}
-Stop with Ctrl-C (SIGINT) or SIGTERM; a second \`up\` on the same data dir resumes.
+Stop with Ctrl-C (SIGINT), SIGTERM or SIGHUP; a second \`up\` on the same data dir resumes.
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -145,6 +145,7 @@ async function up(args: string[]): Promise<number> {
             proxyMode,
             logLevel: values['log-level']!,
             abort: stopping.signal,
+            waitingFor: stopping.waitingFor,
             rootless: network === 'rootless',
             // The loopback network's default ClusterIP range is not this network's.
             serviceCIDRs: given(args, 'service-cidr') ? list(values['service-cidr']) : undefined,
@@ -169,6 +170,7 @@ async function up(args: string[]): Promise<number> {
 
   await stopping.done;
   process.stdout.write('tinykube: stopping\n');
+  stopping.waitingFor('the control plane to stop');
   await (netns ?? cp).stop();
   log.flush();
   return 0;

@@ -34,6 +34,8 @@ export interface NetnsClusterOptions extends Omit<ControlPlaneOptions, 'serviceC
   logLevel: string;
   /** Gives up starting (and cleans up) when aborted. */
   abort?: AbortSignal;
+  /** Told what stopping waits for, step by step. */
+  waitingFor?: (what: string) => void;
   /** ClusterIP ranges, one or two (dual-stack); default 10.96.0.0/12. */
   serviceCIDRs?: string[];
   /** Pod networks, one or two (dual-stack, an IPv4 one among them); default 10.244.0.0/16. */
@@ -68,7 +70,12 @@ export async function startNetnsCluster(o: NetnsClusterOptions): Promise<NetnsCl
   // The agents first (their pods and datapath go with them), and every step even when one
   // before it failed: an error must not leave agents running or the network built.
   const stop = (): Promise<void> =>
-    allSteps([() => Promise.all(agents.map((a) => stopAgent(a))), () => rootless?.stop(), () => cp?.stop(), () => destroyClusterNetwork(o.prefix, exec)]);
+    allSteps(o.waitingFor, [
+      [`the node agents to exit (SIGKILL after ${AGENT_STOP_MS / 1000} s)`, () => Promise.all(agents.map((a) => stopAgent(a)))],
+      ...(o.rootless ? [['the host edges of the rootless network to close', () => rootless?.stop()] satisfies Step] : []),
+      ['the control plane to stop', () => cp?.stop()],
+      ['the network namespaces to be removed', () => destroyClusterNetwork(o.prefix, exec)],
+    ]);
   try {
     cp = await startControlPlane({
       ...o,
@@ -142,10 +149,14 @@ function startAgent(o: NetnsClusterOptions, plan: ClusterPlan, node: NodeNetwork
   }
 }
 
-/** Runs every step in order, then throws the first failure (if any). */
-async function allSteps(steps: (() => Promise<unknown> | undefined)[]): Promise<void> {
+/** A step of stopping, and what it waits for. */
+type Step = [what: string, run: () => Promise<unknown> | undefined];
+
+/** Runs every step in order, saying what each waits for, then throws the first failure (if any). */
+async function allSteps(waitingFor: ((what: string) => void) | undefined, steps: Step[]): Promise<void> {
   const failures: unknown[] = [];
-  for (const step of steps) {
+  for (const [what, step] of steps) {
+    waitingFor?.(what);
     try {
       await step();
     } catch (e) {

@@ -25,6 +25,7 @@ export async function upInUserns(dataDir: string, argv: string[]): Promise<numbe
   });
   if (child.pid) writeFileSync(pidFile, `${child.pid}\n`);
   const stopping = onStop();
+  stopping.waitingFor('the cluster inside the user namespace to stop');
   void stopping.done.then(() => child.stdio[3]?.destroy());
   const code = await exited;
   rmSync(pidFile, { force: true });

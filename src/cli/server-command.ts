@@ -42,6 +42,7 @@ export async function serverCommand(args: string[]): Promise<number> {
   );
   await stopping.done;
   process.stdout.write('tinykube server: stopping\n');
+  stopping.waitingFor('the control plane to stop');
   await cp.stop();
   log.flush();
   return 0;

@@ -1,7 +1,9 @@
-// Stopping a busy `tinykube up --network netns`: SIGTERM while it is still starting (its agents
-// spawned, its nodes not yet Ready), repeated as an impatient supervisor does, until it exits.
-// It must exit 0 only after its agents have exited, with its namespaces removed. Needs root
-// (fails under CI without it).
+// Stopping `tinykube up --network netns` as a user's terminal and supervisors do:
+// - SIGTERM while it is still starting (its agents spawned, its nodes not yet Ready), repeated as
+//   an impatient supervisor does, until it exits; a repeated signal is told what the stop waits for;
+// - its terminal closed (a real pseudo-terminal hung up: SIGHUP, then writes to it fail).
+// Either way it must exit 0 only after its agents have exited, with its namespaces removed.
+// Needs root (fails under CI without it) and python3 (for the pseudo-terminal).
 
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -13,59 +15,116 @@ import { BIN, acquireMachineLock, releaseMachineLock, sleep } from './harness.js
 import { leftovers, netns } from './netns-suite.js';
 import { alive } from '../support/processes.js';
 
-const PREFIX = `tksd${process.pid % 10000}`;
-const NODES = ['node-1', 'node-2'].map((n) => `${PREFIX}-${n}`);
+// A terminal: runs argv on a new pseudo-terminal (its controlling terminal, as a login shell's
+// job), copies what it writes to stdout, and hangs up (closes the master) when stdin closes. Exits
+// with argv's exit code (128 + signal if a signal ended it).
+const TERMINAL = `
+import os, pty, select, sys
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+while True:
+    r, _, _ = select.select([fd, 0], [], [])
+    if 0 in r and not os.read(0, 1):
+        break
+    if fd in r:
+        try:
+            data = os.read(fd, 65536)
+        except OSError:
+            data = b''
+        if not data:
+            break
+        os.write(1, data)
+os.close(fd)
+_, status = os.waitpid(pid, 0)
+code = os.waitstatus_to_exitcode(status)
+sys.exit(code if code >= 0 else 128 - code)
+`;
 
-describe('netns network: SIGTERM to a busy up', { skip: netns.skip }, () => {
-  let dataDir = '';
-  let up: ChildProcess | undefined;
-  let output = '';
-  const agents: number[] = [];
-
+/** One `up` of two netns nodes under PREFIX, with what it writes, its agents' pids, and cleanup. */
+function busyUp(prefix: string) {
+  const nodes = ['node-1', 'node-2'].map((n) => `${prefix}-${n}`);
+  const s = { dataDir: '', proc: undefined as ChildProcess | undefined, output: '', agents: [] as number[], exited: Promise.resolve<number | null>(null) };
   before(async () => {
     netns.check();
     await acquireMachineLock();
-    dataDir = mkdtempSync(join(tmpdir(), 'tinykube-e2e-'));
+    s.dataDir = mkdtempSync(join(tmpdir(), 'tinykube-e2e-'));
   });
-
   after(() => {
-    // Whatever a failed run left, by pid and by name.
-    for (const pid of [up?.pid, ...agents]) if (pid && alive(pid)) process.kill(pid, 'SIGKILL');
+    // Whatever a failed run left, by pid and by name (up itself is among the data dir's processes).
+    if (s.dataDir) for (const p of leftovers(prefix, s.dataDir)) if (p.startsWith('pid ')) process.kill(Number(p.slice(4)), 'SIGKILL');
+    for (const pid of [s.proc?.pid, ...s.agents]) if (pid && alive(pid)) process.kill(pid, 'SIGKILL');
     for (const ns of spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout.split('\n').map((l) => l.split(' ')[0]!)) {
-      if (ns.startsWith(`${PREFIX}-`)) spawnSync('ip', ['netns', 'del', ns]);
+      if (ns.startsWith(`${prefix}-`)) spawnSync('ip', ['netns', 'del', ns]);
     }
-    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(s.dataDir, { recursive: true, force: true });
     releaseMachineLock();
   });
+  const argv = (): string[] => [process.execPath, BIN, 'up', '--data-dir', s.dataDir, '--api-port', '0', '--network', 'netns', '--netns-prefix', prefix, '--nodes', '2', '--disable', 'dns'];
+  return Object.assign(s, {
+    /** Starts it (through `wrap`, e.g. a terminal), and resolves once both agents run. */
+    async start(wrap: string[] = []): Promise<void> {
+      const [cmd, ...args] = [...wrap, ...argv()];
+      s.proc = spawn(cmd!, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+      s.proc.stdout!.on('data', (d) => (s.output += d));
+      s.proc.stderr!.on('data', (d) => (s.output += d));
+      s.exited = new Promise((resolve) => s.proc!.once('exit', (code) => resolve(code)));
+      const pidFiles = nodes.map((n) => join(s.dataDir, 'nodes', n, 'agent.pid'));
+      const deadline = Date.now() + 60_000;
+      while (!pidFiles.every((f) => existsSync(f) && readFileSync(f, 'utf8').trim())) {
+        assert.ok(s.proc.exitCode === null && Date.now() < deadline, `the agents were not started:\n${s.output}`);
+        await sleep(20);
+      }
+      s.agents.push(...pidFiles.map((f) => Number(readFileSync(f, 'utf8'))));
+      assert.ok(s.agents.every(alive), 'both agents run');
+    },
+    /** Checked at once after exit: `up` waits for its agents before it exits. */
+    assertStoppedClean(code: number | null, what: string): void {
+      assert.equal(code, 0, `up's exit code (${what}):\n${s.output}`);
+      assert.deepEqual(s.agents.filter(alive), [], 'no agent outlives up');
+      assert.deepEqual(leftovers(prefix, s.dataDir), [], 'nothing left behind after stop');
+    },
+  });
+}
 
-  it('stops its agents and removes its network before it exits', async () => {
-    up = spawn(process.execPath, [BIN, 'up', '--data-dir', dataDir, '--api-port', '0', '--network', 'netns', '--netns-prefix', PREFIX, '--nodes', '2', '--disable', 'dns'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    up.stdout!.on('data', (d) => (output += d));
-    up.stderr!.on('data', (d) => (output += d));
-    const exited = new Promise<number | null>((resolve) => up!.once('exit', (code) => resolve(code)));
-    // Busy: both agents spawned, the kubeconfig (written once the nodes are Ready) not yet.
-    const pidFiles = NODES.map((n) => join(dataDir, 'nodes', n, 'agent.pid'));
-    const deadline = Date.now() + 60_000;
-    while (!pidFiles.every((f) => existsSync(f) && readFileSync(f, 'utf8').trim())) {
-      assert.ok(up.exitCode === null && Date.now() < deadline, `the agents were not started:\n${output}`);
-      await sleep(20);
-    }
-    agents.push(...pidFiles.map((f) => Number(readFileSync(f, 'utf8'))));
-    assert.ok(agents.every(alive), 'both agents run');
+describe('netns network: SIGTERM to a busy up', { skip: netns.skip }, () => {
+  const up = busyUp(`tksd${process.pid % 10000}`);
+
+  it('stops its agents and removes its network before it exits, telling a repeated signal what it waits for', async () => {
+    await up.start();
     // SIGTERM, again every 200 ms until it exits (SIGKILL after 60 s, and the test fails).
     let exitedYet = false;
-    void exited.then(() => (exitedYet = true));
+    void up.exited.then(() => (exitedYet = true));
     const started = Date.now();
+    let sent = 0;
     while (!exitedYet && Date.now() - started < 60_000) {
-      up.kill('SIGTERM');
-      await Promise.race([exited, sleep(200)]);
+      up.proc!.kill('SIGTERM');
+      sent++;
+      await Promise.race([up.exited, sleep(200)]);
     }
-    if (!exitedYet) up.kill('SIGKILL');
-    const code = await exited;
-    // Checked at once: `up` waits for its agents before it exits.
-    const survivors = agents.filter(alive);
-    assert.equal(code, 0, `up's exit code (after ${Date.now() - started} ms):\n${output}`);
-    assert.deepEqual(survivors, [], 'no agent outlives up');
-    assert.deepEqual(leftovers(PREFIX, dataDir), [], 'nothing left behind after stop');
+    if (!exitedYet) up.proc!.kill('SIGKILL');
+    up.assertStoppedClean(await up.exited, `after ${Date.now() - started} ms`);
+    // One line per step waited on, not one per signal.
+    const told = up.output.match(/^tinykube: still stopping, waiting for .+$/gm) ?? [];
+    if (sent > 1) assert.ok(told.length >= 1 && told.length <= 5, `${sent} SIGTERMs, told:\n${up.output}`);
+    assert.equal(new Set(told).size, told.length, 'each step told once');
+  });
+});
+
+describe('netns network: its terminal closed (SIGHUP)', { skip: netns.skip }, () => {
+  const up = busyUp(`tksh${process.pid % 10000}`);
+
+  it('stops as for SIGTERM: agents first, exit 0, nothing left behind', async () => {
+    await up.start(['python3', '-c', TERMINAL]);
+    // Ready (its banner written to the terminal), then the terminal hangs up.
+    const deadline = Date.now() + 90_000;
+    while (!up.output.includes('tinykube is ready')) {
+      assert.ok(up.proc!.exitCode === null && Date.now() < deadline, `not ready:\n${up.output}`);
+      await sleep(100);
+    }
+    up.proc!.stdin!.end();
+    const code = await Promise.race([up.exited, sleep(60_000).then(() => 'timeout' as const)]);
+    assert.notEqual(code, 'timeout', `up did not stop after SIGHUP:\n${up.output}`);
+    up.assertStoppedClean(code as number | null, 'after SIGHUP');
   });
 });
