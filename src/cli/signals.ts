@@ -2,6 +2,9 @@
 // each a clean stop. Listening starts before the command starts its parts, so a stop asked for
 // while starting still cleans up what started.
 
+import { closeSync, openSync } from 'node:fs';
+import { isatty } from 'node:tty';
+
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 export interface Stopping {
@@ -18,12 +21,11 @@ export function onStop(also?: Promise<void>): Stopping {
   const abort = new AbortController();
   let waiting = 'its parts to stop';
   let told = '';
+  const terminals = [0, 1, 2].filter((fd) => isatty(fd));
   const done = new Promise<void>((resolve) => {
     const stop = (signal?: NodeJS.Signals): void => {
+      detachHungUp(terminals);
       if (!abort.signal.aborted) {
-        // After SIGHUP the terminal is gone (also for the rootless network's inside, which shares
-        // it): a write to it fails with EIO, and must not end the stop half done.
-        for (const s of [process.stdout, process.stderr]) s.on('error', () => {});
         abort.abort(new Error('stopped while starting'));
         resolve();
         return;
@@ -40,4 +42,20 @@ export function onStop(also?: Promise<void>): Stopping {
     void also?.then(() => stop());
   });
   return { done, signal: abort.signal, waitingFor: (what) => (waiting = what) };
+}
+
+/** After SIGHUP the terminal is gone (also for the rootless network's inside, which shares it):
+ *  its descriptors fail with EIO. Writes must not end the stop half done, and Node 20 aborts at
+ *  exit when it cannot restore a terminal's mode (nodejs/node#51519, fixed in later Nodes), so
+ *  a descriptor that was a terminal and no longer is gets /dev/null in its place; Node then
+ *  leaves it alone at exit (not the file it saw at start). */
+function detachHungUp(terminals: number[]): void {
+  for (const s of [process.stdout, process.stderr]) if (s.listenerCount('error') === 0) s.on('error', () => {});
+  for (const fd of terminals.filter((t) => !isatty(t))) {
+    terminals.splice(terminals.indexOf(fd), 1);
+    closeSync(fd);
+    const spare = openSync('/dev/null', 'r+');
+    // Another thread took the lowest free slot meanwhile: leave that descriptor as it is.
+    if (spare !== fd) closeSync(spare);
+  }
 }

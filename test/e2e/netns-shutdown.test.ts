@@ -90,7 +90,7 @@ function busyUp(prefix: string) {
 describe('netns network: SIGTERM to a busy up', { skip: netns.skip }, () => {
   const up = busyUp(`tksd${process.pid % 10000}`);
 
-  it('stops its agents and removes its network before it exits, telling a repeated signal what it waits for', async () => {
+  it('stops its agents and removes its network before it exits, telling a repeated signal what it waits for', async (t) => {
     await up.start();
     // SIGTERM, again every 200 ms until it exits (SIGKILL after 60 s, and the test fails).
     let exitedYet = false;
@@ -108,6 +108,7 @@ describe('netns network: SIGTERM to a busy up', { skip: netns.skip }, () => {
     const told = up.output.match(/^tinykube: still stopping, waiting for .+$/gm) ?? [];
     if (sent > 1) assert.ok(told.length >= 1 && told.length <= 5, `${sent} SIGTERMs, told:\n${up.output}`);
     assert.equal(new Set(told).size, told.length, 'each step told once');
+    t.diagnostic(`${sent} SIGTERMs; told: ${told.join(' | ')}`);
   });
 });
 
