@@ -19,7 +19,7 @@ import { eventually } from '../../test/support/eventually.js';
 
 const log = pino({ level: 'silent' });
 const NODE = 'node-a';
-const POD_CIDR = '127.244.7.0/24';
+const POD_CIDR = '127.247.20.0/24';
 
 /** Starts processes for real and remembers their process groups. */
 function trackingRunner(pids: number[]): ProcessRunner {
@@ -107,7 +107,7 @@ describe('node agent', () => {
       return cond(p, 'Ready') === 'True' ? p : undefined;
     }, 15_000, 'sleeper ready');
     assert.equal(pod.status?.phase, 'Running');
-    assert.match(pod.status?.podIP ?? '', /^127\.244\.7\.\d+$/);
+    assert.match(pod.status?.podIP ?? '', /^127\.247\.20\.\d+$/);
     assert.equal(pod.status?.hostIP, '127.0.0.1');
     const cs = main(pod);
     assert.ok(cs.state.running);

@@ -1,5 +1,5 @@
 // The built-in servers as the agent runs them: the argv from resolveContainer, the pod's
-// variables in the environment, a pod IP of their own in 127.244.0.0/16.
+// variables in the environment, a pod IP of their own in 127.247.0.0/16.
 
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,7 +17,7 @@ after(() => rmSync(dataDir, { recursive: true, force: true }));
 
 let nextHost = 1 + Math.floor(Math.random() * 200);
 /** A pod IP no other test of this file uses. */
-const podIP = (): string => `127.244.${250 - (process.pid % 5)}.${nextHost++}`;
+const podIP = (): string => `127.247.${250 - (process.pid % 5)}.${nextHost++}`;
 
 function freePort(host: string, kind: 'tcp' | 'udp'): Promise<number> {
   return new Promise((resolve, reject) => {

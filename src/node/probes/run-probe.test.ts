@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { Container, Probe } from '../../apis/core/pod-template.js';
 import { resolvePort, runProbe } from './run-probe.js';
 
-const HOST = '127.244.250.2';
+const HOST = '127.247.240.2';
 
 describe('runProbe', () => {
   let server: http.Server;
@@ -39,7 +39,7 @@ describe('runProbe', () => {
       name: 'http refused',
       probe: () => ({ httpGet: { path: '/', port: closedPort } }),
       ok: false,
-      output: /^Get "http:\/\/127\.244\.250\.2:\d+\/": dial tcp 127\.244\.250\.2:\d+: connect: connection refused$/,
+      output: /^Get "http:\/\/127\.247\.240\.2:\d+\/": dial tcp 127\.247\.240\.2:\d+: connect: connection refused$/,
     },
     { name: 'tcp open', probe: () => ({ tcpSocket: { port } }), ok: true },
     { name: 'tcp refused', probe: () => ({ tcpSocket: { port: closedPort } }), ok: false, output: /connection refused$/ },

@@ -24,7 +24,7 @@ after(async () => {
 });
 
 let nextHost = 1 + Math.floor(Math.random() * 200);
-const podIP = (): string => `127.244.${245 - (process.pid % 5)}.${nextHost++}`;
+const podIP = (): string => `127.247.${245 - (process.pid % 5)}.${nextHost++}`;
 
 interface Started {
   ip: string;

@@ -26,41 +26,41 @@ function roundTrip(ip: string, port: number, data: Buffer): Promise<{ body: Buff
 
 test('TCP listener', async (t) => {
   // An echo server that answers only after the client's FIN: needs half-close end to end.
-  await tcpServer('127.244.8.1', 5500, (s) => {
+  await tcpServer('127.247.8.1', 5500, (s) => {
     const got: Buffer[] = [];
     s.on('data', (d) => got.push(d));
     s.on('end', () => s.end(Buffer.concat(got)));
   });
   const balancer = new Balancer(deps.clock);
   let route: Route = { verdict: 'forward', balancer, stats: noStats };
-  const l = await listenTcp('127.96.8.1', 5500, () => route, deps);
+  const l = await listenTcp('127.98.8.1', 5500, () => route, deps);
   try {
     await t.test('8 MiB through, half-closed, intact (backpressure on both pipes)', async () => {
-      balancer.configure({ backends: [{ key: '127.244.8.1:5500', ip: '127.244.8.1', port: 5500, weight: 1 }], scheduler: 'rr', drainMs: 0 });
+      balancer.configure({ backends: [{ key: '127.247.8.1:5500', ip: '127.247.8.1', port: 5500, weight: 1 }], scheduler: 'rr', drainMs: 0 });
       const data = randomBytes(8 << 20);
-      const r = await roundTrip('127.96.8.1', 5500, data);
+      const r = await roundTrip('127.98.8.1', 5500, data);
       assert.ok('body' in r, JSON.stringify(r));
       assert.equal(createHash('sha256').update(r.body).digest('hex'), createHash('sha256').update(data).digest('hex'));
-      assert.equal(balancer.activeConnections('127.244.8.1:5500'), 0, 'released once both sides closed');
+      assert.equal(balancer.activeConnections('127.247.8.1:5500'), 0, 'released once both sides closed');
     });
     await t.test('a dead endpoint is skipped for a live one', async () => {
       balancer.configure({
         backends: [
-          { key: '127.244.8.2:5500', ip: '127.244.8.2', port: 5500, weight: 1 },
-          { key: '127.244.8.1:5500', ip: '127.244.8.1', port: 5500, weight: 1 },
+          { key: '127.247.8.2:5500', ip: '127.247.8.2', port: 5500, weight: 1 },
+          { key: '127.247.8.1:5500', ip: '127.247.8.1', port: 5500, weight: 1 },
         ],
         scheduler: 'rr',
         drainMs: 0,
       });
-      for (let i = 0; i < 4; i++) assert.deepEqual(await roundTrip('127.96.8.1', 5500, Buffer.from('x')), { body: Buffer.from('x') });
+      for (let i = 0; i < 4; i++) assert.deepEqual(await roundTrip('127.98.8.1', 5500, Buffer.from('x')), { body: Buffer.from('x') });
     });
     await t.test('every endpoint dead: reset, no hang', async () => {
-      balancer.configure({ backends: [{ key: '127.244.8.2:5500', ip: '127.244.8.2', port: 5500, weight: 1 }], scheduler: 'rr', drainMs: 0 });
-      assert.deepEqual(await roundTrip('127.96.8.1', 5500, Buffer.from('x')), { error: 'ECONNRESET' });
+      balancer.configure({ backends: [{ key: '127.247.8.2:5500', ip: '127.247.8.2', port: 5500, weight: 1 }], scheduler: 'rr', drainMs: 0 });
+      assert.deepEqual(await roundTrip('127.98.8.1', 5500, Buffer.from('x')), { error: 'ECONNRESET' });
     });
     await t.test('drop verdict: reset at once', async () => {
       route = { ...route, verdict: 'drop' };
-      assert.deepEqual(await roundTrip('127.96.8.1', 5500, Buffer.from('x')), { error: 'ECONNRESET' });
+      assert.deepEqual(await roundTrip('127.98.8.1', 5500, Buffer.from('x')), { error: 'ECONNRESET' });
     });
   } finally {
     await l.close();
