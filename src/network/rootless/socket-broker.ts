@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import net from 'node:net';
-import { fileURLToPath } from 'node:url';
+import { scriptArgv } from '../../util/script-argv.js';
 import { HandleReplies, type Handle, type HandleReply } from '../handle-replies.js';
 
 export type BrokerRequest =
@@ -17,7 +17,6 @@ type Request = BrokerRequest extends infer T ? (T extends unknown ? Omit<T, 'id'
 
 export type BrokerReply = HandleReply;
 
-const CHILD = fileURLToPath(new URL('./socket-broker-child.js', import.meta.url));
 
 export class SocketBroker {
   private readonly replies = new HandleReplies('the socket broker');
@@ -29,7 +28,7 @@ export class SocketBroker {
 
   /** A broker for the namespace at `netnsPath` (e.g. /run/netns/NAME). */
   static start(netnsPath: string): Promise<SocketBroker> {
-    const child = spawn('nsenter', [`--net=${netnsPath}`, '--', process.execPath, CHILD], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = spawn('nsenter', [`--net=${netnsPath}`, '--', ...scriptArgv('network/rootless/socket-broker-child')], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     return new Promise((resolve, reject) => {
       child.once('spawn', () => resolve(new SocketBroker(child, netnsPath)));
       child.once('error', reject);

@@ -3,9 +3,8 @@
 // decided from the pod alone; the one effect is creating the container's working directory.
 
 import { existsSync, mkdirSync } from 'node:fs';
-import { dirname, extname, isAbsolute, join } from 'node:path';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { isAbsolute, join } from 'node:path';
+import { scriptArgv } from '../../util/script-argv.js';
 import type { Container } from '../../apis/core/pod-template.js';
 import type { Pod } from '../../apis/core/pods.js';
 import { podDir } from '../logs.js';
@@ -134,20 +133,6 @@ function planFor(ref: ImageRef, c: Container, meta: ImageMeta | undefined, files
     spec: { kind: 'echo', listeners: declaredListeners(c, true), image: repository },
     warning: `image ${c.image ?? ''} is not built into tinykube; running the echo server on the declared ports`,
   };
-}
-
-const HERE = fileURLToPath(import.meta.url);
-
-/**
- * The command line of a script of ours (a path under src/ or dist/, without extension). Built,
- * this file is dist/node/images/resolve.js and scripts are plain JS; under tsx (tests) it is
- * src/…/resolve.ts and scripts are TypeScript, so the child gets tsx's loader by absolute URL
- * (found from here, whatever the child's working directory).
- */
-function scriptArgv(fromRoot: string): string[] {
-  const ext = extname(HERE);
-  const script = join(dirname(HERE), '..', '..', `${fromRoot}${ext === '.ts' ? '.ts' : '.js'}`);
-  return ext === '.ts' ? [process.execPath, '--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href, script] : [process.execPath, script];
 }
 
 /** The built-in server every built-in image but the DNS runs. */

@@ -5,13 +5,13 @@
 
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { once } from 'node:events';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { requiresCommand, requiresNetns } from '../../../test/support/requires.js';
-import { NETNS_RUN } from '../../network/netns/names.js';
+import { assertEchoed, echoDigest, serveInNs } from '../../../test/support/netns-echo.js';
 import { NetnsSockets } from '../../network/netns/netns-sockets.js';
 import { dialFailure, dialPod, type PortTarget } from './dial.js';
 
@@ -22,22 +22,8 @@ const run = promisify(execFile);
 const listeners = new NetnsSockets();
 const target: PortTarget = { podName: 'web', podUID: 'uid-1', podIP: '127.0.0.1', netns: NS };
 const BIG = randomBytes(8 << 20);
-const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
-/** A server inside the namespace: `onConn` gets each connection; resolves with its port. */
-async function serveInNs(onConn: (c: net.Socket) => void): Promise<{ server: net.Server; port: number }> {
-  const server = net.createServer({ allowHalfOpen: true }, onConn);
-  await new Promise<void>(async (resolve) => server.listen(await listeners.listen(`${NETNS_RUN}/${NS}`, '127.0.0.1', 0), resolve));
-  return { server, port: (server.address() as net.AddressInfo).port };
-}
-
-/** Everything read up to the peer's end (the socket stays open for writing). */
-async function readAll(c: net.Socket): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  c.on('data', (d: Buffer) => parts.push(d));
-  await once(c, 'end');
-  return Buffer.concat(parts);
-}
+const serve = (onConn: (c: net.Socket) => void) => serveInNs(listeners, NS, onConn);
 
 describe('dialPod into a network namespace', { skip }, () => {
   before(async () => {
@@ -53,23 +39,10 @@ describe('dialPod into a network namespace', { skip }, () => {
 
   it('carries a large answer whole, both ways, and the server ending closes the client', async () => {
     // An echo that answers 8 MiB after the request's end: the request's end reaches the server.
-    const { server, port } = await serveInNs((c) => {
-      void readAll(c).then((req) => c.end(Buffer.concat([Buffer.from(`${req.length} ${sha(req)}\n`), BIG])));
-    });
+    const { server, port } = await echoDigest(listeners, NS, BIG);
     try {
       const conns = await Promise.all([1, 2, 3].map(() => dialPod(target, port)));
-      const answers = conns.map(async (conn) => {
-        const request = randomBytes(2 << 20);
-        const answer = readAll(conn);
-        conn.end(request);
-        const got = await answer;
-        const nl = got.indexOf('\n');
-        assert.equal(got.subarray(0, nl).toString(), `${request.length} ${sha(request)}`);
-        assert.equal(got.length - nl - 1, BIG.length);
-        assert.equal(sha(got.subarray(nl + 1)), sha(BIG));
-        if (!conn.closed) await once(conn, 'close');
-      });
-      await Promise.all(answers);
+      await Promise.all(conns.map((conn) => assertEchoed(conn, BIG)));
     } finally {
       server.close();
     }
@@ -77,7 +50,7 @@ describe('dialPod into a network namespace', { skip }, () => {
 
   it('a client that goes away ends the server side', async () => {
     let serverSide: net.Socket | undefined;
-    const { server, port } = await serveInNs((c) => {
+    const { server, port } = await serve((c) => {
       serverSide = c.on('error', () => {}).resume();
     });
     try {
