@@ -17,7 +17,6 @@ type Request = BrokerRequest extends infer T ? (T extends unknown ? Omit<T, 'id'
 
 export type BrokerReply = HandleReply;
 
-
 export class SocketBroker {
   private readonly replies = new HandleReplies('the socket broker');
 
