@@ -67,7 +67,11 @@ describe('scheduler', () => {
   it('binds pending pods once a Ready node appears, spreading them by pod count', async () => {
     nodes.push(await startFakeNode(client, 'node-a', { disk: 'ssd' }));
     await eventually(async () => (await nodeOf('early')) === 'node-a', 10_000, 'early bound');
-    const [ev] = (await eventsOf('early')).filter((e) => e.reason === 'Scheduled');
+    // The Event is written after the binding, and may land a commit later.
+    const [ev] = await eventually(async () => {
+      const evs = (await eventsOf('early')).filter((e) => e.reason === 'Scheduled');
+      return evs.length > 0 && evs;
+    }, 10_000, 'Scheduled');
     assert.equal(ev.message, 'Successfully assigned default/early to node-a');
     nodes.push(await startFakeNode(client, 'node-b'));
     for (const n of ['s1', 's2', 's3']) await client.create(R.pods, NS, pod(n));
