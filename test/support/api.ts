@@ -1,5 +1,6 @@
 // An in-process API (REST storage on an in-memory SQLite store, bootstrapped like `up`) for
-// tests of components that talk to the API through a Client.
+// tests of components that talk to the API through a Client. The store group-commits, as `up`'s
+// and `server`'s do: a write is answered after its turn of the loop's commit, not at once.
 
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { Rest } from '../../src/api/rest/rest.js';
@@ -18,7 +19,7 @@ export interface TestApi {
 }
 
 export async function startTestApi(config: Partial<ApiConfig> = {}): Promise<TestApi> {
-  const store = await openSqliteStore(':memory:', { compactIntervalMs: 0 });
+  const store = await openSqliteStore(':memory:', { compactIntervalMs: 0, groupCommit: true });
   const full: ApiConfig = {
     serviceCIDR: '127.96.0.0/16',
     nodePortRange: { min: 30000, max: 32767 },

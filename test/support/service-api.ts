@@ -85,7 +85,7 @@ export class ServiceApi {
 }
 
 export async function withServiceApi(fn: (api: ServiceApi) => Promise<void>, cfg?: ApiConfig): Promise<void> {
-  const store = await openSqliteStore(':memory:');
+  const store = await openSqliteStore(':memory:', { groupCommit: true });
   try {
     await fn(new ServiceApi(store, cfg));
   } finally {
