@@ -303,7 +303,8 @@ export class Rest {
       const old = decodeObject(r, stored);
       // Otherwise a second parse is the caller's copy: cheaper than a deep clone of the first.
       const desired = mutate(how.readsCurrentOnly ? old : decodeObject(r, stored));
-      const obj = this.prepareUpdate(r, old, desired, subresource);
+      const current = stored;
+      const obj = this.prepareUpdate(r, old, desired, subresource, () => decodeObject(r, current));
       await opts.admit?.(obj, old);
       const next = managedByPatch ? obj : recordManager(r, old, obj, opts.fieldManager, this.now(), subresource);
       // Unchanged, and not stored under a key that no longer writes (rotation by `kubectl
@@ -342,12 +343,13 @@ export class Rest {
     }
   }
 
-  /** Applies the update strategy: what the client may change, defaults, generation, validation. */
-  private prepareUpdate(r: Resource, old: KubeObject, desired: KubeObject, subresource?: string): KubeObject {
+  /** Applies the update strategy: what the client may change, defaults, generation, validation.
+   *  `copyOfOld` decodes the stored entry again: a parse costs less than a deep clone. */
+  private prepareUpdate(r: Resource, old: KubeObject, desired: KubeObject, subresource: string | undefined, copyOfOld: () => KubeObject): KubeObject {
     let obj: KubeObject;
     const narrow = subresource ? SUBRESOURCE_WRITES[subresource] : undefined;
     if (narrow) {
-      obj = narrow(clone(old), desired);
+      obj = narrow(copyOfOld(), desired);
     } else {
       obj = desired;
       obj.metadata ??= {};
