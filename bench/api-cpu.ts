@@ -8,6 +8,7 @@
 //
 // With --peer, the other tree's build (dist/, e.g. the main branch in a worktree) runs the same
 // load in the same sitting, alternating with this one: the ratio of the two is the figure.
+// TK_NODE_FLAGS="--cpu-prof --cpu-prof-dir=DIR" profiles the servers.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import https from 'node:https';
@@ -36,7 +37,8 @@ interface Server {
 
 async function startServer(tree: string): Promise<Server> {
   const dir = mkdtempSync(join('/dev/shm', 'tinykube-api-cpu-'));
-  const proc = spawn(process.execPath, [join(tree, 'bin/tinykube.js'), 'server', '--data-dir', dir, '--api-port', '0', '--bind-address', '127.0.0.1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const flags = process.env.TK_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
+  const proc = spawn(process.execPath, [...flags, join(tree, 'bin/tinykube.js'), 'server', '--data-dir', dir, '--api-port', '0', '--bind-address', '127.0.0.1'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout!.on('data', (d) => (out += d));
   proc.stderr!.on('data', (d) => (out += d));
