@@ -23,7 +23,9 @@ export class FieldSet {
     this.members = new Set([...paths].map((p) => JSON.stringify(p)));
   }
 
-  private static ofKeys(keys: Iterable<string>): FieldSet {
+  /** A set of paths already written as their keys (`JSON.stringify(path)`), as a walk that
+   *  keyed them so has them: not stringified a second time. */
+  static ofKeys(keys: Iterable<string>): FieldSet {
     const s = new FieldSet();
     for (const k of keys) s.members.add(k);
     return s;
