@@ -260,13 +260,14 @@ export class Rest {
         }
       }
       if (type === 'apply') this.checkFields(r, body as KubeObject, opts);
+      // Every patch but apply works on a copy of the current object of its own (applyPatch):
+      // it may be given the server's.
       const object = await this.guaranteedUpdate(r, namespace, name, opts, (cur) => {
         const patched = applyPatch(r, cur, type, body, opts.fieldManager ?? '', opts.force === true, this.now());
         if (type !== 'apply') this.checkFields(r, patched, opts);
         const rv = patched.metadata?.resourceVersion;
         if (rv && rv !== cur.metadata.resourceVersion) throw errors.modified(r.type.resource, r.type.group, name);
         return patched;
-        // Every patch but apply works on its own copy of the current object (applyPatch).
       }, { subresource: opts.subresource, first: kv, managedByPatch: type === 'apply', readsCurrentOnly: type !== 'apply' });
       return { object, created: false };
     }
