@@ -33,6 +33,7 @@ import { requiresNetns } from '../test/support/requires.js';
 import { serve, type Running } from '../src/node/images/serve.js';
 import { watchPodStages } from './support/pod-stages.js';
 import { serverMemory } from './support/server-memory.js';
+import { requestCounts, requestsSince } from './support/request-counts.js';
 
 const { values } = parseArgs({
   options: {
@@ -168,16 +169,21 @@ async function run(network: 'loopback' | 'netns'): Promise<void> {
     console.log(`    ${BASELINE} pods   ${mib(base.kib)}, PSS ${mib(base.pss)} (${base.processes} processes; tinykube's own ${mib(base.main)})`);
     const stages = watchPodStages(t.kubeconfig, 'app=bench');
     const t0 = performance.now();
+    const cpu0 = cpuSeconds(t.pid!);
+    const requests0 = requestCounts(t);
     const ms = await applyUntilReady(t, [t.manifest('bench.yaml', deployment('bench', REPLICAS))], BASELINE + REPLICAS, t0);
+    const cpu = cpuSeconds(t.pid!) - cpu0;
+    const requests = requestsSince(requests0, requestCounts(t));
     const stage = stages.stop(t0, REPLICAS);
     const full = await settledRss(t);
     console.log(`    ${BASELINE + REPLICAS} pods  ${mib(full.kib)}, PSS ${mib(full.pss)} (${full.processes} processes; tinykube's own ${mib(full.main)})`);
     console.log(`      ${serverMemory(t)}`);
     const per = (kib: number): string => (kib / 1024 / REPLICAS).toFixed(2);
     console.log(`  marginal per pod (${BASELINE} → ${BASELINE + REPLICAS})   RSS ${per(full.kib - base.kib)} MiB, PSS ${per(full.pss - base.pss)} MiB; the floor's listeners: ${(floor.kib / 1024 / REPLICAS).toFixed(3)} MiB each; processes left ${((full.processes - base.processes) / REPLICAS).toFixed(2)} per pod`);
-    console.log(`  ${REPLICAS}-replica Deployment, apply → all Ready   ${(ms / 1000).toFixed(1)} s`);
+    console.log(`  ${REPLICAS}-replica Deployment, apply → all Ready   ${(ms / 1000).toFixed(1)} s (the server's CPU meanwhile ${cpu.toFixed(1)} s)`);
     const s = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
     console.log(`    the last pod created ${s(stage.created)}, bound ${s(stage.bound)}, its container running ${s(stage.running)}, Ready ${s(stage.ready)} (a watch of the pods)`);
+    console.log(`    the server's ${requests}`);
     console.log(`  floor: ${REPLICAS} listeners started directly        ${(floor.ms / 1000).toFixed(2)} s   → tinykube takes ${(ms / floor.ms).toFixed(0)}× the floor`);
   } finally {
     await t.destroy();

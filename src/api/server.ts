@@ -29,6 +29,7 @@ import { defaultRegistry, type Registry } from './registry.js';
 import { Rest } from './rest/rest.js';
 import { parseRequestInfo, type RequestInfo, type ResourceRequest } from './request-info.js';
 import { DEFAULT_WATCH_LIMITS, handleResource, type RequestContext, type ResourceHandlerDeps, type WatchLimits, type SubresourceHandler, type VirtualResource } from './http/resource-handler.js';
+import { RequestMetrics } from './metrics/request-metrics.js';
 import { refuseUpgrade, sendError, sendJson, toStatusError } from './http/respond.js';
 import { wantsAggregatedDiscovery } from './http/negotiate.js';
 import { aggregatedContentType, aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions } from './http/discovery.js';
@@ -107,7 +108,8 @@ export class ApiServer {
   private readonly deps: ResourceHandlerDeps;
   private readonly openApiRefs: ResourceRef[];
   private readonly upgrades = new Map<string, UpgradeHandler>();
-  private readonly metrics: MetricsSource[] = [];
+  private readonly requests = new RequestMetrics();
+  private readonly metrics: MetricsSource[] = [this.requests.registry];
   private readonly routes: Route[] = [];
   /** OpenAPI documents never change while the server runs: built once, on first request. */
   private readonly openApiDocs = new Map<string, object | undefined>();
@@ -307,6 +309,7 @@ export class ApiServer {
 
     if (info.isResource) {
       if (!ctx) throw errors.unauthorized();
+      this.requests.observe(req, res, info);
       return handleResource(this.deps, req, res, info, url, ctx);
     }
 

@@ -12,6 +12,7 @@ import { patchTypeOf } from '../rest/patch.js';
 import { parseFieldValidation } from '../rest/field-validation.js';
 import { watch } from '../rest/watch.js';
 import { makePredicate } from '../rest/filter.js';
+import { sharedLine } from '../rest/shared-event.js';
 import { toTable, type IncludeObject } from '../table.js';
 import { negotiate, type ResponseShape } from './negotiate.js';
 import { readBody, decodeBody, mediaType } from './body.js';
@@ -304,13 +305,16 @@ async function serveWatch(
       allowWatchBookmarks: q.get('allowWatchBookmarks') === 'true',
       sendInitialEvents: q.get('sendInitialEvents') === 'true',
     }, {
-      event: (type, object) => {
+      event: (type, object, source) => {
         if (ended) return;
         if (res.writableLength - turnBytes > allowed) {
           deps.onSlowWatcher(r.type.resource, res.writableLength);
           return end(true);
         }
-        const line = JSON.stringify({ type, object: type === 'BOOKMARK' ? object : encode(object) }) + '\n';
+        const encodeLine = (): string => JSON.stringify({ type, object: type === 'BOOKMARK' ? object : encode(object) }) + '\n';
+        // A whole object or its metadata is the same bytes for every watcher of the write: one
+        // encoding for all of them. A Table row depends on this stream (columns sent, the time).
+        const line = source && shape !== 'table' ? sharedLine(r, source, `${type} ${shape}`, encodeLine) : encodeLine();
         if (turnBytes === 0) setImmediate(() => (turnBytes = 0));
         turnBytes += line.length;
         res.write(line);

@@ -15,12 +15,17 @@ const RANK: Record<string, number> = { f: 0, k: 1, v: 2, i: 3 };
 export class FieldSet {
   private readonly members: Set<string>;
   private prefixes?: Set<string>;
+  /** Its FieldsV1 tree, once built or when decoded from a tree already in canonical form: a
+   *  write re-encodes every manager's entry, and most are unchanged (a status write changes one). */
+  private encoded?: JsonObject;
 
   constructor(paths: Iterable<FieldPath> = []) {
     this.members = new Set([...paths].map((p) => JSON.stringify(p)));
   }
 
-  private static ofKeys(keys: Iterable<string>): FieldSet {
+  /** A set of paths already written as their keys (`JSON.stringify(path)`), as a walk that
+   *  keyed them so has them: not stringified a second time. */
+  static ofKeys(keys: Iterable<string>): FieldSet {
     const s = new FieldSet();
     for (const k of keys) s.members.add(k);
     return s;
@@ -47,8 +52,10 @@ export class FieldSet {
     return FieldSet.ofKeys([...this.members, ...other.members]);
   }
 
+  /** `this` itself when nothing of it is in `other`. */
   difference(other: FieldSet): FieldSet {
-    return FieldSet.ofKeys([...this.members].filter((k) => !other.members.has(k)));
+    const kept = [...this.members].filter((k) => !other.members.has(k));
+    return kept.length === this.members.size ? this : FieldSet.ofKeys(kept);
   }
 
   intersection(other: FieldSet): FieldSet {
@@ -60,34 +67,51 @@ export class FieldSet {
     return [...this.members].map((k) => JSON.parse(k) as FieldPath).sort(comparePaths);
   }
 
+  /** The tree is shared with every caller (and with the tree it was decoded from): JSON to
+   *  store or send, never to change. */
   toFieldsV1(): JsonObject {
+    if (this.encoded) return this.encoded;
     const root: JsonObject = {};
     for (const path of this.paths()) {
       let node = root;
       for (const pe of path) node = (node[pe] ??= {}) as JsonObject;
       node['.'] = {};
     }
-    return compact(root) as JsonObject;
+    return (this.encoded = compact(root) as JsonObject);
   }
 
   /** Throws on anything that is not a FieldsV1 tree. */
   static fromFieldsV1(fields: unknown): FieldSet {
     const paths: FieldPath[] = [];
+    // Canonical: what toFieldsV1 builds, `.` first and only beside members below, then the
+    // elements in order. Stored entries are (this server wrote them); a client's may not be.
+    let canonical = true;
     const walk = (node: unknown, prefix: FieldPath): void => {
       if (!isObject(node)) throw new Error(`invalid FieldsV1 at ${pathString(prefix)}`);
-      for (const [pe, childNode] of Object.entries(node)) {
+      const keys = Object.keys(node);
+      if ('.' in node && (prefix.length === 0 || keys[0] !== '.' || keys.length === 1 || !isEmptyObject(node['.']))) canonical = false;
+      let previous: PathElement | undefined;
+      for (const pe of keys) {
         if (pe === '.') continue;
         if (!(pe[0] in RANK) || pe[1] !== ':') throw new Error(`invalid FieldsV1 path element ${JSON.stringify(pe)}`);
+        if (previous !== undefined && compareElements(previous, pe) >= 0) canonical = false;
+        previous = pe;
         const path = [...prefix, pe];
+        const childNode = node[pe];
         if (!isObject(childNode)) throw new Error(`invalid FieldsV1 at ${pathString(path)}`);
-        const keys = Object.keys(childNode);
-        if (keys.length === 0 || '.' in childNode) paths.push(path);
+        if (Object.keys(childNode).length === 0 || '.' in childNode) paths.push(path);
         walk(childNode, path);
       }
     };
     walk(fields, []);
-    return new FieldSet(paths);
+    const set = new FieldSet(paths);
+    if (canonical) set.encoded = fields as JsonObject;
+    return set;
   }
+}
+
+function isEmptyObject(v: unknown): boolean {
+  return isObject(v) && Object.keys(v).length === 0;
 }
 
 /** Drops the `.` marker where it is alone: a member without members below is just `{}`. */

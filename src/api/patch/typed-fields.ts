@@ -59,20 +59,20 @@ export function compareFields(before: JsonObject, after: JsonObject, schema: Sch
     }
   }
   const collect = (obj: JsonObject) => {
-    const m = new Map<string, { path: FieldPath; value: unknown; kind: Kind }>();
-    walk(obj, schema, [], (path, value, kind) => m.set(JSON.stringify(path), { path, value, kind }), false);
+    const m = new Map<string, { value: unknown; kind: Kind }>();
+    walk(obj, schema, [], (path, value, kind) => m.set(JSON.stringify(path), { value, kind }), false);
     return m;
   };
   const old = collect(before);
   const now = collect(after);
-  const only = (a: typeof old, b: typeof old) => new FieldSet([...a].filter(([k]) => !b.has(k)).map(([, v]) => v.path));
-  const modified: FieldPath[] = [];
+  const only = (a: typeof old, b: typeof old) => FieldSet.ofKeys([...a.keys()].filter((k) => !b.has(k)));
+  const modified: string[] = [];
   for (const [k, n] of now) {
     const o = old.get(k);
     const leaf = o?.kind === 'leaf' || n.kind === 'leaf';
-    if (o && leaf && (o.kind !== n.kind || !deepEqual(o.value, n.value))) modified.push(n.path);
+    if (o && leaf && (o.kind !== n.kind || !deepEqual(o.value, n.value))) modified.push(k);
   }
-  return { added: only(now, old), removed: only(old, now), modified: new FieldSet(modified) };
+  return { added: only(now, old), removed: only(old, now), modified: FieldSet.ofKeys(modified) };
 }
 
 function walk(value: unknown, schema: Schema | undefined, path: FieldPath, visit: Visit, unique: boolean): void {

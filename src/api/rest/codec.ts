@@ -21,6 +21,15 @@ export function decodeObject(r: Resource, kv: KeyValue): KubeObject {
   return obj;
 }
 
+/** decodeObject(r, kv) for the entry just stored from `obj` (kv.value is encodeObject(r, obj)),
+ *  without parsing back what was just encoded: the same JSON, key order included (metadata's
+ *  resourceVersion last). `obj` is the writer's own: the result shares its parts. */
+export function asStored(r: Resource, obj: KubeObject, kv: KeyValue): KubeObject {
+  if (r.type.storedAs) return decodeObject(r, kv);
+  const { resourceVersion: _rv, ...metadata } = obj.metadata;
+  return { ...obj, apiVersion: r.apiVersion, kind: r.type.kind, metadata: { ...metadata, resourceVersion: String(kv.modRevision) } };
+}
+
 /** Every watcher of a write is handed the same KeyValue: its value is parsed once and shared.
  *  Frozen, so a consumer that changed a shared part would fail loudly instead of changing it
  *  for every other cache. */

@@ -5,7 +5,8 @@ import type { Resource } from '../registry.js';
 import { parseLabelSelector, matchesLabels } from '../../util/labels.js';
 import { parseFieldSelector, matchesFields, checkFieldLabels } from '../../util/fields.js';
 
-export type Predicate = (obj: KubeObject) => boolean;
+/** `fields`, when given, is objectFields(r, obj) worked out by the caller (once for many watchers). */
+export type Predicate = (obj: KubeObject, fields?: () => Record<string, string>) => boolean;
 
 export interface SelectorOptions {
   labelSelector?: string;
@@ -26,6 +27,6 @@ export function makePredicate(r: Resource, opts: SelectorOptions): Predicate | u
   if (!labels && !fields) return undefined;
   // The field names a resource supports are those of its field set (400 for any other).
   if (fields) checkFieldLabels(fields, Object.keys(objectFields(r, { metadata: {}, spec: {}, status: {} })));
-  return (obj) =>
-    (!labels || matchesLabels(labels, obj.metadata.labels)) && (!fields || matchesFields(fields, objectFields(r, obj)));
+  return (obj, known) =>
+    (!labels || matchesLabels(labels, obj.metadata.labels)) && (!fields || matchesFields(fields, known ? known() : objectFields(r, obj)));
 }

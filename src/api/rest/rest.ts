@@ -9,7 +9,7 @@ import { StoreError } from '../../store/store.js';
 import type { ApiConfig, KubeObject, WriteContext } from '../../apis/types.js';
 import { errors, StatusError, type FieldError } from '../../util/status-errors.js';
 import { type Resource, type Registry, objectKey, listPrefix } from '../registry.js';
-import { encodeObject, decodeObject, clone, dropNulls } from './codec.js';
+import { encodeObject, decodeObject, asStored, clone, dropNulls } from './codec.js';
 import { jsonEqual } from '../../util/json-equal.js';
 import { makePredicate, type SelectorOptions } from './filter.js';
 import { decodeContinue, encodeContinue } from './continue.js';
@@ -57,6 +57,18 @@ export interface DeleteOptions {
 export interface PatchOptions extends WriteOptions {
   force?: boolean;
   subresource?: string;
+}
+
+/** How guaranteedUpdate runs one write. */
+interface UpdateHow {
+  /** The subresource written (its strategy narrows what changes). */
+  subresource?: string;
+  /** The current entry, when the caller has just read it. */
+  first?: KeyValue;
+  /** The patch recorded managedFields itself (server-side apply). */
+  managedByPatch?: boolean;
+  /** `mutate` does not change the object it is given: it gets the server's own decoded copy. */
+  readsCurrentOnly?: boolean;
 }
 
 /** How many times a read-modify-write retries on a concurrent change before answering 409. */
@@ -183,7 +195,7 @@ export class Rest {
     }
     try {
       const kv = await this.store.create(objectKey(r, stored.metadata.namespace, stored.metadata.name!), encodeObject(r, stored));
-      return decodeObject(r, kv);
+      return asStored(r, stored, kv);
     } catch (e) {
       await undo?.();
       if (e instanceof StoreError && e.code === 'exists') throw errors.alreadyExists(r.type.resource, r.type.group, stored.metadata.name!);
@@ -213,7 +225,7 @@ export class Rest {
       const obj = clone(input);
       this.checkFields(r, obj, opts);
       return obj;
-    }, opts.subresource);
+    }, { subresource: opts.subresource, readsCurrentOnly: true });
   }
 
   async patch(
@@ -248,13 +260,15 @@ export class Rest {
         }
       }
       if (type === 'apply') this.checkFields(r, body as KubeObject, opts);
+      // Every patch but apply works on a copy of the current object of its own (applyPatch):
+      // it may be given the server's.
       const object = await this.guaranteedUpdate(r, namespace, name, opts, (cur) => {
         const patched = applyPatch(r, cur, type, body, opts.fieldManager ?? '', opts.force === true, this.now());
         if (type !== 'apply') this.checkFields(r, patched, opts);
         const rv = patched.metadata?.resourceVersion;
         if (rv && rv !== cur.metadata.resourceVersion) throw errors.modified(r.type.resource, r.type.group, name);
         return patched;
-      }, opts.subresource, kv, type === 'apply');
+      }, { subresource: opts.subresource, first: kv, managedByPatch: type === 'apply', readsCurrentOnly: type !== 'apply' });
       return { object, created: false };
     }
   }
@@ -268,7 +282,7 @@ export class Rest {
     fn: (current: KubeObject) => KubeObject,
     opts: WriteOptions & { subresource?: string } = {},
   ): Promise<KubeObject> {
-    return this.guaranteedUpdate(r, namespace, name, opts, fn, opts.subresource);
+    return this.guaranteedUpdate(r, namespace, name, opts, fn, { subresource: opts.subresource });
   }
 
   /**
@@ -281,17 +295,17 @@ export class Rest {
     name: string,
     opts: WriteOptions,
     mutate: (current: KubeObject) => KubeObject,
-    subresource?: string,
-    first?: KeyValue,
-    managedByPatch = false,
+    how: UpdateHow = {},
   ): Promise<KubeObject> {
-    let stored = first;
+    const { subresource, managedByPatch = false } = how;
+    let stored = how.first;
     for (let attempt = 0; ; attempt++) {
       stored ??= await this.read(r, namespace, name);
       const old = decodeObject(r, stored);
-      // A second parse is the caller's copy: cheaper than a deep clone of the first.
-      const desired = mutate(decodeObject(r, stored));
-      const obj = this.prepareUpdate(r, old, desired, subresource);
+      // Otherwise a second parse is the caller's copy: cheaper than a deep clone of the first.
+      const desired = mutate(how.readsCurrentOnly ? old : decodeObject(r, stored));
+      const current = stored;
+      const obj = this.prepareUpdate(r, old, desired, subresource, () => decodeObject(r, current));
       await opts.admit?.(obj, old);
       const next = managedByPatch ? obj : recordManager(r, old, obj, opts.fieldManager, this.now(), subresource);
       // Unchanged, and not stored under a key that no longer writes (rotation by `kubectl
@@ -314,6 +328,7 @@ export class Rest {
         } else {
           kv = await this.store.update(key, encodeObject(r, next), Number(old.metadata.resourceVersion));
           await r.type.afterUpdate?.(next, old, ctx);
+          return asStored(r, next, kv);
         }
         return decodeObject(r, kv);
       } catch (e) {
@@ -329,12 +344,13 @@ export class Rest {
     }
   }
 
-  /** Applies the update strategy: what the client may change, defaults, generation, validation. */
-  private prepareUpdate(r: Resource, old: KubeObject, desired: KubeObject, subresource?: string): KubeObject {
+  /** Applies the update strategy: what the client may change, defaults, generation, validation.
+   *  `copyOfOld` decodes the stored entry again: a parse costs less than a deep clone. */
+  private prepareUpdate(r: Resource, old: KubeObject, desired: KubeObject, subresource: string | undefined, copyOfOld: () => KubeObject): KubeObject {
     let obj: KubeObject;
     const narrow = subresource ? SUBRESOURCE_WRITES[subresource] : undefined;
     if (narrow) {
-      obj = narrow(clone(old), desired);
+      obj = narrow(copyOfOld(), desired);
     } else {
       obj = desired;
       obj.metadata ??= {};

@@ -9,17 +9,20 @@
 // ADDED (as the apiserver's cacher does), so a client's cache stays equal to a fresh list.
 
 import type { KubeObject } from '../../apis/types.js';
-import { StoreError, type WatchEvent } from '../../store/store.js';
+import { StoreError, type KeyValue, type WatchEvent } from '../../store/store.js';
 import { errors, type Status, StatusError } from '../../util/status-errors.js';
 import { type Resource, listPrefix } from '../registry.js';
 import { decodeShared } from './codec.js';
-import { makePredicate, type SelectorOptions } from './filter.js';
+import { makePredicate, type Predicate, type SelectorOptions } from './filter.js';
+import { sharedFields, sharedView } from './shared-event.js';
 import type { Rest } from './rest.js';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
 
 export interface WatchSink {
-  event(type: Exclude<WatchEventType, 'ERROR'>, object: KubeObject): void;
+  /** `source`: the store entry a change event was decoded from (none for the initial list and
+   *  bookmarks), the key of what watchers of one write share (shared-event.ts). */
+  event(type: Exclude<WatchEventType, 'ERROR'>, object: KubeObject, source?: KeyValue): void;
   /** The watch ended with an error (e.g. 410 Expired); the stream should close after it. */
   error(status: Status): void;
 }
@@ -81,18 +84,21 @@ export async function watch(
   }
 }
 
-/** Without a selector every object matches, and the previous value is not decoded. */
-function deliver(r: Resource, e: WatchEvent, match: ((o: KubeObject) => boolean) | undefined, sink: WatchSink): void {
-  const obj = decodeShared(r, e.kv);
+/** Without a selector every object matches, and the previous value is not decoded. Selectors
+ *  are matched against the write's shared view and fields; a watcher gets its own object only
+ *  for an event it is sent. */
+function deliver(r: Resource, e: WatchEvent, match: Predicate | undefined, sink: WatchSink): void {
+  const matches = (kv: KeyValue): boolean => !match || match(sharedView(r, kv), () => sharedFields(r, kv));
   if (e.type === 'delete') {
-    if (!match || match(obj)) sink.event('DELETED', obj);
+    if (matches(e.kv)) sink.event('DELETED', decodeShared(r, e.kv), e.kv);
     return;
   }
-  const now = !match || match(obj);
-  const before = e.prev && !e.created ? !match || match(decodeShared(r, e.prev)) : false;
-  if (now && before) sink.event('MODIFIED', obj);
-  else if (now) sink.event('ADDED', obj);
-  else if (before) sink.event('DELETED', obj);
+  const now = matches(e.kv);
+  const before = e.prev && !e.created ? matches(e.prev) : false;
+  if (now && before) sink.event('MODIFIED', decodeShared(r, e.kv), e.kv);
+  else if (now) sink.event('ADDED', decodeShared(r, e.kv), e.kv);
+  // Leaving the selection: the new state, as the apiserver's cacher sends it.
+  else if (before) sink.event('DELETED', decodeShared(r, e.kv), e.kv);
 }
 
 function bookmark(r: Resource, revision: number, annotations?: Record<string, string>): KubeObject {
