@@ -25,7 +25,8 @@ import { clearMountNs, saveMountHolder } from './mount-holder.js';
 import { withMounts } from './runtime/mount-script.js';
 import { containerMounts } from './volumes/container-mounts.js';
 
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import type { ConfigMap } from '../apis/core/configmaps.js';
 import type { Secret } from '../apis/core/secrets.js';
 import { imageHostArgv, resolveContainer } from './images/resolve.js';
@@ -177,7 +178,6 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
       const env = containerEnv(pod, container, services.list(), { podIPs, hostIPs: opts.nodeIPs }, configSources, envWarnings, resolved.imageEnv);
       const netns = netnsOf.get(pod.metadata.uid!);
       if (netns) checkExecutable(resolved.argv[0]!, env.PATH);
-      saveStartedEnv(dataDir, pod, container.name!, env);
       // On the netns network the volumes appear at their mountPaths, and the image's WORKDIR at
       // its path, in a mount namespace of the container's own (exec enters it by the pid); on
       // loopback they are only in the pod's dir.
@@ -186,7 +186,8 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
       const ownMounts = mounts.length > 0 && resolved.cwd !== undefined;
       const privateDir = containerMountDir(dataDir, pod, container.name!);
       if (ownMounts) mkdirSync(privateDir, { recursive: true });
-      clearMountNs(dataDir, pod, container.name!);
+      // Only a netns container has a mount namespace (and maybe a holder) from its last run.
+      if (netns) clearMountNs(dataDir, pod, container.name!);
       // A hosted container's mounts are built by the first exec into it, in a sleeping process's
       // mount namespace (mount-holder.ts), which ends with the container.
       const hosted = resolved.hosted
@@ -199,14 +200,18 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
           }
         : undefined;
       if (hosted && ownMounts) saveMountHolder(dataDir, pod, container.name!, inNetns(netns, withMounts(privateDir, mounts, resolved.workdir ?? resolved.cwd!, ['sleep', 'infinity'])));
-      // Its presence tells the resource metrics the container is hosted (resource-usage.ts).
-      if (hosted) writeFileSync(hosted.cpuPath, '0');
-      else rmSync(hostedCpuPath(dataDir, pod, container.name!), { force: true });
+      // What exec and the resource metrics read is written off the loop (started-env.ts), in
+      // order; a hosted container's CPU figure is the image host's to write.
+      const fileError = (err: unknown): void => log.warn({ err, pod: pod.metadata.name, container: container.name }, 'could not write a container\'s files');
+      const written = saveStartedEnv(dataDir, pod, container.name!, env)
+        .then(() => (hosted ? undefined : rm(hostedCpuPath(dataDir, pod, container.name!), { force: true })))
+        .catch(fileError);
       return {
         argv: ownMounts ? withMounts(privateDir, mounts, resolved.workdir ?? resolved.cwd!, resolved.argv) : resolved.argv,
         started: (pid: number) => {
-          saveMainPid(dataDir, pod, container.name!, pid);
-          if (ownMounts && !hosted) saveMountNsPid(dataDir, pod, container.name!, pid);
+          void written
+            .then(() => Promise.all([saveMainPid(dataDir, pod, container.name!, pid), ownMounts && !hosted && saveMountNsPid(dataDir, pod, container.name!, pid)]))
+            .catch(fileError);
         },
         cwd: resolved.cwd,
         env,

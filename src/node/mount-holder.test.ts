@@ -76,7 +76,7 @@ describe('a hosted container’s mount holder, started by the first exec', () =>
   it("a process container's own process is its mount namespace (no holder)", async () => {
     const p = pod('d');
     mkdirSync(join(podDir(dataDir, p), 'c'), { recursive: true });
-    saveMountNsPid(dataDir, p, 'c', process.pid);
+    await saveMountNsPid(dataDir, p, 'c', process.pid);
     const marker = mountsReadyMarker(containerMountDir(dataDir, p, 'c'));
     setTimeout(() => writeFileSync(marker, ''), 100);
     assert.equal(await enterMountNs(dataDir, p, 'c'), process.pid);

@@ -84,7 +84,7 @@ async function startHolder(dataDir: string, pod: Pod, container: string, timeout
   const ended = (): boolean => child.exitCode !== null || child.signalCode !== null;
   child.once('exit', () => nodeLedger(dataDir).remove(pid));
   nodeLedger(dataDir).add(pid);
-  saveMountNsPid(dataDir, pod, container, pid);
+  await saveMountNsPid(dataDir, pod, container, pid);
   for (const until = Date.now() + timeoutMs; !existsSync(marker) && !ended() && Date.now() < until; ) await delay(10);
   // The container exited meanwhile (its agent may have found no holder to end yet): end it.
   if (!existsSync(holderPath(dataDir, pod, container))) {

@@ -14,7 +14,6 @@ import type { HostReply, HostRequest, HostedStart } from '../images/image-host.j
 import { serverEnv } from '../images/spec.js';
 import type { ProcessLedger } from './process-ledger.js';
 import type { ProcessExit, ProcessHandle, ProcessRunner, ProcessSpec } from './process-runner.js';
-import { watchLogTimes } from '../log-times.js';
 
 /** What the host is told of a container beside its ProcessSpec; and what to do once it has
  *  exited (end the process exec started to hold its volumes, mount-holder.ts). */
@@ -59,8 +58,7 @@ export class HostedRunner implements ProcessRunner {
     if (!spec.hosted) return this.inner.start(spec);
     const host = this.host ?? (this.host = this.spawnHost());
     const id = this.nextId++;
-    mkdirSync(dirname(spec.logPath), { recursive: true });
-    const times = watchLogTimes(spec.logPath);
+    // The host makes the container's directories and log, and records its log's times.
     const pod = dirname(dirname(spec.logPath));
     const hostExit = new Promise<ProcessExit>((done) => host.waiting.set(id, { done, pod }));
     const { exited: release, ...hosted } = spec.hosted;
@@ -70,7 +68,6 @@ export class HostedRunner implements ProcessRunner {
     const exited = hostExit.then((e) => {
       gone = true;
       release?.();
-      times.stop();
       return e;
     });
     return {
