@@ -126,15 +126,26 @@ function flushCpu(): void {
   }
 }
 
-process.on('message', (req: HostRequest) => {
-  if (req.op === 'start') {
-    const c = new HostedContainer(req, (exitCode) => {
-      containers.delete(req.id);
-      send({ op: 'exit', id: req.id, exitCode });
-    });
-    containers.set(req.id, c);
-    void c.start();
-  } else containers.get(req.id)?.signal(req.sig);
+// Requests come in batches: those the agent made in one turn of its loop.
+process.on('message', (batch: HostRequest[]) => {
+  for (const req of batch) {
+    if (req.op === 'start') {
+      let c: HostedContainer;
+      try {
+        c = new HostedContainer(req, (exitCode) => {
+          containers.delete(req.id);
+          send({ op: 'exit', id: req.id, exitCode });
+        });
+      } catch (e) {
+        // Its files could not be made: this container fails to start, the others go on.
+        console.error(`container ${req.podName}: ${(e as Error).message}`);
+        send({ op: 'exit', id: req.id, exitCode: 128 });
+        continue;
+      }
+      containers.set(req.id, c);
+      void c.start();
+    } else containers.get(req.id)?.signal(req.sig);
+  }
 });
 setInterval(flushCpu, CPU_FLUSH_MS);
 // The agent gone (its channel closed): its containers go with it, as a container runtime's

@@ -4,7 +4,7 @@
 
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -107,6 +107,19 @@ describe('the node image host', { timeout: 60_000 }, () => {
     assert.match(readFileSync(logPath, 'utf8'), /nginx: cannot listen on .*:8080\/TCP: .*EADDRINUSE/);
     a.handle.signal('SIGKILL');
     await a.handle.exited;
+  });
+
+  it("a container whose files cannot be made fails alone, though its start went in one batch with another's", async () => {
+    const blocker = join(dataDir, 'a-file');
+    writeFileSync(blocker, '');
+    const ip = podIP();
+    const spec = { kind: 'nginx' as const, host: ip, listeners: [{ port: 8080, proto: 'http' as const, required: true }] };
+    const bad = runner.start({ argv: ['unused'], env: {}, logPath: join(blocker, 'x.log'), hosted: { spec, podName: 'files-bad', cpuPath: join(blocker, 'cpu') } });
+    const good = await start('files-good', netexec, 8080);
+    assert.deepEqual(await bad.exited, { exitCode: 128 });
+    assert.equal(await text(`http://${good.ip}:8080/hostname`), 'files-good');
+    good.handle.signal('SIGKILL');
+    await good.handle.exited;
   });
 
   it('a kill -9 of the host ends every container it hosted (137); the next start gets a new host', async () => {

@@ -33,6 +33,9 @@ export interface HostedRunnerOptions {
 
 interface Host {
   child: ChildProcess;
+  /** Requests made in this turn of the loop, sent together at its end: a thousand pods starting
+   *  at once cost a few writes to the host's channel, not one each. */
+  outbox: HostRequest[];
   /** Each running container's exit, and its pod's directory (to count pods). */
   waiting: Map<number, { done: (e: ProcessExit) => void; pod: string }>;
 }
@@ -63,7 +66,7 @@ export class HostedRunner implements ProcessRunner {
     const hostExit = new Promise<ProcessExit>((done) => host.waiting.set(id, { done, pod }));
     const { exited: release, ...hosted } = spec.hosted;
     const req: HostRequest = { op: 'start', id, env: serverEnv(hosted.spec, spec.env), cwd: spec.cwd, logPath: spec.logPath, ...hosted };
-    host.child.send(req);
+    this.send(host, req);
     let gone = false;
     const exited = hostExit.then((e) => {
       gone = true;
@@ -75,9 +78,17 @@ export class HostedRunner implements ProcessRunner {
       exited,
       signal: (sig) => {
         if (gone || !host.child.connected) return;
-        host.child.send({ op: 'signal', id, sig: sig === 'SIGKILL' ? 'SIGKILL' : 'SIGTERM' } satisfies HostRequest);
+        this.send(host, { op: 'signal', id, sig: sig === 'SIGKILL' ? 'SIGKILL' : 'SIGTERM' });
       },
     };
+  }
+
+  private send(host: Host, req: HostRequest): void {
+    if (host.outbox.push(req) > 1) return;
+    setImmediate(() => {
+      const batch = host.outbox.splice(0);
+      if (host.child.connected) host.child.send(batch);
+    });
   }
 
   /** Ends the host (its containers are stopped already, or die with it). */
@@ -100,7 +111,7 @@ export class HostedRunner implements ProcessRunner {
     } finally {
       closeSync(fd);
     }
-    const host: Host = { child, waiting: new Map() };
+    const host: Host = { child, outbox: [], waiting: new Map() };
     const pid = child.pid;
     if (pid !== undefined) ledger.add(pid);
     child.on('message', (r: HostReply) => {
