@@ -77,6 +77,8 @@ const SANDBOX_RETRY_MS = 2_000;
 const TOKEN_RENEW_CHECK_MS = 60_000;
 /** After a FailedMount, the volumes are tried again this much later. */
 const VOLUME_RETRY_MS = 2_000;
+/** The longest an Event waits for the pod status writes to go first. */
+const EVENT_HOLD_MS = 10_000;
 
 const terminal = (pod: Pod): boolean => pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
 
@@ -151,8 +153,10 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
     }
   };
   const pods = new Informer<Pod>(client, R.pods, { fieldSelector });
-  const recorder = new EventRecorder(client, 'kubelet', nodeName, KUBELET_EVENT_LIMIT);
   const writer = new StatusWriter(client, (ns, name) => pods.get(ns, name), log);
+  // Events (Pulled, Created, Started: three per pod) wait while pod statuses are being written,
+  // so a thousand pods starting at once are Ready first and described a few seconds later.
+  const recorder = new EventRecorder(client, 'kubelet', nodeName, { ...KUBELET_EVENT_LIMIT, hold: { while: () => writer.busy, atMostMs: EVENT_HOLD_MS } });
   const workers = new Map<string, PodWorker>();
   const network = opts.network ?? hostNetwork;
   /** The network namespace of each pod with a sandbox. */
