@@ -25,12 +25,12 @@ import { clearMountNs, saveMountHolder } from './mount-holder.js';
 import { withMounts } from './runtime/mount-script.js';
 import { containerMounts } from './volumes/container-mounts.js';
 
-import { mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { ConfigMap } from '../apis/core/configmaps.js';
 import type { Secret } from '../apis/core/secrets.js';
 import { imageHostArgv, resolveContainer } from './images/resolve.js';
-import { logPath } from './logs.js';
+import { logPath, podDir } from './logs.js';
 import { NodeHeartbeat } from './node-heartbeat.js';
 import { readHostFacts } from './node-object.js';
 import { PodIPAllocator } from './pod-ips.js';
@@ -189,9 +189,9 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
       const mounts = netns ? [...volumeMounts, ...workdir] : [];
       const ownMounts = mounts.length > 0 && resolved.cwd !== undefined;
       const privateDir = containerMountDir(dataDir, pod, container.name!);
-      if (ownMounts) mkdirSync(privateDir, { recursive: true });
-      // Only a netns container has a mount namespace (and maybe a holder) from its last run.
-      if (netns) clearMountNs(dataDir, pod, container.name!);
+      // Only a netns container that ran before has a mount namespace (and maybe a holder) of
+      // its last run, in its directory: a first start costs one stat.
+      if (netns && existsSync(join(podDir(dataDir, pod), container.name!))) clearMountNs(dataDir, pod, container.name!);
       // A hosted container's mounts are built by the first exec into it, in a sleeping process's
       // mount namespace (mount-holder.ts), which ends with the container.
       const hosted = resolved.hosted
@@ -203,11 +203,12 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
             ...(ownMounts ? { exited: () => clearMountNs(dataDir, pod, container.name!) } : {}),
           }
         : undefined;
-      if (hosted && ownMounts) saveMountHolder(dataDir, pod, container.name!, inNetns(netns, withMounts(privateDir, mounts, resolved.workdir ?? resolved.cwd!, ['sleep', 'infinity'])));
+      const holder = hosted && ownMounts ? inNetns(netns, withMounts(privateDir, mounts, resolved.workdir ?? resolved.cwd!, ['sleep', 'infinity'])) : undefined;
       // What exec and the resource metrics read is written off the loop (started-env.ts), in
       // order; a hosted container's CPU figure is the image host's to write.
       const fileError = (err: unknown): void => log.warn({ err, pod: pod.metadata.name, container: container.name }, 'could not write a container\'s files');
       const written = saveStartedEnv(dataDir, pod, container.name!, env)
+        .then(() => holder && saveMountHolder(dataDir, pod, container.name!, holder))
         .then(() => (hosted ? undefined : rm(hostedCpuPath(dataDir, pod, container.name!), { force: true })))
         .catch(fileError);
       return {
