@@ -24,7 +24,14 @@ export interface EventRateLimit {
   burst: number;
   /** Events waiting for the bucket; more are dropped. */
   maxQueued: number;
+  /** Queued Events wait while `while()` says so, each at most `atMostMs` after it happened and
+   *  never while the queue is full (holding costs no Event): the kubelet's pod status writes go
+   *  first. An Event keeps the time it happened. */
+  hold?: { while: () => boolean; atMostMs: number };
 }
+
+/** How often a held queue looks again. */
+const HOLD_POLL_MS = 50;
 
 /** The kubelet's: KubeletConfiguration's eventRecordQPS and eventBurst defaults, and client-go's
  *  maxQueuedEvents. A thousand pods starting at once write 4,000 Events: these keep them from
@@ -59,17 +66,22 @@ export class EventRecorder {
     this.pump(this.limit);
   }
 
-  /** Writes what the bucket allows, and comes back when the next token is due. */
+  /** Writes what the bucket allows (unless held), and comes back when the next token is due. */
   private pump(limit: EventRateLimit): void {
     const now = Date.now();
     this.tokens = Math.min(limit.burst, this.tokens + ((now - this.refilledAt) / 1000) * limit.qps);
     this.refilledAt = now;
-    for (; this.tokens >= 1 && this.queued.length; this.tokens--) void this.write(...this.queued.shift()!).catch(() => undefined);
+    const oldest = this.queued[0]?.[4].getTime() ?? now;
+    const held = limit.hold !== undefined && this.queued.length < limit.maxQueued && now - oldest < limit.hold.atMostMs && limit.hold.while();
+    if (!held) for (; this.tokens >= 1 && this.queued.length; this.tokens--) void this.write(...this.queued.shift()!).catch(() => undefined);
     if (this.queued.length && !this.timer) {
-      this.timer = setTimeout(() => {
-        this.timer = undefined;
-        this.pump(limit);
-      }, Math.ceil(((1 - this.tokens) * 1000) / limit.qps)).unref();
+      this.timer = setTimeout(
+        () => {
+          this.timer = undefined;
+          this.pump(limit);
+        },
+        held ? HOLD_POLL_MS : Math.ceil(((1 - this.tokens) * 1000) / limit.qps),
+      ).unref();
     }
   }
 

@@ -142,3 +142,29 @@ test("a rate-limited event recorder writes its burst at once, queues what follow
   assert.deepEqual(await messages(), ['event 0', 'event 1', 'event 2', 'event 3', 'event 4']);
   await api.close();
 });
+
+test('a held event recorder writes nothing while held, then everything at once; an Event keeps the time it happened; a hold ends after atMostMs or when the queue is full', async () => {
+  const api = await startTestApi();
+  const client = api.client();
+  const obj = await client.get(R.services, 'default', 'kubernetes');
+  const written = async (reason: string) => (await client.list(R.events, 'default', { fieldSelector: `reason=${reason}` })).items as { message?: string; firstTimestamp?: string }[];
+  let busy = true;
+  const rec = new EventRecorder(client, 'test-component', undefined, { qps: 100, burst: 10, maxQueued: 4, hold: { while: () => busy, atMostMs: 60_000 } });
+  const before = Date.now();
+  for (let i = 0; i < 3; i++) rec.record(obj, 'Normal', 'Held', `event ${i}`);
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal((await written('Held')).length, 0, 'nothing written while held');
+  busy = false;
+  await eventually(async () => (await written('Held')).length === 3, 5000, 'the held events written');
+  for (const e of await written('Held')) assert.ok(Date.parse(e.firstTimestamp!) <= before + 1000, `${e.firstTimestamp}: when it happened, not when written`);
+
+  busy = true;
+  for (let i = 0; i < 4; i++) rec.record(obj, 'Normal', 'Full', `event ${i}`);
+  await eventually(async () => (await written('Full')).length === 4, 5000, 'a full queue is not held');
+  assert.equal(rec.dropped, 0);
+
+  const capped = new EventRecorder(client, 'test-component', undefined, { qps: 100, burst: 10, maxQueued: 10, hold: { while: () => true, atMostMs: 300 } });
+  capped.record(obj, 'Normal', 'Capped', 'waits at most 300 ms');
+  await eventually(async () => (await written('Capped')).length === 1, 5000, 'written once it has waited atMostMs');
+  await api.close();
+});

@@ -50,6 +50,11 @@ export class WorkQueue {
     this.timers.clear();
   }
 
+  /** Something is queued or running (keys waiting to retry are not). */
+  get busy(): boolean {
+    return this.running > 0 || this.queue.length > 0;
+  }
+
   /** Resolves when nothing is queued or running (tests). */
   idle(): Promise<void> {
     if (!this.running && !this.queue.length) return Promise.resolve();

@@ -25,11 +25,12 @@ import { clearMountNs, saveMountHolder } from './mount-holder.js';
 import { withMounts } from './runtime/mount-script.js';
 import { containerMounts } from './volumes/container-mounts.js';
 
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import type { ConfigMap } from '../apis/core/configmaps.js';
 import type { Secret } from '../apis/core/secrets.js';
 import { imageHostArgv, resolveContainer } from './images/resolve.js';
-import { logPath } from './logs.js';
+import { logPath, podDir } from './logs.js';
 import { NodeHeartbeat } from './node-heartbeat.js';
 import { readHostFacts } from './node-object.js';
 import { PodIPAllocator } from './pod-ips.js';
@@ -76,6 +77,8 @@ const SANDBOX_RETRY_MS = 2_000;
 const TOKEN_RENEW_CHECK_MS = 60_000;
 /** After a FailedMount, the volumes are tried again this much later. */
 const VOLUME_RETRY_MS = 2_000;
+/** The longest an Event waits for the pod status writes to go first. */
+const EVENT_HOLD_MS = 10_000;
 
 const terminal = (pod: Pod): boolean => pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
 
@@ -150,8 +153,10 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
     }
   };
   const pods = new Informer<Pod>(client, R.pods, { fieldSelector });
-  const recorder = new EventRecorder(client, 'kubelet', nodeName, KUBELET_EVENT_LIMIT);
   const writer = new StatusWriter(client, (ns, name) => pods.get(ns, name), log);
+  // Events (Pulled, Created, Started: three per pod) wait while pod statuses are being written,
+  // so a thousand pods starting at once are Ready first and described a few seconds later.
+  const recorder = new EventRecorder(client, 'kubelet', nodeName, { ...KUBELET_EVENT_LIMIT, hold: { while: () => writer.busy, atMostMs: EVENT_HOLD_MS } });
   const workers = new Map<string, PodWorker>();
   const network = opts.network ?? hostNetwork;
   /** The network namespace of each pod with a sandbox. */
@@ -177,7 +182,6 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
       const env = containerEnv(pod, container, services.list(), { podIPs, hostIPs: opts.nodeIPs }, configSources, envWarnings, resolved.imageEnv);
       const netns = netnsOf.get(pod.metadata.uid!);
       if (netns) checkExecutable(resolved.argv[0]!, env.PATH);
-      saveStartedEnv(dataDir, pod, container.name!, env);
       // On the netns network the volumes appear at their mountPaths, and the image's WORKDIR at
       // its path, in a mount namespace of the container's own (exec enters it by the pid); on
       // loopback they are only in the pod's dir.
@@ -185,8 +189,9 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
       const mounts = netns ? [...volumeMounts, ...workdir] : [];
       const ownMounts = mounts.length > 0 && resolved.cwd !== undefined;
       const privateDir = containerMountDir(dataDir, pod, container.name!);
-      if (ownMounts) mkdirSync(privateDir, { recursive: true });
-      clearMountNs(dataDir, pod, container.name!);
+      // Only a netns container that ran before has a mount namespace (and maybe a holder) of
+      // its last run, in its directory: a first start costs one stat.
+      if (netns && existsSync(join(podDir(dataDir, pod), container.name!))) clearMountNs(dataDir, pod, container.name!);
       // A hosted container's mounts are built by the first exec into it, in a sleeping process's
       // mount namespace (mount-holder.ts), which ends with the container.
       const hosted = resolved.hosted
@@ -198,15 +203,20 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
             ...(ownMounts ? { exited: () => clearMountNs(dataDir, pod, container.name!) } : {}),
           }
         : undefined;
-      if (hosted && ownMounts) saveMountHolder(dataDir, pod, container.name!, inNetns(netns, withMounts(privateDir, mounts, resolved.workdir ?? resolved.cwd!, ['sleep', 'infinity'])));
-      // Its presence tells the resource metrics the container is hosted (resource-usage.ts).
-      if (hosted) writeFileSync(hosted.cpuPath, '0');
-      else rmSync(hostedCpuPath(dataDir, pod, container.name!), { force: true });
+      const holder = hosted && ownMounts ? inNetns(netns, withMounts(privateDir, mounts, resolved.workdir ?? resolved.cwd!, ['sleep', 'infinity'])) : undefined;
+      // What exec and the resource metrics read is written off the loop (started-env.ts), in
+      // order; a hosted container's CPU figure is the image host's to write.
+      const fileError = (err: unknown): void => log.warn({ err, pod: pod.metadata.name, container: container.name }, 'could not write a container\'s files');
+      const written = saveStartedEnv(dataDir, pod, container.name!, env)
+        .then(() => holder && saveMountHolder(dataDir, pod, container.name!, holder))
+        .then(() => (hosted ? undefined : rm(hostedCpuPath(dataDir, pod, container.name!), { force: true })))
+        .catch(fileError);
       return {
         argv: ownMounts ? withMounts(privateDir, mounts, resolved.workdir ?? resolved.cwd!, resolved.argv) : resolved.argv,
         started: (pid: number) => {
-          saveMainPid(dataDir, pod, container.name!, pid);
-          if (ownMounts && !hosted) saveMountNsPid(dataDir, pod, container.name!, pid);
+          void written
+            .then(() => Promise.all([saveMainPid(dataDir, pod, container.name!, pid), ownMounts && !hosted && saveMountNsPid(dataDir, pod, container.name!, pid)]))
+            .catch(fileError);
         },
         cwd: resolved.cwd,
         env,

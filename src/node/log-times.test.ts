@@ -4,7 +4,7 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { formatLogTime, LogTimes, timesPath, watchLogTimes } from './log-times.js';
+import { formatLogTime, LogTimes, timesPath, watchLogTimes, writtenLogTimes } from './log-times.js';
 
 describe('log times', () => {
   it('records when the file grew, and a byte gets the time of the first record covering it', async () => {
@@ -26,6 +26,25 @@ describe('log times', () => {
       const times = new LogTimes(log);
       await times.refresh();
       assert.deepEqual([0, 3, 4, 8, 13, 14].map((o) => times.at(o, 9_999)), [1000, 1000, 2000, 3000, 3000, 9999]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("records a writer's own writes, from the size the file had when it was opened", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tinykube-logtimes-'));
+    try {
+      const log = join(dir, '1.log');
+      let now = 1_000;
+      const w = writtenLogTimes(log, 5, () => now);
+      w.wrote(4);
+      w.wrote(3);
+      await sleep(100);
+      now = 2_000;
+      w.wrote(6);
+      w.stop();
+      w.stop();
+      assert.equal(readFileSync(timesPath(log), 'utf8'), '12 1000\n18 2000\n', 'writes within the batching share a record; stop() records the rest once');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

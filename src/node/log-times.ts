@@ -13,38 +13,65 @@ const RECORD_EVERY_MS = 10;
 
 export const timesPath = (logPath: string): string => `${logPath}.times`;
 
-/** Records the growth of a log file until stop(), which records the last of it. */
-export function watchLogTimes(logPath: string, now: () => number = Date.now): { stop(): void } {
+/** Appends a `SIZE MS` record when `size()` has grown: at once on flush(), else at most every
+ *  RECORD_EVERY_MS after grew(). */
+function timesRecorder(logPath: string, size: () => number | undefined, now: () => number): { grew(): void; flush(): void } {
   let recorded = 0;
   let timer: NodeJS.Timeout | undefined;
-  const record = (): void => {
+  const flush = (): void => {
+    clearTimeout(timer);
     timer = undefined;
-    let size: number;
-    try {
-      size = statSync(logPath).size;
-    } catch {
-      return;
-    }
-    if (size <= recorded) return;
-    recorded = size;
-    appendFileSync(timesPath(logPath), `${size} ${now()}\n`);
+    const s = size();
+    if (s === undefined || s <= recorded) return;
+    recorded = s;
+    appendFileSync(timesPath(logPath), `${s} ${now()}\n`);
   };
+  return {
+    grew: () => void (timer ??= setTimeout(flush, RECORD_EVERY_MS)),
+    flush,
+  };
+}
+
+/** Records the growth of a log file until stop(), which records the last of it. */
+export function watchLogTimes(logPath: string, now: () => number = Date.now): { stop(): void } {
+  const times = timesRecorder(
+    logPath,
+    () => {
+      try {
+        return statSync(logPath).size;
+      } catch {
+        return undefined;
+      }
+    },
+    now,
+  );
   let watcher: FSWatcher | undefined;
   try {
-    watcher = watch(logPath, () => {
-      timer ??= setTimeout(record, RECORD_EVERY_MS);
-    });
+    watcher = watch(logPath, times.grew);
     watcher.on('error', () => watcher?.close());
   } catch {
     // No inotify here: lines get the time they are read at.
   }
-  record();
+  times.flush();
   return {
     stop() {
       watcher?.close();
-      clearTimeout(timer);
-      record();
+      times.flush();
     },
+  };
+}
+
+/** The times of a log whose writer tells each write (the image host writes its containers' logs
+ *  itself: no watcher, and none that could miss a file not created yet). `size`: the file's
+ *  size when the writer opened it. */
+export function writtenLogTimes(logPath: string, size: number, now: () => number = Date.now): { wrote(bytes: number): void; stop(): void } {
+  const times = timesRecorder(logPath, () => size, now);
+  return {
+    wrote(bytes) {
+      size += bytes;
+      times.grew();
+    },
+    stop: times.flush,
   };
 }
 

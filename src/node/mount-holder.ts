@@ -7,7 +7,8 @@
 // agent's process ledger (an agent restarted after a crash kills it) and ends with the container.
 
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import { join } from 'node:path';
 import type { Pod } from '../apis/core/pods.js';
@@ -19,8 +20,8 @@ import { containerMountDir, forgetMountNs, mountNsPid, mountsReady, saveMountNsP
 const holderPath = (dataDir: string, pod: Pod, container: string): string => join(podDir(dataDir, pod), container, 'mount-holder.json');
 
 /** Written when the container starts: what the first exec runs to build its mount namespace. */
-export function saveMountHolder(dataDir: string, pod: Pod, container: string, argv: string[]): void {
-  writeFileSync(holderPath(dataDir, pod, container), JSON.stringify(argv));
+export async function saveMountHolder(dataDir: string, pod: Pod, container: string, argv: string[]): Promise<void> {
+  await writeFile(holderPath(dataDir, pod, container), JSON.stringify(argv));
 }
 
 /** Ends the holder a previous exec started, if any, and forgets the container's mount namespace:
@@ -84,7 +85,7 @@ async function startHolder(dataDir: string, pod: Pod, container: string, timeout
   const ended = (): boolean => child.exitCode !== null || child.signalCode !== null;
   child.once('exit', () => nodeLedger(dataDir).remove(pid));
   nodeLedger(dataDir).add(pid);
-  saveMountNsPid(dataDir, pod, container, pid);
+  await saveMountNsPid(dataDir, pod, container, pid);
   for (const until = Date.now() + timeoutMs; !existsSync(marker) && !ended() && Date.now() < until; ) await delay(10);
   // The container exited meanwhile (its agent may have found no holder to end yet): end it.
   if (!existsSync(holderPath(dataDir, pod, container))) {

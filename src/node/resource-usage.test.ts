@@ -27,7 +27,7 @@ describe('resource usage from /proc', () => {
 
     const pod = { metadata: { namespace: 'default', name: 'p', uid: 'u1' } } as Pod;
     mkdirSync(join(podDir(dir, pod), 'c'), { recursive: true });
-    saveMainPid(dir, pod, 'c', child.pid!);
+    await saveMainPid(dir, pod, 'c', child.pid!);
     assert.equal(mainPid(dir, pod, 'c'), child.pid);
     assert.equal(mainPid(dir, pod, 'other'), undefined);
   });

@@ -3,13 +3,16 @@
 // and Secrets stay as they were at start: kubelet does not update env), and the pid of its main
 // process when it has a mount namespace of its own (volumes on the netns network). The main
 // process's pid and start time are kept too: its process group is what /metrics/resource measures.
+// They are written with fs/promises, in libuv's pool: a thousand containers starting at once made
+// these calls most of the agent's own cost per start (on loopback, in the API server's thread).
 
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import { join } from 'node:path';
 import type { Pod } from '../apis/core/pods.js';
 import { podDir } from './logs.js';
-import { processStartTime } from './runtime/process-ledger.js';
+import { processStartTime, statStartTime } from './runtime/process-ledger.js';
 import { mountsReadyMarker } from './runtime/mount-script.js';
 
 const envPath = (dataDir: string, pod: Pod, container: string): string => join(podDir(dataDir, pod), container, 'env.json');
@@ -17,7 +20,10 @@ const pidPath = (dataDir: string, pod: Pod, container: string): string => join(p
 
 const mainPidPath = (dataDir: string, pod: Pod, container: string): string => join(podDir(dataDir, pod), container, 'main.pid');
 
-const savePid = (path: string, pid: number): void => writeFileSync(path, `${pid} ${processStartTime(pid) ?? ''}`);
+async function savePid(path: string, pid: number): Promise<void> {
+  const start = await readFile(`/proc/${pid}/stat`, 'utf8').then(statStartTime, () => '');
+  await writeFile(path, `${pid} ${start ?? ''}`);
+}
 
 /** The pid in `path` while that very process runs (same start time: never a reused pid). */
 function livePid(path: string): number | undefined {
@@ -29,7 +35,7 @@ function livePid(path: string): number | undefined {
   }
 }
 
-export const saveMainPid = (dataDir: string, pod: Pod, container: string, pid: number): void => savePid(mainPidPath(dataDir, pod, container), pid);
+export const saveMainPid = (dataDir: string, pod: Pod, container: string, pid: number): Promise<void> => savePid(mainPidPath(dataDir, pod, container), pid);
 
 export const mainPid = (dataDir: string, pod: Pod, container: string): number | undefined => livePid(mainPidPath(dataDir, pod, container));
 
@@ -62,17 +68,17 @@ export async function mountsReady(dataDir: string, pod: Pod, container: string, 
   for (const until = Date.now() + timeoutMs; !existsSync(marker) && Date.now() < until; ) await delay(20);
 }
 
-export const saveMountNsPid = (dataDir: string, pod: Pod, container: string, pid: number): void => savePid(pidPath(dataDir, pod, container), pid);
+export const saveMountNsPid = (dataDir: string, pod: Pod, container: string, pid: number): Promise<void> => savePid(pidPath(dataDir, pod, container), pid);
 
 /** The pid whose mount namespace exec enters; undefined when the container has none (or its
  *  process is gone). */
 export const mountNsPid = (dataDir: string, pod: Pod, container: string): number | undefined => livePid(pidPath(dataDir, pod, container));
 
-export function saveStartedEnv(dataDir: string, pod: Pod, container: string, env: Record<string, string>): void {
+export async function saveStartedEnv(dataDir: string, pod: Pod, container: string, env: Record<string, string>): Promise<void> {
   const path = envPath(dataDir, pod, container);
-  mkdirSync(join(path, '..'), { recursive: true });
+  await mkdir(join(path, '..'), { recursive: true });
   // It may hold Secret values: readable by its owner only.
-  writeFileSync(path, JSON.stringify(env), { mode: 0o600 });
+  await writeFile(path, JSON.stringify(env), { mode: 0o600 });
 }
 
 /** Undefined when the container has not started here (or before this file existed). */

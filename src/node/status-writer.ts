@@ -59,6 +59,11 @@ export class StatusWriter {
     this.queue.add(uid);
   }
 
+  /** Writes are queued or in flight. */
+  get busy(): boolean {
+    return this.queue.busy;
+  }
+
   /** The pod is gone: nothing more to write. */
   forget(uid: string): void {
     this.wanted.delete(uid);

@@ -112,7 +112,6 @@ describe('resolveContainer', () => {
       const r = resolveContainer(pod, { name: 'c', ...c.c }, ctx);
       assert.deepEqual({ argv: r.argv, cwd: r.cwd }, { argv: c.argv, cwd: join(dataDir, 'pods', 'ns_p_u1', 'c', 'root', c.workdir ?? '') });
       assert.equal(r.builtin, undefined);
-      assert.ok(statSync(r.cwd!).isDirectory());
     });
   }
 

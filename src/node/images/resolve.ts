@@ -1,8 +1,8 @@
 // How a container runs without a container runtime (DESIGN.md "Pods and images"): the image
 // name selects a built-in server, the host's own tools, or a host program. Everything here is
-// decided from the pod alone; the one effect is creating the container's working directory.
+// decided from the pod alone, without effects: the runtime makes the working directory.
 
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { scriptArgv } from '../../util/script-argv.js';
 import type { Container } from '../../apis/core/pod-template.js';
@@ -172,12 +172,11 @@ export function busyboxOf(meta: ImageMeta | undefined, dataDir: string): { bin?:
 }
 
 /** Every container runs in a directory of its own (so `/shell?cmd=ls` or `touch x` stays inside
- *  the pod), created here. */
+ *  the pod), created by whoever starts it (the process runner, the image host). */
 export function resolveContainer(pod: Pod, container: Container, ctx: { podIPs: string[]; dataDir: string; mounts?: ContainerMount[] }): ResolvedContainer {
   const ref = parseImage(container.image ?? '');
   const meta = imageMeta(ref);
   const cwd = containerCwd(ctx.dataDir, pod, container);
-  mkdirSync(cwd, { recursive: true });
   const workdir = meta && meta.workdir !== '/' ? { workdir: meta.workdir } : {};
   // The kube-proxy DaemonSet's pod: its output is the log of the proxy this node agent runs,
   // from the proxy's start (kube-proxy-daemonset.ts).

@@ -4,13 +4,14 @@
 
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { eventually } from '../../../test/support/eventually.js';
 import type { Container } from '../../apis/core/pod-template.js';
 import { imageHostArgv, resolveContainer } from '../images/resolve.js';
+import { timesPath } from '../log-times.js';
 import { ProcessLedger } from './process-ledger.js';
 import { hostProcessRunner, type ProcessHandle } from './process-runner.js';
 import { HostedRunner } from './hosted-runner.js';
@@ -39,8 +40,8 @@ async function start(name: string, c: Omit<Container, 'name'>, port: number): Pr
   const pod = { metadata: { name, namespace: 'demo', uid: `u-${name}-${nextHost}` } };
   const r = resolveContainer(pod, { name: 'c', ...c }, { podIPs: [ip], dataDir });
   assert.ok(r.hosted, 'a built-in image is hosted');
+  // The host makes the log's directory and the container's own (resolveContainer only names it).
   const logPath = join(dataDir, 'pods', name, `${nextHost}.log`);
-  mkdirSync(join(logPath, '..'), { recursive: true });
   const env = { PATH: process.env.PATH!, POD_NAME: name, POD_NAMESPACE: 'demo', POD_IP: ip, GREETING: `hello from ${name}` };
   const handle = runner.start({ argv: r.argv, env, cwd: r.cwd, logPath, hosted: { spec: r.hosted, podName: name, cpuPath: join(logPath, '..', 'cpu') } });
   await eventually(() => fetch(`http://${ip}:${port}/`).then((res) => res.ok), 10_000, `${name} answering`);
@@ -61,6 +62,10 @@ describe('the node image host', { timeout: 60_000 }, () => {
     assert.equal(shell.output, `hello from exec-b\n${b.cwd}\n`, '/shell runs with the container\'s env, in its directory');
     await eventually(() => /GET \/hostname.html HTTP\/1.1" 200/.test(readFileSync(a.logPath, 'utf8')), 5_000, "web-a's access log");
     assert.doesNotMatch(readFileSync(a.logPath, 'utf8'), /\/shell/, "another container's requests are not in its log");
+    // The host records when its lines were written (kubectl logs --timestamps), with no watcher.
+    const lastRecord = (): string | undefined => readFileSync(timesPath(a.logPath), 'utf8').trim().split('\n').at(-1)?.split(' ')[0];
+    await eventually(() => lastRecord() === String(statSync(a.logPath).size), 5_000, "web-a's log times cover its whole log");
+    assert.equal(readFileSync(join(a.logPath, '..', 'cpu'), 'utf8'), '0', 'the host writes its CPU figure from the start');
     assert.match(readFileSync(b.logPath, 'utf8'), /GET \/shell\?cmd=/);
     b.handle.signal('SIGKILL');
     a.handle.signal('SIGKILL');
@@ -96,13 +101,25 @@ describe('the node image host', { timeout: 60_000 }, () => {
     const a = await start('port-a', netexec, 8080);
     const ip = a.ip;
     const logPath = join(dataDir, 'pods', 'port-b', 'x.log');
-    mkdirSync(join(logPath, '..'), { recursive: true });
     const spec = { kind: 'nginx' as const, host: ip, listeners: [{ port: 8080, proto: 'http' as const, required: true }] };
     const h = runner.start({ argv: ['unused'], env: {}, logPath, hosted: { spec, podName: 'port-b', cpuPath: join(logPath, '..', 'cpu') } });
     assert.deepEqual(await h.exited, { exitCode: 1 });
     assert.match(readFileSync(logPath, 'utf8'), /nginx: cannot listen on .*:8080\/TCP: .*EADDRINUSE/);
     a.handle.signal('SIGKILL');
     await a.handle.exited;
+  });
+
+  it("a container whose files cannot be made fails alone, though its start went in one batch with another's", async () => {
+    const blocker = join(dataDir, 'a-file');
+    writeFileSync(blocker, '');
+    const ip = podIP();
+    const spec = { kind: 'nginx' as const, host: ip, listeners: [{ port: 8080, proto: 'http' as const, required: true }] };
+    const bad = runner.start({ argv: ['unused'], env: {}, logPath: join(blocker, 'x.log'), hosted: { spec, podName: 'files-bad', cpuPath: join(blocker, 'cpu') } });
+    const good = await start('files-good', netexec, 8080);
+    assert.deepEqual(await bad.exited, { exitCode: 128 });
+    assert.equal(await text(`http://${good.ip}:8080/hostname`), 'files-good');
+    good.handle.signal('SIGKILL');
+    await good.handle.exited;
   });
 
   it('a kill -9 of the host ends every container it hosted (137); the next start gets a new host', async () => {

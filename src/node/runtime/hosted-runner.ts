@@ -14,7 +14,6 @@ import type { HostReply, HostRequest, HostedStart } from '../images/image-host.j
 import { serverEnv } from '../images/spec.js';
 import type { ProcessLedger } from './process-ledger.js';
 import type { ProcessExit, ProcessHandle, ProcessRunner, ProcessSpec } from './process-runner.js';
-import { watchLogTimes } from '../log-times.js';
 
 /** What the host is told of a container beside its ProcessSpec; and what to do once it has
  *  exited (end the process exec started to hold its volumes, mount-holder.ts). */
@@ -34,6 +33,9 @@ export interface HostedRunnerOptions {
 
 interface Host {
   child: ChildProcess;
+  /** Requests made in this turn of the loop, sent together at its end: a thousand pods starting
+   *  at once cost a few writes to the host's channel, not one each. */
+  outbox: HostRequest[];
   /** Each running container's exit, and its pod's directory (to count pods). */
   waiting: Map<number, { done: (e: ProcessExit) => void; pod: string }>;
 }
@@ -59,18 +61,16 @@ export class HostedRunner implements ProcessRunner {
     if (!spec.hosted) return this.inner.start(spec);
     const host = this.host ?? (this.host = this.spawnHost());
     const id = this.nextId++;
-    mkdirSync(dirname(spec.logPath), { recursive: true });
-    const times = watchLogTimes(spec.logPath);
+    // The host makes the container's directories and log, and records its log's times.
     const pod = dirname(dirname(spec.logPath));
     const hostExit = new Promise<ProcessExit>((done) => host.waiting.set(id, { done, pod }));
     const { exited: release, ...hosted } = spec.hosted;
     const req: HostRequest = { op: 'start', id, env: serverEnv(hosted.spec, spec.env), cwd: spec.cwd, logPath: spec.logPath, ...hosted };
-    host.child.send(req);
+    this.send(host, req);
     let gone = false;
     const exited = hostExit.then((e) => {
       gone = true;
       release?.();
-      times.stop();
       return e;
     });
     return {
@@ -78,9 +78,17 @@ export class HostedRunner implements ProcessRunner {
       exited,
       signal: (sig) => {
         if (gone || !host.child.connected) return;
-        host.child.send({ op: 'signal', id, sig: sig === 'SIGKILL' ? 'SIGKILL' : 'SIGTERM' } satisfies HostRequest);
+        this.send(host, { op: 'signal', id, sig: sig === 'SIGKILL' ? 'SIGKILL' : 'SIGTERM' });
       },
     };
+  }
+
+  private send(host: Host, req: HostRequest): void {
+    if (host.outbox.push(req) > 1) return;
+    setImmediate(() => {
+      const batch = host.outbox.splice(0);
+      if (host.child.connected) host.child.send(batch);
+    });
   }
 
   /** Ends the host (its containers are stopped already, or die with it). */
@@ -103,7 +111,7 @@ export class HostedRunner implements ProcessRunner {
     } finally {
       closeSync(fd);
     }
-    const host: Host = { child, waiting: new Map() };
+    const host: Host = { child, outbox: [], waiting: new Map() };
     const pid = child.pid;
     if (pid !== undefined) ledger.add(pid);
     child.on('message', (r: HostReply) => {

@@ -30,6 +30,8 @@ export function mountScript(privateDir: string, mounts: ContainerMount[]): strin
     `P=${q(privateDir)}`,
     // The mount points to restore under an overlay, before any of ours exists.
     "M=$(awk '{print $5}' /proc/self/mountinfo)",
+    // Made here, not by the agent as the container starts.
+    'mkdir -p "$P"',
     'mount -t tmpfs tinykube-pod "$P"',
     'R="$P/root"',
     'mkdir "$R"',

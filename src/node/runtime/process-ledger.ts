@@ -7,12 +7,16 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import type { ProcessRunner } from './process-runner.js';
 
-/** The start time of a process (clock ticks since boot, /proc/PID/stat field 22). */
+/** The start time in a process's /proc/PID/stat (clock ticks since boot, field 22). */
+export function statStartTime(stat: string): string | undefined {
+  // Fields after the command, which is in parentheses and may hold spaces.
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+}
+
+/** The start time of a process (clock ticks since boot). */
 export function processStartTime(pid: number): string | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command, which is in parentheses and may hold spaces.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    return statStartTime(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch {
     return undefined;
   }

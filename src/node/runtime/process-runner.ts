@@ -84,6 +84,7 @@ async function killGroup(pgid: number): Promise<void> {
 export const hostProcessRunner: ProcessRunner = {
   start(spec) {
     mkdirSync(dirname(spec.logPath), { recursive: true });
+    if (spec.cwd) mkdirSync(spec.cwd, { recursive: true });
     const fd = openSync(spec.logPath, 'a');
     let child;
     try {
