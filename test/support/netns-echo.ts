@@ -1,5 +1,5 @@
 // Servers inside a network namespace a test made (on sockets a netns socket helper bound there,
-// served by the test's process), and what the dial tests check their answers with.
+// served by the test's process), and what the dial tests check their answers and refusals with.
 
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import net from 'node:net';
 import { NETNS_RUN } from '../../src/network/netns/names.js';
 import type { NetnsSockets } from '../../src/network/netns/netns-sockets.js';
+import { dialFailure, dialPod, type PortTarget } from '../../src/node/portforward/dial.js';
 
 export const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
@@ -44,4 +45,14 @@ export async function assertEchoed(conn: net.Socket, answer: Buffer): Promise<vo
   assert.equal(got.length - nl - 1, answer.length);
   assert.equal(sha(got.subarray(nl + 1)), sha(answer));
   if (!conn.closed) await once(conn, 'close');
+}
+
+/** A dial to `port` of the pod 'web' (uid-1) at 127.0.0.1, where nothing listens, is refused in
+ *  kubelet's words. */
+export async function assertRefused(target: PortTarget, port: number): Promise<void> {
+  await assert.rejects(dialPod(target, port), (e: NodeJS.ErrnoException) => {
+    assert.equal(e.code, 'ECONNREFUSED');
+    assert.equal(dialFailure(target, port, e), `error forwarding port ${port} to pod web, uid uid-1: failed to connect to 127.0.0.1:${port} inside the pod's network: dial tcp4 127.0.0.1:${port}: connect: connection refused`);
+    return true;
+  });
 }
