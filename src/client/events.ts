@@ -11,6 +11,16 @@ import { R, type Client } from './client.js';
 /** Repeats within this window update the existing Event. */
 const AGGREGATE_MS = 10 * 60_000;
 
+/** Events of one object are listed by name, and `kubectl describe` keeps that order for Events
+ *  of the same second: as upstream's `NAME.<UnixNano hex>`, the suffix grows with the time and,
+ *  within a millisecond, with the order this process recorded them (Created before Started);
+ *  its last digits are random, so two recorders of one object in one millisecond differ. */
+let recorded = 0;
+function eventSuffix(at: Date): string {
+  const withinMs = BigInt((recorded++ % 1000) * 1000 + Math.floor(Math.random() * 1000));
+  return (BigInt(at.getTime()) * 1_000_000n + withinMs).toString(16);
+}
+
 interface Seen {
   name: string;
   namespace: string;
@@ -101,7 +111,7 @@ export class EventRecorder {
       }
     }
     const namespace = obj.metadata.namespace ?? 'default';
-    const name = `${obj.metadata.name}.${now.getTime().toString(16)}${Math.floor(Math.random() * 0xfff).toString(16)}`;
+    const name = `${obj.metadata.name}.${eventSuffix(now)}`;
     await this.client.create(R.events, namespace, {
       apiVersion: 'v1',
       kind: 'Event',

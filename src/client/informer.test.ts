@@ -96,6 +96,22 @@ test('event recorder aggregates repeats into a count', async () => {
   await api.close();
 });
 
+test("Events of one object recorded in the same millisecond are listed in the order they were recorded", async () => {
+  const api = await startTestApi();
+  const client = api.client();
+  const obj = await client.get(R.services, 'default', 'kubernetes');
+  const rec = new EventRecorder(client, 'test-component');
+  const at = new Date();
+  const reasons = ['Pulled', 'Created', 'Started', 'Killing', 'Pulled2', 'Created2', 'Started2', 'Killing2'];
+  try {
+    await Promise.all(reasons.map((r) => rec.write(obj, 'Normal', r, 'ok', at)));
+    const events = await client.list(R.events, 'default', { fieldSelector: 'involvedObject.name=kubernetes,involvedObject.kind=Service' });
+    assert.deepEqual(events.items.map((e) => e.reason), reasons);
+  } finally {
+    await api.close();
+  }
+});
+
 test('informer resumes a broken watch from its last resourceVersion, without a re-list', async () => {
   const api = await startTestApi();
   const inner = api.client();
