@@ -31,7 +31,7 @@ import { parseArgs } from 'node:util';
 import { Tinykube, eventually } from '../test/e2e/harness.js';
 import { requiresNetns } from '../test/support/requires.js';
 import { serve, type Running } from '../src/node/images/serve.js';
-import { watchPodStages } from './support/pod-stages.js';
+import { formatStage, watchPodStages } from './support/pod-stages.js';
 import { serverMemory } from './support/server-memory.js';
 import { requestCounts, requestsSince } from './support/request-counts.js';
 
@@ -185,10 +185,11 @@ async function run(network: 'loopback' | 'netns'): Promise<void> {
     const stages = watchPodStages(t.kubeconfig, 'app=bench');
     const cpu0 = treeCpu(t.pid!);
     const t0 = performance.now();
+    const wallT0 = Date.now();
     const requests0 = requestCounts(t);
     const ms = await applyUntilReady(t, [t.manifest('bench.yaml', deployment('bench', REPLICAS))], BASELINE + REPLICAS, t0);
     const requests = requestsSince(requests0, requestCounts(t));
-    const stage = stages.stop(t0, REPLICAS);
+    const stage = await stages.stop(wallT0, REPLICAS);
     const cpu1 = treeCpu(t.pid!);
     const full = await settledRss(t);
     console.log(`    ${BASELINE + REPLICAS} pods  ${mib(full.kib)}, PSS ${mib(full.pss)} (${full.processes} processes; tinykube's own ${mib(full.main)})`);
@@ -196,8 +197,8 @@ async function run(network: 'loopback' | 'netns'): Promise<void> {
     const per = (kib: number): string => (kib / 1024 / REPLICAS).toFixed(2);
     console.log(`  marginal per pod (${BASELINE} → ${BASELINE + REPLICAS})   RSS ${per(full.kib - base.kib)} MiB, PSS ${per(full.pss - base.pss)} MiB; the floor's listeners: ${(floor.kib / 1024 / REPLICAS).toFixed(3)} MiB each; processes left ${((full.processes - base.processes) / REPLICAS).toFixed(2)} per pod`);
     console.log(`  ${REPLICAS}-replica Deployment, apply → all Ready   ${(ms / 1000).toFixed(1)} s`);
-    const s = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
-    console.log(`    the last pod created ${s(stage.created)}, bound ${s(stage.bound)}, its container running ${s(stage.running)}, Ready ${s(stage.ready)} (a watch of the pods)`);
+    const s = formatStage;
+    console.log(`    the last pod created ${s(stage.created)}, bound ${s(stage.bound)}, its container running ${s(stage.running)}, Ready ${s(stage.ready)} (a watch of the pods; ≤: to the second, the watch was late)`);
     const cpu = (k: keyof typeof cpu1): string => `${(cpu1[k] - cpu0[k]).toFixed(1)} s`;
     console.log(`    CPU from apply to all Ready: server ${cpu('server')}, node agents ${cpu('agents')}, image hosts ${cpu('hosts')}, the rest ${cpu('other')}`);
     console.log(`    the server's ${requests}`);
