@@ -21,6 +21,7 @@ import { startApiRelay } from '../node/api-relay.js';
 import { startPodHandlers } from '../node/pod-handlers.js';
 import { singleHost, type PodPlacement } from '../node/pod-placement.js';
 import { onStop } from './signals.js';
+import { takeLifeline } from '../util/lifeline.js';
 
 const AGENT_FLAGS = new FlagSet(
   FLAGS,
@@ -85,7 +86,10 @@ export async function agentCommand(args: string[]): Promise<number> {
   // Dual-stack: an address and a pod CIDR per family, primary first (kubelet's --node-ip).
   const nodeIPs = values['node-ip']!.split(',');
   const podCIDRs = values['pod-cidr']!.split(',');
-  const stopping = onStop();
+  // Started by `up` (a netns node): stopped also when `up` is gone, even killed.
+  const lifeline = takeLifeline();
+  void lifeline?.then(() => log.warn('the process that started this agent has gone: stopping'));
+  const stopping = onStop(lifeline);
   // The agent's own identity (system:node:NAME), obtained with the token through a CSR; every
   // client uses it, and picks up a renewed certificate on its next connection.
   const endpoint: Endpoint = { server: values.server!, ca, cert: await nodeCredential(values.server!, ca, token, dataDir, nodeName, log) };

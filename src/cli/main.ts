@@ -14,7 +14,8 @@ import { serverCommand } from './server-command.js';
 import { FlagSet } from './flag-set.js';
 import { CONTROL_PLANE_FLAGS, FLAGS, checkDataDirOwner, controlPlaneOptions, dataDirOf, list, parseCount, parseNetwork, parseNodes, parseProxyMode, type NetworkName } from './flags.js';
 import { probeRootless } from '../network/rootless/probe.js';
-import { insideUserns, lifelineEnded } from '../network/rootless/userns.js';
+import { insideUserns } from '../network/rootless/userns.js';
+import { takeLifeline } from '../util/lifeline.js';
 import { shadowHostDirs } from '../network/rootless/mounts.js';
 import { upInUserns } from './rootless-up.js';
 import { shellCommand } from './shell-command.js';
@@ -131,7 +132,7 @@ async function up(args: string[]): Promise<number> {
     nodePortAddresses: values['nodeport-addresses'] !== undefined ? list(values['nodeport-addresses']) : undefined,
     proxyScheduler: values['proxy-scheduler'],
   };
-  const stopping = onStop(insideUserns() ? lifelineEnded() : undefined);
+  const stopping = onStop(takeLifeline());
   let netns;
   try {
     if (insideUserns()) shadowHostDirs(join(dataDir, 'run', 'overlay'));

@@ -22,6 +22,7 @@ import type { ProxyModeName } from '../proxy/index.js';
 import { startRootlessEdges, type RootlessEdges } from '../network/rootless/edges.js';
 import { OwnNetnsExecer } from '../network/rootless/own-netns-execer.js';
 import { NetnsExecer } from '../util/execer.js';
+import { lifelineEnv } from '../util/lifeline.js';
 import { startControlPlane, type ControlPlane, type ControlPlaneOptions } from './control-plane.js';
 
 export interface NetnsClusterOptions extends Omit<ControlPlaneOptions, 'serviceCIDR' | 'podCIDR' | 'placement'> {
@@ -123,7 +124,8 @@ export async function startNetnsCluster(o: NetnsClusterOptions): Promise<NetnsCl
 }
 
 /** `tinykube agent` inside the node's namespace. nsenter, not `ip netns exec`: the agent must
- *  stay in the host's mount namespace, where the pod namespaces it names are seen by all. */
+ *  stay in the host's mount namespace, where the pod namespaces it names are seen by all. Its
+ *  lifeline stops it should this process be killed (kill -9) before it could stop the agents. */
 function startAgent(o: NetnsClusterOptions, plan: ClusterPlan, node: NodeNetwork, api: { server: string; tokenFile: string; caFile: string }): ChildProcess {
   const dir = nodeDataDir(o.dataDir, node.ns);
   mkdirSync(dir, { recursive: true });
@@ -140,7 +142,7 @@ function startAgent(o: NetnsClusterOptions, plan: ClusterPlan, node: NodeNetwork
   ];
   const out = openSync(join(dir, 'agent.out'), 'a');
   try {
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', out, out] });
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', out, out, 'pipe'], env: { ...process.env, ...lifelineEnv() } });
     writeFileSync(join(dir, 'agent.pid'), `${child.pid}\n`);
     child.once('exit', (code, signal) => o.log.info({ node: node.ns, code, signal }, 'node agent exited'));
     return child;

@@ -1,15 +1,18 @@
 // Starts the real program (`bin/tinykube.js up`, built into dist/) on a temp data dir and a free
 // port, and runs the real kubectl against it. Everything it starts it stops by pid, and it
-// removes its temp dirs, even when a test fails.
+// removes its temp dirs, even when a test fails. An `up` that does not stop within 30 s of its
+// signal is SIGKILLed with everything below it (agents, image hosts, pods), and its netns
+// namespaces are removed: a killed `up` stops nothing itself.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { asUser, rootlessBlocker, type TestUser } from '../support/rootless.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { MachineLock } from '../support/machine-lock.js';
+import { descendants } from '../support/processes.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 export const BIN = join(ROOT, 'bin', 'tinykube.js');
@@ -27,6 +30,8 @@ export class Tinykube {
   private readonly cacheDir: string;
   /** Long-running kubectl processes (port-forward) to stop with the cluster. */
   private readonly helpers: ChildProcess[] = [];
+  /** `up` had to be SIGKILLed: its namespaces are left for destroy() to remove. */
+  private killed = false;
 
   private constructor(
     readonly dataDir: string,
@@ -93,7 +98,13 @@ export class Tinykube {
     if (!proc || proc.exitCode !== null || proc.signalCode !== null) return proc?.exitCode ?? null;
     const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
     proc.kill(signal);
-    const timer = setTimeout(() => proc.kill('SIGKILL'), 30_000);
+    const timer = setTimeout(() => {
+      // Read before the kill: then they are init's.
+      const below = descendants(proc.pid!);
+      proc.kill('SIGKILL');
+      for (const pid of below) killQuietly(pid);
+      this.killed = true;
+    }, 30_000);
     const code = await exited;
     clearTimeout(timer);
     return code;
@@ -103,6 +114,8 @@ export class Tinykube {
   async destroy(): Promise<void> {
     for (const p of this.helpers) if (p.exitCode === null && p.signalCode === null) p.kill();
     await this.down();
+    // The rootless network's namespaces went with its user namespace.
+    if (this.killed && !this.user) removeNetns(flagValue(this.extraArgs, '--netns-prefix') ?? 'tinykube');
     rmSync(this.dataDir, { recursive: true, force: true });
     releaseMachineLock();
   }
@@ -220,6 +233,30 @@ export function sleep(ms: number): Promise<void> {
 
 import { eventually } from '../support/eventually.js';
 export { eventually };
+
+/** Removes the network namespaces (and their /etc/netns entries) named PREFIX-*. */
+export function removeNetns(prefix: string): void {
+  for (const ns of spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout.split('\n').map((l) => l.split(' ')[0]!)) {
+    if (ns.startsWith(`${prefix}-`)) spawnSync('ip', ['netns', 'del', ns]);
+  }
+  if (!existsSync('/etc/netns')) return;
+  for (const ns of readdirSync('/etc/netns')) if (ns.startsWith(`${prefix}-`)) rmSync(join('/etc/netns', ns), { recursive: true, force: true });
+}
+
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // gone already
+  }
+}
+
+/** `--NAME VALUE` or `--NAME=VALUE` among args. */
+function flagValue(args: string[], name: string): string | undefined {
+  const i = args.findIndex((a) => a === name || a.startsWith(`${name}=`));
+  if (i < 0) return undefined;
+  return args[i]!.includes('=') ? args[i]!.slice(name.length + 1) : args[i + 1];
+}
 
 /** Splits a command line on spaces, keeping 'quoted' and "quoted" words together. */
 function splitArgs(s: string): string[] {

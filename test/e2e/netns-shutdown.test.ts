@@ -3,17 +3,19 @@
 //   an impatient supervisor does, until it exits; a repeated signal is told what the stop waits for;
 // - its terminal closed (a real pseudo-terminal hung up: SIGHUP, then writes to it fail).
 // Either way it must exit 0 only after its agents have exited, with its namespaces removed.
+// - kill -9: it cannot stop anything, but its agents see their lifeline end and stop themselves
+//   and their pods; the next `up` on the data dir removes the namespaces left and starts clean.
 // Needs root (fails under CI without it) and python3 (for the pseudo-terminal).
 
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { BIN, acquireMachineLock, releaseMachineLock, sleep } from './harness.js';
+import { BIN, acquireMachineLock, eventually, releaseMachineLock, removeNetns, sleep } from './harness.js';
 import { leftovers, netns } from './netns-suite.js';
-import { alive } from '../support/processes.js';
+import { alive, descendants } from '../support/processes.js';
 
 // A terminal: runs argv on a new pseudo-terminal (its controlling terminal, as a login shell's
 // job), copies what it writes to stdout, and hangs up (closes the master) when stdin closes. Exits
@@ -54,9 +56,7 @@ function busyUp(prefix: string) {
     // Whatever a failed run left, by pid and by name (up itself is among the data dir's processes).
     if (s.dataDir) for (const p of leftovers(prefix, s.dataDir)) if (p.startsWith('pid ')) process.kill(Number(p.slice(4)), 'SIGKILL');
     for (const pid of [s.proc?.pid, ...s.agents]) if (pid && alive(pid)) process.kill(pid, 'SIGKILL');
-    for (const ns of spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout.split('\n').map((l) => l.split(' ')[0]!)) {
-      if (ns.startsWith(`${prefix}-`)) spawnSync('ip', ['netns', 'del', ns]);
-    }
+    removeNetns(prefix);
     rmSync(s.dataDir, { recursive: true, force: true });
     releaseMachineLock();
   });
@@ -65,11 +65,13 @@ function busyUp(prefix: string) {
     /** Starts it (through `wrap`, e.g. a terminal), and resolves once both agents run. */
     async start(wrap: string[] = []): Promise<void> {
       const [cmd, ...args] = [...wrap, ...argv()];
+      const pidFiles = nodes.map((n) => join(s.dataDir, 'nodes', n, 'agent.pid'));
+      // A killed run's, on a restart.
+      for (const f of pidFiles) rmSync(f, { force: true });
       s.proc = spawn(cmd!, args, { stdio: ['pipe', 'pipe', 'pipe'] });
       s.proc.stdout!.on('data', (d) => (s.output += d));
       s.proc.stderr!.on('data', (d) => (s.output += d));
       s.exited = new Promise((resolve) => s.proc!.once('exit', (code) => resolve(code)));
-      const pidFiles = nodes.map((n) => join(s.dataDir, 'nodes', n, 'agent.pid'));
       const deadline = Date.now() + 60_000;
       while (!pidFiles.every((f) => existsSync(f) && readFileSync(f, 'utf8').trim())) {
         assert.ok(s.proc.exitCode === null && Date.now() < deadline, `the agents were not started:\n${s.output}`);
@@ -77,6 +79,14 @@ function busyUp(prefix: string) {
       }
       s.agents.push(...pidFiles.map((f) => Number(readFileSync(f, 'utf8'))));
       assert.ok(s.agents.every(alive), 'both agents run');
+    },
+    /** Resolves once it has written its banner. */
+    async ready(): Promise<void> {
+      const deadline = Date.now() + 90_000;
+      while (!s.output.includes('tinykube is ready')) {
+        assert.ok(s.proc!.exitCode === null && Date.now() < deadline, `not ready:\n${s.output}`);
+        await sleep(100);
+      }
     },
     /** Checked at once after exit: `up` waits for its agents before it exits. */
     assertStoppedClean(code: number | null, what: string): void {
@@ -118,14 +128,30 @@ describe('netns network: its terminal closed (SIGHUP)', { skip: netns.skip }, ()
   it('stops as for SIGTERM: agents first, exit 0, nothing left behind', async () => {
     await up.start(['python3', '-c', TERMINAL]);
     // Ready (its banner written to the terminal), then the terminal hangs up.
-    const deadline = Date.now() + 90_000;
-    while (!up.output.includes('tinykube is ready')) {
-      assert.ok(up.proc!.exitCode === null && Date.now() < deadline, `not ready:\n${up.output}`);
-      await sleep(100);
-    }
+    await up.ready();
     up.proc!.stdin!.end();
     const code = await Promise.race([up.exited, sleep(60_000).then(() => 'timeout' as const)]);
     assert.notEqual(code, 'timeout', `up did not stop after SIGHUP:\n${up.output}`);
     up.assertStoppedClean(code as number | null, 'after SIGHUP');
+  });
+});
+
+describe('netns network: up killed (kill -9)', { skip: netns.skip }, () => {
+  const up = busyUp(`tksk${process.pid % 10000}`);
+
+  it('its agents stop themselves and their pods; the next up on the data dir starts clean', async () => {
+    await up.start();
+    await up.ready();
+    const below = up.agents.flatMap((a) => [a, ...descendants(a)]);
+    up.proc!.kill('SIGKILL');
+    await up.exited;
+    // An agent's graceful stop is bounded by up's own 20 s wait for it.
+    await eventually(() => below.filter(alive).length === 0, 25_000, 'the agents and their processes to stop');
+    up.output = '';
+    up.agents.length = 0;
+    await up.start();
+    await up.ready();
+    up.proc!.kill('SIGTERM');
+    up.assertStoppedClean(await up.exited, 'after a restart');
   });
 });

@@ -2,7 +2,7 @@
 // and benchmarks: started here, ended by pid.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { endpointFromKubeconfig } from '../../src/client/https.js';
 import { eventually } from './eventually.js';
@@ -31,6 +31,31 @@ export function alive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** Every process below `pid` (children, theirs, ...), read from /proc now: a process whose
+ *  parent has died is its reaper's, so take this before killing anything. */
+export function descendants(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const p of readdirSync('/proc')) {
+    if (!/^\d+$/.test(p)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    // pid (comm) state ppid ...: comm may hold spaces and parentheses.
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    children.set(ppid, [...(children.get(ppid) ?? []), Number(p)]);
+  }
+  const out: number[] = [];
+  for (let todo = [pid]; todo.length; ) {
+    const next = children.get(todo.pop()!) ?? [];
+    out.push(...next);
+    todo.push(...next);
+  }
+  return out;
 }
 
 /** Sends the signal (default SIGKILL) and waits for the exit. */

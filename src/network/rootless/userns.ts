@@ -3,16 +3,15 @@
 // and a PID namespace whose first process is tinykube itself. Every network namespace, mount and
 // process made below belongs to it, so when that first process exits — stopped, crashed or
 // killed — the kernel kills everything left in the PID namespace and frees the rest: nothing
-// escapes and nothing is left behind. A pipe on fd 3 ties it to the process that started it: at
-// its end (that process stopped or died) the inside stops.
+// escapes and nothing is left behind. A lifeline (src/util/lifeline.ts) ties it to the process
+// that started it: at its end (that process stopped or died) the inside stops.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import net from 'node:net';
+import { lifelineEnv } from '../../util/lifeline.js';
 
 /** Set in the environment of the process started inside. */
 export const INSIDE_ENV = 'TINYKUBE_USERNS';
-const LIFELINE_FD = 3;
 
 export const insideUserns = (): boolean => process.env[INSIDE_ENV] === '1';
 
@@ -26,19 +25,7 @@ export function usernsArgv(argv: string[]): string[] {
  *  the inside gracefully instead of unshare dying and SIGKILLing it. */
 export function spawnInUserns(argv: string[]): ChildProcess {
   const [cmd, ...args] = usernsArgv(argv);
-  return spawn(cmd!, args, { stdio: ['ignore', 'inherit', 'inherit', 'pipe'], detached: true, env: { ...process.env, [INSIDE_ENV]: '1' } });
-}
-
-/** Inside: resolves when the process that started us has gone or asked us to stop. */
-export function lifelineEnded(): Promise<void> {
-  return new Promise((resolve) => {
-    // A socket, not an fs stream: a thread blocked reading it would hang process.exit().
-    const s = new net.Socket({ fd: LIFELINE_FD, readable: true, writable: false });
-    s.unref();
-    s.on('data', () => undefined);
-    s.once('close', () => resolve());
-    s.once('error', () => resolve());
-  });
+  return spawn(cmd!, args, { stdio: ['ignore', 'inherit', 'inherit', 'pipe'], detached: true, env: { ...process.env, [INSIDE_ENV]: '1', ...lifelineEnv() } });
 }
 
 /** The host PID of the first process inside, given unshare's: its only child. */
