@@ -16,32 +16,7 @@ import { after, before, describe, it } from 'node:test';
 import { BIN, acquireMachineLock, eventually, releaseMachineLock, removeNetns, sleep } from './harness.js';
 import { leftovers, netns } from './netns-suite.js';
 import { alive, descendants } from '../support/processes.js';
-
-// A terminal: runs argv on a new pseudo-terminal (its controlling terminal, as a login shell's
-// job), copies what it writes to stdout, and hangs up (closes the master) when stdin closes. Exits
-// with argv's exit code (128 + signal if a signal ended it).
-const TERMINAL = `
-import os, pty, select, sys
-pid, fd = pty.fork()
-if pid == 0:
-    os.execv(sys.argv[1], sys.argv[1:])
-while True:
-    r, _, _ = select.select([fd, 0], [], [])
-    if 0 in r and not os.read(0, 1):
-        break
-    if fd in r:
-        try:
-            data = os.read(fd, 65536)
-        except OSError:
-            data = b''
-        if not data:
-            break
-        os.write(1, data)
-os.close(fd)
-_, status = os.waitpid(pid, 0)
-code = os.waitstatus_to_exitcode(status)
-sys.exit(code if code >= 0 else 128 - code)
-`;
+import { TERMINAL } from '../support/terminal.js';
 
 /** One `up` of two netns nodes under PREFIX, with what it writes, its agents' pids, and cleanup. */
 function busyUp(prefix: string) {

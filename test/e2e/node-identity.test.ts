@@ -6,11 +6,13 @@
 // may change its own Node; its pods get the Secrets they reference and `kubectl logs` reaches
 // them. A restart re-uses the certificate. A user's CSR of the
 // kube-apiserver-client signer waits for `kubectl certificate approve`, and the certificate it
-// gets authenticates kubectl (`kubectl auth whoami`).
+// gets authenticates kubectl (`kubectl auth whoami`). SIGHUP (the terminal of an operator's
+// `server` and `agent` closed) stops both cleanly: exit 0, none of their processes or sockets left.
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { connect } from 'node:net';
 import { webcrypto } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,7 +21,7 @@ import * as x509 from '@peculiar/x509';
 import { parse, stringify } from 'yaml';
 import { acquireMachineLock, releaseMachineLock, eventually, rows } from './harness.js';
 import { ProcessLedger } from '../../src/node/runtime/process-ledger.js';
-import { kill, startServer, startTinykube, type Proc, type Server } from '../support/processes.js';
+import { alive, descendants, kill, startServer, startTinykube, type Proc, type Server } from '../support/processes.js';
 
 const NODE = 'tk-id-node';
 const TOKEN_ID = 'tkid01';
@@ -192,4 +194,49 @@ spec:
     assert.match(approve.out, /forbidden/);
     assert.equal(csrRows().find((x) => x[0] === 'ann')?.[5], 'Pending');
   });
+
+  it('SIGHUP stops the agent with its pods, then the server: exit 0, none of their processes or sockets left', async () => {
+    k(['apply', '-f', '-'], `apiVersion: v1
+kind: Pod
+metadata: { name: tk-id-sleeper }
+spec: { nodeName: ${NODE}, containers: [{ name: c, image: busybox, command: [sleep, '3600'] }] }
+---
+apiVersion: v1
+kind: Pod
+metadata: { name: tk-id-web }
+spec: { nodeName: ${NODE}, containers: [{ name: c, image: nginx, ports: [{ containerPort: 80 }] }] }
+`);
+    await eventually(() => kubectl(['wait', '--for=condition=Ready', 'pod/tk-id-sleeper', 'pod/tk-id-web', '--timeout=2s']).code === 0, 30_000, 'both pods Ready');
+    // The sleeper and the image host (nginx) at least.
+    const below = descendants(agent!.child.pid!);
+    assert.ok(below.length >= 2, `the agent's processes: ${below.join(' ')}`);
+    const hangUp = async (p: Proc): Promise<number | null> => {
+      const exited = new Promise<number | null>((r) => p.child.once('exit', (code) => r(code)));
+      p.child.kill('SIGHUP');
+      return exited;
+    };
+    assert.equal(await hangUp(agent!), 0, agent!.output);
+    // Its pods stop with it; the image host may take a moment to see its IPC channel close.
+    await eventually(() => below.filter(alive).length === 0, 5_000, 'the agent\'s processes to exit');
+    assert.deepEqual(sockets(agentDir()), [], 'no socket left in the agent\'s data dir');
+
+    assert.equal(await hangUp(server.proc), 0, server.proc.output);
+    assert.match(server.proc.output, /tinykube server: stopping/);
+    assert.deepEqual(sockets(server.dir), [], 'no socket left in the server\'s data dir');
+    assert.equal(await refused(new URL(server.url).hostname, server.port), true, 'its port is closed');
+  });
 });
+
+/** Unix sockets under dir. */
+function sockets(dir: string): string[] {
+  return spawnSync('find', [dir, '-type', 's'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+}
+
+/** Whether a connection to host:port is refused. */
+function refused(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(port, host);
+    s.once('connect', () => (s.destroy(), resolve(false)));
+    s.once('error', () => resolve(true));
+  });
+}

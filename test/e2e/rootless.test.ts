@@ -2,16 +2,19 @@
 // by .ci/run): `tinykube up` with no network flag builds nodes, pods, the outside client and the
 // CoreDNS pods inside a user namespace it holds. Pods resolve Service names, reach names outside
 // the cluster and a server on the host; the host reaches NodePorts and LoadBalancers; a kill -9
-// leaves nothing; and the machine's own namespace is the same afterwards.
+// and a closed terminal (SIGHUP) leave nothing; and the machine's own namespace is the same
+// afterwards.
 
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startHostServers, type HostServers } from '../support/host-servers.js';
 import { asUser, requiresRootless, rootlessUser } from '../support/rootless.js';
+import { TERMINAL } from '../support/terminal.js';
+import { alive, descendants } from '../support/processes.js';
 import { Tinykube, acquireMachineLock, eventually, releaseMachineLock, rows } from './harness.js';
 import { hostCurl, leftovers } from './netns-suite.js';
 
@@ -100,11 +103,13 @@ describe('the rootless network (the default), as an unprivileged user', { skip: 
   let t: Tinykube;
   let servers: HostServers;
   let before_: string;
+  let flags: string[];
 
   before(async () => {
     before_ = hostNetwork();
     servers = await startHostServers({ 'my.database.example.com': ['192.0.2.44'] }, 'the host answers\n');
-    t = await Tinykube.start(['--nodes', '2', '--netns-prefix', 'tkroot', '--dns-upstream', `127.0.0.1:${servers.dnsPort}`], undefined, { user: rootlessUser, network: 'default' });
+    flags = ['--nodes', '2', '--netns-prefix', 'tkroot', '--dns-upstream', `127.0.0.1:${servers.dnsPort}`];
+    t = await Tinykube.start(flags, undefined, { user: rootlessUser, network: 'default' });
     await eventually(() => rows(t.k('get nodes')).filter((r) => r[1] === 'Ready').length === 2, 60_000, 'two Ready nodes');
     t.k(['apply', '-f', t.manifest('apps.yaml', APPS)]);
     await eventually(() => t.kubectl('wait --for=condition=Ready pod --all --all-namespaces --timeout=2s').code === 0, 90_000, 'every pod Ready');
@@ -223,6 +228,25 @@ subsets: [{addresses: [{ip: 172.20.0.1}], ports: [{port: ${servers.httpPort}}]}]
     process.kill(inside.pid, 'SIGKILL');
     await eventually(() => processesOf(t.dataDir).length === 0, 20_000, 'every process of the cluster gone');
   });
+
+  it('its terminal closed (SIGHUP to up, EIO to the inside sharing the terminal): exit 0, no process, namespace or mount left', async () => {
+    const [cmd, ...args] = asUser(rootlessUser!, [process.execPath, BIN, 'up', '--data-dir', t.dataDir, '--api-port', '0', ...flags]);
+    const terminal = spawn('python3', ['-c', TERMINAL, cmd!, ...args], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, HOME: t.dataDir } });
+    const exited = new Promise<number | null>((r) => terminal.once('exit', (code) => r(code)));
+    let out = '';
+    terminal.stdout.on('data', (d) => (out += d));
+    try {
+      await eventually(() => out.includes('tinykube is ready'), 60_000, 'up on a terminal');
+      terminal.stdin.end();
+      assert.equal(await exited, 0, out);
+    } finally {
+      // A failed stop: everything under the terminal, by pid.
+      for (const pid of [...descendants(terminal.pid!), terminal.pid!].reverse()) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    }
+    assert.deepEqual(processesOf(t.dataDir), []);
+    assert.deepEqual(leftovers('tkroot', t.dataDir), []);
+    assert.deepEqual(hostMountsOfOurs(), []);
+  });
 });
 
 describe('the rootless network refused or misused', { skip: rootless.skip }, () => {
@@ -250,7 +274,6 @@ describe('the rootless network refused or misused', { skip: rootless.skip }, () 
     const dir = mkdtempSync(join(tmpdir(), 'tk-fallback-'));
     spawnSync('chown', [`${rootlessUser!.uid}:${rootlessUser!.gid}`, dir]);
     const [cmd, ...args] = asUser(rootlessUser!, refused(`--data-dir ${dir} --api-port 0 --disable dns,proxy,node`));
-    const { spawn } = await import('node:child_process');
     // A loopback cluster: its addresses are machine-wide.
     await acquireMachineLock();
     const up = spawn(cmd!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
