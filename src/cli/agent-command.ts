@@ -90,55 +90,81 @@ export async function agentCommand(args: string[]): Promise<number> {
   const lifeline = takeLifeline();
   void lifeline?.then(() => log.warn('the process that started this agent has gone: stopping'));
   const stopping = onStop(lifeline);
-  // The agent's own identity (system:node:NAME), obtained with the token through a CSR; every
-  // client uses it, and picks up a renewed certificate on its next connection.
-  const endpoint: Endpoint = { server: values.server!, ca, cert: await nodeCredential(values.server!, ca, token, dataDir, nodeName, log) };
-  const renewal = scheduleRenewal(endpoint, dataDir, nodeName, log);
-  const clients: HttpsClient[] = [];
-  const clientFor = (component: string): HttpsClient => {
-    const c = new HttpsClient(endpoint, component);
-    clients.push(c);
-    return c;
+  // What has started, last started first. A stop asked for while starting (the agent's `up`
+  // killed while it joined) stops what has started, without waiting for a start that waits on a
+  // server that has gone; so does a start that failed.
+  const stops: Stop[] = [];
+  const stopAll = async (): Promise<void> => {
+    for (const stop of stops.splice(0)) await stop();
   };
-  const disable = new Set((values.disable ?? '').split(',').filter(Boolean));
-  // Bound first, so the Node records its port; it serves once the agent has joined.
-  const kubelet = disable.has('node')
-    ? undefined
-    : await listenKubelet({ token: bootstrapTokenId(token) ? undefined : token, clientCA: ca, host: nodeIPs[0]!, port: kubeletPort, tls: await kubeletServingCertificate(clientFor('kubelet'), nodeName, nodeIPs[0]!) });
-  const node = await startNodeComponents(clientFor, {
-    dataDir,
-    disable,
-    log,
-    nodeName,
-    nodeIPs,
-    podCIDRs,
-    nodePortAddresses: values['nodeport-addresses']?.split(','),
-    proxyScheduler: values['proxy-scheduler'],
-    nodeLeaseDurationSeconds,
-    kubeletPort: kubelet?.port,
-    ...nodeNetwork(values, nodeName, nodeIPs, podCIDRs),
-  }).catch(async (e: unknown) => {
-    await kubelet?.close();
+  const start = async (): Promise<void> => {
+    // The agent's own identity (system:node:NAME), obtained with the token through a CSR; every
+    // client uses it, and picks up a renewed certificate on its next connection.
+    const endpoint: Endpoint = { server: values.server!, ca, cert: await nodeCredential(values.server!, ca, token, dataDir, nodeName, log) };
+    const renewal = scheduleRenewal(endpoint, dataDir, nodeName, log);
+    stops.unshift(() => renewal.stop());
+    const clients: HttpsClient[] = [];
+    stops.unshift(() => clients.forEach((c) => c.close()));
+    const clientFor = (component: string): HttpsClient => {
+      const c = new HttpsClient(endpoint, component);
+      clients.push(c);
+      return c;
+    };
+    const disable = new Set((values.disable ?? '').split(',').filter(Boolean));
+    // Bound first, so the Node records its port; it serves once the agent has joined.
+    const kubelet = disable.has('node')
+      ? undefined
+      : await listenKubelet({ token: bootstrapTokenId(token) ? undefined : token, clientCA: ca, host: nodeIPs[0]!, port: kubeletPort, tls: await kubeletServingCertificate(clientFor('kubelet'), nodeName, nodeIPs[0]!) });
+    if (kubelet) stops.unshift(() => kubelet.close());
+    // The node's parts register their stops as each starts.
+    const nodeStops: Stop[] = [];
+    stops.unshift(async () => {
+      for (const stop of nodeStops.splice(0)) await stop();
+    });
+    const node = await startNodeComponents(clientFor, {
+      dataDir,
+      disable,
+      log,
+      nodeName,
+      nodeIPs,
+      podCIDRs,
+      nodePortAddresses: values['nodeport-addresses']?.split(','),
+      proxyScheduler: values['proxy-scheduler'],
+      nodeLeaseDurationSeconds,
+      kubeletPort: kubelet?.port,
+      ...nodeNetwork(values, nodeName, nodeIPs, podCIDRs),
+    }, nodeStops);
+    const pods = kubelet && (await startPodHandlers(clientFor('kubelet'), agentPlacement(values, dataDir), nodeName));
+    if (pods) stops.unshift(() => pods.stop());
+    // Pods reach the API through the `kubernetes` Service; on the netns network via this node.
+    const socket = values.server!.startsWith('unix://') && values.network === 'netns' ? values.server!.slice('unix://'.length) : undefined;
+    const relay = socket ? await startApiRelay(clientFor('kubelet'), socket) : undefined;
+    if (relay) stops.unshift(() => relay.close());
+    if (pods) kubelet!.serve({ ...pods, traffic: node.proxy?.traffic });
+  };
+  const starting = start();
+  // Left behind by a stop while starting: its late failure is no news.
+  starting.catch(() => undefined);
+  let stoppedWhileStarting: boolean;
+  try {
+    stoppedWhileStarting = await Promise.race([starting.then(() => false), stopping.done.then(() => true)]);
+  } catch (e) {
+    await stopAll();
+    if (stopping.signal.aborted) return 0;
     throw e;
-  });
-  const pods = kubelet && (await startPodHandlers(clientFor('kubelet'), agentPlacement(values, dataDir), nodeName));
-  // Pods reach the API through the `kubernetes` Service; on the netns network via this node.
-  const socket = values.server!.startsWith('unix://') && values.network === 'netns' ? values.server!.slice('unix://'.length) : undefined;
-  const relay = socket ? await startApiRelay(clientFor('kubelet'), socket) : undefined;
-  if (pods) kubelet!.serve({ ...pods, traffic: node.proxy?.traffic });
-  log.info({ server: values.server, nodeName, kubeletPort: kubelet?.port }, 'agent is ready');
-  process.stdout.write(`tinykube agent: node ${nodeName} joined ${values.server}\n`);
-  await stopping.done;
+  }
+  if (!stoppedWhileStarting) {
+    log.info({ server: values.server, nodeName }, 'agent is ready');
+    process.stdout.write(`tinykube agent: node ${nodeName} joined ${values.server}\n`);
+    await stopping.done;
+  }
   stopping.waitingFor("the node's pods, proxy and datapath to stop");
-  for (const stop of node.stops) await stop();
-  pods?.stop();
-  await relay?.close();
-  await kubelet?.close();
-  renewal.stop();
-  for (const c of clients) c.close();
+  await stopAll();
   log.flush();
   return 0;
 }
+
+type Stop = () => Promise<void> | void;
 
 /** This node's credential: the one in its data dir if still good, else a new one asked for
  *  with the token (a bootstrap token, or the node token). */

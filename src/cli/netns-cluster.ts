@@ -93,12 +93,13 @@ export async function startNetnsCluster(o: NetnsClusterOptions): Promise<NetnsCl
     const tokenFile = existsSync(join(o.dataDir, 'node-token')) ? join(o.dataDir, 'node-token') : join(o.dataDir, 'token');
     const caFile = join(o.dataDir, 'tls', 'ca.crt');
     const admin = new InProcessClient(cp.server.rest, 'tinykube');
+    const agentsStarted = Date.now();
     for (const node of plan.nodes) {
       // Asked to stop while the control plane started: no agent to start and stop again.
       o.abort?.throwIfAborted();
       agents.push(startAgent(o, plan, node, { server: socket, tokenFile, caFile }));
     }
-    await nodesReady(admin, plan.nodes.map((n) => n.ns), agents, o.log, o.abort);
+    await nodesReady(admin, plan.nodes.map((n) => n.ns), agentsStarted, agents, o.log, o.abort);
     // Each node agent's proxy as a pod of kubeadm's kube-proxy DaemonSet.
     if (!o.disable.has('proxy')) await applyKubeProxyDaemonSet(admin);
     // After the nodes, so the scheduler spreads the DNS pods over them.
@@ -177,15 +178,21 @@ async function stopAgent(a: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-async function nodesReady(client: Client, names: string[], agents: ChildProcess[], log: Logger, abort?: AbortSignal): Promise<void> {
+/** Until every node is Ready by its agent of this run: after a restart the Nodes are still
+ *  Ready from the last one (until the node lifecycle's grace period), so a heartbeat counts only
+ *  from `since` (to the second, the API's time format). */
+async function nodesReady(client: Client, names: string[], since: number, agents: ChildProcess[], log: Logger, abort?: AbortSignal): Promise<void> {
   const deadline = Date.now() + NODES_READY_MS;
+  const fresh = (heartbeat: string | undefined): boolean => Date.parse(heartbeat ?? '') >= since - (since % 1000);
   for (;;) {
     abort?.throwIfAborted();
     const dead = agents.find((a) => a.exitCode !== null);
     if (dead) throw new Error(`a node agent exited (code ${dead.exitCode}) while starting; see DATA_DIR/nodes/*/agent.out`);
     const { items } = await client.list(R.nodes);
     const ready = new Set(
-      items.filter((n) => (n.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).map((n) => n.metadata.name),
+      items
+        .filter((n) => (n.status as { conditions?: { type: string; status: string; lastHeartbeatTime?: string }[] } | undefined)?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True' && fresh(c.lastHeartbeatTime)))
+        .map((n) => n.metadata.name),
     );
     if (names.every((n) => ready.has(n))) return;
     if (Date.now() > deadline) throw new Error(`nodes not Ready after ${NODES_READY_MS / 1000} s: ${names.filter((n) => !ready.has(n)).join(', ')}`);

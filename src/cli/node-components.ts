@@ -37,9 +37,10 @@ export interface NodeComponents {
   stops: (() => Promise<void> | void)[];
 }
 
-/** Starts the node agent and the proxy, each with its own client (its name in managedFields). */
-export async function startNodeComponents(clientFor: (component: string) => Client, o: NodeComponentOptions): Promise<NodeComponents> {
-  const stops: NodeComponents['stops'] = [];
+/** Starts the node agent and the proxy, each with its own client (its name in managedFields).
+ *  Each part's stop goes into `stops` as soon as it has started, for a caller that stops while
+ *  this still starts; a failed start runs them. */
+export async function startNodeComponents(clientFor: (component: string) => Client, o: NodeComponentOptions, stops: NodeComponents['stops'] = []): Promise<NodeComponents> {
   try {
     if (!o.disable.has('node')) {
       const agent = await startNodeAgent({ client: clientFor('kubelet'), log: o.log, nodeName: o.nodeName, dataDir: o.dataDir, podCIDRs: o.podCIDRs, nodeIPs: o.nodeIPs, network: o.network, nodeLeaseDurationSeconds: o.nodeLeaseDurationSeconds, kubeletPort: o.kubeletPort });
@@ -68,7 +69,7 @@ export async function startNodeComponents(clientFor: (component: string) => Clie
     }
     return { proxy, stops };
   } catch (e) {
-    for (const stop of stops) await stop();
+    for (const stop of stops.splice(0)) await stop();
     throw e;
   }
 }

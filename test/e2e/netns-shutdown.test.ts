@@ -3,12 +3,13 @@
 //   an impatient supervisor does, until it exits; a repeated signal is told what the stop waits for;
 // - its terminal closed (a real pseudo-terminal hung up: SIGHUP, then writes to it fail).
 // Either way it must exit 0 only after its agents have exited, with its namespaces removed.
-// - kill -9: it cannot stop anything, but its agents see their lifeline end and stop themselves
-//   and their pods; the next `up` on the data dir removes the namespaces left and starts clean.
+// - kill -9, while its agents join and while they run a pod: it cannot stop anything, but its
+//   agents see their lifeline end and stop themselves and their pods; the next `up` on the data
+//   dir takes over the namespaces left and starts clean.
 // Needs root (fails under CI without it) and python3 (for the pseudo-terminal).
 
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -113,18 +114,31 @@ describe('netns network: its terminal closed (SIGHUP)', { skip: netns.skip }, ()
 
 describe('netns network: up killed (kill -9)', { skip: netns.skip }, () => {
   const up = busyUp(`tksk${process.pid % 10000}`);
-
-  it('its agents stop themselves and their pods; the next up on the data dir starts clean', async () => {
-    await up.start();
-    await up.ready();
+  /** Kills up, then waits for its agents and everything below them to stop on their own. */
+  const killAndWait = async (what: string): Promise<void> => {
     const below = up.agents.flatMap((a) => [a, ...descendants(a)]);
     up.proc!.kill('SIGKILL');
     await up.exited;
     // An agent's graceful stop is bounded by up's own 20 s wait for it.
-    await eventually(() => below.filter(alive).length === 0, 25_000, 'the agents and their processes to stop');
+    await eventually(() => below.filter(alive).length === 0, 25_000, `the agents and their processes to stop (${what})`);
+  };
+  const restart = async (): Promise<void> => {
     up.output = '';
     up.agents.length = 0;
     await up.start();
+  };
+
+  it('its agents stop themselves, joining or running pods; the next up on the data dir starts clean', async () => {
+    // While the agents join: their start waits on a server that has gone.
+    await up.start();
+    await killAndWait('while joining');
+    await restart();
+    await up.ready();
+    const kubectl = (args: string[]) => spawnSync('kubectl', ['--kubeconfig', join(up.dataDir, 'kubeconfig'), ...args], { encoding: 'utf8' });
+    kubectl(['run', 'box', '--image=busybox', '--', 'sleep', '3600']);
+    await eventually(() => kubectl(['wait', '--for=condition=Ready', 'pod/box', '--timeout=2s']).status === 0, 30_000, 'a pod running');
+    await killAndWait('running a pod');
+    await restart();
     await up.ready();
     up.proc!.kill('SIGTERM');
     up.assertStoppedClean(await up.exited, 'after a restart');
