@@ -7,15 +7,16 @@
 // Stopping stops the agents (they stop their pods and datapath) and removes the whole network.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, closeSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, openSync, closeSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import type { Execer } from '../util/execer.js';
 import type { Logger } from 'pino';
 import type { Pod } from '../apis/core/pods.js';
 import { R, type Client } from '../client/client.js';
 import { InProcessClient } from '../client/in-process.js';
 import { applyClusterDns } from '../dns/cluster-dns.js';
 import { applyKubeProxyDaemonSet } from '../proxy/kube-proxy-daemonset.js';
-import { createClusterNetwork, destroyClusterNetwork } from '../network/netns/cluster.js';
+import { clusterNamespacePids, createClusterNetwork, destroyClusterNetwork } from '../network/netns/cluster.js';
 import { nodeIPs, podCIDRs, podNs, type ClusterPlan, type NodeNetwork } from '../network/netns/names.js';
 import type { PodPlacement } from '../node/pod-placement.js';
 import type { ProxyModeName } from '../proxy/index.js';
@@ -58,6 +59,8 @@ export const nodeDataDir = (dataDir: string, node: string): string => join(dataD
 export async function startNetnsCluster(o: NetnsClusterOptions): Promise<NetnsCluster> {
   if (process.getuid?.() !== 0) throw new Error('--network netns needs root: it builds network namespaces for nodes and pods');
   const exec = o.rootless ? new OwnNetnsExecer() : new NetnsExecer();
+  // Rootless, the namespaces are this user namespace's own.
+  if (!o.rootless) await refuseAnotherCluster(o.prefix, o.dataDir, exec);
   const plan = await createClusterNetwork({ prefix: o.prefix, nodes: o.nodes, hostGateway: o.rootless, clusterCIDRs: o.clusterCIDRs, serviceCIDRs: o.serviceCIDRs }, exec);
   const placement: PodPlacement = {
     dataDir: (pod: Pod) => nodeDataDir(o.dataDir, pod.spec?.nodeName ?? ''),
@@ -149,6 +152,25 @@ function startAgent(o: NetnsClusterOptions, plan: ClusterPlan, node: NodeNetwork
     return child;
   } finally {
     closeSync(out);
+  }
+}
+
+/** Starting reconciles the prefix's namespaces: it removes them and kills what runs inside. A
+ *  running cluster of another data dir there (its agents) is refused, not wrecked; a killed run of
+ *  this data dir (its agents still stopping) is taken over. */
+async function refuseAnotherCluster(prefix: string, dataDir: string, exec: Execer): Promise<void> {
+  const mine = join(resolve(dataDir), 'nodes');
+  for (const pid of await clusterNamespacePids(prefix, exec)) {
+    let argv: string[];
+    try {
+      argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue;
+    }
+    const dir = argv.includes('agent') ? argv[argv.indexOf('--data-dir') + 1] : undefined;
+    if (dir && dirname(resolve(dir)) !== mine) {
+      throw new Error(`--netns-prefix ${prefix}: its namespaces are in use by another cluster (an agent, pid ${pid}, of data dir ${dirname(dirname(dir))}); stop that cluster, or give this one another --netns-prefix`);
+    }
   }
 }
 

@@ -5,7 +5,8 @@
 // Either way it must exit 0 only after its agents have exited, with its namespaces removed.
 // - kill -9, while its agents join and while they run a pod: it cannot stop anything, but its
 //   agents see their lifeline end and stop themselves and their pods; the next `up` on the data
-//   dir takes over the namespaces left and starts clean.
+//   dir takes over the namespaces left and starts clean. A second `up` on the same prefix and
+//   another data dir is refused while the first runs (starting would remove its network).
 // Needs root (fails under CI without it) and python3 (for the pseudo-terminal).
 
 import assert from 'node:assert/strict';
@@ -38,6 +39,7 @@ function busyUp(prefix: string) {
   });
   const argv = (): string[] => [process.execPath, BIN, 'up', '--data-dir', s.dataDir, '--api-port', '0', '--network', 'netns', '--netns-prefix', prefix, '--nodes', '2', '--disable', 'dns'];
   return Object.assign(s, {
+    prefix,
     /** Starts it (through `wrap`, e.g. a terminal), and resolves once both agents run. */
     async start(wrap: string[] = []): Promise<void> {
       const [cmd, ...args] = [...wrap, ...argv()];
@@ -137,6 +139,16 @@ describe('netns network: up killed (kill -9)', { skip: netns.skip }, () => {
     const kubectl = (args: string[]) => spawnSync('kubectl', ['--kubeconfig', join(up.dataDir, 'kubeconfig'), ...args], { encoding: 'utf8' });
     kubectl(['run', 'box', '--image=busybox', '--', 'sleep', '3600']);
     await eventually(() => kubectl(['wait', '--for=condition=Ready', 'pod/box', '--timeout=2s']).status === 0, 30_000, 'a pod running');
+    // A second cluster on the same prefix would reconcile (remove) this one's network: refused.
+    const other = mkdtempSync(join(tmpdir(), 'tinykube-e2e-'));
+    try {
+      const second = spawnSync(process.execPath, [BIN, 'up', '--data-dir', other, '--api-port', '0', '--network', 'netns', '--netns-prefix', up.prefix, '--nodes', '1'], { encoding: 'utf8', timeout: 30_000 });
+      assert.equal(second.status, 1, second.stderr);
+      assert.match(second.stderr, new RegExp(`^tinykube: --netns-prefix ${up.prefix}: its namespaces are in use by another cluster \\(an agent, pid \\d+, of data dir ${up.dataDir}\\); stop that cluster, or give this one another --netns-prefix\n$`));
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
+    assert.deepEqual(up.agents.filter((a) => !alive(a)), [], 'its agents run on');
     await killAndWait('running a pod');
     await restart();
     await up.ready();

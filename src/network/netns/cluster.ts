@@ -30,14 +30,20 @@ export async function listClusterNamespaces(prefix: string, exec: Execer = new N
     .filter((name) => ownedBy(prefix, name));
 }
 
+/** The processes inside the namespaces of this prefix (this one left out). */
+export async function clusterNamespacePids(prefix: string, exec: Execer = new NetnsExecer(), names?: string[]): Promise<number[]> {
+  const inside = names ?? (await listClusterNamespaces(prefix, exec));
+  if (!inside.length) return [];
+  const pids = await runCommand(exec, { argv: ['ip', '-force', '-batch', '-'], stdin: inside.map((n) => `netns pids ${n}\n`).join('') });
+  return pids.stdout.split(/\s+/).filter(Boolean).map(Number).filter((pid) => pid !== process.pid);
+}
+
 export async function destroyClusterNetwork(prefix: string, exec: Execer = new NetnsExecer()): Promise<void> {
   const names = await listClusterNamespaces(prefix, exec);
   if (names.length) {
     // A process left inside (a crashed run's pod) would keep its namespace, addresses and
     // listening sockets alive, unnamed, after the name is gone.
-    const pids = await runCommand(exec, { argv: ['ip', '-force', '-batch', '-'], stdin: names.map((n) => `netns pids ${n}\n`).join('') });
-    for (const pid of pids.stdout.split(/\s+/).filter(Boolean).map(Number)) {
-      if (pid === process.pid) continue;
+    for (const pid of await clusterNamespacePids(prefix, exec, names)) {
       try {
         process.kill(pid, 'SIGKILL');
       } catch {
