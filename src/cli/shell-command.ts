@@ -9,6 +9,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { firstInside } from '../network/rootless/userns.js';
+import { NETNS_RUN } from '../network/netns/names.js';
 import { dataDirOf } from './flags.js';
 import { USERNS_PID_FILE } from './rootless-up.js';
 
@@ -26,7 +27,10 @@ export function shellArgv(dataDir: string, target: { node?: string; client?: boo
   const prefix = nodes[0]!.replace(/-node-\d+$/, '');
   if (target.node && !nodes.includes(target.node)) throw new Error(`no node "${target.node}" (nodes: ${nodes.join(', ')})`);
   const ns = target.client ? `${prefix}-client` : (target.node ?? nodes[0]!);
-  return [...enterCluster(dataDir), 'ip', 'netns', 'exec', ns, ...cmd];
+  const enter = enterCluster(dataDir);
+  // As root in the host, the names are the host's (ip's own error would only say it cannot open it).
+  if (!enter.length && !existsSync(join(NETNS_RUN, ns))) throw new Error(`the cluster of ${dataDir} is not running (no network namespace ${ns}): start it with tinykube up`);
+  return [...enter, 'ip', 'netns', 'exec', ns, ...cmd];
 }
 
 /** The argv prefix that reaches the cluster's namespace names: none for `--network netns` (root,

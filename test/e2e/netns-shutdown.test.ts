@@ -154,5 +154,8 @@ describe('netns network: up killed (kill -9)', { skip: netns.skip }, () => {
     await up.ready();
     up.proc!.kill('SIGTERM');
     up.assertStoppedClean(await up.exited, 'after a restart');
+    const shell = spawnSync(process.execPath, [BIN, 'shell', '--data-dir', up.dataDir, '--', 'true'], { encoding: 'utf8' });
+    assert.equal(shell.status, 1);
+    assert.equal(shell.stderr, `tinykube: the cluster of ${up.dataDir} is not running (no network namespace ${up.prefix}-node-1): start it with tinykube up\n`);
   });
 });
