@@ -3,6 +3,7 @@
 // that cost least to lose go first.
 
 import type { KubeObject } from '../apis/types.js';
+import { controllerOf } from './controller-ref.js';
 
 interface Condition {
   type: string;
@@ -20,6 +21,9 @@ export const isPodActive = (pod: KubeObject): boolean => !isPodTerminal(pod) && 
 
 export const isPodReady = (pod: KubeObject): boolean => conditionOf(pod, 'Ready')?.status === 'True';
 
+/** When the pod's Ready condition last changed (availability counts from it). */
+export const readySince = (pod: KubeObject): string | undefined => conditionOf(pod, 'Ready')?.lastTransitionTime;
+
 /** Ready for at least minReadySeconds (IsPodAvailable). */
 export function isPodAvailable(pod: KubeObject, minReadySeconds: number, now: Date): boolean {
   const ready = conditionOf(pod, 'Ready');
@@ -35,6 +39,24 @@ export function secondsUntilAvailable(pod: KubeObject, minReadySeconds: number, 
   if (ready?.status !== 'True' || minReadySeconds <= 0) return undefined;
   const left = Date.parse(ready.lastTransitionTime ?? '') + minReadySeconds * 1000 - now.getTime();
   return left > 0 ? Math.ceil(left / 1000) : undefined;
+}
+
+/** Whether a pod's change can alter its ReplicaSet's status or what the ReplicaSet must do:
+ *  its labels, controller, being active, or readiness (and since when). A binding or a
+ *  Running-but-not-Ready status cannot. */
+export function mattersToOwner(old: KubeObject, pod: KubeObject): boolean {
+  return (
+    controllerOf(old)?.uid !== controllerOf(pod)?.uid ||
+    isPodActive(old) !== isPodActive(pod) ||
+    isPodReady(old) !== isPodReady(pod) ||
+    readySince(old) !== readySince(pod) ||
+    !sameLabels(old.metadata.labels, pod.metadata.labels)
+  );
+}
+
+function sameLabels(a: Record<string, string> = {}, b: Record<string, string> = {}): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
 }
 
 const PHASE_RANK: Record<string, number> = { Pending: 0, Unknown: 1, Running: 2 };

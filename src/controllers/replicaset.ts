@@ -1,16 +1,20 @@
 // The ReplicaSet controller (pkg/controller/replicaset): keeps spec.replicas active pods of the
 // template, adopting and releasing pods by selector, and reports the status its pods amount to.
 // Handlers only enqueue keys; the work happens in sync(key) once the informers have synced.
+// A sync reads only the pods the ReplicaSet controls and its namespace's orphans (an index by
+// controller uid, as upstream's), and a pod change that can alter neither the ReplicaSet's
+// status nor what it must do queues no sync (a thousand pods' bindings and Running updates
+// cost no sync of a ReplicaSet with a thousand pods).
 
 import type { KubeObject } from '../apis/types.js';
 import type { ReplicaSet } from '../apis/apps/replicasets.js';
 import { R } from '../client/client.js';
 import { cacheKey, type Informer } from '../client/informer.js';
 import { matchesLabels, selectorFromLabelSelector } from '../util/labels.js';
-import { claim, controllerOf, isNotFound, ownerIn } from './controller-ref.js';
+import { claim, claimCandidates, controlledBy, controllerOf, indexByController, isNotFound, ownerIn } from './controller-ref.js';
 import { BURST_REPLICAS, podFromTemplate, replicaSetStatus, slowStartBatches } from './replicaset-decisions.js';
 import { Expectations } from './replicaset-expectations.js';
-import { isPodActive, isPodReady, rankPodsForDeletion, secondsUntilAvailable } from './replicaset-pods.js';
+import { isPodActive, isPodReady, mattersToOwner, rankPodsForDeletion, secondsUntilAvailable } from './replicaset-pods.js';
 import { QueueController } from './queue-controller.js';
 import type { ControllerContext } from './workloads-context.js';
 import { writeStatus } from './workloads-status.js';
@@ -25,6 +29,7 @@ export class ReplicaSetController extends QueueController {
   ) {
     super(ctx.log, { workers: 4, keyField: 'replicaset', failure: 'replicaset sync failed; will retry', objects: replicaSets });
     this.expectations = new Expectations(ctx.now);
+    indexByController(pods);
     replicaSets.on({
       delete: (rs) => {
         this.expectations.forget(cacheKey(rs));
@@ -70,6 +75,7 @@ export class ReplicaSetController extends QueueController {
       const prev = this.ownerOf(old);
       if (prev) this.enqueue(prev);
     }
+    if (!mattersToOwner(old, pod)) return;
     const rs = this.ownerOf(pod);
     if (rs) {
       this.enqueue(rs);
@@ -92,7 +98,7 @@ export class ReplicaSetController extends QueueController {
     if (!rs) return this.expectations.forget(key);
     const needsSync = this.expectations.satisfied(key);
     const selector = selectorFromLabelSelector(rs.spec?.selector);
-    const active = this.pods.list(namespace).filter(isPodActive);
+    const active = claimCandidates(this.pods, rs).filter(isPodActive);
     const owned = await claim(this.ctx.client, R.replicaSets, R.pods, rs, selector, active);
     let failure: { reason: string; message: string } | undefined;
     if (needsSync && !rs.metadata.deletionTimestamp) failure = await this.manageReplicas(rs, owned);
@@ -110,11 +116,7 @@ export class ReplicaSetController extends QueueController {
     const diff = owned.length - (rs.spec?.replicas ?? 1);
     if (diff < 0) return this.createPods(rs, Math.min(-diff, BURST_REPLICAS));
     if (diff === 0) return undefined;
-    const related = this.pods.list(rs.metadata.namespace).filter((p) => {
-      const ref = controllerOf(p);
-      return ref && (ref.uid === rs.metadata.uid || this.isSibling(rs, ref.name));
-    });
-    const victims = rankPodsForDeletion(owned, related).slice(0, Math.min(diff, BURST_REPLICAS));
+    const victims = rankPodsForDeletion(owned, this.relatedPods(rs)).slice(0, Math.min(diff, BURST_REPLICAS));
     this.expectations.expect(key, 0, victims.map(cacheKey));
     const results = await Promise.allSettled(
       victims.map(async (pod) => {
@@ -133,11 +135,12 @@ export class ReplicaSetController extends QueueController {
     return { reason: 'FailedDelete', message: String(failed.reason?.message ?? failed.reason) };
   }
 
-  /** ReplicaSets of the same Deployment count for the "doubled up on a node" rank. */
-  private isSibling(rs: ReplicaSet, otherName: string): boolean {
-    const owner = controllerOf(rs);
-    const other = this.replicaSets.get(rs.metadata.namespace, otherName);
-    return !!owner && !!other && controllerOf(other)?.uid === owner.uid;
+  /** The pods of rs and of the other ReplicaSets of its Deployment: they count for the
+   *  "doubled up on a node" rank (getIndirectlyRelatedPods). */
+  private relatedPods(rs: ReplicaSet): KubeObject[] {
+    const owner = controllerOf(rs)?.uid;
+    const family = owner ? this.replicaSets.list(rs.metadata.namespace).filter((other) => controllerOf(other)?.uid === owner) : [rs];
+    return family.flatMap((member) => controlledBy(this.pods, member.metadata.uid!));
   }
 
   private async createPods(rs: ReplicaSet, n: number): Promise<{ reason: string; message: string } | undefined> {
