@@ -41,17 +41,14 @@ export function secondsUntilAvailable(pod: KubeObject, minReadySeconds: number, 
   return left > 0 ? Math.ceil(left / 1000) : undefined;
 }
 
-/** Whether a pod's change can alter its ReplicaSet's status or what the ReplicaSet must do:
- *  its labels, controller, being active, or readiness (and since when). A binding or a
- *  Running-but-not-Ready status cannot. */
-export function mattersToOwner(old: KubeObject, pod: KubeObject): boolean {
-  return (
-    controllerOf(old)?.uid !== controllerOf(pod)?.uid ||
-    isPodActive(old) !== isPodActive(pod) ||
-    isPodReady(old) !== isPodReady(pod) ||
-    readySince(old) !== readySince(pod) ||
-    !sameLabels(old.metadata.labels, pod.metadata.labels)
-  );
+/** How a pod's change concerns its ReplicaSet: 'manage' when it can change what the ReplicaSet
+ *  must do (its controller, labels, being active), 'status' when only its readiness (or since
+ *  when) changed, undefined when neither (a binding, a Running-but-not-Ready status). */
+export function podChangeFor(old: KubeObject, pod: KubeObject): 'manage' | 'status' | undefined {
+  if (controllerOf(old)?.uid !== controllerOf(pod)?.uid || isPodActive(old) !== isPodActive(pod) || !sameLabels(old.metadata.labels, pod.metadata.labels)) {
+    return 'manage';
+  }
+  return isPodReady(old) !== isPodReady(pod) || readySince(old) !== readySince(pod) ? 'status' : undefined;
 }
 
 function sameLabels(a: Record<string, string> = {}, b: Record<string, string> = {}): boolean {

@@ -2,9 +2,12 @@
 // template, adopting and releasing pods by selector, and reports the status its pods amount to.
 // Handlers only enqueue keys; the work happens in sync(key) once the informers have synced.
 // A sync reads only the pods the ReplicaSet controls and its namespace's orphans (an index by
-// controller uid, as upstream's), and a pod change that can alter neither the ReplicaSet's
-// status nor what it must do queues no sync (a thousand pods' bindings and Running updates
-// cost no sync of a ReplicaSet with a thousand pods).
+// controller uid, as upstream's). A pod change that can alter neither the ReplicaSet's status
+// nor what it must do queues no sync (bindings, Running updates); readiness changes, which
+// alter only its status, are synced together once per STATUS_BATCH_MS (upstream's
+// controller-manager gets the same effect from its client's rate limit), so a thousand pods
+// becoming Ready cost a few dozen syncs and status writes of the ReplicaSet and its
+// Deployment, not a thousand of each.
 
 import type { KubeObject } from '../apis/types.js';
 import type { ReplicaSet } from '../apis/apps/replicasets.js';
@@ -14,13 +17,18 @@ import { matchesLabels, selectorFromLabelSelector } from '../util/labels.js';
 import { claim, claimCandidates, controlledBy, controllerOf, indexByController, isNotFound, ownerIn } from './controller-ref.js';
 import { BURST_REPLICAS, podFromTemplate, replicaSetStatus, slowStartBatches } from './replicaset-decisions.js';
 import { Expectations } from './replicaset-expectations.js';
-import { isPodActive, isPodReady, mattersToOwner, rankPodsForDeletion, secondsUntilAvailable } from './replicaset-pods.js';
+import { isPodActive, isPodReady, podChangeFor, rankPodsForDeletion, secondsUntilAvailable } from './replicaset-pods.js';
 import { QueueController } from './queue-controller.js';
 import type { ControllerContext } from './workloads-context.js';
 import { writeStatus } from './workloads-status.js';
 
+/** How long readiness changes of one ReplicaSet's pods gather before one sync reports them. */
+const STATUS_BATCH_MS = 100;
+
 export class ReplicaSetController extends QueueController {
   private readonly expectations: Expectations;
+  /** ReplicaSets with a status sync queued after STATUS_BATCH_MS. */
+  private readonly statusQueued = new Set<string>();
 
   constructor(
     private readonly ctx: ControllerContext,
@@ -75,14 +83,29 @@ export class ReplicaSetController extends QueueController {
       const prev = this.ownerOf(old);
       if (prev) this.enqueue(prev);
     }
-    if (!mattersToOwner(old, pod)) return;
+    const change = podChangeFor(old, pod);
+    if (!change) return;
     const rs = this.ownerOf(pod);
     if (rs) {
-      this.enqueue(rs);
+      if (change === 'manage') this.enqueue(rs);
+      else this.enqueueStatus(rs);
       // Ready now, available after minReadySeconds: look again then.
       const wait = isPodReady(pod) && !isPodReady(old) ? secondsUntilAvailable(pod, rs.spec?.minReadySeconds ?? 0, this.ctx.now()) : undefined;
       if (wait) this.enqueue(rs, wait * 1000 + 100);
     } else if (!controllerOf(pod)) this.enqueueMatching(pod);
+  }
+
+  private enqueueStatus(rs: ReplicaSet): void {
+    const key = cacheKey(rs);
+    if (this.statusQueued.has(key)) return;
+    this.statusQueued.add(key);
+    this.enqueueKey(key, STATUS_BATCH_MS);
+  }
+
+  override start(): void {
+    // What was marked before start() was dropped; start() queues every ReplicaSet.
+    this.statusQueued.clear();
+    super.start();
   }
 
   private podDeleted(pod: KubeObject): void {
@@ -94,6 +117,8 @@ export class ReplicaSetController extends QueueController {
 
   protected async sync(key: string): Promise<void> {
     const [namespace, name] = key.split('/');
+    // This sync reports every readiness change seen so far.
+    this.statusQueued.delete(key);
     const rs = this.replicaSets.get(namespace, name);
     if (!rs) return this.expectations.forget(key);
     const needsSync = this.expectations.satisfied(key);
