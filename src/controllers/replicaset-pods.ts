@@ -3,6 +3,7 @@
 // that cost least to lose go first.
 
 import type { KubeObject } from '../apis/types.js';
+import { jsonEqual } from '../util/json-equal.js';
 import { controllerOf } from './controller-ref.js';
 
 interface Condition {
@@ -45,15 +46,10 @@ export function secondsUntilAvailable(pod: KubeObject, minReadySeconds: number, 
  *  must do (its controller, labels, being active), 'status' when only its readiness (or since
  *  when) changed, undefined when neither (a binding, a Running-but-not-Ready status). */
 export function podChangeFor(old: KubeObject, pod: KubeObject): 'manage' | 'status' | undefined {
-  if (controllerOf(old)?.uid !== controllerOf(pod)?.uid || isPodActive(old) !== isPodActive(pod) || !sameLabels(old.metadata.labels, pod.metadata.labels)) {
+  if (controllerOf(old)?.uid !== controllerOf(pod)?.uid || isPodActive(old) !== isPodActive(pod) || !jsonEqual(old.metadata.labels, pod.metadata.labels)) {
     return 'manage';
   }
   return isPodReady(old) !== isPodReady(pod) || readySince(old) !== readySince(pod) ? 'status' : undefined;
-}
-
-function sameLabels(a: Record<string, string> = {}, b: Record<string, string> = {}): boolean {
-  const keys = Object.keys(a);
-  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
 }
 
 const PHASE_RANK: Record<string, number> = { Pending: 0, Unknown: 1, Running: 2 };

@@ -21,9 +21,10 @@ import { isPodActive, isPodReady, podChangeFor, rankPodsForDeletion, secondsUnti
 import { QueueController } from './queue-controller.js';
 import type { ControllerContext } from './workloads-context.js';
 import { writeStatus } from './workloads-status.js';
+import { jsonEqual } from '../util/json-equal.js';
 
 /** How long readiness changes of one ReplicaSet's pods gather before one sync reports them. */
-const STATUS_BATCH_MS = 100;
+export const STATUS_BATCH_MS = 100;
 
 export class ReplicaSetController extends QueueController {
   private readonly expectations: Expectations;
@@ -35,10 +36,14 @@ export class ReplicaSetController extends QueueController {
     private readonly pods: Informer,
     private readonly replicaSets: Informer<ReplicaSet>,
   ) {
-    super(ctx.log, { workers: 4, keyField: 'replicaset', failure: 'replicaset sync failed; will retry', objects: replicaSets });
+    super(ctx.log, { workers: 4, keyField: 'replicaset', failure: 'replicaset sync failed; will retry' });
     this.expectations = new Expectations(ctx.now);
     indexByController(pods);
     replicaSets.on({
+      add: (rs) => this.enqueue(rs),
+      // Upstream syncs on every update, its own status writes included, so that a ReplicaSet
+      // whose creates failed is retried; those come batched here.
+      update: (old, rs) => (onlyStatusChanged(old, rs) ? this.enqueueStatus(rs) : this.enqueue(rs)),
       delete: (rs) => {
         this.expectations.forget(cacheKey(rs));
         this.enqueue(rs);
@@ -68,8 +73,11 @@ export class ReplicaSetController extends QueueController {
     if (controllerOf(pod)) {
       const rs = this.ownerOf(pod);
       if (!rs) return;
-      this.expectations.creationObserved(cacheKey(rs));
-      this.enqueue(rs);
+      // Until the last expected create is seen, a sync could only report the count.
+      const key = cacheKey(rs);
+      this.expectations.creationObserved(key);
+      if (this.expectations.satisfied(key)) this.enqueue(rs);
+      else this.enqueueStatus(rs);
     } else this.enqueueMatching(pod);
   }
 
@@ -100,6 +108,10 @@ export class ReplicaSetController extends QueueController {
     if (this.statusQueued.has(key)) return;
     this.statusQueued.add(key);
     this.enqueueKey(key, STATUS_BATCH_MS);
+  }
+
+  protected override initialKeys(): string[] {
+    return this.replicaSets.list().map(cacheKey);
   }
 
   override start(): void {
@@ -196,4 +208,15 @@ export class ReplicaSetController extends QueueController {
     if (JSON.stringify(rs.status ?? {}) === JSON.stringify(status)) return;
     await writeStatus(this.ctx.client, R.replicaSets, rs, status);
   }
+}
+
+/** An update that changed neither the ReplicaSet's spec nor what says which pods are its. */
+function onlyStatusChanged(old: ReplicaSet, rs: ReplicaSet): boolean {
+  const { generation, deletionTimestamp, labels, ownerReferences } = rs.metadata;
+  return (
+    generation === old.metadata.generation &&
+    deletionTimestamp === old.metadata.deletionTimestamp &&
+    jsonEqual(labels, old.metadata.labels) &&
+    jsonEqual(ownerReferences, old.metadata.ownerReferences)
+  );
 }
