@@ -14,8 +14,8 @@ export function controllerOf(obj: KubeObject): OwnerReference | undefined {
 }
 
 /** The index (Informer.addIndex) that files an object under its controller's uid, or an orphan
- *  under its namespace (client-go's controllerUIDIndex): a controller reads the objects it owns
- *  and the orphans it may adopt, never its whole namespace. */
+ *  under its namespace (as upstream's controllerUIDIndex files ReplicaSets): a controller reads
+ *  the objects it owns and the orphans it may adopt, never its whole namespace. */
 const CONTROLLER_INDEX = 'controller';
 const orphanOf = (namespace: string | undefined): string => `orphan/${namespace ?? ''}`;
 

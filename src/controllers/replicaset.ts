@@ -2,7 +2,7 @@
 // template, adopting and releasing pods by selector, and reports the status its pods amount to.
 // Handlers only enqueue keys; the work happens in sync(key) once the informers have synced.
 // A sync reads only the pods the ReplicaSet controls and its namespace's orphans (an index by
-// controller uid, as upstream's). A pod change that can alter neither the ReplicaSet's status
+// controller uid; upstream lists the namespace, with a TODO to use an index). A pod change that can alter neither the ReplicaSet's status
 // nor what it must do queues no sync (bindings, Running updates); readiness changes, which
 // alter only its status, are synced together once per STATUS_BATCH_MS (upstream's
 // controller-manager gets the same effect from its client's rate limit), so a thousand pods
