@@ -75,7 +75,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     private readonly opts: InformerOptions = {},
   ) {
     this.backoff = opts.minBackoffMs ?? 200;
-    this.addIndex(NAMESPACE_INDEX, (o) => [o.metadata.namespace ?? '']);
+    this.addIndex(NAMESPACE_INDEX, (o) => (o.metadata.namespace === undefined ? [] : [o.metadata.namespace]));
   }
 
   /** Adds an index (once per name: the controllers sharing an informer share it), filled from
