@@ -2,12 +2,13 @@
 // template, adopting and releasing pods by selector, and reports the status its pods amount to.
 // Handlers only enqueue keys; the work happens in sync(key) once the informers have synced.
 // A sync reads only the pods the ReplicaSet controls and its namespace's orphans (an index by
-// controller uid; upstream lists the namespace, with a TODO to use an index). A pod change that can alter neither the ReplicaSet's status
-// nor what it must do queues no sync (bindings, Running updates); readiness changes, which
-// alter only its status, are synced together once per STATUS_BATCH_MS (upstream's
-// controller-manager gets the same effect from its client's rate limit), so a thousand pods
-// becoming Ready cost a few dozen syncs and status writes of the ReplicaSet and its
-// Deployment, not a thousand of each.
+// controller uid; upstream lists the namespace, with a TODO to use an index). A pod change that
+// can alter neither the ReplicaSet's status nor what it must do queues no sync (a binding, a
+// Running-but-not-Ready status). What can alter only its status (readiness changes, its own
+// status writes, creations it is still waiting for) is synced together once per
+// STATUS_BATCH_MS (upstream syncs on each; its controller-manager's client rate limit batches
+// the status writes instead), so a thousand pods becoming Ready cost a few dozen syncs and
+// status writes of the ReplicaSet and its Deployment, not up to a thousand of each.
 
 import type { KubeObject } from '../apis/types.js';
 import type { ReplicaSet } from '../apis/apps/replicasets.js';
