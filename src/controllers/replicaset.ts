@@ -121,6 +121,20 @@ export class ReplicaSetController extends QueueController {
     super.start();
   }
 
+  override stop(): void {
+    this.statusQueued.clear();
+    super.stop();
+  }
+
+  /** Resolves when nothing is queued or running, batched status syncs included (tests). */
+  override async idle(): Promise<void> {
+    await super.idle();
+    while (this.statusQueued.size) {
+      await new Promise((resolve) => setTimeout(resolve, STATUS_BATCH_MS));
+      await super.idle();
+    }
+  }
+
   private podDeleted(pod: KubeObject): void {
     const rs = this.ownerOf(pod);
     if (!rs) return;
