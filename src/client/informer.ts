@@ -9,6 +9,9 @@
 // Cached objects drop metadata.managedFields, as the informers of kube-controller-manager and
 // kube-scheduler do (TransformStripManagedFields): no handler reads them, they are often the
 // largest part of an object, and an update without them keeps the stored ones.
+// Indexes (client-go's Indexers) find cached objects by a computed value without a walk of the
+// cache: the namespace always (list(namespace)), others as controllers add them (e.g. the pods
+// of one controller uid), kept up to date before any handler is told.
 
 import type { KubeObject } from '../apis/types.js';
 import { StatusError } from '../util/status-errors.js';
@@ -31,6 +34,9 @@ export interface InformerOptions {
   minWatchTimeoutSeconds?: number;
 }
 
+/** The values an object is found under in one index (none: not in it). */
+export type IndexFunc<T extends KubeObject> = (obj: T) => readonly string[];
+
 export function cacheKey(obj: KubeObject): string {
   return obj.metadata.namespace ? `${obj.metadata.namespace}/${obj.metadata.name}` : obj.metadata.name!;
 }
@@ -41,8 +47,18 @@ function stripManagedFields<T extends KubeObject>(obj: T): T {
   return obj;
 }
 
+const NAMESPACE_INDEX = 'namespace';
+
+interface Index<T extends KubeObject> {
+  /** A method, so an Informer<Pod> is still an Informer<KubeObject> (bivariant). */
+  valuesOf(obj: T): readonly string[];
+  /** value → objects by cache key, in the order they entered the cache. */
+  byValue: Map<string, Map<string, T>>;
+}
+
 export class Informer<T extends KubeObject = KubeObject> {
   private readonly cache = new Map<string, T>();
+  private readonly indexes = new Map<string, Index<T>>();
   private readonly handlers: InformerHandlers<T>[] = [];
   private watch?: Watch;
   /** Where the next watch resumes; undefined: list first. */
@@ -59,6 +75,22 @@ export class Informer<T extends KubeObject = KubeObject> {
     private readonly opts: InformerOptions = {},
   ) {
     this.backoff = opts.minBackoffMs ?? 200;
+    this.addIndex(NAMESPACE_INDEX, (o) => (o.metadata.namespace === undefined ? [] : [o.metadata.namespace]));
+  }
+
+  /** Adds an index (once per name: the controllers sharing an informer share it), filled from
+   *  what is cached already. */
+  addIndex(name: string, fn: IndexFunc<T>): void {
+    if (this.indexes.has(name)) return;
+    this.indexes.set(name, { valuesOf: fn, byValue: new Map() });
+    for (const [key, obj] of this.cache) this.reindex(key, obj);
+  }
+
+  /** Cached objects an index files under value. */
+  byIndex(name: string, value: string): T[] {
+    const index = this.indexes.get(name);
+    if (!index) throw new Error(`informer ${this.resource.resource}: no index ${name}`);
+    return [...(index.byValue.get(value)?.values() ?? [])];
   }
 
   on(handlers: InformerHandlers<T>): this {
@@ -95,8 +127,34 @@ export class Informer<T extends KubeObject = KubeObject> {
 
   /** Cached objects, optionally of one namespace. */
   list(namespace?: string): T[] {
-    const all = [...this.cache.values()];
-    return namespace === undefined ? all : all.filter((o) => o.metadata.namespace === namespace);
+    return namespace === undefined ? [...this.cache.values()] : this.byIndex(NAMESPACE_INDEX, namespace);
+  }
+
+  /** Puts obj under key (undefined: removes it), in the cache and every index. */
+  private store(key: string, obj: T | undefined): void {
+    const old = this.cache.get(key);
+    if (obj) this.cache.set(key, obj);
+    else this.cache.delete(key);
+    if (old || obj) this.reindex(key, obj, old);
+  }
+
+  /** An object staying under a value keeps its place there, so an index lists in cache order. */
+  private reindex(key: string, obj: T | undefined, old?: T): void {
+    for (const index of this.indexes.values()) {
+      const { byValue } = index;
+      const values = obj ? index.valuesOf(obj) : [];
+      for (const v of old ? index.valuesOf(old) : []) {
+        if (values.includes(v)) continue;
+        const bucket = byValue.get(v);
+        bucket?.delete(key);
+        if (bucket && !bucket.size) byValue.delete(v);
+      }
+      for (const v of values) {
+        let bucket = byValue.get(v);
+        if (!bucket) byValue.set(v, (bucket = new Map()));
+        bucket.set(key, obj!);
+      }
+    }
   }
 
   private async run(): Promise<void> {
@@ -149,13 +207,13 @@ export class Informer<T extends KubeObject = KubeObject> {
     const fresh = new Map(items.map((o) => [cacheKey(o), stripManagedFields(o)]));
     for (const [key, old] of this.cache) {
       if (!fresh.has(key)) {
-        this.cache.delete(key);
+        this.store(key, undefined);
         this.emit('delete', old);
       }
     }
     for (const [key, obj] of fresh) {
       const old = this.cache.get(key);
-      this.cache.set(key, obj);
+      this.store(key, obj);
       if (!old) this.emit('add', obj);
       else if (old.metadata.resourceVersion !== obj.metadata.resourceVersion) this.emit('update', obj, old);
     }
@@ -171,11 +229,11 @@ export class Informer<T extends KubeObject = KubeObject> {
     const key = cacheKey(obj);
     const old = this.cache.get(key);
     if (type === 'DELETED') {
-      this.cache.delete(key);
+      this.store(key, undefined);
       this.emit('delete', old ?? obj);
       return;
     }
-    this.cache.set(key, stripManagedFields(obj));
+    this.store(key, stripManagedFields(obj));
     if (old) this.emit('update', obj, old);
     else this.emit('add', obj);
   }

@@ -13,6 +13,27 @@ export function controllerOf(obj: KubeObject): OwnerReference | undefined {
   return obj.metadata.ownerReferences?.find((r) => r.controller);
 }
 
+/** The index (Informer.addIndex) that files an object under its controller's uid, or an orphan
+ *  under its namespace (as upstream's controllerUIDIndex files ReplicaSets): a controller reads
+ *  the objects it owns and the orphans it may adopt, never its whole namespace. */
+const CONTROLLER_INDEX = 'controller';
+const orphanOf = (namespace: string | undefined): string => `orphan/${namespace ?? ''}`;
+
+export function indexByController<T extends KubeObject>(informer: Informer<T>): void {
+  informer.addIndex(CONTROLLER_INDEX, (obj) => [controllerOf(obj)?.uid ?? orphanOf(obj.metadata.namespace)]);
+}
+
+/** The cached objects whose controller is the object of this uid (indexByController first). */
+export function controlledBy<T extends KubeObject>(informer: Informer<T>, uid: string): T[] {
+  return informer.byIndex(CONTROLLER_INDEX, uid);
+}
+
+/** What owner may claim (claim()'s candidates): the objects it controls and the namespace's
+ *  orphans; objects of other controllers are never its to take. */
+export function claimCandidates<T extends KubeObject>(informer: Informer<T>, owner: KubeObject): T[] {
+  return [...controlledBy(informer, owner.metadata.uid!), ...informer.byIndex(CONTROLLER_INDEX, orphanOf(owner.metadata.namespace))];
+}
+
 /** The owner of `kind` in `owners` that obj's controller reference names, if it still is
  *  that one (same uid). */
 export function ownerIn<T extends KubeObject>(owners: Informer<T>, kind: string, obj: KubeObject): T | undefined {

@@ -11,7 +11,7 @@ import type { KubeObject } from '../apis/types.js';
 import { R } from '../client/client.js';
 import type { Informer } from '../client/informer.js';
 import { isEverything, matchesLabels, selectorFromLabelSelector } from '../util/labels.js';
-import { claim, controllerOf, isConflict, isNotFound, newControllerRef, ownerIn } from './controller-ref.js';
+import { claim, controlledBy, controllerOf, indexByController, isConflict, isNotFound, newControllerRef, ownerIn } from './controller-ref.js';
 import { equalIgnoreHash, POD_TEMPLATE_HASH, templateHash } from './deployment-hash.js';
 import {
   DESIRED_REPLICAS,
@@ -73,6 +73,7 @@ export class DeploymentController extends QueueController {
       },
       delete: (rs) => this.replicaSetChanged(rs),
     });
+    indexByController(pods);
     // Recreate waits for the old pods to be gone.
     pods.on({ delete: (pod) => this.podDeleted(pod) });
   }
@@ -127,18 +128,13 @@ export class DeploymentController extends QueueController {
     const { oldRSs, newRS } = run.split(rsList);
     if (isScalingEvent(run.d, [...oldRSs, ...opt(newRS)].filter((rs) => specReplicas(rs) > 0))) return run.scaleOnly(rsList, false);
     const requeue =
-      run.d.spec?.strategy?.type === 'Recreate' ? await run.recreate(rsList, this.podsOf(namespace, rsList)) : await run.rollingUpdate(rsList);
+      run.d.spec?.strategy?.type === 'Recreate' ? await run.recreate(rsList, this.podsOf(rsList)) : await run.rollingUpdate(rsList);
     if (requeue !== undefined) this.enqueue(cached, requeue);
   }
 
   /** The pods of the Deployment's ReplicaSets, by ReplicaSet uid. */
-  private podsOf(namespace: string, rsList: ReplicaSet[]): Map<string, KubeObject[]> {
-    const byUid = new Map(rsList.map((rs) => [rs.metadata.uid!, [] as KubeObject[]]));
-    for (const pod of this.pods.list(namespace)) {
-      const ref = controllerOf(pod);
-      if (ref) byUid.get(ref.uid)?.push(pod);
-    }
-    return byUid;
+  private podsOf(rsList: ReplicaSet[]): Map<string, KubeObject[]> {
+    return new Map(rsList.map((rs) => [rs.metadata.uid!, controlledBy(this.pods, rs.metadata.uid!)]));
   }
 }
 

@@ -3,6 +3,8 @@
 // that cost least to lose go first.
 
 import type { KubeObject } from '../apis/types.js';
+import { jsonEqual } from '../util/json-equal.js';
+import { controllerOf } from './controller-ref.js';
 
 interface Condition {
   type: string;
@@ -20,6 +22,9 @@ export const isPodActive = (pod: KubeObject): boolean => !isPodTerminal(pod) && 
 
 export const isPodReady = (pod: KubeObject): boolean => conditionOf(pod, 'Ready')?.status === 'True';
 
+/** When the pod's Ready condition last changed (availability counts from it). */
+export const readySince = (pod: KubeObject): string | undefined => conditionOf(pod, 'Ready')?.lastTransitionTime;
+
 /** Ready for at least minReadySeconds (IsPodAvailable). */
 export function isPodAvailable(pod: KubeObject, minReadySeconds: number, now: Date): boolean {
   const ready = conditionOf(pod, 'Ready');
@@ -35,6 +40,16 @@ export function secondsUntilAvailable(pod: KubeObject, minReadySeconds: number, 
   if (ready?.status !== 'True' || minReadySeconds <= 0) return undefined;
   const left = Date.parse(ready.lastTransitionTime ?? '') + minReadySeconds * 1000 - now.getTime();
   return left > 0 ? Math.ceil(left / 1000) : undefined;
+}
+
+/** How a pod's change concerns its ReplicaSet: 'manage' when it can change what the ReplicaSet
+ *  must do (its controller, labels, being active), 'status' when only its readiness (or since
+ *  when) changed, undefined when neither (a binding, a Running-but-not-Ready status). */
+export function podChangeFor(old: KubeObject, pod: KubeObject): 'manage' | 'status' | undefined {
+  if (controllerOf(old)?.uid !== controllerOf(pod)?.uid || isPodActive(old) !== isPodActive(pod) || !jsonEqual(old.metadata.labels, pod.metadata.labels)) {
+    return 'manage';
+  }
+  return isPodReady(old) !== isPodReady(pod) || readySince(old) !== readySince(pod) ? 'status' : undefined;
 }
 
 const PHASE_RANK: Record<string, number> = { Pending: 0, Unknown: 1, Running: 2 };

@@ -6,9 +6,9 @@ import { R, type Client } from '../client/client.js';
 import { EventRecorder } from '../client/events.js';
 import { Informer } from '../client/informer.js';
 import { startTestApi, type TestApi } from '../../test/support/api.js';
-import { ReplicaSetController } from './replicaset.js';
+import { ReplicaSetController, STATUS_BATCH_MS } from './replicaset.js';
 import { controllerOf } from './controller-ref.js';
-import { rankPodsForDeletion } from './replicaset-pods.js';
+import { podChangeFor, rankPodsForDeletion } from './replicaset-pods.js';
 import { slowStartBatches } from './replicaset-decisions.js';
 import { rfc3339 } from '../util/time.js';
 import { eventually } from '../../test/support/eventually.js';
@@ -143,6 +143,95 @@ describe('ReplicaSet controller', () => {
     await eventually(async () => !controllerOf(await client.get(R.pods, 'default', kept.metadata.name!)), 10_000, 'release');
     await eventually(async () => (await podsOf(client, 'adopt')).length === 2, 10_000, 'replacement');
   });
+
+  it('claims no pod another controller owns, even one its selector matches', async () => {
+    await client.create(R.pods, 'default', pod('taken', { app: 'pair' }, { metadata: { name: 'taken', namespace: 'default', labels: { app: 'pair' }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'ghost', uid: 'ghost-uid', controller: true }] } }));
+    await client.create(R.replicaSets, 'default', replicaSet('pair', 1));
+    await eventually(async () => (await client.get(R.replicaSets, 'default', 'pair')).status?.replicas === 1, 10_000, 'status');
+    await controller.idle();
+    assert.equal((await podsOf(client, 'pair')).length, 2, 'its own pod beside the other controller\'s');
+    assert.equal(controllerOf(await client.get(R.pods, 'default', 'taken'))?.uid, 'ghost-uid');
+  });
+
+  it("scales down the pod on the node most crowded with its Deployment's pods, counting the other ReplicaSet's", async () => {
+    const family = [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'fam', uid: 'fam-uid', controller: true }];
+    const ready = { phase: 'Running', conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: rfc3339(now) }] };
+    const placed = [
+      ['fam-a', 'a-crowded', 'n1', 0],
+      ['fam-a', 'a-alone', 'n2', 5], // more restarts: first to go were n1 not crowded by fam-b
+      ['fam-b', 'b-1', 'n1', 0],
+      ['fam-b', 'b-2', 'n1', 0],
+    ] as const;
+    for (const [app, name, node] of placed) await client.create(R.pods, 'default', pod(name, { app }, { spec: { nodeName: node, containers: [{ name: 'c', image: 'nginx' }] } }));
+    for (const [, name, , restartCount] of placed) {
+      await setPodStatus(client, name, { ...ready, containerStatuses: [{ name: 'c', image: 'nginx', imageID: '', ready: true, restartCount, state: { running: {} } }] });
+    }
+    for (const app of ['fam-a', 'fam-b']) await client.create(R.replicaSets, 'default', { ...replicaSet(app, 2), metadata: { name: app, namespace: 'default', ownerReferences: family } });
+    await eventually(async () => (await podsOf(client, 'fam-a')).every((p) => controllerOf(p)?.name === 'fam-a'), 10_000, 'adopted');
+    await eventually(async () => (await podsOf(client, 'fam-b')).every((p) => controllerOf(p)?.name === 'fam-b'), 10_000, 'adopted');
+    await controller.idle();
+    await client.patch(R.replicaSets, 'default', 'fam-a', 'merge', { spec: { replicas: 1 } });
+    await eventually(async () => (await podsOf(client, 'fam-a')).length === 1, 10_000, 'scaled down');
+    assert.deepEqual((await podsOf(client, 'fam-a')).map((p) => p.metadata.name), ['a-alone']);
+  });
+
+  it('creates in slow-start batches: a create that keeps failing is tried once per sync, not once per missing pod', async () => {
+    await client.create(R.namespaces, undefined, { metadata: { name: 'ending' } });
+    await client.create(R.replicaSets, 'ending', { ...replicaSet('doomed', 0), metadata: { name: 'doomed', namespace: 'ending' } });
+    await client.delete(R.namespaces, undefined, 'ending'); // Terminating: pod creates are refused
+    let creates = 0;
+    // The real client, counting the creates it is asked for.
+    const counting: Client = Object.assign(Object.create(client) as Client, { create: (...args: Parameters<Client['create']>) => (creates++, client.create(...args)) });
+    const pods = new Informer(client, R.pods, { namespace: 'ending' });
+    const rss = new Informer(client, R.replicaSets, { namespace: 'ending' });
+    const own = new ReplicaSetController({ client: counting, log, events: new EventRecorder(client, 'replicaset-controller'), now: () => now }, pods, rss);
+    try {
+      await Promise.all([pods.start(), rss.start()]);
+      own.start();
+      await client.patch(R.replicaSets, 'ending', 'doomed', 'merge', { spec: { replicas: 10 } });
+      const failure = await eventually(async () => {
+        const conditions = ((await client.get(R.replicaSets, 'ending', 'doomed')).status?.conditions ?? []) as { type: string; reason?: string }[];
+        return conditions.find((c) => c.type === 'ReplicaFailure');
+      }, 10_000, 'ReplicaFailure');
+      assert.equal(failure.reason, 'FailedCreate');
+      await own.idle();
+      assert.ok(creates >= 1 && creates <= 3, `${creates} creates tried for 10 missing pods`);
+    } finally {
+      own.stop();
+      pods.stop();
+      rss.stop();
+    }
+  });
+
+  it('reports a burst of readiness changes in a few status writes', async () => {
+    await client.create(R.replicaSets, 'default', replicaSet('many', 20));
+    const pods = await eventually(async () => {
+      const ps = await podsOf(client, 'many');
+      return ps.length === 20 && ps;
+    }, 10_000, '20 pods');
+    await eventually(async () => (await client.get(R.replicaSets, 'default', 'many')).status?.replicas === 20, 10_000, 'status');
+    await controller.idle();
+    const writes: string[] = [];
+    const watch = await client.watch(R.replicaSets, 'default', { resourceVersion: (await client.get(R.replicaSets, 'default', 'many')).metadata.resourceVersion }, {
+      event: (type, rs) => void (rs.metadata.name === 'many' && writes.push(type)),
+      end: () => undefined,
+    });
+    try {
+      // One after another, 10 ms apart, as kubelets report them: unbatched, each would be a
+      // sync and a status write; batched, at most one per STATUS_BATCH_MS window (plus the ends).
+      const started = Date.now();
+      for (const p of pods) {
+        await setPodStatus(client, p.metadata.name!, { phase: 'Running', conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: rfc3339(now) }] });
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      const windows = Math.ceil((Date.now() - started) / STATUS_BATCH_MS) + 2;
+      await eventually(async () => (await client.get(R.replicaSets, 'default', 'many')).status?.readyReplicas === 20, 10_000, '20 ready');
+      await controller.idle();
+      assert.ok(writes.length >= 1 && writes.length <= Math.min(windows, 12), `${writes.length} status writes for 20 pods becoming Ready in ${windows} windows`);
+    } finally {
+      watch.cancel();
+    }
+  });
 });
 
 describe('ReplicaSet decisions', () => {
@@ -164,6 +253,22 @@ describe('ReplicaSet decisions', () => {
       assert.equal(rankPodsForDeletion(c.pods, c.pods)[0].metadata.name, c.first);
     });
   }
+  it('tells a pod change that alters what its ReplicaSet must do from one that alters only its status, and from neither', () => {
+    const base: KubeObject = { metadata: { name: 'p', labels: { app: 'a' }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'a', uid: 'u1', controller: true }] }, spec: {}, status: { phase: 'Pending' } };
+    const ready = (since: string): KubeObject => ({ ...base, status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: since }] } });
+    const cases: [string, KubeObject, KubeObject, ReturnType<typeof podChangeFor>][] = [
+      ['bound', base, { ...base, spec: { nodeName: 'n' } }, undefined],
+      ['running, not ready', base, { ...base, status: { phase: 'Running' } }, undefined],
+      ['ready', base, ready(at(1)), 'status'],
+      ['ready again, later', ready(at(1)), ready(at(2)), 'status'],
+      ['failed', base, { ...base, status: { phase: 'Failed' } }, 'manage'],
+      ['being deleted', base, { ...base, metadata: { ...base.metadata, deletionTimestamp: at(3) } }, 'manage'],
+      ['relabelled', base, { ...base, metadata: { ...base.metadata, labels: { app: 'b' } } }, 'manage'],
+      ['released', base, { ...base, metadata: { ...base.metadata, ownerReferences: [] } }, 'manage'],
+    ];
+    for (const [what, old, pod, want] of cases) assert.equal(podChangeFor(old, pod), want, what);
+  });
+
   it('creates in slow-start batches', () => {
     assert.deepEqual(slowStartBatches(10), [1, 2, 4, 3]);
     assert.deepEqual(slowStartBatches(0), []);

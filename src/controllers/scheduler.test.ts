@@ -8,6 +8,7 @@ import { EventRecorder } from '../client/events.js';
 import { Informer } from '../client/informer.js';
 import { startTestApi, type TestApi } from '../../test/support/api.js';
 import { Scheduler } from './scheduler.js';
+import { NodeLoads } from './scheduler-loads.js';
 import { place, type Placement } from './scheduler-decisions.js';
 import { startFakeNode, type FakeNode } from '../../test/support/workloads.js';
 import { eventually } from '../../test/support/eventually.js';
@@ -204,4 +205,26 @@ describe('scheduler decisions', () => {
       assert.deepEqual(place(c.pod ?? p(), c.nodes, load, NOW), c.want);
     });
   }
+});
+
+describe('scheduler node loads', () => {
+  it('counts each pod once where it is, and its owner\'s pods per node, as pods are placed, moved and removed', () => {
+    const loads = new NodeLoads();
+    loads.set('ns/a', 'n1', 'ns/rs1');
+    loads.set('ns/b', 'n1', 'ns/rs1');
+    loads.set('ns/c', 'n1', undefined);
+    loads.set('ns/d', 'n2', 'ns/rs2');
+    loads.set('ns/a', 'n1', 'ns/rs1'); // the same again counts nothing more
+    assert.deepEqual(loads.load('n1', 'ns/rs1'), { pods: 3, siblings: 2 });
+    assert.deepEqual(loads.load('n1', 'ns/rs2'), { pods: 3, siblings: 0 });
+    assert.deepEqual(loads.load('n1', undefined), { pods: 3, siblings: 0 });
+    loads.set('ns/b', 'n2', 'ns/rs1'); // an assumption replaced by another node's binding
+    loads.set('ns/c', undefined, undefined); // finished or gone
+    assert.deepEqual(loads.load('n1', 'ns/rs1'), { pods: 1, siblings: 1 });
+    assert.deepEqual(loads.load('n2', 'ns/rs1'), { pods: 2, siblings: 1 });
+    loads.set('ns/a', undefined, undefined);
+    loads.set('ns/nothing', undefined, undefined);
+    assert.deepEqual(loads.load('n1', 'ns/rs1'), { pods: 0, siblings: 0 });
+    assert.deepEqual(loads.load('n3', 'ns/rs1'), { pods: 0, siblings: 0 });
+  });
 });

@@ -13,7 +13,8 @@ import { rfc3339 } from '../util/time.js';
 import { controllerOf, isConflict, isNotFound } from './controller-ref.js';
 import { QueueController } from './queue-controller.js';
 import { isPodTerminal } from './replicaset-pods.js';
-import { place, type NodeLoad } from './scheduler-decisions.js';
+import { place } from './scheduler-decisions.js';
+import { NodeLoads } from './scheduler-loads.js';
 import { checkVolumes, type VolumeCaches } from './scheduler-volumes.js';
 import { SELECTED_NODE } from './volume-binding-decisions.js';
 import type { ControllerContext } from './workloads-context.js';
@@ -34,6 +35,7 @@ const isPending = (pod: KubeObject): boolean =>
 export class Scheduler extends QueueController {
   /** Bindings made but not yet seen in the pod cache, so the next decision counts them. */
   private readonly assumed = new Map<string, string>();
+  private readonly loads = new NodeLoads();
   /** Bindings being written. */
   private readonly binding = new Set<Promise<void>>();
 
@@ -46,10 +48,17 @@ export class Scheduler extends QueueController {
     // One worker: each decision sees the pods the previous one placed.
     super(ctx.log, { workers: 1, keyField: 'pod', failure: 'scheduling failed; will retry' });
     const podChanged = (pod: KubeObject): void => {
-      if (pod.spec?.nodeName || !isPending(pod)) this.assumed.delete(cacheKey(pod));
+      const key = cacheKey(pod);
+      if (pod.spec?.nodeName || !isPending(pod)) this.assumed.delete(key);
+      this.recount(key);
       if (isPending(pod)) this.enqueue(pod);
     };
-    pods.on({ add: podChanged, update: (_o, p) => podChanged(p), delete: (p) => this.assumed.delete(cacheKey(p)) });
+    const podDeleted = (pod: KubeObject): void => {
+      const key = cacheKey(pod);
+      this.assumed.delete(key);
+      this.recount(key);
+    };
+    pods.on({ add: podChanged, update: (_o, p) => podChanged(p), delete: podDeleted });
     nodes.on({ add: () => this.retryAll(), update: () => this.retryAll() });
     // A claim created, given a class or bound may make its pods schedulable.
     volumes?.claims.on({ add: () => this.retryAll(), update: () => this.retryAll(), delete: () => undefined });
@@ -63,33 +72,31 @@ export class Scheduler extends QueueController {
     for (const key of this.initialKeys()) this.enqueueKey(key);
   }
 
-  /** The pods on each node, and those of them with the same controller as pod (kube-scheduler's
-   *  default spreading counts the pods its owner selects). */
-  private loads(pod: KubeObject): Map<string, NodeLoad> {
-    const owner = controllerOf(pod)?.uid;
-    const loads = new Map<string, NodeLoad>();
-    const add = (node: string, sibling: boolean): void => {
-      const l = loads.get(node) ?? { pods: 0, siblings: 0 };
-      l.pods++;
-      if (sibling) l.siblings++;
-      loads.set(node, l);
-    };
-    const sibling = (p: KubeObject): boolean => owner !== undefined && p.metadata.namespace === pod.metadata.namespace && controllerOf(p)?.uid === owner;
-    for (const p of this.pods.list()) {
-      const node = p.spec?.nodeName ?? this.assumed.get(cacheKey(p));
-      if (node && !isPodTerminal(p)) add(node, sibling(p));
-    }
-    return loads;
+  /** Counts a pod where it is bound or assumed, unless it is gone or finished. */
+  private recount(key: string): void {
+    const [namespace, name] = key.split('/');
+    const pod = this.pods.get(namespace, name);
+    const node = pod && !isPodTerminal(pod) ? (pod.spec?.nodeName ?? this.assumed.get(key)) : undefined;
+    this.loads.set(key, node, pod && ownerKey(pod));
+  }
+
+  private assume(key: string, node: string): void {
+    this.assumed.set(key, node);
+    this.recount(key);
+  }
+
+  private forget(key: string): void {
+    if (this.assumed.delete(key)) this.recount(key);
   }
 
   protected async sync(key: string): Promise<void> {
     const [namespace, name] = key.split('/');
     const pod = this.pods.get(namespace, name);
     if (!pod || !isPending(pod) || this.assumed.has(key)) return;
-    const loads = this.loads(pod);
+    const owner = ownerKey(pod);
     const volumes = this.volumes ? checkVolumes(pod, this.volumes) : undefined;
     const decision =
-      volumes && 'message' in volumes ? volumes : place(pod, this.nodes.list(), (n) => loads.get(n) ?? { pods: 0, siblings: 0 }, this.ctx.now().getTime(), volumes?.unfit);
+      volumes && 'message' in volumes ? volumes : place(pod, this.nodes.list(), (n) => this.loads.load(n, owner), this.ctx.now().getTime(), volumes?.unfit);
     if ('waitFor' in decision) {
       this.enqueueKey(key, STARTING_NODE_RETRY_MS);
       return;
@@ -100,7 +107,7 @@ export class Scheduler extends QueueController {
       return;
     }
     if ('node' in decision) {
-      this.assumed.set(key, decision.node);
+      this.assume(key, decision.node);
       const done = this.bind(key, pod, decision.node).finally(() => this.binding.delete(done));
       this.binding.add(done);
       return;
@@ -122,7 +129,7 @@ export class Scheduler extends QueueController {
         { subresource: 'binding' },
       );
     } catch (e) {
-      this.assumed.delete(key);
+      this.forget(key);
       if (isNotFound(e) || isConflict(e)) return;
       this.ctx.log.warn({ err: e, pod: key }, 'binding failed; will retry');
       this.enqueueKey(key, BIND_RETRY_MS);
@@ -169,4 +176,10 @@ export class Scheduler extends QueueController {
       if (!isNotFound(e) && !isConflict(e)) throw e;
     }
   }
+}
+
+/** The pod's controller, as NodeLoads counts siblings: `namespace/uid`. */
+function ownerKey(pod: KubeObject): string | undefined {
+  const uid = controllerOf(pod)?.uid;
+  return uid && `${pod.metadata.namespace}/${uid}`;
 }

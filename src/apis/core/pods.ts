@@ -179,6 +179,9 @@ function withUpdatableFieldsOf(spec: PodSpec, from: PodSpec): PodSpec {
 function validatePodUpdate(pod: Pod, old: Pod): FieldError[] {
   const spec = pod.spec ?? {};
   const oldSpec = old.spec ?? {};
+  // A status write or a kubelet's update carries the stored spec back as it was, keys in order:
+  // one native stringify each settles it (canonicalJson sorts every object's keys).
+  if (JSON.stringify(spec) === JSON.stringify(oldSpec)) return [];
   if (canonicalJson(withUpdatableFieldsOf(oldSpec, spec)) === canonicalJson(spec)) return [];
   const changed = [...new Set([...Object.keys(spec), ...Object.keys(oldSpec)])]
     .filter((k) => canonicalJson(spec[k]) !== canonicalJson(withUpdatableFieldsOf(oldSpec, spec)[k]))
