@@ -104,29 +104,25 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
   // What pods reference, as kubelet's watch-based configmap and secret managers see it.
   const configMaps = new ReferencedObjects<ConfigMap>(client, R.configMaps);
   const secrets = new ReferencedObjects<Secret>(client, R.secrets);
-  /** Each pod's referenced `namespace/name` keys, by uid: a pod's env and volumes cannot
-   *  change, and walking every pod's spec for each pod set up made a thousand pods quadratic. */
+  /** The referenced `namespace/name` keys each pod set up holds, by uid (a pod's env and
+   *  volumes cannot change): a pod's set-up and deletion touch only its own references. */
   const referenceKeys = new Map<string, { configMaps: string[]; secrets: string[] }>();
-  const referenceKeysOf = (p: Pod): { configMaps: string[]; secrets: string[] } => {
-    let keys = referenceKeys.get(p.metadata.uid!);
-    if (!keys) {
-      const names = referencedNames(p);
-      const key = (n: string): string => `${p.metadata.namespace}/${n}`;
-      keys = { configMaps: [...names.configMaps].map(key), secrets: [...names.secrets].map(key) };
-      referenceKeys.set(p.metadata.uid!, keys);
-    }
-    return keys;
+  /** Watches what `pod` references, once per pod (a retried set-up reads what is held). */
+  const holdReferences = (p: Pod): Promise<unknown> => {
+    if (referenceKeys.has(p.metadata.uid!)) return Promise.resolve();
+    const names = referencedNames(p);
+    const key = (n: string): string => `${p.metadata.namespace}/${n}`;
+    const keys = { configMaps: [...names.configMaps].map(key), secrets: [...names.secrets].map(key) };
+    referenceKeys.set(p.metadata.uid!, keys);
+    return Promise.all([configMaps.hold(keys.configMaps), secrets.hold(keys.secrets)]);
   };
-  /** Watches what the node's pods (and `pod`, being set up) reference, and nothing else. */
-  const trackReferences = (pod?: Pod): Promise<unknown> => {
-    const cms = new Set<string>();
-    const ss = new Set<string>();
-    for (const p of pod ? [...pods.list(), pod] : pods.list()) {
-      const keys = referenceKeysOf(p);
-      for (const k of keys.configMaps) cms.add(k);
-      for (const k of keys.secrets) ss.add(k);
-    }
-    return Promise.all([configMaps.track(cms), secrets.track(ss)]);
+  /** The pod is gone: what only it referenced is no longer watched. */
+  const releaseReferences = (uid: string): void => {
+    const keys = referenceKeys.get(uid);
+    if (!keys) return;
+    referenceKeys.delete(uid);
+    configMaps.release(keys.configMaps);
+    secrets.release(keys.secrets);
   };
   const configSources = cachedSources(configMaps, secrets);
   const volumes = new PodVolumes(dataDir, client);
@@ -306,7 +302,7 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
     // A pod deleted before it ran needs no volumes: its worker only reports it finished.
     const mounted = pod.metadata.deletionTimestamp
       ? Promise.resolve()
-      : trackReferences(pod)
+      : holdReferences(pod)
           .then(() => tokens.ensure(pod))
           .then(async () => void volumePathsOf.set(uid, await volumes.setUp(pod, payloadContext(pod, podIPs))));
     mounted.then(
@@ -330,7 +326,7 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
   function refreshVolumes(kind: 'configMaps' | 'secrets', obj: KubeObject): void {
     for (const pod of pods.list(obj.metadata.namespace)) {
       const w = workers.get(pod.metadata.uid!);
-      if (!w || !referencedNames(pod)[kind].has(obj.metadata.name!)) continue;
+      if (!w || !referenceKeys.get(pod.metadata.uid!)?.[kind].includes(`${obj.metadata.namespace}/${obj.metadata.name}`)) continue;
       volumes.refresh(pod, payloadContext(pod, w.podIPs)).catch((err: unknown) => log.warn({ err, pod: pod.metadata.name }, 'could not rewrite the volumes'));
     }
   }
@@ -343,14 +339,13 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
       // Same name, new pod: the old one is gone.
       if (old.metadata.uid !== pod.metadata.uid) {
         remove(old, 0);
-        referenceKeys.delete(old.metadata.uid!);
+        releaseReferences(old.metadata.uid!);
       }
       sync(pod);
     },
     delete: (pod) => {
       remove(pod, (pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000);
-      referenceKeys.delete(pod.metadata.uid!);
-      void trackReferences();
+      releaseReferences(pod.metadata.uid!);
     },
   });
   await services.start();
