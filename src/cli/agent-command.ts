@@ -21,6 +21,7 @@ import { startApiRelay } from '../node/api-relay.js';
 import { startPodHandlers } from '../node/pod-handlers.js';
 import { singleHost, type PodPlacement } from '../node/pod-placement.js';
 import { onStop } from './signals.js';
+import { privateMemoryDir } from '../node/volumes/memory-dir.js';
 
 const AGENT_FLAGS = new FlagSet(
   FLAGS,
@@ -112,6 +113,7 @@ export async function agentCommand(args: string[]): Promise<number> {
     proxyScheduler: values['proxy-scheduler'],
     nodeLeaseDurationSeconds,
     kubeletPort: kubelet?.port,
+    memoryDir: values.network === 'netns' ? privateMemoryDir(dataDir, log) : undefined,
     ...nodeNetwork(values, nodeName, nodeIPs, podCIDRs),
   }).catch(async (e: unknown) => {
     await kubelet?.close();

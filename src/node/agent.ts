@@ -36,6 +36,7 @@ import { readHostFacts } from './node-object.js';
 import { PodIPAllocator } from './pod-ips.js';
 import { PodWorker, type PodWorkerDeps } from './pod-worker.js';
 import { hostNetwork, inNetns, type PodNetwork } from './pod-placement.js';
+import { hostTool } from './runtime/host-tool.js';
 import { checkExecutable } from './runtime/executable.js';
 import { runProbe, type ProbeRunner } from './probes/run-probe.js';
 import { ledgeredRunner, nodeLedger } from './runtime/process-ledger.js';
@@ -64,6 +65,8 @@ export interface NodeAgentOptions {
   nodeLeaseDurationSeconds?: number;
   /** Recorded in the Node's status.daemonEndpoints (default 10250). */
   kubeletPort?: number;
+  /** A tmpfs private to this agent for secret and projected volumes (volumes/memory-dir.ts). */
+  memoryDir?: string;
 }
 
 export interface NodeAgent {
@@ -125,7 +128,10 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
     secrets.release(keys.secrets);
   };
   const configSources = cachedSources(configMaps, secrets);
-  const volumes = new PodVolumes(dataDir, client);
+  const volumes = new PodVolumes(dataDir, client, opts.memoryDir);
+  // A holder may be started by another process (`up` serves exec for its netns nodes): it
+  // builds its mounts from this agent's mount namespace, the only one with the memory dir.
+  const ownMountNs = opts.memoryDir ? [hostTool('nsenter'), `--mount=/proc/${process.pid}/ns/mnt`, '--'] : [];
   const tokens = new PodTokens(client, clock);
   /** Each running pod's volumes: name → path on this node. */
   const volumePathsOf = new Map<string, Map<string, string>>();
@@ -199,7 +205,7 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
             ...(ownMounts ? { exited: () => clearMountNs(dataDir, pod, container.name!) } : {}),
           }
         : undefined;
-      const holder = hosted && ownMounts ? inNetns(netns, withMounts(privateDir, mounts, resolved.workdir ?? resolved.cwd!, ['sleep', 'infinity'])) : undefined;
+      const holder = hosted && ownMounts ? [...ownMountNs, ...inNetns(netns, withMounts(privateDir, mounts, resolved.workdir ?? resolved.cwd!, ['sleep', 'infinity']))] : undefined;
       // What exec and the resource metrics read is written off the loop (started-env.ts), in
       // order; a hosted container's CPU figure is the image host's to write.
       const fileError = (err: unknown): void => log.warn({ err, pod: pod.metadata.name, container: container.name }, 'could not write a container\'s files');

@@ -61,7 +61,9 @@ export function leftovers(prefix: string, dataDir: string): string[] {
   const netns = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout.split('\n').map((l) => l.split(' ')[0]!);
   const etc = existsSync('/etc/netns') ? readdirSync('/etc/netns') : [];
   const procs = readdirSync('/proc').filter((p) => /^\d+$/.test(p) && readCmdline(p).includes(dataDir));
-  return [...netns.filter((n) => n.startsWith(`${prefix}-`)), ...etc.filter((n) => n.startsWith(`${prefix}-`)), ...procs.map((p) => `pid ${p}`)];
+  // Agents mount in namespaces of their own: nothing of theirs may show in the host's.
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4] ?? '').filter((m) => m.startsWith(dataDir));
+  return [...netns.filter((n) => n.startsWith(`${prefix}-`)), ...etc.filter((n) => n.startsWith(`${prefix}-`)), ...procs.map((p) => `pid ${p}`), ...mounts.map((m) => `mount ${m}`)];
 }
 
 function readCmdline(pid: string): string {
