@@ -20,8 +20,8 @@ import { PodVolumes } from './volumes/pod-volumes.js';
 import { PodTokens } from './volumes/service-account-tokens.js';
 import type { PayloadContext } from './volumes/payload.js';
 import type { KubeObject } from '../apis/types.js';
-import { containerMountDir, hostedCpuPath, saveMainPid, saveMountNsPid, saveStartedEnv } from './started-env.js';
-import { clearMountNs, saveMountHolder } from './mount-holder.js';
+import { containerMountDir, hostedCpuPath, saveMainPid, saveMountNsPid, saveStarted } from './started-env.js';
+import { clearMountNs } from './mount-holder.js';
 import { withMounts } from './runtime/mount-script.js';
 import { containerMounts } from './volumes/container-mounts.js';
 
@@ -209,8 +209,7 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
       // What exec and the resource metrics read is written off the loop (started-env.ts), in
       // order; a hosted container's CPU figure is the image host's to write.
       const fileError = (err: unknown): void => log.warn({ err, pod: pod.metadata.name, container: container.name }, 'could not write a container\'s files');
-      const written = saveStartedEnv(dataDir, pod, container.name!, env)
-        .then(() => holder && saveMountHolder(dataDir, pod, container.name!, holder))
+      const written = saveStarted(dataDir, pod, container.name!, holder ? { env, holder } : { env })
         .then(() => (hosted ? undefined : rm(hostedCpuPath(dataDir, pod, container.name!), { force: true })))
         .catch(fileError);
       return {
