@@ -63,10 +63,11 @@ function rssKiB(pid: number, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): number {
   }
 }
 
-/** CPU time (user + system) the process has used, in seconds (clock ticks of 1/100 s). */
-function cpuSeconds(pid: number): number {
+/** CPU time (user + system) the process has used, in seconds (clock ticks of 1/100 s); `system`
+ *  alone if asked (kernel time: namespace and socket work, lock contention). */
+function cpuSeconds(pid: number, only?: 'system'): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+  return ((only ? 0 : Number(fields[11])) + Number(fields[12])) / 100;
 }
 
 /** Proportional set size: shared pages (libc, node's binary) divided among their sharers, so a
@@ -95,12 +96,12 @@ function treeRssKiB(pid: number): { kib: number; pss: number; processes: number;
 
 /** CPU seconds of pid and every process under it, by role: the server (`up`), the node agents,
  *  the image hosts and the rest (helpers, pod processes). */
-function treeCpu(pid: number): Record<'server' | 'agents' | 'hosts' | 'other', number> {
+function treeCpu(pid: number, only?: 'system'): Record<'server' | 'agents' | 'hosts' | 'other', number> {
   const out = { server: 0, agents: 0, hosts: 0, other: 0 };
   for (const p of [pid, ...treeRssKiB(pid).pids.slice(1)]) {
     try {
       const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0');
-      out[p === pid ? 'server' : cmd.includes('agent') ? 'agents' : cmd.some((a) => a.endsWith('image-host.js')) ? 'hosts' : 'other'] += cpuSeconds(p);
+      out[p === pid ? 'server' : cmd.includes('agent') ? 'agents' : cmd.some((a) => a.endsWith('image-host.js')) ? 'hosts' : 'other'] += cpuSeconds(p, only);
     } catch {
       // Gone meanwhile.
     }
@@ -184,6 +185,7 @@ async function run(network: 'loopback' | 'netns'): Promise<void> {
     console.log(`    ${BASELINE} pods   ${mib(base.kib)}, PSS ${mib(base.pss)} (${base.processes} processes; tinykube's own ${mib(base.main)})`);
     const stages = watchPodStages(t.kubeconfig, 'app=bench');
     const cpu0 = treeCpu(t.pid!);
+    const sys0 = treeCpu(t.pid!, 'system');
     const t0 = performance.now();
     const wallT0 = Date.now();
     const requests0 = requestCounts(t);
@@ -191,6 +193,7 @@ async function run(network: 'loopback' | 'netns'): Promise<void> {
     const requests = requestsSince(requests0, requestCounts(t));
     const stage = await stages.stop(wallT0, REPLICAS);
     const cpu1 = treeCpu(t.pid!);
+    const sys1 = treeCpu(t.pid!, 'system');
     const full = await settledRss(t);
     console.log(`    ${BASELINE + REPLICAS} pods  ${mib(full.kib)}, PSS ${mib(full.pss)} (${full.processes} processes; tinykube's own ${mib(full.main)})`);
     console.log(`      ${serverMemory(t)}`);
@@ -199,7 +202,7 @@ async function run(network: 'loopback' | 'netns'): Promise<void> {
     console.log(`  ${REPLICAS}-replica Deployment, apply → all Ready   ${(ms / 1000).toFixed(1)} s`);
     const s = formatStage;
     console.log(`    the last pod created ${s(stage.created)}, bound ${s(stage.bound)}, its container running ${s(stage.running)}, Ready ${s(stage.ready)} (a watch of the pods; ≤: to the second, the watch was late)`);
-    const cpu = (k: keyof typeof cpu1): string => `${(cpu1[k] - cpu0[k]).toFixed(1)} s`;
+    const cpu = (k: keyof typeof cpu1): string => `${(cpu1[k] - cpu0[k]).toFixed(1)} s (system ${(sys1[k] - sys0[k]).toFixed(1)})`;
     console.log(`    CPU from apply to all Ready: server ${cpu('server')}, node agents ${cpu('agents')}, image hosts ${cpu('hosts')}, the rest ${cpu('other')}`);
     console.log(`    the server's ${requests}`);
     console.log(`  floor: ${REPLICAS} listeners started directly        ${(floor.ms / 1000).toFixed(2)} s   → tinykube takes ${(ms / floor.ms).toFixed(0)}× the floor`);

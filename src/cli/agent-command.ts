@@ -22,6 +22,7 @@ import { startPodHandlers } from '../node/pod-handlers.js';
 import { singleHost, type PodPlacement } from '../node/pod-placement.js';
 import { onStop } from './signals.js';
 import { takeLifeline } from '../util/lifeline.js';
+import { privateMemoryDir } from '../node/volumes/memory-dir.js';
 
 const AGENT_FLAGS = new FlagSet(
   FLAGS,
@@ -132,6 +133,7 @@ export async function agentCommand(args: string[]): Promise<number> {
       proxyScheduler: values['proxy-scheduler'],
       nodeLeaseDurationSeconds,
       kubeletPort: kubelet?.port,
+      memoryDir: values.network === 'netns' ? privateMemoryDir(dataDir, log) : undefined,
       ...nodeNetwork(values, nodeName, nodeIPs, podCIDRs),
     }, nodeStops);
     const pods = kubelet && (await startPodHandlers(clientFor('kubelet'), agentPlacement(values, dataDir), nodeName));

@@ -127,14 +127,17 @@ export async function startNetnsCluster(o: NetnsClusterOptions): Promise<NetnsCl
   }
 }
 
-/** `tinykube agent` inside the node's namespace. nsenter, not `ip netns exec`: the agent must
- *  stay in the host's mount namespace, where the pod namespaces it names are seen by all. Its
- *  lifeline stops it should this process be killed (kill -9) before it could stop the agents. */
+/** `tinykube agent` inside the node's namespace. nsenter, not `ip netns exec`: the pod namespaces
+ *  the agent names must be seen by all (it adds them in this process's mount namespace,
+ *  src/network/netns/mount-ns.ts). Its own mount namespace is a slave of this one: it sees those
+ *  names, and what it mounts itself (its secret and projected volumes' tmpfs) goes with it.
+ *  Its lifeline stops it should this process be killed (kill -9) before it could stop it. */
 function startAgent(o: NetnsClusterOptions, plan: ClusterPlan, node: NodeNetwork, api: { server: string; tokenFile: string; caFile: string }): ChildProcess {
   const dir = nodeDataDir(o.dataDir, node.ns);
   mkdirSync(dir, { recursive: true });
   const argv = [
     'nsenter', `--net=/run/netns/${node.ns}`, '--',
+    'unshare', '--mount', '--propagation', 'slave', '--',
     process.execPath, ...process.execArgv, process.argv[1]!, 'agent',
     '--server', api.server, '--token-file', api.tokenFile, '--ca-file', api.caFile,
     '--data-dir', dir, '--node-name', node.ns, '--node-ip', nodeIPs(node).join(','), '--pod-cidr', podCIDRs(node).join(','),

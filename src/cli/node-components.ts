@@ -27,6 +27,8 @@ export interface NodeComponentOptions {
   nodeLeaseDurationSeconds?: number;
   /** The port the agent's kubelet server listens on, for the Node's daemonEndpoints. */
   kubeletPort?: number;
+  /** A tmpfs private to the agent for secret and projected volumes. */
+  memoryDir?: string;
   /** The proxy's datapath and what it needs of the network (kernel modes, announcement). */
   proxy?: Pick<ProxyOptions, 'mode' | 'clusterCIDR' | 'announceInterface' | 'anyIPCIDRs'>;
 }
@@ -43,7 +45,7 @@ export interface NodeComponents {
 export async function startNodeComponents(clientFor: (component: string) => Client, o: NodeComponentOptions, stops: NodeComponents['stops'] = []): Promise<NodeComponents> {
   try {
     if (!o.disable.has('node')) {
-      const agent = await startNodeAgent({ client: clientFor('kubelet'), log: o.log, nodeName: o.nodeName, dataDir: o.dataDir, podCIDRs: o.podCIDRs, nodeIPs: o.nodeIPs, network: o.network, nodeLeaseDurationSeconds: o.nodeLeaseDurationSeconds, kubeletPort: o.kubeletPort });
+      const agent = await startNodeAgent({ client: clientFor('kubelet'), log: o.log, nodeName: o.nodeName, dataDir: o.dataDir, podCIDRs: o.podCIDRs, nodeIPs: o.nodeIPs, network: o.network, nodeLeaseDurationSeconds: o.nodeLeaseDurationSeconds, kubeletPort: o.kubeletPort, memoryDir: o.memoryDir });
       stops.unshift(() => agent.stop());
     }
     let proxy: RunningProxy | undefined;

@@ -14,6 +14,7 @@
 // watch too, never an exception thrown from a socket callback.
 
 import { Agent, request } from 'node:https';
+import { createSecureContext, type SecureContext } from 'node:tls';
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
@@ -118,8 +119,15 @@ export class HttpsClient implements Client {
     this.agent.destroy();
   }
 
-  private tls(): { ca: string; cert?: string; key?: string } {
-    return { ca: this.ep.ca, ...(this.ep.cert ? { cert: this.ep.cert.cert, key: this.ep.cert.key } : {}) };
+  private secureContext?: SecureContext;
+
+  /** One TLS context for every connection (each new one would parse the CA, certificate and key
+   *  again). ca, cert and key stay in the options: Node's agents name their pools and TLS session
+   *  caches by them, and a session resumed under another CA's name would skip verification. */
+  private tls(): { secureContext: SecureContext; ca: string; cert?: string; key?: string } {
+    const names = { ca: this.ep.ca, ...(this.ep.cert ? { cert: this.ep.cert.cert, key: this.ep.cert.key } : {}) };
+    this.secureContext ??= createSecureContext(names);
+    return { ...names, secureContext: this.secureContext };
   }
 
   private authorization(): { Authorization?: string } {

@@ -20,8 +20,8 @@ import { PodVolumes } from './volumes/pod-volumes.js';
 import { PodTokens } from './volumes/service-account-tokens.js';
 import type { PayloadContext } from './volumes/payload.js';
 import type { KubeObject } from '../apis/types.js';
-import { containerMountDir, hostedCpuPath, saveMainPid, saveMountNsPid, saveStartedEnv } from './started-env.js';
-import { clearMountNs, saveMountHolder } from './mount-holder.js';
+import { containerMountDir, hostedCpuPath, saveMainPid, saveMountNsPid, saveStarted } from './started-env.js';
+import { clearMountNs } from './mount-holder.js';
 import { withMounts } from './runtime/mount-script.js';
 import { containerMounts } from './volumes/container-mounts.js';
 
@@ -36,6 +36,7 @@ import { readHostFacts } from './node-object.js';
 import { PodIPAllocator } from './pod-ips.js';
 import { PodWorker, type PodWorkerDeps } from './pod-worker.js';
 import { hostNetwork, inNetns, type PodNetwork } from './pod-placement.js';
+import { hostTool } from './runtime/host-tool.js';
 import { checkExecutable } from './runtime/executable.js';
 import { runProbe, type ProbeRunner } from './probes/run-probe.js';
 import { ledgeredRunner, nodeLedger } from './runtime/process-ledger.js';
@@ -64,6 +65,8 @@ export interface NodeAgentOptions {
   nodeLeaseDurationSeconds?: number;
   /** Recorded in the Node's status.daemonEndpoints (default 10250). */
   kubeletPort?: number;
+  /** A tmpfs private to this agent for secret and projected volumes (volumes/memory-dir.ts). */
+  memoryDir?: string;
 }
 
 export interface NodeAgent {
@@ -104,32 +107,31 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
   // What pods reference, as kubelet's watch-based configmap and secret managers see it.
   const configMaps = new ReferencedObjects<ConfigMap>(client, R.configMaps);
   const secrets = new ReferencedObjects<Secret>(client, R.secrets);
-  /** Each pod's referenced `namespace/name` keys, by uid: a pod's env and volumes cannot
-   *  change, and walking every pod's spec for each pod set up made a thousand pods quadratic. */
+  /** The referenced `namespace/name` keys each pod set up holds, by uid (a pod's env and
+   *  volumes cannot change): a pod's set-up and deletion touch only its own references. */
   const referenceKeys = new Map<string, { configMaps: string[]; secrets: string[] }>();
-  const referenceKeysOf = (p: Pod): { configMaps: string[]; secrets: string[] } => {
-    let keys = referenceKeys.get(p.metadata.uid!);
-    if (!keys) {
-      const names = referencedNames(p);
-      const key = (n: string): string => `${p.metadata.namespace}/${n}`;
-      keys = { configMaps: [...names.configMaps].map(key), secrets: [...names.secrets].map(key) };
-      referenceKeys.set(p.metadata.uid!, keys);
-    }
-    return keys;
+  /** Watches what `pod` references, once per pod (a retried set-up reads what is held). */
+  const holdReferences = (p: Pod): Promise<unknown> => {
+    if (referenceKeys.has(p.metadata.uid!)) return Promise.resolve();
+    const names = referencedNames(p);
+    const key = (n: string): string => `${p.metadata.namespace}/${n}`;
+    const keys = { configMaps: [...names.configMaps].map(key), secrets: [...names.secrets].map(key) };
+    referenceKeys.set(p.metadata.uid!, keys);
+    return Promise.all([configMaps.hold(keys.configMaps), secrets.hold(keys.secrets)]);
   };
-  /** Watches what the node's pods (and `pod`, being set up) reference, and nothing else. */
-  const trackReferences = (pod?: Pod): Promise<unknown> => {
-    const cms = new Set<string>();
-    const ss = new Set<string>();
-    for (const p of pod ? [...pods.list(), pod] : pods.list()) {
-      const keys = referenceKeysOf(p);
-      for (const k of keys.configMaps) cms.add(k);
-      for (const k of keys.secrets) ss.add(k);
-    }
-    return Promise.all([configMaps.track(cms), secrets.track(ss)]);
+  /** The pod is gone: what only it referenced is no longer watched. */
+  const releaseReferences = (uid: string): void => {
+    const keys = referenceKeys.get(uid);
+    if (!keys) return;
+    referenceKeys.delete(uid);
+    configMaps.release(keys.configMaps);
+    secrets.release(keys.secrets);
   };
   const configSources = cachedSources(configMaps, secrets);
-  const volumes = new PodVolumes(dataDir, client);
+  const volumes = new PodVolumes(dataDir, client, opts.memoryDir);
+  // A holder may be started by another process (`up` serves exec for its netns nodes): it
+  // builds its mounts from this agent's mount namespace, the only one with the memory dir.
+  const ownMountNs = opts.memoryDir ? [hostTool('nsenter'), `--mount=/proc/${process.pid}/ns/mnt`, '--'] : [];
   const tokens = new PodTokens(client, clock);
   /** Each running pod's volumes: name → path on this node. */
   const volumePathsOf = new Map<string, Map<string, string>>();
@@ -203,12 +205,11 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
             ...(ownMounts ? { exited: () => clearMountNs(dataDir, pod, container.name!) } : {}),
           }
         : undefined;
-      const holder = hosted && ownMounts ? inNetns(netns, withMounts(privateDir, mounts, resolved.workdir ?? resolved.cwd!, ['sleep', 'infinity'])) : undefined;
+      const holder = hosted && ownMounts ? [...ownMountNs, ...inNetns(netns, withMounts(privateDir, mounts, resolved.workdir ?? resolved.cwd!, ['sleep', 'infinity']))] : undefined;
       // What exec and the resource metrics read is written off the loop (started-env.ts), in
       // order; a hosted container's CPU figure is the image host's to write.
       const fileError = (err: unknown): void => log.warn({ err, pod: pod.metadata.name, container: container.name }, 'could not write a container\'s files');
-      const written = saveStartedEnv(dataDir, pod, container.name!, env)
-        .then(() => holder && saveMountHolder(dataDir, pod, container.name!, holder))
+      const written = saveStarted(dataDir, pod, container.name!, holder ? { env, holder } : { env })
         .then(() => (hosted ? undefined : rm(hostedCpuPath(dataDir, pod, container.name!), { force: true })))
         .catch(fileError);
       return {
@@ -306,7 +307,7 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
     // A pod deleted before it ran needs no volumes: its worker only reports it finished.
     const mounted = pod.metadata.deletionTimestamp
       ? Promise.resolve()
-      : trackReferences(pod)
+      : holdReferences(pod)
           .then(() => tokens.ensure(pod))
           .then(async () => void volumePathsOf.set(uid, await volumes.setUp(pod, payloadContext(pod, podIPs))));
     mounted.then(
@@ -330,7 +331,7 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
   function refreshVolumes(kind: 'configMaps' | 'secrets', obj: KubeObject): void {
     for (const pod of pods.list(obj.metadata.namespace)) {
       const w = workers.get(pod.metadata.uid!);
-      if (!w || !referencedNames(pod)[kind].has(obj.metadata.name!)) continue;
+      if (!w || !referenceKeys.get(pod.metadata.uid!)?.[kind].includes(`${obj.metadata.namespace}/${obj.metadata.name}`)) continue;
       volumes.refresh(pod, payloadContext(pod, w.podIPs)).catch((err: unknown) => log.warn({ err, pod: pod.metadata.name }, 'could not rewrite the volumes'));
     }
   }
@@ -343,14 +344,13 @@ export async function startNodeAgent(opts: NodeAgentOptions): Promise<NodeAgent>
       // Same name, new pod: the old one is gone.
       if (old.metadata.uid !== pod.metadata.uid) {
         remove(old, 0);
-        referenceKeys.delete(old.metadata.uid!);
+        releaseReferences(old.metadata.uid!);
       }
       sync(pod);
     },
     delete: (pod) => {
       remove(pod, (pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000);
-      referenceKeys.delete(pod.metadata.uid!);
-      void trackReferences();
+      releaseReferences(pod.metadata.uid!);
     },
   });
   await services.start();

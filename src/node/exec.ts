@@ -21,7 +21,7 @@ import type { Pod } from '../apis/core/pods.js';
 import type { Service } from '../apis/core/service/types.js';
 import { R, type Client } from '../client/client.js';
 import { fetchSources } from './config-sources.js';
-import { startedEnv } from './started-env.js';
+import { readStarted } from './started-env.js';
 import { enterMountNs } from './mount-holder.js';
 import { addressesOf, containerEnv } from './env.js';
 import { busyboxOf, containerCwd } from './images/resolve.js';
@@ -110,7 +110,7 @@ async function prepare(deps: ExecDeps, url: URL, namespace: string | undefined, 
   if (phase !== 'Running' || !running || !podIP) throw errors.badRequest(`unable to upgrade connection: container not found ("${container}")`);
   const spec = [...(pod.spec.initContainers ?? []), ...(pod.spec.containers ?? [])].find((c) => c.name === container)!;
   const dataDir = deps.placement.dataDir(pod);
-  const env = { ...(startedEnv(dataDir, pod, container) ?? containerEnv(pod, spec, deps.services(), addressesOf(pod), await fetchSources(deps.client, pod))) };
+  const env = { ...(readStarted(dataDir, pod, container)?.env ?? containerEnv(pod, spec, deps.services(), addressesOf(pod), await fetchSources(deps.client, pod))) };
   if (req.tty) env.TERM = 'xterm';
   const cwd = containerCwd(dataDir, pod, spec);
   await mkdir(cwd, { recursive: true });

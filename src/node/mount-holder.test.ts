@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import type { Pod } from '../apis/core/pods.js';
 import { eventually } from '../../test/support/eventually.js';
 import { podDir } from './logs.js';
-import { clearMountNs, enterMountNs, saveMountHolder } from './mount-holder.js';
-import { containerMountDir, mountNsPid, saveMountNsPid } from './started-env.js';
+import { clearMountNs, enterMountNs } from './mount-holder.js';
+import { containerMountDir, mountNsPid, saveMountNsPid, saveStarted } from './started-env.js';
 import { mountsReadyMarker } from './runtime/mount-script.js';
 import { alive } from '../../test/support/processes.js';
 
@@ -25,7 +25,7 @@ describe('a hosted container’s mount holder, started by the first exec', () =>
 
   it('starts nothing until asked; concurrent first execs share one holder, ready once its marker is', async () => {
     const p = pod('a');
-    await saveMountHolder(dataDir, p, 'c', holder(p, 'c'));
+    await saveStarted(dataDir, p, 'c', { env: {}, holder: holder(p, 'c') });
     assert.equal(mountNsPid(dataDir, p, 'c'), undefined, 'no holder before an exec');
     const pids = await Promise.all([enterMountNs(dataDir, p, 'c'), enterMountNs(dataDir, p, 'c'), enterMountNs(dataDir, p, 'c')]);
     assert.equal(new Set(pids).size, 1);
@@ -43,7 +43,7 @@ describe('a hosted container’s mount holder, started by the first exec', () =>
 
   it('a holder that died is started again by the next exec', async () => {
     const p = pod('b');
-    await saveMountHolder(dataDir, p, 'c', holder(p, 'c'));
+    await saveStarted(dataDir, p, 'c', { env: {}, holder: holder(p, 'c') });
     const first = (await enterMountNs(dataDir, p, 'c'))!;
     process.kill(-first, 'SIGKILL');
     await eventually(() => !alive(first), 5_000, 'killed');
@@ -56,7 +56,7 @@ describe('a hosted container’s mount holder, started by the first exec', () =>
   it('a holder that cannot mount fails the exec with where to look, and is not left running', async () => {
     const p = pod('c');
     mkdirSync(join(podDir(dataDir, p), 'c'), { recursive: true });
-    await saveMountHolder(dataDir, p, 'c', ['sh', '-c', 'echo "mount: permission denied" >&2; exit 32']);
+    await saveStarted(dataDir, p, 'c', { env: {}, holder: ['sh', '-c', 'echo "mount: permission denied" >&2; exit 32'] });
     await assert.rejects(enterMountNs(dataDir, p, 'c'), /could not mount the volumes of container c \(see .*mounts\.log\)/);
     assert.match(readFileSync(join(podDir(dataDir, p), 'c', 'mounts.log'), 'utf8'), /permission denied/);
     await assert.rejects(enterMountNs(dataDir, p, 'c'), /could not mount/, 'the next exec tries again, never enters without the volumes');
@@ -64,7 +64,7 @@ describe('a hosted container’s mount holder, started by the first exec', () =>
 
   it('a holder whose container exited while it mounted is ended, and the exec refused', async () => {
     const p = pod('e');
-    await saveMountHolder(dataDir, p, 'c', holder(p, 'c'));
+    await saveStarted(dataDir, p, 'c', { env: {}, holder: holder(p, 'c') });
     const entering = enterMountNs(dataDir, p, 'c');
     await eventually(() => mountNsPid(dataDir, p, 'c'), 5_000, 'the holder started');
     const pid = mountNsPid(dataDir, p, 'c')!;

@@ -7,29 +7,23 @@
 // agent's process ledger (an agent restarted after a crash kills it) and ends with the container.
 
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, rmSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { closeSync, existsSync, openSync, rmSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { join } from 'node:path';
 import type { Pod } from '../apis/core/pods.js';
 import { podDir } from './logs.js';
 import { mountsReadyMarker } from './runtime/mount-script.js';
 import { nodeLedger } from './runtime/process-ledger.js';
-import { containerMountDir, forgetMountNs, mountNsPid, mountsReady, saveMountNsPid } from './started-env.js';
+import { containerMountDir, forgetHolder, forgetMountNs, mountNsPid, mountsReady, readStarted, saveMountNsPid } from './started-env.js';
 
-const holderPath = (dataDir: string, pod: Pod, container: string): string => join(podDir(dataDir, pod), container, 'mount-holder.json');
-
-/** Written when the container starts: what the first exec runs to build its mount namespace. */
-export async function saveMountHolder(dataDir: string, pod: Pod, container: string, argv: string[]): Promise<void> {
-  await writeFile(holderPath(dataDir, pod, container), JSON.stringify(argv));
-}
+/** What the first exec runs to build the container's mount namespace, written when it starts. */
+const holderOf = (dataDir: string, pod: Pod, container: string): string[] | undefined => readStarted(dataDir, pod, container)?.holder;
 
 /** Ends the holder a previous exec started, if any, and forgets the container's mount namespace:
  *  when the container starts (again) and when a hosted one exits. */
 export function clearMountNs(dataDir: string, pod: Pod, container: string): void {
-  const key = holderPath(dataDir, pod, container);
-  if (existsSync(key)) endHolder(dataDir, pod, container);
-  rmSync(key, { force: true });
+  if (holderOf(dataDir, pod, container)) endHolder(dataDir, pod, container);
+  forgetHolder(dataDir, pod, container);
   forgetMountNs(dataDir, pod, container);
 }
 
@@ -55,8 +49,8 @@ export async function enterMountNs(dataDir: string, pod: Pod, container: string)
     await mountsReady(dataDir, pod, container);
     return live;
   }
-  const key = holderPath(dataDir, pod, container);
-  if (!existsSync(key)) return undefined;
+  if (!holderOf(dataDir, pod, container)) return undefined;
+  const key = join(podDir(dataDir, pod), container);
   let pending = starting.get(key);
   if (!pending) {
     pending = startHolder(dataDir, pod, container).finally(() => starting.delete(key));
@@ -66,7 +60,8 @@ export async function enterMountNs(dataDir: string, pod: Pod, container: string)
 }
 
 async function startHolder(dataDir: string, pod: Pod, container: string, timeoutMs = 10_000): Promise<number> {
-  const argv = JSON.parse(readFileSync(holderPath(dataDir, pod, container), 'utf8')) as string[];
+  const argv = holderOf(dataDir, pod, container);
+  if (!argv) throw new Error(`container ${container} is not running`);
   const marker = mountsReadyMarker(containerMountDir(dataDir, pod, container));
   // A holder that ended (killed) left its marker.
   rmSync(marker, { force: true });
@@ -88,7 +83,7 @@ async function startHolder(dataDir: string, pod: Pod, container: string, timeout
   await saveMountNsPid(dataDir, pod, container, pid);
   for (const until = Date.now() + timeoutMs; !existsSync(marker) && !ended() && Date.now() < until; ) await delay(10);
   // The container exited meanwhile (its agent may have found no holder to end yet): end it.
-  if (!existsSync(holderPath(dataDir, pod, container))) {
+  if (!holderOf(dataDir, pod, container)) {
     endHolder(dataDir, pod, container);
     forgetMountNs(dataDir, pod, container);
     throw new Error(`container ${container} is not running`);

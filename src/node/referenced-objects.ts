@@ -28,16 +28,18 @@ export class ReferencedObjects<T extends KubeObject> {
     return this.informers.get(`${namespace}/${name}`)?.get(namespace, name);
   }
 
-  /** Watches exactly these `namespace/name` keys; resolves once the new ones are read. */
-  async track(keys: Set<string>): Promise<void> {
-    for (const [key, informer] of this.informers) {
-      if (keys.has(key)) continue;
-      informer.stop();
-      this.informers.delete(key);
-    }
+  /** Each watched key and how many pods hold it. */
+  private readonly holders = new Map<string, number>();
+
+  /** A pod references these `namespace/name` keys: the new ones are watched; resolves once they
+   *  are read. Each pod holds its keys once and lets go of them with release(), so a pod's set-up
+   *  costs its own references, not a walk over every pod of the node. */
+  async hold(keys: readonly string[]): Promise<void> {
     const reads: Promise<void>[] = [];
     for (const key of keys) {
-      if (this.informers.has(key)) continue;
+      const n = this.holders.get(key) ?? 0;
+      this.holders.set(key, n + 1);
+      if (n > 0) continue;
       const slash = key.indexOf('/');
       const informer = new Informer<T>(this.client, this.resource, { namespace: key.slice(0, slash), fieldSelector: `metadata.name=${key.slice(slash + 1)}` });
       for (const h of this.handlers) informer.on(h);
@@ -50,8 +52,23 @@ export class ReferencedObjects<T extends KubeObject> {
     clearTimeout(timer);
   }
 
+  /** A pod that held these keys is gone: a key no pod holds any more is no longer watched. */
+  release(keys: readonly string[]): void {
+    for (const key of keys) {
+      const n = (this.holders.get(key) ?? 0) - 1;
+      if (n > 0) {
+        this.holders.set(key, n);
+        continue;
+      }
+      this.holders.delete(key);
+      this.informers.get(key)?.stop();
+      this.informers.delete(key);
+    }
+  }
+
   stop(): void {
     for (const informer of this.informers.values()) informer.stop();
     this.informers.clear();
+    this.holders.clear();
   }
 }

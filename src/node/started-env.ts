@@ -6,7 +6,7 @@
 // They are written with fs/promises, in libuv's pool: a thousand containers starting at once made
 // these calls most of the agent's own cost per start (on loopback, in the API server's thread).
 
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import { join } from 'node:path';
@@ -15,7 +15,7 @@ import { podDir } from './logs.js';
 import { processStartTime, statStartTime } from './runtime/process-ledger.js';
 import { mountsReadyMarker } from './runtime/mount-script.js';
 
-const envPath = (dataDir: string, pod: Pod, container: string): string => join(podDir(dataDir, pod), container, 'env.json');
+const startedPath = (dataDir: string, pod: Pod, container: string): string => join(podDir(dataDir, pod), container, 'started.json');
 const pidPath = (dataDir: string, pod: Pod, container: string): string => join(podDir(dataDir, pod), container, 'mount-ns.pid');
 
 const mainPidPath = (dataDir: string, pod: Pod, container: string): string => join(podDir(dataDir, pod), container, 'main.pid');
@@ -74,18 +74,32 @@ export const saveMountNsPid = (dataDir: string, pod: Pod, container: string, pid
  *  process is gone). */
 export const mountNsPid = (dataDir: string, pod: Pod, container: string): number | undefined => livePid(pidPath(dataDir, pod, container));
 
-export async function saveStartedEnv(dataDir: string, pod: Pod, container: string, env: Record<string, string>): Promise<void> {
-  const path = envPath(dataDir, pod, container);
+/** What a container was started with, for exec: its env and, for a hosted container with
+ *  mounts, the argv of its mount holder (mount-holder.ts). One file, not one each: on some
+ *  disks a new inode costs more than the write (src/node/README.md). */
+export interface Started {
+  env: Record<string, string>;
+  holder?: string[];
+}
+
+export async function saveStarted(dataDir: string, pod: Pod, container: string, started: Started): Promise<void> {
+  const path = startedPath(dataDir, pod, container);
   await mkdir(join(path, '..'), { recursive: true });
   // It may hold Secret values: readable by its owner only.
-  await writeFile(path, JSON.stringify(env), { mode: 0o600 });
+  await writeFile(path, JSON.stringify(started), { mode: 0o600 });
 }
 
 /** Undefined when the container has not started here (or before this file existed). */
-export function startedEnv(dataDir: string, pod: Pod, container: string): Record<string, string> | undefined {
+export function readStarted(dataDir: string, pod: Pod, container: string): Started | undefined {
   try {
-    return JSON.parse(readFileSync(envPath(dataDir, pod, container), 'utf8')) as Record<string, string>;
+    return JSON.parse(readFileSync(startedPath(dataDir, pod, container), 'utf8')) as Started;
   } catch {
     return undefined;
   }
+}
+
+/** The container no longer needs a holder (it exited): the next exec must not start one. */
+export function forgetHolder(dataDir: string, pod: Pod, container: string): void {
+  const started = readStarted(dataDir, pod, container);
+  if (started?.holder) writeFileSync(startedPath(dataDir, pod, container), JSON.stringify({ env: started.env }), { mode: 0o600 });
 }

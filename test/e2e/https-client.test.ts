@@ -8,6 +8,7 @@ import { HttpsClient, endpointFromKubeconfig } from '../../src/client/https.js';
 import { Informer } from '../../src/client/informer.js';
 import { R } from '../../src/client/client.js';
 import { StatusError } from '../../src/util/status-errors.js';
+import { createCa } from '../../src/api/tls.js';
 
 describe('HttpsClient', () => {
   let t: Tinykube;
@@ -57,5 +58,20 @@ describe('HttpsClient', () => {
 
   it('turns Status answers into StatusErrors', async () => {
     await assert.rejects(client.get(R.services, 'default', 'nope'), (e: unknown) => e instanceof StatusError && e.code === 404 && e.reason === 'NotFound');
+  });
+
+  it('verifies the server against its CA on every connection, requests and watches alike', async () => {
+    // A CA that did not sign the server's certificate (this client's connections share one TLS context).
+    const stranger = new HttpsClient({ ...endpointFromKubeconfig(t.kubeconfig), ca: (await createCa()).cert }, 'https-client-test');
+    try {
+      const untrusted = (e: unknown): boolean => /self[- ]signed|unable to (get|verify)|certificate/i.test(String((e as Error).message));
+      await assert.rejects(stranger.get(R.services, 'default', 'kubernetes'), untrusted);
+      await assert.rejects(stranger.watch(R.services, 'default', {}, { event: () => {}, end: () => {} }), untrusted);
+      // The trusted client still gets through, on more than one connection at once.
+      const gets = await Promise.all(Array.from({ length: 20 }, () => client.get(R.services, 'default', 'kubernetes')));
+      assert.ok(gets.every((s) => s.metadata.name === 'kubernetes'));
+    } finally {
+      stranger.close();
+    }
   });
 });

@@ -61,7 +61,9 @@ export function leftovers(prefix: string, dataDir: string): string[] {
   const netns = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout.split('\n').map((l) => l.split(' ')[0]!);
   const etc = existsSync('/etc/netns') ? readdirSync('/etc/netns') : [];
   const procs = readdirSync('/proc').filter((p) => /^\d+$/.test(p) && readCmdline(p).includes(dataDir));
-  return [...netns.filter((n) => n.startsWith(`${prefix}-`)), ...etc.filter((n) => n.startsWith(`${prefix}-`)), ...procs.map((p) => `pid ${p}`)];
+  // Agents mount in namespaces of their own: nothing of theirs may show in the host's.
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4] ?? '').filter((m) => m.startsWith(dataDir));
+  return [...netns.filter((n) => n.startsWith(`${prefix}-`)), ...etc.filter((n) => n.startsWith(`${prefix}-`)), ...procs.map((p) => `pid ${p}`), ...mounts.map((m) => `mount ${m}`)];
 }
 
 function readCmdline(pid: string): string {
@@ -565,16 +567,21 @@ export function crashRecoverySuite(): void {
       }, 30_000, 'web Running');
       const agentFile = join(t.dataDir, 'nodes', `${prefix}-node-1`, 'agent.pid');
       const oldAgent = Number(readFileSync(agentFile, 'utf8'));
+      // Its secret and projected volumes: a tmpfs in the agent's mount namespace, not the host's.
+      const memory = join(t.dataDir, 'nodes', `${prefix}-node-1`, 'memory');
+      assert.match(readFileSync(`/proc/${oldAgent}/mountinfo`, 'utf8'), new RegExp(` ${memory} .* - tmpfs tinykube-volumes `));
       await t.down('SIGKILL');
       assert.ok(existsSync(`/proc/${oldAgent}`), 'the agent outlives a crashed up');
       await t.up();
       await eventually(() => rows(t.k('get nodes')).some((r) => r[1] === 'Ready') && Number(readFileSync(agentFile, 'utf8')) !== oldAgent, 30_000, 'the new agent');
       await eventually(() => !existsSync(`/proc/${oldAgent}`), 10_000, 'the old agent gone');
+      assert.deepEqual(leftovers(prefix, t.dataDir).filter((l) => l.startsWith('mount ')), [], 'no mount left by the killed agent');
       const again = await eventually(() => {
         const r = t.kubectl(['get', 'pod', 'web', '-o', 'jsonpath={.status.podIP}{" "}{.status.containerStatuses[0].ready}']);
         return r.stdout.endsWith(' true') ? r.stdout.split(' ')[0] : '';
       }, 30_000, 'web ready again');
       assert.equal(again, ip);
+      assert.match(t.k(['exec', 'web', '--', 'cat', '/var/run/secrets/kubernetes.io/serviceaccount/namespace']), /^default$/, "the new agent's volumes");
       // Ready is the container started; its server may still be binding.
       assert.match(await eventually(() => curl(`${prefix}-node-1`, `http://${ip}/`), 10_000, 'web answering'), /nginx/i);
     });

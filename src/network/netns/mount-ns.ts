@@ -7,15 +7,16 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 
-/** The propagation of /run/netns in a mountinfo text: shared, slave, or absent (ip creates it shared). */
-export function netnsPropagation(mountinfo: string): 'shared' | 'private' | 'absent' {
-  for (const line of mountinfo.split('\n')) {
-    const f = line.split(' ');
-    if (f[4] !== '/run/netns') continue;
-    const optional = f.slice(6, f.indexOf('-'));
-    return optional.some((o) => o.startsWith('shared:')) ? 'shared' : 'private';
-  }
-  return 'absent';
+/** The propagation of /run/netns in a mountinfo text: shared, shared but also a slave (it
+ *  receives from a master it does not send to), private (or only a slave), or absent (ip creates
+ *  it shared). */
+export function netnsPropagation(mountinfo: string): 'shared' | 'slave-shared' | 'private' | 'absent' {
+  // The last mount there is the one seen: rootless `up` covers the host's /run (mounts.ts).
+  const f = mountinfo.split('\n').map((line) => line.split(' ')).findLast((l) => l[4] === '/run/netns');
+  if (!f) return 'absent';
+  const optional = f.slice(6, f.indexOf('-'));
+  if (!optional.some((o) => o.startsWith('shared:'))) return 'private';
+  return optional.some((o) => o.startsWith('master:')) ? 'slave-shared' : 'shared';
 }
 
 const read = (path: string): string | undefined => {
@@ -47,8 +48,16 @@ function findMountPrefix(): { prefix: string[]; pid?: string } | undefined {
   // No /run/netns yet: nothing to find until one exists, so nothing to keep.
   if (own === 'absent') return undefined;
   if (own === 'shared') return { prefix: [] };
+  // A namespace that is shared but a slave (a netns agent's, once an `ip netns add` there made
+  // it shared: src/cli/netns-cluster.ts) does not pass its names up: its master's namespace
+  // is preferred, and it (or the nearest such) serves when no ancestor is shared alone (a
+  // container whose root is a slave of its host's).
+  let fallback: { prefix: string[]; pid?: string } | undefined = own === 'slave-shared' ? { prefix: [] } : undefined;
   for (let pid = parentOf('self'); pid && pid !== '0'; pid = parentOf(pid)) {
-    if (netnsPropagation(read(`/proc/${pid}/mountinfo`) ?? '') === 'shared') return { prefix: ['nsenter', `--mount=/proc/${pid}/ns/mnt`, '--'], pid };
+    const propagation = netnsPropagation(read(`/proc/${pid}/mountinfo`) ?? '');
+    const enter = { prefix: ['nsenter', `--mount=/proc/${pid}/ns/mnt`, '--'], pid };
+    if (propagation === 'shared') return enter;
+    if (propagation === 'slave-shared') fallback ??= enter;
   }
-  return { prefix: [] };
+  return fallback ?? { prefix: [] };
 }

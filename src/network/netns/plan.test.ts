@@ -235,8 +235,9 @@ describe('netnsPropagation', () => {
   for (const [name, text, want] of [
     ['host: shared', line('shared:1'), 'shared'],
     ['ip netns exec: slave', line('master:1'), 'private'],
-    ['shared and slave', line('shared:3 master:1'), 'shared'],
+    ['shared and slave', line('shared:3 master:1'), 'slave-shared'],
     ['no /run/netns mount', '27 1 254:0 / / rw - ext4 /dev/vda rw', 'absent'],
+    ["the host's, covered by rootless up's /run: the last one", `${line('')}\n${line('shared:2')}`, 'shared'],
   ] as const) {
     it(name, () => assert.equal(netnsPropagation(`1 0 0:1 / /proc rw - proc proc rw\n${text}\n`), want));
   }

@@ -54,19 +54,26 @@ export function writeAtomically(dir: string, payload: Payload, now = new Date())
 }
 
 async function write(dir: string, payload: Payload, now: Date): Promise<boolean> {
-  await mkdir(dir, { recursive: true });
-  const old = await dataLink(dir);
+  // mkdir names the first directory it made, so anything made means `dir` is new: a new volume
+  // (every pod's token volume) has nothing to compare, replace or remove, and no reader before
+  // its names exist, so it skips those calls (~7 of ~20 per pod).
+  const fresh = (await mkdir(dir, { recursive: true })) !== undefined;
+  const old = fresh ? undefined : await dataLink(dir);
   if (await unchanged(dir, old, payload)) return false;
   const ts = await mkdtemp(join(dir, tsPrefix(now)));
   const subdirs = new Set([...payload.keys()].map((path) => dirname(join(ts, path))).filter((d) => d !== ts));
   await Promise.all([...subdirs].map((d) => mkdir(d, { recursive: true })));
   await Promise.all([...payload].map(([path, f]) => writeFile(join(ts, path), f.data, { mode: f.mode })));
-  await rm(join(dir, DATA_TMP), { force: true });
-  await symlink(ts.slice(dir.length + 1), join(dir, DATA_TMP));
-  await rename(join(dir, DATA_TMP), join(dir, DATA));
+  if (fresh) await symlink(ts.slice(dir.length + 1), join(dir, DATA));
+  else {
+    await rm(join(dir, DATA_TMP), { force: true });
+    await symlink(ts.slice(dir.length + 1), join(dir, DATA_TMP));
+    await rename(join(dir, DATA_TMP), join(dir, DATA));
+  }
   // User-visible names: one symlink per top-level entry; names no longer there go.
   const top = new Set([...payload.keys()].map((p) => p.split('/')[0]!));
-  await Promise.all([...top].map((name) => lstat(join(dir, name)).catch(() => symlink(join(DATA, name), join(dir, name)))));
+  const link = (name: string): Promise<void> => symlink(join(DATA, name), join(dir, name));
+  await Promise.all([...top].map((name) => (fresh ? link(name) : lstat(join(dir, name)).then(() => undefined, () => link(name)))));
   if (old !== undefined) {
     await Promise.all((await readdir(dir)).filter((name) => !name.startsWith('..') && !top.has(name)).map((name) => rm(join(dir, name), { force: true })));
     if (old !== ts.slice(dir.length + 1)) await rm(join(dir, old), { recursive: true, force: true });

@@ -2,11 +2,13 @@
 //   <data-dir>/pods/<namespace>_<pod>_<uid>/volumes/kubernetes.io~<plugin>/<volume>
 // configMap, secret and projected volumes are written there atomically (and rewritten when
 // what they project changes); emptyDir is a directory there; hostPath is the host's path and a
-// persistentVolumeClaim the hostPath of the PersistentVolume bound to it.
+// persistentVolumeClaim the hostPath of the PersistentVolume bound to it. Given a memory dir
+// (memory-dir.ts), secret and projected volumes are in that tmpfs instead, in the same layout:
+//   <memory-dir>/<namespace>_<pod>_<uid>/volumes/kubernetes.io~<plugin>/<volume>
 
 import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Volume } from '../../apis/core/pod-template.js';
 import type { Pod } from '../../apis/core/pods.js';
 import type { Client, ResourceId } from '../../client/client.js';
@@ -26,11 +28,8 @@ const PLUGIN: Record<string, string> = {
 
 export const volumesDir = (dataDir: string, pod: Pod): string => join(podDir(dataDir, pod), 'volumes');
 
-/** Where a volume of the pod lives on this node when kubelet keeps it under the pod's dir. */
-function ownDir(dataDir: string, pod: Pod, v: Volume): string | undefined {
-  const plugin = Object.keys(PLUGIN).find((k) => v[k] !== undefined);
-  return plugin ? join(volumesDir(dataDir, pod), PLUGIN[plugin], v.name!) : undefined;
-}
+/** kubelet's memory-backed volumes (its wrapped emptyDir has medium Memory). */
+const IN_MEMORY = new Set(['secret', 'projected']);
 
 /** hostPath's `type` checks (HostPathType), creating what *OrCreate asks for. */
 function hostPathDir(path: string, type: string | undefined): string {
@@ -67,7 +66,22 @@ export class PodVolumes {
   constructor(
     private readonly dataDir: string,
     private readonly client: Client,
+    /** A tmpfs for secret and projected volumes; without one they are on disk. */
+    private readonly memoryDir?: string,
   ) {}
+
+  /** Where a volume of the pod lives on this node when kubelet keeps it under the pod's dir. */
+  private ownDir(pod: Pod, v: Volume): string | undefined {
+    const plugin = Object.keys(PLUGIN).find((k) => v[k] !== undefined);
+    if (!plugin) return undefined;
+    const root = this.memoryDir && IN_MEMORY.has(plugin) ? join(this.inMemory(pod, this.memoryDir), 'volumes') : volumesDir(this.dataDir, pod);
+    return join(root, PLUGIN[plugin], v.name!);
+  }
+
+  /** The pod's directory in the memory dir. */
+  private inMemory(pod: Pod, memoryDir: string): string {
+    return join(memoryDir, basename(podDir(this.dataDir, pod)));
+  }
 
   /** Sets every volume up; returns each volume's path on this node. Throws VolumeSetupError
    *  (with the volume's name) for what kubelet reports as FailedMount. */
@@ -87,7 +101,7 @@ export class PodVolumes {
   private async setUpOne(pod: Pod, v: Volume, ctx: PayloadContext): Promise<string> {
     if (v.hostPath?.path) return hostPathDir(v.hostPath.path, v.hostPath.type);
     if (v.persistentVolumeClaim?.claimName) return claimPath(this.client, pod, v.persistentVolumeClaim.claimName);
-    const dir = ownDir(this.dataDir, pod, v);
+    const dir = this.ownDir(pod, v);
     if (!dir) throw new VolumeSetupError(`volume type not supported on this node: ${Object.keys(v).filter((k) => k !== 'name').join(', ')}`);
     const payload = volumePayload(pod, v, ctx);
     if (payload) await writeAtomically(dir, payload);
@@ -99,7 +113,7 @@ export class PodVolumes {
    *  good files in place, as kubelet does. */
   async refresh(pod: Pod, ctx: PayloadContext): Promise<void> {
     for (const v of pod.spec?.volumes ?? []) {
-      const dir = ownDir(this.dataDir, pod, v);
+      const dir = this.ownDir(pod, v);
       if (!dir) continue;
       try {
         const payload = volumePayload(pod, v, ctx);
@@ -113,5 +127,6 @@ export class PodVolumes {
   /** The pod is gone: its own volumes go with it (emptyDir data too, as on Kubernetes). */
   tearDown(pod: Pod): void {
     rmSync(volumesDir(this.dataDir, pod), { recursive: true, force: true });
+    if (this.memoryDir) rmSync(this.inMemory(pod, this.memoryDir), { recursive: true, force: true });
   }
 }

@@ -87,6 +87,17 @@ describe('writeAtomically', () => {
     assert.equal(readFileSync(join(dir, 'a'), 'utf8'), 'z');
     assert.deepEqual(readdirSync(dir).sort(), ['..data', readlinkSync(join(dir, '..data')), 'a', 'z'].sort());
   });
+  it('a directory that does not exist yet gets the same layout, and takes updates after', async () => {
+    const fresh = join(dir, 'new', 'volume');
+    assert.equal(await writeAtomically(fresh, payload({ a: '1', 'sub/b': '2' })), true);
+    const data = readlinkSync(join(fresh, '..data'));
+    assert.deepEqual(readdirSync(fresh).sort(), ['..data', data, 'a', 'sub'].sort());
+    assert.equal(readlinkSync(join(fresh, 'sub')), '..data/sub');
+    assert.equal(readFileSync(join(fresh, 'sub', 'b'), 'utf8'), '2');
+    assert.equal(await writeAtomically(fresh, payload({ a: '1', 'sub/b': '2' })), false);
+    assert.equal(await writeAtomically(fresh, payload({ a: '2' })), true);
+    assert.deepEqual(readdirSync(fresh).sort(), ['..data', readlinkSync(join(fresh, '..data')), 'a'].sort());
+  });
 });
 
 describe('PodVolumes', () => {
