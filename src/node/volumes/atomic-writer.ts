@@ -3,7 +3,7 @@
 // `..data`. An update writes a new directory and swaps `..data` with one rename, so a reader
 // sees either the old files or the new ones, never a mix.
 
-import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Payload } from './payload.js';
 
@@ -61,6 +61,9 @@ async function write(dir: string, payload: Payload, now: Date): Promise<boolean>
   const old = fresh ? undefined : await dataLink(dir);
   if (await unchanged(dir, old, payload)) return false;
   const ts = await mkdtemp(join(dir, tsPrefix(now)));
+  // mkdtemp makes it 0700; kubelet sets 0755 whatever the umask, so a container's non-root
+  // user can walk down to the files (their own modes decide the rest).
+  await chmod(ts, 0o755);
   const subdirs = new Set([...payload.keys()].map((path) => dirname(join(ts, path))).filter((d) => d !== ts));
   await Promise.all([...subdirs].map((d) => mkdir(d, { recursive: true })));
   await Promise.all([...payload].map(([path, f]) => writeFile(join(ts, path), f.data, { mode: f.mode })));

@@ -70,6 +70,8 @@ describe('writeAtomically', () => {
     assert.equal(readlinkSync(join(dir, 'a')), '..data/a');
     assert.equal(readFileSync(join(dir, 'sub', 'b'), 'utf8'), '2');
     assert.equal(statSync(join(dir, 'a')).mode & 0o777, 0o640);
+    // As kubelet's atomic writer: walkable by a container's non-root user, whatever the umask.
+    assert.equal(statSync(join(dir, data)).mode & 0o777, 0o755);
   });
   it('an unchanged payload writes nothing', async () => assert.equal(await writeAtomically(dir, payload({ a: '1', 'sub/b': '2' })), false));
   it('an update swaps ..data, drops names that went and the old dir', async () => {
