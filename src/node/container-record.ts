@@ -2,6 +2,9 @@
 // last two exits (the state and lastState kubectl shows), restarts and a waiting reason. The
 // pod worker mutates it; pod-status.ts reads it.
 
+/** What the API's containerID says before the runtime's own ID (containerd://, docker://). */
+export const CONTAINER_ID_PREFIX = 'tinykube://';
+
 export interface Exit {
   containerID: string;
   exitCode: number;
@@ -72,8 +75,11 @@ interface SeenTerminated {
   containerID?: string;
 }
 
+/** The runtime's ID in an API containerID: the record keeps it bare, the status adds the prefix. */
+const bareID = (id: string | undefined): string => (id?.startsWith(CONTAINER_ID_PREFIX) ? id.slice(CONTAINER_ID_PREFIX.length) : (id ?? ''));
+
 const toExit = (t: SeenTerminated, now: number): Exit => ({
-  containerID: t.containerID ?? '',
+  containerID: bareID(t.containerID),
   exitCode: t.exitCode ?? 0,
   reason: t.reason ?? exitReason(t.exitCode ?? 0),
   ...(t.message ? { message: t.message } : {}),
@@ -96,7 +102,7 @@ export function restoreRecord(name: string, seen: SeenContainerStatus | undefine
   const { running, terminated } = seen.state ?? {};
   if (running) {
     recordExit(rec, {
-      containerID: seen.containerID ?? '',
+      containerID: bareID(seen.containerID),
       exitCode: 255,
       reason: 'Unknown',
       startedAt: running.startedAt ? Date.parse(running.startedAt) : now,

@@ -7,9 +7,7 @@ import { createHash } from 'node:crypto';
 import type { Pod } from '../apis/core/pods.js';
 import type { Container } from '../apis/core/pod-template.js';
 import { rfc3339 } from '../util/time.js';
-import type { ContainerRecord, Exit } from './container-record.js';
-
-export const CONTAINER_ID_PREFIX = 'tinykube://';
+import { CONTAINER_ID_PREFIX, type ContainerRecord, type Exit } from './container-record.js';
 
 export interface ApiTerminated {
   exitCode: number;
