@@ -3,7 +3,8 @@
 // metrics-server scrapes its text (api/metrics/resource-metrics.ts) and turns two scrapes into
 // rates; so does src/api/metrics/.
 
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { allStatFields } from '../util/proc-stat.js';
 import type { Pod } from '../apis/core/pods.js';
 import { R, type Client } from '../client/client.js';
 import type { PodPlacement } from './pod-placement.js';
@@ -17,16 +18,7 @@ const PAGE_BYTES = 4096;
 /** CPU and resident memory of every process group, summed over its processes (one /proc scan). */
 export function processGroupUsage(): Map<number, Usage> {
   const groups = new Map<number, Usage>();
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-    } catch {
-      continue; // exited meanwhile
-    }
-    // Fields after the command, which is in parentheses and may hold spaces: [0] is field 3.
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  for (const f of allStatFields().values()) {
     const pgid = Number(f[2]);
     const g = groups.get(pgid) ?? { cpuSeconds: 0, memoryBytes: 0 };
     g.cpuSeconds += (Number(f[11]) + Number(f[12])) / CLOCK_TICKS;

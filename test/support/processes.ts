@@ -2,9 +2,10 @@
 // and benchmarks: started here, ended by pid.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { endpointFromKubeconfig } from '../../src/client/https.js';
+import { allStatFields } from '../../src/util/proc-stat.js';
 import { eventually } from './eventually.js';
 
 const MAIN = new URL('../../dist/cli/main.js', import.meta.url).pathname;
@@ -37,17 +38,9 @@ export function alive(pid: number): boolean {
  *  parent has died is its reaper's, so take this before killing anything. */
 export function descendants(pid: number): number[] {
   const children = new Map<number, number[]>();
-  for (const p of readdirSync('/proc')) {
-    if (!/^\d+$/.test(p)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${p}/stat`, 'utf8');
-    } catch {
-      continue;
-    }
-    // pid (comm) state ppid ...: comm may hold spaces and parentheses.
-    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-    children.set(ppid, [...(children.get(ppid) ?? []), Number(p)]);
+  for (const [p, f] of allStatFields()) {
+    const ppid = Number(f[1]);
+    children.set(ppid, [...(children.get(ppid) ?? []), p]);
   }
   const out: number[] = [];
   for (let todo = [pid]; todo.length; ) {

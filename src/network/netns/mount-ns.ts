@@ -6,6 +6,7 @@
 // that started it). Started with `nsenter --net=/run/netns/NODE`, it needs none of this.
 
 import { existsSync, readFileSync } from 'node:fs';
+import { readStatFields } from '../../util/proc-stat.js';
 
 /** The propagation of /run/netns in a mountinfo text: shared, shared but also a slave (it
  *  receives from a master it does not send to), private (or only a slave), or absent (ip creates
@@ -27,10 +28,7 @@ const read = (path: string): string | undefined => {
   }
 };
 
-const parentOf = (pid: string): string | undefined => {
-  const stat = read(`/proc/${pid}/stat`);
-  return stat?.slice(stat.lastIndexOf(')') + 2).split(' ')[1];
-};
+const parentOf = (pid: string): string | undefined => readStatFields(pid)?.[1];
 
 let found: { prefix: string[]; pid?: string } | undefined;
 

@@ -5,22 +5,14 @@
 
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readStatFields, statFields } from '../../util/proc-stat.js';
 import type { ProcessRunner } from './process-runner.js';
 
 /** The start time in a process's /proc/PID/stat (clock ticks since boot, field 22). */
-export function statStartTime(stat: string): string | undefined {
-  // Fields after the command, which is in parentheses and may hold spaces.
-  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-}
+export const statStartTime = (stat: string): string | undefined => statFields(stat)[19];
 
 /** The start time of a process (clock ticks since boot). */
-export function processStartTime(pid: number): string | undefined {
-  try {
-    return statStartTime(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return undefined;
-  }
-}
+export const processStartTime = (pid: number): string | undefined => readStatFields(pid)?.[19];
 
 export class ProcessLedger {
   constructor(private readonly dir: string) {}

@@ -6,12 +6,13 @@
 // lines their times (log-times.ts).
 
 import { spawn } from 'node:child_process';
-import { appendFileSync, closeSync, mkdirSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { dirname } from 'node:path';
 import { constants } from 'node:os';
 import { watchLogTimes } from '../log-times.js';
 import type { HostedContainer } from './hosted-runner.js';
+import { allStatFields } from '../../util/proc-stat.js';
 
 export interface ProcessSpec {
   argv: string[];
@@ -52,24 +53,7 @@ export function signalGroup(pid: number | undefined, sig: NodeJS.Signals): void 
 
 /** Pids of the live (not zombie) members of a process group, from /proc. */
 export function groupMembers(pgid: number): number[] {
-  const members: number[] = [];
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return members;
-  }
-  for (const e of entries) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
-      const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(pgrp) === pgid && state !== 'Z' && state !== 'X') members.push(Number(e));
-    } catch {
-      // Exited while we looked.
-    }
-  }
-  return members;
+  return [...allStatFields()].filter(([, [state, , pgrp]]) => Number(pgrp) === pgid && state !== 'Z' && state !== 'X').map(([pid]) => pid);
 }
 
 /** Kills what is left of a group and waits until none of it runs (SIGKILL lands in moments). */
